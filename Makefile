@@ -1,0 +1,39 @@
+# A thin wrapper over CMake. `make` builds build/kite and libkite; `make test` runs every
+# test; `make demo` runs the bundled example.
+BUILD ?= build
+SAN_BUILD ?= build-sanitize
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
+
+.PHONY: all test test-sanitize demo install clean fixtures
+
+all: $(BUILD)/Makefile
+	@cmake --build $(BUILD) -j $(JOBS)
+
+$(BUILD)/Makefile:
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+
+test: all
+	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+$(SAN_BUILD)/Makefile:
+	@cmake -S . -B $(SAN_BUILD) -DKITE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+
+test-sanitize: $(SAN_BUILD)/Makefile
+	@cmake --build $(SAN_BUILD) -j $(JOBS)
+	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+demo: all
+	@bash examples/demo.sh $(BUILD)/kite
+
+install: all
+	@cmake --install $(BUILD) --prefix $(PREFIX)
+
+# Rebuild the committed .wasm fixtures from their C sources (needs clang-19, lld-19, wasi-libc).
+fixtures:
+	@$(MAKE) -C tests/fixtures
+
+clean:
+	@rm -rf $(BUILD) $(SAN_BUILD)

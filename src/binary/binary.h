@@ -1,0 +1,154 @@
+/*
+** binary.h: the binary format. The decoder (whole or streaming), the instruction
+** reader that every later stage uses to walk code, and the encoder (the one writer
+** of bytes; the text parser emits binary through it).
+*/
+#ifndef KITE_BINARY_H
+#define KITE_BINARY_H
+
+#include "base.h"
+#include "features.h"
+#include "module.h"
+
+/* Resource caps checked while decoding, so a hostile module pays in bytes for what it
+   makes us allocate. Zero fields take the defaults below. */
+typedef struct kite_decode_limits {
+  uint32_t max_types, max_funcs, max_imports, max_exports, max_globals, max_tables,
+      max_memories, max_elems, max_datas, max_locals, max_func_size, max_rec_size, max_fields;
+  uint64_t max_module_size;
+} kite_decode_limits;
+
+#define KITE_DEFAULT_MAX_LOCALS 50000u /* wasm-tools/V8 limit; the suite's "too many locals" */
+
+/* ---- decoding ---- */
+
+/* Decode a whole binary. The module copies what it keeps. NULL on error (*err set,
+   kind KITE_ERR_COMPILE with code KITE_COMPILE_MALFORMED, or KITE_ERR_OOM). */
+kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
+                         const kite_decode_limits *limits, kite_error *err);
+
+/*
+** Streaming decoding, as the JS API's compileStreaming: feed bytes in chunks of any
+** size as they arrive; an error is reported as soon as the bytes seen prove it (with
+** the same offset and message as kite_decode), and finish reports the rest.
+*/
+typedef struct kite_decoder kite_decoder;
+kite_decoder *kite_decoder_new(kite_alloc *a, kite_features features,
+                               const kite_decode_limits *limits);
+bool kite_decoder_feed(kite_decoder *d, const uint8_t *p, size_t n, kite_error *err);
+kite_module *kite_decoder_finish(kite_decoder *d, kite_error *err); /* also frees d */
+void kite_decoder_free(kite_decoder *d);
+
+/* ---- reading bytes: shared by the decoder, validator, printer and lowering ---- */
+
+typedef struct kite_reader {
+  const uint8_t *base; /* offsets are relative to this (the module's bytes) */
+  const uint8_t *p, *end;
+  kite_error *err;
+} kite_reader;
+
+static inline uint32_t kite_reader_offset(const kite_reader *r) { return (uint32_t)(r->p - r->base); }
+bool kite_read_u8(kite_reader *r, uint8_t *out);
+bool kite_read_u32(kite_reader *r, uint32_t *out); /* LEB128 u32 */
+bool kite_read_u64(kite_reader *r, uint64_t *out);
+bool kite_read_s32(kite_reader *r, int32_t *out);
+bool kite_read_s64(kite_reader *r, int64_t *out);
+bool kite_read_s33(kite_reader *r, int64_t *out);
+/* Reading a value type or heap type checks the type's binary form only; type indices
+   are range-checked by the validator. */
+bool kite_read_valtype(kite_reader *r, kite_features f, kite_valtype *out);
+bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out);
+
+/* ---- instructions ---- */
+
+typedef enum { KITE_BT_EMPTY, KITE_BT_VAL, KITE_BT_INDEX } kite_btkind;
+typedef struct kite_blocktype {
+  uint8_t kind; /* kite_btkind */
+  kite_valtype val;
+  uint32_t index;
+} kite_blocktype;
+
+typedef struct kite_memarg {
+  uint32_t align; /* log2 */
+  uint32_t mem;
+  uint64_t offset;
+} kite_memarg;
+
+typedef enum { KITE_CATCH = 0, KITE_CATCH_REF = 1, KITE_CATCH_ALL = 2, KITE_CATCH_ALL_REF = 3 } kite_catchkind;
+typedef struct kite_catch {
+  uint8_t kind; /* kite_catchkind */
+  uint32_t tag; /* CATCH and CATCH_REF */
+  uint32_t label;
+} kite_catch;
+
+/*
+** One decoded instruction. Which fields are set depends on the opcode's IMM_* kind:
+**   BLOCK: bt.  TRY_TABLE: bt, count (catches) and items (a reader at the first catch,
+**   read them with kite_read_catch).  BR_TABLE: count (labels without the default),
+**   items (a reader at the first label: kite_read_u32 each), idx (the default label).
+**   LABEL FUNC TYPE LOCAL GLOBAL TABLE MEMORY TAG DATA ELEM: idx.
+**   CALL_INDIRECT: idx (type) idx2 (table).  MEMORY_INIT: idx (data) idx2 (memory).
+**   MEMORY_COPY, TABLE_COPY: idx (destination) idx2 (source).  TABLE_INIT: idx (elem)
+**   idx2 (table).  FIELD: idx (type) idx2 (field).  TYPE_TYPE: idx idx2.  TYPE_N: idx
+**   count.  TYPE_DATA, TYPE_ELEM: idx (type) idx2 (segment).
+**   MEMARG: mem.  MEMARG_LANE: mem, lane.  LANE: lane.  SHUFFLE, V128: bytes.
+**   I32 I64 F32 F64: val (floats as raw bits).  SELECT_T: count, vt (the first type;
+**   count must be 1 to validate).  HEAPTYPE: ht.  BR_ON_CAST: flags, idx (label), ht,
+**   ht2.  ZERO: nothing.
+*/
+typedef struct kite_insn {
+  kite_opcode op;
+  uint32_t offset; /* of the first opcode byte, in the module's bytes */
+  uint32_t idx, idx2, count;
+  kite_blocktype bt;
+  kite_memarg mem;
+  uint8_t lane, flags;
+  uint32_t ht, ht2;
+  kite_valtype vt;
+  union {
+    int32_t i32;
+    int64_t i64;
+    uint32_t f32;
+    uint64_t f64;
+  } val;
+  uint8_t bytes[16];
+  kite_reader items;
+} kite_insn;
+
+/* Read one instruction at r->p (which then points past it). On a malformed or unknown
+   opcode sets *r->err ("illegal opcode", "unexpected end", ...) and returns false.
+   Instructions of features not in `f` are "illegal opcode". */
+bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out);
+bool kite_read_catch(kite_reader *r, kite_catch *out);
+
+/* ---- encoding: the one writer of bytes ---- */
+
+/* Write an instruction from a kite_insn (items are re-read from insn->items; the text
+   parser fills a kite_insn whose items reader points at bytes it encoded itself). */
+bool kite_write_insn(kite_buf *b, const kite_insn *insn);
+bool kite_write_valtype(kite_buf *b, kite_valtype t);
+bool kite_write_heaptype(kite_buf *b, uint32_t ht);
+/* Write a section: id, size and the contents of `content`. */
+bool kite_write_section(kite_buf *b, uint8_t id, const kite_buf *content);
+bool kite_write_name(kite_buf *b, const uint8_t *p, size_t len);
+
+/* Section ids. */
+enum {
+  KITE_SEC_CUSTOM = 0,
+  KITE_SEC_TYPE = 1,
+  KITE_SEC_IMPORT = 2,
+  KITE_SEC_FUNCTION = 3,
+  KITE_SEC_TABLE = 4,
+  KITE_SEC_MEMORY = 5,
+  KITE_SEC_GLOBAL = 6,
+  KITE_SEC_EXPORT = 7,
+  KITE_SEC_START = 8,
+  KITE_SEC_ELEMENT = 9,
+  KITE_SEC_CODE = 10,
+  KITE_SEC_DATA = 11,
+  KITE_SEC_DATACOUNT = 12,
+  KITE_SEC_TAG = 13
+};
+const char *kite_section_name(uint8_t id);
+
+#endif
