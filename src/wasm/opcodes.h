@@ -106,7 +106,21 @@ extern const kite_opinfo kite_opinfo_table[OP_COUNT];
 */
 kite_opcode kite_opcode_lookup(uint8_t prefix, uint32_t code);
 
-/* Map a mnemonic to an opcode (for the text parser); OP_COUNT when unknown. */
+/*
+** Map a mnemonic to an opcode (for the text parser); OP_COUNT when unknown. Several
+** opcodes share a mnemonic (select, ref.test, ref.cast): the first row is returned and
+** the parser picks the variant from the immediates. A linear scan: for bulk parsing use
+** the index below.
+*/
 kite_opcode kite_opcode_by_name(const char *text, size_t len);
+
+/*
+** Name index: fill a caller-owned array with all opcodes sorted by mnemonic (build it
+** once per parse context), then search it in O(log n). Find returns the same opcode as
+** kite_opcode_by_name.
+*/
+void kite_opname_index_build(kite_opcode out_sorted[OP_COUNT]);
+kite_opcode kite_opname_index_find(const kite_opcode sorted[OP_COUNT], const char *text,
+                                   size_t len);
 
 #endif
