@@ -44,7 +44,7 @@ void *kite_malloc(kite_alloc *a, size_t size) { return kite_realloc(a, NULL, 0, 
 void *kite_calloc(kite_alloc *a, size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) return NULL;
   void *p = kite_malloc(a, n * size);
-  if (p) memset(p, 0, n * size ? n * size : 1);
+  if (p) memset(p, 0, n * size);
   return p;
 }
 

@@ -5,9 +5,7 @@
 
 void kite_module_free(kite_module *m) {
   if (!m) return;
-  kite_alloc *a = m->alloc;
   kite_arena ar = m->arena; /* the module itself lives in its arena */
-  (void)a;
   kite_arena_free(&ar);
 }
 
