@@ -283,6 +283,15 @@ typedef struct kite_section {
 
 /* ---- the module ---- */
 
+/*
+** State a later stage attaches to a shared, otherwise immutable module (the
+** interpreter's lowered code): published once with an atomic compare-and-swap and
+** released with the module by its own release function.
+*/
+typedef struct kite_module_ext {
+  void (*release)(struct kite_module_ext *ext, kite_alloc *a);
+} kite_module_ext;
+
 typedef struct kite_module {
   kite_arena arena;
   kite_alloc *alloc;
@@ -334,6 +343,9 @@ typedef struct kite_module {
      the declared set that ref.func in code may use. Sorted, unique. */
   uint32_t ndeclared_funcs;
   uint32_t *declared_funcs;
+
+  /* Attached by src/exec on first instantiation; NULL until then (zeroed by the arena). */
+  _Atomic(kite_module_ext *) ext;
 } kite_module;
 
 /* Free a module and everything it owns. NULL is fine. */
