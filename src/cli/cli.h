@@ -21,7 +21,6 @@ enum {
 
 /* ---- subcommands ---- */
 
-
 /* ---- shared helpers (cli_util.c) ---- */
 
 /* Print "kite NAME: message" and a hint to stderr; returns CLI_USAGE. */

@@ -67,10 +67,8 @@ void cli_print_error(const char *path, const kite_error *err) {
   }
   if (err->has_offset)
     fprintf(stderr, "%s:0x%llx: error: %s\n", path, (unsigned long long)err->offset, err->msg);
-  else if (err->line)
-    fprintf(stderr, "%s:%u:%u: error: %s\n", path, err->line, err->col, err->msg);
-  else
-    fprintf(stderr, "%s: error: %s\n", path, err->msg);
+  else if (err->line) fprintf(stderr, "%s:%u:%u: error: %s\n", path, err->line, err->col, err->msg);
+  else fprintf(stderr, "%s: error: %s\n", path, err->msg);
 }
 
 void cli_print_name(FILE *f, kite_name name) {

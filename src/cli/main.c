@@ -28,8 +28,9 @@ static const cli_command *find_command(const char *name) {
 }
 
 static void print_overview(FILE *f) {
-  fprintf(f, "usage: kite COMMAND [ARGS...]\n\nKite %s, a WebAssembly engine and toolkit.\n\n"
-             "commands:\n",
+  fprintf(f,
+          "usage: kite COMMAND [ARGS...]\n\nKite %s, a WebAssembly engine and toolkit.\n\n"
+          "commands:\n",
           KITE_VERSION);
   for (size_t i = 0; i < KITE_ARRAY_LEN(commands); i++)
     fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
