@@ -6,7 +6,7 @@
 ** Lowered code is an array of 32-bit words: an opcode (a kite_opcode for the wasm
 ** instructions kept as they are, or an XOP_* of xops.def) followed by its operands.
 ** Operands are frame slot indices: a frame is one array of 64-bit slots laid out as
-** [parameters][declared locals][temporaries][constants]. Temporaries are the wasm
+** [parameters][declared locals][constants][temporaries]. Temporaries are the wasm
 ** operand stack, one home slot per stack position (v128 takes two). local.get and
 ** constants push no code: they leave a reference to the local's or the constant's slot
 ** on the lowering's virtual stack; constants are copied into the frame on entry.

@@ -341,10 +341,12 @@ void kite_exec_store_release(kite_store *s) {
 #define vmdispatch(o) goto *disp[o];
 #define vmcase(l) L_##l:
 #define vmbreak goto *disp[*pc]
+#define vmresume goto *disp[*pc]
 #else
 #define vmdispatch(o) switch (o)
 #define vmcase(l) case l:
 #define vmbreak continue
+#define vmresume goto resume
 #endif
 
 /* Advance past this instruction and run the next. Never inside a loop of a handler. */
@@ -439,6 +441,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   RELOAD_MEM();
 
   for (;;) {
+#if !KITE_COMPUTED_GOTO
+  resume:
+#endif
     vmdispatch(*pc) {
       /* ---- control ---- */
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
@@ -1439,7 +1444,7 @@ do_call:
       goto trap;
     }
     RELOAD_MEM();
-    vmbreak;
+    vmresume;
   }
   {
     kite_xfunc *x = callee->code;
@@ -1468,7 +1473,7 @@ do_call:
     }
     func = callee;
     ENTER(x);
-    vmbreak;
+    vmresume;
   }
 
 trap:

@@ -60,9 +60,14 @@ typedef struct lower {
   KITE_VEC(opnd) stack;
   KITE_VEC(ctl) ctls;
   KITE_VEC(fixup) fixups;
-  KITE_VEC(uint64_t) consts;
-  KITE_VEC(uint32_t) constfix; /* code words holding a constant index */
   KITE_VEC(uint32_t) map;
+  /* The constant pool: counted and deduplicated by a first pass over the body, so
+     constants sit below the temporaries (a callee's frame, which starts at the
+     caller's argument slots, never covers them). */
+  uint64_t *consts;
+  uint32_t nconsts, const_base;
+  uint32_t *const_hash; /* open addressing: index + 1, 0 when empty */
+  uint32_t hash_cap;
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
@@ -95,11 +100,7 @@ static uint32_t begin(lower *L, uint32_t op) {
   return at;
 }
 
-static void emit_src(lower *L, opnd o) {
-  if (o.where == W_CONST && !kite_vec_push(L->a, &L->constfix, (uint32_t)L->code.len))
-    L->oom = true;
-  emit(L, o.slot);
-}
+static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
 
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
 
@@ -151,24 +152,66 @@ static void materialize(lower *L, size_t i) {
   o->slot = o->home;
 }
 
+/* ---- the constant pool ---- */
+
+static uint32_t hash64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return (uint32_t)x;
+}
+
+/* Find (or, when `add`, insert) a constant; returns its index or UINT32_MAX. */
+static uint32_t const_index(lower *L, uint64_t bits, bool add) {
+  if (!L->hash_cap) return UINT32_MAX;
+  uint32_t mask = L->hash_cap - 1, h = hash64(bits) & mask;
+  for (;;) {
+    uint32_t e = L->const_hash[h];
+    if (!e) break;
+    if (L->consts[e - 1] == bits) return e - 1;
+    h = (h + 1) & mask;
+  }
+  if (!add || L->nconsts >= KITE_MAX_CONSTS) return UINT32_MAX;
+  L->consts[L->nconsts] = bits;
+  L->const_hash[h] = ++L->nconsts;
+  return L->nconsts - 1;
+}
+
 static void push_const(lower *L, uint64_t bits, uint8_t kind) {
-  size_t k = 0;
-  while (k < L->consts.len && L->consts.data[k] != bits) k++;
-  if (k == L->consts.len) {
-    if (k >= KITE_MAX_CONSTS) {
-      uint32_t dst = push_temp(L, kind);
-      begin(L, XOP_CONST64);
-      emit(L, dst);
-      emit(L, (uint32_t)bits);
-      emit(L, (uint32_t)(bits >> 32));
-      return;
-    }
-    if (!kite_vec_push(L->a, &L->consts, bits)) {
-      L->oom = true;
-      return;
+  uint32_t k = const_index(L, bits, false);
+  if (k == UINT32_MAX) {
+    uint32_t dst = push_temp(L, kind);
+    begin(L, XOP_CONST64);
+    emit(L, dst);
+    emit(L, (uint32_t)bits);
+    emit(L, (uint32_t)(bits >> 32));
+    return;
+  }
+  push(L, W_CONST, L->const_base + k, kind);
+}
+
+/* First pass: collect the body's distinct scalar constants. */
+static bool collect_consts(lower *L, kite_reader r) {
+  L->hash_cap = 2 * KITE_MAX_CONSTS;
+  L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
+  L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
+  if (!L->const_hash || !L->consts) {
+    L->oom = true;
+    return false;
+  }
+  while (r.p < r.end) {
+    kite_insn in;
+    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
+    switch (in.op) {
+    case OP_I32_CONST: const_index(L, (uint32_t)in.val.i32, true); break;
+    case OP_I64_CONST: const_index(L, (uint64_t)in.val.i64, true); break;
+    case OP_F32_CONST: const_index(L, in.val.f32, true); break;
+    case OP_F64_CONST: const_index(L, in.val.f64, true); break;
+    case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
+    default: break;
     }
   }
-  push(L, W_CONST, (uint32_t)k, kind);
+  return true;
 }
 
 /* ---- labels and branches ---- */
@@ -719,7 +762,10 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->stack);
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
-  kite_vec_free(L->a, &L->constfix);
+  kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
+  kite_free(L->a, L->consts, L->hash_cap ? KITE_MAX_CONSTS * sizeof *L->consts : 0);
+  L->const_hash = NULL;
+  L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
   kite_free(L->a, L->local_kind, (size_t)L->nlocals * sizeof *L->local_kind);
 }
@@ -778,7 +824,10 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, ki
   }
   uint32_t param_slots = 0;
   for (uint32_t i = 0; i < ft->nparams; i++) param_slots += kite_slots_of(ft->params[i]);
-  L.cur = L.max = L.local_end;
+  kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
+  if (!collect_consts(&L, r)) goto fail;
+  L.const_base = L.local_end;
+  L.cur = L.max = L.local_end + L.nconsts;
 
   ctl fc;
   memset(&fc, 0, sizeof fc);
@@ -787,13 +836,12 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, ki
   fc.else_at = UINT32_MAX;
   fc.nresults = ft->nresults;
   fc.results = ft->results;
-  fc.base = L.local_end;
+  fc.base = L.cur;
   if (!kite_vec_push(a, &L.ctls, fc)) {
     L.oom = true;
     goto fail;
   }
 
-  kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
   uint32_t dead_depth = 0;
   while (L.ctls.len > 0 && !L.oom && !L.unsupported) {
     kite_insn in;
@@ -832,38 +880,31 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, ki
     L.oom = true;
     goto fail;
   }
-  uint32_t const_base = L.max;
-  for (size_t i = 0; i < L.constfix.len; i++) L.code.data[L.constfix.data[i]] += const_base;
   x->param_slots = param_slots;
   x->local_end = L.local_end;
-  x->const_base = const_base;
-  x->nconsts = (uint32_t)L.consts.len;
-  x->nslots = const_base + x->nconsts;
+  x->const_base = L.const_base;
+  x->nslots = L.max;
   uint32_t result_slots = 0;
   for (uint32_t i = 0; i < ft->nresults; i++) result_slots += kite_slots_of(ft->results[i]);
   if (x->nslots < result_slots) x->nslots = result_slots;
   /* Shrink the arrays to size and hand them over. */
   x->ncode = (uint32_t)L.code.len;
   x->code = kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
-                         (x->ncode ? x->ncode : 1) * sizeof *L.code.data);
+                         x->ncode * sizeof *L.code.data);
   if (!x->code) {
     x->code = L.code.data;
     x->ncode = (uint32_t)L.code.cap;
   }
   L.code.data = NULL;
-  if (x->ncode == 0) x->ncode = 1;
-  x->nconsts = (uint32_t)L.consts.len;
-  if (L.consts.len) {
-    x->consts = kite_realloc(a, L.consts.data, L.consts.cap * sizeof *L.consts.data,
-                             L.consts.len * sizeof *L.consts.data);
+  if (L.nconsts) {
+    x->consts = kite_malloc(a, L.nconsts * sizeof *x->consts);
     if (!x->consts) {
-      x->consts = L.consts.data;
-      x->nconsts = (uint32_t)L.consts.cap; /* only for freeing: entries beyond are unused */
+      L.oom = true;
+      goto fail;
     }
-  } else {
-    kite_vec_free(a, &L.consts);
+    memcpy(x->consts, L.consts, L.nconsts * sizeof *x->consts);
+    x->nconsts = L.nconsts;
   }
-  L.consts.data = NULL;
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {
     x->map = kite_realloc(a, L.map.data, L.map.cap * sizeof *L.map.data,
@@ -880,10 +921,9 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, ki
 fail:
   if (L.oom) kite_fail(err, KITE_ERR_OOM, 0, L.offset, "out of memory");
   kite_vec_free(a, &L.code);
-  kite_vec_free(a, &L.consts);
   kite_vec_free(a, &L.map);
   lower_free_scratch(&L);
-  kite_free(a, x, sizeof *x);
+  kite_xfunc_free(a, x);
   return NULL;
 }
 
