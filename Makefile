@@ -1,26 +1,26 @@
 # A thin wrapper over CMake. `make` builds build/kite and libkite; `make test` runs every
-# test; `make demo` runs the bundled example.
+# test; `make demo` runs the bundled example. CMAKE_FLAGS (e.g. -DKITE_WERROR=ON) is passed
+# to CMake on every run, so changing it reconfigures an existing build directory.
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
+MAKEFLAGS += --no-print-directory
 
-.PHONY: all test test-sanitize demo install clean fixtures
+.PHONY: all configure test test-sanitize demo install clean fixtures
 
-all: $(BUILD)/Makefile
+all: configure
 	@cmake --build $(BUILD) -j $(JOBS)
 
-$(BUILD)/Makefile:
-	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_FLAGS)
+configure:
+	@cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 
 test: all
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
-$(SAN_BUILD)/Makefile:
-	@cmake -S . -B $(SAN_BUILD) -DKITE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
-
-test-sanitize: $(SAN_BUILD)/Makefile
+test-sanitize:
+	@cmake -S . -B $(SAN_BUILD) -DKITE_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS) >/dev/null
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j $(JOBS)

@@ -58,6 +58,20 @@ bool kite_read_s33(kite_reader *r, int64_t *out);
    are range-checked by the validator. */
 bool kite_read_valtype(kite_reader *r, kite_features f, kite_valtype *out);
 bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out);
+bool kite_read_reftype(kite_reader *r, kite_features f, kite_valtype *out);
+/* A vector length or byte count: a u32 that must not exceed the bytes left in the
+   reader ("length out of bounds"). */
+bool kite_read_len(kite_reader *r, uint32_t *out);
+/* n raw bytes; *out points at them. */
+bool kite_read_bytes(kite_reader *r, size_t n, const uint8_t **out);
+/* Set *r->err to a malformed-module error at `offset` (first error wins); returns false. */
+bool kite_reader_fail(kite_reader *r, uint64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+/* "unexpected end of section or function" at the end of the readable range. */
+bool kite_reader_eos(kite_reader *r);
 
 /* ---- instructions ---- */
 

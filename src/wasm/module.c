@@ -3,8 +3,12 @@
 */
 #include "module.h"
 
+#include <stdatomic.h>
+
 void kite_module_free(kite_module *m) {
   if (!m) return;
+  kite_module_ext *ext = atomic_load(&m->ext);
+  if (ext) ext->release(ext, m->alloc);
   kite_arena ar = m->arena; /* the module itself lives in its arena */
   kite_arena_free(&ar);
 }

@@ -283,6 +283,15 @@ typedef struct kite_section {
 
 /* ---- the module ---- */
 
+/*
+** State a later stage attaches to a shared, otherwise immutable module (the
+** interpreter's lowered code): published once with an atomic compare-and-swap and
+** released with the module by its own release function.
+*/
+typedef struct kite_module_ext {
+  void (*release)(struct kite_module_ext *ext, kite_alloc *a);
+} kite_module_ext;
+
 typedef struct kite_module {
   kite_arena arena;
   kite_alloc *alloc;
@@ -334,6 +343,9 @@ typedef struct kite_module {
      the declared set that ref.func in code may use. Sorted, unique. */
   uint32_t ndeclared_funcs;
   uint32_t *declared_funcs;
+
+  /* Attached by src/exec on first instantiation; NULL until then (zeroed by the arena). */
+  _Atomic(kite_module_ext *) ext;
 } kite_module;
 
 /* Free a module and everything it owns. NULL is fine. */
@@ -348,5 +360,20 @@ static inline const kite_functype *kite_module_func_type(const kite_module *m, u
 }
 /* Look up a name in a name map; NULL when absent. */
 const kite_name *kite_namemap_find(const kite_namemap *map, uint32_t index);
+
+/*
+** Types as text (types_text.c), in the text format with its abbreviations: i32, v128,
+** funcref, (ref null 3), (ref $name), (ref (exact 2)). With m non-NULL, a type index
+** whose name-section name is a valid identifier prints as $name, else as its number;
+** pass m NULL for numbers only. The buffer functions return false when out ran out of
+** memory (out->oom).
+*/
+const char *kite_numtype_text(uint8_t kind);          /* "i32" ... "i16"; NULL otherwise */
+const char *kite_abstract_heaptype_text(uint32_t ht); /* "func", "any"...; NULL for indices */
+const char *kite_externkind_text(uint8_t kind);       /* "func", "table", "memory", ... */
+bool kite_heaptype_text(const kite_module *m, uint32_t ht, kite_buf *out);
+bool kite_valtype_text(const kite_module *m, kite_valtype t, kite_buf *out);
+/* True when a name can be written as $name (non-empty, only the text format's idchars). */
+bool kite_name_is_id(kite_name name);
 
 #endif

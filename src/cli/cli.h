@@ -1,0 +1,64 @@
+/*
+** cli.h: the `kite` command. main.c dispatches `kite NAME ARGS...` through one table;
+** each subcommand is `int cmd_NAME(int argc, char **argv)` in its own cmd_NAME.c, with
+** argv[0] the subcommand's name. Every subcommand accepts `--help` (which `kite help
+** NAME` uses) and returns one of the exit codes below. Adding a subcommand is a file,
+** a declaration here and one row in main.c's table.
+*/
+#ifndef KITE_CLI_H
+#define KITE_CLI_H
+
+#include <stdio.h>
+
+#include "binary.h"
+
+/* Exit codes shared by every subcommand. */
+enum {
+  CLI_OK = 0,   /* success */
+  CLI_FAIL = 1, /* the input was rejected (invalid, malformed, unreadable, trapped) */
+  CLI_USAGE = 2 /* the command line was wrong */
+};
+
+/* ---- subcommands ---- */
+
+/* ---- shared helpers (cli_util.c) ---- */
+
+/* Print "kite NAME: message" and a hint to stderr; returns CLI_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+/* True when `arg` asks for a subcommand's usage. */
+static inline bool cli_is_help(const char *arg) { return strcmp(arg, "--help") == 0; }
+
+/* Parse the value of --features=: "2.0", "3.0" (the default set) or "all". */
+bool cli_parse_features(const char *value, kite_features *out);
+/* What commands use without --features: WebAssembly 3.0 plus threads. */
+#define CLI_DEFAULT_FEATURES (KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_THREADS))
+
+/* Read a whole file ("-" is stdin) into out (initialised by the caller). On failure sets
+   *err (kind KITE_ERR_IO, "cannot read FILE: reason"). */
+bool cli_read_file(const char *path, kite_buf *out, kite_error *err);
+
+/*
+** The bytes of a binary module named on the command line: the one place where every
+** command turns a path into module bytes, so the text format plugs in here (a .wat file
+** is parsed to binary). Errors carry a byte offset (binary) or line:col (text).
+*/
+bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
+                           kite_error *err);
+
+/*
+** Print an error about FILE to stderr the way every command does:
+**   FILE:0xOFFSET: error: MESSAGE      (binary)
+**   FILE:LINE:COL: error: MESSAGE      (text)
+**   kite: MESSAGE                      (reading files, usage)
+*/
+void cli_print_error(const char *path, const kite_error *err);
+
+/* Write a name (arbitrary bytes) with C-style escapes for anything not printable. */
+void cli_print_name(FILE *f, kite_name name);
+
+#endif

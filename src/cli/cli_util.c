@@ -1,0 +1,82 @@
+/*
+** cli_util.c: what every subcommand shares: reading files and modules, feature sets,
+** and the one format for errors.
+*/
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "kite %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "\nRun `kite help %s` for its usage.\n", cmd);
+  return CLI_USAGE;
+}
+
+bool cli_parse_features(const char *value, kite_features *out) {
+  if (strcmp(value, "2.0") == 0) *out = KITE_FEATURES_2_0;
+  else if (strcmp(value, "3.0") == 0) *out = CLI_DEFAULT_FEATURES;
+  else if (strcmp(value, "all") == 0) *out = KITE_FEATURES_ALL;
+  else return false;
+  return true;
+}
+
+static bool fail_io(const char *path, int errnum, kite_error *err) {
+  kite_fail(err, KITE_ERR_IO, errnum, 0, "cannot read %s: %s", path, strerror(errnum));
+  err->has_offset = false;
+  return false;
+}
+
+bool cli_read_file(const char *path, kite_buf *out, kite_error *err) {
+  bool is_stdin = strcmp(path, "-") == 0;
+  FILE *f = is_stdin ? stdin : fopen(path, "rb");
+  if (!f) return fail_io(path, errno, err);
+  uint8_t chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (!kite_buf_put(out, chunk, n)) {
+      if (!is_stdin) fclose(f);
+      return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory reading %s", path);
+    }
+  }
+  /* A directory opens but fails on read with EISDIR. */
+  int read_errno = ferror(f) ? errno : 0;
+  if (!is_stdin) fclose(f);
+  if (read_errno) return fail_io(path, read_errno, err);
+  return true;
+}
+
+bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
+                           kite_error *err) {
+  (void)features; /* used once text modules are parsed here */
+  return cli_read_file(path, out, err);
+}
+
+void cli_print_error(const char *path, const kite_error *err) {
+  switch (err->kind) {
+  case KITE_ERR_IO:
+  case KITE_ERR_OOM:
+  case KITE_ERR_USAGE: fprintf(stderr, "kite: %s\n", err->msg); return;
+  default: break;
+  }
+  if (err->has_offset)
+    fprintf(stderr, "%s:0x%llx: error: %s\n", path, (unsigned long long)err->offset, err->msg);
+  else if (err->line) fprintf(stderr, "%s:%u:%u: error: %s\n", path, err->line, err->col, err->msg);
+  else fprintf(stderr, "%s: error: %s\n", path, err->msg);
+}
+
+void cli_print_name(FILE *f, kite_name name) {
+  for (uint32_t i = 0; i < name.len; i++) {
+    uint8_t c = name.ptr[i];
+    if (c == '\\' || c == '"') fprintf(f, "\\%c", c);
+    else if (c >= 0x20 && c < 0x7F) fputc(c, f);
+    else if (c >= 0x80) fputc(c, f); /* UTF-8: names are valid UTF-8 once decoded */
+    else fprintf(f, "\\%02x", c);
+  }
+}

@@ -1,0 +1,404 @@
+/*
+** runtime.h: engines, stores, instances and the runtime objects they own (function,
+** table, memory, global and tag instances), linking and instantiation, and calling
+** into wasm. This is the internal API that the CLI, the .wast runner and the public
+** API wrappers are built on.
+**
+** Ownership:
+** - An engine holds the configuration (allocator hook, features, limits). It outlives
+**   every store made from it. Modules are decoded with kite_engine_alloc(engine).
+** - A store owns every runtime object created in it (instances, host functions, host
+**   memories/tables/globals/tags) and frees them all in kite_store_free. A store belongs
+**   to one thread at a time.
+** - A module (src/wasm/module.h) is not owned by the store: it must outlive every
+**   instance made from it. One module may be instantiated in many stores, on many
+**   threads; the lowered code the interpreter derives from it is shared and published
+**   atomically.
+**
+** Names: the Module IR already uses kite_func, kite_table, kite_memory, kite_global and
+** kite_tag for module-level declarations, so runtime objects are "instances" as in the
+** specification: kite_funcinst, kite_tableinst, kite_meminst, kite_globalinst,
+** kite_taginst.
+*/
+#ifndef KITE_RUNTIME_H
+#define KITE_RUNTIME_H
+
+#include "base.h"
+#include "features.h"
+#include "module.h"
+
+typedef struct kite_engine kite_engine;
+typedef struct kite_store kite_store;
+typedef struct kite_instance kite_instance;
+typedef struct kite_funcinst kite_funcinst;
+typedef struct kite_tableinst kite_tableinst;
+typedef struct kite_meminst kite_meminst;
+typedef struct kite_globalinst kite_globalinst;
+typedef struct kite_taginst kite_taginst;
+
+/* ---- engine ---- */
+
+typedef struct kite_engine_config {
+  kite_alloc_fn alloc; /* NULL: malloc/realloc/free */
+  void *alloc_ud;
+  size_t alloc_limit;      /* bytes through the hook; 0: none */
+  kite_features features;  /* proposals enabled (decoding, validation, execution) */
+  uint32_t max_call_depth; /* wasm frames on one store's stack */
+  uint32_t max_stack_slots; /* 64-bit value-stack slots (locals and temporaries) */
+  uint64_t max_memory_pages; /* engine-wide cap on any memory's size (64 KiB pages) */
+  uint64_t max_table_elems;  /* engine-wide cap on any table's size */
+  bool no_guard_pages;       /* force explicit bounds checks (no 8 GiB reservations) */
+} kite_engine_config;
+
+/* Defaults: features KITE_FEATURES_2_0, call depth 20000, 4M stack slots (32 MiB,
+   committed lazily), memories up to 65536 pages, tables up to 10M elements. */
+void kite_engine_config_default(kite_engine_config *cfg);
+
+/* NULL cfg: the defaults. Returns NULL only when the allocation fails. */
+kite_engine *kite_engine_new(const kite_engine_config *cfg);
+void kite_engine_free(kite_engine *e);
+kite_alloc *kite_engine_alloc(kite_engine *e); /* for kite_decode, kite_wat_to_wasm, ... */
+kite_features kite_engine_features(const kite_engine *e);
+const kite_engine_config *kite_engine_get_config(const kite_engine *e);
+
+/* ---- values ---- */
+
+/*
+** A reference as the interpreter holds it in a 64-bit slot: 0 is null (any heap type).
+** A funcref is the kite_funcinst pointer. An externref made by the host from a value
+** `host` is host + 1, so host values 0 .. UINTPTR_MAX-1 are all distinct and non-null
+** (the suite's `ref.extern N` compares by N). Use the helpers below, not the encoding.
+*/
+typedef uint64_t kite_ref;
+#define KITE_REF_NULL ((kite_ref)0)
+
+/*
+** Any WebAssembly 2.0 value with its type. Floats are raw IEEE bits so NaN payloads
+** survive. For references, `type` is a reference type (kite_vt_ref(KITE_HT_FUNC, true)
+** is funcref, KITE_HT_EXTERN externref) and `u.ref` the slot encoding above.
+*/
+typedef struct kite_value {
+  kite_valtype type;
+  union {
+    uint32_t i32;
+    uint64_t i64;
+    uint32_t f32; /* bits */
+    uint64_t f64; /* bits */
+    uint8_t v128[16];
+    kite_ref ref;
+  } u;
+} kite_value;
+
+static inline kite_value kite_val_i32(uint32_t x) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt(KITE_VT_I32);
+  v.u.i32 = x;
+  return v;
+}
+static inline kite_value kite_val_i64(uint64_t x) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt(KITE_VT_I64);
+  v.u.i64 = x;
+  return v;
+}
+static inline kite_value kite_val_f32_bits(uint32_t bits) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt(KITE_VT_F32);
+  v.u.f32 = bits;
+  return v;
+}
+static inline kite_value kite_val_f64_bits(uint64_t bits) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt(KITE_VT_F64);
+  v.u.f64 = bits;
+  return v;
+}
+static inline kite_value kite_val_v128(const uint8_t bytes[16]) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt(KITE_VT_V128);
+  memcpy(v.u.v128, bytes, 16);
+  return v;
+}
+/* A null reference of heap type ht (KITE_HT_FUNC, KITE_HT_EXTERN, ...). */
+static inline kite_value kite_val_null(uint32_t ht) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt_ref(ht, true);
+  v.u.ref = KITE_REF_NULL;
+  return v;
+}
+static inline kite_value kite_val_funcref(kite_funcinst *f) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt_ref(KITE_HT_FUNC, true);
+  v.u.ref = (kite_ref)(uintptr_t)f;
+  return v;
+}
+/* An externref for a host value (the suite's `ref.extern N`); host != UINTPTR_MAX. */
+static inline kite_value kite_val_externref(uintptr_t host) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt_ref(KITE_HT_EXTERN, true);
+  v.u.ref = (kite_ref)host + 1;
+  return v;
+}
+static inline bool kite_val_is_null(const kite_value *v) { return v->u.ref == KITE_REF_NULL; }
+static inline kite_funcinst *kite_val_func(const kite_value *v) {
+  return (kite_funcinst *)(uintptr_t)v->u.ref;
+}
+/* The host value of a non-null externref. */
+static inline uintptr_t kite_val_extern_host(const kite_value *v) {
+  return (uintptr_t)(v->u.ref - 1);
+}
+/* The default value of a type: zero, or a null reference. */
+kite_value kite_val_default(kite_valtype t);
+
+/* ---- extern values: what imports and exports are ---- */
+
+typedef struct kite_extern {
+  uint8_t kind; /* kite_externkind (module.h) */
+  union {
+    kite_funcinst *func;
+    kite_tableinst *table;
+    kite_meminst *memory;
+    kite_globalinst *global;
+    kite_taginst *tag;
+  } u;
+} kite_extern;
+
+/* ---- runtime objects ---- */
+
+/* Every object a store owns starts with this header (the store frees the list). */
+typedef struct kite_object {
+  struct kite_object *next;
+  uint8_t kind; /* kite_externkind, or KITE_OBJ_INSTANCE */
+} kite_object;
+#define KITE_OBJ_INSTANCE 0x10
+
+/*
+** A host function: results[i].type is set before the call; the callback fills u. To
+** trap, set *err (kite_fail with KITE_ERR_RUNTIME and a trap code, or any other kind,
+** e.g. KITE_ERR_EXIT for WASI proc_exit) and return false.
+*/
+typedef bool (*kite_host_fn)(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
+                             kite_value *results, uint32_t nresults, kite_error *err);
+
+struct kite_funcinst {
+  kite_object obj;
+  const kite_functype *type; /* wasm: in the module; host: a copy owned by this object */
+  kite_instance *inst;       /* wasm functions: the defining instance; host: NULL */
+  uint32_t index;            /* wasm: index in the module's function space */
+  uint32_t nslots_params;    /* 64-bit slots the parameters take (v128: 2) */
+  uint32_t nslots_results;
+  kite_host_fn host;
+  void *env;
+};
+
+struct kite_tableinst {
+  kite_object obj;
+  kite_alloc *alloc; /* the owning store's */
+  kite_valtype elem; /* a reference type */
+  kite_limits limits; /* limits.min is the current size */
+  uint32_t size;
+  uint32_t max; /* effective maximum (declared max, capped by the engine) */
+  kite_ref *elems;
+  size_t cap; /* allocated elements */
+};
+
+struct kite_meminst {
+  kite_object obj;
+  kite_alloc *alloc; /* the owning store's */
+  kite_limits limits; /* declared; limits.min is the initial size */
+  uint8_t *data;
+  uint64_t size;      /* current size in bytes (pages << page_size_log2) */
+  uint64_t pages;     /* current size in pages */
+  uint64_t max_pages; /* effective maximum (declared max, capped by the engine) */
+  size_t reserved;    /* bytes of address space reserved at data (guarded) or allocated */
+  bool guarded;       /* data is an mmap reservation with PROT_NONE beyond size */
+};
+
+struct kite_globalinst {
+  kite_object obj;
+  kite_globaltype type;
+  uint64_t slots[2]; /* the value in interpreter slot encoding (v128: both) */
+};
+
+struct kite_taginst {
+  kite_object obj;
+  const kite_functype *type;
+  bool owns_type; /* host-created: the type is a copy after the object */
+};
+
+/* ---- creating objects from the host (the spectest module, WASI, embedders) ---- */
+
+/* `type` is copied. NULL on OOM (*err set). */
+kite_funcinst *kite_func_new_host(kite_store *s, const kite_functype *type, kite_host_fn cb,
+                                  void *env, kite_error *err);
+/* A memory of limits->min pages (zeroed), growable to limits->max (or the engine cap). */
+kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_error *err);
+/* A table of limits->min elements, each `init` (its type must match elem). */
+kite_tableinst *kite_table_new(kite_store *s, kite_valtype elem, const kite_limits *limits,
+                               kite_value init, kite_error *err);
+kite_globalinst *kite_global_new(kite_store *s, kite_globaltype type, kite_value init,
+                                 kite_error *err);
+/* `type` is copied. */
+kite_taginst *kite_tag_new(kite_store *s, const kite_functype *type, kite_error *err);
+
+/* ---- accessing objects ---- */
+
+const kite_functype *kite_func_type(const kite_funcinst *f);
+
+kite_value kite_global_get(const kite_globalinst *g);
+/* false (with *err, KITE_ERR_USAGE) when the global is immutable or the type differs. */
+bool kite_global_set(kite_globalinst *g, kite_value v, kite_error *err);
+
+uint8_t *kite_memory_data(kite_meminst *m);
+uint64_t kite_memory_size(const kite_meminst *m); /* in pages */
+uint64_t kite_memory_size_bytes(const kite_meminst *m);
+/* Grow by delta pages; returns the old size in pages, or -1 (UINT64_MAX) on failure
+   (beyond the maximum, the engine cap, or no memory), as memory.grow does. */
+uint64_t kite_memory_grow(kite_meminst *m, uint64_t delta);
+
+uint64_t kite_table_size(const kite_tableinst *t);
+/* false when idx is out of bounds. */
+bool kite_table_get(const kite_tableinst *t, uint64_t idx, kite_value *out);
+bool kite_table_set(kite_tableinst *t, uint64_t idx, kite_value v);
+/* Grow by delta elements set to init; returns the old size or -1 (UINT64_MAX). */
+uint64_t kite_table_grow(kite_tableinst *t, uint64_t delta, kite_value init);
+
+/* ---- stores ---- */
+
+kite_store *kite_store_new(kite_engine *e);
+void kite_store_free(kite_store *s); /* frees every instance and object it owns */
+kite_engine *kite_store_engine(const kite_store *s);
+
+/* ---- backtraces ---- */
+
+/* One wasm frame of a trap's backtrace, innermost first. */
+typedef struct kite_trace_frame {
+  const kite_module *module; /* NULL for a host function frame */
+  uint32_t func_index;       /* in the module's function space */
+  kite_name name;            /* from the name section; len 0 when there is none */
+  uint32_t offset;           /* byte offset in the module of the trapping/calling insn */
+} kite_trace_frame;
+
+#define KITE_TRACE_MAX 64
+typedef struct kite_trace {
+  uint32_t nframes;   /* frames recorded (at most KITE_TRACE_MAX) */
+  uint32_t depth;     /* frames that were on the stack (may exceed nframes) */
+  kite_trace_frame frames[KITE_TRACE_MAX];
+} kite_trace;
+
+/* The backtrace of the last trap in this store (cleared by each kite_func_call). */
+const kite_trace *kite_store_trace(const kite_store *s);
+
+/* ---- instances ---- */
+
+/*
+** Instantiate a validated module. imports[i] satisfies m->imports[i] (the caller
+** resolved names). Linking errors: KITE_ERR_LINK "incompatible import type" (kind or
+** type mismatch). Then, as the specification orders it: globals, tables and memories
+** are created, element and data segments are applied in order (traps "out of bounds
+** table access" / "out of bounds memory access" leave the instance partially
+** initialised, as in the spec: tables and memories already written stay written),
+** active and declarative element segments and active data segments are dropped, then
+** the start function runs. On any error returns NULL with *err set; objects already
+** created stay owned by the store (they may be reachable through imports elsewhere).
+*/
+kite_instance *kite_instantiate(kite_store *s, const kite_module *m, const kite_extern *imports,
+                                uint32_t nimports, kite_error *err);
+
+/* Look up an export by name (bytes, may contain NULs). */
+bool kite_instance_export(const kite_instance *inst, const char *name, size_t len,
+                          kite_extern *out);
+const kite_module *kite_instance_module(const kite_instance *inst);
+/* The instance's function / memory / ... at an index of the module's index space. */
+kite_funcinst *kite_instance_func(const kite_instance *inst, uint32_t idx);
+kite_meminst *kite_instance_memory(const kite_instance *inst, uint32_t idx);
+kite_tableinst *kite_instance_table(const kite_instance *inst, uint32_t idx);
+kite_globalinst *kite_instance_global(const kite_instance *inst, uint32_t idx);
+
+/* ---- calling ---- */
+
+/*
+** Call a function (wasm or host). args must match the parameter types (checked:
+** KITE_ERR_USAGE otherwise); results receive nresults values with their types. Traps
+** come back as KITE_ERR_RUNTIME with a kite_trap_code and the suite's message,
+** "call stack exhausted" as KITE_ERR_EXHAUSTION (code KITE_TRAP_STACK_EXHAUSTED); the
+** backtrace is in kite_store_trace(s). May be called re-entrantly from a host function.
+*/
+bool kite_func_call(kite_store *s, kite_funcinst *f, const kite_value *args, uint32_t nargs,
+                    kite_value *results, uint32_t nresults, kite_error *err);
+
+/* Trap messages, as the official suite words them. */
+const char *kite_trap_message(kite_trap_code code);
+
+/* ---- internals shared by src/runtime and src/exec ---- */
+
+/* A module instance. */
+struct kite_instance {
+  kite_object obj;
+  kite_store *store;
+  const kite_module *module;
+  struct kite_exec_module *code; /* the module's lowered code (shared, see exec.h) */
+  kite_funcinst **funcs;
+  kite_tableinst **tables;
+  kite_meminst **memories;
+  kite_globalinst **globals;
+  kite_taginst **tags;
+  /* Element segments as evaluated references; length 0 once dropped. */
+  kite_ref **elem_refs;
+  uint32_t *elem_len;
+  /* Data segments: length 0 once dropped (contents stay in the module). */
+  uint32_t *data_len;
+};
+
+struct kite_store {
+  kite_engine *engine;
+  kite_alloc *alloc;
+  kite_object *objects; /* every object owned, newest first */
+  /* The interpreter's value stack (allocated on first call) and frame stack. */
+  uint64_t *stack;
+  uint32_t stack_slots;
+  uint32_t sp;         /* first free slot: nested calls (host -> wasm) start here */
+  struct kite_frame *frames;
+  uint32_t nframes_cap;
+  uint32_t depth;      /* frames in use */
+  kite_trace trace;
+};
+
+struct kite_engine {
+  kite_alloc alloc;
+  kite_engine_config cfg;
+};
+
+/* Link a new object into the store's list (after it was fully created). */
+void kite_store_adopt(kite_store *s, kite_object *o, uint8_t kind);
+
+/* Free an instance's arrays and the instance (the store calls it). */
+void kite_instance_release(kite_store *s, kite_instance *inst);
+/* Fill nslots_params / nslots_results from f->type. */
+void kite_funcinst_init_slots(kite_funcinst *f);
+
+/* Structural equality of function types (call_indirect, import matching). */
+bool kite_functype_eq(const kite_functype *a, const kite_functype *b);
+
+/* Number of 64-bit slots a value of type t takes (v128: 2). */
+static inline uint32_t kite_slots_of(kite_valtype t) { return t.kind == KITE_VT_V128 ? 2 : 1; }
+
+/* Convert between kite_value and slots (the interpreter's encoding). */
+void kite_value_to_slots(const kite_value *v, uint64_t *slots);
+kite_value kite_value_from_slots(kite_valtype t, const uint64_t *slots);
+
+/* Memory and table growth used by both the API and the interpreter. */
+uint64_t kite_tableinst_grow(kite_tableinst *t, uint64_t delta, kite_ref init);
+/* Release what an object owns besides itself (the store frees the object). */
+void kite_meminst_release(kite_meminst *m);
+void kite_tableinst_release(kite_tableinst *t);
+
+#endif
