@@ -244,6 +244,7 @@ static bool do_end(body *b) {
   if (!end_arm(b)) return false;
   if (fr->op == OP_IF) {
     /* No else: the parameters must pass for the results. */
+    fr->unreachable = false;
     if (!push_vals(b, fr->params, fr->nparams)) return false;
     fr = top(b);
     uint32_t nr;
@@ -314,8 +315,9 @@ static bool get_tag(body *b, uint32_t idx, const kite_functype **ft) {
 }
 
 static bool need_data(body *b, uint32_t idx) {
-  if (!b->m->has_datacount) return malformed(b, "data count section required");
   if (idx >= b->m->ndatas) return kite_vfail(b->v, b->in.offset, "unknown data segment %u", idx);
+  /* The binary format needs the count before the code to allow single-pass decoding. */
+  if (!b->m->has_datacount) return malformed(b, "data count section required");
   return true;
 }
 
