@@ -85,4 +85,154 @@ typedef struct kite_print_options {
 bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_buf *out,
                       kite_error *err);
 
+/* The exact text of a float constant, as wabt writes it: a hex float ("0x1.8p+1"),
+   "inf", "nan" or "nan:0x" payload, with '-' when the sign bit is set. Parsing it gives
+   back the same bits. buf needs KITE_FLOAT_TEXT_MAX bytes; returns the length. */
+#define KITE_FLOAT_TEXT_MAX 32
+size_t kite_f32_text(uint32_t bits, char *buf);
+size_t kite_f64_text(uint64_t bits, char *buf);
+
+/* Disassemble every function body with byte offsets, like `wasm-objdump -d`. */
+bool kite_disassemble(const kite_module *m, kite_buf *out, kite_error *err);
+
+/* ---- .wast scripts (the spec suite's script format) ---- */
+
+/*
+** A script is a list of commands. Text modules are encoded to binary while parsing
+** (through kite_wat_parse_module_fields), so a runner only ever sees bytes; quoted
+** modules keep their text, which the runner parses when the command runs (their
+** errors are what assert_malformed checks). Everything lives in the script's arena.
+*/
+
+typedef enum kite_wast_cmdkind {
+  KITE_WAST_MODULE,           /* module; also `module definition` (no instance) */
+  KITE_WAST_INSTANCE,         /* (module instance $I? $M?) */
+  KITE_WAST_REGISTER,         /* (register "name" $I?) */
+  KITE_WAST_ACTION,           /* a bare invoke or get */
+  KITE_WAST_ASSERT_RETURN,
+  KITE_WAST_ASSERT_TRAP,      /* on an action, or on a module when on_module */
+  KITE_WAST_ASSERT_EXHAUSTION,
+  KITE_WAST_ASSERT_EXCEPTION,
+  KITE_WAST_ASSERT_INVALID,
+  KITE_WAST_ASSERT_MALFORMED,
+  KITE_WAST_ASSERT_UNLINKABLE,
+  KITE_WAST_ASSERT_UNINSTANTIABLE,
+  KITE_WAST_ASSERT_INVALID_CUSTOM,   /* a custom section's contents are invalid */
+  KITE_WAST_ASSERT_MALFORMED_CUSTOM, /* a custom annotation is malformed */
+  KITE_WAST_THREAD,           /* (thread $T (shared (module $M))* command*) */
+  KITE_WAST_WAIT              /* (wait $T) */
+} kite_wast_cmdkind;
+
+typedef enum kite_wast_modkind {
+  KITE_WAST_MOD_BINARY, /* bytes: (module binary ...) or a text module already encoded */
+  KITE_WAST_MOD_QUOTE,  /* bytes are text: (module quote ...) */
+  KITE_WAST_MOD_ERROR   /* a text module that did not parse: `error` says why */
+} kite_wast_modkind;
+
+typedef struct kite_wast_module {
+  uint8_t kind;       /* kite_wast_modkind */
+  bool is_text;       /* written as text (the bytes come from the text parser) */
+  bool definition;    /* (module definition ...) */
+  kite_name name;     /* $id without '$'; len 0 and ptr NULL when absent */
+  const uint8_t *bytes;
+  size_t len;
+  kite_error error;   /* KITE_WAST_MOD_ERROR */
+} kite_wast_module;
+
+/* Values: constants for arguments, patterns for results. */
+typedef enum kite_wast_valkind {
+  KITE_WAST_I32,
+  KITE_WAST_I64,
+  KITE_WAST_F32,
+  KITE_WAST_F64,
+  KITE_WAST_V128,
+  KITE_WAST_REF_NULL,   /* ht: heap type named (KITE_HT_*), KITE_WAST_HT_ANY when absent,
+                           KITE_WAST_HT_INDEX for a type index or $id */
+  KITE_WAST_REF_EXTERN, /* (ref.extern N); in results without N: any non-null externref */
+  KITE_WAST_REF_HOST,   /* (ref.host N) */
+  KITE_WAST_REF_FUNC,   /* results: any non-null function reference */
+  KITE_WAST_REF,        /* results: (ref) any non-null reference */
+  KITE_WAST_REF_ANY,    /* results: (ref.any) and the kinds below, non-null of that kind */
+  KITE_WAST_REF_EQ,
+  KITE_WAST_REF_I31,
+  KITE_WAST_REF_STRUCT,
+  KITE_WAST_REF_ARRAY,
+  KITE_WAST_REF_EXN,
+  KITE_WAST_EITHER      /* results: any one of `alts` */
+} kite_wast_valkind;
+
+#define KITE_WAST_HT_ANY 0xFFFFFFFFu
+#define KITE_WAST_HT_INDEX 0xFFFFFFFEu
+
+/* NaN patterns of float results (and of v128 float lanes). */
+enum { KITE_WAST_NAN_NONE, KITE_WAST_NAN_CANONICAL, KITE_WAST_NAN_ARITHMETIC };
+
+/* v128 shapes, as written after v128.const. */
+enum {
+  KITE_WAST_I8X16,
+  KITE_WAST_I16X8,
+  KITE_WAST_I32X4,
+  KITE_WAST_I64X2,
+  KITE_WAST_F32X4,
+  KITE_WAST_F64X2
+};
+
+typedef struct kite_wast_value {
+  uint8_t kind;        /* kite_wast_valkind */
+  uint8_t shape;       /* v128: KITE_WAST_I8X16 ... */
+  uint8_t nan[4];      /* f32, f64: nan[0]; v128 f32x4 / f64x2: one per lane */
+  bool has_payload;    /* ref.extern, ref.host, ref.func (results may omit it) */
+  uint32_t ht;         /* ref.null */
+  union {
+    uint32_t i32;      /* also f32 bits */
+    uint64_t i64;      /* also f64 bits */
+    uint8_t v128[16];  /* little-endian lanes */
+    uint64_t payload;  /* ref.extern, ref.host */
+  } u;
+  uint32_t nalts;      /* KITE_WAST_EITHER */
+  struct kite_wast_value *alts;
+} kite_wast_value;
+
+typedef enum { KITE_WAST_INVOKE, KITE_WAST_GET } kite_wast_actkind;
+
+typedef struct kite_wast_action {
+  uint8_t kind;        /* kite_wast_actkind */
+  kite_name instance;  /* $id; ptr NULL: the latest instance */
+  kite_name field;     /* export name (decoded bytes) */
+  uint32_t nargs;
+  kite_wast_value *args;
+} kite_wast_action;
+
+typedef struct kite_wast_cmd {
+  uint8_t kind;          /* kite_wast_cmdkind */
+  bool on_module;        /* ASSERT_TRAP on a module rather than an action */
+  uint32_t line, col;    /* of the command's '(' */
+  kite_wast_module module;  /* MODULE and the module assertions */
+  kite_wast_action action;  /* ACTION and the action assertions */
+  kite_name name;        /* INSTANCE: the instance; REGISTER: the registered name;
+                            THREAD, WAIT: the thread */
+  kite_name ref;         /* INSTANCE: the module; REGISTER: the instance (ptr NULL: latest) */
+  kite_name text;        /* expected failure message */
+  uint32_t nresults;     /* ASSERT_RETURN */
+  kite_wast_value *results;
+  uint32_t nshared;      /* THREAD: modules shared with the thread */
+  kite_name *shared;
+  uint32_t ncmds;        /* THREAD: its commands */
+  struct kite_wast_cmd *cmds;
+} kite_wast_cmd;
+
+typedef struct kite_wast_script {
+  kite_arena arena;
+  uint32_t ncmds;
+  kite_wast_cmd *cmds;
+} kite_wast_script;
+
+/* Parse a script. Text modules are parsed with features `f`. On a syntax error returns
+   false with *err set (kind KITE_ERR_COMPILE, line:col of the offending token); *out
+   then holds nothing. A text module whose own parse fails does not stop the script: its
+   command gets a KITE_WAST_MOD_ERROR module, so a runner can report it at that line. */
+bool kite_wast_parse(kite_alloc *a, const char *src, size_t len, kite_features f,
+                     kite_wast_script *out, kite_error *err);
+void kite_wast_free(kite_wast_script *s);
+
 #endif
