@@ -43,9 +43,10 @@ static bool check_memory_type(kite_vctx *v, const kite_memory *mem, uint64_t off
   unsigned log2 = l->page_size_log2;
   if (log2 != 16 && (log2 != 0 || !kite_has_feature(v->f, FEATX_CUSTOM_PAGE_SIZES)))
     return kite_vfail(v, off, "invalid custom page size");
-  /* The largest page count whose bytes fit the address space. */
+  /* The largest page count: the address space in pages, and a count of 1-byte pages
+     must itself fit the address type. */
   uint64_t range = l->is64 ? (log2 == 16 ? (uint64_t)1 << 48 : UINT64_MAX)
-                           : ((uint64_t)1 << 32) >> log2;
+                           : (log2 == 16 ? (uint64_t)1 << 16 : UINT32_MAX);
   if (l->min > range || (l->has_max && l->max > range)) {
     if (log2 == 16 && !l->is64)
       return kite_vfail(v, off, "memory size must be at most 65536 pages (4GiB)");
@@ -101,8 +102,8 @@ static bool check_definitions(kite_vctx *v) {
   off = section_start(m, KITE_SEC_TABLE);
   if (m->ntables > 1 && !kite_has_feature(v->f, FEAT_REF_TYPES))
     return kite_vfail(v, off, "multiple tables");
-  uint32_t nglobals_seen = m->nglobals; /* table initialisers see every global */
-  if (!kite_has_feature(v->f, FEAT_GC)) nglobals_seen = m->nimported_globals;
+  /* Tables come before globals: their initialisers see only imported globals. */
+  uint32_t nglobals_seen = m->nimported_globals;
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     const kite_table *t = &m->tables[i];
     if (!check_table_type(v, t, off)) return false;
