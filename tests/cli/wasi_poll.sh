@@ -18,7 +18,7 @@ read 3 bytes: abc
 stdout writable: errno 0, 1 event(s)
   userdata=6 error=0 type=2
 bad fd: errno 0, 1 event(s)
-  userdata=7 error=8 type=1
+  userdata=7 error=8 type=1 nbytes=0
 no subscriptions: errno 28'
 same "poll events" "$expected" "$out"
 finish wasi_poll

@@ -12,7 +12,7 @@ for attempt in 1 2 3 4 5; do
   pid=$!
   for _ in $(seq 50); do # wait until it listens (or died: a busy port)
     kill -0 $pid 2>/dev/null || break
-    if exec 3<>"/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    if { exec 3<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null; then
       printf 'ping\n' >&3
       reply=$(cat <&3)
       exec 3<&-
