@@ -23,6 +23,7 @@ enum {
 
 int cmd_validate(int argc, char **argv);
 int cmd_objdump(int argc, char **argv);
+int cmd_run(int argc, char **argv); /* cmd_run.c: run a module with WASI */
 
 /* ---- shared helpers (cli_util.c) ---- */
 
