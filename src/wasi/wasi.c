@@ -465,6 +465,7 @@ void wasi_filestat_pack(uint8_t out[WASI_FILESTAT_SIZE], const void *host_stat) 
 #define KITE_WASI_ENTRY(name, params, results) {#name, params, results, wasi_##name},
 static const kite_wasi_func wasi_functions[] = {KITE_WASI_FUNCS(KITE_WASI_ENTRY)};
 #undef KITE_WASI_ENTRY
+_Static_assert(KITE_ARRAY_LEN(wasi_functions) == WASI_NFUNCS, "WASI_NFUNCS is the table size");
 
 const kite_wasi_func *kite_wasi_functions(size_t *count) {
   *count = KITE_ARRAY_LEN(wasi_functions);

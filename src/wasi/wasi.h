@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "base.h"
+#include "runtime.h"
 
 /* ---- Public to the rest of Kite (CLI, C API) ---- */
 
@@ -92,6 +93,35 @@ typedef struct kite_wasi_func {
 const kite_wasi_func *kite_wasi_lookup(const char *name, size_t len);
 /* Every function, in the order of the witx; *count gets their number. */
 const kite_wasi_func *kite_wasi_functions(size_t *count);
+
+/* ---- In the runtime (wasi_link.c) ---- */
+
+/* True when an import belongs to wasi_snapshot_preview1. */
+bool kite_wasi_is_import(const kite_import *imp);
+
+/*
+** For every import of m from wasi_snapshot_preview1, create a host function in s bound
+** to w and put it in imports[i] (imports has m->nimports entries; the others are left
+** as they are for the caller to fill). A name WASI does not have, or a type that does
+** not match, is a KITE_ERR_LINK error. w must outlive the store's use of the functions.
+*/
+bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_extern *imports,
+                    kite_error *err);
+
+/* Let the host functions use inst's memory (its export "memory", else memory 0). Until
+   this is called they see an empty memory, so any pointer is EFAULT. */
+void kite_wasi_bind(kite_wasi *w, kite_instance *inst);
+
+/*
+** Bind and run an instance: _start for a command, else _initialize for a reactor, else
+** nothing. *exit_code is the status the guest gave proc_exit, or 0 when _start
+** returned. A trap returns false with *err (kind KITE_ERR_RUNTIME, ...).
+*/
+bool kite_wasi_run(kite_wasi *w, kite_store *s, kite_instance *inst, int *exit_code,
+                   kite_error *err);
+
+/* If *err is a proc_exit (KITE_ERR_EXIT), clear it, store the status and return true. */
+bool kite_wasi_exit_status(kite_error *err, int *exit_code);
 
 /* ---- Shared between the src/wasi files ---- */
 
@@ -222,6 +252,13 @@ typedef struct wasi_fd {
   uint64_t dir_next; /* the cookie of the entry that stream returns next */
 } wasi_fd;
 
+typedef struct wasi_thunk {
+  struct kite_wasi *w;
+  const kite_wasi_func *f;
+} wasi_thunk;
+
+#define WASI_NFUNCS 46
+
 struct kite_wasi {
   kite_alloc *alloc;
   uint8_t *args;  /* argv strings, each NUL-terminated, back to back */
@@ -234,6 +271,8 @@ struct kite_wasi {
   uint32_t nfds; /* slots, free or not */
   bool portable_paths;
   bool no_openat2; /* openat2 reported ENOSYS once: do not ask again */
+  kite_meminst *memory;             /* the bound instance's memory */
+  wasi_thunk thunks[WASI_NFUNCS];   /* host function environments, one per function */
 };
 
 /* Host errno to WASI errno. */
@@ -286,7 +325,7 @@ uint32_t wasi_iovecs(const kite_wasi_mem *m, uint32_t iovs, uint32_t iovs_len,
 
 /* The timespec pair of futimens/utimensat for fst_flags; false when the flags conflict. */
 struct timespec;
-bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]);
+bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec *ts);
 
 /* Fill a 64-byte filestat from a host struct stat (passed as void * to keep headers light). */
 void wasi_filestat_pack(uint8_t out[WASI_FILESTAT_SIZE], const void *host_stat);

@@ -181,7 +181,7 @@ uint32_t wasi_fd_filestat_set_size(kite_wasi *w, const kite_wasi_mem *m, const u
   return WASI_ESUCCESS;
 }
 
-bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]) {
+bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec *ts) {
   if (fst & ~(uint32_t)0xf) return false;
   if ((fst & WASI_FST_ATIM) && (fst & WASI_FST_ATIM_NOW)) return false;
   if ((fst & WASI_FST_MTIM) && (fst & WASI_FST_MTIM_NOW)) return false;
