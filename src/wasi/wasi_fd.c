@@ -16,9 +16,9 @@
 #define ARG32(i) ((uint32_t)a[i])
 
 /* Look up `fd` with rights `need`, or return the errno from the calling function. */
-#define GET_FD(f, fd, need)                                                                 \
-  uint32_t rc_;                                                                             \
-  wasi_fd *f = wasi_fd_get(w, (fd), (need), &rc_);                                          \
+#define GET_FD(f, fd, need)                                                                        \
+  uint32_t rc_;                                                                                    \
+  wasi_fd *f = wasi_fd_get(w, (fd), (need), &rc_);                                                 \
   if (!f) return rc_
 
 /*
@@ -39,13 +39,12 @@ static wasi_fd *get_stream(kite_wasi *w, uint32_t fd, uint64_t need, uint32_t *r
   return f;
 }
 
-#define GET_STREAM(f, fd, need)                                                             \
-  uint32_t rc_;                                                                             \
-  wasi_fd *f = get_stream(w, (fd), (need), &rc_);                                           \
+#define GET_STREAM(f, fd, need)                                                                    \
+  uint32_t rc_;                                                                                    \
+  wasi_fd *f = get_stream(w, (fd), (need), &rc_);                                                  \
   if (!f) return rc_
 
-uint32_t wasi_fd_advise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_fd_advise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)m;
   (void)err;
   GET_FD(f, ARG32(0), WASI_RIGHT_FD_ADVISE);
@@ -85,8 +84,7 @@ uint32_t wasi_fd_allocate(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
 #endif
 }
 
-uint32_t wasi_fd_close(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                       kite_error *err) {
+uint32_t wasi_fd_close(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)m;
   (void)err;
   GET_FD(f, ARG32(0), 0);
@@ -107,8 +105,7 @@ uint32_t wasi_fd_datasync(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_sync(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_sync(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)m;
   (void)err;
   GET_FD(f, ARG32(0), WASI_RIGHT_FD_SYNC);
@@ -263,26 +260,22 @@ static uint32_t transfer(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_read(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_read(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, false, false);
 }
 
-uint32_t wasi_fd_pread(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                       kite_error *err) {
+uint32_t wasi_fd_pread(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, false, true);
 }
 
-uint32_t wasi_fd_write(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                       kite_error *err) {
+uint32_t wasi_fd_write(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, true, false);
 }
 
-uint32_t wasi_fd_pwrite(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_fd_pwrite(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, true, true);
 }
@@ -337,8 +330,7 @@ static uint8_t dirent_type(int dirfd, const struct dirent *e) {
 ** An entry that does not fit is written in part and the buffer reported full, which
 ** tells the guest to come back with a larger buffer.
 */
-uint32_t wasi_fd_readdir(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                         kite_error *err) {
+uint32_t wasi_fd_readdir(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   GET_FD(f, ARG32(0), WASI_RIGHT_FD_READDIR);
   uint32_t buf = ARG32(1), len = ARG32(2), nout = ARG32(4);
@@ -420,8 +412,7 @@ uint32_t wasi_fd_renumber(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_seek(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_seek(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   int64_t delta = (int64_t)a[1];
   uint32_t whence = ARG32(2), out = ARG32(3);
@@ -444,8 +435,7 @@ uint32_t wasi_fd_seek(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_tell(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_tell(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   GET_STREAM(f, ARG32(0), WASI_RIGHT_FD_TELL);
   uint32_t out = ARG32(1);
