@@ -22,6 +22,7 @@ enum {
 /* ---- subcommands ---- */
 
 int cmd_run(int argc, char **argv); /* cmd_run.c: run a module with WASI */
+int cmd_wasm2wat(int argc, char **argv); /* cmd_wasm2wat.c: binary to text */
 
 /* ---- shared helpers (cli_util.c) ---- */
 

@@ -21,6 +21,7 @@ static const cli_command commands[] = {
     {"help", cmd_help, "show this list, or `kite help COMMAND` for one command's usage"},
     {"version", cmd_version, "print Kite's version"},
     {"run", cmd_run, "run a WebAssembly module with WASI (also: kite FILE [ARGS...])"},
+    {"wasm2wat", cmd_wasm2wat, "print a binary module in the text format"},
 };
 
 static const cli_command *find_command(const char *name) {
