@@ -21,6 +21,8 @@ enum {
 
 /* ---- subcommands ---- */
 
+int cmd_run(int argc, char **argv); /* cmd_run.c: run a module with WASI */
+
 /* ---- shared helpers (cli_util.c) ---- */
 
 /* Print "kite NAME: message" and a hint to stderr; returns CLI_USAGE. */

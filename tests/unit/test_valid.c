@@ -653,6 +653,83 @@ static void test_deep(void) {
   free(bin);
 }
 
+/* 64-bit memories and tables, several memories: a module with memory 0 (i64), memory 1
+   (i32) and table 0 (i64, funcref); one function [] -> [] with the given code. */
+static void addr64(const void *code, size_t n, const char *want, int line) {
+  mbuf m;
+  begin(&m);
+  SEC(&m, 1, "\x01\x60\x00\x00");
+  SEC(&m, 3, "\x01\x00");
+  SEC(&m, 4, "\x01\x70\x04\x01");
+  SEC(&m, 5, "\x02\x04\x01\x00\x01");
+  code1(&m, "\x00", 1, code, n);
+  expect_at(&m, want, line);
+}
+#define A64(code, want) addr64(code, sizeof(code) - 1, want, __LINE__)
+
+static void test_addr64(void) {
+  A64("\x42\x00\x28\x02\x00\x1a\x0b", NULL);
+  A64("\x41\x00\x28\x02\x00\x1a\x0b", "type mismatch");
+  A64("\x41\x00\x28\x42\x01\x00\x1a\x0b", NULL); /* memory 1 is 32-bit */
+  A64("\x42\x00\x28\x42\x01\x00\x1a\x0b", "type mismatch");
+  A64("\x41\x00\x28\x42\x02\x00\x1a\x0b", "unknown memory 2");
+  A64("\x3f\x00\x50\x1a\x0b", NULL);       /* memory.size 0 is i64 */
+  A64("\x3f\x01\x45\x1a\x0b", NULL);       /* memory.size 1 is i32 */
+  A64("\x42\x01\x40\x00\x1a\x0b", NULL);   /* memory.grow */
+  A64("\x41\x01\x40\x00\x1a\x0b", "type mismatch");
+  /* large offsets are fine on a 64-bit memory */
+  A64("\x42\x00\x28\x02\x80\x80\x80\x80\x10\x1a\x0b", NULL);
+  /* memory.copy 0 <- 1: destination i64, source i32, length i32 */
+  A64("\x42\x00\x41\x00\x41\x00\xfc\x0a\x00\x01\x0b", NULL);
+  A64("\x42\x00\x41\x00\x42\x00\xfc\x0a\x00\x01\x0b", "type mismatch");
+  A64("\x42\x00\x25\x00\x1a\x0b", NULL); /* table.get with an i64 index */
+  A64("\x41\x00\x25\x00\x1a\x0b", "type mismatch");
+  A64("\x42\x00\x11\x00\x00\x0b", NULL); /* call_indirect */
+  A64("\x41\x00\x11\x00\x00\x0b", "type mismatch");
+  A64("\xfc\x10\x00\x50\x1a\x0b", NULL); /* table.size is i64 */
+}
+
+static void test_more_3_0(void) {
+  /* wide arithmetic and relaxed SIMD are typed from the table */
+  FN(V_V, NOLOC, "\x42\x01\x42\x02\xfc\x16\x1a\x1a\x0b", NULL);
+  FN(V_V, NOLOC, "\x42\x01\xfc\x16\x1a\x1a\x0b", "type mismatch");
+  /* legacy catch pushes the tag's parameters: tag 0 has none */
+  FN(V_V, NOLOC, "\x06\x40\x07\x00\x1a\x0b\x0b", "type mismatch");
+  /* return_call_ref */
+  FN(I_I, "\x01\x01\x63\x02", "\x20\x00\x20\x01\x15\x02\x0b", NULL);
+  /* throw_ref needs an exnref */
+  FN(V_V, NOLOC, "\xd0\x69\x0a\x0b", NULL);
+  FN(V_V, NOLOC, "\xd0\x70\x0a\x0b", "type mismatch");
+  /* any.convert_extern keeps nullability */
+  FN(V_V, NOLOC, "\xd0\x6f\xfb\x1a\xd4\x1a\x0b", NULL);
+  FN(V_V, NOLOC, "\x02\x64\x6e\xd0\x6f\xfb\x1a\x0b\x1a\x0b", "type mismatch");
+  /* ref.eq */
+  FN(V_I, NOLOC, "\xd0\x6d\xd0\x71\xd3\x0b", NULL);
+  FN(V_I, NOLOC, "\xd0\x70\xd0\x70\xd3\x0b", "type mismatch");
+}
+
+/* Errors point at the offending instruction. */
+static void test_offsets(void) {
+  mbuf m;
+  static const uint8_t code[] = {0x41, 0x01, 0x42, 0x02, 0x6a, 0x0b};
+  env(&m, V_I, 4, "\x00", 1, code, sizeof code);
+  size_t at = 0;
+  for (size_t i = 0; i + sizeof code <= m.n; i++)
+    if (!memcmp(m.b + i, code, sizeof code)) at = i + 4;
+  kite_error err;
+  CHECK(!kite_validate(m.b, m.n, &err));
+  CHECK_MSG(err.has_offset && err.offset == at, "offset %llu, want %zu",
+            (unsigned long long)err.offset, at);
+  /* a duplicate export name: at the second name */
+  begin(&m);
+  SEC(&m, 1, "\x01\x60\x00\x00");
+  SEC(&m, 3, "\x01\x00");
+  SEC(&m, 7, "\x02\x01\x61\x00\x00\x01\x61\x00\x00");
+  code1(&m, "\x00", 1, "\x0b", 1);
+  CHECK(!kite_validate(m.b, m.n, &err));
+  CHECK(err.offset > 0 && err.offset < m.n && m.b[err.offset] == 'a');
+}
+
 static void test_public_api(void) {
   mbuf m;
   env(&m, V_I, 4, "\x00", 1, "\x41\x01\x0b", 3);
@@ -684,6 +761,9 @@ int main(void) {
   test_feature_gates();
   test_gc_code();
   test_oom();
+  test_addr64();
+  test_more_3_0();
+  test_offsets();
   test_public_api();
   test_deep();
   return test_finish("test_valid");
