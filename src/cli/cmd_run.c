@@ -24,33 +24,32 @@ extern char **environ;
 enum { RUN_TRAP = 134 };
 
 static void run_usage(FILE *f) {
-  fprintf(f,
-          "usage: kite run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n"
-          "       kite FILE [ARGS...]\n"
-          "\n"
-          "Run a WebAssembly module with WASI preview1 (wasi_snapshot_preview1). A command\n"
-          "module's _start runs; a reactor's _initialize runs; with --invoke, one export is\n"
-          "called. ARGS are the guest's arguments (after FILE, which is its argv[0]), or\n"
-          "with --invoke the export's arguments.\n"
-          "\n"
-          "options:\n"
-          "  --dir HOST[::GUEST]   preopen directory HOST; the guest sees it as GUEST\n"
-          "                        (default: HOST as written). Paths cannot leave it.\n"
-          "  --env NAME=VALUE      set a variable in the guest's environment; --env NAME\n"
-          "                        passes the host's value of NAME\n"
-          "  --inherit-env         pass the host's whole environment (--env overrides)\n"
-          "  --listen HOST:PORT    preopen a listening TCP socket the guest can sock_accept\n"
-          "                        on (after the preopened directories in fd order)\n"
-          "  --invoke NAME         call export NAME instead of _start; ARGS are parsed by\n"
-          "                        its parameter types, results printed one per line\n"
-          "  --max-memory BYTES    cap every linear memory at BYTES (rounded down to pages)\n"
-          "  --fuel N              limit execution to N units of fuel (not supported yet)\n"
-          "  --features=SET        2.0, 3.0 (default) or all\n"
-          "  --                    end of options\n"
-          "\n"
-          "exit status: the guest's proc_exit status (0 when _start returns); 134 when it\n"
-          "traps (the message and a backtrace go to stderr); 1 when the module does not\n"
-          "load, validate or link; 2 for a wrong command line.\n");
+  fprintf(f, "usage: kite run [OPTIONS] FILE.wasm|FILE.wat [ARGS...]\n"
+             "       kite FILE [ARGS...]\n"
+             "\n"
+             "Run a WebAssembly module with WASI preview1 (wasi_snapshot_preview1). A command\n"
+             "module's _start runs; a reactor's _initialize runs; with --invoke, one export is\n"
+             "called. ARGS are the guest's arguments (after FILE, which is its argv[0]), or\n"
+             "with --invoke the export's arguments.\n"
+             "\n"
+             "options:\n"
+             "  --dir HOST[::GUEST]   preopen directory HOST; the guest sees it as GUEST\n"
+             "                        (default: HOST as written). Paths cannot leave it.\n"
+             "  --env NAME=VALUE      set a variable in the guest's environment; --env NAME\n"
+             "                        passes the host's value of NAME\n"
+             "  --inherit-env         pass the host's whole environment (--env overrides)\n"
+             "  --listen HOST:PORT    preopen a listening TCP socket the guest can sock_accept\n"
+             "                        on (after the preopened directories in fd order)\n"
+             "  --invoke NAME         call export NAME instead of _start; ARGS are parsed by\n"
+             "                        its parameter types, results printed one per line\n"
+             "  --max-memory BYTES    cap every linear memory at BYTES (rounded down to pages)\n"
+             "  --fuel N              limit execution to N units of fuel (not supported yet)\n"
+             "  --features=SET        2.0, 3.0 (default) or all\n"
+             "  --                    end of options\n"
+             "\n"
+             "exit status: the guest's proc_exit status (0 when _start returns); 134 when it\n"
+             "traps (the message and a backtrace go to stderr); 1 when the module does not\n"
+             "load, validate or link; 2 for a wrong command line.\n");
 }
 
 typedef KITE_VEC(const char *) strvec;
@@ -156,8 +155,7 @@ static int parse_opts(kite_alloc *a, int argc, char **argv, run_opts *o) {
       o->has_max_memory = true;
     } else if ((v = opt_value("--fuel", argc, argv, &i, &missing))) {
       uint64_t fuel;
-      if (!parse_u64(v, &fuel))
-        return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
+      if (!parse_u64(v, &fuel)) return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
       /* Refuse rather than run without the limit the user asked for. */
       fprintf(stderr, "kite run: --fuel is not supported yet: the engine has no fuel metering\n");
       return CLI_USAGE;
@@ -376,8 +374,7 @@ static int link_imports(run_state *st, const run_opts *o, kite_error *err) {
 static int invoke(run_state *st, kite_instance *inst, const run_opts *o, kite_error *err) {
   kite_alloc *a = kite_engine_alloc(st->engine);
   kite_extern x;
-  if (!kite_instance_export(inst, o->invoke, strlen(o->invoke), &x) ||
-      x.kind != KITE_EXTERN_FUNC) {
+  if (!kite_instance_export(inst, o->invoke, strlen(o->invoke), &x) || x.kind != KITE_EXTERN_FUNC) {
     fprintf(stderr, "%s: error: no exported function '%s'\n", o->file, o->invoke);
     return CLI_FAIL;
   }
@@ -397,8 +394,8 @@ static int invoke(run_state *st, kite_instance *inst, const run_opts *o, kite_er
       kite_buf_init(&tb, a);
       kite_valtype_text(st->module, t->params[i], &tb);
       kite_buf_byte(&tb, 0);
-      fprintf(stderr, "%s: error: argument %u '%s' is not a valid %s\n", o->file, i + 1,
-              o->args[i], tb.data ? (const char *)tb.data : "value");
+      fprintf(stderr, "%s: error: argument %u '%s' is not a valid %s\n", o->file, i + 1, o->args[i],
+              tb.data ? (const char *)tb.data : "value");
       kite_buf_free(&tb);
       rc = CLI_USAGE;
       goto done;
@@ -512,12 +509,14 @@ int cmd_run(int argc, char **argv) {
     kite_wasi_free(st.wasi);
     if (st.engine) {
       kite_alloc *ea = kite_engine_alloc(st.engine);
-      kite_free(ea, st.imports, st.imports ? (st.nimports ? st.nimports : 1) * sizeof *st.imports : 0);
+      kite_free(ea, st.imports,
+                st.imports ? (st.nimports ? st.nimports : 1) * sizeof *st.imports : 0);
       kite_module_free(st.module);
       kite_engine_free(st.engine);
     }
   }
-  for (size_t i = 0; i < o.owned.len; i++) kite_free(&a, o.owned.data[i], strlen(o.owned.data[i]) + 1);
+  for (size_t i = 0; i < o.owned.len; i++)
+    kite_free(&a, o.owned.data[i], strlen(o.owned.data[i]) + 1);
   kite_vec_free(&a, &o.owned);
   kite_vec_free(&a, &o.dirs);
   kite_vec_free(&a, &o.env);
