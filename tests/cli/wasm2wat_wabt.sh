@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
 # `kite wasm2wat` against wabt's wasm2wat on the committed fixtures, flat and folded:
 # the same text, apart from the custom sections Kite prints as (@custom ...) annotations.
-# Skipped (exit 77) when wabt's wasm2wat is not on PATH.
+# And `kite objdump -d` against wasm-objdump -d. Skipped (exit 77) without wabt.
 set -u
 KITE=$1
 SRC=${KITE_SOURCE_DIR:-.}
 FIX=$SRC/tests/fixtures
 if ! command -v wasm2wat >/dev/null 2>&1; then
-  echo "cli_wasm2wat_wabt: skipped, wabt's wasm2wat is not on PATH"
+  # wasm-objdump numbers locals without counting the parameters (and keeps counting from
+# the previous function), so local declaration lines are left out; so is the header.
+if command -v wasm-objdump >/dev/null 2>&1; then
+  for f in "$FIX"/*.wasm; do
+    name=$(basename "$f" .wasm)
+    wasm-objdump -d "$f" 2>/dev/null | sed -n '/^Code Disassembly:/,$p' | grep -v '| local\[' \
+      >"$TMP/$name.wabt.d" || continue
+    "$KITE" objdump -d "$f" | sed -n '/^Code Disassembly:/,$p' | grep -v '| local\[' >"$TMP/$name.kite.d"
+    same "$name objdump -d matches wasm-objdump -d" "$TMP/$name.wabt.d" "$TMP/$name.kite.d"
+  done
+fi
+echo "cli_wasm2wat_wabt: skipped, wabt's wasm2wat is not on PATH"
   exit 77
 fi
 TMP=$(mktemp -d)
@@ -29,5 +40,16 @@ for f in "$FIX"/*.wasm; do
   "$KITE" wasm2wat --fold "$f" | normalize >"$TMP/$name.kite.fold"
   same "$name --fold matches wabt's wasm2wat --fold-exprs" "$TMP/$name.wabt.fold" "$TMP/$name.kite.fold"
 done
+# wasm-objdump numbers locals without counting the parameters (and keeps counting from
+# the previous function), so local declaration lines are left out; so is the header.
+if command -v wasm-objdump >/dev/null 2>&1; then
+  for f in "$FIX"/*.wasm; do
+    name=$(basename "$f" .wasm)
+    wasm-objdump -d "$f" 2>/dev/null | sed -n '/^Code Disassembly:/,$p' | grep -v '| local\[' \
+      >"$TMP/$name.wabt.d" || continue
+    "$KITE" objdump -d "$f" | sed -n '/^Code Disassembly:/,$p' | grep -v '| local\[' >"$TMP/$name.kite.d"
+    same "$name objdump -d matches wasm-objdump -d" "$TMP/$name.wabt.d" "$TMP/$name.kite.d"
+  done
+fi
 echo "cli_wasm2wat_wabt: $pass passed, $fail failed"
 [ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
