@@ -20,6 +20,8 @@ static int cmd_version(int argc, char **argv);
 static const cli_command commands[] = {
     {"help", cmd_help, "show this list, or `kite help COMMAND` for one command's usage"},
     {"version", cmd_version, "print Kite's version"},
+    {"validate", cmd_validate, "check that modules are valid"},
+    {"objdump", cmd_objdump, "show a module's sections and their contents"},
     {"run", cmd_run, "run a WebAssembly module with WASI (also: kite FILE [ARGS...])"},
 };
 
