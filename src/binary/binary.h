@@ -165,4 +165,70 @@ enum {
 };
 const char *kite_section_name(uint8_t id);
 
+/*
+** ---- decoder internals, shared by decode.c (the sections), decode_names.c and
+** stream.c (framing, streaming and kite_decode) ----
+**
+** Sections are decoded one at a time from a reader whose range runs to the end of the
+** bytes available (not to the end of the section): like the reference interpreter, an
+** entry that overruns its section reads on, and the section's size is checked after.
+** While streaming, an error that more bytes could change ("unexpected end ...",
+** "length out of bounds") is tentative: the section is decoded again once more bytes
+** have arrived, so a section decoder must be repeatable (it computes its results from
+** earlier sections only and publishes them when it succeeds).
+*/
+typedef struct kite_decode_state {
+  kite_module *m;
+  kite_features features;
+  kite_decode_limits limits; /* zero fields replaced by the defaults */
+  kite_error *err;
+  uint8_t last_rank;         /* order rank of the last non-custom section */
+  uint8_t last_id;           /* id of the last non-custom section (0: none) */
+  bool has_code, has_data;
+  bool has_name_section;
+  uint32_t name_offset, name_len; /* the first "name" custom section's contents */
+  uint32_t section_count;    /* entries of the section just decoded (for kite_section) */
+  /* Checks the reference interpreter makes after the last section, so that an error in
+     a later section takes precedence; each remembers where it was found. */
+  uint32_t code_count, code_count_at;   /* the code section's count */
+  uint32_t data_count_at;               /* the data section's count */
+  bool needs_datacount;                 /* code uses a data index */
+  uint32_t needs_datacount_at;          /* the first instruction that does */
+  KITE_VEC(uint8_t) ctl;     /* control-frame kinds while walking an expression */
+  KITE_VEC(kite_custom) customs;
+  KITE_VEC(kite_section) sections;
+} kite_decode_state;
+
+#define KITE_DEFAULT_MAX_TYPES 1000000u
+#define KITE_DEFAULT_MAX_FUNCS 1000000u
+#define KITE_DEFAULT_MAX_IMPORTS 1000000u
+#define KITE_DEFAULT_MAX_EXPORTS 1000000u
+#define KITE_DEFAULT_MAX_GLOBALS 1000000u
+#define KITE_DEFAULT_MAX_TABLES 100000u
+#define KITE_DEFAULT_MAX_MEMORIES 100000u
+#define KITE_DEFAULT_MAX_ELEMS 100000u
+#define KITE_DEFAULT_MAX_DATAS 100000u
+#define KITE_DEFAULT_MAX_FUNC_SIZE 7654321u
+#define KITE_DEFAULT_MAX_REC_SIZE 1000000u
+#define KITE_DEFAULT_MAX_FIELDS 10000u
+#define KITE_DEFAULT_MAX_MODULE_SIZE ((uint64_t)1 << 30)
+
+void kite_decode_state_init(kite_decode_state *st, kite_module *m, kite_features f,
+                            const kite_decode_limits *limits, kite_error *err);
+void kite_decode_state_free(kite_decode_state *st);
+/* The order rank of a non-custom section id (tag sits between memory and global, data
+   count before code); 0 for custom sections and unknown ids. */
+unsigned kite_section_rank(uint8_t id);
+/* Decode one section's contents from r (at the first content byte). The caller checks
+   that the section's size was consumed exactly. */
+bool kite_decode_section(kite_decode_state *st, uint8_t id, uint32_t id_offset, uint32_t size,
+                         kite_reader *r);
+/* Checks after the last section and the final touches (declared functions, names, name
+   pointers into m->bytes, which must hold the whole binary by now). */
+bool kite_decode_end(kite_decode_state *st, size_t len);
+/* Decode the "name" custom section's contents; a malformed one leaves has_names false. */
+void kite_decode_names(kite_module *m, uint32_t offset, uint32_t len);
+/* Is this error one that more input could change (streaming retries on it)? */
+bool kite_decode_error_tentative(const kite_error *err);
+
 #endif

@@ -248,6 +248,16 @@ typedef struct kite_print_options {
 bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_buf *out,
                       kite_error *err);
 
+/* The exact text of a float constant, as wabt writes it: a hex float ("0x1.8p+1"),
+   "inf", "nan" or "nan:0x" payload, with '-' when the sign bit is set. Parsing it gives
+   back the same bits. buf needs KITE_FLOAT_TEXT_MAX bytes; returns the length. */
+#define KITE_FLOAT_TEXT_MAX 32
+size_t kite_f32_text(uint32_t bits, char *buf);
+size_t kite_f64_text(uint64_t bits, char *buf);
+
+/* Disassemble every function body with byte offsets, like `wasm-objdump -d`. */
+bool kite_disassemble(const kite_module *m, kite_buf *out, kite_error *err);
+
 /* ---- .wast scripts (the spec suite's script format) ---- */
 
 /*

@@ -21,4 +21,70 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
    reference-type subtyping over func/extern). */
 bool kite_valtype_sub(const kite_module *m, kite_valtype a, kite_valtype b);
 
+/*
+** Canonical type identities (iso-recursive type equivalence): out[i] is the smallest
+** type index whose recursion group is equivalent to i's, at the same position, so two
+** defined types are equal exactly when their entries are. A caller that compares many
+** types (linking) computes this once. Returns NULL on OOM (*err set) or when the module
+** has no types. Free with kite_free(a, p, m->ntypes * sizeof(uint32_t)).
+*/
+uint32_t *kite_types_canon(const kite_module *m, kite_alloc *a, kite_error *err);
+
+/* ---- internal to src/valid ---- */
+
+/* A control frame of the code validator (the spec appendix's ctrl_frame). */
+typedef struct kite_vframe {
+  uint16_t op;          /* kite_opcode opening it (OP_BLOCK for the function body), or
+                           OP_ELSE / OP_CATCH / OP_CATCH_ALL once in that arm */
+  bool unreachable;     /* the rest of the frame is unreachable: the stack is polymorphic */
+  bool has_single;      /* results are the single value type `single` */
+  uint32_t height;      /* operand stack height at entry */
+  uint32_t init_height; /* local-initialisation log height at entry */
+  uint32_t nparams, nresults;
+  const kite_valtype *params, *results; /* results unused when has_single */
+  kite_valtype single;
+} kite_vframe;
+
+typedef struct kite_vctx {
+  const kite_module *m;
+  kite_features f;
+  kite_error *err;
+  kite_alloc *a;
+  uint32_t *canon; /* kite_types_canon, or NULL when there are no types */
+  /* Code validation scratch, reused from function to function. */
+  KITE_VEC(kite_valtype) vals;
+  KITE_VEC(kite_vframe) ctrls;
+  KITE_VEC(uint32_t) init_log; /* locals set since frames opened, to undo at their end */
+  kite_valtype *locals;
+  uint8_t *local_set; /* per local: initialised (non-defaultable locals only matter) */
+  size_t locals_cap;
+} kite_vctx;
+
+/* valid_types.c */
+bool kite_valid_types(kite_vctx *v);
+bool kite_valid_valtype(kite_vctx *v, kite_valtype t, uint64_t offset);
+bool kite_valid_heaptype(kite_vctx *v, uint32_t ht, uint64_t offset);
+bool kite_vt_sub(const kite_vctx *v, kite_valtype a, kite_valtype b);
+bool kite_ht_sub(const kite_vctx *v, uint32_t a, uint32_t b);
+uint32_t kite_ht_top(const kite_module *m, uint32_t ht);
+bool kite_vt_defaultable(kite_valtype t);
+bool kite_vt_is_num_or_vec(kite_valtype t);
+/* Write a value type's text form ("i32", "funcref", "(ref null 3)") into buf. */
+void kite_vt_name(kite_valtype t, char *buf, size_t size);
+
+/*
+** valid_code.c. Validate a function body, or a constant expression yielding `want`
+** whose global.get may see globals below `nglobals` (and only immutable ones).
+*/
+bool kite_valid_func(kite_vctx *v, uint32_t funcidx);
+bool kite_valid_const_expr(kite_vctx *v, kite_expr e, kite_valtype want, uint32_t nglobals);
+void kite_vctx_free_scratch(kite_vctx *v);
+
+/* Fail with an invalid-module error (the suite's wording). */
+bool kite_vfail(kite_vctx *v, uint64_t offset, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
 #endif

@@ -1,0 +1,844 @@
+/*
+** decode.c: the sections of the WebAssembly 3.0 binary format, one decoder each, and
+** the checks after the last section. Framing (ids, sizes, order, streaming) lives in
+** stream.c; this file sees one section's contents at a time.
+**
+** Spec: https://webassembly.github.io/spec/core/binary/modules.html
+** Messages and positions follow the reference interpreter, whose wording the official
+** suite expects (see reader.c).
+*/
+#include <stdlib.h>
+
+#include "binary.h"
+
+#define MSG_EOS "unexpected end of section or function"
+
+static uint32_t off_of(const kite_reader *r, const uint8_t *p) { return (uint32_t)(p - r->base); }
+
+static bool oom(kite_decode_state *st, const kite_reader *r) {
+  return kite_fail(st->err, KITE_ERR_OOM, 0, kite_reader_offset(r), "out of memory");
+}
+
+static void *arena_array(kite_decode_state *st, const kite_reader *r, size_t n, size_t size) {
+  void *p = kite_arena_array(&st->m->arena, n ? n : 1, size);
+  if (!p) oom(st, r);
+  return p;
+}
+
+static bool too_many(kite_reader *r, uint32_t at, uint64_t n, uint32_t cap, const char *what) {
+  if (n <= cap) return true;
+  return kite_reader_fail(r, at, "too many %s", what);
+}
+
+bool kite_decode_error_tentative(const kite_error *err) {
+  return err->kind == KITE_ERR_COMPILE &&
+         (strcmp(err->msg, MSG_EOS) == 0 || strcmp(err->msg, "length out of bounds") == 0);
+}
+
+unsigned kite_section_rank(uint8_t id) {
+  static const uint8_t ranks[14] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 10, 12, 13, 11, 6};
+  return id < 14 ? ranks[id] : 0;
+}
+
+void kite_decode_state_init(kite_decode_state *st, kite_module *m, kite_features f,
+                            const kite_decode_limits *limits, kite_error *err) {
+  memset(st, 0, sizeof *st);
+  st->m = m;
+  st->features = f;
+  st->err = err;
+  if (limits) st->limits = *limits;
+  kite_decode_limits *l = &st->limits;
+#define DEFAULT(field, value) \
+  if (!l->field) l->field = (value)
+  DEFAULT(max_types, KITE_DEFAULT_MAX_TYPES);
+  DEFAULT(max_funcs, KITE_DEFAULT_MAX_FUNCS);
+  DEFAULT(max_imports, KITE_DEFAULT_MAX_IMPORTS);
+  DEFAULT(max_exports, KITE_DEFAULT_MAX_EXPORTS);
+  DEFAULT(max_globals, KITE_DEFAULT_MAX_GLOBALS);
+  DEFAULT(max_tables, KITE_DEFAULT_MAX_TABLES);
+  DEFAULT(max_memories, KITE_DEFAULT_MAX_MEMORIES);
+  DEFAULT(max_elems, KITE_DEFAULT_MAX_ELEMS);
+  DEFAULT(max_datas, KITE_DEFAULT_MAX_DATAS);
+  DEFAULT(max_locals, KITE_DEFAULT_MAX_LOCALS);
+  DEFAULT(max_func_size, KITE_DEFAULT_MAX_FUNC_SIZE);
+  DEFAULT(max_rec_size, KITE_DEFAULT_MAX_REC_SIZE);
+  DEFAULT(max_fields, KITE_DEFAULT_MAX_FIELDS);
+  DEFAULT(max_module_size, KITE_DEFAULT_MAX_MODULE_SIZE);
+#undef DEFAULT
+}
+
+void kite_decode_state_free(kite_decode_state *st) {
+  kite_alloc *a = st->m ? st->m->alloc : NULL;
+  if (!a) return;
+  kite_vec_free(a, &st->ctl);
+  kite_vec_free(a, &st->customs);
+  kite_vec_free(a, &st->sections);
+}
+
+/* ---- small pieces ---- */
+
+/* A name: its bytes stay in the binary. Until the binary's final address is known
+   (streaming grows its buffer) the pointer holds the offset; kite_decode_end relocates. */
+static bool read_name(kite_reader *r, kite_name *out) {
+  const uint8_t *at = r->p, *p;
+  uint32_t n;
+  if (!kite_read_len(r, &n) || !kite_read_bytes(r, n, &p)) return false;
+  if (!kite_utf8_valid(p, n)) return kite_reader_fail(r, off_of(r, at), "malformed UTF-8 encoding");
+  out->ptr = (const uint8_t *)(uintptr_t)off_of(r, p);
+  out->len = n;
+  return true;
+}
+
+static bool read_mut(kite_reader *r, bool *out) {
+  uint8_t b;
+  if (!kite_read_u8(r, &b)) return false;
+  if (b > 1) return kite_reader_fail(r, off_of(r, r->p - 1), "malformed mutability");
+  *out = b == 1;
+  return true;
+}
+
+static bool read_zero(kite_reader *r) {
+  uint8_t b;
+  if (!kite_read_u8(r, &b)) return false;
+  if (b != 0) return kite_reader_fail(r, off_of(r, r->p - 1), "zero byte expected");
+  return true;
+}
+
+/* An EOS error stays as it is (more bytes may come); anything else becomes `msg`. */
+static bool replace_error(kite_decode_state *st, kite_reader *r, uint32_t at, const char *msg) {
+  if (kite_decode_error_tentative(st->err)) return false;
+  kite_error_clear(st->err);
+  return kite_reader_fail(r, at, "%s", msg);
+}
+
+static bool read_storagetype(kite_decode_state *st, kite_reader *r, kite_valtype *out) {
+  const uint8_t *at = r->p;
+  if (r->p < r->end && (*r->p == KITE_VT_I8 || *r->p == KITE_VT_I16) &&
+      kite_has_feature(st->features, FEAT_GC)) {
+    *out = kite_vt(*r->p++);
+    return true;
+  }
+  if (kite_read_valtype(r, st->features, out)) return true;
+  return replace_error(st, r, off_of(r, at), "malformed storage type");
+}
+
+static bool read_fieldtype(kite_decode_state *st, kite_reader *r, kite_fieldtype *out) {
+  return read_storagetype(st, r, &out->type) && read_mut(r, &out->mut);
+}
+
+static bool read_valtypes(kite_decode_state *st, kite_reader *r, uint32_t *n, kite_valtype **out) {
+  if (!kite_read_len(r, n)) return false;
+  *out = arena_array(st, r, *n, sizeof **out);
+  if (!*out) return false;
+  for (uint32_t i = 0; i < *n; i++)
+    if (!kite_read_valtype(r, st->features, &(*out)[i])) return false;
+  return true;
+}
+
+/*
+** Limits: a flags byte (bit 0: maximum present, bit 1: shared (threads, memories),
+** bit 2: 64-bit addresses (memory64), bit 3: custom page size (memories)), the minimum,
+** the maximum, and the page size's log2.
+*/
+static bool read_limits(kite_decode_state *st, kite_reader *r, bool memory, kite_limits *out) {
+  kite_features f = st->features;
+  uint8_t flags;
+  if (!kite_read_u8(r, &flags)) return false;
+  unsigned allowed = 0x01;
+  if (kite_has_feature(f, FEATX_MEMORY64)) allowed |= 0x04;
+  if (memory && kite_has_feature(f, FEAT_THREADS)) allowed |= 0x02;
+  if (memory && kite_has_feature(f, FEATX_CUSTOM_PAGE_SIZES)) allowed |= 0x08;
+  if (flags & ~allowed) return kite_reader_fail(r, off_of(r, r->p - 1), "malformed limits flags");
+  memset(out, 0, sizeof *out);
+  out->has_max = flags & 0x01;
+  out->shared = (flags & 0x02) != 0;
+  out->is64 = (flags & 0x04) != 0;
+  out->page_size_log2 = memory ? 16 : 0;
+  bool wide = kite_has_feature(f, FEATX_MEMORY64);
+  uint32_t v32;
+  if (wide ? !kite_read_u64(r, &out->min) : !(kite_read_u32(r, &v32) && (out->min = v32, true)))
+    return false;
+  if (out->has_max) {
+    if (wide ? !kite_read_u64(r, &out->max) : !(kite_read_u32(r, &v32) && (out->max = v32, true)))
+      return false;
+  }
+  if (flags & 0x08) {
+    const uint8_t *at = r->p;
+    uint32_t log2;
+    if (!kite_read_u32(r, &log2)) return false;
+    if (log2 > 64) return kite_reader_fail(r, off_of(r, at), "invalid custom page size");
+    out->page_size_log2 = (uint8_t)log2;
+  }
+  return true;
+}
+
+static bool read_tabletype(kite_decode_state *st, kite_reader *r, kite_table *out) {
+  return kite_read_reftype(r, st->features, &out->elem) && read_limits(st, r, false, &out->limits);
+}
+
+static bool read_globaltype(kite_decode_state *st, kite_reader *r, kite_globaltype *out) {
+  return kite_read_valtype(r, st->features, &out->type) && read_mut(r, &out->mut);
+}
+
+static bool read_tagtype(kite_reader *r, kite_tag *out) {
+  return read_zero(r) && kite_read_u32(r, &out->type);
+}
+
+/* ---- expressions and code ---- */
+
+enum { CTL_FUNC, CTL_BLOCK, CTL_IF, CTL_ELSE, CTL_TRY, CTL_CATCH, CTL_CATCH_ALL };
+
+static bool ctl_push(kite_decode_state *st, kite_reader *r, uint8_t kind) {
+  if (!kite_vec_push(st->m->alloc, &st->ctl, kind)) return oom(st, r);
+  return true;
+}
+
+/*
+** Walk instructions up to the `end` that closes the expression, checking the block
+** structure as the reference interpreter does (an `else` outside `if` is "END opcode
+** expected"). The nesting depth comes from the input, so the frames live in a vector,
+** not on the C stack. Constant expressions are walked the same way; the validator
+** decides which instructions they may hold.
+*/
+static bool walk_expr(kite_decode_state *st, kite_reader *r, bool in_func, kite_expr *out) {
+  const uint8_t *start = r->p;
+  st->ctl.len = 0;
+  if (!ctl_push(st, r, CTL_FUNC)) return false;
+  for (;;) {
+    kite_insn in;
+    if (!kite_read_insn(r, st->features, &in)) return false;
+    uint8_t *top = &st->ctl.data[st->ctl.len - 1];
+    switch (in.op) {
+    case OP_BLOCK:
+    case OP_LOOP:
+    case OP_TRY_TABLE:
+      if (!ctl_push(st, r, CTL_BLOCK)) return false;
+      break;
+    case OP_IF:
+      if (!ctl_push(st, r, CTL_IF)) return false;
+      break;
+    case OP_TRY:
+      if (!ctl_push(st, r, CTL_TRY)) return false;
+      break;
+    case OP_ELSE:
+      if (*top != CTL_IF) return kite_reader_fail(r, in.offset, "END opcode expected");
+      *top = CTL_ELSE;
+      break;
+    case OP_CATCH:
+    case OP_CATCH_ALL:
+      if (*top != CTL_TRY && *top != CTL_CATCH)
+        return kite_reader_fail(r, in.offset, "END opcode expected");
+      *top = in.op == OP_CATCH ? CTL_CATCH : CTL_CATCH_ALL;
+      break;
+    case OP_DELEGATE:
+      if (*top != CTL_TRY) return kite_reader_fail(r, in.offset, "END opcode expected");
+      st->ctl.len--;
+      break;
+    case OP_END:
+      if (--st->ctl.len == 0) {
+        if (out) {
+          out->offset = off_of(r, start);
+          out->len = (uint32_t)(r->p - start);
+        }
+        return true;
+      }
+      break;
+    case OP_MEMORY_INIT:
+    case OP_DATA_DROP:
+    case OP_ARRAY_NEW_DATA:
+    case OP_ARRAY_INIT_DATA:
+      if (in_func && !st->needs_datacount) {
+        st->needs_datacount = true;
+        st->needs_datacount_at = in.offset;
+      }
+      break;
+    default: break;
+    }
+  }
+}
+
+static bool read_const_expr(kite_decode_state *st, kite_reader *r, kite_expr *out) {
+  return walk_expr(st, r, false, out);
+}
+
+/* ---- sections ---- */
+
+static bool read_subtype(kite_decode_state *st, kite_reader *r, kite_subtype *t) {
+  kite_features f = st->features;
+  t->final = true;
+  t->super = KITE_NO_INDEX;
+  if (r->p < r->end && (*r->p == 0x50 || *r->p == 0x4F) && kite_has_feature(f, FEAT_GC)) {
+    t->final = *r->p++ == 0x4F;
+    const uint8_t *at = r->p;
+    uint32_t n;
+    if (!kite_read_len(r, &n)) return false;
+    for (uint32_t i = 0; i < n; i++) {
+      uint32_t super;
+      if (!kite_read_u32(r, &super)) return false;
+      if (i == 0) t->super = super;
+    }
+    if (n > 1)
+      return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_INVALID, off_of(r, at),
+                       "multiple supertypes");
+  }
+  const uint8_t *at = r->p;
+  uint8_t b;
+  if (!kite_read_u8(r, &b)) return false;
+  if (b == 0x60) {
+    t->comp = KITE_COMP_FUNC;
+    return read_valtypes(st, r, &t->u.func.nparams, &t->u.func.params) &&
+           read_valtypes(st, r, &t->u.func.nresults, &t->u.func.results);
+  }
+  if (b == 0x5F && kite_has_feature(f, FEAT_GC)) {
+    t->comp = KITE_COMP_STRUCT;
+    const uint8_t *nat = r->p;
+    uint32_t n;
+    if (!kite_read_len(r, &n) || !too_many(r, off_of(r, nat), n, st->limits.max_fields, "fields"))
+      return false;
+    t->u.strukt.nfields = n;
+    t->u.strukt.fields = arena_array(st, r, n, sizeof(kite_fieldtype));
+    if (!t->u.strukt.fields) return false;
+    for (uint32_t i = 0; i < n; i++)
+      if (!read_fieldtype(st, r, &t->u.strukt.fields[i])) return false;
+    return true;
+  }
+  if (b == 0x5E && kite_has_feature(f, FEAT_GC)) {
+    t->comp = KITE_COMP_ARRAY;
+    return read_fieldtype(st, r, &t->u.array);
+  }
+  if (b & 0x80) return kite_reader_fail(r, off_of(r, at + 1), "integer representation too long");
+  return kite_reader_fail(r, off_of(r, at), "malformed definition type");
+}
+
+static bool decode_types(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count)) return false;
+  st->section_count = count;
+  /* Each type takes at least 3 bytes and each group 1, so the bytes bound the total. */
+  KITE_VEC(kite_subtype) types = {0};
+  bool ok = false;
+  for (uint32_t i = 0; i < count; i++) {
+    uint32_t n = 1;
+    bool rec = r->p < r->end && *r->p == 0x4E && kite_has_feature(st->features, FEAT_GC);
+    if (rec) {
+      r->p++;
+      const uint8_t *nat = r->p;
+      if (!kite_read_len(r, &n) || !too_many(r, off_of(r, nat), n, st->limits.max_rec_size, "types"))
+        goto done;
+    }
+    uint32_t first = (uint32_t)types.len;
+    if (!too_many(r, off_of(r, count_at), (uint64_t)first + n, st->limits.max_types, "types"))
+      goto done;
+    for (uint32_t j = 0; j < n; j++) {
+      kite_subtype t;
+      memset(&t, 0, sizeof t);
+      t.rec_first = first;
+      t.rec_count = n;
+      if (!read_subtype(st, r, &t)) goto done;
+      if (!kite_vec_push(m->alloc, &types, t)) {
+        oom(st, r);
+        goto done;
+      }
+    }
+  }
+  m->ntypes = (uint32_t)types.len;
+  m->types = arena_array(st, r, types.len, sizeof(kite_subtype));
+  if (!m->types) goto done;
+  if (types.len) memcpy(m->types, types.data, types.len * sizeof(kite_subtype));
+  ok = true;
+done:
+  kite_vec_free(m->alloc, &types);
+  return ok;
+}
+
+/* Allocate an index space of n entries whose first `keep` come from the current array. */
+static void *grow_space(kite_decode_state *st, kite_reader *r, void *old, uint32_t keep, uint64_t n,
+                        size_t size) {
+  void *p = arena_array(st, r, (size_t)n, size);
+  if (p && keep) memcpy(p, old, (size_t)keep * size);
+  return p;
+}
+
+static bool decode_imports(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), count, st->limits.max_imports, "imports"))
+    return false;
+  st->section_count = count;
+  kite_import *imports = arena_array(st, r, count, sizeof *imports);
+  if (!imports) return false;
+  uint32_t n[5] = {0};
+  for (uint32_t i = 0; i < count; i++) {
+    kite_import *im = &imports[i];
+    if (!read_name(r, &im->module) || !read_name(r, &im->field)) return false;
+    uint8_t kind;
+    if (!kite_read_u8(r, &kind)) return false;
+    bool ok;
+    switch (kind) {
+    case KITE_EXTERN_FUNC: ok = kite_read_u32(r, &im->u.func); break;
+    case KITE_EXTERN_TABLE: ok = read_tabletype(st, r, &im->u.table); break;
+    case KITE_EXTERN_MEMORY: ok = read_limits(st, r, true, &im->u.memory.limits); break;
+    case KITE_EXTERN_GLOBAL: ok = read_globaltype(st, r, &im->u.global); break;
+    case KITE_EXTERN_TAG:
+      if (kite_has_feature(st->features, FEAT_EH)) {
+        ok = read_tagtype(r, &im->u.tag);
+        break;
+      }
+      /* fall through */
+    default: return kite_reader_fail(r, off_of(r, r->p - 1), "malformed import kind");
+    }
+    if (!ok) return false;
+    im->kind = kind;
+    n[kind]++;
+  }
+  /* The index spaces start with the imports. */
+  kite_func *funcs = arena_array(st, r, n[0], sizeof *funcs);
+  kite_table *tables = arena_array(st, r, n[1], sizeof *tables);
+  kite_memory *mems = arena_array(st, r, n[2], sizeof *mems);
+  kite_global *globals = arena_array(st, r, n[3], sizeof *globals);
+  kite_tag *tags = arena_array(st, r, n[4], sizeof *tags);
+  if (!funcs || !tables || !mems || !globals || !tags) return false;
+  uint32_t k[5] = {0};
+  for (uint32_t i = 0; i < count; i++) {
+    kite_import *im = &imports[i];
+    switch (im->kind) {
+    case KITE_EXTERN_FUNC: funcs[k[0]++].type = im->u.func; break;
+    case KITE_EXTERN_TABLE: tables[k[1]++] = im->u.table; break;
+    case KITE_EXTERN_MEMORY: mems[k[2]++] = im->u.memory; break;
+    case KITE_EXTERN_GLOBAL: globals[k[3]++].type = im->u.global; break;
+    case KITE_EXTERN_TAG: tags[k[4]++] = im->u.tag; break;
+    }
+  }
+  m->nimports = count;
+  m->imports = imports;
+  m->funcs = funcs, m->nfuncs = m->nimported_funcs = n[0];
+  m->tables = tables, m->ntables = m->nimported_tables = n[1];
+  m->memories = mems, m->nmemories = m->nimported_memories = n[2];
+  m->globals = globals, m->nglobals = m->nimported_globals = n[3];
+  m->tags = tags, m->ntags = m->nimported_tags = n[4];
+  return true;
+}
+
+static bool decode_funcs(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_funcs + count,
+                st->limits.max_funcs, "functions"))
+    return false;
+  st->section_count = count;
+  uint32_t base = m->nimported_funcs;
+  kite_func *funcs = grow_space(st, r, m->funcs, base, (uint64_t)base + count, sizeof *funcs);
+  if (!funcs) return false;
+  for (uint32_t i = 0; i < count; i++)
+    if (!kite_read_u32(r, &funcs[base + i].type)) return false;
+  m->funcs = funcs;
+  m->nfuncs = base + count;
+  return true;
+}
+
+static bool decode_tables(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_tables + count,
+                st->limits.max_tables, "tables"))
+    return false;
+  st->section_count = count;
+  uint32_t base = m->nimported_tables;
+  kite_table *tables = grow_space(st, r, m->tables, base, (uint64_t)base + count, sizeof *tables);
+  if (!tables) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    kite_table *t = &tables[base + i];
+    const uint8_t *at = r->p;
+    if (r->p < r->end && *r->p == 0x40) {
+      /* 0x40 0x00 tabletype expr; any other 0x40 is read (and rejected) as a reftype */
+      if (r->p + 1 < r->end && r->p[1] != 0x00)
+        return kite_reader_fail(r, off_of(r, at), "malformed reference type");
+      r->p++;
+      if (!read_zero(r) || !read_tabletype(st, r, t) || !read_const_expr(st, r, &t->init))
+        return false;
+      t->has_init = true;
+    } else if (!read_tabletype(st, r, t)) {
+      return false;
+    }
+  }
+  m->tables = tables;
+  m->ntables = base + count;
+  return true;
+}
+
+static bool decode_memories(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_memories + count,
+                st->limits.max_memories, "memories"))
+    return false;
+  st->section_count = count;
+  uint32_t base = m->nimported_memories;
+  kite_memory *mems = grow_space(st, r, m->memories, base, (uint64_t)base + count, sizeof *mems);
+  if (!mems) return false;
+  for (uint32_t i = 0; i < count; i++)
+    if (!read_limits(st, r, true, &mems[base + i].limits)) return false;
+  m->memories = mems;
+  m->nmemories = base + count;
+  return true;
+}
+
+static bool decode_tags(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  if (!kite_read_len(r, &count)) return false;
+  st->section_count = count;
+  uint32_t base = m->nimported_tags;
+  kite_tag *tags = grow_space(st, r, m->tags, base, (uint64_t)base + count, sizeof *tags);
+  if (!tags) return false;
+  for (uint32_t i = 0; i < count; i++)
+    if (!read_tagtype(r, &tags[base + i])) return false;
+  m->tags = tags;
+  m->ntags = base + count;
+  return true;
+}
+
+static bool decode_globals(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_globals + count,
+                st->limits.max_globals, "globals"))
+    return false;
+  st->section_count = count;
+  uint32_t base = m->nimported_globals;
+  kite_global *globals = grow_space(st, r, m->globals, base, (uint64_t)base + count, sizeof *globals);
+  if (!globals) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    kite_global *g = &globals[base + i];
+    if (!read_globaltype(st, r, &g->type) || !read_const_expr(st, r, &g->init)) return false;
+  }
+  m->globals = globals;
+  m->nglobals = base + count;
+  return true;
+}
+
+static bool decode_exports(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), count, st->limits.max_exports, "exports"))
+    return false;
+  st->section_count = count;
+  kite_export *exports = arena_array(st, r, count, sizeof *exports);
+  if (!exports) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    kite_export *e = &exports[i];
+    if (!read_name(r, &e->name) || !kite_read_u8(r, &e->kind)) return false;
+    if (e->kind > KITE_EXTERN_TAG ||
+        (e->kind == KITE_EXTERN_TAG && !kite_has_feature(st->features, FEAT_EH)))
+      return kite_reader_fail(r, off_of(r, r->p - 1), "malformed export kind");
+    if (!kite_read_u32(r, &e->index)) return false;
+  }
+  m->exports = exports;
+  m->nexports = count;
+  return true;
+}
+
+static bool decode_start(kite_decode_state *st, kite_reader *r) {
+  uint32_t idx;
+  if (!kite_read_u32(r, &idx)) return false;
+  st->m->has_start = true;
+  st->m->start = idx;
+  return true;
+}
+
+static bool read_elem(kite_decode_state *st, kite_reader *r, kite_elem *e) {
+  uint32_t flags;
+  if (!kite_read_u32(r, &flags)) return false;
+  if (flags > 7) return kite_reader_fail(r, off_of(r, r->p - 1), "malformed elements segment kind");
+  e->mode = (flags & 1) ? ((flags & 2) ? KITE_SEG_DECLARATIVE : KITE_SEG_PASSIVE) : KITE_SEG_ACTIVE;
+  e->table = 0;
+  if ((flags & 3) == 2 && !kite_read_u32(r, &e->table)) return false;
+  if (e->mode == KITE_SEG_ACTIVE && !read_const_expr(st, r, &e->offset)) return false;
+  bool exprs = flags & 4;
+  if ((flags & 3) == 0) {
+    /* forms 0 and 4 have no type byte */
+    e->type = kite_vt_ref(KITE_HT_FUNC, exprs);
+  } else if (!exprs) {
+    uint8_t kind;
+    if (!kite_read_u8(r, &kind)) return false;
+    if (kind != 0x00) return kite_reader_fail(r, off_of(r, r->p - 1), "malformed element kind");
+    e->type = kite_vt_ref(KITE_HT_FUNC, false);
+  } else if (!kite_read_reftype(r, st->features, &e->type)) {
+    return false;
+  }
+  if (!kite_read_len(r, &e->count)) return false;
+  if (exprs) {
+    e->exprs = arena_array(st, r, e->count, sizeof *e->exprs);
+    if (!e->exprs) return false;
+    for (uint32_t i = 0; i < e->count; i++)
+      if (!read_const_expr(st, r, &e->exprs[i])) return false;
+  } else {
+    e->funcs = arena_array(st, r, e->count, sizeof *e->funcs);
+    if (!e->funcs) return false;
+    for (uint32_t i = 0; i < e->count; i++)
+      if (!kite_read_u32(r, &e->funcs[i])) return false;
+  }
+  return true;
+}
+
+static bool decode_elems(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), count, st->limits.max_elems, "element segments"))
+    return false;
+  st->section_count = count;
+  kite_elem *elems = arena_array(st, r, count, sizeof *elems);
+  if (!elems) return false;
+  for (uint32_t i = 0; i < count; i++)
+    if (!read_elem(st, r, &elems[i])) return false;
+  m->elems = elems;
+  m->nelems = count;
+  return true;
+}
+
+static bool decode_datacount(kite_decode_state *st, kite_reader *r) {
+  uint32_t n;
+  if (!kite_read_u32(r, &n)) return false;
+  st->m->has_datacount = true;
+  st->m->datacount = n;
+  return true;
+}
+
+static bool decode_code(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count)) return false;
+  st->section_count = count;
+  st->needs_datacount = false;
+  uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+  for (uint32_t i = 0; i < count; i++) {
+    /* bodies without a function (an error reported at the end) are read and dropped */
+    kite_func spare, *fn = i < ndefined ? &m->funcs[m->nimported_funcs + i] : &spare;
+    const uint8_t *body_at = r->p;
+    uint32_t size;
+    if (!kite_read_len(r, &size)) return false;
+    if (size > st->limits.max_func_size)
+      return kite_reader_fail(r, off_of(r, body_at), "function body too large");
+    const uint8_t *start = r->p;
+    uint32_t ngroups;
+    if (!kite_read_len(r, &ngroups)) return false;
+    kite_localgroup *groups = arena_array(st, r, ngroups, sizeof *groups);
+    if (!groups) return false;
+    uint64_t total = 0;
+    for (uint32_t j = 0; j < ngroups; j++) {
+      if (!kite_read_u32(r, &groups[j].count) ||
+          !kite_read_valtype(r, st->features, &groups[j].type))
+        return false;
+      total += groups[j].count;
+    }
+    if (total >= ((uint64_t)1 << 32) || total > st->limits.max_locals)
+      return kite_reader_fail(r, off_of(r, start), "too many locals");
+    uint32_t code_offset = kite_reader_offset(r);
+    if (!walk_expr(st, r, true, NULL)) return false;
+    if (r->p != start + size) return kite_reader_fail(r, off_of(r, start), "section size mismatch");
+    fn->nlocalgroups = ngroups;
+    fn->localgroups = groups;
+    fn->nlocals = (uint32_t)total;
+    fn->code_offset = code_offset;
+    fn->code_end = kite_reader_offset(r);
+    fn->body_offset = off_of(r, body_at);
+  }
+  st->has_code = true;
+  st->code_count = count;
+  st->code_count_at = off_of(r, count_at);
+  return true;
+}
+
+static bool decode_datas(kite_decode_state *st, kite_reader *r) {
+  kite_module *m = st->m;
+  uint32_t count;
+  const uint8_t *count_at = r->p;
+  if (!kite_read_len(r, &count) ||
+      !too_many(r, off_of(r, count_at), count, st->limits.max_datas, "data segments"))
+    return false;
+  st->section_count = count;
+  kite_data *datas = arena_array(st, r, count, sizeof *datas);
+  if (!datas) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    kite_data *d = &datas[i];
+    uint32_t flags;
+    if (!kite_read_u32(r, &flags)) return false;
+    if (flags > 2) return kite_reader_fail(r, off_of(r, r->p - 1), "malformed data segment kind");
+    d->mode = flags == 1 ? KITE_SEG_PASSIVE : KITE_SEG_ACTIVE;
+    if (flags == 2 && !kite_read_u32(r, &d->memory)) return false;
+    if (flags != 1 && !read_const_expr(st, r, &d->offset)) return false;
+    const uint8_t *p;
+    if (!kite_read_len(r, &d->len) || !kite_read_bytes(r, d->len, &p)) return false;
+    d->offset_in_bytes = off_of(r, p);
+  }
+  m->datas = datas;
+  m->ndatas = count;
+  st->has_data = true;
+  st->data_count_at = off_of(r, count_at);
+  return true;
+}
+
+static bool decode_custom(kite_decode_state *st, uint32_t id_offset, uint32_t size,
+                          kite_reader *r) {
+  const uint8_t *start = r->p;
+  kite_custom c;
+  memset(&c, 0, sizeof c);
+  if (!read_name(r, &c.name)) return false;
+  size_t used = (size_t)(r->p - start);
+  const uint8_t *p;
+  if (used > size) return kite_reader_eos(r); /* the name ran past the section */
+  if (!kite_read_bytes(r, size - used, &p)) return false;
+  c.section_offset = id_offset;
+  c.offset = off_of(r, p);
+  c.len = (uint32_t)(size - used);
+  c.after = st->last_id;
+  if (!kite_vec_push(st->m->alloc, &st->customs, c)) return oom(st, r);
+  const uint8_t *name = r->base + (uintptr_t)c.name.ptr;
+  if (!st->has_name_section && c.name.len == 4 && memcmp(name, "name", 4) == 0) {
+    st->has_name_section = true;
+    st->name_offset = c.offset;
+    st->name_len = c.len;
+  }
+  return true;
+}
+
+bool kite_decode_section(kite_decode_state *st, uint8_t id, uint32_t id_offset, uint32_t size,
+                         kite_reader *r) {
+  st->section_count = 0;
+  switch (id) {
+  case KITE_SEC_CUSTOM: return decode_custom(st, id_offset, size, r);
+  case KITE_SEC_TYPE: return decode_types(st, r);
+  case KITE_SEC_IMPORT: return decode_imports(st, r);
+  case KITE_SEC_FUNCTION: return decode_funcs(st, r);
+  case KITE_SEC_TABLE: return decode_tables(st, r);
+  case KITE_SEC_MEMORY: return decode_memories(st, r);
+  case KITE_SEC_GLOBAL: return decode_globals(st, r);
+  case KITE_SEC_EXPORT: return decode_exports(st, r);
+  case KITE_SEC_START: return decode_start(st, r);
+  case KITE_SEC_ELEMENT: return decode_elems(st, r);
+  case KITE_SEC_CODE: return decode_code(st, r);
+  case KITE_SEC_DATA: return decode_datas(st, r);
+  case KITE_SEC_DATACOUNT: return decode_datacount(st, r);
+  case KITE_SEC_TAG: return decode_tags(st, r);
+  default: return kite_reader_fail(r, id_offset, "malformed section id");
+  }
+}
+
+/* ---- after the last section ---- */
+
+static void relocate(kite_module *m, kite_name *n) {
+  n->ptr = m->bytes + (uintptr_t)n->ptr;
+}
+
+typedef KITE_VEC(uint32_t) u32vec;
+
+static bool scan_ref_funcs(kite_decode_state *st, u32vec *out, kite_expr e) {
+  kite_module *m = st->m;
+  kite_error scratch;
+  kite_error_clear(&scratch);
+  kite_reader r = {m->bytes, m->bytes + e.offset, m->bytes + e.offset + e.len, &scratch};
+  while (r.p < r.end) {
+    kite_insn in;
+    if (!kite_read_insn(&r, st->features, &in)) return true; /* was read before: cannot happen */
+    if (in.op == OP_REF_FUNC && !kite_vec_push(m->alloc, out, in.idx)) return false;
+  }
+  return true;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* The functions that ref.func in code may name: those referenced outside function
+   bodies (spec: the set C.refs). */
+static bool collect_declared_funcs(kite_decode_state *st) {
+  kite_module *m = st->m;
+  u32vec v = {0};
+  bool ok = true;
+  for (uint32_t i = 0; ok && i < m->nexports; i++)
+    if (m->exports[i].kind == KITE_EXTERN_FUNC) ok = kite_vec_push(m->alloc, &v, m->exports[i].index);
+  for (uint32_t i = 0; ok && i < m->nelems; i++) {
+    kite_elem *e = &m->elems[i];
+    if (e->mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, e->offset);
+    for (uint32_t j = 0; ok && j < e->count; j++)
+      ok = e->funcs ? kite_vec_push(m->alloc, &v, e->funcs[j]) : scan_ref_funcs(st, &v, e->exprs[j]);
+  }
+  for (uint32_t i = m->nimported_globals; ok && i < m->nglobals; i++)
+    ok = scan_ref_funcs(st, &v, m->globals[i].init);
+  for (uint32_t i = m->nimported_tables; ok && i < m->ntables; i++)
+    if (m->tables[i].has_init) ok = scan_ref_funcs(st, &v, m->tables[i].init);
+  for (uint32_t i = 0; ok && i < m->ndatas; i++)
+    if (m->datas[i].mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, m->datas[i].offset);
+  if (ok && v.len) {
+    qsort(v.data, v.len, sizeof *v.data, cmp_u32);
+    size_t n = 1;
+    for (size_t i = 1; i < v.len; i++)
+      if (v.data[i] != v.data[n - 1]) v.data[n++] = v.data[i];
+    m->declared_funcs = kite_arena_array(&m->arena, n, sizeof(uint32_t));
+    if (m->declared_funcs) {
+      memcpy(m->declared_funcs, v.data, n * sizeof(uint32_t));
+      m->ndeclared_funcs = (uint32_t)n;
+    } else {
+      ok = false;
+    }
+  }
+  kite_vec_free(m->alloc, &v);
+  return ok;
+}
+
+bool kite_decode_end(kite_decode_state *st, size_t len) {
+  kite_module *m = st->m;
+  uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+  if (st->has_code ? st->code_count != ndefined : ndefined != 0)
+    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED,
+                     st->has_code ? st->code_count_at : len,
+                     "function and code section have inconsistent lengths");
+  if (m->has_datacount && (st->has_data ? m->ndatas != m->datacount : m->datacount != 0))
+    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED,
+                     st->has_data ? st->data_count_at : len,
+                     "data count and data section have inconsistent lengths");
+  if (st->needs_datacount && !m->has_datacount)
+    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
+                     "data count section required");
+  for (uint32_t i = 0; i < m->nimports; i++) {
+    relocate(m, &m->imports[i].module);
+    relocate(m, &m->imports[i].field);
+  }
+  for (uint32_t i = 0; i < m->nexports; i++) relocate(m, &m->exports[i].name);
+  for (size_t i = 0; i < st->customs.len; i++) relocate(m, &st->customs.data[i].name);
+  if (st->customs.len) {
+    m->customs = kite_arena_array(&m->arena, st->customs.len, sizeof(kite_custom));
+    if (!m->customs) goto oom;
+    memcpy(m->customs, st->customs.data, st->customs.len * sizeof(kite_custom));
+    m->ncustoms = (uint32_t)st->customs.len;
+  }
+  if (st->sections.len) {
+    m->sections = kite_arena_array(&m->arena, st->sections.len, sizeof(kite_section));
+    if (!m->sections) goto oom;
+    memcpy(m->sections, st->sections.data, st->sections.len * sizeof(kite_section));
+    m->nsections = (uint32_t)st->sections.len;
+  }
+  if (!collect_declared_funcs(st)) goto oom;
+  if (st->has_name_section) kite_decode_names(m, st->name_offset, st->name_len);
+  return true;
+oom:
+  return kite_fail(st->err, KITE_ERR_OOM, 0, len, "out of memory");
+}

@@ -1,0 +1,1120 @@
+/*
+** valid_code.c: validating function bodies and constant expressions, after the
+** algorithm of the specification's appendix
+** (https://webassembly.github.io/spec/core/appendix/algorithm.html): an operand stack
+** of value types where KITE_VT_BOT stands for the unknown type of unreachable code,
+** and a stack of control frames that remember their stack height at entry.
+**
+** Instructions with a fixed signature (the Sig column of opcodes.def) are typed
+** generically; this file types the rest by hand. Both stacks are growable arrays, so
+** nesting depth never recurses on the C stack, and every instruction costs time
+** proportional to its own size (immediates included), which keeps validation linear.
+*/
+#include <stdio.h>
+
+#include "valid.h"
+
+/* The state of one body (or constant expression) being validated. */
+typedef struct body {
+  kite_vctx *v;
+  const kite_module *m;
+  kite_features f;
+  bool const_mode;
+  uint32_t nglobals; /* const mode: globals visible to global.get */
+  const kite_valtype *results; /* of the function: `return` and tail calls */
+  uint32_t nresults;
+  uint32_t nlocals;
+  kite_reader r;
+  kite_insn in;
+} body;
+
+static bool oom(body *b) {
+  return kite_fail(b->v->err, KITE_ERR_OOM, 0, b->in.offset, "out of memory");
+}
+
+static bool fail(body *b, const char *msg) { return kite_vfail(b->v, b->in.offset, "%s", msg); }
+
+static bool malformed(body *b, const char *msg) {
+  return kite_fail(b->v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, b->in.offset, "%s", msg);
+}
+
+static bool has(const body *b, unsigned feat) { return kite_has_feature(b->f, feat); }
+
+static kite_vframe *top(body *b) { return &b->v->ctrls.data[b->v->ctrls.len - 1]; }
+
+static const kite_valtype *frame_results(const kite_vframe *fr, uint32_t *n) {
+  *n = fr->nresults;
+  return fr->has_single ? &fr->single : fr->results;
+}
+
+/* Types a branch to this frame carries: a loop's parameters, else its results. */
+static const kite_valtype *label_types(const kite_vframe *fr, uint32_t *n) {
+  if (fr->op == OP_LOOP) {
+    *n = fr->nparams;
+    return fr->params;
+  }
+  return frame_results(fr, n);
+}
+
+/* ---- the operand stack ---- */
+
+static bool push(body *b, kite_valtype t) {
+  if (!kite_vec_push(b->v->a, &b->v->vals, t)) return oom(b);
+  return true;
+}
+
+static bool push_vals(body *b, const kite_valtype *ts, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (!push(b, ts[i])) return false;
+  return true;
+}
+
+static void append_types(char *buf, size_t size, const kite_valtype *ts, size_t n) {
+  size_t len = strlen(buf);
+  if (len + 1 < size) buf[len++] = '[', buf[len] = 0;
+  for (size_t i = 0; i < n && len + 1 < size; i++) {
+    char name[48];
+    kite_vt_name(ts[i], name, sizeof name);
+    snprintf(buf + len, size - len, "%s%s", i ? " " : "", name);
+    len = strlen(buf);
+  }
+  if (len + 1 < size) buf[len++] = ']', buf[len] = 0;
+}
+
+/* "type mismatch: <what> requires [want] but stack has [the top values]". */
+static bool mismatch(body *b, const char *what, const kite_valtype *want, uint32_t n,
+                     size_t shown) {
+  char msg[200];
+  snprintf(msg, sizeof msg, "type mismatch: %s requires ", what);
+  append_types(msg, sizeof msg, want, n < 16 ? n : 16);
+  size_t len = strlen(msg);
+  snprintf(msg + len, sizeof msg - len, " but stack has ");
+  if (shown > 16) shown = 16;
+  append_types(msg, sizeof msg, b->v->vals.data + b->v->vals.len - shown, shown);
+  return fail(b, msg);
+}
+
+/* Check that the top of the stack matches `want` (bottom to top), without popping. */
+static bool check_top(body *b, const kite_valtype *want, uint32_t n) {
+  kite_vframe *fr = top(b);
+  size_t avail = b->v->vals.len - fr->height;
+  size_t have = n < avail ? n : avail;
+  if (have < n && !fr->unreachable) return mismatch(b, "instruction", want, n, have);
+  const kite_valtype *s = b->v->vals.data + b->v->vals.len - have;
+  for (size_t i = 0; i < have; i++)
+    if (!kite_vt_sub(b->v, s[i], want[n - have + i])) return mismatch(b, "instruction", want, n, have);
+  return true;
+}
+
+static bool pop_vals(body *b, const kite_valtype *want, uint32_t n) {
+  if (!check_top(b, want, n)) return false;
+  size_t avail = b->v->vals.len - top(b)->height;
+  b->v->vals.len -= n < avail ? n : avail;
+  return true;
+}
+
+static bool pop(body *b, kite_valtype want) { return pop_vals(b, &want, 1); }
+
+/* Pop a value that must match `want`, and tell what it was (bottom when unknown). */
+static bool pop_get(body *b, kite_valtype want, kite_valtype *got) {
+  if (!check_top(b, &want, 1)) return false;
+  kite_vframe *fr = top(b);
+  if (b->v->vals.len > fr->height) *got = b->v->vals.data[--b->v->vals.len];
+  else *got = kite_vt(KITE_VT_BOT);
+  return true;
+}
+
+static bool pop_kind(body *b, uint8_t kind) { return pop(b, kite_vt(kind)); }
+
+/* Pop `n` values of one type; n may be huge (array.new_fixed), so stop at the frame. */
+static bool pop_same(body *b, kite_valtype want, uint32_t n) {
+  kite_vframe *fr = top(b);
+  size_t avail = b->v->vals.len - fr->height;
+  if (avail < n && !fr->unreachable) return mismatch(b, "instruction", &want, 1, avail ? 1 : 0);
+  size_t have = n < avail ? n : avail;
+  for (size_t i = 0; i < have; i++)
+    if (!pop(b, want)) return false;
+  return true;
+}
+
+static bool pop_any(body *b, kite_valtype *out) {
+  kite_vframe *fr = top(b);
+  if (b->v->vals.len == fr->height) {
+    if (!fr->unreachable) return fail(b, "type mismatch: instruction requires [any] but stack has []");
+    *out = kite_vt(KITE_VT_BOT);
+    return true;
+  }
+  *out = b->v->vals.data[--b->v->vals.len];
+  return true;
+}
+
+/* Pop a reference of any type; the unknown type becomes (ref bot). */
+static bool pop_ref(body *b, kite_valtype *out) {
+  if (!pop_any(b, out)) return false;
+  if (out->kind == KITE_VT_BOT) {
+    *out = kite_vt_ref(KITE_HT_BOT, false);
+    return true;
+  }
+  if (out->kind != KITE_VT_REF) {
+    b->v->vals.len++; /* show it in the message */
+    kite_valtype want = kite_vt_ref(KITE_HT_ANY, true);
+    return mismatch(b, "instruction", &want, 1, 1);
+  }
+  return true;
+}
+
+static void set_unreachable(body *b) {
+  kite_vframe *fr = top(b);
+  b->v->vals.len = fr->height;
+  fr->unreachable = true;
+}
+
+/* ---- control frames ---- */
+
+static bool push_ctrl(body *b, uint16_t op, const kite_valtype *params, uint32_t np,
+                      const kite_valtype *results, uint32_t nr, bool has_single,
+                      kite_valtype single) {
+  kite_vframe fr;
+  memset(&fr, 0, sizeof fr);
+  fr.op = op;
+  fr.height = (uint32_t)b->v->vals.len;
+  fr.init_height = (uint32_t)b->v->init_log.len;
+  fr.params = params;
+  fr.nparams = np;
+  fr.results = results;
+  fr.nresults = nr;
+  fr.has_single = has_single;
+  fr.single = single;
+  if (!kite_vec_push(b->v->a, &b->v->ctrls, fr)) return oom(b);
+  return push_vals(b, params, np);
+}
+
+/* Locals first set inside the frame become unset again when it ends. */
+static void undo_inits(body *b, uint32_t height) {
+  kite_vctx *v = b->v;
+  while (v->init_log.len > height) v->local_set[v->init_log.data[--v->init_log.len]] = 0;
+}
+
+/* The end of a block, or of an if/try arm: exactly the results must remain. */
+static bool end_arm(body *b) {
+  kite_vframe *fr = top(b);
+  uint32_t nr;
+  const kite_valtype *rs = frame_results(fr, &nr);
+  size_t avail = b->v->vals.len - fr->height;
+  if (avail > nr) return mismatch(b, "block", rs, nr, avail);
+  return pop_vals(b, rs, nr);
+}
+
+static bool block_sig(body *b, const kite_blocktype *bt, const kite_valtype **params,
+                      uint32_t *np, const kite_valtype **results, uint32_t *nr,
+                      bool *has_single, kite_valtype *single) {
+  *params = *results = NULL;
+  *np = *nr = 0;
+  *has_single = false;
+  if (bt->kind == KITE_BT_VAL) {
+    if (!kite_valid_valtype(b->v, bt->val, b->in.offset)) return false;
+    *has_single = true;
+    *single = bt->val;
+    *nr = 1;
+  } else if (bt->kind == KITE_BT_INDEX) {
+    if (bt->index >= b->m->ntypes || b->m->types[bt->index].comp != KITE_COMP_FUNC)
+      return kite_vfail(b->v, b->in.offset, "unknown type %u", bt->index);
+    const kite_functype *ft = kite_module_functype(b->m, bt->index);
+    *params = ft->params;
+    *np = ft->nparams;
+    *results = ft->results;
+    *nr = ft->nresults;
+  }
+  return true;
+}
+
+static bool open_block(body *b, uint16_t op) {
+  const kite_valtype *ps, *rs;
+  uint32_t np, nr;
+  bool single;
+  kite_valtype one = kite_vt(0);
+  if (!block_sig(b, &b->in.bt, &ps, &np, &rs, &nr, &single, &one)) return false;
+  if (op == OP_IF && !pop_kind(b, KITE_VT_I32)) return false;
+  if (!pop_vals(b, ps, np)) return false;
+  return push_ctrl(b, op, ps, np, rs, nr, single, one);
+}
+
+static bool do_end(body *b) {
+  kite_vframe *fr = top(b);
+  if (!end_arm(b)) return false;
+  if (fr->op == OP_IF) {
+    /* No else: the parameters must pass for the results. */
+    fr->unreachable = false;
+    if (!push_vals(b, fr->params, fr->nparams)) return false;
+    fr = top(b);
+    uint32_t nr;
+    const kite_valtype *rs = frame_results(fr, &nr);
+    if (!pop_vals(b, rs, nr)) return false;
+  }
+  fr = top(b);
+  kite_vframe done = *fr;
+  undo_inits(b, done.init_height);
+  b->v->ctrls.len--;
+  if (b->v->ctrls.len == 0) return true;
+  uint32_t nr;
+  const kite_valtype *rs = frame_results(&done, &nr);
+  return push_vals(b, rs, nr);
+}
+
+/* Start a new arm (else, catch, catch_all) of the top frame. */
+static bool new_arm(body *b, uint16_t op) {
+  if (!end_arm(b)) return false;
+  kite_vframe *fr = top(b);
+  undo_inits(b, fr->init_height);
+  fr->op = op;
+  fr->unreachable = false;
+  b->v->vals.len = fr->height;
+  return true;
+}
+
+static bool label(body *b, uint32_t l, kite_vframe **out) {
+  if (l >= b->v->ctrls.len) return kite_vfail(b->v, b->in.offset, "unknown label %u", l);
+  *out = &b->v->ctrls.data[b->v->ctrls.len - 1 - l];
+  return true;
+}
+
+/* ---- module lookups ---- */
+
+static bool get_func(body *b, uint32_t idx, const kite_functype **ft) {
+  if (idx >= b->m->nfuncs) return kite_vfail(b->v, b->in.offset, "unknown function %u", idx);
+  *ft = kite_module_func_type(b->m, idx);
+  return true;
+}
+
+static bool get_functype(body *b, uint32_t idx, const kite_functype **ft) {
+  if (idx >= b->m->ntypes) return kite_vfail(b->v, b->in.offset, "unknown type %u", idx);
+  if (b->m->types[idx].comp != KITE_COMP_FUNC) return fail(b, "type mismatch: not a function type");
+  *ft = kite_module_functype(b->m, idx);
+  return true;
+}
+
+static bool get_table(body *b, uint32_t idx, const kite_table **t) {
+  if (idx >= b->m->ntables) return kite_vfail(b->v, b->in.offset, "unknown table %u", idx);
+  *t = &b->m->tables[idx];
+  return true;
+}
+
+static bool get_memory(body *b, uint32_t idx, const kite_memory **mem) {
+  if (idx >= b->m->nmemories) return kite_vfail(b->v, b->in.offset, "unknown memory %u", idx);
+  *mem = &b->m->memories[idx];
+  return true;
+}
+
+static bool get_tag(body *b, uint32_t idx, const kite_functype **ft) {
+  if (idx >= b->m->ntags) return kite_vfail(b->v, b->in.offset, "unknown tag %u", idx);
+  uint32_t t = b->m->tags[idx].type;
+  if (t >= b->m->ntypes || b->m->types[t].comp != KITE_COMP_FUNC)
+    return kite_vfail(b->v, b->in.offset, "unknown type %u", t);
+  *ft = kite_module_functype(b->m, t);
+  return true;
+}
+
+static bool need_data(body *b, uint32_t idx) {
+  if (idx >= b->m->ndatas) return kite_vfail(b->v, b->in.offset, "unknown data segment %u", idx);
+  /* The binary format needs the count before the code to allow single-pass decoding. */
+  if (!b->m->has_datacount) return malformed(b, "data count section required");
+  return true;
+}
+
+static bool get_elem(body *b, uint32_t idx, const kite_elem **e) {
+  if (idx >= b->m->nelems) return kite_vfail(b->v, b->in.offset, "unknown elem segment %u", idx);
+  *e = &b->m->elems[idx];
+  return true;
+}
+
+static kite_valtype addr_type(bool is64) { return kite_vt(is64 ? KITE_VT_I64 : KITE_VT_I32); }
+
+static bool is_declared(const kite_module *m, uint32_t f) {
+  uint32_t lo = 0, hi = m->ndeclared_funcs;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (m->declared_funcs[mid] == f) return true;
+    if (m->declared_funcs[mid] < f) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/* ---- generic typing from the Sig column ---- */
+
+static kite_valtype sig_type(char c) {
+  switch (c) {
+  case 'i': return kite_vt(KITE_VT_I32);
+  case 'I': return kite_vt(KITE_VT_I64);
+  case 'f': return kite_vt(KITE_VT_F32);
+  case 'F': return kite_vt(KITE_VT_F64);
+  default: return kite_vt(KITE_VT_V128);
+  }
+}
+
+static bool apply_sig(body *b, const char *sig, bool addr64) {
+  kite_valtype ps[8];
+  uint32_t np = 0;
+  const char *s = sig;
+  for (; *s && *s != ':' && np < 8; s++) ps[np++] = sig_type(*s);
+  if (addr64 && np > 0 && sig[0] == 'i') ps[0] = kite_vt(KITE_VT_I64);
+  if (!pop_vals(b, ps, np)) return false;
+  if (*s == ':') s++;
+  for (; *s; s++)
+    if (!push(b, sig_type(*s))) return false;
+  return true;
+}
+
+/* Memory access with a memarg: memory, alignment, offset, lane; then the Sig. */
+static bool memory_access(body *b, const kite_opinfo *info) {
+  const kite_memory *mem = NULL;
+  const kite_insn *in = &b->in;
+  if (!get_memory(b, in->mem.mem, &mem)) return false;
+  if (info->prefix == 0xFE) {
+    if (in->mem.align != info->aux) return fail(b, "atomic alignment must be natural");
+  } else if (in->mem.align > info->aux) {
+    return fail(b, "alignment must not be larger than natural");
+  }
+  if (!mem->limits.is64 && in->mem.offset > UINT32_MAX) return fail(b, "offset out of range");
+  if (info->imm == IMM_MEMARG_LANE && in->lane >= (16u >> info->aux))
+    return fail(b, "invalid lane index");
+  return apply_sig(b, info->sig, mem->limits.is64);
+}
+
+/* ---- instructions typed by hand ---- */
+
+static bool do_br_table(body *b) {
+  kite_insn *in = &b->in;
+  if (!pop_kind(b, KITE_VT_I32)) return false;
+  kite_vframe *def = NULL;
+  if (!label(b, in->idx, &def)) return false;
+  uint32_t arity;
+  label_types(def, &arity);
+  kite_reader items = in->items;
+  for (uint32_t i = 0; i < in->count; i++) {
+    uint32_t l;
+    if (!kite_read_u32(&items, &l)) return false;
+    kite_vframe *fr = NULL;
+    if (!label(b, l, &fr)) return false;
+    uint32_t n;
+    const kite_valtype *ts = label_types(fr, &n);
+    if (n != arity) return fail(b, "type mismatch: br_table targets have different arities");
+    if (!check_top(b, ts, n)) return false;
+  }
+  const kite_valtype *ts = label_types(def, &arity);
+  if (!pop_vals(b, ts, arity)) return false;
+  set_unreachable(b);
+  return true;
+}
+
+static bool results_match(body *b, const kite_functype *ft) {
+  if (ft->nresults != b->nresults) return fail(b, "type mismatch: tail call results differ");
+  for (uint32_t i = 0; i < ft->nresults; i++)
+    if (!kite_vt_sub(b->v, ft->results[i], b->results[i]))
+      return fail(b, "type mismatch: tail call results differ");
+  return true;
+}
+
+static bool do_call(body *b, const kite_functype *ft, bool tail) {
+  if (!pop_vals(b, ft->params, ft->nparams)) return false;
+  if (tail) {
+    if (!results_match(b, ft)) return false;
+    set_unreachable(b);
+    return true;
+  }
+  return push_vals(b, ft->results, ft->nresults);
+}
+
+static bool do_call_indirect(body *b, bool tail) {
+  const kite_table *t = NULL;
+  const kite_functype *ft = NULL;
+  if (!get_table(b, b->in.idx2, &t)) return false;
+  if (!get_functype(b, b->in.idx, &ft)) return false;
+  if (!kite_vt_sub(b->v, t->elem, kite_vt_ref(KITE_HT_FUNC, true)))
+    return fail(b, "type mismatch: call_indirect table is not a function table");
+  if (!pop(b, addr_type(t->limits.is64))) return false;
+  return do_call(b, ft, tail);
+}
+
+static bool do_call_ref(body *b, bool tail) {
+  const kite_functype *ft = NULL;
+  if (!get_functype(b, b->in.idx, &ft)) return false;
+  if (!pop(b, kite_vt_ref(b->in.idx, true))) return false;
+  return do_call(b, ft, tail);
+}
+
+static bool do_local(body *b) {
+  kite_insn *in = &b->in;
+  kite_vctx *v = b->v;
+  if (in->idx >= b->nlocals) return kite_vfail(v, in->offset, "unknown local %u", in->idx);
+  kite_valtype t = v->locals[in->idx];
+  if (in->op == OP_LOCAL_GET) {
+    if (!v->local_set[in->idx]) return kite_vfail(v, in->offset, "uninitialized local %u", in->idx);
+    return push(b, t);
+  }
+  if (!pop(b, t)) return false;
+  if (!v->local_set[in->idx]) {
+    v->local_set[in->idx] = 1;
+    if (!kite_vec_push(v->a, &v->init_log, in->idx)) return oom(b);
+  }
+  return in->op == OP_LOCAL_TEE ? push(b, t) : true;
+}
+
+static bool do_global(body *b) {
+  kite_insn *in = &b->in;
+  uint32_t limit = b->const_mode ? b->nglobals : b->m->nglobals;
+  if (in->idx >= limit) return kite_vfail(b->v, in->offset, "unknown global %u", in->idx);
+  const kite_globaltype *gt = &b->m->globals[in->idx].type;
+  if (in->op == OP_GLOBAL_GET) {
+    if (b->const_mode && gt->mut) return fail(b, "constant expression required");
+    return push(b, gt->type);
+  }
+  if (!gt->mut) return fail(b, "immutable global");
+  return pop(b, gt->type);
+}
+
+static bool do_select(body *b) {
+  kite_insn *in = &b->in;
+  if (in->op == OP_SELECT_T) {
+    if (in->count != 1) return fail(b, "invalid result arity");
+    if (!kite_valid_valtype(b->v, in->vt, in->offset)) return false;
+    if (!pop_kind(b, KITE_VT_I32) || !pop(b, in->vt) || !pop(b, in->vt)) return false;
+    return push(b, in->vt);
+  }
+  kite_valtype t1, t2;
+  if (!pop_kind(b, KITE_VT_I32) || !pop_any(b, &t1) || !pop_any(b, &t2)) return false;
+  bool num1 = t1.kind == KITE_VT_BOT || kite_vt_is_num_or_vec(t1);
+  bool num2 = t2.kind == KITE_VT_BOT || kite_vt_is_num_or_vec(t2);
+  if (!num1 || !num2) return fail(b, "type mismatch: select without type needs numeric operands");
+  if (t1.kind != t2.kind && t1.kind != KITE_VT_BOT && t2.kind != KITE_VT_BOT)
+    return fail(b, "type mismatch: select operands differ");
+  return push(b, t1.kind == KITE_VT_BOT ? t2 : t1);
+}
+
+static bool do_table(body *b) {
+  kite_insn *in = &b->in;
+  const kite_table *t = NULL, *t2 = NULL;
+  const kite_elem *e = NULL;
+  switch (in->op) {
+  case OP_TABLE_GET:
+    if (!get_table(b, in->idx, &t) || !pop(b, addr_type(t->limits.is64))) return false;
+    return push(b, t->elem);
+  case OP_TABLE_SET:
+    if (!get_table(b, in->idx, &t)) return false;
+    return pop(b, t->elem) && pop(b, addr_type(t->limits.is64));
+  case OP_TABLE_SIZE:
+    if (!get_table(b, in->idx, &t)) return false;
+    return push(b, addr_type(t->limits.is64));
+  case OP_TABLE_GROW:
+    if (!get_table(b, in->idx, &t)) return false;
+    if (!pop(b, addr_type(t->limits.is64)) || !pop(b, t->elem)) return false;
+    return push(b, addr_type(t->limits.is64));
+  case OP_TABLE_FILL:
+    if (!get_table(b, in->idx, &t)) return false;
+    return pop(b, addr_type(t->limits.is64)) && pop(b, t->elem) &&
+           pop(b, addr_type(t->limits.is64));
+  case OP_TABLE_COPY:
+    if (!get_table(b, in->idx, &t) || !get_table(b, in->idx2, &t2)) return false;
+    if (!kite_vt_sub(b->v, t2->elem, t->elem)) return fail(b, "type mismatch: table element types");
+    return pop(b, addr_type(t->limits.is64 && t2->limits.is64)) &&
+           pop(b, addr_type(t2->limits.is64)) && pop(b, addr_type(t->limits.is64));
+  case OP_TABLE_INIT:
+    if (!get_table(b, in->idx2, &t) || !get_elem(b, in->idx, &e)) return false;
+    if (!kite_vt_sub(b->v, e->type, t->elem)) return fail(b, "type mismatch: element segment type");
+    return pop_kind(b, KITE_VT_I32) && pop_kind(b, KITE_VT_I32) &&
+           pop(b, addr_type(t->limits.is64));
+  default: /* OP_ELEM_DROP */
+    return get_elem(b, in->idx, &e);
+  }
+}
+
+static bool do_memory(body *b) {
+  kite_insn *in = &b->in;
+  const kite_memory *mem = NULL, *mem2 = NULL;
+  switch (in->op) {
+  case OP_MEMORY_SIZE:
+    if (!get_memory(b, in->idx, &mem)) return false;
+    return push(b, addr_type(mem->limits.is64));
+  case OP_MEMORY_GROW:
+    if (!get_memory(b, in->idx, &mem) || !pop(b, addr_type(mem->limits.is64))) return false;
+    return push(b, addr_type(mem->limits.is64));
+  case OP_MEMORY_FILL:
+    if (!get_memory(b, in->idx, &mem)) return false;
+    return pop(b, addr_type(mem->limits.is64)) && pop_kind(b, KITE_VT_I32) &&
+           pop(b, addr_type(mem->limits.is64));
+  case OP_MEMORY_COPY:
+    if (!get_memory(b, in->idx, &mem) || !get_memory(b, in->idx2, &mem2)) return false;
+    return pop(b, addr_type(mem->limits.is64 && mem2->limits.is64)) &&
+           pop(b, addr_type(mem2->limits.is64)) && pop(b, addr_type(mem->limits.is64));
+  case OP_MEMORY_INIT:
+    if (!get_memory(b, in->idx2, &mem) || !need_data(b, in->idx)) return false;
+    return pop_kind(b, KITE_VT_I32) && pop_kind(b, KITE_VT_I32) &&
+           pop(b, addr_type(mem->limits.is64));
+  default: /* OP_DATA_DROP */
+    return need_data(b, in->idx);
+  }
+}
+
+static bool do_ref(body *b) {
+  kite_insn *in = &b->in;
+  kite_valtype t;
+  switch (in->op) {
+  case OP_REF_NULL:
+    if (!kite_valid_heaptype(b->v, in->ht, in->offset)) return false;
+    return push(b, kite_vt_ref(in->ht, true));
+  case OP_REF_IS_NULL:
+    if (!pop_ref(b, &t)) return false;
+    return push(b, kite_vt(KITE_VT_I32));
+  case OP_REF_FUNC: {
+    const kite_functype *ft = NULL;
+    if (!get_func(b, in->idx, &ft)) return false;
+    if (!b->const_mode && !is_declared(b->m, in->idx))
+      return fail(b, "undeclared function reference");
+    if (has(b, FEAT_FUNC_REFS)) return push(b, kite_vt_ref(b->m->funcs[in->idx].type, false));
+    return push(b, kite_vt_ref(KITE_HT_FUNC, true));
+  }
+  case OP_REF_AS_NON_NULL:
+    if (!pop_ref(b, &t)) return false;
+    return push(b, kite_vt_ref(t.ht, false));
+  case OP_REF_EQ:
+    return pop(b, kite_vt_ref(KITE_HT_EQ, true)) && pop(b, kite_vt_ref(KITE_HT_EQ, true)) &&
+           push(b, kite_vt(KITE_VT_I32));
+  default: return fail(b, "illegal opcode");
+  }
+}
+
+/* br_on_null, br_on_non_null. */
+static bool do_br_on_null(body *b) {
+  kite_insn *in = &b->in;
+  kite_vframe *fr = NULL;
+  kite_valtype t;
+  if (!label(b, in->idx, &fr)) return false;
+  if (!pop_ref(b, &t)) return false;
+  uint32_t n;
+  fr = &b->v->ctrls.data[b->v->ctrls.len - 1 - in->idx];
+  const kite_valtype *ts = label_types(fr, &n);
+  if (in->op == OP_BR_ON_NULL) {
+    if (!pop_vals(b, ts, n) || !push_vals(b, ts, n)) return false;
+    return push(b, kite_vt_ref(t.ht, false));
+  }
+  if (n == 0 || ts[n - 1].kind != KITE_VT_REF)
+    return fail(b, "type mismatch: br_on_non_null target must take a reference");
+  if (!push(b, kite_vt_ref(t.ht, false))) return false;
+  fr = &b->v->ctrls.data[b->v->ctrls.len - 1 - in->idx];
+  ts = label_types(fr, &n);
+  return pop_vals(b, ts, n) && push_vals(b, ts, n - 1);
+}
+
+/* ---- GC ---- */
+
+static kite_valtype unpacked(kite_valtype t) {
+  return t.kind == KITE_VT_I8 || t.kind == KITE_VT_I16 ? kite_vt(KITE_VT_I32) : t;
+}
+
+static bool is_packed(kite_valtype t) { return t.kind == KITE_VT_I8 || t.kind == KITE_VT_I16; }
+
+static bool get_comp(body *b, uint32_t idx, uint8_t comp, const kite_subtype **st) {
+  if (idx >= b->m->ntypes) return kite_vfail(b->v, b->in.offset, "unknown type %u", idx);
+  *st = &b->m->types[idx];
+  if ((*st)->comp != comp)
+    return fail(b, comp == KITE_COMP_STRUCT ? "type mismatch: not a struct type"
+                                            : "type mismatch: not an array type");
+  return true;
+}
+
+static bool do_struct(body *b) {
+  kite_insn *in = &b->in;
+  const kite_subtype *st = NULL;
+  if (!get_comp(b, in->idx, KITE_COMP_STRUCT, &st)) return false;
+  uint32_t nf = st->u.strukt.nfields;
+  const kite_fieldtype *fs = st->u.strukt.fields;
+  switch (in->op) {
+  case OP_STRUCT_NEW:
+    for (uint32_t i = nf; i-- > 0;)
+      if (!pop(b, unpacked(fs[i].type))) return false;
+    return push(b, kite_vt_ref(in->idx, false));
+  case OP_STRUCT_NEW_DEFAULT:
+    for (uint32_t i = 0; i < nf; i++)
+      if (!kite_vt_defaultable(fs[i].type)) return fail(b, "type mismatch: field is not defaultable");
+    return push(b, kite_vt_ref(in->idx, false));
+  default: break;
+  }
+  if (in->idx2 >= nf) return kite_vfail(b->v, in->offset, "unknown field %u", in->idx2);
+  const kite_fieldtype *ft = &fs[in->idx2];
+  if (in->op == OP_STRUCT_SET) {
+    if (!ft->mut) return fail(b, "immutable field");
+    return pop(b, unpacked(ft->type)) && pop(b, kite_vt_ref(in->idx, true));
+  }
+  if ((in->op == OP_STRUCT_GET) == is_packed(ft->type))
+    return fail(b, is_packed(ft->type) ? "type mismatch: packed field needs struct.get_s/u"
+                                       : "type mismatch: field is not packed");
+  return pop(b, kite_vt_ref(in->idx, true)) && push(b, unpacked(ft->type));
+}
+
+static bool elem_fits(body *b, const kite_elem *e, const kite_fieldtype *ft) {
+  if (!kite_vt_sub(b->v, e->type, ft->type)) return fail(b, "type mismatch: element segment type");
+  return true;
+}
+
+static bool data_fits(body *b, const kite_fieldtype *ft) {
+  if (!kite_vt_is_num_or_vec(unpacked(ft->type)) && !is_packed(ft->type))
+    return fail(b, "array type is not numeric or vector");
+  return true;
+}
+
+static bool do_array(body *b) {
+  kite_insn *in = &b->in;
+  const kite_subtype *st = NULL, *st2 = NULL;
+  const kite_elem *e = NULL;
+  kite_valtype i32 = kite_vt(KITE_VT_I32);
+  if (in->op == OP_ARRAY_LEN)
+    return pop(b, kite_vt_ref(KITE_HT_ARRAY, true)) && push(b, i32);
+  if (!get_comp(b, in->idx, KITE_COMP_ARRAY, &st)) return false;
+  const kite_fieldtype *ft = &st->u.array;
+  kite_valtype elt = unpacked(ft->type), ref = kite_vt_ref(in->idx, true);
+  kite_valtype made = kite_vt_ref(in->idx, false);
+  switch (in->op) {
+  case OP_ARRAY_NEW: return pop(b, i32) && pop(b, elt) && push(b, made);
+  case OP_ARRAY_NEW_DEFAULT:
+    if (!kite_vt_defaultable(ft->type)) return fail(b, "type mismatch: array type is not defaultable");
+    return pop(b, i32) && push(b, made);
+  case OP_ARRAY_NEW_FIXED: return pop_same(b, elt, in->count) && push(b, made);
+  case OP_ARRAY_NEW_DATA:
+    if (!data_fits(b, ft) || !need_data(b, in->idx2)) return false;
+    return pop(b, i32) && pop(b, i32) && push(b, made);
+  case OP_ARRAY_NEW_ELEM:
+    if (!get_elem(b, in->idx2, &e) || !elem_fits(b, e, ft)) return false;
+    return pop(b, i32) && pop(b, i32) && push(b, made);
+  case OP_ARRAY_GET:
+  case OP_ARRAY_GET_S:
+  case OP_ARRAY_GET_U:
+    if ((in->op == OP_ARRAY_GET) == is_packed(ft->type))
+      return fail(b, is_packed(ft->type) ? "type mismatch: packed array needs array.get_s/u"
+                                         : "type mismatch: array is not packed");
+    return pop(b, i32) && pop(b, ref) && push(b, elt);
+  default: break;
+  }
+  if (!ft->mut) return fail(b, "immutable array");
+  switch (in->op) {
+  case OP_ARRAY_SET: return pop(b, elt) && pop(b, i32) && pop(b, ref);
+  case OP_ARRAY_FILL: return pop(b, i32) && pop(b, elt) && pop(b, i32) && pop(b, ref);
+  case OP_ARRAY_COPY: {
+    if (!get_comp(b, in->idx2, KITE_COMP_ARRAY, &st2)) return false;
+    kite_fieldtype src = st2->u.array, dst = *ft;
+    src.mut = dst.mut = false; /* storage types only */
+    bool ok = is_packed(src.type) || is_packed(dst.type) ? src.type.kind == dst.type.kind
+                                                         : kite_vt_sub(b->v, src.type, dst.type);
+    if (!ok) return fail(b, "array types do not match");
+    return pop(b, i32) && pop(b, i32) && pop(b, kite_vt_ref(in->idx2, true)) && pop(b, i32) &&
+           pop(b, ref);
+  }
+  case OP_ARRAY_INIT_DATA:
+    if (!data_fits(b, ft) || !need_data(b, in->idx2)) return false;
+    return pop(b, i32) && pop(b, i32) && pop(b, i32) && pop(b, ref);
+  default: /* OP_ARRAY_INIT_ELEM */
+    if (!get_elem(b, in->idx2, &e) || !elem_fits(b, e, ft)) return false;
+    return pop(b, i32) && pop(b, i32) && pop(b, i32) && pop(b, ref);
+  }
+}
+
+/* (ref null1 ht1) minus (ref null2 ht2): what fails a cast. */
+static kite_valtype ref_diff(kite_valtype a, kite_valtype b2) {
+  return kite_vt_ref(a.ht, a.nullable && !b2.nullable);
+}
+
+static bool do_cast(body *b) {
+  kite_insn *in = &b->in;
+  bool test = in->op == OP_REF_TEST || in->op == OP_REF_TEST_NULL;
+  bool null = in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL;
+  if (!kite_valid_heaptype(b->v, in->ht, in->offset)) return false;
+  if (!pop(b, kite_vt_ref(kite_ht_top(b->m, in->ht), true))) return false;
+  return push(b, test ? kite_vt(KITE_VT_I32) : kite_vt_ref(in->ht, null));
+}
+
+static bool do_br_on_cast(body *b) {
+  kite_insn *in = &b->in;
+  kite_vframe *fr = NULL;
+  if (!label(b, in->idx, &fr)) return false;
+  if (!kite_valid_heaptype(b->v, in->ht, in->offset) ||
+      !kite_valid_heaptype(b->v, in->ht2, in->offset))
+    return false;
+  kite_valtype rt1 = kite_vt_ref(in->ht, in->flags & 1);
+  kite_valtype rt2 = kite_vt_ref(in->ht2, (in->flags >> 1) & 1);
+  if (!kite_vt_sub(b->v, rt2, rt1)) return fail(b, "type mismatch: cast target is not a subtype");
+  if (!pop(b, rt1)) return false;
+  kite_valtype on_branch = in->op == OP_BR_ON_CAST ? rt2 : ref_diff(rt1, rt2);
+  kite_valtype on_fall = in->op == OP_BR_ON_CAST ? ref_diff(rt1, rt2) : rt2;
+  uint32_t n;
+  const kite_valtype *ts = label_types(fr, &n);
+  if (n == 0) return fail(b, "type mismatch: branch target takes no reference");
+  if (!push(b, on_branch)) return false;
+  fr = &b->v->ctrls.data[b->v->ctrls.len - 1 - in->idx];
+  ts = label_types(fr, &n);
+  return pop_vals(b, ts, n) && push_vals(b, ts, n - 1) && push(b, on_fall);
+}
+
+static bool do_gc_misc(body *b) {
+  kite_valtype t;
+  switch (b->in.op) {
+  case OP_REF_I31:
+    return pop_kind(b, KITE_VT_I32) && push(b, kite_vt_ref(KITE_HT_I31, false));
+  case OP_I31_GET_S:
+  case OP_I31_GET_U:
+    return pop(b, kite_vt_ref(KITE_HT_I31, true)) && push(b, kite_vt(KITE_VT_I32));
+  case OP_ANY_CONVERT_EXTERN:
+    if (!pop_get(b, kite_vt_ref(KITE_HT_EXTERN, true), &t)) return false;
+    return push(b, kite_vt_ref(KITE_HT_ANY, t.kind != KITE_VT_BOT && t.nullable));
+  default: /* OP_EXTERN_CONVERT_ANY */
+    if (!pop_get(b, kite_vt_ref(KITE_HT_ANY, true), &t)) return false;
+    return push(b, kite_vt_ref(KITE_HT_EXTERN, t.kind != KITE_VT_BOT && t.nullable));
+  }
+}
+
+/* ---- exceptions ---- */
+
+static bool do_try_table(body *b) {
+  kite_insn *in = &b->in;
+  kite_reader items = in->items;
+  kite_valtype exnref = kite_vt_ref(KITE_HT_EXN, false);
+  for (uint32_t i = 0; i < in->count; i++) {
+    kite_catch c;
+    if (!kite_read_catch(&items, &c)) return false;
+    kite_valtype ts[2] = {exnref, exnref};
+    const kite_valtype *tp = ts;
+    uint32_t n = 0;
+    const kite_functype *ft = NULL;
+    if (c.kind == KITE_CATCH || c.kind == KITE_CATCH_REF) {
+      if (!get_tag(b, c.tag, &ft)) return false;
+    }
+    kite_vframe *fr = NULL;
+    if (!label(b, c.label, &fr)) return false;
+    uint32_t nl;
+    const kite_valtype *lts = label_types(fr, &nl);
+    uint32_t want = (ft ? ft->nparams : 0) + (c.kind & 1);
+    if (nl != want) return fail(b, "type mismatch: catch label arity");
+    if (ft) {
+      tp = ft->params;
+      n = ft->nparams;
+    }
+    for (uint32_t j = 0; j < n; j++)
+      if (!kite_vt_sub(b->v, tp[j], lts[j])) return fail(b, "type mismatch: catch label types");
+    if ((c.kind & 1) && !kite_vt_sub(b->v, exnref, lts[nl - 1]))
+      return fail(b, "type mismatch: catch label types");
+  }
+  return open_block(b, OP_TRY_TABLE);
+}
+
+static bool do_legacy_eh(body *b) {
+  kite_insn *in = &b->in;
+  kite_vframe *fr = top(b);
+  const kite_functype *ft = NULL;
+  switch (in->op) {
+  case OP_TRY: return open_block(b, OP_TRY);
+  case OP_CATCH:
+    if (b->v->ctrls.len < 2 || (fr->op != OP_TRY && fr->op != OP_CATCH))
+      return malformed(b, "END opcode expected");
+    if (!get_tag(b, in->idx, &ft) || !new_arm(b, OP_CATCH)) return false;
+    return push_vals(b, ft->params, ft->nparams);
+  case OP_CATCH_ALL:
+    if (b->v->ctrls.len < 2 || (fr->op != OP_TRY && fr->op != OP_CATCH))
+      return malformed(b, "END opcode expected");
+    return new_arm(b, OP_CATCH_ALL);
+  case OP_DELEGATE: {
+    if (b->v->ctrls.len < 2 || fr->op != OP_TRY) return malformed(b, "END opcode expected");
+    if (!end_arm(b)) return false;
+    kite_vframe done = *fr;
+    undo_inits(b, done.init_height);
+    b->v->ctrls.len--;
+    if (in->idx >= b->v->ctrls.len) return kite_vfail(b->v, in->offset, "unknown label %u", in->idx);
+    uint32_t nr;
+    const kite_valtype *rs = frame_results(&done, &nr);
+    return push_vals(b, rs, nr);
+  }
+  default: /* OP_RETHROW */
+    if (!label(b, in->idx, &fr)) return false;
+    if (fr->op != OP_CATCH && fr->op != OP_CATCH_ALL) return fail(b, "invalid rethrow label");
+    set_unreachable(b);
+    return true;
+  }
+}
+
+/* ---- the instruction loop ---- */
+
+static bool const_allowed(const body *b, kite_opcode op) {
+  switch (op) {
+  case OP_I32_CONST:
+  case OP_I64_CONST:
+  case OP_F32_CONST:
+  case OP_F64_CONST:
+  case OP_V128_CONST:
+  case OP_REF_NULL:
+  case OP_REF_FUNC:
+  case OP_GLOBAL_GET:
+  case OP_END: return true;
+  case OP_I32_ADD:
+  case OP_I32_SUB:
+  case OP_I32_MUL:
+  case OP_I64_ADD:
+  case OP_I64_SUB:
+  case OP_I64_MUL: return has(b, FEATX_EXTENDED_CONST);
+  case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DEFAULT:
+  case OP_ARRAY_NEW:
+  case OP_ARRAY_NEW_DEFAULT:
+  case OP_ARRAY_NEW_FIXED:
+  case OP_REF_I31:
+  case OP_ANY_CONVERT_EXTERN:
+  case OP_EXTERN_CONVERT_ANY: return has(b, FEAT_GC);
+  default: return false;
+  }
+}
+
+static bool do_insn(body *b) {
+  kite_insn *in = &b->in;
+  const kite_opinfo *info = &kite_opinfo_table[in->op];
+  if (b->const_mode && !const_allowed(b, in->op)) return fail(b, "constant expression required");
+  switch (info->imm) {
+  case IMM_MEMARG:
+  case IMM_MEMARG_LANE: return memory_access(b, info);
+  case IMM_LANE:
+    if (in->lane >= info->aux) return fail(b, "invalid lane index");
+    return apply_sig(b, info->sig, false);
+  case IMM_SHUFFLE:
+    for (int i = 0; i < 16; i++)
+      if (in->bytes[i] >= 32) return fail(b, "invalid lane index");
+    return apply_sig(b, info->sig, false);
+  default: break;
+  }
+  if (info->sig[0]) return apply_sig(b, info->sig, false);
+
+  kite_vframe *fr = NULL;
+  const kite_functype *ft = NULL;
+  uint32_t n;
+  const kite_valtype *ts;
+  switch (in->op) {
+  case OP_UNREACHABLE: set_unreachable(b); return true;
+  case OP_NOP: return true;
+  case OP_BLOCK:
+  case OP_LOOP:
+  case OP_IF: return open_block(b, (uint16_t)in->op);
+  case OP_ELSE:
+    if (top(b)->op != OP_IF) return malformed(b, "END opcode expected");
+    fr = top(b);
+    if (!new_arm(b, OP_ELSE)) return false;
+    fr = top(b);
+    return push_vals(b, fr->params, fr->nparams);
+  case OP_END: return do_end(b);
+  case OP_BR:
+    if (!label(b, in->idx, &fr)) return false;
+    ts = label_types(fr, &n);
+    if (!pop_vals(b, ts, n)) return false;
+    set_unreachable(b);
+    return true;
+  case OP_BR_IF:
+    if (!label(b, in->idx, &fr) || !pop_kind(b, KITE_VT_I32)) return false;
+    fr = &b->v->ctrls.data[b->v->ctrls.len - 1 - in->idx];
+    ts = label_types(fr, &n);
+    return pop_vals(b, ts, n) && push_vals(b, ts, n);
+  case OP_BR_TABLE: return do_br_table(b);
+  case OP_RETURN:
+    if (!pop_vals(b, b->results, b->nresults)) return false;
+    set_unreachable(b);
+    return true;
+  case OP_CALL:
+  case OP_RETURN_CALL:
+    if (!get_func(b, in->idx, &ft)) return false;
+    return do_call(b, ft, in->op == OP_RETURN_CALL);
+  case OP_CALL_INDIRECT:
+  case OP_RETURN_CALL_INDIRECT: return do_call_indirect(b, in->op == OP_RETURN_CALL_INDIRECT);
+  case OP_CALL_REF:
+  case OP_RETURN_CALL_REF: return do_call_ref(b, in->op == OP_RETURN_CALL_REF);
+  case OP_DROP: {
+    kite_valtype t;
+    return pop_any(b, &t);
+  }
+  case OP_SELECT:
+  case OP_SELECT_T: return do_select(b);
+  case OP_LOCAL_GET:
+  case OP_LOCAL_SET:
+  case OP_LOCAL_TEE: return do_local(b);
+  case OP_GLOBAL_GET:
+  case OP_GLOBAL_SET: return do_global(b);
+  case OP_TABLE_GET:
+  case OP_TABLE_SET:
+  case OP_TABLE_SIZE:
+  case OP_TABLE_GROW:
+  case OP_TABLE_FILL:
+  case OP_TABLE_COPY:
+  case OP_TABLE_INIT:
+  case OP_ELEM_DROP: return do_table(b);
+  case OP_MEMORY_SIZE:
+  case OP_MEMORY_GROW:
+  case OP_MEMORY_FILL:
+  case OP_MEMORY_COPY:
+  case OP_MEMORY_INIT:
+  case OP_DATA_DROP: return do_memory(b);
+  case OP_REF_NULL:
+  case OP_REF_IS_NULL:
+  case OP_REF_FUNC:
+  case OP_REF_AS_NON_NULL:
+  case OP_REF_EQ: return do_ref(b);
+  case OP_BR_ON_NULL:
+  case OP_BR_ON_NON_NULL: return do_br_on_null(b);
+  case OP_THROW:
+    if (!get_tag(b, in->idx, &ft) || !pop_vals(b, ft->params, ft->nparams)) return false;
+    set_unreachable(b);
+    return true;
+  case OP_THROW_REF:
+    if (!pop(b, kite_vt_ref(KITE_HT_EXN, true))) return false;
+    set_unreachable(b);
+    return true;
+  case OP_TRY_TABLE: return do_try_table(b);
+  case OP_TRY:
+  case OP_CATCH:
+  case OP_CATCH_ALL:
+  case OP_DELEGATE:
+  case OP_RETHROW: return do_legacy_eh(b);
+  case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_GET:
+  case OP_STRUCT_GET_S:
+  case OP_STRUCT_GET_U:
+  case OP_STRUCT_SET: return do_struct(b);
+  case OP_ARRAY_NEW:
+  case OP_ARRAY_NEW_DEFAULT:
+  case OP_ARRAY_NEW_FIXED:
+  case OP_ARRAY_NEW_DATA:
+  case OP_ARRAY_NEW_ELEM:
+  case OP_ARRAY_GET:
+  case OP_ARRAY_GET_S:
+  case OP_ARRAY_GET_U:
+  case OP_ARRAY_SET:
+  case OP_ARRAY_LEN:
+  case OP_ARRAY_FILL:
+  case OP_ARRAY_COPY:
+  case OP_ARRAY_INIT_DATA:
+  case OP_ARRAY_INIT_ELEM: return do_array(b);
+  case OP_REF_TEST:
+  case OP_REF_TEST_NULL:
+  case OP_REF_CAST:
+  case OP_REF_CAST_NULL: return do_cast(b);
+  case OP_BR_ON_CAST:
+  case OP_BR_ON_CAST_FAIL: return do_br_on_cast(b);
+  case OP_REF_I31:
+  case OP_I31_GET_S:
+  case OP_I31_GET_U:
+  case OP_ANY_CONVERT_EXTERN:
+  case OP_EXTERN_CONVERT_ANY: return do_gc_misc(b);
+  default: return malformed(b, "illegal opcode");
+  }
+}
+
+/* Run the instructions of [p, end) as one block with the given results. */
+static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtype *results,
+                uint32_t nresults) {
+  kite_vctx *v = b->v;
+  v->vals.len = 0;
+  v->ctrls.len = 0;
+  v->init_log.len = 0;
+  b->r.base = b->m->bytes;
+  b->r.p = p;
+  b->r.end = end;
+  b->r.err = v->err;
+  memset(&b->in, 0, sizeof b->in);
+  b->in.offset = (uint32_t)(p - b->m->bytes);
+  if (!push_ctrl(b, OP_BLOCK, NULL, 0, results, nresults, false, kite_vt(0))) return false;
+  while (v->ctrls.len > 0) {
+    if (b->r.p >= b->r.end) {
+      b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
+      return malformed(b, "END opcode expected");
+    }
+    if (!kite_read_insn(&b->r, b->f, &b->in)) {
+      if (!kite_failed(v->err))
+        kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, kite_reader_offset(&b->r),
+                  "illegal opcode");
+      return false;
+    }
+    if (!do_insn(b)) return false;
+  }
+  if (b->r.p != b->r.end) {
+    b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
+    return malformed(b, "section size mismatch");
+  }
+  return true;
+}
+
+/* Locals and their initialisation flags share one block: cap value types, then cap bytes. */
+static bool ensure_locals(kite_vctx *v, size_t n) {
+  if (n <= v->locals_cap) return true;
+  size_t cap = v->locals_cap ? v->locals_cap : 16;
+  while (cap < n) cap *= 2;
+  const size_t per = sizeof(kite_valtype) + 1;
+  kite_free(v->a, v->locals, v->locals_cap * per);
+  v->locals = NULL;
+  v->local_set = NULL;
+  v->locals_cap = 0;
+  kite_valtype *l = kite_malloc(v->a, cap * per);
+  if (!l) return false;
+  v->locals = l;
+  v->local_set = (uint8_t *)(l + cap);
+  v->locals_cap = cap;
+  return true;
+}
+
+bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
+  const kite_module *m = v->m;
+  const kite_func *fn = &m->funcs[funcidx];
+  const kite_functype *ft = kite_module_functype(m, fn->type);
+  uint64_t nlocals = (uint64_t)ft->nparams + fn->nlocals;
+  if (nlocals > UINT32_MAX)
+    return kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, fn->body_offset,
+                     "too many locals");
+  if (!ensure_locals(v, (size_t)nlocals))
+    return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
+  uint32_t k = 0;
+  for (uint32_t i = 0; i < ft->nparams; i++, k++) {
+    v->locals[k] = ft->params[i];
+    v->local_set[k] = 1;
+  }
+  for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
+    kite_valtype t = fn->localgroups[g].type;
+    if (!kite_valid_valtype(v, t, fn->body_offset)) return false;
+    uint8_t set = kite_vt_defaultable(t);
+    for (uint32_t i = 0; i < fn->localgroups[g].count && k < nlocals; i++, k++) {
+      v->locals[k] = t;
+      v->local_set[k] = set;
+    }
+  }
+  body b;
+  memset(&b, 0, sizeof b);
+  b.v = v;
+  b.m = m;
+  b.f = v->f;
+  b.results = ft->results;
+  b.nresults = ft->nresults;
+  b.nlocals = k;
+  return run(&b, m->bytes + fn->code_offset, m->bytes + fn->code_end, ft->results, ft->nresults);
+}
+
+bool kite_valid_const_expr(kite_vctx *v, kite_expr e, kite_valtype want, uint32_t nglobals) {
+  body b;
+  memset(&b, 0, sizeof b);
+  b.v = v;
+  b.m = v->m;
+  b.f = v->f;
+  b.const_mode = true;
+  b.nglobals = nglobals;
+  b.results = &want;
+  b.nresults = 1;
+  return run(&b, v->m->bytes + e.offset, v->m->bytes + e.offset + e.len, &want, 1);
+}
+
+void kite_vctx_free_scratch(kite_vctx *v) {
+  kite_vec_free(v->a, &v->vals);
+  kite_vec_free(v->a, &v->ctrls);
+  kite_vec_free(v->a, &v->init_log);
+  kite_free(v->a, v->locals, v->locals_cap * (sizeof(kite_valtype) + 1));
+  v->locals = NULL;
+  v->local_set = NULL;
+  v->locals_cap = 0;
+}
