@@ -21,6 +21,8 @@ enum {
 
 /* ---- subcommands ---- */
 
+int cmd_wat2wasm(int argc, char **argv);
+
 /* ---- shared helpers (cli_util.c) ---- */
 
 /* Print "kite NAME: message" and a hint to stderr; returns CLI_USAGE. */

@@ -19,6 +19,7 @@ static int cmd_version(int argc, char **argv);
 static const cli_command commands[] = {
     {"help", cmd_help, "show this list, or `kite help COMMAND` for one command's usage"},
     {"version", cmd_version, "print Kite's version"},
+    {"wat2wasm", cmd_wat2wasm, "translate a text module (.wat) to a binary module (.wasm)"},
 };
 
 static const cli_command *find_command(const char *name) {

@@ -137,6 +137,7 @@ typedef struct wat_type {
 
 /* An inline function type (params and results of a type use). */
 typedef struct wat_sig {
+  bool has_type; /* (type x) was written */
   KITE_VEC(kite_valtype) params;
   KITE_VEC(kite_valtype) results;
   KITE_VEC(wat_name) names; /* one per param */
@@ -212,10 +213,9 @@ bool kite_wat_valtype(wat_ctx *c, kite_valtype *out);
 bool kite_wat_reftype(wat_ctx *c, kite_valtype *out);
 bool kite_wat_heaptype(wat_ctx *c, uint32_t *out);
 bool kite_wat_at_valtype(const wat_ctx *c);
-/* A type use: (type x)? (param ...)* (result ...)*. Param names are allowed when names
-   is not NULL (functions); elsewhere a named param is an unexpected token. Sets
-   *typeidx, or KITE_NO_INDEX with *sig holding the inline type when there is no
-   (type x). */
+/* A type use: (type x)? (param ...)* (result ...)*. Param names are allowed when
+   `names` (functions); elsewhere a named param is an unexpected token. Sets *typeidx and
+   sig->has_type when (type x) is written; sig holds the inline params and results. */
 bool kite_wat_typeuse(wat_ctx *c, bool names, uint32_t *typeidx, wat_sig *sig);
 /* Resolve a type use to a type index: check an explicit index against the inline type
    ("inline function type"), or find (and before emission, append) the implicit type. */

@@ -94,6 +94,27 @@ static bool known_keyword(const wat_ctx *c, const kite_token *t) {
   return kite_wat_is_opcode(c, t);
 }
 
+/* As the reference lexer: a reserved token or a keyword of no known form is an error
+   wherever it appears. */
+static bool known_token(wat_ctx *c, const kite_token *t) {
+  if (t->kind == KITE_TOK_RESERVED) return kite_wat_unexpected(c, t);
+  if (t->kind != KITE_TOK_KEYWORD) return true;
+  size_t skip = t->len > 7 && !memcmp(t->text, "offset=", 7)  ? 7
+                : t->len > 6 && !memcmp(t->text, "align=", 6) ? 6
+                                                               : 0;
+  if (skip) {
+    kite_lexer lx;
+    kite_error e;
+    kite_token n;
+    kite_error_clear(&e);
+    kite_lexer_init(&lx, t->text + skip, t->len - skip, &e);
+    if (kite_lex_next(&lx, &n) && n.kind == KITE_TOK_NAT && n.len == t->len - skip) return true;
+  } else if (known_keyword(c, t)) {
+    return true;
+  }
+  return kite_wat_fail(c, t, "unknown operator %.*s", (int)(t->len > 60 ? 60 : t->len), t->text);
+}
+
 bool kite_wat_unexpected(wat_ctx *c, const kite_token *t) {
   if (t->kind == KITE_TOK_RESERVED || (t->kind == KITE_TOK_KEYWORD && !known_keyword(c, t)))
     return kite_wat_fail(c, t, "unknown operator %.*s", (int)(t->len > 60 ? 60 : t->len),
@@ -269,7 +290,7 @@ static bool tokenize(wat_ctx *c, kite_lexer *lx, bool stop_at_close) {
       uint32_t o = open.data[--open.len];
       c->match.data[o] = (uint32_t)c->toks.len;
     }
-    if (!normalize_id(c, &t)) {
+    if (!normalize_id(c, &t) || !known_token(c, &t)) {
       ok = false;
       break;
     }
@@ -547,12 +568,18 @@ static bool params_results(wat_ctx *c, bool names, bool allow_params, wat_sig *s
 }
 
 bool kite_wat_typeuse(wat_ctx *c, bool names, uint32_t *typeidx, wat_sig *sig) {
-  *typeidx = KITE_NO_INDEX;
+  *typeidx = 0;
+  sig->has_type = false;
   if (kite_wat_at_lparen_kw(c, "type")) {
     c->pos += 2;
     if (!kite_wat_index(c, WAT_TYPES, typeidx) || !kite_wat_expect_rparen(c)) return false;
+    sig->has_type = true;
   }
-  return params_results(c, names, true, sig);
+  if (!params_results(c, names, true, sig)) return false;
+  /* the parts of a type use come in order: a later (type), (param) is misplaced */
+  if (kite_wat_at_lparen_kw(c, "type") || kite_wat_at_lparen_kw(c, "param"))
+    return kite_wat_unexpected(c, kite_wat_tok_at(c, c->pos + 1));
+  return true;
 }
 
 const kite_functype *kite_wat_functype(const wat_ctx *c, uint32_t typeidx) {
@@ -584,7 +611,7 @@ static bool copy_types(wat_ctx *c, kite_valtype **out, const kite_valtype *src, 
 bool kite_wat_resolve_typeuse(wat_ctx *c, const kite_token *at, uint32_t typeidx,
                               const wat_sig *sig, uint32_t *out) {
   bool inline_type = sig->params.len || sig->results.len;
-  if (typeidx != KITE_NO_INDEX) {
+  if (sig->has_type) {
     if (inline_type) {
       const kite_functype *ft = kite_wat_functype(c, typeidx);
       if (!ft) return kite_wat_fail(c, at, "unknown type");
@@ -597,7 +624,7 @@ bool kite_wat_resolve_typeuse(wat_ctx *c, const kite_token *at, uint32_t typeidx
      no supertype) with this signature; else a new one at the end. */
   for (uint32_t i = 0; i < c->types.len; i++) {
     const wat_type *t = &c->types.data[i];
-    if (t->rec || !t->st.final || t->st.super != KITE_NO_INDEX || t->st.comp != KITE_COMP_FUNC)
+    if (t->rec || !t->st.final || t->nsupers || t->st.comp != KITE_COMP_FUNC)
       continue;
     if (sig_matches(&t->st.u.func, sig)) {
       *out = i;
@@ -972,10 +999,10 @@ static bool write_fieldtype(wat_ctx *c, kite_buf *b, const kite_fieldtype *ft) {
 
 static bool write_subtype(wat_ctx *c, kite_buf *b, const wat_type *t) {
   const kite_subtype *st = &t->st;
-  if (!st->final || st->super != KITE_NO_INDEX) {
+  if (!st->final || t->nsupers) {
     if (!kite_buf_byte(b, st->final ? 0x4F : 0x50)) return oom(c);
-    kite_buf_uleb(b, st->super != KITE_NO_INDEX ? 1 : 0);
-    if (st->super != KITE_NO_INDEX) kite_buf_uleb(b, st->super);
+    kite_buf_uleb(b, t->nsupers ? 1 : 0);
+    if (t->nsupers) kite_buf_uleb(b, st->super);
   }
   switch (st->comp) {
   case KITE_COMP_FUNC:
@@ -1278,17 +1305,19 @@ static bool elem_segment(wat_ctx *c, wat_sections *s, uint8_t mode, uint32_t tab
     }
   }
   bool funcref = type.kind == KITE_VT_REF && type.nullable && type.ht == KITE_HT_FUNC;
-  bool funcs_form = funcref;
+  /* Function indices stand for (ref func) items, so only the `func x*` forms use them.
+     (wabt also writes funcref segments of ref.func items that way, which changes the
+     segment's type in 3.0.) A table's inline (elem x*) has the table's type: indices
+     only for funcref tables, as wabt writes them. */
+  bool funcs_form = func_list && (!given || funcref);
   uint32_t f;
-  for (size_t i = 0; ok && funcs_form && i < items.len; i++)
-    if (!expr_is_ref_func(&items.data[i], &f)) funcs_form = false;
   if (ok) {
     kite_buf *b = &s->elems;
     uint8_t flags = funcs_form ? 0 : 4;
     if (mode == KITE_SEG_PASSIVE) flags |= 1;
     if (mode == KITE_SEG_DECLARATIVE) flags |= 3;
     /* form 4 implies funcref: any other type needs the explicit form 6 */
-    if (mode == KITE_SEG_ACTIVE && (table != 0 || !funcref)) flags |= 2;
+    if (mode == KITE_SEG_ACTIVE && (table != 0 || (!funcs_form && !funcref))) flags |= 2;
     kite_buf_uleb(b, flags);
     if (mode == KITE_SEG_ACTIVE) {
       if (flags & 2) kite_buf_uleb(b, table);
@@ -1579,7 +1608,7 @@ static bool emit_func_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wat_
   memset(&sig, 0, sizeof sig);
   const kite_token *at = kite_wat_tok(c);
   ok = kite_wat_typeuse(c, true, &explicit_idx, &sig);
-  if (ok && explicit_idx != KITE_NO_INDEX && !sig.params.len && !sig.results.len) {
+  if (ok && sig.has_type && !sig.params.len && !sig.results.len) {
     const kite_functype *ft = kite_wat_functype(c, type);
     for (uint32_t i = 0; ft && ok && i < ft->nparams; i++)
       ok = declare_local(c, at, (wat_name){NULL, 0});

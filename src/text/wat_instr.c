@@ -20,7 +20,8 @@ static bool instr_seq(wat_ctx *c, kite_buf *out);
 static bool folded(wat_ctx *c, kite_buf *out);
 
 static bool write(wat_ctx *c, kite_buf *out, const kite_insn *in) {
-  if (in->op == OP_MEMORY_INIT || in->op == OP_DATA_DROP) c->uses_data_index = true;
+  kite_imm imm = (kite_imm)kite_opinfo_table[in->op].imm;
+  if (imm == IMM_MEMORY_INIT || imm == IMM_DATA || imm == IMM_TYPE_DATA) c->uses_data_index = true;
   if (!kite_write_insn(out, in) || out->oom) return oom(c);
   return true;
 }
@@ -87,23 +88,17 @@ static bool blocktype(wat_ctx *c, kite_blocktype *bt) {
   memset(&sig, 0, sizeof sig);
   memset(bt, 0, sizeof *bt);
   bool ok = kite_wat_typeuse(c, false, &typeidx, &sig);
-  if (ok) {
-    const kite_functype *ft = typeidx != KITE_NO_INDEX ? kite_wat_functype(c, typeidx) : NULL;
-    if (typeidx == KITE_NO_INDEX && !sig.params.len && sig.results.len <= 1) {
-      bt->kind = sig.results.len ? KITE_BT_VAL : KITE_BT_EMPTY;
-      if (sig.results.len) bt->val = sig.results.data[0];
-    } else if (ft && !sig.params.len && !sig.results.len && !ft->nparams && ft->nresults <= 1) {
-      /* wabt writes a type use of a [] -> [t?] type as the short form */
+  if (ok && !sig.has_type && !sig.params.len && sig.results.len <= 1) {
+    bt->kind = sig.results.len ? KITE_BT_VAL : KITE_BT_EMPTY;
+    if (sig.results.len) bt->val = sig.results.data[0];
+  } else if (ok) {
+    bt->kind = KITE_BT_INDEX;
+    ok = kite_wat_resolve_typeuse(c, at, typeidx, &sig, &bt->index);
+    /* as wabt: a type use of a [] -> [t?] type is written in the short form */
+    const kite_functype *ft = ok ? kite_wat_functype(c, bt->index) : NULL;
+    if (ft && !ft->nparams && ft->nresults <= 1) {
       bt->kind = ft->nresults ? KITE_BT_VAL : KITE_BT_EMPTY;
       if (ft->nresults) bt->val = ft->results[0];
-    } else {
-      bt->kind = KITE_BT_INDEX;
-      ok = kite_wat_resolve_typeuse(c, at, typeidx, &sig, &bt->index);
-      if (ok && bt->index < c->types.len && (ft = kite_wat_functype(c, bt->index)) &&
-          !ft->nparams && ft->nresults <= 1 && typeidx == KITE_NO_INDEX) {
-        bt->kind = ft->nresults ? KITE_BT_VAL : KITE_BT_EMPTY;
-        if (ft->nresults) bt->val = ft->results[0];
-      }
     }
   }
   kite_wat_sig_free(c, &sig);
@@ -127,7 +122,7 @@ static bool keyword_nat(wat_ctx *c, const kite_token *t, size_t skip, uint64_t *
   kite_lexer_init(&lx, t->text + skip, t->len - skip, &e);
   kite_token n;
   if (!kite_lex_next(&lx, &n) || n.kind != KITE_TOK_NAT || n.len != t->len - skip)
-    return kite_wat_unexpected(c, t);
+    return kite_wat_fail(c, t, "unknown operator %.*s", (int)t->len, t->text);
   if (!kite_tok_u64(&n, out)) return kite_wat_fail(c, t, "constant out of range");
   return true;
 }
@@ -349,10 +344,16 @@ static bool immediates(wat_ctx *c, kite_insn *in, kite_buf *items) {
   case IMM_LANE: return lane_index(c, &in->lane);
   case IMM_SHUFFLE: {
     unsigned n = 0;
-    while (kite_wat_tok_at(c, c->pos + n)->kind == KITE_TOK_NAT) n++;
+    while (number_token(kite_wat_tok_at(c, c->pos + n))) n++;
     if (n != 16) return kite_wat_fail(c, t, "invalid lane length");
-    for (unsigned i = 0; i < 16; i++)
-      if (!lane_index(c, &in->bytes[i])) return false;
+    for (unsigned i = 0; i < 16; i++) {
+      const kite_token *l = kite_wat_tok(c);
+      uint32_t v;
+      if (l->kind != KITE_TOK_NAT || !kite_tok_u32(l, &v) || v > 255)
+        return kite_wat_fail(c, l, "i8 constant out of range");
+      in->bytes[i] = (uint8_t)v;
+      c->pos++;
+    }
     return true;
   }
   case IMM_I32: {
@@ -463,6 +464,16 @@ static bool block_head(wat_ctx *c, kite_buf *out, kite_opcode op, wat_name *labe
 
 static bool at_keyword(const wat_ctx *c, const char *kw) { return kite_tok_is(kite_wat_tok(c), kw); }
 
+/* The instructions of an else branch; as wabt, an empty one writes no `else`. */
+static bool else_branch(wat_ctx *c, kite_buf *out, bool folded_form) {
+  kite_buf els;
+  kite_buf_init(&els, c->alloc);
+  bool ok = instr_seq(c, &els) && (!folded_form || kite_wat_expect_rparen(c));
+  if (ok && els.len) ok = write_op(c, out, OP_ELSE) && (kite_buf_put(out, els.data, els.len) || oom(c));
+  kite_buf_free(&els);
+  return ok;
+}
+
 /* Flat: block label bt instr* (else instr*)? end id? ; legacy try with catch clauses or
    delegate. pos is after the keyword. */
 static bool flat_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
@@ -470,7 +481,7 @@ static bool flat_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
   if (!enter(c) || !block_head(c, out, op, &label) || !instr_seq(c, out)) return false;
   if (op == OP_IF && at_keyword(c, "else")) {
     c->pos++;
-    if (!closing_id(c, label) || !write_op(c, out, OP_ELSE) || !instr_seq(c, out)) return false;
+    if (!closing_id(c, label) || !else_branch(c, out, false)) return false;
   }
   if (op == OP_TRY) {
     while (at_keyword(c, "catch") && kite_has_feature(c->feat, FEAT_LEGACY_EH)) {
@@ -519,12 +530,7 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
       return false;
     if (kite_wat_at_lparen_kw(c, "else")) {
       c->pos += 2;
-      kite_buf els;
-      kite_buf_init(&els, c->alloc);
-      bool ok = instr_seq(c, &els) && kite_wat_expect_rparen(c);
-      if (ok && els.len) ok = write_op(c, out, OP_ELSE) && (kite_buf_put(out, els.data, els.len) || oom(c));
-      kite_buf_free(&els);
-      if (!ok) return false;
+      if (!else_branch(c, out, true)) return false;
     }
   } else if (op == OP_TRY) {
     if (!block_head(c, out, op, &label)) return false;
@@ -664,7 +670,7 @@ bool kite_wat_scan_typeuses(wat_ctx *c, uint32_t from, uint32_t to) {
     uint32_t typeidx, index;
     memset(&sig, 0, sizeof sig);
     bool ok = kite_wat_typeuse(c, false, &typeidx, &sig);
-    if (ok && (!block || typeidx != KITE_NO_INDEX || sig.params.len || sig.results.len > 1))
+    if (ok && (!block || sig.has_type || sig.params.len || sig.results.len > 1))
       ok = kite_wat_resolve_typeuse(c, at, typeidx, &sig, &index);
     kite_wat_sig_free(c, &sig);
     if (!ok) return false;
