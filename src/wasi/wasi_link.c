@@ -41,9 +41,7 @@ static bool name_is(kite_name n, const char *s) {
   return n.len == strlen(s) && memcmp(n.ptr, s, n.len) == 0;
 }
 
-bool kite_wasi_is_import(const kite_import *imp) {
-  return name_is(imp->module, KITE_WASI_MODULE);
-}
+bool kite_wasi_is_import(const kite_import *imp) { return name_is(imp->module, KITE_WASI_MODULE); }
 
 bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_extern *imports,
                     kite_error *err) {
@@ -77,10 +75,8 @@ void kite_wasi_bind(kite_wasi *w, kite_instance *inst) {
   kite_extern x;
   if (kite_instance_export(inst, "memory", 6, &x) && x.kind == KITE_EXTERN_MEMORY)
     w->memory = x.u.memory;
-  else if (kite_instance_module(inst)->nmemories > 0)
-    w->memory = kite_instance_memory(inst, 0);
-  else
-    w->memory = NULL;
+  else if (kite_instance_module(inst)->nmemories > 0) w->memory = kite_instance_memory(inst, 0);
+  else w->memory = NULL;
 }
 
 /* The export `name` when it is a function of type [] -> []. */
