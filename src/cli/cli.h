@@ -24,6 +24,8 @@ enum {
 int cmd_validate(int argc, char **argv);
 int cmd_objdump(int argc, char **argv);
 int cmd_run(int argc, char **argv); /* cmd_run.c: run a module with WASI */
+int cmd_wat2wasm(int argc, char **argv);
+int cmd_wasm2wat(int argc, char **argv); /* cmd_wasm2wat.c: binary to text */
 
 /* ---- shared helpers (cli_util.c) ---- */
 

@@ -1,7 +1,8 @@
 /*
-** cmd_objdump.c: `kite objdump -h|-x FILE...`: what a module contains, in the manner of
-** wabt's wasm-objdump. -h lists the sections with their file offsets; -x prints each
-** section's entries (types, imports, functions with their names, segments, ...).
+** cmd_objdump.c: `kite objdump -h|-x|-d FILE...`: what a module contains, in the manner
+** of wabt's wasm-objdump. -h lists the sections with their file offsets; -x prints each
+** section's entries (types, imports, functions with their names, segments, ...); -d
+** disassembles the function bodies (src/text/disasm.c).
 ** The module is decoded but not validated, so an invalid module can still be inspected;
 ** every index printed is therefore checked before it is used to look anything up.
 */
@@ -10,6 +11,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text.h"
 
 typedef struct dump {
   const kite_module *m;
@@ -18,13 +20,15 @@ typedef struct dump {
 } dump;
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: kite objdump [-h] [-x] [--features=2.0|3.0|all] FILE...\n\n"
+  fprintf(f, "usage: kite objdump [-h] [-x] [-d] [--features=2.0|3.0|all] FILE...\n\n"
              "Show what WebAssembly modules contain. The module is decoded, not validated.\n\n"
              "  -h, --headers   section headers: id, file offsets, size, entry count (the\n"
              "                  default when neither -h nor -x is given)\n"
              "  -x, --details   every section's entries: types, imports, functions with\n"
              "                  their names, tables, memories, globals, exports, start,\n"
              "                  element and data segments, custom sections\n"
+             "  -d, --disassemble  every function body, instruction by instruction, with\n"
+             "                  file offsets and bytes\n"
              "  --features=SET  2.0, 3.0 (the default: 3.0 plus threads) or all\n");
 }
 
@@ -535,7 +539,7 @@ static void print_details(dump *d) {
 }
 
 static bool objdump_file(kite_alloc *a, const char *path, kite_features features, bool headers,
-                         bool details) {
+                         bool details, bool disassemble) {
   kite_error err;
   kite_error_clear(&err);
   kite_module *m = cli_load_module(a, path, features, &err);
@@ -553,7 +557,12 @@ static bool objdump_file(kite_alloc *a, const char *path, kite_features features
   }
   if (headers) print_headers(m);
   if (details) print_details(&d);
-  bool ok = !d.tmp.oom;
+  if (disassemble) {
+    d.tmp.len = 0;
+    if (kite_disassemble(m, &d.tmp, &err)) fwrite(d.tmp.data, 1, d.tmp.len, stdout);
+    else if (err.kind != KITE_ERR_OOM) cli_print_error(path, &err);
+  }
+  bool ok = !d.tmp.oom && err.kind == KITE_OK;
   if (!ok) fprintf(stderr, "kite: out of memory while printing %s\n", path);
   kite_buf_free(&d.tmp);
   kite_module_free(m);
@@ -562,7 +571,7 @@ static bool objdump_file(kite_alloc *a, const char *path, kite_features features
 
 int cmd_objdump(int argc, char **argv) {
   kite_features features = CLI_DEFAULT_FEATURES;
-  bool headers = false, details = false, only_files = false;
+  bool headers = false, details = false, disassemble = false, only_files = false;
   int nfiles = 0;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
@@ -577,6 +586,8 @@ int cmd_objdump(int argc, char **argv) {
       headers = true;
     } else if (strcmp(arg, "--details") == 0) {
       details = true;
+    } else if (strcmp(arg, "--disassemble") == 0) {
+      disassemble = true;
     } else if (strncmp(arg, "--features=", 11) == 0) {
       if (!cli_parse_features(arg + 11, &features))
         return cli_usage_error("objdump", "unknown feature set '%s'", arg + 11);
@@ -584,6 +595,7 @@ int cmd_objdump(int argc, char **argv) {
       for (const char *c = arg + 1; *c; c++) { /* grouped short options: -hx */
         if (*c == 'h') headers = true;
         else if (*c == 'x') details = true;
+        else if (*c == 'd') disassemble = true;
         else return cli_usage_error("objdump", "unknown option '-%c'", *c);
       }
     } else {
@@ -591,13 +603,13 @@ int cmd_objdump(int argc, char **argv) {
     }
   }
   if (nfiles == 0) return cli_usage_error("objdump", "no input files");
-  if (!headers && !details) headers = true;
+  if (!headers && !details && !disassemble) headers = true;
 
   kite_alloc a;
   kite_alloc_init(&a, NULL, NULL);
   int status = CLI_OK;
   for (int i = 1; i <= nfiles; i++) {
-    if (!objdump_file(&a, argv[i], features, headers, details)) status = CLI_FAIL;
+    if (!objdump_file(&a, argv[i], features, headers, details, disassemble)) status = CLI_FAIL;
     fflush(stdout);
   }
   return status;

@@ -23,6 +23,8 @@ static const cli_command commands[] = {
     {"validate", cmd_validate, "check that modules are valid"},
     {"objdump", cmd_objdump, "show a module's sections and their contents"},
     {"run", cmd_run, "run a WebAssembly module with WASI (also: kite FILE [ARGS...])"},
+    {"wat2wasm", cmd_wat2wasm, "translate a text module (.wat) to a binary module (.wasm)"},
+    {"wasm2wat", cmd_wasm2wat, "print a binary module in the text format"},
 };
 
 static const cli_command *find_command(const char *name) {

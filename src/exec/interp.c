@@ -192,6 +192,23 @@ static inline double fmax64(double a, double b) {
   return a > b ? a : b;
 }
 
+/*
+** Rounding and square root: a NaN operand gives a quiet NaN (libm may hand a
+** signalling NaN back unchanged, which is not an arithmetic NaN).
+*/
+#define QUIET_NAN_OP(name, type, fn)                                                       \
+  static inline type name(type x) { return x != x ? x + x : fn(x); }
+QUIET_NAN_OP(ceil32, float, ceilf)
+QUIET_NAN_OP(floor32, float, floorf)
+QUIET_NAN_OP(trunc32, float, truncf)
+QUIET_NAN_OP(nearest32, float, nearbyintf)
+QUIET_NAN_OP(sqrt32, float, sqrtf)
+QUIET_NAN_OP(ceil64, double, ceil)
+QUIET_NAN_OP(floor64, double, floor)
+QUIET_NAN_OP(trunc64, double, trunc)
+QUIET_NAN_OP(nearest64, double, nearbyint)
+QUIET_NAN_OP(sqrt64, double, sqrt)
+
 /* Saturating float-to-int conversions (NaN gives 0). */
 static inline uint32_t sat_i32(double x) {
   if (x != x) return 0;
@@ -376,10 +393,14 @@ void kite_exec_store_release(kite_store *s) {
     goto trap;                                                                             \
   }
 
-/* Effective address of a memory access of n bytes: operand word a holds the address
-   slot, word o the static offset. */
+/*
+** Effective address of a memory access of n bytes: operand word a holds the address
+** slot, word o the static offset. Slots of i32 values always hold them zero-extended,
+** so reading 64 bits serves 32- and 64-bit memories alike; a 64-bit address was
+** already checked to be below 2^32 (XOP_ADDR64), so the sum cannot wrap.
+*/
 #define EA(a, o, n)                                                                        \
-  uint64_t ea = (uint64_t)I32(a) + W(o);                                                   \
+  uint64_t ea = I64(a) + W(o);                                                             \
   if (UNLIKELY(ea + (n) > memsize)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access")
 
 #define RELOAD_MEM()                                                                       \
@@ -424,6 +445,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   uint8_t *mem;
   uint64_t memsize;
   int trap_code = 0;
+  uint64_t trap_index = 0;
   const char *trap_msg = NULL;
   const uint32_t *trap_pc = NULL;
   kite_funcinst *callee;
@@ -492,10 +514,13 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
-        uint32_t i = I32(3);
+        uint64_t i = I64(3);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "undefined element");
         callee = (kite_funcinst *)(uintptr_t)t->elems[i];
-        if (UNLIKELY(!callee)) TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
+        if (UNLIKELY(!callee)) {
+          trap_index = i;
+          TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
+        }
         const kite_functype *want = kite_module_functype(inst->module, W(1));
         if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
@@ -676,36 +701,53 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         st32(mem + ea, (uint32_t)I64(2));
         NEXT(4);
       }
+      vmcase(XOP_ADDR64) {
+        if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
+        NEXT(2);
+      }
+      vmcase(XOP_TRAP_OOB) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
       vmcase(OP_MEMORY_SIZE) {
-        SET_I32(1, inst->memories[W(2)]->pages);
+        SET_I64(1, inst->memories[W(2)]->pages);
         NEXT(3);
       }
       vmcase(OP_MEMORY_GROW) {
-        uint64_t r = kite_memory_grow(inst->memories[W(3)], I32(2));
-        SET_I32(1, r == UINT64_MAX ? 0xFFFFFFFFu : (uint32_t)r);
+        kite_meminst *mi = inst->memories[W(3)];
+        uint64_t r = kite_memory_grow(mi, I64(2));
+        if (r == UINT64_MAX && !mi->limits.is64) r = 0xFFFFFFFFu;
+        SET_I64(1, r);
         RELOAD_MEM();
         NEXT(4);
       }
+      vmcase(XOP_USE_MEM) {
+        kite_meminst *mi = inst->memories[W(1)];
+        mem = mi->data;
+        memsize = mi->size;
+        NEXT(2);
+      }
       vmcase(OP_MEMORY_FILL) {
-        uint64_t d = I32(1), n = I32(3);
-        if (UNLIKELY(d + n > memsize)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
-        memset(mem + d, (int)(uint8_t)I32(2), (size_t)n);
+        kite_meminst *mi = inst->memories[W(4)];
+        uint64_t d = I64(1), n = I64(3);
+        if (UNLIKELY(n > mi->size || d > mi->size - n))
+          TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
+        if (n) memset(mi->data + d, (int)(uint8_t)I32(2), (size_t)n);
         NEXT(6);
       }
       vmcase(OP_MEMORY_COPY) {
-        uint64_t d = I32(1), src = I32(2), n = I32(3);
-        if (UNLIKELY(d + n > memsize || src + n > memsize))
+        kite_meminst *md = inst->memories[W(4)], *ms = inst->memories[W(5)];
+        uint64_t d = I64(1), src = I64(2), n = I64(3);
+        if (UNLIKELY(n > md->size || d > md->size - n || n > ms->size || src > ms->size - n))
           TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
-        memmove(mem + d, mem + src, (size_t)n);
+        if (n) memmove(md->data + d, ms->data + src, (size_t)n);
         NEXT(6);
       }
       vmcase(OP_MEMORY_INIT) {
-        uint64_t d = I32(1), src = I32(2), n = I32(3);
+        kite_meminst *mi = inst->memories[W(5)];
+        uint64_t d = I64(1), src = I64(2), n = I64(3);
         uint32_t seg = W(4);
-        if (UNLIKELY(src + n > inst->data_len[seg] || d + n > memsize))
+        if (UNLIKELY(src + n > inst->data_len[seg] || n > mi->size || d > mi->size - n))
           TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
         if (n)
-          memcpy(mem + d, inst->module->bytes + inst->module->datas[seg].offset_in_bytes + src,
+          memcpy(mi->data + d, inst->module->bytes + inst->module->datas[seg].offset_in_bytes + src,
                  (size_t)n);
         NEXT(6);
       }
@@ -717,39 +759,41 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       /* ---- tables and references ---- */
       vmcase(OP_TABLE_GET) {
         kite_tableinst *t = inst->tables[W(3)];
-        uint32_t i = I32(2);
+        uint64_t i = I64(2);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
         S(1) = t->elems[i];
         NEXT(4);
       }
       vmcase(OP_TABLE_SET) {
         kite_tableinst *t = inst->tables[W(3)];
-        uint32_t i = I32(1);
+        uint64_t i = I64(1);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
         t->elems[i] = S(2);
         NEXT(4);
       }
       vmcase(OP_TABLE_SIZE) {
-        SET_I32(1, inst->tables[W(2)]->size);
+        SET_I64(1, inst->tables[W(2)]->size);
         NEXT(3);
       }
       vmcase(OP_TABLE_GROW) {
-        uint64_t r = kite_tableinst_grow(inst->tables[W(4)], I32(3), S(2));
-        SET_I32(1, r == UINT64_MAX ? 0xFFFFFFFFu : (uint32_t)r);
+        kite_tableinst *t = inst->tables[W(4)];
+        uint64_t r = kite_tableinst_grow(t, I64(3), S(2));
+        if (r == UINT64_MAX && !t->limits.is64) r = 0xFFFFFFFFu;
+        SET_I64(1, r);
         NEXT(5);
       }
       vmcase(OP_TABLE_FILL) {
         kite_tableinst *t = inst->tables[W(4)];
-        uint64_t i = I32(1), n = I32(3);
+        uint64_t i = I64(1), n = I64(3);
         kite_ref v = S(2);
-        if (UNLIKELY(i + n > t->size)) TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
+        if (UNLIKELY(n > t->size || i > t->size - n)) TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
         for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
         NEXT(6);
       }
       vmcase(OP_TABLE_COPY) {
         kite_tableinst *td = inst->tables[W(4)], *ts = inst->tables[W(5)];
-        uint64_t d = I32(1), src = I32(2), n = I32(3);
-        if (UNLIKELY(d + n > td->size || src + n > ts->size))
+        uint64_t d = I64(1), src = I64(2), n = I64(3);
+        if (UNLIKELY(n > td->size || d > td->size - n || n > ts->size || src > ts->size - n))
           TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
         if (n) memmove(td->elems + d, ts->elems + src, (size_t)n * sizeof(kite_ref));
         NEXT(6);
@@ -757,8 +801,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       vmcase(OP_TABLE_INIT) {
         kite_tableinst *t = inst->tables[W(5)];
         uint32_t seg = W(4);
-        uint64_t d = I32(1), src = I32(2), n = I32(3);
-        if (UNLIKELY(src + n > inst->elem_len[seg] || d + n > t->size))
+        uint64_t d = I64(1), src = I64(2), n = I64(3);
+        if (UNLIKELY(src + n > inst->elem_len[seg] || n > t->size || d > t->size - n))
           TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
         if (n) memcpy(t->elems + d, inst->elem_refs[seg] + src, (size_t)n * sizeof(kite_ref));
         NEXT(6);
@@ -1070,23 +1114,23 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         NEXT(4);
       }
       vmcase(OP_F32_CEIL) {
-        SET_F32(1, ceilf(F32(2)));
+        SET_F32(1, ceil32(F32(2)));
         NEXT(3);
       }
       vmcase(OP_F32_FLOOR) {
-        SET_F32(1, floorf(F32(2)));
+        SET_F32(1, floor32(F32(2)));
         NEXT(3);
       }
       vmcase(OP_F32_TRUNC) {
-        SET_F32(1, truncf(F32(2)));
+        SET_F32(1, trunc32(F32(2)));
         NEXT(3);
       }
       vmcase(OP_F32_NEAREST) {
-        SET_F32(1, nearbyintf(F32(2)));
+        SET_F32(1, nearest32(F32(2)));
         NEXT(3);
       }
       vmcase(OP_F32_SQRT) {
-        SET_F32(1, sqrtf(F32(2)));
+        SET_F32(1, sqrt32(F32(2)));
         NEXT(3);
       }
       vmcase(OP_F32_ADD) {
@@ -1152,23 +1196,23 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         NEXT(4);
       }
       vmcase(OP_F64_CEIL) {
-        SET_F64(1, ceil(F64(2)));
+        SET_F64(1, ceil64(F64(2)));
         NEXT(3);
       }
       vmcase(OP_F64_FLOOR) {
-        SET_F64(1, floor(F64(2)));
+        SET_F64(1, floor64(F64(2)));
         NEXT(3);
       }
       vmcase(OP_F64_TRUNC) {
-        SET_F64(1, trunc(F64(2)));
+        SET_F64(1, trunc64(F64(2)));
         NEXT(3);
       }
       vmcase(OP_F64_NEAREST) {
-        SET_F64(1, nearbyint(F64(2)));
+        SET_F64(1, nearest64(F64(2)));
         NEXT(3);
       }
       vmcase(OP_F64_SQRT) {
-        SET_F64(1, sqrt(F64(2)));
+        SET_F64(1, sqrt64(F64(2)));
         NEXT(3);
       }
       vmcase(OP_F64_ADD) {
@@ -1488,6 +1532,9 @@ trap:
   s->depth = depth;
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);
+  else if (trap_code == KITE_TRAP_INDIRECT_NULL)
+    kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s %llu", trap_msg,
+              (unsigned long long)trap_index);
   else if (trap_code)
     kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s", trap_msg);
   return false;

@@ -240,11 +240,10 @@ static bool label_needs_moves(lower *L, const ctl *c) {
   return false;
 }
 
-/* Move the top values into the label's home slots (copying upwards is safe: a value's
-   home is never below the home it moves to). */
-static void emit_label_moves(lower *L, const ctl *c) {
-  const kite_valtype *t;
-  uint32_t n = label_arity(c, &t), dst = c->base;
+/* Move the top n values of types t into the home slots from c->base on (copying upwards
+   is safe: a value's home is never below the home it moves to). */
+static void emit_moves_to(lower *L, const ctl *c, const kite_valtype *t, uint32_t n) {
+  uint32_t dst = c->base;
   for (uint32_t i = 0; i < n; i++) {
     opnd o = L->stack.data[L->stack.len - n + i];
     if (o.where != W_TEMP || o.home != dst) emit_mov(L, dst, o);
@@ -282,6 +281,17 @@ static void emit_return(lower *L) {
     dst += kite_slots_of(t[i]);
   }
   begin(L, XOP_RETURN);
+}
+
+static void emit_label_moves(lower *L, const ctl *c) {
+  const kite_valtype *t;
+  uint32_t n = label_arity(c, &t);
+  emit_moves_to(L, c, t, n);
+}
+
+/* Fallthrough at else/end: the block's results (for a loop, not its branch values). */
+static void emit_result_moves(lower *L, const ctl *c) {
+  emit_moves_to(L, c, ctl_results(c), c->nresults);
 }
 
 static void add_fixup(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
@@ -434,7 +444,7 @@ static void reset_to_params(lower *L, ctl *c) {
 static void lower_else(lower *L) {
   ctl *c = &L->ctls.data[L->ctls.len - 1];
   if (!c->unreachable) {
-    emit_label_moves(L, c);
+    emit_result_moves(L, c);
     uint32_t at = begin(L, XOP_JMP);
     emit(L, 0);
     if (L->oom) return;
@@ -456,7 +466,7 @@ static void lower_end(lower *L) {
     L->ctls.len = 0;
     return;
   }
-  if (!c->unreachable) emit_label_moves(L, c);
+  if (!c->unreachable) emit_result_moves(L, c);
   c = &L->ctls.data[L->ctls.len - 1];
   truncate_stack(L, c->height);
   L->cur = c->base;
@@ -495,6 +505,12 @@ static void push_results(lower *L, const kite_functype *ft) {
 
 /* ---- generic instructions: a fixed signature in opcodes.def ---- */
 
+static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
+  begin(L, op);
+  emit(L, a);
+}
+
+
 static uint8_t sig_kind(char c) {
   switch (c) {
   case 'i': return KITE_VT_I32;
@@ -515,17 +531,29 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   }
   for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
   uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
+  /* Memory 0 is cached by the interpreter; an access to another memory switches the
+     cache around the one instruction. */
+  bool memop = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
+  bool other_mem = memop && in->mem.mem != 0;
+  if (memop && L->m->memories[in->mem.mem].limits.is64) {
+    /* Memories never exceed 4 GiB (kite_memory_new caps them), so a 64-bit address
+       must be below 2^32 and a static offset of 2^32 or more always traps. */
+    if (in->mem.offset > UINT32_MAX) {
+      begin(L, XOP_TRAP_OOB);
+      return;
+    }
+    emit_op_u(L, XOP_ADDR64, args[0].slot);
+  }
+  if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
   begin(L, in->op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
   for (uint32_t i = 0; i < np; i++) emit_src(L, args[i]);
   switch (info->imm) {
   case IMM_MEMARG:
-    if (in->mem.mem != 0 || in->mem.offset > UINT32_MAX) L->unsupported = true;
     emit(L, (uint32_t)in->mem.offset);
     break;
   case IMM_MEMARG_LANE:
-    if (in->mem.mem != 0 || in->mem.offset > UINT32_MAX) L->unsupported = true;
     emit(L, (uint32_t)in->mem.offset);
     emit(L, in->lane);
     break;
@@ -536,7 +564,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   case IMM_NONE: break;
   default: L->unsupported = true; break;
   }
-  if (nr) {
+  if (other_mem) {
+    emit_op_u(L, XOP_USE_MEM, 0);
+  } else if (nr) {
     L->last_dst_ok = true;
     L->last_dst_pos = dst_pos;
     L->last_dst_slot = dst;
@@ -575,11 +605,6 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
 }
 
 /* ---- one instruction ---- */
-
-static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
-  begin(L, op);
-  emit(L, a);
-}
 
 static void lower_insn(lower *L, const kite_insn *in) {
   const kite_opinfo *info = &kite_opinfo_table[in->op];

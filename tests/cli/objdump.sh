@@ -70,8 +70,8 @@ grep -qF 'gc_sample.wasm:	file format wasm 0x1' <<<"$out" && ok || bad "later fi
 [ $? -eq 1 ] && grep -qF 'kite: cannot read missing.wasm: No such file or directory' err.txt && ok ||
   bad "missing file: $(cat err.txt)"
 
-# Usage errors exit 2; disassembly is not an objdump option (yet).
-for args in "" "-d gc_sample.wasm" "-hq gc_sample.wasm" "--features=9 gc_sample.wasm"; do
+# Usage errors exit 2.
+for args in "" "-z gc_sample.wasm" "-hq gc_sample.wasm" "--features=9 gc_sample.wasm"; do
   # shellcheck disable=SC2086
   "$KITE" objdump $args >/dev/null 2>&1
   [ $? -eq 2 ] && ok || bad "kite objdump $args: expected exit 2"
