@@ -58,6 +58,17 @@ bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *o
   return cli_read_file(path, out, err);
 }
 
+kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features features,
+                             kite_error *err) {
+  kite_buf bytes;
+  kite_buf_init(&bytes, a);
+  kite_module *m = NULL;
+  if (cli_read_module_bytes(path, features, &bytes, err))
+    m = kite_decode(a, bytes.data, bytes.len, features, NULL, err);
+  kite_buf_free(&bytes);
+  return m;
+}
+
 void cli_print_error(const char *path, const kite_error *err) {
   switch (err->kind) {
   case KITE_ERR_IO:

@@ -20,7 +20,11 @@ static int cmd_version(int argc, char **argv);
 static const cli_command commands[] = {
     {"help", cmd_help, "show this list, or `kite help COMMAND` for one command's usage"},
     {"version", cmd_version, "print Kite's version"},
+    {"validate", cmd_validate, "check that modules are valid"},
+    {"objdump", cmd_objdump, "show a module's sections and their contents"},
     {"run", cmd_run, "run a WebAssembly module with WASI (also: kite FILE [ARGS...])"},
+    {"wat2wasm", cmd_wat2wasm, "translate a text module (.wat) to a binary module (.wasm)"},
+    {"wasm2wat", cmd_wasm2wat, "print a binary module in the text format"},
 };
 
 static const cli_command *find_command(const char *name) {

@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -36,6 +37,12 @@ int wasi_listen(const char *addr, kite_error *err) {
   const char *colon = strrchr(addr, ':');
   if (!colon || colon == addr || !colon[1]) {
     kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid listen address '%s' (expected HOST:PORT)", addr);
+    return -1;
+  }
+  const char *port = colon + 1;
+  size_t plen = strspn(port, "0123456789");
+  if (plen == 0 || plen > 5 || port[plen] || strtoul(port, NULL, 10) > 65535) {
+    kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid port in listen address '%s'", addr);
     return -1;
   }
   char host[256];

@@ -735,10 +735,13 @@ static void test_sockets(void) {
   CHECK(CALL(w, "sock_send", s, IOV, 1, 0, OUT) != 0 || 1); /* EPIPE or success, never SIGPIPE */
   kite_wasi_free(w);
   /* A malformed address is a usage error at kite_wasi_new. */
-  const char *bad[] = {"nonsense"};
-  cfg.listen = bad;
-  kite_error_clear(&err);
-  CHECK(kite_wasi_new(&alloc, &cfg, &err) == NULL && err.kind == KITE_ERR_USAGE);
+  const char *bad[] = {"nonsense", "127.0.0.1:99999", "127.0.0.1:", ":80", "127.0.0.1:8x"};
+  for (size_t i = 0; i < KITE_ARRAY_LEN(bad); i++) {
+    cfg.listen = &bad[i];
+    kite_error_clear(&err);
+    CHECK_MSG(kite_wasi_new(&alloc, &cfg, &err) == NULL && err.kind == KITE_ERR_USAGE, "%s",
+              bad[i]);
+  }
 }
 
 static void test_errno_and_table(void) {
