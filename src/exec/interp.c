@@ -19,6 +19,7 @@
 #include <math.h>
 
 #include "exec.h"
+#include "simd.h"
 
 #if defined(__GNUC__) && !defined(KITE_NO_COMPUTED_GOTO)
 #define KITE_COMPUTED_GOTO 1
@@ -44,7 +45,7 @@
 #define EXEC_FEAT_SAT_CONV 1
 #define EXEC_FEAT_BULK 1
 #define EXEC_FEAT_REF_TYPES 1
-#define EXEC_FEAT_SIMD 0
+#define EXEC_FEAT_SIMD 1
 #define EXEC_FEAT_RELAXED_SIMD 0
 #define EXEC_FEAT_TAIL_CALL 0
 #define EXEC_FEAT_EH 0
@@ -384,6 +385,42 @@ void kite_exec_store_release(kite_store *s) {
 #define SET_I64(n, v) (S(n) = (uint64_t)(v))
 #define SET_F32(n, v) (S(n) = of_f32(v))
 #define SET_F64(n, v) (S(n) = of_f64(v))
+
+/* SIMD operands: copied through kite_v128 values (operands and result may share slots). */
+#define VLOAD(n, v) memcpy(&(v), &S(n), 16)
+#define VSTORE(n, v) memcpy(&S(n), &(v), 16)
+#define SIMD1(fn)                                                                          \
+  {                                                                                        \
+    kite_v128 a_, r_;                                                                      \
+    VLOAD(2, a_);                                                                          \
+    fn(&r_, &a_);                                                                          \
+    VSTORE(1, r_);                                                                         \
+    NEXT(3);                                                                               \
+  }
+#define SIMD2(fn)                                                                          \
+  {                                                                                        \
+    kite_v128 a_, b_, r_;                                                                  \
+    VLOAD(2, a_);                                                                          \
+    VLOAD(3, b_);                                                                          \
+    fn(&r_, &a_, &b_);                                                                     \
+    VSTORE(1, r_);                                                                         \
+    NEXT(4);                                                                               \
+  }
+#define SIMD_SHIFT(fn)                                                                     \
+  {                                                                                        \
+    kite_v128 a_, r_;                                                                      \
+    VLOAD(2, a_);                                                                          \
+    fn(&r_, &a_, I32(3));                                                                  \
+    VSTORE(1, r_);                                                                         \
+    NEXT(4);                                                                               \
+  }
+#define SIMD_TO_I32(fn)                                                                    \
+  {                                                                                        \
+    kite_v128 a_;                                                                          \
+    VLOAD(2, a_);                                                                          \
+    SET_I32(1, fn(&a_));                                                                   \
+    NEXT(3);                                                                               \
+  }
 
 #define TRAP(code_, msg_)                                                                  \
   {                                                                                        \
@@ -1430,6 +1467,474 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         NEXT(3);
       }
 
+      /* ---- SIMD: lane arithmetic in simd.h, one function per instruction ---- */
+      vmcase(OP_I8X16_SWIZZLE) SIMD2(i8x16_swizzle)
+      vmcase(OP_I8X16_EQ) SIMD2(i8x16_eq)
+      vmcase(OP_I8X16_NE) SIMD2(i8x16_ne)
+      vmcase(OP_I8X16_LT_S) SIMD2(i8x16_lt_s)
+      vmcase(OP_I8X16_LT_U) SIMD2(i8x16_lt_u)
+      vmcase(OP_I8X16_GT_S) SIMD2(i8x16_gt_s)
+      vmcase(OP_I8X16_GT_U) SIMD2(i8x16_gt_u)
+      vmcase(OP_I8X16_LE_S) SIMD2(i8x16_le_s)
+      vmcase(OP_I8X16_LE_U) SIMD2(i8x16_le_u)
+      vmcase(OP_I8X16_GE_S) SIMD2(i8x16_ge_s)
+      vmcase(OP_I8X16_GE_U) SIMD2(i8x16_ge_u)
+      vmcase(OP_I16X8_EQ) SIMD2(i16x8_eq)
+      vmcase(OP_I16X8_NE) SIMD2(i16x8_ne)
+      vmcase(OP_I16X8_LT_S) SIMD2(i16x8_lt_s)
+      vmcase(OP_I16X8_LT_U) SIMD2(i16x8_lt_u)
+      vmcase(OP_I16X8_GT_S) SIMD2(i16x8_gt_s)
+      vmcase(OP_I16X8_GT_U) SIMD2(i16x8_gt_u)
+      vmcase(OP_I16X8_LE_S) SIMD2(i16x8_le_s)
+      vmcase(OP_I16X8_LE_U) SIMD2(i16x8_le_u)
+      vmcase(OP_I16X8_GE_S) SIMD2(i16x8_ge_s)
+      vmcase(OP_I16X8_GE_U) SIMD2(i16x8_ge_u)
+      vmcase(OP_I32X4_EQ) SIMD2(i32x4_eq)
+      vmcase(OP_I32X4_NE) SIMD2(i32x4_ne)
+      vmcase(OP_I32X4_LT_S) SIMD2(i32x4_lt_s)
+      vmcase(OP_I32X4_LT_U) SIMD2(i32x4_lt_u)
+      vmcase(OP_I32X4_GT_S) SIMD2(i32x4_gt_s)
+      vmcase(OP_I32X4_GT_U) SIMD2(i32x4_gt_u)
+      vmcase(OP_I32X4_LE_S) SIMD2(i32x4_le_s)
+      vmcase(OP_I32X4_LE_U) SIMD2(i32x4_le_u)
+      vmcase(OP_I32X4_GE_S) SIMD2(i32x4_ge_s)
+      vmcase(OP_I32X4_GE_U) SIMD2(i32x4_ge_u)
+      vmcase(OP_I64X2_EQ) SIMD2(i64x2_eq)
+      vmcase(OP_I64X2_NE) SIMD2(i64x2_ne)
+      vmcase(OP_I64X2_LT_S) SIMD2(i64x2_lt_s)
+      vmcase(OP_I64X2_GT_S) SIMD2(i64x2_gt_s)
+      vmcase(OP_I64X2_LE_S) SIMD2(i64x2_le_s)
+      vmcase(OP_I64X2_GE_S) SIMD2(i64x2_ge_s)
+      vmcase(OP_F32X4_EQ) SIMD2(f32x4_eq)
+      vmcase(OP_F32X4_NE) SIMD2(f32x4_ne)
+      vmcase(OP_F32X4_LT) SIMD2(f32x4_lt)
+      vmcase(OP_F32X4_GT) SIMD2(f32x4_gt)
+      vmcase(OP_F32X4_LE) SIMD2(f32x4_le)
+      vmcase(OP_F32X4_GE) SIMD2(f32x4_ge)
+      vmcase(OP_F64X2_EQ) SIMD2(f64x2_eq)
+      vmcase(OP_F64X2_NE) SIMD2(f64x2_ne)
+      vmcase(OP_F64X2_LT) SIMD2(f64x2_lt)
+      vmcase(OP_F64X2_GT) SIMD2(f64x2_gt)
+      vmcase(OP_F64X2_LE) SIMD2(f64x2_le)
+      vmcase(OP_F64X2_GE) SIMD2(f64x2_ge)
+      vmcase(OP_V128_AND) SIMD2(v128_and)
+      vmcase(OP_V128_ANDNOT) SIMD2(v128_andnot)
+      vmcase(OP_V128_OR) SIMD2(v128_or)
+      vmcase(OP_V128_XOR) SIMD2(v128_xor)
+      vmcase(OP_I8X16_NARROW_I16X8_S) SIMD2(i8x16_narrow_i16x8_s)
+      vmcase(OP_I8X16_NARROW_I16X8_U) SIMD2(i8x16_narrow_i16x8_u)
+      vmcase(OP_I8X16_ADD) SIMD2(i8x16_add)
+      vmcase(OP_I8X16_ADD_SAT_S) SIMD2(i8x16_add_sat_s)
+      vmcase(OP_I8X16_ADD_SAT_U) SIMD2(i8x16_add_sat_u)
+      vmcase(OP_I8X16_SUB) SIMD2(i8x16_sub)
+      vmcase(OP_I8X16_SUB_SAT_S) SIMD2(i8x16_sub_sat_s)
+      vmcase(OP_I8X16_SUB_SAT_U) SIMD2(i8x16_sub_sat_u)
+      vmcase(OP_I8X16_MIN_S) SIMD2(i8x16_min_s)
+      vmcase(OP_I8X16_MIN_U) SIMD2(i8x16_min_u)
+      vmcase(OP_I8X16_MAX_S) SIMD2(i8x16_max_s)
+      vmcase(OP_I8X16_MAX_U) SIMD2(i8x16_max_u)
+      vmcase(OP_I8X16_AVGR_U) SIMD2(i8x16_avgr_u)
+      vmcase(OP_I16X8_Q15MULR_SAT_S) SIMD2(i16x8_q15mulr_sat_s)
+      vmcase(OP_I16X8_NARROW_I32X4_S) SIMD2(i16x8_narrow_i32x4_s)
+      vmcase(OP_I16X8_NARROW_I32X4_U) SIMD2(i16x8_narrow_i32x4_u)
+      vmcase(OP_I16X8_ADD) SIMD2(i16x8_add)
+      vmcase(OP_I16X8_ADD_SAT_S) SIMD2(i16x8_add_sat_s)
+      vmcase(OP_I16X8_ADD_SAT_U) SIMD2(i16x8_add_sat_u)
+      vmcase(OP_I16X8_SUB) SIMD2(i16x8_sub)
+      vmcase(OP_I16X8_SUB_SAT_S) SIMD2(i16x8_sub_sat_s)
+      vmcase(OP_I16X8_SUB_SAT_U) SIMD2(i16x8_sub_sat_u)
+      vmcase(OP_I16X8_MUL) SIMD2(i16x8_mul)
+      vmcase(OP_I16X8_MIN_S) SIMD2(i16x8_min_s)
+      vmcase(OP_I16X8_MIN_U) SIMD2(i16x8_min_u)
+      vmcase(OP_I16X8_MAX_S) SIMD2(i16x8_max_s)
+      vmcase(OP_I16X8_MAX_U) SIMD2(i16x8_max_u)
+      vmcase(OP_I16X8_AVGR_U) SIMD2(i16x8_avgr_u)
+      vmcase(OP_I16X8_EXTMUL_LOW_I8X16_S) SIMD2(i16x8_extmul_low_i8x16_s)
+      vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_S) SIMD2(i16x8_extmul_high_i8x16_s)
+      vmcase(OP_I16X8_EXTMUL_LOW_I8X16_U) SIMD2(i16x8_extmul_low_i8x16_u)
+      vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_U) SIMD2(i16x8_extmul_high_i8x16_u)
+      vmcase(OP_I32X4_ADD) SIMD2(i32x4_add)
+      vmcase(OP_I32X4_SUB) SIMD2(i32x4_sub)
+      vmcase(OP_I32X4_MUL) SIMD2(i32x4_mul)
+      vmcase(OP_I32X4_MIN_S) SIMD2(i32x4_min_s)
+      vmcase(OP_I32X4_MIN_U) SIMD2(i32x4_min_u)
+      vmcase(OP_I32X4_MAX_S) SIMD2(i32x4_max_s)
+      vmcase(OP_I32X4_MAX_U) SIMD2(i32x4_max_u)
+      vmcase(OP_I32X4_DOT_I16X8_S) SIMD2(i32x4_dot_i16x8_s)
+      vmcase(OP_I32X4_EXTMUL_LOW_I16X8_S) SIMD2(i32x4_extmul_low_i16x8_s)
+      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_S) SIMD2(i32x4_extmul_high_i16x8_s)
+      vmcase(OP_I32X4_EXTMUL_LOW_I16X8_U) SIMD2(i32x4_extmul_low_i16x8_u)
+      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_U) SIMD2(i32x4_extmul_high_i16x8_u)
+      vmcase(OP_I64X2_ADD) SIMD2(i64x2_add)
+      vmcase(OP_I64X2_SUB) SIMD2(i64x2_sub)
+      vmcase(OP_I64X2_MUL) SIMD2(i64x2_mul)
+      vmcase(OP_I64X2_EXTMUL_LOW_I32X4_S) SIMD2(i64x2_extmul_low_i32x4_s)
+      vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_S) SIMD2(i64x2_extmul_high_i32x4_s)
+      vmcase(OP_I64X2_EXTMUL_LOW_I32X4_U) SIMD2(i64x2_extmul_low_i32x4_u)
+      vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_U) SIMD2(i64x2_extmul_high_i32x4_u)
+      vmcase(OP_F32X4_ADD) SIMD2(f32x4_add)
+      vmcase(OP_F32X4_SUB) SIMD2(f32x4_sub)
+      vmcase(OP_F32X4_MUL) SIMD2(f32x4_mul)
+      vmcase(OP_F32X4_DIV) SIMD2(f32x4_div)
+      vmcase(OP_F32X4_MIN) SIMD2(f32x4_min)
+      vmcase(OP_F32X4_MAX) SIMD2(f32x4_max)
+      vmcase(OP_F32X4_PMIN) SIMD2(f32x4_pmin)
+      vmcase(OP_F32X4_PMAX) SIMD2(f32x4_pmax)
+      vmcase(OP_F64X2_ADD) SIMD2(f64x2_add)
+      vmcase(OP_F64X2_SUB) SIMD2(f64x2_sub)
+      vmcase(OP_F64X2_MUL) SIMD2(f64x2_mul)
+      vmcase(OP_F64X2_DIV) SIMD2(f64x2_div)
+      vmcase(OP_F64X2_MIN) SIMD2(f64x2_min)
+      vmcase(OP_F64X2_MAX) SIMD2(f64x2_max)
+      vmcase(OP_F64X2_PMIN) SIMD2(f64x2_pmin)
+      vmcase(OP_F64X2_PMAX) SIMD2(f64x2_pmax)
+      vmcase(OP_V128_NOT) SIMD1(v128_not)
+      vmcase(OP_F32X4_DEMOTE_F64X2_ZERO) SIMD1(f32x4_demote_f64x2_zero)
+      vmcase(OP_F64X2_PROMOTE_LOW_F32X4) SIMD1(f64x2_promote_low_f32x4)
+      vmcase(OP_I8X16_ABS) SIMD1(i8x16_abs)
+      vmcase(OP_I8X16_NEG) SIMD1(i8x16_neg)
+      vmcase(OP_I8X16_POPCNT) SIMD1(i8x16_popcnt)
+      vmcase(OP_F32X4_CEIL) SIMD1(f32x4_ceil)
+      vmcase(OP_F32X4_FLOOR) SIMD1(f32x4_floor)
+      vmcase(OP_F32X4_TRUNC) SIMD1(f32x4_trunc)
+      vmcase(OP_F32X4_NEAREST) SIMD1(f32x4_nearest)
+      vmcase(OP_F64X2_CEIL) SIMD1(f64x2_ceil)
+      vmcase(OP_F64X2_FLOOR) SIMD1(f64x2_floor)
+      vmcase(OP_F64X2_TRUNC) SIMD1(f64x2_trunc)
+      vmcase(OP_F64X2_NEAREST) SIMD1(f64x2_nearest)
+      vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_S) SIMD1(i16x8_extadd_pairwise_i8x16_s)
+      vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_U) SIMD1(i16x8_extadd_pairwise_i8x16_u)
+      vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_S) SIMD1(i32x4_extadd_pairwise_i16x8_s)
+      vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_U) SIMD1(i32x4_extadd_pairwise_i16x8_u)
+      vmcase(OP_I16X8_ABS) SIMD1(i16x8_abs)
+      vmcase(OP_I16X8_NEG) SIMD1(i16x8_neg)
+      vmcase(OP_I16X8_EXTEND_LOW_I8X16_S) SIMD1(i16x8_extend_low_i8x16_s)
+      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_S) SIMD1(i16x8_extend_high_i8x16_s)
+      vmcase(OP_I16X8_EXTEND_LOW_I8X16_U) SIMD1(i16x8_extend_low_i8x16_u)
+      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_U) SIMD1(i16x8_extend_high_i8x16_u)
+      vmcase(OP_I32X4_ABS) SIMD1(i32x4_abs)
+      vmcase(OP_I32X4_NEG) SIMD1(i32x4_neg)
+      vmcase(OP_I32X4_EXTEND_LOW_I16X8_S) SIMD1(i32x4_extend_low_i16x8_s)
+      vmcase(OP_I32X4_EXTEND_HIGH_I16X8_S) SIMD1(i32x4_extend_high_i16x8_s)
+      vmcase(OP_I32X4_EXTEND_LOW_I16X8_U) SIMD1(i32x4_extend_low_i16x8_u)
+      vmcase(OP_I32X4_EXTEND_HIGH_I16X8_U) SIMD1(i32x4_extend_high_i16x8_u)
+      vmcase(OP_I64X2_ABS) SIMD1(i64x2_abs)
+      vmcase(OP_I64X2_NEG) SIMD1(i64x2_neg)
+      vmcase(OP_I64X2_EXTEND_LOW_I32X4_S) SIMD1(i64x2_extend_low_i32x4_s)
+      vmcase(OP_I64X2_EXTEND_HIGH_I32X4_S) SIMD1(i64x2_extend_high_i32x4_s)
+      vmcase(OP_I64X2_EXTEND_LOW_I32X4_U) SIMD1(i64x2_extend_low_i32x4_u)
+      vmcase(OP_I64X2_EXTEND_HIGH_I32X4_U) SIMD1(i64x2_extend_high_i32x4_u)
+      vmcase(OP_F32X4_ABS) SIMD1(f32x4_abs)
+      vmcase(OP_F32X4_NEG) SIMD1(f32x4_neg)
+      vmcase(OP_F32X4_SQRT) SIMD1(f32x4_sqrt)
+      vmcase(OP_F64X2_ABS) SIMD1(f64x2_abs)
+      vmcase(OP_F64X2_NEG) SIMD1(f64x2_neg)
+      vmcase(OP_F64X2_SQRT) SIMD1(f64x2_sqrt)
+      vmcase(OP_I32X4_TRUNC_SAT_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
+      vmcase(OP_I32X4_TRUNC_SAT_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
+      vmcase(OP_F32X4_CONVERT_I32X4_S) SIMD1(f32x4_convert_i32x4_s)
+      vmcase(OP_F32X4_CONVERT_I32X4_U) SIMD1(f32x4_convert_i32x4_u)
+      vmcase(OP_I32X4_TRUNC_SAT_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
+      vmcase(OP_I32X4_TRUNC_SAT_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
+      vmcase(OP_F64X2_CONVERT_LOW_I32X4_S) SIMD1(f64x2_convert_low_i32x4_s)
+      vmcase(OP_F64X2_CONVERT_LOW_I32X4_U) SIMD1(f64x2_convert_low_i32x4_u)
+      vmcase(OP_I8X16_SHL) SIMD_SHIFT(i8x16_shl)
+      vmcase(OP_I8X16_SHR_S) SIMD_SHIFT(i8x16_shr_s)
+      vmcase(OP_I8X16_SHR_U) SIMD_SHIFT(i8x16_shr_u)
+      vmcase(OP_I16X8_SHL) SIMD_SHIFT(i16x8_shl)
+      vmcase(OP_I16X8_SHR_S) SIMD_SHIFT(i16x8_shr_s)
+      vmcase(OP_I16X8_SHR_U) SIMD_SHIFT(i16x8_shr_u)
+      vmcase(OP_I32X4_SHL) SIMD_SHIFT(i32x4_shl)
+      vmcase(OP_I32X4_SHR_S) SIMD_SHIFT(i32x4_shr_s)
+      vmcase(OP_I32X4_SHR_U) SIMD_SHIFT(i32x4_shr_u)
+      vmcase(OP_I64X2_SHL) SIMD_SHIFT(i64x2_shl)
+      vmcase(OP_I64X2_SHR_S) SIMD_SHIFT(i64x2_shr_s)
+      vmcase(OP_I64X2_SHR_U) SIMD_SHIFT(i64x2_shr_u)
+      vmcase(OP_V128_ANY_TRUE) SIMD_TO_I32(v128_any_true)
+      vmcase(OP_I8X16_ALL_TRUE) SIMD_TO_I32(i8x16_all_true)
+      vmcase(OP_I8X16_BITMASK) SIMD_TO_I32(i8x16_bitmask)
+      vmcase(OP_I16X8_ALL_TRUE) SIMD_TO_I32(i16x8_all_true)
+      vmcase(OP_I16X8_BITMASK) SIMD_TO_I32(i16x8_bitmask)
+      vmcase(OP_I32X4_ALL_TRUE) SIMD_TO_I32(i32x4_all_true)
+      vmcase(OP_I32X4_BITMASK) SIMD_TO_I32(i32x4_bitmask)
+      vmcase(OP_I64X2_ALL_TRUE) SIMD_TO_I32(i64x2_all_true)
+      vmcase(OP_I64X2_BITMASK) SIMD_TO_I32(i64x2_bitmask)
+
+      vmcase(OP_V128_BITSELECT) {
+        kite_v128 a_, b_, c_;
+        VLOAD(2, a_);
+        VLOAD(3, b_);
+        VLOAD(4, c_);
+        v128_bitselect(&a_, &a_, &b_, &c_);
+        VSTORE(1, a_);
+        NEXT(5);
+      }
+      vmcase(OP_I8X16_SHUFFLE) {
+        kite_v128 a_, b_, r_;
+        VLOAD(2, a_);
+        VLOAD(3, b_);
+        for (int i = 0; i < 16; i++) {
+          uint32_t l = (W(4 + i / 4) >> (8 * (i % 4))) & 0xFF;
+          r_.u8[i] = l < 16 ? a_.u8[l] : b_.u8[l - 16];
+        }
+        VSTORE(1, r_);
+        NEXT(8);
+      }
+      vmcase(OP_I8X16_SPLAT) {
+        kite_v128 r_;
+        memset(r_.u8, (int)(uint8_t)I32(2), 16);
+        VSTORE(1, r_);
+        NEXT(3);
+      }
+      vmcase(OP_I16X8_SPLAT) {
+        kite_v128 r_;
+        for (int i = 0; i < 8; i++) r_.u16[i] = (uint16_t)I32(2);
+        VSTORE(1, r_);
+        NEXT(3);
+      }
+      vmcase(OP_I32X4_SPLAT)
+      vmcase(OP_F32X4_SPLAT) {
+        kite_v128 r_;
+        for (int i = 0; i < 4; i++) r_.u32[i] = I32(2);
+        VSTORE(1, r_);
+        NEXT(3);
+      }
+      vmcase(OP_I64X2_SPLAT)
+      vmcase(OP_F64X2_SPLAT) {
+        kite_v128 r_;
+        r_.u64[0] = r_.u64[1] = I64(2);
+        VSTORE(1, r_);
+        NEXT(3);
+      }
+      vmcase(OP_I8X16_EXTRACT_LANE_S) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        SET_I32(1, (int32_t)a_.i8[W(3) & 15]);
+        NEXT(4);
+      }
+      vmcase(OP_I8X16_EXTRACT_LANE_U) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        SET_I32(1, a_.u8[W(3) & 15]);
+        NEXT(4);
+      }
+      vmcase(OP_I16X8_EXTRACT_LANE_S) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        SET_I32(1, (int32_t)a_.i16[W(3) & 7]);
+        NEXT(4);
+      }
+      vmcase(OP_I16X8_EXTRACT_LANE_U) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        SET_I32(1, a_.u16[W(3) & 7]);
+        NEXT(4);
+      }
+      vmcase(OP_I32X4_EXTRACT_LANE)
+      vmcase(OP_F32X4_EXTRACT_LANE) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        SET_I32(1, a_.u32[W(3) & 3]);
+        NEXT(4);
+      }
+      vmcase(OP_I64X2_EXTRACT_LANE)
+      vmcase(OP_F64X2_EXTRACT_LANE) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        SET_I64(1, a_.u64[W(3) & 1]);
+        NEXT(4);
+      }
+      vmcase(OP_I8X16_REPLACE_LANE) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        a_.u8[W(4) & 15] = (uint8_t)I32(3);
+        VSTORE(1, a_);
+        NEXT(5);
+      }
+      vmcase(OP_I16X8_REPLACE_LANE) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        a_.u16[W(4) & 7] = (uint16_t)I32(3);
+        VSTORE(1, a_);
+        NEXT(5);
+      }
+      vmcase(OP_I32X4_REPLACE_LANE)
+      vmcase(OP_F32X4_REPLACE_LANE) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        a_.u32[W(4) & 3] = I32(3);
+        VSTORE(1, a_);
+        NEXT(5);
+      }
+      vmcase(OP_I64X2_REPLACE_LANE)
+      vmcase(OP_F64X2_REPLACE_LANE) {
+        kite_v128 a_;
+        VLOAD(2, a_);
+        a_.u64[W(4) & 1] = I64(3);
+        VSTORE(1, a_);
+        NEXT(5);
+      }
+
+      /* ---- SIMD memory ---- */
+      vmcase(OP_V128_LOAD) {
+        EA(2, 3, 16);
+        memcpy(&S(1), mem + ea, 16);
+        NEXT(4);
+      }
+      vmcase(OP_V128_STORE) {
+        EA(1, 3, 16);
+        memcpy(mem + ea, &S(2), 16);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD8X8_S) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        for (int i = 0; i < 8; i++) r_.i16[i] = (int8_t)mem[ea + i];
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD8X8_U) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        for (int i = 0; i < 8; i++) r_.u16[i] = mem[ea + i];
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD16X4_S) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        for (int i = 0; i < 4; i++) r_.i32[i] = (int16_t)ld16(mem + ea + 2 * i);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD16X4_U) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        for (int i = 0; i < 4; i++) r_.u32[i] = ld16(mem + ea + 2 * i);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD32X2_S) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        for (int i = 0; i < 2; i++) r_.i64[i] = (int32_t)ld32(mem + ea + 4 * i);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD32X2_U) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        for (int i = 0; i < 2; i++) r_.u64[i] = ld32(mem + ea + 4 * i);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD8_SPLAT) {
+        EA(2, 3, 1);
+        kite_v128 r_;
+        memset(r_.u8, mem[ea], 16);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD16_SPLAT) {
+        EA(2, 3, 2);
+        kite_v128 r_;
+        uint16_t v = ld16(mem + ea);
+        for (int i = 0; i < 8; i++) r_.u16[i] = v;
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD32_SPLAT) {
+        EA(2, 3, 4);
+        kite_v128 r_;
+        uint32_t v = ld32(mem + ea);
+        for (int i = 0; i < 4; i++) r_.u32[i] = v;
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD64_SPLAT) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        r_.u64[0] = r_.u64[1] = ld64(mem + ea);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD32_ZERO) {
+        EA(2, 3, 4);
+        kite_v128 r_;
+        memset(&r_, 0, sizeof r_);
+        r_.u32[0] = ld32(mem + ea);
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD64_ZERO) {
+        EA(2, 3, 8);
+        kite_v128 r_;
+        r_.u64[0] = ld64(mem + ea);
+        r_.u64[1] = 0;
+        VSTORE(1, r_);
+        NEXT(4);
+      }
+      vmcase(OP_V128_LOAD8_LANE) {
+        EA(2, 4, 1);
+        kite_v128 r_;
+        VLOAD(3, r_);
+        r_.u8[W(5) & 15] = mem[ea];
+        VSTORE(1, r_);
+        NEXT(6);
+      }
+      vmcase(OP_V128_LOAD16_LANE) {
+        EA(2, 4, 2);
+        kite_v128 r_;
+        VLOAD(3, r_);
+        r_.u16[W(5) & 7] = ld16(mem + ea);
+        VSTORE(1, r_);
+        NEXT(6);
+      }
+      vmcase(OP_V128_LOAD32_LANE) {
+        EA(2, 4, 4);
+        kite_v128 r_;
+        VLOAD(3, r_);
+        r_.u32[W(5) & 3] = ld32(mem + ea);
+        VSTORE(1, r_);
+        NEXT(6);
+      }
+      vmcase(OP_V128_LOAD64_LANE) {
+        EA(2, 4, 8);
+        kite_v128 r_;
+        VLOAD(3, r_);
+        r_.u64[W(5) & 1] = ld64(mem + ea);
+        VSTORE(1, r_);
+        NEXT(6);
+      }
+      vmcase(OP_V128_STORE8_LANE) {
+        EA(1, 3, 1);
+        kite_v128 a_;
+        VLOAD(2, a_);
+        mem[ea] = a_.u8[W(4) & 15];
+        NEXT(5);
+      }
+      vmcase(OP_V128_STORE16_LANE) {
+        EA(1, 3, 2);
+        kite_v128 a_;
+        VLOAD(2, a_);
+        st16(mem + ea, a_.u16[W(4) & 7]);
+        NEXT(5);
+      }
+      vmcase(OP_V128_STORE32_LANE) {
+        EA(1, 3, 4);
+        kite_v128 a_;
+        VLOAD(2, a_);
+        st32(mem + ea, a_.u32[W(4) & 3]);
+        NEXT(5);
+      }
+      vmcase(OP_V128_STORE64_LANE) {
+        EA(1, 3, 8);
+        kite_v128 a_;
+        VLOAD(2, a_);
+        st64(mem + ea, a_.u64[W(4) & 1]);
+        NEXT(5);
+      }
+
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)
       vmcase(OP_BLOCK)
@@ -1451,6 +1956,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       vmcase(OP_F32_CONST)
       vmcase(OP_F64_CONST)
       vmcase(OP_REF_NULL)
+      vmcase(OP_V128_CONST)
 #if KITE_COMPUTED_GOTO
       L_unsupported:
 #else

@@ -690,6 +690,13 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_F32_CONST: push_const(L, in->val.f32, KITE_VT_F32); return;
   case OP_F64_CONST: push_const(L, in->val.f64, KITE_VT_F64); return;
   case OP_REF_NULL: push_const(L, KITE_REF_NULL, KITE_VT_REF); return;
+  case OP_V128_CONST: {
+    uint32_t dst = push_temp(L, KITE_VT_V128);
+    begin(L, XOP_CONST128);
+    emit(L, dst);
+    for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
+    return;
+  }
   case OP_REF_FUNC: {
     uint32_t dst = push_temp(L, KITE_VT_REF);
     begin(L, OP_REF_FUNC);

@@ -184,7 +184,13 @@ static void insn_text(disasm *d, const kite_insn *in, kite_buf *t) {
     put_name(t, space_name(d, KITE_NAMES_GLOBAL, in->idx));
     break;
   }
-  case IMM_CALL_INDIRECT: kite_buf_printf(t, " %u (type %u)", in->idx2, in->idx); break;
+  case IMM_CALL_INDIRECT:
+    kite_buf_printf(t, " %u", in->idx2);
+    put_name(t, space_name(d, KITE_NAMES_TABLE, in->idx2));
+    kite_buf_printf(t, " (type %u", in->idx);
+    put_name(t, space_name(d, KITE_NAMES_TYPE, in->idx));
+    kite_buf_byte(t, ')');
+    break;
   case IMM_LABEL:
   case IMM_TYPE:
   case IMM_TABLE:

@@ -770,7 +770,7 @@ static const char names_disasm[] =
     " 0000a2: 41 00                      |   i32.const 0\n"
     " 0000a4: 41 00                      |   i32.const 0\n"
     " 0000a6: 41 00                      |   i32.const 0\n"
-    " 0000a8: 11 00 00                   |   call_indirect 0 (type 0)\n"
+    " 0000a8: 11 00 00                   |   call_indirect 0 (type 0 <bin>)\n"
     " 0000ab: 0f                         |   return\n"
     " 0000ac: 0b                         | end\n"
     " 0000ad: 0b                         | end\n"
