@@ -56,8 +56,12 @@ bool cli_read_file(const char *path, kite_buf *out, kite_error *err) {
 bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
                            kite_error *err) {
   if (!cli_read_file(path, out, err)) return false;
-  if (out->len >= 4 && memcmp(out->data, "\0asm", 4) == 0) return true;
-  /* not a binary: a module in the text format */
+  /* Text: a .wat file, or anything but a .wasm file that does not start like a binary
+     (whose first byte is 0) */
+  size_t n = strlen(path);
+  bool wat = n >= 4 && strcmp(path + n - 4, ".wat") == 0;
+  bool wasm = n >= 5 && strcmp(path + n - 5, ".wasm") == 0;
+  if (!wat && (wasm || out->len == 0 || out->data[0] == 0)) return true;
   kite_buf text = *out;
   kite_buf_init(out, text.alloc);
   bool ok = kite_wat_to_wasm(text.alloc, (const char *)text.data, text.len, features, out, err);
