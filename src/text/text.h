@@ -182,6 +182,8 @@ typedef struct wat_ctx {
   bool uses_data_index; /* memory.init / data.drop: the data count section is emitted */
   /* names for the name section */
   KITE_VEC(wat_name) names[WAT_NSPACES];
+  kite_buf local_names_out; /* the local names subsection's entries, by function */
+  uint32_t nlocal_names_out;
   kite_opcode opnames[OP_COUNT];
 } wat_ctx;
 
