@@ -21,6 +21,12 @@ enum {
 
 /* ---- subcommands ---- */
 
+int cmd_validate(int argc, char **argv);
+int cmd_objdump(int argc, char **argv);
+int cmd_run(int argc, char **argv); /* cmd_run.c: run a module with WASI */
+int cmd_wat2wasm(int argc, char **argv);
+int cmd_wasm2wat(int argc, char **argv); /* cmd_wasm2wat.c: binary to text */
+
 /* ---- shared helpers (cli_util.c) ---- */
 
 /* Print "kite NAME: message" and a hint to stderr; returns CLI_USAGE. */
@@ -49,6 +55,10 @@ bool cli_read_file(const char *path, kite_buf *out, kite_error *err);
 */
 bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
                            kite_error *err);
+
+/* Read and decode a module (not validated). NULL on failure with *err set. */
+kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features features,
+                             kite_error *err);
 
 /*
 ** Print an error about FILE to stderr the way every command does:

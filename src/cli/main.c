@@ -4,6 +4,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -19,6 +20,11 @@ static int cmd_version(int argc, char **argv);
 static const cli_command commands[] = {
     {"help", cmd_help, "show this list, or `kite help COMMAND` for one command's usage"},
     {"version", cmd_version, "print Kite's version"},
+    {"validate", cmd_validate, "check that modules are valid"},
+    {"objdump", cmd_objdump, "show a module's sections and their contents"},
+    {"run", cmd_run, "run a WebAssembly module with WASI (also: kite FILE [ARGS...])"},
+    {"wat2wasm", cmd_wat2wasm, "translate a text module (.wat) to a binary module (.wasm)"},
+    {"wasm2wat", cmd_wasm2wat, "print a binary module in the text format"},
 };
 
 static const cli_command *find_command(const char *name) {
@@ -72,6 +78,9 @@ int main(int argc, char **argv) {
   if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) return cmd_help(1, argv);
   if (strcmp(argv[1], "--version") == 0) return cmd_version(1, argv);
   const cli_command *c = find_command(argv[1]);
+  /* `kite FILE ARGS...` is `kite run FILE ARGS...` when FILE names a file. */
+  struct stat st;
+  if (!c && stat(argv[1], &st) == 0 && S_ISREG(st.st_mode)) return cmd_run(argc, argv);
   if (!c) {
     fprintf(stderr, "kite: unknown command '%s'\n", argv[1]);
     fprintf(stderr, "Run `kite help` for the list of commands.\n");

@@ -2,17 +2,81 @@
 ** exec.h: the interpreter. Lowering of validated function bodies to Kite's internal
 ** register-style code (lazily, per function, published atomically and shared by every
 ** instance of a module), the interpreter loop, traps and backtraces.
+**
+** Lowered code is an array of 32-bit words: an opcode (a kite_opcode for the wasm
+** instructions kept as they are, or an XOP_* of xops.def) followed by its operands.
+** Operands are frame slot indices: a frame is one array of 64-bit slots laid out as
+** [parameters][declared locals][constants][temporaries]. Temporaries are the wasm
+** operand stack, one home slot per stack position (v128 takes two). local.get and
+** constants push no code: they leave a reference to the local's or the constant's slot
+** on the lowering's virtual stack; constants are copied into the frame on entry.
 */
 #ifndef KITE_EXEC_H
 #define KITE_EXEC_H
 
 #include "runtime.h"
 
+enum {
+  XOP_FIRST_ = OP_COUNT - 1,
+#define KITE_XOP(id) XOP_##id,
+#include "xops.def"
+#undef KITE_XOP
+  XOP_END_
+};
+#define KITE_XOP_COUNT ((unsigned)XOP_END_)
+
+/* One function's lowered code. Immutable once published. */
+typedef struct kite_xfunc {
+  uint32_t *code;
+  uint32_t ncode;
+  uint32_t nslots;      /* frame size in slots */
+  uint32_t param_slots; /* slots [0, param_slots) hold the arguments */
+  uint32_t local_end;   /* slots [param_slots, local_end) are zeroed on entry */
+  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get consts[] */
+  uint32_t nconsts;
+  uint64_t *consts;
+  uint32_t nmap;        /* pairs (code index, wasm byte offset), sorted by code index */
+  uint32_t *map;
+} kite_xfunc;
+
+/* The lowered code of one module, attached to it (kite_module.ext). */
+typedef struct kite_exec_module {
+  kite_module_ext ext;
+  const kite_module *module;
+  uint32_t nfuncs; /* defined functions */
+  _Atomic(kite_xfunc *) *funcs;
+} kite_exec_module;
+
+/* Attach (or find) the module's lowered-code table. NULL on OOM. */
+kite_exec_module *kite_exec_module_get(const kite_module *m, kite_error *err);
+
+/* The lowered code of a wasm function instance, lowering it on first use. */
+kite_xfunc *kite_exec_code(kite_funcinst *f, kite_error *err);
+
+/* Lower one defined function (lower.c). NULL with *err set on OOM or an instruction
+   the interpreter does not support. */
+kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, kite_error *err);
+void kite_xfunc_free(kite_alloc *a, kite_xfunc *x);
+
+/* Whether the interpreter has a handler for a wasm opcode (interp.c). */
+bool kite_exec_supports(kite_opcode op);
+
+/* Map a code position of x to the wasm byte offset of its instruction. */
+uint32_t kite_xfunc_offset(const kite_xfunc *x, uint32_t code_index);
+
 /* Free the store's interpreter stacks. */
 void kite_exec_store_release(kite_store *s);
 
-/* Call f with arguments and results in slot encoding (args and results may overlap).
-   Used by kite_func_call and by instantiation (the start function). */
+/* Call f with its arguments in slots (slot encoding); results replace them. The
+   array must have room for max(parameter slots, result slots). */
 bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error *err);
+
+/* A frame of the interpreter's call stack: the caller's state at a call. A frame with
+   pc == NULL marks an entry from the host. */
+typedef struct kite_frame {
+  const uint32_t *pc;
+  uint64_t *fp;
+  kite_funcinst *func;
+} kite_frame;
 
 #endif

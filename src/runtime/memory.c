@@ -67,6 +67,9 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   if (max > addr_max_pages) max = addr_max_pages;
   uint64_t cap = s->engine->cfg.max_memory_pages;
   if (limits->page_size_log2 != 16) cap = cap << (16 - limits->page_size_log2);
+  /* Never more than 4 GiB: the interpreter relies on it for 64-bit addresses. */
+  uint64_t byte_cap = ((uint64_t)1 << 32) >> limits->page_size_log2;
+  if (cap > byte_cap) cap = byte_cap;
   if (max > cap) max = cap;
   m->max_pages = max;
   if (limits->min > max) {

@@ -197,6 +197,7 @@ struct kite_funcinst {
   uint32_t nslots_results;
   kite_host_fn host;
   void *env;
+  struct kite_xfunc *code; /* wasm: lowered code, cached here once lowered */
 };
 
 struct kite_tableinst {
@@ -347,6 +348,7 @@ struct kite_instance {
   const kite_module *module;
   struct kite_exec_module *code; /* the module's lowered code (shared, see exec.h) */
   kite_funcinst **funcs;
+  kite_funcinst *own_funcs; /* the defined functions, in one array */
   kite_tableinst **tables;
   kite_meminst **memories;
   kite_globalinst **globals;

@@ -229,6 +229,17 @@ static bool quoted_name_utf8(const char *q, const char *s) {
   return kite_utf8_valid(small, len);
 }
 
+/* Scan a string without reporting its errors: false if it is not well-formed. */
+static bool try_scan_string(kite_lexer *lx, const char **pp) {
+  kite_error *saved = lx->err;
+  kite_error scratch;
+  kite_error_clear(&scratch);
+  lx->err = &scratch;
+  bool ok = scan_string(lx, pp);
+  lx->err = saved;
+  return ok;
+}
+
 /* ---- number syntax ---- */
 
 /* digit ('_'? digit)*: advances *i past it; false if no digit at *i. */
@@ -297,17 +308,7 @@ static bool lex_token(kite_lexer *lx, kite_token *t, bool in_annotation) {
       const char *q = p + 2;
       if (q < lx->end && *q == '"') {
         const char *s = q;
-        uint32_t line = lx->line;
-        const char *line_start = lx->line_start;
-        kite_error *saved = lx->err;
-        kite_error scratch;
-        kite_error_clear(&scratch);
-        lx->err = &scratch;
-        bool ok = scan_string(lx, &s);
-        lx->err = saved;
-        lx->line = line;
-        lx->line_start = line_start;
-        if (ok && s - q > 2) {
+        if (try_scan_string(lx, &s) && s - q > 2) {
           if (!quoted_name_utf8(q, s)) return fail_here(lx, q, "malformed UTF-8");
           t->kind = KITE_TOK_ANNOT;
           t->text = q + 1;
@@ -341,6 +342,10 @@ static bool lex_token(kite_lexer *lx, kite_token *t, bool in_annotation) {
   }
   if (!is_idchar(c) && c != '"' && !is_reserved_punct(lx, p)) return illegal_char(lx, p);
 
+  if (c == '$' && p + 1 < lx->end && p[1] == '"') { /* $"name": the string must be sound */
+    const char *s = p + 1;
+    if (!try_scan_string(lx, &s)) return fail_here(lx, p, "empty identifier");
+  }
   /* The longest run of idchars, strings and reserved punctuation. */
   const char *q = p;
   size_t strings = 0;

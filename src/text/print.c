@@ -18,7 +18,7 @@
 #include "text.h"
 
 /* Index spaces that carry names, by name-section subsection id. */
-static const uint8_t name_spaces[] = {KITE_NAMES_FUNC,   KITE_NAMES_TYPE, KITE_NAMES_TABLE,
+static const uint8_t name_spaces[] = {KITE_NAMES_FUNC,   KITE_NAMES_TYPE,   KITE_NAMES_TABLE,
                                       KITE_NAMES_MEMORY, KITE_NAMES_GLOBAL, KITE_NAMES_ELEM,
                                       KITE_NAMES_DATA,   KITE_NAMES_TAG};
 
@@ -31,7 +31,7 @@ typedef KITE_VEC(uint32_t) u32_vec;
 
 /* A node of the folded-expression forest: an instruction and the trees it consumes. */
 typedef struct fold_node {
-  uint32_t insn;       /* index into printer.insns */
+  uint32_t insn;        /* index into printer.insns */
   uint32_t kids, nkids; /* range of printer.kids */
   uint32_t nresults;
 } fold_node;
@@ -39,10 +39,12 @@ typedef struct fold_node {
 typedef struct printer {
   const kite_module *m;
   kite_alloc *a;
+  kite_arena arena; /* names made up to keep identifiers unique */
   kite_buf *out;
   kite_error *err;
   bool fold;
-  bool failed; /* an allocation or a read failed */
+  bool failed; /* reading an instruction failed */
+  bool oom;    /* an allocation failed (the output buffer has its own flag) */
   unsigned indent;
   uint32_t depth; /* label depth in the current function body */
 
@@ -69,6 +71,8 @@ typedef struct printer {
 
 /* ------------------------------------------------------------------------------------ */
 /* Output                                                                                  */
+
+static bool stopped(const printer *p) { return p->failed || p->oom || p->out->oom; }
 
 static void put(printer *p, const char *s) { kite_buf_put(p->out, s, strlen(s)); }
 static void putn(printer *p, const void *s, size_t n) { kite_buf_put(p->out, s, n); }
@@ -142,10 +146,8 @@ static const kite_name *name_of(const printer *p, unsigned space, uint32_t idx) 
 static void put_ref(printer *p, unsigned space, uint32_t idx) {
   putc_(p, ' ');
   const kite_name *n = name_of(p, space, idx);
-  if (n)
-    put_id(p, n);
-  else
-    putu(p, idx);
+  if (n) put_id(p, n);
+  else putu(p, idx);
 }
 
 /* The identifier of a definition: " $name" or " (;12;)". */
@@ -163,10 +165,8 @@ static void put_def(printer *p, unsigned space, uint32_t idx) {
 
 static void put_local(printer *p, uint32_t idx) {
   putc_(p, ' ');
-  if (idx < p->nlocals && p->locals && p->locals[idx])
-    put_id(p, p->locals[idx]);
-  else
-    putu(p, idx);
+  if (idx < p->nlocals && p->locals && p->locals[idx]) put_id(p, p->locals[idx]);
+  else putu(p, idx);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -213,10 +213,8 @@ static const char *ref_shorthand(uint32_t ht) {
 static void put_heaptype(printer *p, uint32_t ht) {
   if (kite_ht_is_index(ht)) {
     const kite_name *n = name_of(p, KITE_NAMES_TYPE, ht);
-    if (n)
-      put_id(p, n);
-    else
-      putu(p, ht);
+    if (n) put_id(p, n);
+    else putu(p, ht);
     return;
   }
   const char *s = abstract_heap_name(ht);
@@ -448,7 +446,7 @@ static bool scan_types(printer *p) {
     }
     next += rg.count;
     if (!kite_vec_push(p->a, &p->groups, rg)) {
-      p->failed = true;
+      p->oom = true;
       return false;
     }
   }
@@ -607,10 +605,33 @@ static int name_entry_cmp(const void *a, const void *b) {
   return (x->index > y->index) - (x->index < y->index);
 }
 
+static int name_cmp_bytes(const kite_name *n, const uint8_t *s, size_t len) {
+  size_t k = n->len < len ? n->len : len;
+  int c = k ? memcmp(n->ptr, s, k) : 0;
+  if (c) return c;
+  return (n->len > len) - (n->len < len);
+}
+
+/* Whether a name is one of the sorted entries or of the names made up so far. */
+static bool name_taken(const name_entry *es, uint32_t n, const kite_name *made, uint32_t nmade,
+                       const uint8_t *s, size_t len) {
+  uint32_t lo = 0, hi = n;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    int c = name_cmp_bytes(es[mid].name, s, len);
+    if (c == 0) return true;
+    if (c < 0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (uint32_t i = 0; i < nmade; i++)
+    if (name_cmp_bytes(&made[i], s, len) == 0) return true;
+  return false;
+}
+
 /*
 ** Fill out[0..size) with the names of a map that can be printed as identifiers: valid
-** UTF-8, non-empty, and unique in the space (the lowest index keeps a shared name, the
-** others print their index, so every reference still resolves to the same definition).
+** UTF-8 and non-empty. Identifiers must be unique, so as wabt does, a name shared by
+** several indices stays with the lowest and the others get "name.1", "name.2", ...
 */
 static bool resolve_names(printer *p, const kite_namemap *map, const kite_name **out,
                           uint32_t size) {
@@ -627,13 +648,36 @@ static bool resolve_names(printer *p, const kite_namemap *map, const kite_name *
     n++;
   }
   qsort(es, n, sizeof *es, name_entry_cmp);
-  for (uint32_t i = 0; i < n; i++) {
-    bool dup = i > 0 && es[i].name->len == es[i - 1].name->len &&
-               memcmp(es[i].name->ptr, es[i - 1].name->ptr, es[i].name->len) == 0;
-    if (!dup) out[es[i].index] = es[i].name;
+  uint32_t ndups = 0;
+  for (uint32_t i = 1; i < n; i++)
+    if (name_cmp_bytes(es[i].name, es[i - 1].name->ptr, es[i - 1].name->len) == 0) ndups++;
+  kite_name *made = ndups ? kite_arena_array(&p->arena, ndups, sizeof *made) : NULL;
+  bool ok = ndups == 0 || made != NULL;
+  uint32_t nmade = 0, suffix = 0;
+  for (uint32_t i = 0; i < n && ok; i++) {
+    bool dup = i > 0 && name_cmp_bytes(es[i].name, es[i - 1].name->ptr, es[i - 1].name->len) == 0;
+    if (!dup) {
+      out[es[i].index] = es[i].name;
+      suffix = 0;
+      continue;
+    }
+    size_t base = es[i].name->len, cap = base + 12;
+    uint8_t *buf = kite_arena_alloc(&p->arena, cap);
+    if (!buf) {
+      ok = false;
+      break;
+    }
+    memcpy(buf, es[i].name->ptr, base);
+    size_t len;
+    do {
+      len = base + (size_t)snprintf((char *)buf + base, cap - base, ".%u", ++suffix);
+    } while (name_taken(es, n, made, nmade, buf, len));
+    made[nmade].ptr = buf;
+    made[nmade].len = (uint32_t)len;
+    out[es[i].index] = &made[nmade++];
   }
   kite_free(p->a, es, map->count * sizeof *es);
-  return true;
+  return ok;
 }
 
 static uint32_t space_count(const kite_module *m, unsigned space) {
@@ -688,19 +732,15 @@ static void put_label(printer *p, uint32_t label, uint32_t depth) {
   putc_(p, ' ');
   putu(p, label);
   put(p, " (;@");
-  if (label <= depth)
-    putu(p, depth - label);
-  else
-    putc_(p, '?');
+  if (label <= depth) putu(p, depth - label);
+  else putc_(p, '?');
   put(p, ";)");
 }
 
 static void put_float_comment(printer *p, double v, bool nan, bool neg) {
   char tmp[64];
-  if (nan)
-    snprintf(tmp, sizeof tmp, " (;=%snan;)", neg ? "-" : "");
-  else
-    snprintf(tmp, sizeof tmp, " (;=%g;)", v);
+  if (nan) snprintf(tmp, sizeof tmp, " (;=%snan;)", neg ? "-" : "");
+  else snprintf(tmp, sizeof tmp, " (;=%g;)", v);
   put(p, tmp);
 }
 
@@ -829,8 +869,14 @@ static void put_insn(printer *p, const kite_insn *in) {
       putu(p, in->bytes[i]);
     }
     break;
-  case IMM_I32: putc_(p, ' '); puts64(p, in->val.i32); break;
-  case IMM_I64: putc_(p, ' '); puts64(p, in->val.i64); break;
+  case IMM_I32:
+    putc_(p, ' ');
+    puts64(p, in->val.i32);
+    break;
+  case IMM_I64:
+    putc_(p, ' ');
+    puts64(p, in->val.i64);
+    break;
   case IMM_F32: put_f32(p, in->val.f32); break;
   case IMM_F64: put_f64(p, in->val.f64); break;
   case IMM_V128: {
@@ -851,10 +897,8 @@ static void put_insn(printer *p, const kite_insn *in) {
     break;
   case IMM_HEAPTYPE:
     putc_(p, ' ');
-    if (in->op == OP_REF_NULL)
-      put_heaptype(p, in->ht);
-    else
-      put_reftype(p, in->ht, in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL, false);
+    if (in->op == OP_REF_NULL) put_heaptype(p, in->ht);
+    else put_reftype(p, in->ht, in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL, false);
     break;
   case IMM_DATA: put_ref(p, KITE_NAMES_DATA, in->idx); break;
   case IMM_ELEM: put_ref(p, KITE_NAMES_ELEM, in->idx); break;
@@ -885,10 +929,8 @@ static void put_insn(printer *p, const kite_insn *in) {
     put_ref(p, KITE_NAMES_TYPE, in->idx);
     const kite_name *n = field_name(p, in->idx, in->idx2);
     putc_(p, ' ');
-    if (n)
-      put_id(p, n);
-    else
-      putu(p, in->idx2);
+    if (n) put_id(p, n);
+    else putu(p, in->idx2);
     break;
   }
   case IMM_TYPE_TYPE:
@@ -1038,9 +1080,7 @@ static bool insn_arity(printer *p, const kite_insn *in, uint32_t *np, uint32_t *
     return true;
   case OP_BR_ON_NON_NULL:
   case OP_BR_ON_CAST:
-  case OP_BR_ON_CAST_FAIL:
-    *np = *nr = label_arity(p, in->idx);
-    return true;
+  case OP_BR_ON_CAST_FAIL: *np = *nr = label_arity(p, in->idx); return true;
   case OP_CALL:
   case OP_RETURN_CALL:
     if (in->idx >= p->m->nfuncs) return false;
@@ -1141,10 +1181,40 @@ static void fold_flush(printer *p, u32_vec *stack) {
 */
 static uint32_t fold_seq(printer *p, uint32_t start);
 
+/*
+** An `if` whose `else` is present but empty prints flat (its condition and then-branch
+** still folded): `(else)` and a bare `else` are the same abstract syntax, and an encoder
+** may drop the else opcode for the first; the flat form keeps the bytes either way.
+*/
+static void fold_print_if_flat(printer *p, uint32_t at, uint32_t nkids, uint32_t kids,
+                               uint32_t results) {
+  kite_insn *in = &p->insns.data[at];
+  for (uint32_t k = 0; k < nkids; k++) fold_print_node(p, p->kids.data[kids + k]);
+  newline(p);
+  p->depth++;
+  put_insn(p, in);
+  put_label_comment(p);
+  if (!kite_vec_push(p->a, &p->labels, results)) p->oom = true;
+  p->indent++;
+  fold_seq(p, at + 1);
+  p->indent--;
+  newline(p);
+  put(p, "else");
+  newline(p);
+  put(p, "end");
+  p->labels.len--;
+  p->depth--;
+}
+
 static void fold_print_block(printer *p, uint32_t at, uint32_t nkids, uint32_t kids) {
   kite_insn *in = &p->insns.data[at];
   uint32_t np, nr;
   block_arity(p, &in->bt, &np, &nr);
+  uint32_t end = p->partner.data[at];
+  if (in->op == OP_IF && end > at + 1 && p->insns.data[end - 1].op == OP_ELSE) {
+    fold_print_if_flat(p, at, nkids, kids, nr);
+    return;
+  }
   newline(p);
   putc_(p, '(');
   if (in->op == OP_TRY_TABLE) {
@@ -1155,12 +1225,13 @@ static void fold_print_block(printer *p, uint32_t at, uint32_t nkids, uint32_t k
     put_insn(p, in);
   }
   put_label_comment(p);
+  size_t after_comment = p->out->len;
   p->indent++;
   /* An if's condition runs outside the if: its labels count from the outer depth. */
   p->depth--;
   for (uint32_t k = 0; k < nkids; k++) fold_print_node(p, p->kids.data[kids + k]);
   p->depth++;
-  if (!kite_vec_push(p->a, &p->labels, in->op == OP_LOOP ? np : nr)) p->failed = true;
+  if (!kite_vec_push(p->a, &p->labels, in->op == OP_LOOP ? np : nr)) p->oom = true;
 
   if (in->op == OP_IF) {
     newline(p);
@@ -1207,7 +1278,9 @@ static void fold_print_block(printer *p, uint32_t at, uint32_t nkids, uint32_t k
   }
   p->labels.len--;
   p->depth--;
+  /* The label comment runs to the end of its line: an empty block closes on the next. */
   p->indent--;
+  if (p->out->len == after_comment) newline(p);
   putc_(p, ')');
 }
 
@@ -1231,10 +1304,10 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
   u32_vec stack = {0};
   size_t nodes_mark = p->nodes.len, kids_mark = p->kids.len;
   uint32_t i = start;
-  while (i < p->insns.len && !p->failed) {
+  while (i < p->insns.len && !stopped(p)) {
     kite_insn *in = &p->insns.data[i];
-    if (in->op == OP_END || in->op == OP_ELSE || in->op == OP_CATCH ||
-        in->op == OP_CATCH_ALL || in->op == OP_DELEGATE)
+    if (in->op == OP_END || in->op == OP_ELSE || in->op == OP_CATCH || in->op == OP_CATCH_ALL ||
+        in->op == OP_DELEGATE)
       break;
     uint32_t np = 0, nr = 0;
     bool known;
@@ -1259,8 +1332,13 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
       take++;
     }
     if (known && have == np) {
+      if (!kite_vec_reserve_(p->a, (void **)&p->kids.data, &p->kids.cap, p->kids.len + take,
+                             sizeof *p->kids.data)) {
+        p->oom = true;
+        break;
+      }
       for (size_t k = stack.len - take; k < stack.len; k++)
-        if (!kite_vec_push(p->a, &p->kids, stack.data[k])) p->failed = true;
+        p->kids.data[p->kids.len++] = stack.data[k];
       node.nkids = (uint32_t)take;
       stack.len -= take;
     } else {
@@ -1268,7 +1346,7 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
     }
     if (!kite_vec_push(p->a, &p->nodes, node) ||
         !kite_vec_push(p->a, &stack, (uint32_t)(p->nodes.len - 1))) {
-      p->failed = true;
+      p->oom = true;
       break;
     }
     if (!known || nr == 0) fold_flush(p, &stack);
@@ -1285,26 +1363,26 @@ static void print_folded_body(printer *p, kite_reader *r, const kite_functype *f
   p->insns.len = 0;
   p->partner.len = 0;
   u32_vec open = {0};
-  while (r->p < r->end && !p->failed) {
+  while (r->p < r->end && !stopped(p)) {
     kite_insn in;
     if (!read_insn(p, r, &in)) break;
     uint32_t at = (uint32_t)p->insns.len;
     if (!kite_vec_push(p->a, &p->insns, in) || !kite_vec_push(p->a, &p->partner, at)) {
-      p->failed = true;
+      p->oom = true;
       break;
     }
     if (opens_block(in.op)) {
-      if (!kite_vec_push(p->a, &open, at)) p->failed = true;
+      if (!kite_vec_push(p->a, &open, at)) p->oom = true;
     } else if ((in.op == OP_END || in.op == OP_DELEGATE) && open.len > 0) {
       p->partner.data[open.data[--open.len]] = at;
     }
   }
   kite_vec_free(p->a, &open);
-  if (p->failed) return;
+  if (stopped(p)) return;
   p->depth = 0;
   p->labels.len = 0;
   if (!kite_vec_push(p->a, &p->labels, ft ? ft->nresults : 0)) {
-    p->failed = true;
+    p->oom = true;
     return;
   }
   fold_seq(p, 0);
@@ -1456,35 +1534,43 @@ static void put_params(printer *p, const kite_functype *ft) {
   }
 }
 
-/* One `(local ...)` per local group of the binary (keeps the grouping), named locals alone. */
+/*
+** Locals as wabt writes them: unnamed ones in one `(local ...)` list, named ones alone.
+** A list is also split where the binary has two adjacent groups of the same type, so an
+** encoder that writes one group per run of equal types gives back the same grouping.
+*/
 static void put_locals(printer *p, const kite_func *f, uint32_t first) {
   uint32_t idx = first;
-  bool any = false;
+  bool any = false, open = false;
   for (uint32_t g = 0; g < f->nlocalgroups; g++) {
     const kite_localgroup *lg = &f->localgroups[g];
-    uint32_t end = idx + lg->count;
-    while (idx < end) {
+    if (open && g > 0 && kite_vt_eq(f->localgroups[g - 1].type, lg->type)) {
+      putc_(p, ')');
+      open = false;
+    }
+    for (uint32_t k = 0; k < lg->count; k++, idx++) {
       const kite_name *n = idx < p->nlocals && p->locals ? p->locals[idx] : NULL;
-      if (!any) newline(p);
-      else putc_(p, ' ');
-      any = true;
-      put(p, "(local");
+      if (n || !open) {
+        if (open) putc_(p, ')');
+        if (!any) newline(p);
+        else putc_(p, ' ');
+        any = true;
+        put(p, "(local");
+        open = true;
+      }
+      putc_(p, ' ');
       if (n) {
-        putc_(p, ' ');
         put_id(p, n);
         putc_(p, ' ');
-        put_valtype(p, lg->type);
-        idx++;
-      } else {
-        while (idx < end && !(idx < p->nlocals && p->locals && p->locals[idx])) {
-          putc_(p, ' ');
-          put_valtype(p, lg->type);
-          idx++;
-        }
       }
-      putc_(p, ')');
+      put_valtype(p, lg->type);
+      if (n) {
+        putc_(p, ')');
+        open = false;
+      }
     }
   }
+  if (open) putc_(p, ')');
 }
 
 static void print_func(printer *p, uint32_t funcidx) {
@@ -1492,7 +1578,7 @@ static void print_func(printer *p, uint32_t funcidx) {
   const kite_functype *ft = func_type_at(p, f->type);
   uint32_t nparams = ft ? ft->nparams : 0;
   if (!setup_local_names(p, funcidx, nparams + f->nlocals)) {
-    p->failed = true;
+    p->oom = true;
     return;
   }
   newline(p);
@@ -1509,10 +1595,8 @@ static void print_func(printer *p, uint32_t funcidx) {
   put_locals(p, f, nparams);
   kite_error scratch = {0};
   kite_reader r = {p->m->bytes, p->m->bytes + f->code_offset, p->m->bytes + f->code_end, &scratch};
-  if (p->fold)
-    print_folded_body(p, &r, ft);
-  else
-    print_flat_body(p, &r);
+  if (p->fold) print_folded_body(p, &r, ft);
+  else print_flat_body(p, &r);
   p->indent--;
   putc_(p, ')');
 }
@@ -1599,9 +1683,9 @@ static void print_elems(printer *p) {
     if (el->mode == KITE_SEG_DECLARATIVE) put(p, " declare");
     if (el->mode == KITE_SEG_ACTIVE) {
       bool explicit_table = flags != 0xFF ? (flags & 2) != 0 : el->table != 0;
-      /* Forms 0 and 4 imply a funcref element type; anything else needs form 2 or 6. */
-      if (!explicit_table && !(el->type.kind == KITE_VT_REF && el->type.nullable &&
-                               el->type.ht == KITE_HT_FUNC))
+      /* Form 4 implies the element type funcref; any other needs form 6. */
+      if (el->exprs &&
+          !(el->type.kind == KITE_VT_REF && el->type.nullable && el->type.ht == KITE_HT_FUNC))
         explicit_table = true;
       if (explicit_table) {
         put(p, " (table");
@@ -1711,7 +1795,7 @@ static bool setup(printer *p) {
   if (p->data_flags) memset(p->data_flags, 0xFF, m->ndatas);
   if (p->mem_flags) memset(p->mem_flags, 0xFF, m->nmemories);
   if (!scan_types(p)) {
-    if (p->failed || !groups_from_ir(p)) return false;
+    if (p->oom || !groups_from_ir(p)) return false;
   }
   scan_elems(p);
   scan_datas(p);
@@ -1721,6 +1805,7 @@ static bool setup(printer *p) {
 
 static void teardown(printer *p) {
   const kite_module *m = p->m;
+  kite_arena_free(&p->arena);
   for (unsigned s = 0; s < KITE_NAMES_COUNT; s++)
     if (p->names[s]) kite_free(p->a, p->names[s], p->space_size[s] * sizeof *p->names[s]);
   if (p->locals) kite_free(p->a, p->locals, p->nlocals * sizeof *p->locals);
@@ -1745,6 +1830,7 @@ bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_
   p.out = out;
   p.err = err;
   p.fold = opt && opt->fold;
+  kite_arena_init(&p.arena, p.a);
   if (!setup(&p)) {
     teardown(&p);
     return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
@@ -1762,8 +1848,7 @@ bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_
   print_customs(&p, KITE_SEC_TYPE);
   print_imports(&p);
   print_customs(&p, KITE_SEC_IMPORT);
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs && !p.failed && !out->oom; i++)
-    print_func(&p, i);
+  for (uint32_t i = m->nimported_funcs; i < m->nfuncs && !stopped(&p); i++) print_func(&p, i);
   print_customs(&p, KITE_SEC_FUNCTION);
   print_tables(&p);
   print_customs(&p, KITE_SEC_TABLE);
@@ -1791,8 +1876,9 @@ bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_
   put(&p, ")\n");
 
   bool failed = p.failed;
+  bool oom = p.oom;
   teardown(&p);
-  if (out->oom) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+  if (out->oom || oom) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   if (failed)
     return kite_fail(err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, 0,
                      "cannot print a malformed function body");

@@ -69,11 +69,176 @@ bool kite_tok_is(const kite_token *t, const char *keyword);
 bool kite_wat_to_wasm(kite_alloc *a, const char *src, size_t len, kite_features f, kite_buf *out,
                       kite_error *err);
 
+typedef struct kite_wat_options {
+  bool debug_names; /* emit a "name" section for the identifiers (as wat2wasm --debug-names) */
+} kite_wat_options;
+
+/* kite_wat_to_wasm with options; opt may be NULL (the defaults: no name section, so the
+   bytes compare equal to wabt's wat2wasm). */
+bool kite_wat_to_wasm_ex(kite_alloc *a, const char *src, size_t len, kite_features f,
+                         const kite_wat_options *opt, kite_buf *out, kite_error *err);
+
 /* Parse the fields of one module from a lexer positioned just after `(module` and the
    optional $id (which the caller consumed), through the closing ')'. Emits the binary
    into out. Used by the .wast script parser. */
 bool kite_wat_parse_module_fields(kite_lexer *lx, kite_alloc *a, kite_features f, kite_buf *out,
                                   kite_error *err);
+
+/*
+** ---- module parser internals: shared by the wat*.c files only ----
+** The module is tokenized once into an array (annotations other than @name and
+** @custom are dropped there), so the parser can look ahead and revisit fields freely.
+** Passes: collect the fields and their names in every index space; parse the type
+** definitions; walk every type use in text order to append the implicit function
+** types; emit the sections.
+*/
+
+typedef struct wat_map_entry {
+  const char *name; /* NULL: empty slot */
+  uint32_t len, index;
+} wat_map_entry;
+
+/* Identifier -> index (open addressing). */
+typedef struct wat_map {
+  wat_map_entry *slots;
+  uint32_t cap, count;
+} wat_map;
+
+enum {
+  WAT_TYPES,
+  WAT_FUNCS,
+  WAT_TABLES,
+  WAT_MEMORIES,
+  WAT_GLOBALS,
+  WAT_TAGS,
+  WAT_ELEMS,
+  WAT_DATAS,
+  WAT_NSPACES
+};
+
+typedef struct wat_space {
+  wat_map names;
+  uint32_t count;
+} wat_space;
+
+typedef struct wat_name {
+  const char *name; /* NULL: anonymous */
+  uint32_t len;
+} wat_name;
+
+typedef struct wat_type {
+  kite_subtype st;  /* value types refer to type indices */
+  uint32_t nsupers; /* st.super is the only one kept; more are an error */
+  wat_map fields;   /* struct field names */
+  KITE_VEC(wat_name) field_names;
+  wat_name name;
+  bool rec;         /* written inside (rec ...) */
+} wat_type;
+
+/* An inline function type (params and results of a type use). */
+typedef struct wat_sig {
+  bool has_type; /* (type x) was written */
+  KITE_VEC(kite_valtype) params;
+  KITE_VEC(kite_valtype) results;
+  KITE_VEC(wat_name) names; /* one per param */
+} wat_sig;
+
+typedef struct wat_field {
+  uint8_t kind;        /* WAT_F_* (wat.c) */
+  uint32_t start, end; /* token indices of '(' and its ')' */
+  uint32_t index;      /* in the field's index space (type: first of the group) */
+  bool import;
+} wat_field;
+
+typedef struct wat_annot {
+  bool custom;         /* @custom, else @name */
+  bool used;
+  uint32_t pos;        /* index of the main token it precedes */
+  uint32_t first, end; /* its tokens in annot_toks: after the opener, up to its ')' */
+  uint32_t line, col;
+} wat_annot;
+
+typedef struct wat_ctx {
+  kite_alloc *alloc;
+  kite_error *err;
+  kite_features feat;
+  bool debug_names;
+  kite_arena arena;
+  KITE_VEC(kite_token) toks; /* ends with an EOF token */
+  KITE_VEC(uint32_t) match;  /* for '(' tokens: the index of the matching ')' */
+  KITE_VEC(kite_token) annot_toks;
+  KITE_VEC(wat_annot) annots;
+  uint32_t pos;
+  KITE_VEC(wat_field) fields;
+  wat_space spaces[WAT_NSPACES];
+  KITE_VEC(wat_type) types;
+  bool types_done; /* implicit types may be appended while this is false */
+  /* the function being parsed */
+  wat_map locals;
+  uint32_t nlocals; /* params and locals */
+  KITE_VEC(wat_name) local_names;
+  KITE_VEC(wat_name) labels;
+  uint32_t depth; /* nesting of folded instructions, bounded against stack overflow */
+  bool uses_data_index; /* memory.init / data.drop: the data count section is emitted */
+  /* names for the name section */
+  KITE_VEC(wat_name) names[WAT_NSPACES];
+  kite_buf local_names_out; /* the local names subsection's entries, by function */
+  uint32_t nlocal_names_out;
+  kite_opcode opnames[OP_COUNT];
+} wat_ctx;
+
+/* wat.c: tokens and errors */
+static inline const kite_token *kite_wat_tok(const wat_ctx *c) { return &c->toks.data[c->pos]; }
+static inline const kite_token *kite_wat_tok_at(const wat_ctx *c, uint32_t i) {
+  return &c->toks.data[i < c->toks.len ? i : c->toks.len - 1];
+}
+bool kite_wat_fail(wat_ctx *c, const kite_token *t, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+bool kite_wat_unexpected(wat_ctx *c, const kite_token *t);
+bool kite_wat_is_keyword(const kite_token *t, const char *kw);
+bool kite_wat_at_lparen_kw(const wat_ctx *c, const char *kw); /* '(' kw at pos */
+bool kite_wat_expect_lparen_kw(wat_ctx *c, const char *kw);
+bool kite_wat_expect_rparen(wat_ctx *c);
+bool kite_wat_opt_id(wat_ctx *c, wat_name *out); /* an $id at pos, if any */
+bool kite_wat_u32(wat_ctx *c, uint32_t *out);
+bool kite_wat_u64(wat_ctx *c, uint64_t *out);
+bool kite_wat_map_put(wat_ctx *c, wat_map *m, wat_name name, uint32_t index, bool *dup);
+bool kite_wat_map_get(const wat_map *m, const char *name, uint32_t len, uint32_t *index);
+/* An index in a space: a nat, or an $id resolved by name ("unknown <what>"). */
+bool kite_wat_index(wat_ctx *c, int space, uint32_t *out);
+bool kite_wat_at_index(const wat_ctx *c); /* the token at pos is a nat or an $id */
+/* Types */
+bool kite_wat_valtype(wat_ctx *c, kite_valtype *out);
+bool kite_wat_reftype(wat_ctx *c, kite_valtype *out);
+bool kite_wat_heaptype(wat_ctx *c, uint32_t *out);
+bool kite_wat_at_valtype(const wat_ctx *c);
+/* A type use: (type x)? (param ...)* (result ...)*. Param names are allowed when
+   `names` (functions); elsewhere a named param is an unexpected token. Sets *typeidx and
+   sig->has_type when (type x) is written; sig holds the inline params and results. */
+bool kite_wat_typeuse(wat_ctx *c, bool names, uint32_t *typeidx, wat_sig *sig);
+/* Resolve a type use to a type index: check an explicit index against the inline type
+   ("inline function type"), or find (and before emission, append) the implicit type. */
+bool kite_wat_resolve_typeuse(wat_ctx *c, const kite_token *at, uint32_t typeidx,
+                              const wat_sig *sig, uint32_t *out);
+void kite_wat_sig_free(wat_ctx *c, wat_sig *sig);
+/* The function type of a type index, NULL when it is not one. */
+const kite_functype *kite_wat_functype(const wat_ctx *c, uint32_t typeidx);
+
+/* wat_instr.c: instructions */
+/* Instructions up to the closing ')' of the enclosing form (not consumed). */
+bool kite_wat_instrs(wat_ctx *c, kite_buf *out);
+/* A constant expression up to the ')' (not consumed), with its final `end`. */
+bool kite_wat_expr(wat_ctx *c, kite_buf *out);
+/* One folded instruction (an offset or element item abbreviation), with `end`. */
+bool kite_wat_folded_expr(wat_ctx *c, kite_buf *out);
+/* Walk tokens [from, to) for the type uses of block instructions and call_indirect,
+   in order, resolving each (which appends implicit types). */
+bool kite_wat_scan_typeuses(wat_ctx *c, uint32_t from, uint32_t to);
+/* Whether a keyword names any instruction. */
+bool kite_wat_is_opcode(const wat_ctx *c, const kite_token *t);
 
 /* ---- printer: binary to text ---- */
 

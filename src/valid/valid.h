@@ -55,9 +55,15 @@ typedef struct kite_vctx {
   KITE_VEC(kite_valtype) vals;
   KITE_VEC(kite_vframe) ctrls;
   KITE_VEC(uint32_t) init_log; /* locals set since frames opened, to undo at their end */
-  kite_valtype *locals;
-  uint8_t *local_set; /* per local: initialised (non-defaultable locals only matter) */
-  size_t locals_cap;
+  /* Local i (of a non-defaultable type) is initialised when local_stamp[i] == stamp; a
+     new body takes a new stamp, so nothing is cleared per function. */
+  uint32_t *local_stamp;
+  size_t stamp_cap;
+  uint32_t stamp;
+  /* Per local group of the body: one past its last local index, for binary search
+     (a group may declare 50000 locals in three bytes, so they are never expanded). */
+  uint32_t *group_end;
+  size_t group_cap;
 } kite_vctx;
 
 /* valid_types.c */

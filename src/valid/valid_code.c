@@ -24,6 +24,8 @@ typedef struct body {
   const kite_valtype *results; /* of the function: `return` and tail calls */
   uint32_t nresults;
   uint32_t nlocals;
+  const kite_functype *ft; /* function bodies: the type, for parameters */
+  const kite_func *fn;     /* function bodies: local groups */
   kite_reader r;
   kite_insn in;
 } body;
@@ -192,7 +194,7 @@ static bool push_ctrl(body *b, uint16_t op, const kite_valtype *params, uint32_t
 /* Locals first set inside the frame become unset again when it ends. */
 static void undo_inits(body *b, uint32_t height) {
   kite_vctx *v = b->v;
-  while (v->init_log.len > height) v->local_set[v->init_log.data[--v->init_log.len]] = 0;
+  while (v->init_log.len > height) v->local_stamp[v->init_log.data[--v->init_log.len]] = 0;
 }
 
 /* The end of a block, or of an if/try arm: exactly the results must remain. */
@@ -443,18 +445,32 @@ static bool do_call_ref(body *b, bool tail) {
   return do_call(b, ft, tail);
 }
 
+static kite_valtype local_type(const body *b, uint32_t idx) {
+  if (idx < b->ft->nparams) return b->ft->params[idx];
+  const uint32_t *ends = b->v->group_end;
+  uint32_t lo = 0, hi = b->fn->nlocalgroups;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (ends[mid] <= idx) lo = mid + 1;
+    else hi = mid;
+  }
+  return b->fn->localgroups[lo].type;
+}
+
 static bool do_local(body *b) {
   kite_insn *in = &b->in;
   kite_vctx *v = b->v;
   if (in->idx >= b->nlocals) return kite_vfail(v, in->offset, "unknown local %u", in->idx);
-  kite_valtype t = v->locals[in->idx];
+  kite_valtype t = local_type(b, in->idx);
+  bool tracked = !kite_vt_defaultable(t) && in->idx >= b->ft->nparams;
   if (in->op == OP_LOCAL_GET) {
-    if (!v->local_set[in->idx]) return kite_vfail(v, in->offset, "uninitialized local %u", in->idx);
+    if (tracked && v->local_stamp[in->idx] != v->stamp)
+      return kite_vfail(v, in->offset, "uninitialized local %u", in->idx);
     return push(b, t);
   }
   if (!pop(b, t)) return false;
-  if (!v->local_set[in->idx]) {
-    v->local_set[in->idx] = 1;
+  if (tracked && v->local_stamp[in->idx] != v->stamp) {
+    v->local_stamp[in->idx] = v->stamp;
     if (!kite_vec_push(v->a, &v->init_log, in->idx)) return oom(b);
   }
   return in->op == OP_LOCAL_TEE ? push(b, t) : true;
@@ -1043,21 +1059,16 @@ static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtyp
   return true;
 }
 
-/* Locals and their initialisation flags share one block: cap value types, then cap bytes. */
-static bool ensure_locals(kite_vctx *v, size_t n) {
-  if (n <= v->locals_cap) return true;
-  size_t cap = v->locals_cap ? v->locals_cap : 16;
-  while (cap < n) cap *= 2;
-  const size_t per = sizeof(kite_valtype) + 1;
-  kite_free(v->a, v->locals, v->locals_cap * per);
-  v->locals = NULL;
-  v->local_set = NULL;
-  v->locals_cap = 0;
-  kite_valtype *l = kite_malloc(v->a, cap * per);
-  if (!l) return false;
-  v->locals = l;
-  v->local_set = (uint8_t *)(l + cap);
-  v->locals_cap = cap;
+/* Grow a scratch array of uint32_t to at least n entries (contents not kept). */
+static bool ensure_u32(kite_vctx *v, uint32_t **p, size_t *cap, size_t n) {
+  if (n <= *cap) return true;
+  size_t ncap = *cap ? *cap : 16;
+  while (ncap < n) ncap *= 2;
+  kite_free(v->a, *p, *cap * sizeof(uint32_t));
+  *cap = 0;
+  *p = kite_calloc(v->a, ncap, sizeof(uint32_t));
+  if (!*p) return false;
+  *cap = ncap;
   return true;
 }
 
@@ -1065,24 +1076,27 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
   const kite_module *m = v->m;
   const kite_func *fn = &m->funcs[funcidx];
   const kite_functype *ft = kite_module_functype(m, fn->type);
-  uint64_t nlocals = (uint64_t)ft->nparams + fn->nlocals;
-  if (nlocals > UINT32_MAX)
-    return kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, fn->body_offset,
-                     "too many locals");
-  if (!ensure_locals(v, (size_t)nlocals))
+  uint64_t nlocals = ft->nparams;
+  if (!ensure_u32(v, &v->group_end, &v->group_cap, fn->nlocalgroups))
     return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
-  uint32_t k = 0;
-  for (uint32_t i = 0; i < ft->nparams; i++, k++) {
-    v->locals[k] = ft->params[i];
-    v->local_set[k] = 1;
-  }
+  bool tracked = false;
   for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
     kite_valtype t = fn->localgroups[g].type;
     if (!kite_valid_valtype(v, t, fn->body_offset)) return false;
-    uint8_t set = kite_vt_defaultable(t);
-    for (uint32_t i = 0; i < fn->localgroups[g].count && k < nlocals; i++, k++) {
-      v->locals[k] = t;
-      v->local_set[k] = set;
+    tracked |= !kite_vt_defaultable(t);
+    nlocals += fn->localgroups[g].count;
+    if (nlocals > UINT32_MAX)
+      return kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, fn->body_offset,
+                       "too many locals");
+    v->group_end[g] = (uint32_t)nlocals;
+  }
+  if (tracked) {
+    /* Stamps restart when they wrap, after clearing every entry once. */
+    if (!ensure_u32(v, &v->local_stamp, &v->stamp_cap, (size_t)nlocals))
+      return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
+    if (++v->stamp == 0) {
+      memset(v->local_stamp, 0, v->stamp_cap * sizeof(uint32_t));
+      v->stamp = 1;
     }
   }
   body b;
@@ -1090,9 +1104,11 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
   b.v = v;
   b.m = m;
   b.f = v->f;
+  b.ft = ft;
+  b.fn = fn;
   b.results = ft->results;
   b.nresults = ft->nresults;
-  b.nlocals = k;
+  b.nlocals = (uint32_t)nlocals;
   return run(&b, m->bytes + fn->code_offset, m->bytes + fn->code_end, ft->results, ft->nresults);
 }
 
@@ -1113,8 +1129,8 @@ void kite_vctx_free_scratch(kite_vctx *v) {
   kite_vec_free(v->a, &v->vals);
   kite_vec_free(v->a, &v->ctrls);
   kite_vec_free(v->a, &v->init_log);
-  kite_free(v->a, v->locals, v->locals_cap * (sizeof(kite_valtype) + 1));
-  v->locals = NULL;
-  v->local_set = NULL;
-  v->locals_cap = 0;
+  kite_free(v->a, v->local_stamp, v->stamp_cap * sizeof(uint32_t));
+  kite_free(v->a, v->group_end, v->group_cap * sizeof(uint32_t));
+  v->local_stamp = v->group_end = NULL;
+  v->stamp_cap = v->group_cap = 0;
 }

@@ -15,6 +15,12 @@ static uint64_t section_start(const kite_module *m, uint8_t id) {
   return 0;
 }
 
+/* An entry's offset from a name it holds (names point into the module's bytes). */
+static uint64_t name_offset(const kite_module *m, kite_name n, uint64_t fallback) {
+  if (n.ptr >= m->bytes && n.ptr <= m->bytes + m->len) return (uint64_t)(n.ptr - m->bytes);
+  return fallback;
+}
+
 static bool oom(kite_vctx *v, uint64_t off) {
   return kite_fail(v->err, KITE_ERR_OOM, 0, off, "out of memory");
 }
@@ -43,9 +49,10 @@ static bool check_memory_type(kite_vctx *v, const kite_memory *mem, uint64_t off
   unsigned log2 = l->page_size_log2;
   if (log2 != 16 && (log2 != 0 || !kite_has_feature(v->f, FEATX_CUSTOM_PAGE_SIZES)))
     return kite_vfail(v, off, "invalid custom page size");
-  /* The largest page count whose bytes fit the address space. */
+  /* The largest page count: the address space in pages, and a count of 1-byte pages
+     must itself fit the address type. */
   uint64_t range = l->is64 ? (log2 == 16 ? (uint64_t)1 << 48 : UINT64_MAX)
-                           : ((uint64_t)1 << 32) >> log2;
+                           : (log2 == 16 ? (uint64_t)1 << 16 : UINT32_MAX);
   if (l->min > range || (l->has_max && l->max > range)) {
     if (log2 == 16 && !l->is64)
       return kite_vfail(v, off, "memory size must be at most 65536 pages (4GiB)");
@@ -68,9 +75,10 @@ static bool check_tag_type(kite_vctx *v, const kite_tag *t, uint64_t off) {
 
 static bool check_imports(kite_vctx *v) {
   const kite_module *m = v->m;
-  uint64_t off = section_start(m, KITE_SEC_IMPORT);
+  uint64_t sec = section_start(m, KITE_SEC_IMPORT);
   for (uint32_t i = 0; i < m->nimports; i++) {
     const kite_import *im = &m->imports[i];
+    uint64_t off = name_offset(m, im->module, sec);
     bool ok = true;
     switch (im->kind) {
     case KITE_EXTERN_FUNC: ok = check_functype_index(v, im->u.func, off); break;
@@ -101,8 +109,8 @@ static bool check_definitions(kite_vctx *v) {
   off = section_start(m, KITE_SEC_TABLE);
   if (m->ntables > 1 && !kite_has_feature(v->f, FEAT_REF_TYPES))
     return kite_vfail(v, off, "multiple tables");
-  uint32_t nglobals_seen = m->nglobals; /* table initialisers see every global */
-  if (!kite_has_feature(v->f, FEAT_GC)) nglobals_seen = m->nimported_globals;
+  /* Tables come before globals: their initialisers see only imported globals. */
+  uint32_t nglobals_seen = m->nimported_globals;
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     const kite_table *t = &m->tables[i];
     if (!check_table_type(v, t, off)) return false;
@@ -127,7 +135,7 @@ static bool check_definitions(kite_vctx *v) {
   bool gc = kite_has_feature(v->f, FEAT_GC);
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
     const kite_global *g = &m->globals[i];
-    if (!kite_valid_valtype(v, g->type.type, off)) return false;
+    if (!kite_valid_valtype(v, g->type.type, g->init.offset)) return false;
     /* 2.0: only imported globals; 3.0: every earlier global. */
     if (!kite_valid_const_expr(v, g->init, g->type.type, gc ? i : m->nimported_globals))
       return false;
@@ -152,9 +160,10 @@ static int cmp_named(const void *a, const void *b) {
 
 static bool check_exports(kite_vctx *v) {
   const kite_module *m = v->m;
-  uint64_t off = section_start(m, KITE_SEC_EXPORT);
+  uint64_t sec = section_start(m, KITE_SEC_EXPORT), off = sec;
   for (uint32_t i = 0; i < m->nexports; i++) {
     const kite_export *e = &m->exports[i];
+    off = name_offset(m, e->name, sec);
     switch (e->kind) {
     case KITE_EXTERN_FUNC:
       if (e->index >= m->nfuncs) return kite_vfail(v, off, "unknown function %u", e->index);
@@ -176,7 +185,7 @@ static bool check_exports(kite_vctx *v) {
   if (m->nexports < 2) return true;
   /* Sorting finds duplicates in O(n log n), where pairwise comparison would be quadratic. */
   named *names = kite_malloc(v->a, (size_t)m->nexports * sizeof *names);
-  if (!names) return oom(v, off);
+  if (!names) return oom(v, sec);
   for (uint32_t i = 0; i < m->nexports; i++) {
     names[i].ptr = m->exports[i].name.ptr;
     names[i].len = m->exports[i].name.len;
@@ -184,7 +193,9 @@ static bool check_exports(kite_vctx *v) {
   qsort(names, m->nexports, sizeof *names, cmp_named);
   bool ok = true;
   for (uint32_t i = 1; i < m->nexports && ok; i++)
-    if (!cmp_named(&names[i - 1], &names[i])) ok = kite_vfail(v, off, "duplicate export name");
+    if (!cmp_named(&names[i - 1], &names[i]))
+      ok = kite_vfail(v, name_offset(m, (kite_name){names[i].ptr, names[i].len}, sec),
+                      "duplicate export name");
   kite_free(v->a, names, (size_t)m->nexports * sizeof *names);
   return ok;
 }
@@ -203,10 +214,11 @@ static bool check_start(kite_vctx *v) {
 
 static bool check_elems(kite_vctx *v) {
   const kite_module *m = v->m;
-  uint64_t off = section_start(m, KITE_SEC_ELEMENT);
+  uint64_t sec = section_start(m, KITE_SEC_ELEMENT);
   uint32_t nglobals_seen = kite_has_feature(v->f, FEAT_GC) ? m->nglobals : m->nimported_globals;
   for (uint32_t i = 0; i < m->nelems; i++) {
     const kite_elem *e = &m->elems[i];
+    uint64_t off = e->mode == KITE_SEG_ACTIVE ? e->offset.offset : sec;
     if (!kite_valid_valtype(v, e->type, off)) return false;
     if (e->mode == KITE_SEG_ACTIVE) {
       if (e->table >= m->ntables) return kite_vfail(v, off, "unknown table %u", e->table);
@@ -229,11 +241,11 @@ static bool check_elems(kite_vctx *v) {
 
 static bool check_datas(kite_vctx *v) {
   const kite_module *m = v->m;
-  uint64_t off = section_start(m, KITE_SEC_DATA);
   uint32_t nglobals_seen = kite_has_feature(v->f, FEAT_GC) ? m->nglobals : m->nimported_globals;
   for (uint32_t i = 0; i < m->ndatas; i++) {
     const kite_data *d = &m->datas[i];
     if (d->mode != KITE_SEG_ACTIVE) continue;
+    uint64_t off = d->offset.offset;
     if (d->memory >= m->nmemories) return kite_vfail(v, off, "unknown memory %u", d->memory);
     kite_valtype at = kite_vt(m->memories[d->memory].limits.is64 ? KITE_VT_I64 : KITE_VT_I32);
     if (!kite_valid_const_expr(v, d->offset, at, nglobals_seen)) return false;

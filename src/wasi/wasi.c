@@ -249,8 +249,8 @@ static bool add_listener(kite_wasi *w, const char *addr, kite_error *err) {
 }
 
 /* Pack strings back to back with their NULs; false on overflow of the u32 sizes. */
-static bool pack_strings(kite_alloc *a, const char *const *v, size_t n, uint8_t **out,
-                         size_t *len, uint32_t *count, kite_error *err) {
+static bool pack_strings(kite_alloc *a, const char *const *v, size_t n, uint8_t **out, size_t *len,
+                         uint32_t *count, kite_error *err) {
   size_t total = 0;
   for (size_t i = 0; i < n; i++) {
     size_t l = strlen(v[i]) + 1;
@@ -318,8 +318,7 @@ void kite_wasi_free(kite_wasi *w) {
 /* Write the pointer array and the packed strings (args_get / environ_get). */
 static uint32_t put_strings(const kite_wasi_mem *m, uint32_t ptrs, uint32_t buf,
                             const uint8_t *strings, size_t len, uint32_t count) {
-  if (!wasi_mem_ok(m, ptrs, (uint64_t)count * 4) || !wasi_mem_ok(m, buf, len))
-    return WASI_EFAULT;
+  if (!wasi_mem_ok(m, ptrs, (uint64_t)count * 4) || !wasi_mem_ok(m, buf, len)) return WASI_EFAULT;
   size_t pos = 0;
   for (uint32_t i = 0; i < count; i++) {
     wasi_st32(m->base + ptrs + 4 * (uint64_t)i, (uint32_t)(buf + pos));
@@ -362,8 +361,7 @@ uint32_t wasi_environ_sizes_get(kite_wasi *w, const kite_wasi_mem *m, const uint
 
 /* ---- proc and sched ---- */
 
-uint32_t wasi_proc_exit(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_proc_exit(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)w;
   (void)m;
   uint32_t status = (uint32_t)a[0];
@@ -377,14 +375,13 @@ uint32_t wasi_proc_exit(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
 ** number (what a shell reports); signals that are ignored by default are ignored.
 ** Numbers follow typenames.witx `signal`.
 */
-uint32_t wasi_proc_raise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                         kite_error *err) {
+uint32_t wasi_proc_raise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)w;
   (void)m;
   /* witx signal -> POSIX number (Linux numbering; what shells print as 128+n). */
-  static const uint8_t posix_number[31] = {
-      0,  1,  2,  3,  4,  5,  6,  7,  8, 9, 10, 11, 12, 13, 14, 15,
-      17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31};
+  static const uint8_t posix_number[31] = {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  10,
+                                           11, 12, 13, 14, 15, 17, 18, 19, 20, 21, 22,
+                                           23, 24, 25, 26, 27, 28, 29, 30, 31};
   uint32_t sig = (uint32_t)a[0];
   if (sig >= KITE_ARRAY_LEN(posix_number)) return WASI_EINVAL;
   switch (sig) {
@@ -396,8 +393,7 @@ uint32_t wasi_proc_raise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a
   case 20: /* ttin */
   case 21: /* ttou */
   case 22: /* urg */
-  case 27: /* winch */
-    return WASI_ESUCCESS;
+  case 27: /* winch */ return WASI_ESUCCESS;
   default: break;
   }
   kite_fail(err, KITE_ERR_EXIT, 128 + posix_number[sig], 0, "guest raised signal %u", sig);
@@ -416,8 +412,8 @@ uint32_t wasi_sched_yield(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
 
 /* ---- Shared helpers ---- */
 
-uint32_t wasi_iovecs(const kite_wasi_mem *m, uint32_t iovs, uint32_t iovs_len,
-                     struct iovec *out, int *count) {
+uint32_t wasi_iovecs(const kite_wasi_mem *m, uint32_t iovs, uint32_t iovs_len, struct iovec *out,
+                     int *count) {
   if (!wasi_mem_ok(m, iovs, (uint64_t)iovs_len * WASI_IOVEC_SIZE)) return WASI_EFAULT;
   uint64_t total = 0;
   int n = 0;
@@ -465,6 +461,7 @@ void wasi_filestat_pack(uint8_t out[WASI_FILESTAT_SIZE], const void *host_stat) 
 #define KITE_WASI_ENTRY(name, params, results) {#name, params, results, wasi_##name},
 static const kite_wasi_func wasi_functions[] = {KITE_WASI_FUNCS(KITE_WASI_ENTRY)};
 #undef KITE_WASI_ENTRY
+_Static_assert(KITE_ARRAY_LEN(wasi_functions) == WASI_NFUNCS, "WASI_NFUNCS is the table size");
 
 const kite_wasi_func *kite_wasi_functions(size_t *count) {
   *count = KITE_ARRAY_LEN(wasi_functions);

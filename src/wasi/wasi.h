@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "base.h"
+#include "runtime.h"
 
 /* ---- Public to the rest of Kite (CLI, C API) ---- */
 
@@ -93,28 +94,116 @@ const kite_wasi_func *kite_wasi_lookup(const char *name, size_t len);
 /* Every function, in the order of the witx; *count gets their number. */
 const kite_wasi_func *kite_wasi_functions(size_t *count);
 
+/* ---- In the runtime (wasi_link.c) ---- */
+
+/* True when an import belongs to wasi_snapshot_preview1. */
+bool kite_wasi_is_import(const kite_import *imp);
+
+/*
+** For every import of m from wasi_snapshot_preview1, create a host function in s bound
+** to w and put it in imports[i] (imports has m->nimports entries; the others are left
+** as they are for the caller to fill). A name WASI does not have, or a type that does
+** not match, is a KITE_ERR_LINK error. w must outlive the store's use of the functions.
+*/
+bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_extern *imports,
+                    kite_error *err);
+
+/* Let the host functions use inst's memory (its export "memory", else memory 0). Until
+   this is called they see an empty memory, so any pointer is EFAULT. */
+void kite_wasi_bind(kite_wasi *w, kite_instance *inst);
+
+/*
+** Bind and run an instance: _start for a command, else _initialize for a reactor, else
+** nothing. *exit_code is the status the guest gave proc_exit, or 0 when _start
+** returned. A trap returns false with *err (kind KITE_ERR_RUNTIME, ...).
+*/
+bool kite_wasi_run(kite_wasi *w, kite_store *s, kite_instance *inst, int *exit_code,
+                   kite_error *err);
+
+/* If *err is a proc_exit (KITE_ERR_EXIT), clear it, store the status and return true. */
+bool kite_wasi_exit_status(kite_error *err, int *exit_code);
+
 /* ---- Shared between the src/wasi files ---- */
 
 /* WASI errno values (typenames.witx, `errno`). */
 enum {
-  WASI_ESUCCESS = 0, WASI_E2BIG = 1, WASI_EACCES = 2, WASI_EADDRINUSE = 3,
-  WASI_EADDRNOTAVAIL = 4, WASI_EAFNOSUPPORT = 5, WASI_EAGAIN = 6, WASI_EALREADY = 7,
-  WASI_EBADF = 8, WASI_EBADMSG = 9, WASI_EBUSY = 10, WASI_ECANCELED = 11, WASI_ECHILD = 12,
-  WASI_ECONNABORTED = 13, WASI_ECONNREFUSED = 14, WASI_ECONNRESET = 15, WASI_EDEADLK = 16,
-  WASI_EDESTADDRREQ = 17, WASI_EDOM = 18, WASI_EDQUOT = 19, WASI_EEXIST = 20, WASI_EFAULT = 21,
-  WASI_EFBIG = 22, WASI_EHOSTUNREACH = 23, WASI_EIDRM = 24, WASI_EILSEQ = 25,
-  WASI_EINPROGRESS = 26, WASI_EINTR = 27, WASI_EINVAL = 28, WASI_EIO = 29, WASI_EISCONN = 30,
-  WASI_EISDIR = 31, WASI_ELOOP = 32, WASI_EMFILE = 33, WASI_EMLINK = 34, WASI_EMSGSIZE = 35,
-  WASI_EMULTIHOP = 36, WASI_ENAMETOOLONG = 37, WASI_ENETDOWN = 38, WASI_ENETRESET = 39,
-  WASI_ENETUNREACH = 40, WASI_ENFILE = 41, WASI_ENOBUFS = 42, WASI_ENODEV = 43,
-  WASI_ENOENT = 44, WASI_ENOEXEC = 45, WASI_ENOLCK = 46, WASI_ENOLINK = 47, WASI_ENOMEM = 48,
-  WASI_ENOMSG = 49, WASI_ENOPROTOOPT = 50, WASI_ENOSPC = 51, WASI_ENOSYS = 52,
-  WASI_ENOTCONN = 53, WASI_ENOTDIR = 54, WASI_ENOTEMPTY = 55, WASI_ENOTRECOVERABLE = 56,
-  WASI_ENOTSOCK = 57, WASI_ENOTSUP = 58, WASI_ENOTTY = 59, WASI_ENXIO = 60, WASI_EOVERFLOW = 61,
-  WASI_EOWNERDEAD = 62, WASI_EPERM = 63, WASI_EPIPE = 64, WASI_EPROTO = 65,
-  WASI_EPROTONOSUPPORT = 66, WASI_EPROTOTYPE = 67, WASI_ERANGE = 68, WASI_EROFS = 69,
-  WASI_ESPIPE = 70, WASI_ESRCH = 71, WASI_ESTALE = 72, WASI_ETIMEDOUT = 73, WASI_ETXTBSY = 74,
-  WASI_EXDEV = 75, WASI_ENOTCAPABLE = 76
+  WASI_ESUCCESS = 0,
+  WASI_E2BIG = 1,
+  WASI_EACCES = 2,
+  WASI_EADDRINUSE = 3,
+  WASI_EADDRNOTAVAIL = 4,
+  WASI_EAFNOSUPPORT = 5,
+  WASI_EAGAIN = 6,
+  WASI_EALREADY = 7,
+  WASI_EBADF = 8,
+  WASI_EBADMSG = 9,
+  WASI_EBUSY = 10,
+  WASI_ECANCELED = 11,
+  WASI_ECHILD = 12,
+  WASI_ECONNABORTED = 13,
+  WASI_ECONNREFUSED = 14,
+  WASI_ECONNRESET = 15,
+  WASI_EDEADLK = 16,
+  WASI_EDESTADDRREQ = 17,
+  WASI_EDOM = 18,
+  WASI_EDQUOT = 19,
+  WASI_EEXIST = 20,
+  WASI_EFAULT = 21,
+  WASI_EFBIG = 22,
+  WASI_EHOSTUNREACH = 23,
+  WASI_EIDRM = 24,
+  WASI_EILSEQ = 25,
+  WASI_EINPROGRESS = 26,
+  WASI_EINTR = 27,
+  WASI_EINVAL = 28,
+  WASI_EIO = 29,
+  WASI_EISCONN = 30,
+  WASI_EISDIR = 31,
+  WASI_ELOOP = 32,
+  WASI_EMFILE = 33,
+  WASI_EMLINK = 34,
+  WASI_EMSGSIZE = 35,
+  WASI_EMULTIHOP = 36,
+  WASI_ENAMETOOLONG = 37,
+  WASI_ENETDOWN = 38,
+  WASI_ENETRESET = 39,
+  WASI_ENETUNREACH = 40,
+  WASI_ENFILE = 41,
+  WASI_ENOBUFS = 42,
+  WASI_ENODEV = 43,
+  WASI_ENOENT = 44,
+  WASI_ENOEXEC = 45,
+  WASI_ENOLCK = 46,
+  WASI_ENOLINK = 47,
+  WASI_ENOMEM = 48,
+  WASI_ENOMSG = 49,
+  WASI_ENOPROTOOPT = 50,
+  WASI_ENOSPC = 51,
+  WASI_ENOSYS = 52,
+  WASI_ENOTCONN = 53,
+  WASI_ENOTDIR = 54,
+  WASI_ENOTEMPTY = 55,
+  WASI_ENOTRECOVERABLE = 56,
+  WASI_ENOTSOCK = 57,
+  WASI_ENOTSUP = 58,
+  WASI_ENOTTY = 59,
+  WASI_ENXIO = 60,
+  WASI_EOVERFLOW = 61,
+  WASI_EOWNERDEAD = 62,
+  WASI_EPERM = 63,
+  WASI_EPIPE = 64,
+  WASI_EPROTO = 65,
+  WASI_EPROTONOSUPPORT = 66,
+  WASI_EPROTOTYPE = 67,
+  WASI_ERANGE = 68,
+  WASI_EROFS = 69,
+  WASI_ESPIPE = 70,
+  WASI_ESRCH = 71,
+  WASI_ESTALE = 72,
+  WASI_ETIMEDOUT = 73,
+  WASI_ETXTBSY = 74,
+  WASI_EXDEV = 75,
+  WASI_ENOTCAPABLE = 76
 };
 
 /* Rights (typenames.witx, `rights`). */
@@ -151,43 +240,50 @@ enum {
 #define WASI_RIGHTS_ALL ((UINT64_C(1) << 30) - 1)
 
 /* What makes sense for each kind of descriptor (a path_open result is narrowed to it). */
-#define WASI_RIGHTS_REGULAR_FILE                                                            \
-  (WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK |                        \
-   WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_TELL |                \
-   WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ADVISE | WASI_RIGHT_FD_ALLOCATE |                     \
-   WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_SIZE |                            \
+#define WASI_RIGHTS_REGULAR_FILE                                                                   \
+  (WASI_RIGHT_FD_DATASYNC | WASI_RIGHT_FD_READ | WASI_RIGHT_FD_SEEK |                              \
+   WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_TELL |                      \
+   WASI_RIGHT_FD_WRITE | WASI_RIGHT_FD_ADVISE | WASI_RIGHT_FD_ALLOCATE |                           \
+   WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_SIZE |                                  \
    WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_POLL_FD_READWRITE)
-#define WASI_RIGHTS_DIRECTORY                                                               \
-  (WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_ADVISE |              \
-   WASI_RIGHT_PATH_CREATE_DIRECTORY | WASI_RIGHT_PATH_CREATE_FILE |                          \
-   WASI_RIGHT_PATH_LINK_SOURCE | WASI_RIGHT_PATH_LINK_TARGET | WASI_RIGHT_PATH_OPEN |         \
-   WASI_RIGHT_FD_READDIR | WASI_RIGHT_PATH_READLINK | WASI_RIGHT_PATH_RENAME_SOURCE |         \
-   WASI_RIGHT_PATH_RENAME_TARGET | WASI_RIGHT_PATH_FILESTAT_GET |                            \
-   WASI_RIGHT_PATH_FILESTAT_SET_SIZE | WASI_RIGHT_PATH_FILESTAT_SET_TIMES |                  \
-   WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_PATH_SYMLINK |  \
-   WASI_RIGHT_PATH_REMOVE_DIRECTORY | WASI_RIGHT_PATH_UNLINK_FILE |                          \
-   WASI_RIGHT_POLL_FD_READWRITE)
-#define WASI_RIGHTS_TTY                                                                     \
-  (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_WRITE |               \
+#define WASI_RIGHTS_DIRECTORY                                                                      \
+  (WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_SYNC | WASI_RIGHT_FD_ADVISE |                    \
+   WASI_RIGHT_PATH_CREATE_DIRECTORY | WASI_RIGHT_PATH_CREATE_FILE | WASI_RIGHT_PATH_LINK_SOURCE |  \
+   WASI_RIGHT_PATH_LINK_TARGET | WASI_RIGHT_PATH_OPEN | WASI_RIGHT_FD_READDIR |                    \
+   WASI_RIGHT_PATH_READLINK | WASI_RIGHT_PATH_RENAME_SOURCE | WASI_RIGHT_PATH_RENAME_TARGET |      \
+   WASI_RIGHT_PATH_FILESTAT_GET | WASI_RIGHT_PATH_FILESTAT_SET_SIZE |                              \
+   WASI_RIGHT_PATH_FILESTAT_SET_TIMES | WASI_RIGHT_FD_FILESTAT_GET |                               \
+   WASI_RIGHT_FD_FILESTAT_SET_TIMES | WASI_RIGHT_PATH_SYMLINK | WASI_RIGHT_PATH_REMOVE_DIRECTORY | \
+   WASI_RIGHT_PATH_UNLINK_FILE | WASI_RIGHT_POLL_FD_READWRITE)
+#define WASI_RIGHTS_TTY                                                                            \
+  (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_WRITE |                     \
    WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE)
-#define WASI_RIGHTS_SOCKET                                                                  \
-  (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_WRITE |               \
+#define WASI_RIGHTS_SOCKET                                                                         \
+  (WASI_RIGHT_FD_READ | WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_WRITE |                     \
    WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE | WASI_RIGHT_SOCK_SHUTDOWN)
-#define WASI_RIGHTS_LISTENER                                                                \
-  (WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_FILESTAT_GET |                             \
-   WASI_RIGHT_POLL_FD_READWRITE | WASI_RIGHT_SOCK_ACCEPT)
+#define WASI_RIGHTS_LISTENER                                                                       \
+  (WASI_RIGHT_FD_FDSTAT_SET_FLAGS | WASI_RIGHT_FD_FILESTAT_GET | WASI_RIGHT_POLL_FD_READWRITE |    \
+   WASI_RIGHT_SOCK_ACCEPT)
 
 /* filetype */
 enum {
-  WASI_FILETYPE_UNKNOWN = 0, WASI_FILETYPE_BLOCK_DEVICE = 1, WASI_FILETYPE_CHARACTER_DEVICE = 2,
-  WASI_FILETYPE_DIRECTORY = 3, WASI_FILETYPE_REGULAR_FILE = 4, WASI_FILETYPE_SOCKET_DGRAM = 5,
-  WASI_FILETYPE_SOCKET_STREAM = 6, WASI_FILETYPE_SYMBOLIC_LINK = 7
+  WASI_FILETYPE_UNKNOWN = 0,
+  WASI_FILETYPE_BLOCK_DEVICE = 1,
+  WASI_FILETYPE_CHARACTER_DEVICE = 2,
+  WASI_FILETYPE_DIRECTORY = 3,
+  WASI_FILETYPE_REGULAR_FILE = 4,
+  WASI_FILETYPE_SOCKET_DGRAM = 5,
+  WASI_FILETYPE_SOCKET_STREAM = 6,
+  WASI_FILETYPE_SYMBOLIC_LINK = 7
 };
 
 /* fdflags, oflags, lookupflags, fstflags */
 enum {
-  WASI_FDFLAG_APPEND = 1, WASI_FDFLAG_DSYNC = 2, WASI_FDFLAG_NONBLOCK = 4,
-  WASI_FDFLAG_RSYNC = 8, WASI_FDFLAG_SYNC = 16
+  WASI_FDFLAG_APPEND = 1,
+  WASI_FDFLAG_DSYNC = 2,
+  WASI_FDFLAG_NONBLOCK = 4,
+  WASI_FDFLAG_RSYNC = 8,
+  WASI_FDFLAG_SYNC = 16
 };
 enum { WASI_O_CREAT = 1, WASI_O_DIRECTORY = 2, WASI_O_EXCL = 4, WASI_O_TRUNC = 8 };
 enum { WASI_LOOKUP_SYMLINK_FOLLOW = 1 };
@@ -195,8 +291,13 @@ enum { WASI_FST_ATIM = 1, WASI_FST_ATIM_NOW = 2, WASI_FST_MTIM = 4, WASI_FST_MTI
 
 /* Struct sizes of the witx layouts. */
 enum {
-  WASI_FILESTAT_SIZE = 64, WASI_FDSTAT_SIZE = 24, WASI_PRESTAT_SIZE = 8, WASI_DIRENT_SIZE = 24,
-  WASI_EVENT_SIZE = 32, WASI_SUBSCRIPTION_SIZE = 48, WASI_IOVEC_SIZE = 8
+  WASI_FILESTAT_SIZE = 64,
+  WASI_FDSTAT_SIZE = 24,
+  WASI_PRESTAT_SIZE = 8,
+  WASI_DIRENT_SIZE = 24,
+  WASI_EVENT_SIZE = 32,
+  WASI_SUBSCRIPTION_SIZE = 48,
+  WASI_IOVEC_SIZE = 8
 };
 
 /* Symlinks followed while resolving one path, as Linux's MAXSYMLINKS. */
@@ -204,10 +305,10 @@ enum {
 
 typedef enum wasi_fd_kind {
   WASI_FD_FREE = 0,
-  WASI_FD_FILE,     /* anything read and written as a stream or file: files, ttys, pipes */
+  WASI_FD_FILE, /* anything read and written as a stream or file: files, ttys, pipes */
   WASI_FD_DIR,
-  WASI_FD_SOCKET,   /* a connected stream socket */
-  WASI_FD_LISTENER  /* a listening socket the guest may sock_accept on */
+  WASI_FD_SOCKET,  /* a connected stream socket */
+  WASI_FD_LISTENER /* a listening socket the guest may sock_accept on */
 } wasi_fd_kind;
 
 typedef struct wasi_fd {
@@ -216,15 +317,22 @@ typedef struct wasi_fd {
   bool owned; /* close the host fd when the guest closes this one (stdio is not owned) */
   int host;
   uint64_t base, inheriting; /* rights */
-  char *preopen; /* NUL-terminated guest name of a preopened directory, else NULL */
+  char *preopen;             /* NUL-terminated guest name of a preopened directory, else NULL */
   size_t preopen_len;
   void *dir;         /* DIR stream of fd_readdir, opened on first use */
   uint64_t dir_next; /* the cookie of the entry that stream returns next */
 } wasi_fd;
 
+typedef struct wasi_thunk {
+  struct kite_wasi *w;
+  const kite_wasi_func *f;
+} wasi_thunk;
+
+#define WASI_NFUNCS 46
+
 struct kite_wasi {
   kite_alloc *alloc;
-  uint8_t *args;  /* argv strings, each NUL-terminated, back to back */
+  uint8_t *args; /* argv strings, each NUL-terminated, back to back */
   size_t args_len;
   uint32_t argc;
   uint8_t *env;
@@ -233,7 +341,9 @@ struct kite_wasi {
   wasi_fd *fds;
   uint32_t nfds; /* slots, free or not */
   bool portable_paths;
-  bool no_openat2; /* openat2 reported ENOSYS once: do not ask again */
+  bool no_openat2;                /* openat2 reported ENOSYS once: do not ask again */
+  kite_meminst *memory;           /* the bound instance's memory */
+  wasi_thunk thunks[WASI_NFUNCS]; /* host function environments, one per function */
 };
 
 /* Host errno to WASI errno. */
@@ -281,12 +391,12 @@ static inline bool wasi_put64(const kite_wasi_mem *m, uint32_t ptr, uint64_t v) 
 */
 #define WASI_IOV_MAX 64
 struct iovec;
-uint32_t wasi_iovecs(const kite_wasi_mem *m, uint32_t iovs, uint32_t iovs_len,
-                     struct iovec *out, int *count);
+uint32_t wasi_iovecs(const kite_wasi_mem *m, uint32_t iovs, uint32_t iovs_len, struct iovec *out,
+                     int *count);
 
 /* The timespec pair of futimens/utimensat for fst_flags; false when the flags conflict. */
 struct timespec;
-bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]);
+bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec *ts);
 
 /* Fill a 64-byte filestat from a host struct stat (passed as void * to keep headers light). */
 void wasi_filestat_pack(uint8_t out[WASI_FILESTAT_SIZE], const void *host_stat);
@@ -299,10 +409,10 @@ void wasi_filestat_pack(uint8_t out[WASI_FILESTAT_SIZE], const void *host_stat);
 ** wasmtime; more than WASI_MAX_SYMLINKS symlinks fail with ELOOP.
 */
 typedef struct wasi_resolved {
-  int dirfd;       /* host directory holding the last component */
-  bool owned;      /* dirfd was opened by the resolver: wasi_resolved_done closes it */
+  int dirfd;           /* host directory holding the last component */
+  bool owned;          /* dirfd was opened by the resolver: wasi_resolved_done closes it */
   bool trailing_slash; /* the guest path ended in '/': the target must be a directory */
-  char *name;      /* last component, NUL-terminated ("." when the path names dirfd itself) */
+  char *name;          /* last component, NUL-terminated ("." when the path names dirfd itself) */
   size_t name_cap;
 } wasi_resolved;
 
@@ -311,59 +421,58 @@ uint32_t wasi_resolve(kite_wasi *w, const wasi_fd *dir, const uint8_t *path, siz
                       bool follow, wasi_resolved *out);
 void wasi_resolved_done(kite_wasi *w, wasi_resolved *r);
 /* Read a guest path argument: bounds (EFAULT) and embedded NULs (EINVAL). */
-uint32_t wasi_guest_path(const kite_wasi_mem *m, uint32_t ptr, uint32_t len,
-                         const uint8_t **out);
+uint32_t wasi_guest_path(const kite_wasi_mem *m, uint32_t ptr, uint32_t len, const uint8_t **out);
 
 /* The host functions, by family. */
-#define KITE_WASI_FUNCS(X)                                                                  \
-  X(args_get, "ii", "i")                                                                    \
-  X(args_sizes_get, "ii", "i")                                                              \
-  X(environ_get, "ii", "i")                                                                 \
-  X(environ_sizes_get, "ii", "i")                                                           \
-  X(clock_res_get, "ii", "i")                                                               \
-  X(clock_time_get, "iIi", "i")                                                             \
-  X(fd_advise, "iIIi", "i")                                                                 \
-  X(fd_allocate, "iII", "i")                                                                \
-  X(fd_close, "i", "i")                                                                     \
-  X(fd_datasync, "i", "i")                                                                  \
-  X(fd_fdstat_get, "ii", "i")                                                               \
-  X(fd_fdstat_set_flags, "ii", "i")                                                         \
-  X(fd_fdstat_set_rights, "iII", "i")                                                       \
-  X(fd_filestat_get, "ii", "i")                                                             \
-  X(fd_filestat_set_size, "iI", "i")                                                        \
-  X(fd_filestat_set_times, "iIIi", "i")                                                     \
-  X(fd_pread, "iiiIi", "i")                                                                 \
-  X(fd_prestat_get, "ii", "i")                                                              \
-  X(fd_prestat_dir_name, "iii", "i")                                                        \
-  X(fd_pwrite, "iiiIi", "i")                                                                \
-  X(fd_read, "iiii", "i")                                                                   \
-  X(fd_readdir, "iiiIi", "i")                                                               \
-  X(fd_renumber, "ii", "i")                                                                 \
-  X(fd_seek, "iIii", "i")                                                                   \
-  X(fd_sync, "i", "i")                                                                      \
-  X(fd_tell, "ii", "i")                                                                     \
-  X(fd_write, "iiii", "i")                                                                  \
-  X(path_create_directory, "iii", "i")                                                      \
-  X(path_filestat_get, "iiiii", "i")                                                        \
-  X(path_filestat_set_times, "iiiiIIi", "i")                                                \
-  X(path_link, "iiiiiii", "i")                                                              \
-  X(path_open, "iiiiiIIii", "i")                                                            \
-  X(path_readlink, "iiiiii", "i")                                                           \
-  X(path_remove_directory, "iii", "i")                                                      \
-  X(path_rename, "iiiiii", "i")                                                             \
-  X(path_symlink, "iiiii", "i")                                                             \
-  X(path_unlink_file, "iii", "i")                                                           \
-  X(poll_oneoff, "iiii", "i")                                                               \
-  X(proc_exit, "i", "")                                                                     \
-  X(proc_raise, "i", "i")                                                                   \
-  X(sched_yield, "", "i")                                                                   \
-  X(random_get, "ii", "i")                                                                  \
-  X(sock_accept, "iii", "i")                                                                \
-  X(sock_recv, "iiiiii", "i")                                                               \
-  X(sock_send, "iiiii", "i")                                                                \
+#define KITE_WASI_FUNCS(X)                                                                         \
+  X(args_get, "ii", "i")                                                                           \
+  X(args_sizes_get, "ii", "i")                                                                     \
+  X(environ_get, "ii", "i")                                                                        \
+  X(environ_sizes_get, "ii", "i")                                                                  \
+  X(clock_res_get, "ii", "i")                                                                      \
+  X(clock_time_get, "iIi", "i")                                                                    \
+  X(fd_advise, "iIIi", "i")                                                                        \
+  X(fd_allocate, "iII", "i")                                                                       \
+  X(fd_close, "i", "i")                                                                            \
+  X(fd_datasync, "i", "i")                                                                         \
+  X(fd_fdstat_get, "ii", "i")                                                                      \
+  X(fd_fdstat_set_flags, "ii", "i")                                                                \
+  X(fd_fdstat_set_rights, "iII", "i")                                                              \
+  X(fd_filestat_get, "ii", "i")                                                                    \
+  X(fd_filestat_set_size, "iI", "i")                                                               \
+  X(fd_filestat_set_times, "iIIi", "i")                                                            \
+  X(fd_pread, "iiiIi", "i")                                                                        \
+  X(fd_prestat_get, "ii", "i")                                                                     \
+  X(fd_prestat_dir_name, "iii", "i")                                                               \
+  X(fd_pwrite, "iiiIi", "i")                                                                       \
+  X(fd_read, "iiii", "i")                                                                          \
+  X(fd_readdir, "iiiIi", "i")                                                                      \
+  X(fd_renumber, "ii", "i")                                                                        \
+  X(fd_seek, "iIii", "i")                                                                          \
+  X(fd_sync, "i", "i")                                                                             \
+  X(fd_tell, "ii", "i")                                                                            \
+  X(fd_write, "iiii", "i")                                                                         \
+  X(path_create_directory, "iii", "i")                                                             \
+  X(path_filestat_get, "iiiii", "i")                                                               \
+  X(path_filestat_set_times, "iiiiIIi", "i")                                                       \
+  X(path_link, "iiiiiii", "i")                                                                     \
+  X(path_open, "iiiiiIIii", "i")                                                                   \
+  X(path_readlink, "iiiiii", "i")                                                                  \
+  X(path_remove_directory, "iii", "i")                                                             \
+  X(path_rename, "iiiiii", "i")                                                                    \
+  X(path_symlink, "iiiii", "i")                                                                    \
+  X(path_unlink_file, "iii", "i")                                                                  \
+  X(poll_oneoff, "iiii", "i")                                                                      \
+  X(proc_exit, "i", "")                                                                            \
+  X(proc_raise, "i", "i")                                                                          \
+  X(sched_yield, "", "i")                                                                          \
+  X(random_get, "ii", "i")                                                                         \
+  X(sock_accept, "iii", "i")                                                                       \
+  X(sock_recv, "iiiiii", "i")                                                                      \
+  X(sock_send, "iiiii", "i")                                                                       \
   X(sock_shutdown, "ii", "i")
 
-#define KITE_WASI_DECLARE(name, params, results)                                            \
+#define KITE_WASI_DECLARE(name, params, results)                                                   \
   uint32_t wasi_##name(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err);
 KITE_WASI_FUNCS(KITE_WASI_DECLARE)
 #undef KITE_WASI_DECLARE

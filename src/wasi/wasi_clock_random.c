@@ -92,8 +92,7 @@ static bool fill_random(uint8_t *buf, size_t len) {
   return done == len;
 }
 
-uint32_t wasi_random_get(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                         kite_error *err) {
+uint32_t wasi_random_get(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)w;
   (void)err;
   uint32_t buf = ARG32(0), len = ARG32(1);

@@ -16,13 +16,35 @@
 #define ARG32(i) ((uint32_t)a[i])
 
 /* Look up `fd` with rights `need`, or return the errno from the calling function. */
-#define GET_FD(f, fd, need)                                                                 \
-  uint32_t rc_;                                                                             \
-  wasi_fd *f = wasi_fd_get(w, (fd), (need), &rc_);                                          \
+#define GET_FD(f, fd, need)                                                                        \
+  uint32_t rc_;                                                                                    \
+  wasi_fd *f = wasi_fd_get(w, (fd), (need), &rc_);                                                 \
   if (!f) return rc_
 
-uint32_t wasi_fd_advise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+/*
+** A descriptor for byte I/O (read, write, seek, tell, allocate, set_size): a directory
+** is EBADF whatever its rights say, as wasmtime answers; then the rights are checked.
+*/
+static wasi_fd *get_stream(kite_wasi *w, uint32_t fd, uint64_t need, uint32_t *rc) {
+  wasi_fd *f = wasi_fd_get(w, fd, 0, rc);
+  if (!f) return NULL;
+  if (f->kind == WASI_FD_DIR) {
+    *rc = WASI_EBADF;
+    return NULL;
+  }
+  if ((f->base & need) != need) {
+    *rc = WASI_ENOTCAPABLE;
+    return NULL;
+  }
+  return f;
+}
+
+#define GET_STREAM(f, fd, need)                                                                    \
+  uint32_t rc_;                                                                                    \
+  wasi_fd *f = get_stream(w, (fd), (need), &rc_);                                                  \
+  if (!f) return rc_
+
+uint32_t wasi_fd_advise(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)m;
   (void)err;
   GET_FD(f, ARG32(0), WASI_RIGHT_FD_ADVISE);
@@ -47,10 +69,9 @@ uint32_t wasi_fd_allocate(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
                           kite_error *err) {
   (void)m;
   (void)err;
-  GET_FD(f, ARG32(0), WASI_RIGHT_FD_ALLOCATE);
+  GET_STREAM(f, ARG32(0), WASI_RIGHT_FD_ALLOCATE);
   uint64_t offset = a[1], len = a[2];
   if (offset > INT64_MAX || len > INT64_MAX || offset + len > INT64_MAX) return WASI_EINVAL;
-  if (f->kind == WASI_FD_DIR) return WASI_EBADF;
 #if defined(__linux__)
   int r = posix_fallocate(f->host, (off_t)offset, (off_t)len);
   return r ? wasi_errno(r) : WASI_ESUCCESS;
@@ -63,8 +84,7 @@ uint32_t wasi_fd_allocate(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
 #endif
 }
 
-uint32_t wasi_fd_close(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                       kite_error *err) {
+uint32_t wasi_fd_close(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)m;
   (void)err;
   GET_FD(f, ARG32(0), 0);
@@ -85,8 +105,7 @@ uint32_t wasi_fd_datasync(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_sync(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_sync(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)m;
   (void)err;
   GET_FD(f, ARG32(0), WASI_RIGHT_FD_SYNC);
@@ -175,13 +194,13 @@ uint32_t wasi_fd_filestat_set_size(kite_wasi *w, const kite_wasi_mem *m, const u
                                    kite_error *err) {
   (void)m;
   (void)err;
-  GET_FD(f, ARG32(0), WASI_RIGHT_FD_FILESTAT_SET_SIZE);
+  GET_STREAM(f, ARG32(0), WASI_RIGHT_FD_FILESTAT_SET_SIZE);
   if (a[1] > INT64_MAX) return WASI_EINVAL;
   if (ftruncate(f->host, (off_t)a[1]) != 0) return wasi_errno(errno);
   return WASI_ESUCCESS;
 }
 
-bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec ts[2]) {
+bool wasi_times(uint64_t atim, uint64_t mtim, uint32_t fst, struct timespec *ts) {
   if (fst & ~(uint32_t)0xf) return false;
   if ((fst & WASI_FST_ATIM) && (fst & WASI_FST_ATIM_NOW)) return false;
   if ((fst & WASI_FST_MTIM) && (fst & WASI_FST_MTIM_NOW)) return false;
@@ -217,8 +236,7 @@ static uint32_t transfer(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a
                          bool positioned) {
   uint64_t need = write ? WASI_RIGHT_FD_WRITE : WASI_RIGHT_FD_READ;
   if (positioned) need |= WASI_RIGHT_FD_SEEK;
-  GET_FD(f, ARG32(0), need);
-  if (f->kind == WASI_FD_DIR) return WASI_EISDIR;
+  GET_STREAM(f, ARG32(0), need);
   uint32_t nout = positioned ? ARG32(4) : ARG32(3);
   struct iovec iov[WASI_IOV_MAX];
   int n = 0;
@@ -242,26 +260,22 @@ static uint32_t transfer(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_read(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_read(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, false, false);
 }
 
-uint32_t wasi_fd_pread(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                       kite_error *err) {
+uint32_t wasi_fd_pread(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, false, true);
 }
 
-uint32_t wasi_fd_write(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                       kite_error *err) {
+uint32_t wasi_fd_write(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, true, false);
 }
 
-uint32_t wasi_fd_pwrite(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_fd_pwrite(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   return transfer(w, m, a, true, true);
 }
@@ -316,8 +330,7 @@ static uint8_t dirent_type(int dirfd, const struct dirent *e) {
 ** An entry that does not fit is written in part and the buffer reported full, which
 ** tells the guest to come back with a larger buffer.
 */
-uint32_t wasi_fd_readdir(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                         kite_error *err) {
+uint32_t wasi_fd_readdir(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   GET_FD(f, ARG32(0), WASI_RIGHT_FD_READDIR);
   uint32_t buf = ARG32(1), len = ARG32(2), nout = ARG32(4);
@@ -399,12 +412,11 @@ uint32_t wasi_fd_renumber(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_seek(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_seek(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   int64_t delta = (int64_t)a[1];
   uint32_t whence = ARG32(2), out = ARG32(3);
-  GET_FD(f, ARG32(0), 0);
+  GET_STREAM(f, ARG32(0), 0);
   /* Asking where we are (cur + 0) needs fd_tell or fd_seek; moving needs fd_seek. */
   uint64_t need = WASI_RIGHT_FD_SEEK;
   if (delta == 0 && whence == 1 && (f->base & WASI_RIGHT_FD_TELL)) need = WASI_RIGHT_FD_TELL;
@@ -417,20 +429,17 @@ uint32_t wasi_fd_seek(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
   case 2: how = SEEK_END; break;
   default: return WASI_EINVAL;
   }
-  if (f->kind == WASI_FD_DIR) return WASI_EBADF;
   off_t r = lseek(f->host, (off_t)delta, how);
   if (r < 0) return wasi_errno(errno);
   wasi_st64(m->base + out, (uint64_t)r);
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_fd_tell(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                      kite_error *err) {
+uint32_t wasi_fd_tell(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
-  GET_FD(f, ARG32(0), WASI_RIGHT_FD_TELL);
+  GET_STREAM(f, ARG32(0), WASI_RIGHT_FD_TELL);
   uint32_t out = ARG32(1);
   if (!wasi_mem_ok(m, out, 8)) return WASI_EFAULT;
-  if (f->kind == WASI_FD_DIR) return WASI_EBADF;
   off_t r = lseek(f->host, 0, SEEK_CUR);
   if (r < 0) return wasi_errno(errno);
   wasi_st64(m->base + out, (uint64_t)r);

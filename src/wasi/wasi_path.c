@@ -47,8 +47,8 @@ uint32_t wasi_path_create_directory(kite_wasi *w, const kite_wasi_mem *m, const 
                                     kite_error *err) {
   (void)err;
   wasi_resolved r;
-  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_CREATE_DIRECTORY, ARG32(1),
-                            ARG32(2), false, &r, NULL);
+  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_CREATE_DIRECTORY, ARG32(1), ARG32(2),
+                            false, &r, NULL);
   if (rc) return rc;
   if (mkdirat(r.dirfd, r.name, 0777) != 0) rc = wasi_errno(errno);
   wasi_resolved_done(w, &r);
@@ -79,8 +79,8 @@ uint32_t wasi_path_filestat_set_times(kite_wasi *w, const kite_wasi_mem *m, cons
   struct timespec ts[2];
   if (!wasi_times(a[4], a[5], ARG32(6), ts)) return WASI_EINVAL;
   wasi_resolved r;
-  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_FILESTAT_SET_TIMES, ARG32(2),
-                            ARG32(3), ARG32(1) & WASI_LOOKUP_SYMLINK_FOLLOW, &r, NULL);
+  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_FILESTAT_SET_TIMES, ARG32(2), ARG32(3),
+                            ARG32(1) & WASI_LOOKUP_SYMLINK_FOLLOW, &r, NULL);
   if (rc) return rc;
   if (!(rc = check_trailing(&r)) && utimensat(r.dirfd, r.name, ts, AT_SYMLINK_NOFOLLOW) != 0)
     rc = wasi_errno(errno);
@@ -88,8 +88,7 @@ uint32_t wasi_path_filestat_set_times(kite_wasi *w, const kite_wasi_mem *m, cons
   return rc;
 }
 
-uint32_t wasi_path_link(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_path_link(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   wasi_resolved from, to;
   uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_LINK_SOURCE, ARG32(2), ARG32(3),
@@ -102,11 +101,9 @@ uint32_t wasi_path_link(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
     return rc;
   }
   if (!(rc = check_trailing(&from))) {
-    if (to.trailing_slash) rc = faccessat(to.dirfd, to.name, F_OK, AT_SYMLINK_NOFOLLOW) == 0
-                                    ? WASI_EEXIST
-                                    : WASI_ENOENT;
-    else if (linkat(from.dirfd, from.name, to.dirfd, to.name, 0) != 0)
-      rc = wasi_errno(errno);
+    if (to.trailing_slash)
+      rc = faccessat(to.dirfd, to.name, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? WASI_EEXIST : WASI_ENOENT;
+    else if (linkat(from.dirfd, from.name, to.dirfd, to.name, 0) != 0) rc = wasi_errno(errno);
   }
   wasi_resolved_done(w, &from);
   wasi_resolved_done(w, &to);
@@ -140,8 +137,7 @@ static int open_flags(uint32_t oflags, uint64_t base, uint32_t fdflags, bool tra
   return fl;
 }
 
-uint32_t wasi_path_open(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_path_open(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   uint32_t oflags = ARG32(4), fdflags = ARG32(7), out = ARG32(8);
   uint64_t base = a[5] & WASI_RIGHTS_ALL, inheriting = a[6] & WASI_RIGHTS_ALL;
@@ -187,7 +183,7 @@ uint32_t wasi_path_open(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
   } else {
     f.kind = WASI_FD_FILE;
     f.base = base & (f.filetype == WASI_FILETYPE_REGULAR_FILE ? WASI_RIGHTS_REGULAR_FILE
-                                                               : WASI_RIGHTS_TTY);
+                                                              : WASI_RIGHTS_TTY);
     f.inheriting = 0;
   }
   uint32_t guest;
@@ -205,8 +201,8 @@ uint32_t wasi_path_readlink(kite_wasi *w, const kite_wasi_mem *m, const uint64_t
   uint32_t buf = ARG32(3), len = ARG32(4), nout = ARG32(5);
   if (!wasi_mem_ok(m, buf, len) || !wasi_mem_ok(m, nout, 4)) return WASI_EFAULT;
   wasi_resolved r;
-  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_READLINK, ARG32(1), ARG32(2), false,
-                            &r, NULL);
+  uint32_t rc =
+      resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_READLINK, ARG32(1), ARG32(2), false, &r, NULL);
   if (rc) return rc;
   char target[4096];
   ssize_t n = readlinkat(r.dirfd, r.name, target, sizeof target);
@@ -224,8 +220,8 @@ uint32_t wasi_path_remove_directory(kite_wasi *w, const kite_wasi_mem *m, const 
                                     kite_error *err) {
   (void)err;
   wasi_resolved r;
-  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_REMOVE_DIRECTORY, ARG32(1),
-                            ARG32(2), false, &r, NULL);
+  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_REMOVE_DIRECTORY, ARG32(1), ARG32(2),
+                            false, &r, NULL);
   if (rc) return rc;
   if (unlinkat(r.dirfd, r.name, AT_REMOVEDIR) != 0) rc = wasi_errno(errno);
   wasi_resolved_done(w, &r);
@@ -239,8 +235,8 @@ uint32_t wasi_path_rename(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
   uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_RENAME_SOURCE, ARG32(1), ARG32(2),
                             false, &from, NULL);
   if (rc) return rc;
-  rc = resolve_arg(w, m, ARG32(3), WASI_RIGHT_PATH_RENAME_TARGET, ARG32(4), ARG32(5), false,
-                   &to, NULL);
+  rc = resolve_arg(w, m, ARG32(3), WASI_RIGHT_PATH_RENAME_TARGET, ARG32(4), ARG32(5), false, &to,
+                   NULL);
   if (rc) {
     wasi_resolved_done(w, &from);
     return rc;
@@ -286,8 +282,8 @@ uint32_t wasi_path_unlink_file(kite_wasi *w, const kite_wasi_mem *m, const uint6
                                kite_error *err) {
   (void)err;
   wasi_resolved r;
-  uint32_t rc = resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_UNLINK_FILE, ARG32(1), ARG32(2),
-                            false, &r, NULL);
+  uint32_t rc =
+      resolve_arg(w, m, ARG32(0), WASI_RIGHT_PATH_UNLINK_FILE, ARG32(1), ARG32(2), false, &r, NULL);
   if (rc) return rc;
   if (r.trailing_slash) {
     struct stat st;

@@ -35,8 +35,7 @@
 #define WASI_DIR_OPEN_FLAGS (O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define WASI_LINK_MAX 4096 /* longest symlink target we follow */
 
-uint32_t wasi_guest_path(const kite_wasi_mem *m, uint32_t ptr, uint32_t len,
-                         const uint8_t **out) {
+uint32_t wasi_guest_path(const kite_wasi_mem *m, uint32_t ptr, uint32_t len, const uint8_t **out) {
   if (!wasi_mem_ok(m, ptr, len)) return WASI_EFAULT;
   const uint8_t *p = m->base + ptr;
   if (memchr(p, 0, len)) return WASI_EINVAL;
@@ -112,8 +111,8 @@ static int open_beneath_kernel(kite_wasi *w, int base, const char *path) {
 ** Walk `path` (relative, every component a directory) from `base`, following symlinks
 ** within the sandbox. On success *out is base itself (*owned false) or a new fd.
 */
-static uint32_t open_beneath_walk(kite_wasi *w, int base, const char *path, size_t len,
-                                  int *hops, int *out, bool *owned) {
+static uint32_t open_beneath_walk(kite_wasi *w, int base, const char *path, size_t len, int *hops,
+                                  int *out, bool *owned) {
   KITE_VEC(int) stack = {0};
   pathbuf rem = {w->alloc, NULL, 0, 0};
   uint32_t rc = WASI_ESUCCESS;

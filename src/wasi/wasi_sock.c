@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -35,8 +36,13 @@ long wasi_sock_sendv(int host, struct iovec *iov, int n) {
 int wasi_listen(const char *addr, kite_error *err) {
   const char *colon = strrchr(addr, ':');
   if (!colon || colon == addr || !colon[1]) {
-    kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid listen address '%s' (expected HOST:PORT)",
-              addr);
+    kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid listen address '%s' (expected HOST:PORT)", addr);
+    return -1;
+  }
+  const char *port = colon + 1;
+  size_t plen = strspn(port, "0123456789");
+  if (plen == 0 || plen > 5 || port[plen] || strtoul(port, NULL, 10) > 65535) {
+    kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid port in listen address '%s'", addr);
     return -1;
   }
   char host[256];
@@ -121,8 +127,7 @@ uint32_t wasi_sock_accept(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_sock_recv(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_sock_recv(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   uint32_t rc;
   wasi_fd *s = wasi_fd_get(w, ARG32(0), WASI_RIGHT_FD_READ, &rc);
@@ -149,8 +154,7 @@ uint32_t wasi_sock_recv(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
   return WASI_ESUCCESS;
 }
 
-uint32_t wasi_sock_send(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a,
-                        kite_error *err) {
+uint32_t wasi_sock_send(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err) {
   (void)err;
   uint32_t rc;
   wasi_fd *s = wasi_fd_get(w, ARG32(0), WASI_RIGHT_FD_WRITE, &rc);

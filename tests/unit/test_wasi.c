@@ -41,8 +41,8 @@ static uint32_t call_n(kite_wasi *w, const char *name, const uint64_t *args, siz
   kite_error_clear(&last_err);
   return f->fn(w, &M, args, &last_err);
 }
-#define CALL(w, name, ...)                                                                  \
-  call_n(w, name, (const uint64_t[]){__VA_ARGS__},                                           \
+#define CALL(w, name, ...)                                                                         \
+  call_n(w, name, (const uint64_t[]){__VA_ARGS__},                                                 \
          sizeof((const uint64_t[]){__VA_ARGS__}) / sizeof(uint64_t))
 
 static uint32_t put_str(uint32_t at, const char *s) {
@@ -301,11 +301,13 @@ static void test_file_io(void) {
   CHECK(CALL(w, "fd_close", 0) == 0);
   CHECK(CALL(w, "fd_close", 0) == WASI_EBADF);
   /* A directory cannot be read as a file, nor a file used as a directory. */
-  CHECK(CALL(w, "fd_read", 3, IOV, 1, OUT) == WASI_ENOTCAPABLE);
+  CHECK(CALL(w, "fd_read", 3, IOV, 1, OUT) == WASI_EBADF);
+  CHECK(CALL(w, "fd_seek", 3, 0, 1, OUT) == WASI_EBADF);
+  CHECK(CALL(w, "fd_tell", 3, OUT) == WASI_EBADF);
+  CHECK(CALL(w, "fd_write", 3, IOV, 1, OUT) == WASI_EBADF);
   CHECK(CALL(w, "path_open", 4, 0, PATH, put_str(PATH, "x"), 0, 0, 0, 0, OUT) == WASI_EBADF);
   CHECK(open_path(w, "file.txt", 0, 0, WASI_RIGHT_FD_READ, &fd) == 0);
-  CHECK(CALL(w, "path_open", fd, 0, PATH, put_str(PATH, "x"), 0, 0, 0, 0, OUT) ==
-        WASI_ENOTCAPABLE);
+  CHECK(CALL(w, "path_open", fd, 0, PATH, put_str(PATH, "x"), 0, 0, 0, 0, OUT) == WASI_ENOTCAPABLE);
   CHECK(CALL(w, "fd_close", fd) == 0);
   CHECK(CALL(w, "path_unlink_file", 3, PATH, put_str(PATH, "new.txt")) == 0);
   kite_wasi_free(w);
@@ -403,8 +405,7 @@ static void test_escapes(bool portable) {
   CHECK(CALL(w, "path_readlink", 3, PATH2, n2, BIG, 5, OUT) == 0 && ld32(OUT) == 5);
   CHECK(CALL(w, "path_readlink", 3, PATH2, n2, MEM_SIZE - 4, 100, OUT) == WASI_EFAULT);
   n1 = put_str(PATH, "link_out/secret.txt");
-  CHECK(CALL(w, "path_filestat_set_times", 3, F, PATH, n1, 0, 0, WASI_FST_MTIM_NOW) ==
-        WASI_EPERM);
+  CHECK(CALL(w, "path_filestat_set_times", 3, F, PATH, n1, 0, 0, WASI_FST_MTIM_NOW) == WASI_EPERM);
   CHECK(CALL(w, "path_unlink_file", 3, PATH2, n2) == 0);
   /* Unlinking a symlink removes the link, not its target. */
   n1 = put_str(PATH, "sub/upup");
@@ -463,8 +464,8 @@ static void test_paths(bool portable) {
   CHECK(CALL(w, "path_unlink_file", 3, PATH2, n2) == 0);
   CHECK(host_exists("sandbox/sub/inner.txt"));
   /* Rights on the directory: without path_create_file, no O_CREAT. */
-  CHECK(open_path(w, "sub", 0, WASI_O_DIRECTORY, WASI_RIGHTS_DIRECTORY & ~WASI_RIGHT_PATH_CREATE_FILE,
-                  &fd) == 0);
+  CHECK(open_path(w, "sub", 0, WASI_O_DIRECTORY,
+                  WASI_RIGHTS_DIRECTORY & ~WASI_RIGHT_PATH_CREATE_FILE, &fd) == 0);
   CHECK(CALL(w, "fd_fdstat_get", fd, BUF) == 0);
   CHECK(ld64(BUF + 8) == (WASI_RIGHTS_DIRECTORY & ~WASI_RIGHT_PATH_CREATE_FILE));
   n = put_str(PATH, "x");
@@ -611,7 +612,8 @@ static void test_stdio_clock_random(void) {
   CHECK(CALL(w, "clock_time_get", 3, 0, OUT) == 0);
   CHECK(CALL(w, "clock_time_get", 4, 0, OUT) == WASI_EINVAL);
   CHECK(CALL(w, "clock_time_get", 1, 0, MEM_SIZE - 4) == WASI_EFAULT);
-  for (uint32_t id = 0; id < 4; id++) CHECK(CALL(w, "clock_res_get", id, OUT) == 0 && ld64(OUT) > 0);
+  for (uint32_t id = 0; id < 4; id++)
+    CHECK(CALL(w, "clock_res_get", id, OUT) == 0 && ld64(OUT) > 0);
   CHECK(CALL(w, "clock_res_get", 9, OUT) == WASI_EINVAL);
   /* Random bytes: 256 of them are not all zero. */
   memset(mem + BUF, 0, 1000);
@@ -733,10 +735,13 @@ static void test_sockets(void) {
   CHECK(CALL(w, "sock_send", s, IOV, 1, 0, OUT) != 0 || 1); /* EPIPE or success, never SIGPIPE */
   kite_wasi_free(w);
   /* A malformed address is a usage error at kite_wasi_new. */
-  const char *bad[] = {"nonsense"};
-  cfg.listen = bad;
-  kite_error_clear(&err);
-  CHECK(kite_wasi_new(&alloc, &cfg, &err) == NULL && err.kind == KITE_ERR_USAGE);
+  const char *bad[] = {"nonsense", "127.0.0.1:99999", "127.0.0.1:", ":80", "127.0.0.1:8x"};
+  for (size_t i = 0; i < KITE_ARRAY_LEN(bad); i++) {
+    cfg.listen = &bad[i];
+    kite_error_clear(&err);
+    CHECK_MSG(kite_wasi_new(&alloc, &cfg, &err) == NULL && err.kind == KITE_ERR_USAGE, "%s",
+              bad[i]);
+  }
 }
 
 static void test_errno_and_table(void) {
@@ -792,6 +797,89 @@ static void test_oom(void) {
   CHECK(alloc.bytes == 0);
 }
 
+/* kite_wasi_link on a hand-made module: types are checked, host functions run. */
+static kite_name nm(const char *s) {
+  kite_name n = {(const uint8_t *)s, (uint32_t)strlen(s)};
+  return n;
+}
+
+static void test_link(void) {
+  kite_engine *e = kite_engine_new(NULL);
+  kite_store *s = kite_store_new(e);
+  kite_valtype i32 = kite_vt(KITE_VT_I32), i64 = kite_vt(KITE_VT_I64);
+  kite_valtype p4[4] = {i32, i32, i32, i32}, r1[1] = {i32}, p1[1] = {i32};
+  kite_valtype bad[4] = {i32, i64, i32, i32};
+  kite_subtype types[3];
+  memset(types, 0, sizeof types);
+  for (int i = 0; i < 3; i++) types[i].comp = KITE_COMP_FUNC;
+  types[0].u.func = (kite_functype){4, 1, p4, r1};   /* fd_write */
+  types[1].u.func = (kite_functype){1, 0, p1, NULL}; /* proc_exit */
+  types[2].u.func = (kite_functype){4, 1, bad, r1};
+  kite_import imps[3];
+  memset(imps, 0, sizeof imps);
+  imps[0] = (kite_import){nm("wasi_snapshot_preview1"), nm("fd_write"), KITE_EXTERN_FUNC, {0}};
+  imps[1] = (kite_import){nm("env"), nm("other"), KITE_EXTERN_FUNC, {0}};
+  imps[2] = (kite_import){nm("wasi_snapshot_preview1"), nm("proc_exit"), KITE_EXTERN_FUNC, {0}};
+  imps[0].u.func = 0;
+  imps[1].u.func = 0;
+  imps[2].u.func = 1;
+  kite_module m;
+  memset(&m, 0, sizeof m);
+  m.ntypes = 3;
+  m.types = types;
+  m.nimports = 3;
+  m.imports = imps;
+  int p[2];
+  CHECK(pipe(p) == 0);
+  kite_wasi *w = new_ctx(false, p[1]);
+  kite_extern ext[3];
+  memset(ext, 0xab, sizeof ext);
+  kite_error err;
+  kite_error_clear(&err);
+  CHECK(kite_wasi_link(w, s, &m, ext, &err));
+  CHECK(ext[0].kind == KITE_EXTERN_FUNC && ext[2].kind == KITE_EXTERN_FUNC);
+  CHECK(ext[1].kind == 0xab); /* not ours: left for the caller */
+  CHECK(kite_wasi_is_import(&imps[0]) && !kite_wasi_is_import(&imps[1]));
+  /* Call fd_write through the runtime's host function interface with a real memory. */
+  kite_limits lim = {1, 1, true, false, false, 16};
+  kite_meminst *mi = kite_memory_new(s, &lim, &err);
+  CHECK(mi != NULL);
+  if (mi) {
+    w->memory = mi;
+    uint8_t *d = kite_memory_data(mi);
+    memcpy(d + 100, "linked", 6);
+    wasi_st32(d + 16, 100);
+    wasi_st32(d + 20, 6);
+    kite_value args[4] = {kite_val_i32(1), kite_val_i32(16), kite_val_i32(1), kite_val_i32(8)};
+    kite_value res[1] = {kite_val_i32(0xffff)};
+    kite_funcinst *f = ext[0].u.func;
+    CHECK(f->host(f->env, s, args, 4, res, 1, &err) && res[0].u.i32 == 0);
+    CHECK(kite_load_u32le(d + 8) == 6);
+    char got[8] = {0};
+    CHECK(read(p[0], got, 6) == 6 && memcmp(got, "linked", 6) == 0);
+    args[1] = kite_val_i32(65534); /* the iovec runs past the end of memory */
+    CHECK(f->host(f->env, s, args, 4, res, 1, &err) && res[0].u.i32 == WASI_EFAULT);
+    kite_value code = kite_val_i32(3);
+    f = ext[2].u.func;
+    CHECK(!f->host(f->env, s, &code, 1, NULL, 0, &err) && err.kind == KITE_ERR_EXIT);
+    int status = -1;
+    CHECK(kite_wasi_exit_status(&err, &status) && status == 3 && err.kind == KITE_OK);
+  }
+  /* A WASI import with the wrong type, or a name WASI does not have, does not link. */
+  imps[0].u.func = 2;
+  CHECK(!kite_wasi_link(w, s, &m, ext, &err) && err.kind == KITE_ERR_LINK);
+  kite_error_clear(&err);
+  imps[0].u.func = 0;
+  imps[0].field = nm("fd_nonesuch");
+  CHECK(!kite_wasi_link(w, s, &m, ext, &err) && err.kind == KITE_ERR_LINK);
+  CHECK(strstr(err.msg, "fd_nonesuch") != NULL);
+  kite_wasi_free(w);
+  kite_store_free(s);
+  kite_engine_free(e);
+  close(p[0]);
+  close(p[1]);
+}
+
 int main(void) {
   kite_alloc_init(&alloc, NULL, NULL);
   if (!make_tree()) {
@@ -810,6 +898,7 @@ int main(void) {
   test_poll();
   test_sockets();
   test_errno_and_table();
+  test_link();
   test_oom();
   CHECK(alloc.bytes == 0);
   remove_tree(root);

@@ -1,0 +1,973 @@
+/*
+** lower.c: lowering a validated function body to Kite's register-style code.
+**
+** The wasm operand stack becomes a virtual stack of operand descriptors. Each stack
+** position owns a home slot in the frame's temporary area; a value is either in its
+** home (TEMP), or still in the slot of the local it was read from (LOCAL), or in the
+** function's constant pool (CONST). So `local.get` and `*.const` emit nothing, and an
+** instruction reads its operands straight from the locals' and constants' slots.
+**
+** Invariants that keep this correct:
+** - Before a local is written, every LOCAL reference to it on the virtual stack is
+**   copied to its home (materialised).
+** - On entry to a block, loop or if, every LOCAL entry is materialised (a write inside
+**   the block may be skipped by a branch, so the copy must happen before the block).
+** - At a join point (the end of a block, a loop head, a branch target) values are in
+**   the label's home slots: branches and fallthrough move them there.
+** - A result written by the last instruction to its home may be redirected to a local
+**   by a following local.set/local.tee (the dst word is patched), unless a label or
+**   another instruction came between.
+** Validation already guaranteed types and stack heights, so nothing is checked twice.
+*/
+#include "exec.h"
+
+#include "binary.h"
+
+enum { W_TEMP, W_LOCAL, W_CONST };
+
+typedef struct opnd {
+  uint32_t slot; /* where the value is now */
+  uint32_t home; /* the slot this stack position owns */
+  uint8_t where; /* W_* */
+  uint8_t kind;  /* KITE_VT_* */
+} opnd;
+
+typedef struct ctl {
+  uint16_t kind;     /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE; OP_COUNT for the function */
+  bool unreachable;  /* the rest of the block is dead code */
+  uint32_t height;   /* virtual stack entries below the block's parameters */
+  uint32_t base;     /* home slot of stack position `height` */
+  uint32_t nparams, nresults;
+  const kite_valtype *params, *results; /* NULL when `single` holds the one result */
+  kite_valtype single;
+  uint32_t loop_pc;  /* loop: code index of the head */
+  int32_t fixups;    /* forward branches to patch at the end: list head, -1 */
+  uint32_t else_at;  /* if: code index of the BR_Z to the else branch; UINT32_MAX */
+} ctl;
+
+typedef struct fixup {
+  uint32_t insn, word; /* the jump's first word, and the offset word to patch */
+  int32_t next;
+} fixup;
+
+#define KITE_MAX_CONSTS 1024
+
+typedef struct lower {
+  kite_alloc *a;
+  kite_error *err;
+  const kite_module *m;
+  KITE_VEC(uint32_t) code;
+  KITE_VEC(opnd) stack;
+  KITE_VEC(ctl) ctls;
+  KITE_VEC(fixup) fixups;
+  KITE_VEC(uint32_t) map;
+  /* The constant pool: counted and deduplicated by a first pass over the body, so
+     constants sit below the temporaries (a callee's frame, which starts at the
+     caller's argument slots, never covers them). */
+  uint64_t *consts;
+  uint32_t nconsts, const_base;
+  uint32_t *const_hash; /* open addressing: index + 1, 0 when empty */
+  uint32_t hash_cap;
+  uint32_t nlocals; /* parameters and declared locals */
+  uint32_t *local_slot;
+  uint8_t *local_kind;
+  uint32_t local_end; /* first temporary slot */
+  uint32_t cur, max;  /* next free home slot; the highest reached */
+  bool last_dst_ok;   /* the last instruction wrote one result to last_dst_slot */
+  uint32_t last_dst_pos, last_dst_slot;
+  uint32_t offset; /* wasm offset of the instruction being lowered */
+  uint32_t map_last;
+  bool oom;
+  bool unsupported;
+} lower;
+
+/* ---- emitting ---- */
+
+static void emit(lower *L, uint32_t w) {
+  if (!kite_vec_push(L->a, &L->code, w)) L->oom = true;
+}
+
+/* Start an instruction: remember its wasm offset for backtraces. */
+static uint32_t begin(lower *L, uint32_t op) {
+  uint32_t at = (uint32_t)L->code.len;
+  L->last_dst_ok = false;
+  if (L->map.len == 0 || L->map_last != L->offset) {
+    if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, L->offset))
+      L->oom = true;
+    L->map_last = L->offset;
+  }
+  emit(L, op);
+  return at;
+}
+
+static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
+
+static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
+
+/* ---- the virtual stack ---- */
+
+static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
+  opnd o = {slot, L->cur, where, kind};
+  if (where == W_TEMP) o.slot = o.home;
+  L->cur += slots_of_kind(kind);
+  if (L->cur > L->max) L->max = L->cur;
+  if (!kite_vec_push(L->a, &L->stack, o)) {
+    L->oom = true;
+    return NULL;
+  }
+  return &L->stack.data[L->stack.len - 1];
+}
+
+static uint32_t push_temp(lower *L, uint8_t kind) {
+  opnd *o = push(L, W_TEMP, 0, kind);
+  return o ? o->home : 0;
+}
+
+static opnd pop(lower *L) {
+  opnd o = L->stack.data[--L->stack.len];
+  L->cur = o.home;
+  return o;
+}
+
+static void truncate_stack(lower *L, uint32_t height) {
+  if (L->stack.len > height) {
+    L->cur = L->stack.data[height].home;
+    L->stack.len = height;
+  }
+}
+
+static void emit_mov(lower *L, uint32_t dst, opnd src) {
+  begin(L, src.kind == KITE_VT_V128 ? XOP_MOV128 : XOP_MOV);
+  emit(L, dst);
+  emit_src(L, src);
+}
+
+static void materialize(lower *L, size_t i) {
+  opnd *o = &L->stack.data[i];
+  if (o->where == W_TEMP) return;
+  opnd src = *o;
+  emit_mov(L, src.home, src);
+  o = &L->stack.data[i];
+  o->where = W_TEMP;
+  o->slot = o->home;
+}
+
+/* ---- the constant pool ---- */
+
+static uint32_t hash64(uint64_t x) {
+  x ^= x >> 33;
+  x *= 0xff51afd7ed558ccdull;
+  x ^= x >> 33;
+  return (uint32_t)x;
+}
+
+/* Find (or, when `add`, insert) a constant; returns its index or UINT32_MAX. */
+static uint32_t const_index(lower *L, uint64_t bits, bool add) {
+  if (!L->hash_cap) return UINT32_MAX;
+  uint32_t mask = L->hash_cap - 1, h = hash64(bits) & mask;
+  for (;;) {
+    uint32_t e = L->const_hash[h];
+    if (!e) break;
+    if (L->consts[e - 1] == bits) return e - 1;
+    h = (h + 1) & mask;
+  }
+  if (!add || L->nconsts >= KITE_MAX_CONSTS) return UINT32_MAX;
+  L->consts[L->nconsts] = bits;
+  L->const_hash[h] = ++L->nconsts;
+  return L->nconsts - 1;
+}
+
+static void push_const(lower *L, uint64_t bits, uint8_t kind) {
+  uint32_t k = const_index(L, bits, false);
+  if (k == UINT32_MAX) {
+    uint32_t dst = push_temp(L, kind);
+    begin(L, XOP_CONST64);
+    emit(L, dst);
+    emit(L, (uint32_t)bits);
+    emit(L, (uint32_t)(bits >> 32));
+    return;
+  }
+  push(L, W_CONST, L->const_base + k, kind);
+}
+
+/* First pass: collect the body's distinct scalar constants. */
+static bool collect_consts(lower *L, kite_reader r) {
+  L->hash_cap = 2 * KITE_MAX_CONSTS;
+  L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
+  L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
+  if (!L->const_hash || !L->consts) {
+    L->oom = true;
+    return false;
+  }
+  while (r.p < r.end) {
+    kite_insn in;
+    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
+    switch (in.op) {
+    case OP_I32_CONST: const_index(L, (uint32_t)in.val.i32, true); break;
+    case OP_I64_CONST: const_index(L, (uint64_t)in.val.i64, true); break;
+    case OP_F32_CONST: const_index(L, in.val.f32, true); break;
+    case OP_F64_CONST: const_index(L, in.val.f64, true); break;
+    case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
+    default: break;
+    }
+  }
+  return true;
+}
+
+/* ---- labels and branches ---- */
+
+static const kite_valtype *ctl_params(const ctl *c) { return c->params; }
+static const kite_valtype *ctl_results(const ctl *c) { return c->results ? c->results : &c->single; }
+
+/* The values a branch to c carries: a loop's parameters, else its results. */
+static uint32_t label_arity(const ctl *c, const kite_valtype **types) {
+  if (c->kind == OP_LOOP) {
+    *types = ctl_params(c);
+    return c->nparams;
+  }
+  *types = ctl_results(c);
+  return c->nresults;
+}
+
+static bool label_needs_moves(lower *L, const ctl *c) {
+  const kite_valtype *t;
+  uint32_t n = label_arity(c, &t), dst = c->base;
+  for (uint32_t i = 0; i < n; i++) {
+    opnd o = L->stack.data[L->stack.len - n + i];
+    if (o.where != W_TEMP || o.home != dst) return true;
+    dst += kite_slots_of(t[i]);
+  }
+  return false;
+}
+
+/* Move the top n values of types t into the home slots from c->base on (copying upwards
+   is safe: a value's home is never below the home it moves to). */
+static void emit_moves_to(lower *L, const ctl *c, const kite_valtype *t, uint32_t n) {
+  uint32_t dst = c->base;
+  for (uint32_t i = 0; i < n; i++) {
+    opnd o = L->stack.data[L->stack.len - n + i];
+    if (o.where != W_TEMP || o.home != dst) emit_mov(L, dst, o);
+    dst += kite_slots_of(t[i]);
+  }
+}
+
+/* Return: results go to slots 0... A local read that an earlier move would overwrite
+   is first copied to its home. The virtual stack is left as it is: a conditional
+   return's fallthrough path must not see these copies. */
+static void emit_return(lower *L) {
+  const ctl *fc = &L->ctls.data[0];
+  const kite_valtype *t = ctl_results(fc);
+  uint32_t n = fc->nresults, total = 0;
+  for (uint32_t i = 0; i < n; i++) total += kite_slots_of(t[i]);
+  size_t first = L->stack.len - n;
+  bool copied[16] = {false};
+  for (uint32_t i = 0; i < n && i < 16; i++) {
+    opnd o = L->stack.data[first + i];
+    if (o.where == W_LOCAL && o.slot < total) {
+      emit_mov(L, o.home, o);
+      copied[i] = true;
+    }
+  }
+  uint32_t dst = 0;
+  for (uint32_t i = 0; i < n; i++) {
+    opnd o = L->stack.data[first + i];
+    if (i < 16 && copied[i]) {
+      o.where = W_TEMP;
+      o.slot = o.home;
+    } else if (i >= 16 && o.where == W_LOCAL && o.slot < total) {
+      L->unsupported = true; /* more than 16 results read from overlapping locals */
+    }
+    if (o.where != W_TEMP || o.home != dst) emit_mov(L, dst, o);
+    dst += kite_slots_of(t[i]);
+  }
+  begin(L, XOP_RETURN);
+}
+
+static void emit_label_moves(lower *L, const ctl *c) {
+  const kite_valtype *t;
+  uint32_t n = label_arity(c, &t);
+  emit_moves_to(L, c, t, n);
+}
+
+/* Fallthrough at else/end: the block's results (for a loop, not its branch values). */
+static void emit_result_moves(lower *L, const ctl *c) {
+  emit_moves_to(L, c, ctl_results(c), c->nresults);
+}
+
+static void add_fixup(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
+  ctl *c = &L->ctls.data[depth];
+  fixup f = {insn, word, c->fixups};
+  if (!kite_vec_push(L->a, &L->fixups, f)) {
+    L->oom = true;
+    return;
+  }
+  c->fixups = (int32_t)L->fixups.len - 1;
+}
+
+/* Make the offset word at `word` of the jump starting at `insn` reach label `depth`
+   (an index into ctls). */
+static void link_jump(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
+  ctl *c = &L->ctls.data[depth];
+  if (c->kind == OP_LOOP)
+    L->code.data[word] = c->loop_pc - insn;
+  else
+    add_fixup(L, depth, insn, word);
+}
+
+/* Patch every forward branch to c so it lands at the current end of the code. */
+static void resolve_fixups(lower *L, ctl *c) {
+  uint32_t here = (uint32_t)L->code.len;
+  for (int32_t i = c->fixups; i >= 0; i = L->fixups.data[i].next) {
+    fixup f = L->fixups.data[i];
+    L->code.data[f.word] = here - f.insn;
+  }
+  c->fixups = -1;
+}
+
+/* An unconditional branch to label `rel` (0: innermost). */
+static void emit_br(lower *L, uint32_t rel) {
+  uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
+  if (depth == 0) {
+    emit_return(L);
+    return;
+  }
+  emit_label_moves(L, &L->ctls.data[depth]);
+  uint32_t at = begin(L, XOP_JMP);
+  emit(L, 0);
+  if (!L->oom) link_jump(L, depth, at, at + 1);
+}
+
+static void lower_br_if(lower *L, uint32_t rel) {
+  opnd cond = pop(L);
+  uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
+  if (depth != 0 && !label_needs_moves(L, &L->ctls.data[depth])) {
+    uint32_t at = begin(L, XOP_BR_NZ);
+    emit_src(L, cond);
+    emit(L, 0);
+    if (!L->oom) link_jump(L, depth, at, at + 2);
+    return;
+  }
+  uint32_t at = begin(L, XOP_BR_Z);
+  emit_src(L, cond);
+  emit(L, 0);
+  emit_br(L, rel);
+  if (!L->oom) L->code.data[at + 2] = (uint32_t)L->code.len - at;
+  L->last_dst_ok = false;
+}
+
+static void lower_br_table(lower *L, const kite_insn *in) {
+  opnd idx = pop(L);
+  uint32_t n = in->count;
+  uint32_t *labels = kite_calloc(L->a, (size_t)n + 1, sizeof *labels);
+  uint32_t *stub = kite_calloc(L->a, L->ctls.len, sizeof *stub);
+  if (!labels || !stub) {
+    L->oom = true;
+    goto done;
+  }
+  kite_reader r = in->items;
+  for (uint32_t i = 0; i < n; i++) kite_read_u32(&r, &labels[i]);
+  labels[n] = in->idx;
+  uint32_t at = begin(L, XOP_BR_TABLE);
+  emit_src(L, idx);
+  emit(L, n);
+  for (uint32_t i = 0; i <= n; i++) emit(L, 0);
+  if (L->oom) goto done;
+  for (uint32_t i = 0; i <= n; i++) {
+    uint32_t depth = (uint32_t)L->ctls.len - 1 - labels[i];
+    uint32_t word = at + 3 + i;
+    if (depth != 0 && !label_needs_moves(L, &L->ctls.data[depth])) {
+      link_jump(L, depth, at, word);
+    } else {
+      /* Values must move first: jump to a stub (one per label) that moves and jumps. */
+      if (!stub[depth]) {
+        stub[depth] = (uint32_t)L->code.len;
+        emit_br(L, labels[i]);
+      }
+      L->code.data[word] = stub[depth] - at;
+    }
+    if (L->oom) break;
+  }
+done:
+  kite_free(L->a, labels, ((size_t)n + 1) * sizeof *labels);
+  kite_free(L->a, stub, L->ctls.len * sizeof *stub);
+}
+
+/* ---- blocks ---- */
+
+static void set_blocktype(lower *L, ctl *c, const kite_blocktype *bt) {
+  c->nparams = c->nresults = 0;
+  c->params = c->results = NULL;
+  if (bt->kind == KITE_BT_VAL) {
+    c->single = bt->val;
+    c->nresults = 1;
+  } else if (bt->kind == KITE_BT_INDEX) {
+    const kite_functype *ft = kite_module_functype(L->m, bt->index);
+    c->nparams = ft->nparams;
+    c->params = ft->params;
+    c->nresults = ft->nresults;
+    c->results = ft->results;
+  }
+}
+
+static void lower_block(lower *L, const kite_insn *in) {
+  opnd cond = {0, 0, 0, 0};
+  if (in->op == OP_IF) cond = pop(L);
+  ctl c;
+  memset(&c, 0, sizeof c);
+  c.kind = (uint16_t)in->op;
+  c.fixups = -1;
+  c.else_at = UINT32_MAX;
+  set_blocktype(L, &c, &in->bt);
+  c.height = (uint32_t)L->stack.len - c.nparams;
+  for (size_t i = 0; i < L->stack.len; i++) {
+    if (L->stack.data[i].where == W_LOCAL || (in->op != OP_BLOCK && i >= c.height))
+      materialize(L, i);
+  }
+  c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
+  L->last_dst_ok = false;
+  if (in->op == OP_LOOP) c.loop_pc = (uint32_t)L->code.len;
+  if (in->op == OP_IF) {
+    c.else_at = begin(L, XOP_BR_Z);
+    emit_src(L, cond);
+    emit(L, 0);
+  }
+  if (!kite_vec_push(L->a, &L->ctls, c)) L->oom = true;
+}
+
+/* Restart the stack at the block's parameters, in their homes. */
+static void reset_to_params(lower *L, ctl *c) {
+  truncate_stack(L, c->height);
+  L->cur = c->base;
+  for (uint32_t i = 0; i < c->nparams; i++) push_temp(L, c->params[i].kind);
+}
+
+static void lower_else(lower *L) {
+  ctl *c = &L->ctls.data[L->ctls.len - 1];
+  if (!c->unreachable) {
+    emit_result_moves(L, c);
+    uint32_t at = begin(L, XOP_JMP);
+    emit(L, 0);
+    if (L->oom) return;
+    add_fixup(L, (uint32_t)L->ctls.len - 1, at, at + 1);
+    c = &L->ctls.data[L->ctls.len - 1];
+  }
+  L->code.data[c->else_at + 2] = (uint32_t)L->code.len - c->else_at;
+  c->else_at = UINT32_MAX;
+  c->kind = OP_ELSE;
+  c->unreachable = false;
+  reset_to_params(L, c);
+  L->last_dst_ok = false;
+}
+
+static void lower_end(lower *L) {
+  ctl *c = &L->ctls.data[L->ctls.len - 1];
+  if (L->ctls.len == 1) {
+    if (!c->unreachable) emit_return(L);
+    L->ctls.len = 0;
+    return;
+  }
+  if (!c->unreachable) emit_result_moves(L, c);
+  c = &L->ctls.data[L->ctls.len - 1];
+  truncate_stack(L, c->height);
+  L->cur = c->base;
+  if (c->else_at != UINT32_MAX)
+    L->code.data[c->else_at + 2] = (uint32_t)L->code.len - c->else_at;
+  resolve_fixups(L, c);
+  const kite_valtype *t = ctl_results(c);
+  uint32_t n = c->nresults;
+  L->ctls.len--; /* before pushing: t points into the module or at c->single, still valid */
+  for (uint32_t i = 0; i < n; i++) push_temp(L, t[i].kind);
+  L->last_dst_ok = false;
+}
+
+static void set_unreachable(lower *L) {
+  ctl *c = &L->ctls.data[L->ctls.len - 1];
+  c->unreachable = true;
+  truncate_stack(L, c->height);
+  L->cur = c->base;
+}
+
+/* ---- calls ---- */
+
+/* Arguments must be in their homes, contiguous: the callee's frame starts there. */
+static uint32_t place_args(lower *L, const kite_functype *ft) {
+  size_t first = L->stack.len - ft->nparams;
+  for (size_t i = first; i < L->stack.len; i++) materialize(L, i);
+  uint32_t base = ft->nparams ? L->stack.data[first].home : L->cur;
+  truncate_stack(L, (uint32_t)first);
+  L->cur = base;
+  return base;
+}
+
+static void push_results(lower *L, const kite_functype *ft) {
+  for (uint32_t i = 0; i < ft->nresults; i++) push_temp(L, ft->results[i].kind);
+}
+
+/* ---- generic instructions: a fixed signature in opcodes.def ---- */
+
+static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
+  begin(L, op);
+  emit(L, a);
+}
+
+
+static uint8_t sig_kind(char c) {
+  switch (c) {
+  case 'i': return KITE_VT_I32;
+  case 'I': return KITE_VT_I64;
+  case 'f': return KITE_VT_F32;
+  case 'F': return KITE_VT_F64;
+  default: return KITE_VT_V128;
+  }
+}
+
+static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
+  const char *sig = info->sig, *colon = strchr(sig, ':');
+  uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
+  opnd args[4];
+  if (np > 4 || nr > 1) {
+    L->unsupported = true;
+    return;
+  }
+  for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
+  uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
+  /* Memory 0 is cached by the interpreter; an access to another memory switches the
+     cache around the one instruction. */
+  bool memop = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
+  bool other_mem = memop && in->mem.mem != 0;
+  if (memop && L->m->memories[in->mem.mem].limits.is64) {
+    /* Memories never exceed 4 GiB (kite_memory_new caps them), so a 64-bit address
+       must be below 2^32 and a static offset of 2^32 or more always traps. */
+    if (in->mem.offset > UINT32_MAX) {
+      begin(L, XOP_TRAP_OOB);
+      return;
+    }
+    emit_op_u(L, XOP_ADDR64, args[0].slot);
+  }
+  if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
+  begin(L, in->op);
+  uint32_t dst_pos = (uint32_t)L->code.len;
+  if (nr) emit(L, dst);
+  for (uint32_t i = 0; i < np; i++) emit_src(L, args[i]);
+  switch (info->imm) {
+  case IMM_MEMARG:
+    emit(L, (uint32_t)in->mem.offset);
+    break;
+  case IMM_MEMARG_LANE:
+    emit(L, (uint32_t)in->mem.offset);
+    emit(L, in->lane);
+    break;
+  case IMM_LANE: emit(L, in->lane); break;
+  case IMM_SHUFFLE:
+    for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
+    break;
+  case IMM_NONE: break;
+  default: L->unsupported = true; break;
+  }
+  if (other_mem) {
+    emit_op_u(L, XOP_USE_MEM, 0);
+  } else if (nr) {
+    L->last_dst_ok = true;
+    L->last_dst_pos = dst_pos;
+    L->last_dst_slot = dst;
+  }
+}
+
+/* ---- locals ---- */
+
+static void lower_local_set(lower *L, uint32_t x, bool tee) {
+  uint32_t slot = L->local_slot[x];
+  if (tee) {
+    opnd top = L->stack.data[L->stack.len - 1];
+    if (top.where == W_LOCAL && top.slot == slot) return;
+  }
+  opnd v = pop(L);
+  if (v.where == W_LOCAL && v.slot == slot) return; /* local.get x; local.set x */
+  bool patch = L->last_dst_ok && v.where == W_TEMP && v.home == L->last_dst_slot;
+  for (size_t i = 0; i < L->stack.len; i++) {
+    opnd *o = &L->stack.data[i];
+    if (o->where == W_LOCAL && o->slot == slot) {
+      materialize(L, i);
+      patch = false;
+    }
+  }
+  if (patch) {
+    L->code.data[L->last_dst_pos] = slot;
+    L->last_dst_ok = false;
+    if (tee) push(L, W_LOCAL, slot, v.kind);
+    return;
+  }
+  emit_mov(L, slot, v);
+  if (tee) {
+    opnd *o = push(L, v.where, v.slot, v.kind);
+    if (o && v.where == W_TEMP) o->slot = o->home;
+  }
+}
+
+/* ---- one instruction ---- */
+
+static void lower_insn(lower *L, const kite_insn *in) {
+  const kite_opinfo *info = &kite_opinfo_table[in->op];
+  switch (in->op) {
+  case OP_UNREACHABLE:
+    begin(L, OP_UNREACHABLE);
+    set_unreachable(L);
+    return;
+  case OP_NOP: return;
+  case OP_BLOCK:
+  case OP_LOOP:
+  case OP_IF: lower_block(L, in); return;
+  case OP_ELSE: lower_else(L); return;
+  case OP_END: lower_end(L); return;
+  case OP_BR:
+    emit_br(L, in->idx);
+    set_unreachable(L);
+    return;
+  case OP_BR_IF: lower_br_if(L, in->idx); return;
+  case OP_BR_TABLE:
+    lower_br_table(L, in);
+    set_unreachable(L);
+    return;
+  case OP_RETURN:
+    emit_return(L);
+    set_unreachable(L);
+    return;
+  case OP_CALL: {
+    const kite_functype *ft = kite_module_func_type(L->m, in->idx);
+    uint32_t base = place_args(L, ft);
+    begin(L, OP_CALL);
+    emit(L, in->idx);
+    emit(L, base);
+    push_results(L, ft);
+    return;
+  }
+  case OP_CALL_INDIRECT: {
+    const kite_functype *ft = kite_module_functype(L->m, in->idx);
+    opnd idx = pop(L);
+    uint32_t base = place_args(L, ft);
+    begin(L, OP_CALL_INDIRECT);
+    emit(L, in->idx);
+    emit(L, in->idx2);
+    emit_src(L, idx);
+    emit(L, base);
+    push_results(L, ft);
+    return;
+  }
+  case OP_DROP: pop(L); return;
+  case OP_SELECT:
+  case OP_SELECT_T: {
+    opnd c = pop(L), b = pop(L), a = pop(L);
+    uint32_t dst = push_temp(L, a.kind);
+    begin(L, a.kind == KITE_VT_V128 ? XOP_SELECT128 : OP_SELECT);
+    emit(L, dst);
+    emit_src(L, a);
+    emit_src(L, b);
+    emit_src(L, c);
+    return;
+  }
+  case OP_LOCAL_GET:
+    push(L, W_LOCAL, L->local_slot[in->idx], L->local_kind[in->idx]);
+    return;
+  case OP_LOCAL_SET: lower_local_set(L, in->idx, false); return;
+  case OP_LOCAL_TEE: lower_local_set(L, in->idx, true); return;
+  case OP_GLOBAL_GET: {
+    uint8_t kind = L->m->globals[in->idx].type.type.kind;
+    uint32_t dst = push_temp(L, kind);
+    begin(L, kind == KITE_VT_V128 ? XOP_GLOBAL_GET128 : OP_GLOBAL_GET);
+    emit(L, dst);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_GLOBAL_SET: {
+    opnd v = pop(L);
+    begin(L, v.kind == KITE_VT_V128 ? XOP_GLOBAL_SET128 : OP_GLOBAL_SET);
+    emit_src(L, v);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_I32_CONST: push_const(L, (uint32_t)in->val.i32, KITE_VT_I32); return;
+  case OP_I64_CONST: push_const(L, (uint64_t)in->val.i64, KITE_VT_I64); return;
+  case OP_F32_CONST: push_const(L, in->val.f32, KITE_VT_F32); return;
+  case OP_F64_CONST: push_const(L, in->val.f64, KITE_VT_F64); return;
+  case OP_REF_NULL: push_const(L, KITE_REF_NULL, KITE_VT_REF); return;
+  case OP_V128_CONST: {
+    uint32_t dst = push_temp(L, KITE_VT_V128);
+    begin(L, XOP_CONST128);
+    emit(L, dst);
+    for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
+    return;
+  }
+  case OP_REF_FUNC: {
+    uint32_t dst = push_temp(L, KITE_VT_REF);
+    begin(L, OP_REF_FUNC);
+    emit(L, dst);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_REF_IS_NULL: {
+    opnd v = pop(L);
+    uint32_t dst = push_temp(L, KITE_VT_I32);
+    begin(L, OP_REF_IS_NULL);
+    emit(L, dst);
+    emit_src(L, v);
+    return;
+  }
+  case OP_MEMORY_SIZE: {
+    uint32_t dst = push_temp(L, KITE_VT_I32);
+    begin(L, OP_MEMORY_SIZE);
+    emit(L, dst);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_MEMORY_GROW: {
+    opnd d = pop(L);
+    uint32_t dst = push_temp(L, KITE_VT_I32);
+    begin(L, OP_MEMORY_GROW);
+    emit(L, dst);
+    emit_src(L, d);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_TABLE_GET: {
+    opnd i = pop(L);
+    uint32_t dst = push_temp(L, KITE_VT_REF);
+    begin(L, OP_TABLE_GET);
+    emit(L, dst);
+    emit_src(L, i);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_TABLE_SET: {
+    opnd v = pop(L), i = pop(L);
+    begin(L, OP_TABLE_SET);
+    emit_src(L, i);
+    emit_src(L, v);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_TABLE_SIZE: {
+    uint32_t dst = push_temp(L, KITE_VT_I32);
+    begin(L, OP_TABLE_SIZE);
+    emit(L, dst);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_TABLE_GROW: {
+    opnd n = pop(L), v = pop(L);
+    uint32_t dst = push_temp(L, KITE_VT_I32);
+    begin(L, OP_TABLE_GROW);
+    emit(L, dst);
+    emit_src(L, v);
+    emit_src(L, n);
+    emit(L, in->idx);
+    return;
+  }
+  case OP_TABLE_FILL:
+  case OP_TABLE_COPY:
+  case OP_TABLE_INIT:
+  case OP_MEMORY_INIT:
+  case OP_MEMORY_COPY:
+  case OP_MEMORY_FILL: {
+    opnd n = pop(L), b = pop(L), a = pop(L);
+    begin(L, in->op);
+    emit_src(L, a);
+    emit_src(L, b);
+    emit_src(L, n);
+    emit(L, in->idx);
+    emit(L, in->op == OP_TABLE_FILL || in->op == OP_MEMORY_FILL ? 0 : in->idx2);
+    return;
+  }
+  case OP_ELEM_DROP:
+  case OP_DATA_DROP: emit_op_u(L, in->op, in->idx); return;
+  default: break;
+  }
+  if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
+    lower_generic(L, in, info);
+    return;
+  }
+  L->unsupported = true;
+}
+
+/* ---- the function ---- */
+
+static void lower_free_scratch(lower *L) {
+  kite_vec_free(L->a, &L->stack);
+  kite_vec_free(L->a, &L->ctls);
+  kite_vec_free(L->a, &L->fixups);
+  kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
+  kite_free(L->a, L->consts, L->hash_cap ? KITE_MAX_CONSTS * sizeof *L->consts : 0);
+  L->const_hash = NULL;
+  L->consts = NULL;
+  kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
+  kite_free(L->a, L->local_kind, (size_t)L->nlocals * sizeof *L->local_kind);
+}
+
+void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
+  if (!x) return;
+  kite_free(a, x->code, x->ncode * sizeof *x->code);
+  kite_free(a, x->consts, x->nconsts * sizeof *x->consts);
+  kite_free(a, x->map, x->nmap * 2 * sizeof *x->map);
+  kite_free(a, x, sizeof *x);
+}
+
+static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn) {
+  L->nlocals = ft->nparams + fn->nlocals;
+  size_t n = L->nlocals ? L->nlocals : 1;
+  L->local_slot = kite_malloc(L->a, n * sizeof *L->local_slot);
+  L->local_kind = kite_malloc(L->a, n * sizeof *L->local_kind);
+  if (!L->local_slot || !L->local_kind) return false;
+  if (!L->nlocals) {
+    /* keep sizes consistent with lower_free_scratch */
+    kite_free(L->a, L->local_slot, sizeof *L->local_slot);
+    kite_free(L->a, L->local_kind, sizeof *L->local_kind);
+    L->local_slot = NULL;
+    L->local_kind = NULL;
+    return true;
+  }
+  uint32_t slot = 0, k = 0;
+  for (uint32_t i = 0; i < ft->nparams; i++, k++) {
+    L->local_slot[k] = slot;
+    L->local_kind[k] = ft->params[i].kind;
+    slot += kite_slots_of(ft->params[i]);
+  }
+  for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
+    for (uint32_t i = 0; i < fn->localgroups[g].count; i++, k++) {
+      L->local_slot[k] = slot;
+      L->local_kind[k] = fn->localgroups[g].type.kind;
+      slot += kite_slots_of(fn->localgroups[g].type);
+    }
+  }
+  L->local_end = slot;
+  return true;
+}
+
+kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, kite_error *err) {
+  lower L;
+  memset(&L, 0, sizeof L);
+  L.a = a;
+  L.err = err;
+  L.m = m;
+  const kite_func *fn = &m->funcs[funcidx];
+  const kite_functype *ft = kite_module_functype(m, fn->type);
+  kite_xfunc *x = NULL;
+  if (!setup_locals(&L, ft, fn)) {
+    L.oom = true;
+    goto fail;
+  }
+  uint32_t param_slots = 0;
+  for (uint32_t i = 0; i < ft->nparams; i++) param_slots += kite_slots_of(ft->params[i]);
+  kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
+  if (!collect_consts(&L, r)) goto fail;
+  L.const_base = L.local_end;
+  L.cur = L.max = L.local_end + L.nconsts;
+
+  ctl fc;
+  memset(&fc, 0, sizeof fc);
+  fc.kind = OP_COUNT;
+  fc.fixups = -1;
+  fc.else_at = UINT32_MAX;
+  fc.nresults = ft->nresults;
+  fc.results = ft->results;
+  fc.base = L.cur;
+  if (!kite_vec_push(a, &L.ctls, fc)) {
+    L.oom = true;
+    goto fail;
+  }
+
+  uint32_t dead_depth = 0;
+  while (L.ctls.len > 0 && !L.oom && !L.unsupported) {
+    kite_insn in;
+    L.offset = kite_reader_offset(&r);
+    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) goto fail;
+    if (L.ctls.data[L.ctls.len - 1].unreachable) {
+      /* Dead code: only track nesting, to find this block's else or end. */
+      switch (in.op) {
+      case OP_BLOCK:
+      case OP_LOOP:
+      case OP_IF:
+      case OP_TRY:
+      case OP_TRY_TABLE: dead_depth++; continue;
+      case OP_ELSE:
+        if (dead_depth) continue;
+        break;
+      case OP_END:
+        if (dead_depth) {
+          dead_depth--;
+          continue;
+        }
+        break;
+      default: continue;
+      }
+    }
+    lower_insn(&L, &in);
+  }
+  if (L.oom) goto fail;
+  if (L.unsupported) {
+    kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, L.offset, "unsupported instruction");
+    goto fail;
+  }
+
+  x = kite_calloc(a, 1, sizeof *x);
+  if (!x) {
+    L.oom = true;
+    goto fail;
+  }
+  x->param_slots = param_slots;
+  x->local_end = L.local_end;
+  x->const_base = L.const_base;
+  x->nslots = L.max;
+  uint32_t result_slots = 0;
+  for (uint32_t i = 0; i < ft->nresults; i++) result_slots += kite_slots_of(ft->results[i]);
+  if (x->nslots < result_slots) x->nslots = result_slots;
+  /* Shrink the arrays to size and hand them over. */
+  x->ncode = (uint32_t)L.code.len;
+  x->code = kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
+                         x->ncode * sizeof *L.code.data);
+  if (!x->code) {
+    x->code = L.code.data;
+    x->ncode = (uint32_t)L.code.cap;
+  }
+  L.code.data = NULL;
+  if (L.nconsts) {
+    x->consts = kite_malloc(a, L.nconsts * sizeof *x->consts);
+    if (!x->consts) {
+      L.oom = true;
+      goto fail;
+    }
+    memcpy(x->consts, L.consts, L.nconsts * sizeof *x->consts);
+    x->nconsts = L.nconsts;
+  }
+  x->nmap = (uint32_t)L.map.len / 2;
+  if (L.map.len) {
+    x->map = kite_realloc(a, L.map.data, L.map.cap * sizeof *L.map.data,
+                          L.map.len * sizeof *L.map.data);
+    if (!x->map) {
+      kite_vec_free(a, &L.map);
+      x->nmap = 0;
+    }
+  }
+  L.map.data = NULL;
+  lower_free_scratch(&L);
+  return x;
+
+fail:
+  if (L.oom) kite_fail(err, KITE_ERR_OOM, 0, L.offset, "out of memory");
+  kite_vec_free(a, &L.code);
+  kite_vec_free(a, &L.map);
+  lower_free_scratch(&L);
+  kite_xfunc_free(a, x);
+  return NULL;
+}
+
+uint32_t kite_xfunc_offset(const kite_xfunc *x, uint32_t code_index) {
+  uint32_t lo = 0, hi = x->nmap;
+  if (!hi) return 0;
+  while (hi - lo > 1) {
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (x->map[2 * mid] <= code_index)
+      lo = mid;
+    else
+      hi = mid;
+  }
+  return x->map[2 * lo + 1];
+}
