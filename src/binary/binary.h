@@ -193,7 +193,8 @@ typedef struct kite_decode_state {
   uint32_t code_count, code_count_at;   /* the code section's count */
   uint32_t data_count_at;               /* the data section's count */
   bool needs_datacount;                 /* code uses a data index */
-  uint32_t needs_datacount_at;          /* the first instruction that does */
+  uint32_t min_data_index;              /* the smallest one it uses */
+  uint32_t needs_datacount_at;          /* the first instruction using that one */
   KITE_VEC(uint8_t) ctl;     /* control-frame kinds while walking an expression */
   KITE_VEC(kite_custom) customs;
   KITE_VEC(kite_section) sections;

@@ -247,9 +247,13 @@ static bool walk_expr(kite_decode_state *st, kite_reader *r, bool in_func, kite_
     case OP_DATA_DROP:
     case OP_ARRAY_NEW_DATA:
     case OP_ARRAY_INIT_DATA:
-      if (in_func && !st->needs_datacount) {
+      if (in_func) {
+        uint32_t idx = in.op == OP_ARRAY_NEW_DATA || in.op == OP_ARRAY_INIT_DATA ? in.idx2 : in.idx;
+        if (!st->needs_datacount || idx < st->min_data_index) {
+          st->min_data_index = idx;
+          st->needs_datacount_at = in.offset;
+        }
         st->needs_datacount = true;
-        st->needs_datacount_at = in.offset;
       }
       break;
     default: break;
@@ -815,7 +819,9 @@ bool kite_decode_end(kite_decode_state *st, size_t len) {
     return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED,
                      st->has_data ? st->data_count_at : len,
                      "data count and data section have inconsistent lengths");
-  if (st->needs_datacount && !m->has_datacount)
+  /* Only for an index that exists: an unknown one is the validator's "unknown data
+     segment", which the suite expects of text modules (that may lack the section). */
+  if (st->needs_datacount && !m->has_datacount && st->min_data_index < m->ndatas)
     return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
                      "data count section required");
   for (uint32_t i = 0; i < m->nimports; i++) {

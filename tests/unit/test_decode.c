@@ -10,6 +10,7 @@
 
 #include "binary.h"
 #include "test_util.h"
+#include "wast_binary.h"
 
 static kite_alloc alloc;
 
@@ -377,90 +378,11 @@ static void test_read_insn(void) {
 
 /* ---- the suite's binary modules ---- */
 
-typedef KITE_VEC(uint8_t) bytevec;
-
-static const char *skip_ws(const char *p, const char *end) {
-  for (;;) {
-    while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')) p++;
-    if (p + 1 < end && p[0] == ';' && p[1] == ';') {
-      while (p < end && *p != '\n') p++;
-    } else if (p + 1 < end && p[0] == '(' && p[1] == ';') {
-      const char *q = strstr(p, ";)");
-      p = q ? q + 2 : end;
-    } else {
-      return p;
-    }
-  }
-}
-
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-/* Parse a string literal at p (at the opening quote) into out; returns past it. */
-static const char *read_string(const char *p, const char *end, bytevec *out) {
-  p++;
-  while (p < end && *p != '"') {
-    uint8_t c = (uint8_t)*p++;
-    if (c == '\\') {
-      char e = *p++;
-      if (hexval(e) >= 0 && hexval(*p) >= 0) {
-        c = (uint8_t)(hexval(e) * 16 + hexval(*p++));
-      } else if (e == 'n') {
-        c = '\n';
-      } else if (e == 't') {
-        c = '\t';
-      } else if (e == 'r') {
-        c = '\r';
-      } else if (e == 'u') {
-        uint32_t cp = (uint32_t)strtoul(p + 1, NULL, 16);
-        while (*p != '}') p++;
-        p++;
-        uint8_t u[4];
-        size_t n = kite_utf8_encode(cp, u);
-        for (size_t i = 0; i < n; i++) kite_vec_push(&alloc, out, u[i]);
-        continue;
-      } else {
-        c = (uint8_t)e;
-      }
-    }
-    kite_vec_push(&alloc, out, c);
-  }
-  return p + 1;
-}
-
-/* Skip a parenthesised form starting at p ('('); returns past its ')'. */
-static const char *skip_form(const char *p, const char *end) {
-  int depth = 0;
-  while (p < end) {
-    p = skip_ws(p, end);
-    if (p >= end) break;
-    if (*p == '"') {
-      bytevec tmp = {0};
-      p = read_string(p, end, &tmp);
-      kite_vec_free(&alloc, &tmp);
-    } else if (*p == '(') {
-      depth++, p++;
-    } else if (*p == ')') {
-      p++;
-      if (--depth == 0) break;
-    } else {
-      p++;
-    }
-  }
-  return p;
-}
-
 static int suite_checked, suite_failed;
 
 static void check_suite_module(const char *file, int line, const uint8_t *bytes, size_t n,
                                const char *expect /* NULL: must decode */) {
-  kite_features fs = KITE_FEATURES_3_0;
-  if (strstr(file, "threads")) fs |= KITE_FEATURE_BIT(FEAT_THREADS);
-  if (strstr(file, "custom-page-sizes")) fs |= KITE_FEATURE_BIT(FEATX_CUSTOM_PAGE_SIZES);
+  kite_features fs = wast_features(file);
   kite_error err;
   kite_error_clear(&err);
   kite_module *m = kite_decode(&alloc, bytes, n, fs, NULL, &err);
@@ -478,91 +400,19 @@ static void check_suite_module(const char *file, int line, const uint8_t *bytes,
   kite_module_free(m);
 }
 
-static void check_suite_file(const char *dir, const char *name) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  size_t len;
-  char *text = (char *)test_read_file(path, &len);
-  if (!text) {
-    fprintf(stderr, "cannot read %s\n", path);
-    test_failures++;
-    return;
-  }
-  const char *end = text + len;
-  const char *p = text;
-  while ((p = strstr(p, "(module")) != NULL && p < end) {
-    const char *q = skip_ws(p + 7, end);
-    if (*q == '$') {
-      while (q < end && *q != ' ' && *q != '\n') q++;
-      q = skip_ws(q, end);
-    }
-    if (strncmp(q, "binary", 6) != 0) {
-      p += 7;
-      continue;
-    }
-    int line = 1;
-    for (const char *c = text; c < p; c++) line += *c == '\n';
-    bytevec bytes = {0};
-    q += 6;
-    for (;;) {
-      q = skip_ws(q, end);
-      if (q >= end || *q != '"') break;
-      q = read_string(q, end, &bytes);
-    }
-    /* Is this module the first argument of an assert_malformed? */
-    const char *expect = NULL;
-    char msg[256];
-    const char *a = p;
-    while (a > text && *a != '(') a--;
-    if (a > text) {
-      a--;
-      while (a > text && *a != '(') a--;
-      const char *form = a;
-      if (strncmp(form, "(assert_malformed", 17) == 0 && skip_ws(form + 17, end) == p) {
-        const char *after = skip_form(p, end);
-        after = skip_ws(after, end);
-        if (*after == '"') {
-          bytevec m = {0};
-          read_string(after, end, &m);
-          size_t n = m.len < sizeof msg - 1 ? m.len : sizeof msg - 1;
-          memcpy(msg, m.data, n);
-          msg[n] = 0;
-          kite_vec_free(&alloc, &m);
-          expect = msg;
-        }
-      }
-    }
-    check_suite_module(name, line, bytes.data ? bytes.data : (const uint8_t *)"", bytes.len, expect);
-    kite_vec_free(&alloc, &bytes);
-    p = q;
-  }
-  free(text);
+static void on_module(void *ud, const char *file, int line, const uint8_t *bytes, size_t n,
+                      const char *expect) {
+  (void)ud;
+  check_suite_module(file, line, bytes, n, expect);
 }
 
 static void test_suite(void) {
   const char *dir = test_suite_dir();
   if (!dir) return;
-  static const char *const files[] = {
-      "binary.wast",        "binary-leb128.wast",   "binary0.wast",
-      "binary_leb128_64.wast", "binary-gc.wast",    "custom.wast",
-      "align.wast",         "global.wast",          "imports.wast",
-      "memory.wast",        "table.wast",           "names.wast",
-      "utf8-import-field.wast", "utf8-import-module.wast", "utf8-custom-section-id.wast",
-      "utf8-invalid-encoding.wast", "data.wast",    "elem.wast",
-      "memory64.wast",      "table64.wast",         "select.wast",
-      "proposals/threads/memory.wast", "proposals/threads/imports.wast",
-      "proposals/custom-page-sizes/binary.wast",
-      "proposals/custom-page-sizes/custom-page-sizes-invalid.wast",
-  };
-  for (size_t i = 0; i < KITE_ARRAY_LEN(files); i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-    FILE *f = fopen(path, "rb");
-    if (!f) continue; /* a file not in this version of the suite */
-    fclose(f);
-    check_suite_file(dir, files[i]);
-  }
-  printf("suite binary modules: %d checked, %d failed\n", suite_checked, suite_failed);
+  int files = wast_suite_binary_modules(&alloc, dir, on_module, NULL);
+  CHECK(files > 0);
+  printf("suite binary modules: %d files, %d modules checked, %d failed\n", files, suite_checked,
+         suite_failed);
 }
 
 int main(void) {
