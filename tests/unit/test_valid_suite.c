@@ -52,8 +52,8 @@ static bool module_bytes(const kite_wast_module *wm, kite_features f, kite_buf *
   return true;
 }
 
-static void run_cmds(const char *file, const kite_wast_cmd *cmds, uint32_t ncmds,
-                     kite_features f, counts *c) {
+static void run_cmds(const char *file, const kite_wast_cmd *cmds, uint32_t ncmds, kite_features f,
+                     counts *c) {
   for (uint32_t i = 0; i < ncmds; i++) {
     const kite_wast_cmd *cmd = &cmds[i];
     if (cmd->kind == KITE_WAST_THREAD) {
@@ -96,7 +96,10 @@ static void run_cmds(const char *file, const kite_wast_cmd *cmds, uint32_t ncmds
       fprintf(stderr, "%s:%u: expected %s%.*s%s, got %s%s\n", file, cmd->line,
               want_valid ? "valid" : "\"", want_valid ? 0 : (int)cmd->text.len,
               want_valid ? "" : (const char *)cmd->text.ptr, want_valid ? "" : "\"",
-              r == 1 ? "valid" : r == 0 ? "invalid: " : "malformed: ", r == 1 ? "" : err.msg);
+              r == 1   ? "valid"
+              : r == 0 ? "invalid: "
+                       : "malformed: ",
+              r == 1 ? "" : err.msg);
     }
   }
 }
