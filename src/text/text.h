@@ -249,7 +249,8 @@ typedef struct kite_print_options {
 /* Print a decoded module as text, laid out as wabt's wasm2wat does. Parsing the text
    (kite_wat_to_wasm) gives back the module's bytes, provided they use minimal LEB128s.
    Meant for valid modules; an invalid one that decodes still prints without harm.
-   Fails only when allocation fails (KITE_ERR_OOM). */
+   Fails when allocation fails (KITE_ERR_OOM) or a function body cannot be read
+   (KITE_ERR_COMPILE, malformed). */
 bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_buf *out,
                       kite_error *err);
 
