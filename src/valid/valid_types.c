@@ -271,6 +271,11 @@ static bool needs_canon(kite_valtype a, kite_valtype b) {
          kite_ht_is_index(b.ht) && a.ht != b.ht;
 }
 
+bool kite_valtype_sub_canon(const kite_module *m, const uint32_t *canon, kite_valtype a,
+                            kite_valtype b) {
+  return vt_sub(m, canon, a, b);
+}
+
 bool kite_valtype_sub(const kite_module *m, kite_valtype a, kite_valtype b) {
   if (!needs_canon(a, b)) return vt_sub(m, NULL, a, b);
   kite_error e;

@@ -547,6 +547,11 @@ static void test_type_equivalence(void) {
     CHECK(kite_valtype_sub(mod, kite_vt_ref(KITE_HT_NONE, false), kite_vt_ref(3, false)));
     CHECK(kite_valtype_sub(mod, kite_vt_ref(3, false), kite_vt_ref(KITE_HT_ANY, true)));
     CHECK(!kite_valtype_sub(mod, kite_vt(KITE_VT_I32), kite_vt(KITE_VT_I64)));
+    uint32_t *canon = kite_types_canon(mod, &a, &err);
+    CHECK(canon && canon[2] == 0 && canon[3] == 1 && canon[4] == 4);
+    CHECK(kite_valtype_sub_canon(mod, canon, kite_vt_ref(2, false), kite_vt_ref(0, true)));
+    CHECK(!kite_valtype_sub_canon(mod, canon, kite_vt_ref(4, true), kite_vt_ref(0, true)));
+    kite_free(&a, canon, mod->ntypes * sizeof(uint32_t));
     kite_module_free(mod);
   }
   CHECK(a.bytes == 0);
