@@ -137,9 +137,10 @@ static bool wast_binary_modules(kite_alloc *a, const char *dir, const char *name
     /* The module of an assert_malformed: its message follows the module form. */
     const char *expect = NULL;
     char msg[256];
-    const char *form = p - 1;
-    while (form > text && *form != '(') form--;
-    if (strncmp(form, "(assert_malformed", 17) == 0 && wast_skip_ws(form + 17, end) == p) {
+    const char *form = p;
+    while (form > text && *--form != '(') continue;
+    if (form < p && strncmp(form, "(assert_malformed", 17) == 0 &&
+        wast_skip_ws(form + 17, end) == p) {
       const char *after = wast_skip_ws(wast_skip_form(a, p, end), end);
       if (after < end && *after == '"') {
         wast_bytes m = {0};
