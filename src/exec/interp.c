@@ -525,6 +525,147 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
           pc += 3;
         vmbreak;
       }
+      /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_I32_EQ) {
+        if (I32(1) == I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_NE) {
+        if (I32(1) != I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LT_S) {
+        if ((int32_t)I32(1) < (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LT_U) {
+        if (I32(1) < I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GT_S) {
+        if ((int32_t)I32(1) > (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GT_U) {
+        if (I32(1) > I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LE_S) {
+        if ((int32_t)I32(1) <= (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LE_U) {
+        if (I32(1) <= I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GE_S) {
+        if ((int32_t)I32(1) >= (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GE_U) {
+        if (I32(1) >= I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_EQ) {
+        if (I64(1) == I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_NE) {
+        if (I64(1) != I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LT_S) {
+        if ((int64_t)I64(1) < (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LT_U) {
+        if (I64(1) < I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GT_S) {
+        if ((int64_t)I64(1) > (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GT_U) {
+        if (I64(1) > I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LE_S) {
+        if ((int64_t)I64(1) <= (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LE_U) {
+        if (I64(1) <= I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GE_S) {
+        if ((int64_t)I64(1) >= (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GE_U) {
+        if (I64(1) >= I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
       vmcase(XOP_BR_TABLE) {
         uint32_t i = I32(1), n = W(2);
         pc += (int32_t)W(3 + (i < n ? i : n));
