@@ -13,10 +13,10 @@
 static kite_alloc alloc;
 
 /* Bytes for the vector immediates, read by the items reader. */
-static const uint8_t br_table_items[] = {0x00, 0x85, 0x01, 0x02};     /* 0 133 2 */
+static const uint8_t br_table_items[] = {0x00, 0x85, 0x01, 0x02}; /* 0 133 2 */
 /* (catch 7 1) (catch_ref 3 0) (catch_all 2) */
 static const uint8_t catch_items[] = {0x00, 0x07, 0x01, 0x01, 0x03, 0x00, 0x02, 0x02};
-static const uint8_t select_items[] = {0x63, 0x05};                   /* (ref null 5) */
+static const uint8_t select_items[] = {0x63, 0x05}; /* (ref null 5) */
 
 static void sample(kite_insn *in, kite_opcode op, int variant) {
   memset(in, 0, sizeof *in);
@@ -42,12 +42,14 @@ static void sample(kite_insn *in, kite_opcode op, int variant) {
   case IMM_BR_TABLE:
     in->count = 3;
     in->idx = big;
-    in->items = (kite_reader){br_table_items, br_table_items, br_table_items + sizeof br_table_items, NULL};
+    in->items =
+        (kite_reader){br_table_items, br_table_items, br_table_items + sizeof br_table_items, NULL};
     break;
   case IMM_SELECT_T:
     in->count = 1;
     if (variant) {
-      in->items = (kite_reader){select_items, select_items, select_items + sizeof select_items, NULL};
+      in->items =
+          (kite_reader){select_items, select_items, select_items + sizeof select_items, NULL};
       in->vt = kite_vt_ref(5, true);
     } else {
       in->vt = kite_vt(KITE_VT_V128); /* given in vt only: the writer encodes it */
@@ -93,7 +95,8 @@ static bool same_insn(const kite_insn *a, const kite_insn *b) {
   if (a->op != b->op) return false;
   switch ((kite_imm)kite_opinfo_table[a->op].imm) {
   case IMM_BLOCK:
-    return a->bt.kind == b->bt.kind && kite_vt_eq(a->bt.val, b->bt.val) && a->bt.index == b->bt.index;
+    return a->bt.kind == b->bt.kind && kite_vt_eq(a->bt.val, b->bt.val) &&
+           a->bt.index == b->bt.index;
   case IMM_TRY_TABLE:
   case IMM_BR_TABLE:
     return a->count == b->count && a->idx == b->idx && a->bt.kind == b->bt.kind &&
@@ -102,7 +105,8 @@ static bool same_insn(const kite_insn *a, const kite_insn *b) {
            memcmp(a->items.p, b->items.p, (size_t)(a->items.end - a->items.p)) == 0;
   case IMM_SELECT_T: return a->count == b->count && kite_vt_eq(a->vt, b->vt);
   case IMM_MEMARG:
-    return a->mem.align == b->mem.align && a->mem.mem == b->mem.mem && a->mem.offset == b->mem.offset;
+    return a->mem.align == b->mem.align && a->mem.mem == b->mem.mem &&
+           a->mem.offset == b->mem.offset;
   case IMM_MEMARG_LANE:
     return a->mem.align == b->mem.align && a->mem.mem == b->mem.mem &&
            a->mem.offset == b->mem.offset && a->lane == b->lane;
@@ -150,7 +154,8 @@ static void test_every_opcode(void) {
       /* and writing what was read gives the same bytes */
       kite_buf b2;
       kite_buf_init(&b2, &alloc);
-      CHECK(ok && kite_write_insn(&b2, &out) && b2.len == b.len && memcmp(b.data, b2.data, b.len) == 0);
+      CHECK(ok && kite_write_insn(&b2, &out) && b2.len == b.len &&
+            memcmp(b.data, b2.data, b.len) == 0);
       kite_buf_free(&b2);
       kite_buf_free(&b);
     }
@@ -161,10 +166,18 @@ static void test_every_opcode(void) {
 
 static void test_types(void) {
   kite_valtype types[] = {
-      kite_vt(KITE_VT_I32),           kite_vt(KITE_VT_I64),           kite_vt(KITE_VT_F32),
-      kite_vt(KITE_VT_F64),           kite_vt(KITE_VT_V128),          kite_vt_ref(KITE_HT_FUNC, true),
-      kite_vt_ref(KITE_HT_EXTERN, true), kite_vt_ref(KITE_HT_FUNC, false), kite_vt_ref(0, true),
-      kite_vt_ref(1000000, false),    kite_vt_ref(KITE_HT_NOEXN, true), kite_vt_ref(KITE_HT_ARRAY, false),
+      kite_vt(KITE_VT_I32),
+      kite_vt(KITE_VT_I64),
+      kite_vt(KITE_VT_F32),
+      kite_vt(KITE_VT_F64),
+      kite_vt(KITE_VT_V128),
+      kite_vt_ref(KITE_HT_FUNC, true),
+      kite_vt_ref(KITE_HT_EXTERN, true),
+      kite_vt_ref(KITE_HT_FUNC, false),
+      kite_vt_ref(0, true),
+      kite_vt_ref(1000000, false),
+      kite_vt_ref(KITE_HT_NOEXN, true),
+      kite_vt_ref(KITE_HT_ARRAY, false),
   };
   for (size_t i = 0; i < KITE_ARRAY_LEN(types); i++) {
     kite_buf b;
@@ -174,7 +187,8 @@ static void test_types(void) {
     kite_error_clear(&err);
     kite_reader r = {b.data, b.data, b.data + b.len, &err};
     kite_valtype t;
-    CHECK_MSG(kite_read_valtype(&r, KITE_FEATURES_ALL, &t) && kite_vt_eq(t, types[i]) && r.p == r.end,
+    CHECK_MSG(kite_read_valtype(&r, KITE_FEATURES_ALL, &t) && kite_vt_eq(t, types[i]) &&
+                  r.p == r.end,
               "type %zu: %s", i, err.msg);
     kite_buf_free(&b);
   }
