@@ -2132,8 +2132,6 @@ static bool build_module(wat_ctx *c, uint32_t from, uint32_t to, const wat_name 
   kite_buf types;
   kite_buf_init(&types, c->alloc);
 
-  for (size_t i = 0; i < c->annots.len && !c->debug_names; i++)
-    if (c->annots.data[i].kind == WAT_ANNOT_NAME) c->debug_names = true; /* names asked for */
   wat_name name = module_name ? *module_name : (wat_name){NULL, 0};
   bool ok = take_module_name(c, from, &name) && collect_fields(c, from, to) && parse_types(c) &&
             implicit_types(c, &e) && emit_fields(c, &e, &s) && check_annotations_used(c) &&
