@@ -48,7 +48,7 @@ void kite_decode_state_init(kite_decode_state *st, kite_module *m, kite_features
   st->err = err;
   if (limits) st->limits = *limits;
   kite_decode_limits *l = &st->limits;
-#define DEFAULT(field, value) \
+#define DEFAULT(field, value)                                                                      \
   if (!l->field) l->field = (value)
   DEFAULT(max_types, KITE_DEFAULT_MAX_TYPES);
   DEFAULT(max_funcs, KITE_DEFAULT_MAX_FUNCS);
@@ -247,9 +247,13 @@ static bool walk_expr(kite_decode_state *st, kite_reader *r, bool in_func, kite_
     case OP_DATA_DROP:
     case OP_ARRAY_NEW_DATA:
     case OP_ARRAY_INIT_DATA:
-      if (in_func && !st->needs_datacount) {
+      if (in_func) {
+        uint32_t idx = in.op == OP_ARRAY_NEW_DATA || in.op == OP_ARRAY_INIT_DATA ? in.idx2 : in.idx;
+        if (!st->needs_datacount || idx < st->min_data_index) {
+          st->min_data_index = idx;
+          st->needs_datacount_at = in.offset;
+        }
         st->needs_datacount = true;
-        st->needs_datacount_at = in.offset;
       }
       break;
     default: break;
@@ -325,7 +329,8 @@ static bool decode_types(kite_decode_state *st, kite_reader *r) {
     if (rec) {
       r->p++;
       const uint8_t *nat = r->p;
-      if (!kite_read_len(r, &n) || !too_many(r, off_of(r, nat), n, st->limits.max_rec_size, "types"))
+      if (!kite_read_len(r, &n) ||
+          !too_many(r, off_of(r, nat), n, st->limits.max_rec_size, "types"))
         goto done;
     }
     uint32_t first = (uint32_t)types.len;
@@ -428,8 +433,8 @@ static bool decode_funcs(kite_decode_state *st, kite_reader *r) {
   uint32_t count;
   const uint8_t *count_at = r->p;
   if (!kite_read_len(r, &count) ||
-      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_funcs + count,
-                st->limits.max_funcs, "functions"))
+      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_funcs + count, st->limits.max_funcs,
+                "functions"))
     return false;
   st->section_count = count;
   uint32_t base = m->nimported_funcs;
@@ -518,7 +523,8 @@ static bool decode_globals(kite_decode_state *st, kite_reader *r) {
     return false;
   st->section_count = count;
   uint32_t base = m->nimported_globals;
-  kite_global *globals = grow_space(st, r, m->globals, base, (uint64_t)base + count, sizeof *globals);
+  kite_global *globals =
+      grow_space(st, r, m->globals, base, (uint64_t)base + count, sizeof *globals);
   if (!globals) return false;
   for (uint32_t i = 0; i < count; i++) {
     kite_global *g = &globals[base + i];
@@ -743,9 +749,7 @@ bool kite_decode_section(kite_decode_state *st, uint8_t id, uint32_t id_offset, 
 
 /* ---- after the last section ---- */
 
-static void relocate(kite_module *m, kite_name *n) {
-  n->ptr = m->bytes + (uintptr_t)n->ptr;
-}
+static void relocate(kite_module *m, kite_name *n) { n->ptr = m->bytes + (uintptr_t)n->ptr; }
 
 typedef KITE_VEC(uint32_t) u32vec;
 
@@ -774,12 +778,14 @@ static bool collect_declared_funcs(kite_decode_state *st) {
   u32vec v = {0};
   bool ok = true;
   for (uint32_t i = 0; ok && i < m->nexports; i++)
-    if (m->exports[i].kind == KITE_EXTERN_FUNC) ok = kite_vec_push(m->alloc, &v, m->exports[i].index);
+    if (m->exports[i].kind == KITE_EXTERN_FUNC)
+      ok = kite_vec_push(m->alloc, &v, m->exports[i].index);
   for (uint32_t i = 0; ok && i < m->nelems; i++) {
     kite_elem *e = &m->elems[i];
     if (e->mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, e->offset);
     for (uint32_t j = 0; ok && j < e->count; j++)
-      ok = e->funcs ? kite_vec_push(m->alloc, &v, e->funcs[j]) : scan_ref_funcs(st, &v, e->exprs[j]);
+      ok =
+          e->funcs ? kite_vec_push(m->alloc, &v, e->funcs[j]) : scan_ref_funcs(st, &v, e->exprs[j]);
   }
   for (uint32_t i = m->nimported_globals; ok && i < m->nglobals; i++)
     ok = scan_ref_funcs(st, &v, m->globals[i].init);
@@ -815,7 +821,9 @@ bool kite_decode_end(kite_decode_state *st, size_t len) {
     return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED,
                      st->has_data ? st->data_count_at : len,
                      "data count and data section have inconsistent lengths");
-  if (st->needs_datacount && !m->has_datacount)
+  /* Only for an index that exists: an unknown one is the validator's "unknown data
+     segment", which the suite expects of text modules (that may lack the section). */
+  if (st->needs_datacount && !m->has_datacount && st->min_data_index < m->ndatas)
     return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
                      "data count section required");
   for (uint32_t i = 0; i < m->nimports; i++) {

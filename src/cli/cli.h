@@ -26,6 +26,7 @@ int cmd_objdump(int argc, char **argv);
 int cmd_run(int argc, char **argv); /* cmd_run.c: run a module with WASI */
 int cmd_wat2wasm(int argc, char **argv);
 int cmd_wasm2wat(int argc, char **argv); /* cmd_wasm2wat.c: binary to text */
+int cmd_wast(int argc, char **argv);
 
 /* ---- shared helpers (cli_util.c) ---- */
 
@@ -70,5 +71,22 @@ void cli_print_error(const char *path, const kite_error *err);
 
 /* Write a name (arbitrary bytes) with C-style escapes for anything not printable. */
 void cli_print_name(FILE *f, kite_name name);
+
+/* ---- the .wast runner (wast_run.c), driven by cmd_wast.c ---- */
+
+struct kite_wast_cmd;
+struct kite_wast_script;
+
+enum { WAST_PASSED, WAST_FAILED, WAST_SKIPPED };
+
+/* Called once per command run (and per command skipped), with why it failed or was
+   skipped ("" when it passed). */
+typedef void (*wast_outcome_fn)(void *ud, const struct kite_wast_cmd *cmd, int outcome,
+                                const char *why);
+
+/* Run every command of a script in a fresh engine and store with the `spectest` host
+   module registered. Returns false only when the runner itself could not start (OOM). */
+bool wast_run_script(const struct kite_wast_script *script, kite_features features,
+                     wast_outcome_fn report, void *ud, kite_error *err);
 
 #endif

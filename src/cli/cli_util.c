@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "text.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
@@ -54,8 +55,18 @@ bool cli_read_file(const char *path, kite_buf *out, kite_error *err) {
 
 bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
                            kite_error *err) {
-  (void)features; /* used once text modules are parsed here */
-  return cli_read_file(path, out, err);
+  if (!cli_read_file(path, out, err)) return false;
+  /* Text: a .wat file, or anything but a .wasm file that does not start like a binary
+     (whose first byte is 0) */
+  size_t n = strlen(path);
+  bool wat = n >= 4 && strcmp(path + n - 4, ".wat") == 0;
+  bool wasm = n >= 5 && strcmp(path + n - 5, ".wasm") == 0;
+  if (!wat && (wasm || out->len == 0 || out->data[0] == 0)) return true;
+  kite_buf text = *out;
+  kite_buf_init(out, text.alloc);
+  bool ok = kite_wat_to_wasm(text.alloc, (const char *)text.data, text.len, features, out, err);
+  kite_buf_free(&text);
+  return ok;
 }
 
 kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features features,

@@ -25,6 +25,7 @@ static const cli_command commands[] = {
     {"run", cmd_run, "run a WebAssembly module with WASI (also: kite FILE [ARGS...])"},
     {"wat2wasm", cmd_wat2wasm, "translate a text module (.wat) to a binary module (.wasm)"},
     {"wasm2wat", cmd_wasm2wat, "print a binary module in the text format"},
+    {"wast", cmd_wast, "run .wast scripts of the WebAssembly spec suite"},
 };
 
 static const cli_command *find_command(const char *name) {

@@ -331,6 +331,9 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
 
 /* ---- the store's stacks ---- */
 
+/* Host -> wasm re-entries allowed on one C stack (each costs a few KiB of it). */
+#define KITE_MAX_NESTING 250
+
 static bool ensure_stacks(kite_store *s, kite_error *err) {
   if (s->stack) return true;
   const kite_engine_config *cfg = &s->engine->cfg;
@@ -391,7 +394,6 @@ void kite_exec_store_release(kite_store *s) {
 #define VSTORE(n, v) memcpy(&S(n), &(v), 16)
 #define SIMD1(fn)                                                                          \
   {                                                                                        \
-    kite_v128 a_, r_;                                                                      \
     VLOAD(2, a_);                                                                          \
     fn(&r_, &a_);                                                                          \
     VSTORE(1, r_);                                                                         \
@@ -399,7 +401,6 @@ void kite_exec_store_release(kite_store *s) {
   }
 #define SIMD2(fn)                                                                          \
   {                                                                                        \
-    kite_v128 a_, b_, r_;                                                                  \
     VLOAD(2, a_);                                                                          \
     VLOAD(3, b_);                                                                          \
     fn(&r_, &a_, &b_);                                                                     \
@@ -408,7 +409,6 @@ void kite_exec_store_release(kite_store *s) {
   }
 #define SIMD_SHIFT(fn)                                                                     \
   {                                                                                        \
-    kite_v128 a_, r_;                                                                      \
     VLOAD(2, a_);                                                                          \
     fn(&r_, &a_, I32(3));                                                                  \
     VSTORE(1, r_);                                                                         \
@@ -416,7 +416,6 @@ void kite_exec_store_release(kite_store *s) {
   }
 #define SIMD_TO_I32(fn)                                                                    \
   {                                                                                        \
-    kite_v128 a_;                                                                          \
     VLOAD(2, a_);                                                                          \
     SET_I32(1, fn(&a_));                                                                   \
     NEXT(3);                                                                               \
@@ -487,6 +486,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   const uint32_t *trap_pc = NULL;
   kite_funcinst *callee;
   uint32_t base;
+  kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
   frames[depth].pc = NULL;
@@ -523,6 +523,147 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
           pc += (int32_t)W(2);
         else
           pc += 3;
+        vmbreak;
+      }
+      /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_I32_EQ) {
+        if (I32(1) == I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_NE) {
+        if (I32(1) != I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LT_S) {
+        if ((int32_t)I32(1) < (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LT_U) {
+        if (I32(1) < I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GT_S) {
+        if ((int32_t)I32(1) > (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GT_U) {
+        if (I32(1) > I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LE_S) {
+        if ((int32_t)I32(1) <= (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LE_U) {
+        if (I32(1) <= I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GE_S) {
+        if ((int32_t)I32(1) >= (int32_t)I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GE_U) {
+        if (I32(1) >= I32(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_EQ) {
+        if (I64(1) == I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_NE) {
+        if (I64(1) != I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LT_S) {
+        if ((int64_t)I64(1) < (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LT_U) {
+        if (I64(1) < I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GT_S) {
+        if ((int64_t)I64(1) > (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GT_U) {
+        if (I64(1) > I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LE_S) {
+        if ((int64_t)I64(1) <= (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LE_U) {
+        if (I64(1) <= I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GE_S) {
+        if ((int64_t)I64(1) >= (int64_t)I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GE_U) {
+        if (I64(1) >= I64(2))
+          pc += (int32_t)W(3);
+        else
+          pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_TABLE) {
@@ -1661,7 +1802,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       vmcase(OP_I64X2_BITMASK) SIMD_TO_I32(i64x2_bitmask)
 
       vmcase(OP_V128_BITSELECT) {
-        kite_v128 a_, b_, c_;
         VLOAD(2, a_);
         VLOAD(3, b_);
         VLOAD(4, c_);
@@ -1670,7 +1810,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         NEXT(5);
       }
       vmcase(OP_I8X16_SHUFFLE) {
-        kite_v128 a_, b_, r_;
         VLOAD(2, a_);
         VLOAD(3, b_);
         for (int i = 0; i < 16; i++) {
@@ -1681,78 +1820,66 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         NEXT(8);
       }
       vmcase(OP_I8X16_SPLAT) {
-        kite_v128 r_;
         memset(r_.u8, (int)(uint8_t)I32(2), 16);
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I16X8_SPLAT) {
-        kite_v128 r_;
         for (int i = 0; i < 8; i++) r_.u16[i] = (uint16_t)I32(2);
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I32X4_SPLAT)
       vmcase(OP_F32X4_SPLAT) {
-        kite_v128 r_;
         for (int i = 0; i < 4; i++) r_.u32[i] = I32(2);
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I64X2_SPLAT)
       vmcase(OP_F64X2_SPLAT) {
-        kite_v128 r_;
         r_.u64[0] = r_.u64[1] = I64(2);
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I8X16_EXTRACT_LANE_S) {
-        kite_v128 a_;
         VLOAD(2, a_);
         SET_I32(1, (int32_t)a_.i8[W(3) & 15]);
         NEXT(4);
       }
       vmcase(OP_I8X16_EXTRACT_LANE_U) {
-        kite_v128 a_;
         VLOAD(2, a_);
         SET_I32(1, a_.u8[W(3) & 15]);
         NEXT(4);
       }
       vmcase(OP_I16X8_EXTRACT_LANE_S) {
-        kite_v128 a_;
         VLOAD(2, a_);
         SET_I32(1, (int32_t)a_.i16[W(3) & 7]);
         NEXT(4);
       }
       vmcase(OP_I16X8_EXTRACT_LANE_U) {
-        kite_v128 a_;
         VLOAD(2, a_);
         SET_I32(1, a_.u16[W(3) & 7]);
         NEXT(4);
       }
       vmcase(OP_I32X4_EXTRACT_LANE)
       vmcase(OP_F32X4_EXTRACT_LANE) {
-        kite_v128 a_;
         VLOAD(2, a_);
         SET_I32(1, a_.u32[W(3) & 3]);
         NEXT(4);
       }
       vmcase(OP_I64X2_EXTRACT_LANE)
       vmcase(OP_F64X2_EXTRACT_LANE) {
-        kite_v128 a_;
         VLOAD(2, a_);
         SET_I64(1, a_.u64[W(3) & 1]);
         NEXT(4);
       }
       vmcase(OP_I8X16_REPLACE_LANE) {
-        kite_v128 a_;
         VLOAD(2, a_);
         a_.u8[W(4) & 15] = (uint8_t)I32(3);
         VSTORE(1, a_);
         NEXT(5);
       }
       vmcase(OP_I16X8_REPLACE_LANE) {
-        kite_v128 a_;
         VLOAD(2, a_);
         a_.u16[W(4) & 7] = (uint16_t)I32(3);
         VSTORE(1, a_);
@@ -1760,7 +1887,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_I32X4_REPLACE_LANE)
       vmcase(OP_F32X4_REPLACE_LANE) {
-        kite_v128 a_;
         VLOAD(2, a_);
         a_.u32[W(4) & 3] = I32(3);
         VSTORE(1, a_);
@@ -1768,7 +1894,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_I64X2_REPLACE_LANE)
       vmcase(OP_F64X2_REPLACE_LANE) {
-        kite_v128 a_;
         VLOAD(2, a_);
         a_.u64[W(4) & 1] = I64(3);
         VSTORE(1, a_);
@@ -1788,56 +1913,48 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD8X8_S) {
         EA(2, 3, 8);
-        kite_v128 r_;
         for (int i = 0; i < 8; i++) r_.i16[i] = (int8_t)mem[ea + i];
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD8X8_U) {
         EA(2, 3, 8);
-        kite_v128 r_;
         for (int i = 0; i < 8; i++) r_.u16[i] = mem[ea + i];
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD16X4_S) {
         EA(2, 3, 8);
-        kite_v128 r_;
         for (int i = 0; i < 4; i++) r_.i32[i] = (int16_t)ld16(mem + ea + 2 * i);
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD16X4_U) {
         EA(2, 3, 8);
-        kite_v128 r_;
         for (int i = 0; i < 4; i++) r_.u32[i] = ld16(mem + ea + 2 * i);
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD32X2_S) {
         EA(2, 3, 8);
-        kite_v128 r_;
         for (int i = 0; i < 2; i++) r_.i64[i] = (int32_t)ld32(mem + ea + 4 * i);
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD32X2_U) {
         EA(2, 3, 8);
-        kite_v128 r_;
         for (int i = 0; i < 2; i++) r_.u64[i] = ld32(mem + ea + 4 * i);
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD8_SPLAT) {
         EA(2, 3, 1);
-        kite_v128 r_;
         memset(r_.u8, mem[ea], 16);
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD16_SPLAT) {
         EA(2, 3, 2);
-        kite_v128 r_;
         uint16_t v = ld16(mem + ea);
         for (int i = 0; i < 8; i++) r_.u16[i] = v;
         VSTORE(1, r_);
@@ -1845,7 +1962,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD32_SPLAT) {
         EA(2, 3, 4);
-        kite_v128 r_;
         uint32_t v = ld32(mem + ea);
         for (int i = 0; i < 4; i++) r_.u32[i] = v;
         VSTORE(1, r_);
@@ -1853,14 +1969,12 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD64_SPLAT) {
         EA(2, 3, 8);
-        kite_v128 r_;
         r_.u64[0] = r_.u64[1] = ld64(mem + ea);
         VSTORE(1, r_);
         NEXT(4);
       }
       vmcase(OP_V128_LOAD32_ZERO) {
         EA(2, 3, 4);
-        kite_v128 r_;
         memset(&r_, 0, sizeof r_);
         r_.u32[0] = ld32(mem + ea);
         VSTORE(1, r_);
@@ -1868,7 +1982,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD64_ZERO) {
         EA(2, 3, 8);
-        kite_v128 r_;
         r_.u64[0] = ld64(mem + ea);
         r_.u64[1] = 0;
         VSTORE(1, r_);
@@ -1876,7 +1989,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD8_LANE) {
         EA(2, 4, 1);
-        kite_v128 r_;
         VLOAD(3, r_);
         r_.u8[W(5) & 15] = mem[ea];
         VSTORE(1, r_);
@@ -1884,7 +1996,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD16_LANE) {
         EA(2, 4, 2);
-        kite_v128 r_;
         VLOAD(3, r_);
         r_.u16[W(5) & 7] = ld16(mem + ea);
         VSTORE(1, r_);
@@ -1892,7 +2003,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD32_LANE) {
         EA(2, 4, 4);
-        kite_v128 r_;
         VLOAD(3, r_);
         r_.u32[W(5) & 3] = ld32(mem + ea);
         VSTORE(1, r_);
@@ -1900,7 +2010,6 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_LOAD64_LANE) {
         EA(2, 4, 8);
-        kite_v128 r_;
         VLOAD(3, r_);
         r_.u64[W(5) & 1] = ld64(mem + ea);
         VSTORE(1, r_);
@@ -1908,28 +2017,24 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       }
       vmcase(OP_V128_STORE8_LANE) {
         EA(1, 3, 1);
-        kite_v128 a_;
         VLOAD(2, a_);
         mem[ea] = a_.u8[W(4) & 15];
         NEXT(5);
       }
       vmcase(OP_V128_STORE16_LANE) {
         EA(1, 3, 2);
-        kite_v128 a_;
         VLOAD(2, a_);
         st16(mem + ea, a_.u16[W(4) & 7]);
         NEXT(5);
       }
       vmcase(OP_V128_STORE32_LANE) {
         EA(1, 3, 4);
-        kite_v128 a_;
         VLOAD(2, a_);
         st32(mem + ea, a_.u32[W(4) & 3]);
         NEXT(5);
       }
       vmcase(OP_V128_STORE64_LANE) {
         EA(1, 3, 8);
-        kite_v128 a_;
         VLOAD(2, a_);
         st64(mem + ea, a_.u64[W(4) & 1]);
         NEXT(5);
@@ -2056,13 +2161,18 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
   if (!ensure_stacks(s, err)) return false;
   kite_xfunc *x = kite_exec_code(f, err);
   if (!x) return false;
-  if (s->depth >= s->nframes_cap || s->sp + (uint64_t)x->nslots > s->stack_slots)
+  /* Each re-entry from a host function nests one C-level run: bound those separately
+     from wasm frames, which cost no C stack. */
+  if (s->depth >= s->nframes_cap || s->nesting >= KITE_MAX_NESTING ||
+      s->sp + (uint64_t)x->nslots > s->stack_slots)
     return kite_fail(err, KITE_ERR_EXHAUSTION, KITE_TRAP_STACK_EXHAUSTED, 0,
                      "call stack exhausted");
   uint64_t *fp = s->stack + s->sp;
   memcpy(fp, slots, f->nslots_params * sizeof *fp);
   uint32_t saved_sp = s->sp;
+  s->nesting++;
   bool ok = run(s, f, fp, err);
+  s->nesting--;
   s->sp = saved_sp;
   if (ok) memcpy(slots, fp, f->nslots_results * sizeof *fp);
   return ok;

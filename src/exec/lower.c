@@ -42,7 +42,8 @@ typedef struct ctl {
   kite_valtype single;
   uint32_t loop_pc;  /* loop: code index of the head */
   int32_t fixups;    /* forward branches to patch at the end: list head, -1 */
-  uint32_t else_at;  /* if: code index of the BR_Z to the else branch; UINT32_MAX */
+  uint32_t else_at;  /* if: code index of the jump to the else branch; UINT32_MAX */
+  uint32_t else_word; /* if: that jump's offset word */
 } ctl;
 
 typedef struct fixup {
@@ -337,21 +338,70 @@ static void emit_br(lower *L, uint32_t rel) {
   if (!L->oom) link_jump(L, depth, at, at + 1);
 }
 
+/*
+** A conditional jump on an i32 condition, taken when the condition is non-zero
+** (when_true) or zero. When the condition was computed by a comparison just before
+** (and nothing came between), the comparison and the jump become one instruction.
+** Returns the jump's first word; its offset is its last word, *off_word.
+*/
+static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *off_word) {
+  if (L->last_dst_ok && cond.where == W_TEMP && cond.home == L->last_dst_slot) {
+    uint32_t at = L->last_dst_pos - 1;
+    uint32_t op = L->code.data[at], fused = 0;
+    switch (op) {
+    case OP_I32_EQ: fused = when_true ? XOP_BR_I32_EQ : XOP_BR_I32_NE; break;
+    case OP_I32_NE: fused = when_true ? XOP_BR_I32_NE : XOP_BR_I32_EQ; break;
+    case OP_I32_LT_S: fused = when_true ? XOP_BR_I32_LT_S : XOP_BR_I32_GE_S; break;
+    case OP_I32_LT_U: fused = when_true ? XOP_BR_I32_LT_U : XOP_BR_I32_GE_U; break;
+    case OP_I32_GT_S: fused = when_true ? XOP_BR_I32_GT_S : XOP_BR_I32_LE_S; break;
+    case OP_I32_GT_U: fused = when_true ? XOP_BR_I32_GT_U : XOP_BR_I32_LE_U; break;
+    case OP_I32_LE_S: fused = when_true ? XOP_BR_I32_LE_S : XOP_BR_I32_GT_S; break;
+    case OP_I32_LE_U: fused = when_true ? XOP_BR_I32_LE_U : XOP_BR_I32_GT_U; break;
+    case OP_I32_GE_S: fused = when_true ? XOP_BR_I32_GE_S : XOP_BR_I32_LT_S; break;
+    case OP_I32_GE_U: fused = when_true ? XOP_BR_I32_GE_U : XOP_BR_I32_LT_U; break;
+    case OP_I64_EQ: fused = when_true ? XOP_BR_I64_EQ : XOP_BR_I64_NE; break;
+    case OP_I64_NE: fused = when_true ? XOP_BR_I64_NE : XOP_BR_I64_EQ; break;
+    case OP_I64_LT_S: fused = when_true ? XOP_BR_I64_LT_S : XOP_BR_I64_GE_S; break;
+    case OP_I64_LT_U: fused = when_true ? XOP_BR_I64_LT_U : XOP_BR_I64_GE_U; break;
+    case OP_I64_GT_S: fused = when_true ? XOP_BR_I64_GT_S : XOP_BR_I64_LE_S; break;
+    case OP_I64_GT_U: fused = when_true ? XOP_BR_I64_GT_U : XOP_BR_I64_LE_U; break;
+    case OP_I64_LE_S: fused = when_true ? XOP_BR_I64_LE_S : XOP_BR_I64_GT_S; break;
+    case OP_I64_LE_U: fused = when_true ? XOP_BR_I64_LE_U : XOP_BR_I64_GT_U; break;
+    case OP_I64_GE_S: fused = when_true ? XOP_BR_I64_GE_S : XOP_BR_I64_LT_S; break;
+    case OP_I64_GE_U: fused = when_true ? XOP_BR_I64_GE_U : XOP_BR_I64_LT_U; break;
+    case OP_I32_EQZ: fused = when_true ? XOP_BR_Z : XOP_BR_NZ; break;
+    default: break;
+    }
+    if (fused) {
+      uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
+      L->code.len = at; /* drop the comparison; its map entry stays with this jump */
+      begin(L, fused);
+      emit(L, a);
+      if (op != OP_I32_EQZ) emit(L, b);
+      *off_word = (uint32_t)L->code.len;
+      emit(L, 0);
+      return at;
+    }
+  }
+  uint32_t at = begin(L, when_true ? XOP_BR_NZ : XOP_BR_Z);
+  emit_src(L, cond);
+  *off_word = (uint32_t)L->code.len;
+  emit(L, 0);
+  return at;
+}
+
 static void lower_br_if(lower *L, uint32_t rel) {
   opnd cond = pop(L);
   uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
+  uint32_t word;
   if (depth != 0 && !label_needs_moves(L, &L->ctls.data[depth])) {
-    uint32_t at = begin(L, XOP_BR_NZ);
-    emit_src(L, cond);
-    emit(L, 0);
-    if (!L->oom) link_jump(L, depth, at, at + 2);
+    uint32_t at = emit_cond_jump(L, cond, true, &word);
+    if (!L->oom) link_jump(L, depth, at, word);
     return;
   }
-  uint32_t at = begin(L, XOP_BR_Z);
-  emit_src(L, cond);
-  emit(L, 0);
+  uint32_t at = emit_cond_jump(L, cond, false, &word);
   emit_br(L, rel);
-  if (!L->oom) L->code.data[at + 2] = (uint32_t)L->code.len - at;
+  if (!L->oom) L->code.data[word] = (uint32_t)L->code.len - at;
   L->last_dst_ok = false;
 }
 
@@ -424,13 +474,9 @@ static void lower_block(lower *L, const kite_insn *in) {
       materialize(L, i);
   }
   c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
+  if (in->op == OP_IF) c.else_at = emit_cond_jump(L, cond, false, &c.else_word);
   L->last_dst_ok = false;
   if (in->op == OP_LOOP) c.loop_pc = (uint32_t)L->code.len;
-  if (in->op == OP_IF) {
-    c.else_at = begin(L, XOP_BR_Z);
-    emit_src(L, cond);
-    emit(L, 0);
-  }
   if (!kite_vec_push(L->a, &L->ctls, c)) L->oom = true;
 }
 
@@ -451,7 +497,7 @@ static void lower_else(lower *L) {
     add_fixup(L, (uint32_t)L->ctls.len - 1, at, at + 1);
     c = &L->ctls.data[L->ctls.len - 1];
   }
-  L->code.data[c->else_at + 2] = (uint32_t)L->code.len - c->else_at;
+  L->code.data[c->else_word] = (uint32_t)L->code.len - c->else_at;
   c->else_at = UINT32_MAX;
   c->kind = OP_ELSE;
   c->unreachable = false;
@@ -471,7 +517,7 @@ static void lower_end(lower *L) {
   truncate_stack(L, c->height);
   L->cur = c->base;
   if (c->else_at != UINT32_MAX)
-    L->code.data[c->else_at + 2] = (uint32_t)L->code.len - c->else_at;
+    L->code.data[c->else_word] = (uint32_t)L->code.len - c->else_at;
   resolve_fixups(L, c);
   const kite_valtype *t = ctl_results(c);
   uint32_t n = c->nresults;

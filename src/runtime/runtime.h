@@ -379,6 +379,7 @@ struct kite_store {
   struct kite_frame *frames;
   uint32_t nframes_cap;
   uint32_t depth;      /* frames in use */
+  uint32_t nesting;    /* interpreter runs on the C stack (host -> wasm re-entry) */
   kite_trace trace;
   /* Fuel left, when the engine meters fuel (consume_fuel). */
   uint64_t fuel;

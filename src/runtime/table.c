@@ -26,6 +26,7 @@ kite_tableinst *kite_table_new(kite_store *s, kite_valtype elem, const kite_limi
   kite_ref *elems = limits->min ? kite_calloc(s->alloc, (size_t)limits->min, sizeof(kite_ref)) : NULL;
   if (!t || (limits->min && !elems)) {
     kite_free(s->alloc, t, sizeof *t);
+    kite_free(s->alloc, elems, (size_t)limits->min * sizeof(kite_ref));
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }

@@ -28,10 +28,8 @@ static void put_name(kite_buf *b, const kite_name *n) {
   kite_buf_put(b, " <", 2);
   for (uint32_t i = 0; i < n->len; i++) {
     uint8_t c = n->ptr[i];
-    if (c >= 0x20 && c < 0x7f)
-      kite_buf_byte(b, c);
-    else
-      kite_buf_printf(b, "\\%02x", c);
+    if (c >= 0x20 && c < 0x7f) kite_buf_byte(b, c);
+    else kite_buf_printf(b, "\\%02x", c);
   }
   kite_buf_byte(b, '>');
 }
@@ -59,7 +57,8 @@ static void put_lines(disasm *d, uint32_t from, uint32_t to, unsigned depth, con
   do {
     kite_buf_printf(d->out, " %06x: ", at);
     unsigned n = 0;
-    for (; n < BYTES_PER_LINE && at < to; n++, at++) kite_buf_printf(d->out, "%02x ", d->m->bytes[at]);
+    for (; n < BYTES_PER_LINE && at < to; n++, at++)
+      kite_buf_printf(d->out, "%02x ", d->m->bytes[at]);
     for (; n < BYTES_PER_LINE; n++) put(d, "   ");
     put(d, "| ");
     if (text) {
@@ -104,8 +103,7 @@ static const char *valtype_name(kite_valtype t) {
 static void put_valtype(kite_buf *b, kite_valtype t) {
   if (t.kind == KITE_VT_REF && kite_ht_is_index(t.ht))
     kite_buf_printf(b, t.nullable ? "(ref null %u)" : "(ref %u)", t.ht);
-  else
-    kite_buf_put(b, valtype_name(t), strlen(valtype_name(t)));
+  else kite_buf_put(b, valtype_name(t), strlen(valtype_name(t)));
 }
 
 static void put_heaptype(kite_buf *b, uint32_t ht) {
@@ -118,10 +116,11 @@ static void put_heaptype(kite_buf *b, uint32_t ht) {
   static const struct {
     uint32_t ht;
     const char *name;
-  } names[] = {{KITE_HT_FUNC, "func"},     {KITE_HT_EXTERN, "extern"},     {KITE_HT_ANY, "any"},
-               {KITE_HT_EQ, "eq"},         {KITE_HT_I31, "i31"},           {KITE_HT_STRUCT, "struct"},
-               {KITE_HT_ARRAY, "array"},   {KITE_HT_EXN, "exn"},           {KITE_HT_NONE, "none"},
-               {KITE_HT_NOFUNC, "nofunc"}, {KITE_HT_NOEXTERN, "noextern"}, {KITE_HT_NOEXN, "noexn"}};
+  } names[] = {
+      {KITE_HT_FUNC, "func"},     {KITE_HT_EXTERN, "extern"},     {KITE_HT_ANY, "any"},
+      {KITE_HT_EQ, "eq"},         {KITE_HT_I31, "i31"},           {KITE_HT_STRUCT, "struct"},
+      {KITE_HT_ARRAY, "array"},   {KITE_HT_EXN, "exn"},           {KITE_HT_NONE, "none"},
+      {KITE_HT_NOFUNC, "nofunc"}, {KITE_HT_NOEXTERN, "noextern"}, {KITE_HT_NOEXN, "noexn"}};
   for (size_t i = 0; i < KITE_ARRAY_LEN(names); i++)
     if (names[i].ht == ht) {
       kite_buf_put(b, names[i].name, strlen(names[i].name));
@@ -154,8 +153,7 @@ static void insn_text(disasm *d, const kite_insn *in, kite_buf *t) {
         static const char *const kw[] = {"catch", "catch_ref", "catch_all", "catch_all_ref"};
         if (c.kind == KITE_CATCH || c.kind == KITE_CATCH_REF)
           kite_buf_printf(t, " (%s %u %u)", kw[c.kind & 3], c.tag, c.label);
-        else
-          kite_buf_printf(t, " (%s %u)", kw[c.kind & 3], c.label);
+        else kite_buf_printf(t, " (%s %u)", kw[c.kind & 3], c.label);
       }
     }
     break;
@@ -184,7 +182,13 @@ static void insn_text(disasm *d, const kite_insn *in, kite_buf *t) {
     put_name(t, space_name(d, KITE_NAMES_GLOBAL, in->idx));
     break;
   }
-  case IMM_CALL_INDIRECT: kite_buf_printf(t, " %u (type %u)", in->idx2, in->idx); break;
+  case IMM_CALL_INDIRECT:
+    kite_buf_printf(t, " %u", in->idx2);
+    put_name(t, space_name(d, KITE_NAMES_TABLE, in->idx2));
+    kite_buf_printf(t, " (type %u", in->idx);
+    put_name(t, space_name(d, KITE_NAMES_TYPE, in->idx));
+    kite_buf_byte(t, ')');
+    break;
   case IMM_LABEL:
   case IMM_TYPE:
   case IMM_TABLE:
@@ -208,13 +212,15 @@ static void insn_text(disasm *d, const kite_insn *in, kite_buf *t) {
   case IMM_F32:
   case IMM_F64: {
     char tmp[KITE_FLOAT_TEXT_MAX];
-    size_t n = info->imm == IMM_F32 ? kite_f32_text(in->val.f32, tmp) : kite_f64_text(in->val.f64, tmp);
+    size_t n =
+        info->imm == IMM_F32 ? kite_f32_text(in->val.f32, tmp) : kite_f64_text(in->val.f64, tmp);
     kite_buf_byte(t, ' ');
     kite_buf_put(t, tmp, n);
     break;
   }
   case IMM_V128:
-    for (int i = 0; i < 16; i += 4) kite_buf_printf(t, " 0x%08x", (unsigned)kite_load_u32le(in->bytes + i));
+    for (int i = 0; i < 16; i += 4)
+      kite_buf_printf(t, " 0x%08x", (unsigned)kite_load_u32le(in->bytes + i));
     break;
   case IMM_SELECT_T:
     for (uint32_t i = 0; i < in->count; i++) {
@@ -268,10 +274,8 @@ static bool disasm_func(disasm *d, uint32_t funcidx, kite_buf *text, kite_error 
     kite_valtype vt;
     if (!kite_read_u32(&r, &count) || !kite_read_valtype(&r, KITE_FEATURES_ALL, &vt)) return false;
     text->len = 0;
-    if (count == 1)
-      kite_buf_printf(text, "local[%u] type=", next_local);
-    else
-      kite_buf_printf(text, "local[%u..%u] type=", next_local, next_local + count - 1);
+    if (count == 1) kite_buf_printf(text, "local[%u] type=", next_local);
+    else kite_buf_printf(text, "local[%u..%u] type=", next_local, next_local + count - 1);
     put_valtype(text, vt);
     put_lines(d, at, kite_reader_offset(&r), 0, (const char *)text->data, text->len);
     next_local += count;
@@ -301,7 +305,8 @@ static bool disasm_func(disasm *d, uint32_t funcidx, kite_buf *text, kite_error 
     text->len = 0;
     insn_text(d, &in, text);
     if (text->oom) break;
-    put_lines(d, in.offset, kite_reader_offset(&r), line_depth, (const char *)text->data, text->len);
+    put_lines(d, in.offset, kite_reader_offset(&r), line_depth, (const char *)text->data,
+              text->len);
   }
   return true;
 }
@@ -312,7 +317,8 @@ bool kite_disassemble(const kite_module *m, kite_buf *out, kite_error *err) {
   kite_buf_init(&text, out->alloc ? out->alloc : m->alloc);
   put(&d, "\nCode Disassembly:\n\n");
   bool ok = true;
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs && ok; i++) ok = disasm_func(&d, i, &text, err);
+  for (uint32_t i = m->nimported_funcs; i < m->nfuncs && ok; i++)
+    ok = disasm_func(&d, i, &text, err);
   bool oom = text.oom || out->oom;
   kite_buf_free(&text);
   if (oom) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");

@@ -18,7 +18,7 @@
 #include "text.h"
 
 /* Index spaces that carry names, by name-section subsection id. */
-static const uint8_t name_spaces[] = {KITE_NAMES_FUNC,   KITE_NAMES_TYPE, KITE_NAMES_TABLE,
+static const uint8_t name_spaces[] = {KITE_NAMES_FUNC,   KITE_NAMES_TYPE,   KITE_NAMES_TABLE,
                                       KITE_NAMES_MEMORY, KITE_NAMES_GLOBAL, KITE_NAMES_ELEM,
                                       KITE_NAMES_DATA,   KITE_NAMES_TAG};
 
@@ -31,7 +31,7 @@ typedef KITE_VEC(uint32_t) u32_vec;
 
 /* A node of the folded-expression forest: an instruction and the trees it consumes. */
 typedef struct fold_node {
-  uint32_t insn;       /* index into printer.insns */
+  uint32_t insn;        /* index into printer.insns */
   uint32_t kids, nkids; /* range of printer.kids */
   uint32_t nresults;
 } fold_node;
@@ -146,10 +146,8 @@ static const kite_name *name_of(const printer *p, unsigned space, uint32_t idx) 
 static void put_ref(printer *p, unsigned space, uint32_t idx) {
   putc_(p, ' ');
   const kite_name *n = name_of(p, space, idx);
-  if (n)
-    put_id(p, n);
-  else
-    putu(p, idx);
+  if (n) put_id(p, n);
+  else putu(p, idx);
 }
 
 /* The identifier of a definition: " $name" or " (;12;)". */
@@ -167,10 +165,8 @@ static void put_def(printer *p, unsigned space, uint32_t idx) {
 
 static void put_local(printer *p, uint32_t idx) {
   putc_(p, ' ');
-  if (idx < p->nlocals && p->locals && p->locals[idx])
-    put_id(p, p->locals[idx]);
-  else
-    putu(p, idx);
+  if (idx < p->nlocals && p->locals && p->locals[idx]) put_id(p, p->locals[idx]);
+  else putu(p, idx);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -217,10 +213,8 @@ static const char *ref_shorthand(uint32_t ht) {
 static void put_heaptype(printer *p, uint32_t ht) {
   if (kite_ht_is_index(ht)) {
     const kite_name *n = name_of(p, KITE_NAMES_TYPE, ht);
-    if (n)
-      put_id(p, n);
-    else
-      putu(p, ht);
+    if (n) put_id(p, n);
+    else putu(p, ht);
     return;
   }
   const char *s = abstract_heap_name(ht);
@@ -738,19 +732,15 @@ static void put_label(printer *p, uint32_t label, uint32_t depth) {
   putc_(p, ' ');
   putu(p, label);
   put(p, " (;@");
-  if (label <= depth)
-    putu(p, depth - label);
-  else
-    putc_(p, '?');
+  if (label <= depth) putu(p, depth - label);
+  else putc_(p, '?');
   put(p, ";)");
 }
 
 static void put_float_comment(printer *p, double v, bool nan, bool neg) {
   char tmp[64];
-  if (nan)
-    snprintf(tmp, sizeof tmp, " (;=%snan;)", neg ? "-" : "");
-  else
-    snprintf(tmp, sizeof tmp, " (;=%g;)", v);
+  if (nan) snprintf(tmp, sizeof tmp, " (;=%snan;)", neg ? "-" : "");
+  else snprintf(tmp, sizeof tmp, " (;=%g;)", v);
   put(p, tmp);
 }
 
@@ -879,8 +869,14 @@ static void put_insn(printer *p, const kite_insn *in) {
       putu(p, in->bytes[i]);
     }
     break;
-  case IMM_I32: putc_(p, ' '); puts64(p, in->val.i32); break;
-  case IMM_I64: putc_(p, ' '); puts64(p, in->val.i64); break;
+  case IMM_I32:
+    putc_(p, ' ');
+    puts64(p, in->val.i32);
+    break;
+  case IMM_I64:
+    putc_(p, ' ');
+    puts64(p, in->val.i64);
+    break;
   case IMM_F32: put_f32(p, in->val.f32); break;
   case IMM_F64: put_f64(p, in->val.f64); break;
   case IMM_V128: {
@@ -901,10 +897,8 @@ static void put_insn(printer *p, const kite_insn *in) {
     break;
   case IMM_HEAPTYPE:
     putc_(p, ' ');
-    if (in->op == OP_REF_NULL)
-      put_heaptype(p, in->ht);
-    else
-      put_reftype(p, in->ht, in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL, false);
+    if (in->op == OP_REF_NULL) put_heaptype(p, in->ht);
+    else put_reftype(p, in->ht, in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL, false);
     break;
   case IMM_DATA: put_ref(p, KITE_NAMES_DATA, in->idx); break;
   case IMM_ELEM: put_ref(p, KITE_NAMES_ELEM, in->idx); break;
@@ -935,10 +929,8 @@ static void put_insn(printer *p, const kite_insn *in) {
     put_ref(p, KITE_NAMES_TYPE, in->idx);
     const kite_name *n = field_name(p, in->idx, in->idx2);
     putc_(p, ' ');
-    if (n)
-      put_id(p, n);
-    else
-      putu(p, in->idx2);
+    if (n) put_id(p, n);
+    else putu(p, in->idx2);
     break;
   }
   case IMM_TYPE_TYPE:
@@ -1088,9 +1080,7 @@ static bool insn_arity(printer *p, const kite_insn *in, uint32_t *np, uint32_t *
     return true;
   case OP_BR_ON_NON_NULL:
   case OP_BR_ON_CAST:
-  case OP_BR_ON_CAST_FAIL:
-    *np = *nr = label_arity(p, in->idx);
-    return true;
+  case OP_BR_ON_CAST_FAIL: *np = *nr = label_arity(p, in->idx); return true;
   case OP_CALL:
   case OP_RETURN_CALL:
     if (in->idx >= p->m->nfuncs) return false;
@@ -1316,8 +1306,8 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
   uint32_t i = start;
   while (i < p->insns.len && !stopped(p)) {
     kite_insn *in = &p->insns.data[i];
-    if (in->op == OP_END || in->op == OP_ELSE || in->op == OP_CATCH ||
-        in->op == OP_CATCH_ALL || in->op == OP_DELEGATE)
+    if (in->op == OP_END || in->op == OP_ELSE || in->op == OP_CATCH || in->op == OP_CATCH_ALL ||
+        in->op == OP_DELEGATE)
       break;
     uint32_t np = 0, nr = 0;
     bool known;
@@ -1347,7 +1337,8 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
         p->oom = true;
         break;
       }
-      for (size_t k = stack.len - take; k < stack.len; k++) p->kids.data[p->kids.len++] = stack.data[k];
+      for (size_t k = stack.len - take; k < stack.len; k++)
+        p->kids.data[p->kids.len++] = stack.data[k];
       node.nkids = (uint32_t)take;
       stack.len -= take;
     } else {
@@ -1604,10 +1595,8 @@ static void print_func(printer *p, uint32_t funcidx) {
   put_locals(p, f, nparams);
   kite_error scratch = {0};
   kite_reader r = {p->m->bytes, p->m->bytes + f->code_offset, p->m->bytes + f->code_end, &scratch};
-  if (p->fold)
-    print_folded_body(p, &r, ft);
-  else
-    print_flat_body(p, &r);
+  if (p->fold) print_folded_body(p, &r, ft);
+  else print_flat_body(p, &r);
   p->indent--;
   putc_(p, ')');
 }
@@ -1695,8 +1684,8 @@ static void print_elems(printer *p) {
     if (el->mode == KITE_SEG_ACTIVE) {
       bool explicit_table = flags != 0xFF ? (flags & 2) != 0 : el->table != 0;
       /* Form 4 implies the element type funcref; any other needs form 6. */
-      if (el->exprs && !(el->type.kind == KITE_VT_REF && el->type.nullable &&
-                         el->type.ht == KITE_HT_FUNC))
+      if (el->exprs &&
+          !(el->type.kind == KITE_VT_REF && el->type.nullable && el->type.ht == KITE_HT_FUNC))
         explicit_table = true;
       if (explicit_table) {
         put(p, " (table");
@@ -1859,8 +1848,7 @@ bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_
   print_customs(&p, KITE_SEC_TYPE);
   print_imports(&p);
   print_customs(&p, KITE_SEC_IMPORT);
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs && !stopped(&p); i++)
-    print_func(&p, i);
+  for (uint32_t i = m->nimported_funcs; i < m->nfuncs && !stopped(&p); i++) print_func(&p, i);
   print_customs(&p, KITE_SEC_FUNCTION);
   print_tables(&p);
   print_customs(&p, KITE_SEC_TABLE);

@@ -13,8 +13,7 @@ static const char hex_digits[] = "0123456789abcdef";
 ** Shared by both widths: `sig_bits` is the stored significand width (23 or 52),
 ** `exp_bits` the exponent width, `bias` the exponent bias.
 */
-static size_t float_text(uint64_t bits, unsigned sig_bits, unsigned exp_bits, int bias,
-                         char *buf) {
+static size_t float_text(uint64_t bits, unsigned sig_bits, unsigned exp_bits, int bias, char *buf) {
   char *p = buf;
   uint64_t sig_mask = ((uint64_t)1 << sig_bits) - 1;
   uint64_t exp_max = ((uint64_t)1 << exp_bits) - 1;
@@ -38,7 +37,8 @@ static size_t float_text(uint64_t bits, unsigned sig_bits, unsigned exp_bits, in
             top = i;
             break;
           }
-        for (int shift = top / 4 * 4; shift >= 0; shift -= 4) *p++ = hex_digits[(sig >> shift) & 0xf];
+        for (int shift = top / 4 * 4; shift >= 0; shift -= 4)
+          *p++ = hex_digits[(sig >> shift) & 0xf];
       }
     }
     *p = '\0';
@@ -79,7 +79,8 @@ static size_t float_text(uint64_t bits, unsigned sig_bits, unsigned exp_bits, in
   while (frac != 0) {
     unsigned shift = (nibbles - 1) * 4;
     *p++ = hex_digits[(frac >> shift) & 0xf];
-    frac = (frac << 4) & ((nibbles * 4 == 64) ? ~(uint64_t)0 : (((uint64_t)1 << (nibbles * 4)) - 1));
+    frac =
+        (frac << 4) & ((nibbles * 4 == 64) ? ~(uint64_t)0 : (((uint64_t)1 << (nibbles * 4)) - 1));
   }
   *p++ = 'p';
   *p++ = exp < 0 ? '-' : '+';

@@ -182,6 +182,8 @@ typedef struct wat_ctx {
   bool uses_data_index; /* memory.init / data.drop: the data count section is emitted */
   /* names for the name section */
   KITE_VEC(wat_name) names[WAT_NSPACES];
+  kite_buf local_names_out; /* the local names subsection's entries, by function */
+  uint32_t nlocal_names_out;
   kite_opcode opnames[OP_COUNT];
 } wat_ctx;
 
@@ -244,7 +246,11 @@ typedef struct kite_print_options {
   bool fold; /* folded expressions instead of flat instructions */
 } kite_print_options;
 
-/* Print a decoded (and valid) module as text. */
+/* Print a decoded module as text, laid out as wabt's wasm2wat does. Parsing the text
+   (kite_wat_to_wasm) gives back the module's bytes, provided they use minimal LEB128s.
+   Meant for valid modules; an invalid one that decodes still prints without harm.
+   Fails when allocation fails (KITE_ERR_OOM) or a function body cannot be read
+   (KITE_ERR_COMPILE, malformed). */
 bool kite_wasm_to_wat(const kite_module *m, const kite_print_options *opt, kite_buf *out,
                       kite_error *err);
 

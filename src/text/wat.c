@@ -405,7 +405,7 @@ typedef struct abstract_ht {
 } abstract_ht;
 
 static const abstract_ht abstract_heaptypes[] = {
-    {"func", KITE_HT_FUNC, FEAT_REF_TYPES},     {"extern", KITE_HT_EXTERN, FEAT_REF_TYPES},
+    {"func", KITE_HT_FUNC, FEAT_MVP},           {"extern", KITE_HT_EXTERN, FEAT_REF_TYPES},
     {"any", KITE_HT_ANY, FEAT_GC},              {"eq", KITE_HT_EQ, FEAT_GC},
     {"i31", KITE_HT_I31, FEAT_GC},              {"struct", KITE_HT_STRUCT, FEAT_GC},
     {"array", KITE_HT_ARRAY, FEAT_GC},          {"none", KITE_HT_NONE, FEAT_GC},
@@ -414,7 +414,7 @@ static const abstract_ht abstract_heaptypes[] = {
 };
 
 static const abstract_ht ref_shorthands[] = {
-    {"funcref", KITE_HT_FUNC, FEAT_REF_TYPES},  {"externref", KITE_HT_EXTERN, FEAT_REF_TYPES},
+    {"funcref", KITE_HT_FUNC, FEAT_MVP},        {"externref", KITE_HT_EXTERN, FEAT_REF_TYPES},
     {"anyref", KITE_HT_ANY, FEAT_GC},           {"eqref", KITE_HT_EQ, FEAT_GC},
     {"i31ref", KITE_HT_I31, FEAT_GC},           {"structref", KITE_HT_STRUCT, FEAT_GC},
     {"arrayref", KITE_HT_ARRAY, FEAT_GC},       {"nullref", KITE_HT_NONE, FEAT_GC},
@@ -1078,11 +1078,22 @@ static bool addrtype(wat_ctx *c, bool *is64) {
   return true;
 }
 
+/* A limit: a u64 whatever the address type (the validator reports a 32-bit limit that
+   is too large, as 3.0's memory.wast expects). */
+static bool limit(wat_ctx *c, bool is64, uint64_t *out) {
+  const kite_token *t = kite_wat_tok(c);
+  (void)is64;
+  if (t->kind != KITE_TOK_NAT) return kite_wat_unexpected(c, t);
+  if (!kite_tok_u64(t, out)) return kite_wat_fail(c, t, "i64 constant out of range");
+  c->pos++;
+  return true;
+}
+
 static bool limits(wat_ctx *c, wat_limits *l) {
-  if (!kite_wat_u64(c, &l->min)) return false;
+  if (!limit(c, l->is64, &l->min)) return false;
   if (kite_wat_tok(c)->kind == KITE_TOK_NAT) {
     l->has_max = true;
-    if (!kite_wat_u64(c, &l->max)) return false;
+    if (!limit(c, l->is64, &l->max)) return false;
   }
   return true;
 }
@@ -1146,6 +1157,8 @@ static bool write_tabletype(wat_ctx *c, kite_buf *b, const wat_limits *l, kite_v
   return write_valtype(c, b, elem) && write_limits(c, b, l, false);
 }
 
+static bool note_local_names(wat_ctx *c, uint32_t func);
+
 /* After the import's descriptor keyword and $id: the rest of the descriptor. */
 static bool import_desc(wat_ctx *c, wat_emit *e, int space, uint32_t index, kite_buf *b) {
   switch (space) {
@@ -1154,6 +1167,12 @@ static bool import_desc(wat_ctx *c, wat_emit *e, int space, uint32_t index, kite
     wat_sig sig;
     memset(&sig, 0, sizeof sig);
     bool ok = kite_wat_typeuse(c, true, &t, &sig);
+    if (ok && c->debug_names) {
+      c->local_names.len = 0;
+      for (size_t i = 0; ok && i < sig.names.len; i++)
+        ok = kite_vec_push(c->alloc, &c->local_names, sig.names.data[i]) || oom(c);
+      if (ok) ok = note_local_names(c, index);
+    }
     kite_wat_sig_free(c, &sig);
     if (!ok) return false;
     kite_buf_byte(b, 0x00);
@@ -1565,8 +1584,10 @@ static bool declare_local(wat_ctx *c, const kite_token *at, wat_name name) {
   return true;
 }
 
-/* Local names for the name section: func index, then (local index, name)*. */
-static bool note_local_names(wat_ctx *c, kite_buf *b, uint32_t *count, uint32_t func) {
+/* Local names for the name section: func index, then (local index, name)*. As wabt,
+   every function has an entry, imports included. */
+static bool note_local_names(wat_ctx *c, uint32_t func) {
+  kite_buf *b = &c->local_names_out;
   uint32_t named = 0;
   for (size_t i = 0; i < c->local_names.len; i++) named += c->local_names.data[i].name != NULL;
   kite_buf_uleb(b, func);
@@ -1577,17 +1598,11 @@ static bool note_local_names(wat_ctx *c, kite_buf *b, uint32_t *count, uint32_t 
     kite_buf_uleb(b, i);
     kite_write_name(b, (const uint8_t *)n.name, n.len);
   }
-  (*count)++;
+  c->nlocal_names_out++;
   return !b->oom || oom(c);
 }
 
-typedef struct wat_names_out {
-  kite_buf locals;
-  uint32_t nlocals;
-} wat_names_out;
-
-static bool emit_func_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wat_field *f,
-                            wat_names_out *names) {
+static bool emit_func_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wat_field *f) {
   bool imported;
   kite_buf import;
   kite_buf_init(&import, c->alloc);
@@ -1661,8 +1676,7 @@ static bool emit_func_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wat_
     e->ncode++;
     if (e->code.oom || body.oom) ok = oom(c);
   }
-  if (ok && c->debug_names && c->local_names.len)
-    ok = note_local_names(c, &names->locals, &names->nlocals, f->index);
+  if (ok && c->debug_names) ok = note_local_names(c, f->index);
   kite_buf_free(&body);
   kite_vec_free(c->alloc, &locals);
   return ok;
@@ -1715,7 +1729,7 @@ static bool put_vec_section(wat_ctx *c, kite_buf *out, uint8_t id, uint32_t coun
   return ok || oom(c);
 }
 
-static bool emit_fields(wat_ctx *c, wat_emit *e, wat_sections *s, wat_names_out *names) {
+static bool emit_fields(wat_ctx *c, wat_emit *e, wat_sections *s) {
   for (size_t i = 0; i < c->fields.len; i++) {
     const wat_field *f = &c->fields.data[i];
     c->pos = f->start + 2;
@@ -1728,7 +1742,7 @@ static bool emit_fields(wat_ctx *c, wat_emit *e, wat_sections *s, wat_names_out 
     case WAT_F_IMPORT: ok = emit_import_field(c, s, e, f); break;
     case WAT_F_FUNC:
       kite_wat_opt_id(c, &name);
-      ok = emit_func_field(c, s, e, f, names);
+      ok = emit_func_field(c, s, e, f);
       break;
     case WAT_F_TABLE:
       kite_wat_opt_id(c, &name);
@@ -1786,8 +1800,7 @@ static bool name_map(wat_ctx *c, kite_buf *out, uint8_t id, const wat_name *name
   return ok || oom(c);
 }
 
-static bool emit_names(wat_ctx *c, kite_buf *out, const wat_name *module_name,
-                       const wat_names_out *n) {
+static bool emit_names(wat_ctx *c, kite_buf *out, const wat_name *module_name) {
   kite_buf content;
   kite_buf_init(&content, c->alloc);
   kite_write_name(&content, (const uint8_t *)"name", 4);
@@ -1804,11 +1817,11 @@ static bool emit_names(wat_ctx *c, kite_buf *out, const wat_name *module_name,
   }
   if (ok)
     ok = name_map(c, &content, KITE_NAMES_FUNC, c->names[WAT_FUNCS].data, c->names[WAT_FUNCS].len);
-  if (ok && n->nlocals) {
+  if (ok) { /* as wabt, always present */
     kite_buf sub;
     kite_buf_init(&sub, c->alloc);
-    kite_buf_uleb(&sub, n->nlocals);
-    kite_buf_put(&sub, n->locals.data, n->locals.len);
+    kite_buf_uleb(&sub, c->nlocal_names_out);
+    kite_buf_put(&sub, c->local_names_out.data, c->local_names_out.len);
     kite_buf_byte(&content, KITE_NAMES_LOCAL);
     kite_buf_uleb(&content, sub.len);
     kite_buf_put(&content, sub.data, sub.len);
@@ -1825,7 +1838,7 @@ static bool emit_names(wat_ctx *c, kite_buf *out, const wat_name *module_name,
   for (size_t i = 0; ok && i < KITE_ARRAY_LEN(maps); i++)
     ok = name_map(c, &content, maps[i].id, c->names[maps[i].space].data,
                   c->names[maps[i].space].len);
-  if (ok && content.len > 5) ok = kite_write_section(out, KITE_SEC_CUSTOM, &content) || oom(c);
+  if (ok) ok = kite_write_section(out, KITE_SEC_CUSTOM, &content) || oom(c);
   if (content.oom) ok = oom(c);
   kite_buf_free(&content);
   return ok;
@@ -1870,18 +1883,16 @@ static bool build_module(wat_ctx *c, uint32_t from, uint32_t to, const wat_name 
                          kite_buf *out) {
   wat_emit e;
   wat_sections s;
-  wat_names_out names;
   memset(&e, 0, sizeof e);
   memset(&s, 0, sizeof s);
-  memset(&names, 0, sizeof names);
-  kite_buf *bufs[] = {&s.imports, &s.funcs,   &s.tables, &s.memories, &s.tags,  &s.globals,
-                      &s.exports, &s.elems,   &s.datas,  &s.start,    &e.code,  &names.locals};
+  kite_buf *bufs[] = {&s.imports, &s.funcs, &s.tables, &s.memories, &s.tags,           &s.globals,
+                      &s.exports, &s.elems, &s.datas,  &s.start,    &c->local_names_out, &e.code};
   for (size_t i = 0; i < KITE_ARRAY_LEN(bufs); i++) kite_buf_init(bufs[i], c->alloc);
   kite_buf types;
   kite_buf_init(&types, c->alloc);
 
   bool ok = collect_fields(c, from, to) && parse_types(c) && implicit_types(c, &e) &&
-            emit_fields(c, &e, &s, &names);
+            emit_fields(c, &e, &s);
   if (ok) {
     static const uint8_t header[8] = {0x00, 0x61, 0x73, 0x6D, 0x01, 0x00, 0x00, 0x00};
     kite_buf_put(out, header, sizeof header);
@@ -1909,7 +1920,7 @@ static bool build_module(wat_ctx *c, uint32_t from, uint32_t to, const wat_name 
     }
     if (ok && e.ncode) ok = put_vec_section(c, out, KITE_SEC_CODE, e.ncode, &e.code);
     if (ok && s.ndatas) ok = put_vec_section(c, out, KITE_SEC_DATA, s.ndatas, &s.datas);
-    if (ok && c->debug_names) ok = emit_names(c, out, module_name, &names);
+    if (ok && c->debug_names) ok = emit_names(c, out, module_name);
     if (ok && out->oom) ok = oom(c);
   }
   for (size_t i = 0; i < KITE_ARRAY_LEN(bufs); i++) kite_buf_free(bufs[i]);

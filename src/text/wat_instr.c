@@ -536,10 +536,12 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
     if (!block_head(c, out, op, &label)) return false;
     if (!kite_wat_expect_lparen_kw(c, "do") || !instr_seq(c, out) || !kite_wat_expect_rparen(c))
       return false;
+    bool handlers = false;
     while (kite_wat_at_lparen_kw(c, "catch")) {
       kite_insn in;
       memset(&in, 0, sizeof in);
       in.op = OP_CATCH;
+      handlers = true;
       c->pos += 2;
       if (!index_imm(c, WAT_TAGS, &in.idx) || !write(c, out, &in) || !instr_seq(c, out) ||
           !kite_wat_expect_rparen(c))
@@ -549,7 +551,7 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
       c->pos += 2;
       if (!write_op(c, out, OP_CATCH_ALL) || !instr_seq(c, out) || !kite_wat_expect_rparen(c))
         return false;
-    } else if (kite_wat_at_lparen_kw(c, "delegate")) {
+    } else if (kite_wat_at_lparen_kw(c, "delegate") && !handlers) {
       kite_insn in;
       memset(&in, 0, sizeof in);
       in.op = OP_DELEGATE;

@@ -108,8 +108,8 @@ static void check_f32_text(uint32_t bits, const char *want) {
 static void check_f64_text(uint64_t bits, const char *want) {
   char buf[KITE_FLOAT_TEXT_MAX];
   kite_f64_text(bits, buf);
-  CHECK_MSG(strcmp(buf, want) == 0, "f64 0x%016llx: got %s, want %s", (unsigned long long)bits,
-            buf, want);
+  CHECK_MSG(strcmp(buf, want) == 0, "f64 0x%016llx: got %s, want %s", (unsigned long long)bits, buf,
+            want);
 }
 
 static void test_floats(void) {
@@ -139,25 +139,30 @@ static void test_floats(void) {
   check_f64_text(0x7ff0000000000000ull, "inf");
 
   /* Round trips: special values, every exponent, the subnormal range, random bits. */
-  static const uint32_t f32s[] = {0, 0x80000000u, 1, 0x80000001u, 0x007fffffu, 0x00800000u,
-                                  0x7f7fffffu, 0x7f800000u, 0xff800000u, 0x7fc00000u,
+  static const uint32_t f32s[] = {0,           0x80000000u, 1,           0x80000001u, 0x007fffffu,
+                                  0x00800000u, 0x7f7fffffu, 0x7f800000u, 0xff800000u, 0x7fc00000u,
                                   0x7f800001u, 0xffbfffffu, 0x7fffffffu, 0x00400000u, 0x00000010u};
   for (size_t i = 0; i < sizeof f32s / sizeof f32s[0]; i++) check_f32_roundtrip(f32s[i]);
   for (uint32_t e = 0; e < 256; e++)
-    for (int k = 0; k < 8; k++)
-      check_f32_roundtrip((e << 23) | ((uint32_t)rng() & 0x807fffffu));
+    for (int k = 0; k < 8; k++) check_f32_roundtrip((e << 23) | ((uint32_t)rng() & 0x807fffffu));
   for (int i = 0; i < 23; i++) check_f32_roundtrip((uint32_t)1 << i);
   for (int i = 0; i < 20000; i++) check_f32_roundtrip((uint32_t)rng());
 
-  static const uint64_t f64s[] = {0, 0x8000000000000000ull, 1, 0x000fffffffffffffull,
-                                  0x0010000000000000ull, 0x7fefffffffffffffull,
-                                  0x7ff0000000000000ull, 0xfff0000000000000ull,
-                                  0x7ff8000000000000ull, 0x7ff0000000000001ull,
-                                  0xfff7ffffffffffffull, 0x0008000000000000ull};
+  static const uint64_t f64s[] = {0,
+                                  0x8000000000000000ull,
+                                  1,
+                                  0x000fffffffffffffull,
+                                  0x0010000000000000ull,
+                                  0x7fefffffffffffffull,
+                                  0x7ff0000000000000ull,
+                                  0xfff0000000000000ull,
+                                  0x7ff8000000000000ull,
+                                  0x7ff0000000000001ull,
+                                  0xfff7ffffffffffffull,
+                                  0x0008000000000000ull};
   for (size_t i = 0; i < sizeof f64s / sizeof f64s[0]; i++) check_f64_roundtrip(f64s[i]);
   for (uint64_t e = 0; e < 2048; e++)
-    for (int k = 0; k < 4; k++)
-      check_f64_roundtrip((e << 52) | (rng() & 0x800fffffffffffffull));
+    for (int k = 0; k < 4; k++) check_f64_roundtrip((e << 52) | (rng() & 0x800fffffffffffffull));
   for (int i = 0; i < 52; i++) check_f64_roundtrip((uint64_t)1 << i);
   for (int i = 0; i < 20000; i++) check_f64_roundtrip(rng());
 }
@@ -191,55 +196,54 @@ static const uint8_t wasm_mvp[] = {
     0x0c, 0x01, 0x00, 0x41, 0x10, 0x0b, 0x06, 0x68, 0x69, 0x00, 0xff, 0x22, 0x5c,
 };
 
-static const char mvp_flat[] =
-    "(module\n"
-    "  (type (;0;) (func (param i32 i32) (result i32)))\n"
-    "  (type (;1;) (func (param i32)))\n"
-    "  (type (;2;) (func))\n"
-    "  (import \"env\" \"log\" (func (;0;) (type 1)))\n"
-    "  (import \"env\" \"tab\" (table (;0;) 2 funcref))\n"
-    "  (import \"env\" \"mem\" (memory (;0;) 1))\n"
-    "  (import \"env\" \"g\" (global (;0;) (mut i64)))\n"
-    "  (func (;1;) (type 0) (param i32 i32) (result i32)\n"
-    "    (local i32 i64)\n"
-    "    local.get 0\n"
-    "    local.get 1\n"
-    "    i32.add\n"
-    "    local.tee 2\n"
-    "    i32.load offset=8 align=2\n"
-    "    drop\n"
-    "    block (result i32)  ;; label = @1\n"
-    "      loop  ;; label = @2\n"
-    "        local.get 2\n"
-    "        local.get 2\n"
-    "        br_if 1 (;@1;)\n"
-    "        local.get 2\n"
-    "        br_table 0 (;@2;) 0 (;@2;) 0 (;@2;)\n"
-    "      end\n"
-    "      i32.const -7\n"
-    "    end\n"
-    "    if (result i32)  ;; label = @1\n"
-    "      i32.const 1\n"
-    "    else\n"
-    "      local.get 2\n"
-    "      call 0\n"
-    "      i32.const 0\n"
-    "      i32.const 0\n"
-    "      i32.const 0\n"
-    "      call_indirect (type 0)\n"
-    "      return\n"
-    "    end)\n"
-    "  (func (;2;) (type 2)\n"
-    "    f64.const -0x1p-3 (;=-0.125;)\n"
-    "    i64.const -1\n"
-    "    global.set 0\n"
-    "    drop)\n"
-    "  (global (;1;) f32 (f32.const 0x1.8p+0 (;=1.5;)))\n"
-    "  (export \"add\" (func 1))\n"
-    "  (export \"mem\" (memory 0))\n"
-    "  (start 2)\n"
-    "  (elem (;0;) (i32.const 1) func 1)\n"
-    "  (data (;0;) (i32.const 16) \"hi\\00\\ff\\22\\5c\"))\n";
+static const char mvp_flat[] = "(module\n"
+                               "  (type (;0;) (func (param i32 i32) (result i32)))\n"
+                               "  (type (;1;) (func (param i32)))\n"
+                               "  (type (;2;) (func))\n"
+                               "  (import \"env\" \"log\" (func (;0;) (type 1)))\n"
+                               "  (import \"env\" \"tab\" (table (;0;) 2 funcref))\n"
+                               "  (import \"env\" \"mem\" (memory (;0;) 1))\n"
+                               "  (import \"env\" \"g\" (global (;0;) (mut i64)))\n"
+                               "  (func (;1;) (type 0) (param i32 i32) (result i32)\n"
+                               "    (local i32 i64)\n"
+                               "    local.get 0\n"
+                               "    local.get 1\n"
+                               "    i32.add\n"
+                               "    local.tee 2\n"
+                               "    i32.load offset=8 align=2\n"
+                               "    drop\n"
+                               "    block (result i32)  ;; label = @1\n"
+                               "      loop  ;; label = @2\n"
+                               "        local.get 2\n"
+                               "        local.get 2\n"
+                               "        br_if 1 (;@1;)\n"
+                               "        local.get 2\n"
+                               "        br_table 0 (;@2;) 0 (;@2;) 0 (;@2;)\n"
+                               "      end\n"
+                               "      i32.const -7\n"
+                               "    end\n"
+                               "    if (result i32)  ;; label = @1\n"
+                               "      i32.const 1\n"
+                               "    else\n"
+                               "      local.get 2\n"
+                               "      call 0\n"
+                               "      i32.const 0\n"
+                               "      i32.const 0\n"
+                               "      i32.const 0\n"
+                               "      call_indirect (type 0)\n"
+                               "      return\n"
+                               "    end)\n"
+                               "  (func (;2;) (type 2)\n"
+                               "    f64.const -0x1p-3 (;=-0.125;)\n"
+                               "    i64.const -1\n"
+                               "    global.set 0\n"
+                               "    drop)\n"
+                               "  (global (;1;) f32 (f32.const 0x1.8p+0 (;=1.5;)))\n"
+                               "  (export \"add\" (func 1))\n"
+                               "  (export \"mem\" (memory 0))\n"
+                               "  (start 2)\n"
+                               "  (elem (;0;) (i32.const 1) func 1)\n"
+                               "  (data (;0;) (i32.const 16) \"hi\\00\\ff\\22\\5c\"))\n";
 
 static const uint8_t wasm_names[] = {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x0e, 0x03, 0x60, 0x02, 0x7f, 0x7f, 0x01,
@@ -384,7 +388,8 @@ static const char gc_flat[] =
     "(module\n"
     "  (rec\n"
     "    (type $node (sub (struct (field $val i32) (field $next (mut (ref null $node))))))\n"
-    "    (type $leaf (sub final $node (struct (field i32) (field (mut (ref null $node))) (field i8)))))\n"
+    "    (type $leaf (sub final $node (struct (field i32) (field (mut (ref null $node))) (field "
+    "i8)))))\n"
     "  (type $arr (array (mut i16)))\n"
     "  (type $f (func (param (ref $node)) (result i32)))\n"
     "  (type (;4;) (sub (struct)))\n"
@@ -437,7 +442,8 @@ static const char gc_fold[] =
     "(module\n"
     "  (rec\n"
     "    (type $node (sub (struct (field $val i32) (field $next (mut (ref null $node))))))\n"
-    "    (type $leaf (sub final $node (struct (field i32) (field (mut (ref null $node))) (field i8)))))\n"
+    "    (type $leaf (sub final $node (struct (field i32) (field (mut (ref null $node))) (field "
+    "i8)))))\n"
     "  (type $arr (array (mut i16)))\n"
     "  (type $f (func (param (ref $node)) (result i32)))\n"
     "  (type (;4;) (sub (struct)))\n"
@@ -653,58 +659,56 @@ static const char fields_flat[] =
     "  (data (;1;) (memory 1) (i64.const 5) \"x\"))\n";
 
 static const uint8_t wasm_legacy_eh[] = {
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00, 0x03,
-    0x02, 0x01, 0x00, 0x0d, 0x03, 0x01, 0x00, 0x00, 0x0a, 0x1f, 0x01, 0x1d, 0x00, 0x06, 0x40, 0x20,
-    0x00, 0x08, 0x00, 0x07, 0x00, 0x1a, 0x19, 0x06, 0x40, 0x01, 0x18, 0x00, 0x09, 0x00, 0x0b, 0x06,
-    0x7f, 0x41, 0x01, 0x19, 0x41, 0x02, 0x0b, 0x1a, 0x0b,
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00,
+    0x03, 0x02, 0x01, 0x00, 0x0d, 0x03, 0x01, 0x00, 0x00, 0x0a, 0x1f, 0x01, 0x1d, 0x00, 0x06,
+    0x40, 0x20, 0x00, 0x08, 0x00, 0x07, 0x00, 0x1a, 0x19, 0x06, 0x40, 0x01, 0x18, 0x00, 0x09,
+    0x00, 0x0b, 0x06, 0x7f, 0x41, 0x01, 0x19, 0x41, 0x02, 0x0b, 0x1a, 0x0b,
 };
 
-static const char legacy_eh_flat[] =
-    "(module\n"
-    "  (type (;0;) (func (param i32)))\n"
-    "  (func (;0;) (type 0) (param i32)\n"
-    "    try  ;; label = @1\n"
-    "      local.get 0\n"
-    "      throw 0\n"
-    "    catch 0\n"
-    "      drop\n"
-    "    catch_all\n"
-    "      try  ;; label = @2\n"
-    "        nop\n"
-    "      delegate 0 (;@1;)\n"
-    "      rethrow 0 (;@1;)\n"
-    "    end\n"
-    "    try (result i32)  ;; label = @1\n"
-    "      i32.const 1\n"
-    "    catch_all\n"
-    "      i32.const 2\n"
-    "    end\n"
-    "    drop)\n"
-    "  (tag (;0;) (type 0) (param i32)))\n";
+static const char legacy_eh_flat[] = "(module\n"
+                                     "  (type (;0;) (func (param i32)))\n"
+                                     "  (func (;0;) (type 0) (param i32)\n"
+                                     "    try  ;; label = @1\n"
+                                     "      local.get 0\n"
+                                     "      throw 0\n"
+                                     "    catch 0\n"
+                                     "      drop\n"
+                                     "    catch_all\n"
+                                     "      try  ;; label = @2\n"
+                                     "        nop\n"
+                                     "      delegate 0 (;@1;)\n"
+                                     "      rethrow 0 (;@1;)\n"
+                                     "    end\n"
+                                     "    try (result i32)  ;; label = @1\n"
+                                     "      i32.const 1\n"
+                                     "    catch_all\n"
+                                     "      i32.const 2\n"
+                                     "    end\n"
+                                     "    drop)\n"
+                                     "  (tag (;0;) (type 0) (param i32)))\n";
 
-static const char legacy_eh_fold[] =
-    "(module\n"
-    "  (type (;0;) (func (param i32)))\n"
-    "  (func (;0;) (type 0) (param i32)\n"
-    "    (try  ;; label = @1\n"
-    "      (do\n"
-    "        (throw 0\n"
-    "          (local.get 0)))\n"
-    "      (catch 0\n"
-    "        (drop))\n"
-    "      (catch_all\n"
-    "        (try  ;; label = @2\n"
-    "          (do\n"
-    "            (nop))\n"
-    "          (delegate 0 (;@1;)))\n"
-    "        (rethrow 0 (;@1;))))\n"
-    "    (drop\n"
-    "      (try (result i32)  ;; label = @1\n"
-    "        (do\n"
-    "          (i32.const 1))\n"
-    "        (catch_all\n"
-    "          (i32.const 2)))))\n"
-    "  (tag (;0;) (type 0) (param i32)))\n";
+static const char legacy_eh_fold[] = "(module\n"
+                                     "  (type (;0;) (func (param i32)))\n"
+                                     "  (func (;0;) (type 0) (param i32)\n"
+                                     "    (try  ;; label = @1\n"
+                                     "      (do\n"
+                                     "        (throw 0\n"
+                                     "          (local.get 0)))\n"
+                                     "      (catch 0\n"
+                                     "        (drop))\n"
+                                     "      (catch_all\n"
+                                     "        (try  ;; label = @2\n"
+                                     "          (do\n"
+                                     "            (nop))\n"
+                                     "          (delegate 0 (;@1;)))\n"
+                                     "        (rethrow 0 (;@1;))))\n"
+                                     "    (drop\n"
+                                     "      (try (result i32)  ;; label = @1\n"
+                                     "        (do\n"
+                                     "          (i32.const 1))\n"
+                                     "        (catch_all\n"
+                                     "          (i32.const 2)))))\n"
+                                     "  (tag (;0;) (type 0) (param i32)))\n";
 
 static const uint8_t wasm_custom[] = {
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x00, 0x08, 0x05, 0x66, 0x69, 0x72, 0x73, 0x74,
@@ -720,24 +724,23 @@ static const uint8_t wasm_custom[] = {
     0x00, 0x01, 0x6d, 0x00, 0x05, 0x01, 0x7a, 0x00, 0x22, 0x5c,
 };
 
-static const char custom_flat[] =
-    "(module $mod\n"
-    "  (@custom \"first\" (before first) \"\\01x\")\n"
-    "  (rec\n"
-    "    (type $t (func)))\n"
-    "  (type (;1;) (sub final (func)))\n"
-    "  (@custom \"after-type\" (after type) \"\")\n"
-    "  (import \"env\" \"mem\" (memory $m 1 (pagesize 65536)))\n"
-    "  (func $\"a b\" (type $t))\n"
-    "  (func $dup (type 1))\n"
-    "  (func $dup.1 (type $t))\n"
-    "  (table (;0;) 1 funcref)\n"
-    "  (memory (;1;) i64 1 2)\n"
-    "  (memory (;2;) 1 1 shared)\n"
-    "  (export \"f\" (func $\"a b\"))\n"
-    "  (elem (;0;) (table 0) (i32.const 0) func $\"a b\")\n"
-    "  (data (;0;) (memory $m) (i32.const 0) \"a\")\n"
-    "  (@custom \"z\" (after data) \"\\00\\22\\5c\"))\n";
+static const char custom_flat[] = "(module $mod\n"
+                                  "  (@custom \"first\" (before first) \"\\01x\")\n"
+                                  "  (rec\n"
+                                  "    (type $t (func)))\n"
+                                  "  (type (;1;) (sub final (func)))\n"
+                                  "  (@custom \"after-type\" (after type) \"\")\n"
+                                  "  (import \"env\" \"mem\" (memory $m 1 (pagesize 65536)))\n"
+                                  "  (func $\"a b\" (type $t))\n"
+                                  "  (func $dup (type 1))\n"
+                                  "  (func $dup.1 (type $t))\n"
+                                  "  (table (;0;) 1 funcref)\n"
+                                  "  (memory (;1;) i64 1 2)\n"
+                                  "  (memory (;2;) 1 1 shared)\n"
+                                  "  (export \"f\" (func $\"a b\"))\n"
+                                  "  (elem (;0;) (table 0) (i32.const 0) func $\"a b\")\n"
+                                  "  (data (;0;) (memory $m) (i32.const 0) \"a\")\n"
+                                  "  (@custom \"z\" (after data) \"\\00\\22\\5c\"))\n";
 
 static const char names_disasm[] =
     "\n"
@@ -770,7 +773,7 @@ static const char names_disasm[] =
     " 0000a2: 41 00                      |   i32.const 0\n"
     " 0000a4: 41 00                      |   i32.const 0\n"
     " 0000a6: 41 00                      |   i32.const 0\n"
-    " 0000a8: 11 00 00                   |   call_indirect 0 (type 0)\n"
+    " 0000a8: 11 00 00                   |   call_indirect 0 (type 0 <bin>)\n"
     " 0000ab: 0f                         |   return\n"
     " 0000ac: 0b                         | end\n"
     " 0000ad: 0b                         | end\n"
@@ -856,7 +859,7 @@ static void check_oom(const char *what, const uint8_t *bytes, size_t len, bool f
   }
 }
 
-#define CASE(name, mode, fold) \
+#define CASE(name, mode, fold)                                                                     \
   check_text(#name " " #mode, wasm_##name, sizeof wasm_##name, fold, name##_##mode)
 
 static void test_modules(void) {
