@@ -43,13 +43,15 @@ static void summarize(outcome *o, const kite_module *m) {
   put32(b, m->ndeclared_funcs);
   for (uint32_t i = 0; i < m->ndeclared_funcs; i++) put32(b, m->declared_funcs[i]);
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    put32(b, m->funcs[i].code_offset), put32(b, m->funcs[i].code_end), put32(b, m->funcs[i].nlocals);
+    put32(b, m->funcs[i].code_offset), put32(b, m->funcs[i].code_end),
+        put32(b, m->funcs[i].nlocals);
   }
   for (uint32_t i = 0; i < m->nimports; i++) {
     kite_buf_put(b, m->imports[i].module.ptr, m->imports[i].module.len);
     kite_buf_put(b, m->imports[i].field.ptr, m->imports[i].field.len);
   }
-  for (uint32_t i = 0; i < m->nexports; i++) kite_buf_put(b, m->exports[i].name.ptr, m->exports[i].name.len);
+  for (uint32_t i = 0; i < m->nexports; i++)
+    kite_buf_put(b, m->exports[i].name.ptr, m->exports[i].name.len);
   for (uint32_t i = 0; i < m->ncustoms; i++) {
     kite_buf_put(b, m->customs[i].name.ptr, m->customs[i].name.len);
     put32(b, m->customs[i].offset), put32(b, m->customs[i].len), put32(b, m->customs[i].after);
@@ -165,21 +167,35 @@ static void test_hand_built(void) {
       {"header", MOD(HDR)},
       {"bad magic", MOD("\0asn\1\0\0\0")},
       {"bad version", MOD("\0asm\2\0\0\0")},
-      {"func", MOD(HDR "\x01\x05\x01\x60\x01\x7f\x00" "\x03\x02\x01\x00"
-                       "\x07\x05\x01\x01\x66\x00\x00" "\x0a\x06\x01\x04\x00\x20\x00\x1a\x0b"
+      {"func", MOD(HDR "\x01\x05\x01\x60\x01\x7f\x00"
+                       "\x03\x02\x01\x00"
+                       "\x07\x05\x01\x01\x66\x00\x00"
+                       "\x0a\x06\x01\x04\x00\x20\x00\x1a\x0b"
                        "\x00\x05\x04name")},
-      {"custom only", MOD(HDR "\x00\x03\x01\x61\x62" "\x00\x01\x00")},
-      {"section overruns", MOD(HDR "\x01\x03\x01\x60\x00" "\x00\x01\x00")},
+      {"custom only", MOD(HDR "\x00\x03\x01\x61\x62"
+                              "\x00\x01\x00")},
+      {"section overruns", MOD(HDR "\x01\x03\x01\x60\x00"
+                                   "\x00\x01\x00")},
       {"section size out of bounds", MOD(HDR "\x01\x08\x01\x60\x00\x00")},
-      {"missing end", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x0a\x05\x01\x03\x00\x01\x01")},
-      {"missing end before data", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
-                                          "\x0a\x04\x01\x02\x00\x01" "\x0b\x03\x01\x01\x00")},
-      {"illegal opcode", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
-                                 "\x0a\x05\x01\x03\x00\xff\x0b" "\x00\x01\x00")},
-      {"order", MOD(HDR "\x03\x01\x00" "\x01\x01\x00")},
-      {"bad id", MOD(HDR "\x01\x01\x00" "\x20\x01\x00")},
-      {"function without code", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00")},
-      {"data count", MOD(HDR "\x0c\x01\x02" "\x0b\x03\x01\x01\x00")},
+      {"missing end", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                              "\x03\x02\x01\x00"
+                              "\x0a\x05\x01\x03\x00\x01\x01")},
+      {"missing end before data", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                                          "\x03\x02\x01\x00"
+                                          "\x0a\x04\x01\x02\x00\x01"
+                                          "\x0b\x03\x01\x01\x00")},
+      {"illegal opcode", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                                 "\x03\x02\x01\x00"
+                                 "\x0a\x05\x01\x03\x00\xff\x0b"
+                                 "\x00\x01\x00")},
+      {"order", MOD(HDR "\x03\x01\x00"
+                        "\x01\x01\x00")},
+      {"bad id", MOD(HDR "\x01\x01\x00"
+                         "\x20\x01\x00")},
+      {"function without code", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                                        "\x03\x02\x01\x00")},
+      {"data count", MOD(HDR "\x0c\x01\x02"
+                             "\x0b\x03\x01\x01\x00")},
       {"long leb", MOD(HDR "\x01\x80\x80\x80\x80\x80\x00")},
       {"custom name overrun", MOD(HDR "\x00\x01\x05\x61\x62\x63")},
       {"import name utf8", MOD(HDR "\x02\x07\x01\x01\xc0\x01\x61\x00\x00")},
@@ -203,7 +219,8 @@ static void test_early_errors(void) {
   kite_decoder_free(d);
 
   /* a complete code section with an illegal opcode fails at once, more bytes to come */
-  static const uint8_t bad[] = HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
+  static const uint8_t bad[] = HDR "\x01\x04\x01\x60\x00\x00"
+                                   "\x03\x02\x01\x00"
                                    "\x0a\x05\x01\x03\x00\xff\x0b";
   d = kite_decoder_new(&alloc, KITE_FEATURES_ALL, NULL);
   kite_error_clear(&err);
@@ -225,8 +242,8 @@ static void test_early_errors(void) {
   d = kite_decoder_new(&alloc, KITE_FEATURES_ALL, NULL);
   kite_error_clear(&err);
   CHECK(kite_decoder_feed(d, (const uint8_t *)HDR "\x01\x04\x01\x60", 12, &err));
-  CHECK(kite_decoder_finish(d, &err) == NULL &&
-        strcmp(err.msg, "length out of bounds") == 0 && err.offset == 9);
+  CHECK(kite_decoder_finish(d, &err) == NULL && strcmp(err.msg, "length out of bounds") == 0 &&
+        err.offset == 9);
 }
 
 static void test_fixtures(void) {
