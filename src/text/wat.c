@@ -425,7 +425,7 @@ static bool annot_string(wat_ctx *c, const kite_token *t, const uint8_t **p, uin
   kite_buf_init(&b, c->alloc);
   bool ok = kite_tok_string(t, &b);
   uint8_t *copy = ok ? kite_arena_alloc(&c->arena, b.len ? b.len : 1) : NULL;
-  if (copy) memcpy(copy, b.data, b.len);
+  if (copy && b.len) memcpy(copy, b.data, b.len);
   *p = copy;
   *len = (uint32_t)b.len;
   kite_buf_free(&b);
