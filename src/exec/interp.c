@@ -16,6 +16,8 @@
 ** (memory 0, reloaded after anything that can grow or move it: calls and
 ** memory.grow).
 */
+#include "guard.h" /* first: it needs POSIX's sigjmp_buf */
+
 #include <math.h>
 
 #include "exec.h"
@@ -326,7 +328,24 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
   fr->func_index = f->index;
   const kite_name *nm = kite_namemap_find(&m->names.maps[KITE_NAMES_FUNC], f->index);
   if (nm) fr->name = *nm;
-  if (f->code && pc) fr->offset = kite_xfunc_offset(f->code, (uint32_t)(pc - f->code->code));
+  if (f->code && pc)
+    fr->offset = kite_xfunc_offset(f->code, (uint32_t)(pc - f->code->code));
+  else
+    fr->offset = m->funcs[f->index].code_offset; /* a guard-page fault: the function */
+}
+
+/* Record the backtrace of a trap in func at pc (NULL: unknown) with `depth` frames in
+   use, innermost first, and drop this run's frames: returns the depth to go back to. */
+static uint32_t record_trace(kite_store *s, kite_funcinst *func, const uint32_t *pc,
+                             uint32_t depth) {
+  kite_frame *frames = s->frames;
+  s->trace.nframes = s->trace.depth = 0;
+  trace_add(s, func, pc);
+  while (depth > 0 && frames[depth - 1].pc) {
+    kite_frame *fr = &frames[--depth];
+    trace_add(s, fr->func, fr->pc - 1);
+  }
+  return depth - 1; /* below the entry marker */
 }
 
 /* ---- the store's stacks ---- */
@@ -439,15 +458,26 @@ void kite_exec_store_release(kite_store *s) {
   uint64_t ea = I64(a) + W(o);                                                             \
   if (UNLIKELY(ea + (n) > memsize)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access")
 
+/* The unchecked access of a guarded memory: the fault handler catches what is beyond. */
+#define EA_GUARDED(a, o) uint64_t ea = I64(a) + W(o)
+
+/* Point the memory cache (and the fault handler's range) at memory mi. */
+#define USE_MEMORY(mi)                                                                     \
+  {                                                                                        \
+    kite_meminst *mi_ = (mi);                                                              \
+    mem = mi_->data;                                                                       \
+    memsize = mi_->size;                                                                   \
+    gctx->lo = mi_->guarded ? mem : NULL;                                                  \
+    gctx->hi = mem + mi_->reserved;                                                        \
+  }
 #define RELOAD_MEM()                                                                       \
   {                                                                                        \
     if (inst->module->nmemories) {                                                         \
-      kite_meminst *m0_ = inst->memories[0];                                               \
-      mem = m0_->data;                                                                     \
-      memsize = m0_->size;                                                                 \
+      USE_MEMORY(inst->memories[0]);                                                       \
     } else {                                                                               \
       mem = NULL;                                                                          \
       memsize = 0;                                                                         \
+      gctx->lo = NULL;                                                                     \
     }                                                                                      \
   }
 
@@ -460,7 +490,8 @@ void kite_exec_store_release(kite_store *s) {
     pc = (x)->code;                                                                        \
   }
 
-static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *err) {
+static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx *gctx,
+                kite_error *err) {
 #if KITE_COMPUTED_GOTO
   static const void *const disp[KITE_XOP_COUNT] = {
 #define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                            \
@@ -493,6 +524,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   frames[depth].fp = NULL;
   frames[depth].func = NULL;
   depth++;
+  gctx->func = func;
+  gctx->depth = depth;
   {
     kite_xfunc *x = func->code;
     ENTER(x);
@@ -681,6 +714,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         fp = fr->fp;
         func = fr->func;
         inst = func->inst;
+        gctx->func = func;
+        gctx->depth = depth;
         RELOAD_MEM();
         vmbreak;
       }
@@ -896,10 +931,124 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         RELOAD_MEM();
         NEXT(4);
       }
+      /* The same loads and stores on guarded memories: no check, a fault traps. */
+      vmcase(XOP_I32_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_F32_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_F64_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD8_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, (int32_t)(int8_t)mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD8_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD16_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, (int32_t)(int16_t)ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD16_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD8_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, (int64_t)(int8_t)mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD8_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD16_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, (int64_t)(int16_t)ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD16_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD32_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, (int64_t)(int32_t)ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD32_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_STORE_G) {
+        EA_GUARDED(1, 3);
+        st32(mem + ea, I32(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE_G) {
+        EA_GUARDED(1, 3);
+        st64(mem + ea, I64(2));
+        NEXT(4);
+      }
+      vmcase(XOP_F32_STORE_G) {
+        EA_GUARDED(1, 3);
+        st32(mem + ea, I32(2));
+        NEXT(4);
+      }
+      vmcase(XOP_F64_STORE_G) {
+        EA_GUARDED(1, 3);
+        st64(mem + ea, I64(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_STORE8_G) {
+        EA_GUARDED(1, 3);
+        mem[ea] = (uint8_t)I32(2);
+        NEXT(4);
+      }
+      vmcase(XOP_I32_STORE16_G) {
+        EA_GUARDED(1, 3);
+        st16(mem + ea, (uint16_t)I32(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE8_G) {
+        EA_GUARDED(1, 3);
+        mem[ea] = (uint8_t)I64(2);
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE16_G) {
+        EA_GUARDED(1, 3);
+        st16(mem + ea, (uint16_t)I64(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE32_G) {
+        EA_GUARDED(1, 3);
+        st32(mem + ea, (uint32_t)I64(2));
+        NEXT(4);
+      }
       vmcase(XOP_USE_MEM) {
-        kite_meminst *mi = inst->memories[W(1)];
-        mem = mi->data;
-        memsize = mi->size;
+        USE_MEMORY(inst->memories[W(1)]);
         NEXT(2);
       }
       vmcase(OP_MEMORY_FILL) {
@@ -2092,6 +2241,7 @@ do_call:
     }
     s->sp = (uint32_t)(args + n - s->stack);
     s->depth = depth;
+    gctx->lo = NULL; /* a fault in host code is not a wasm trap */
     bool ok = call_host(s, callee, args, err);
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
@@ -2122,6 +2272,8 @@ do_call:
     frames[depth].func = func;
     depth++;
     fp = nfp;
+    gctx->func = callee;
+    gctx->depth = depth;
     if (callee->inst != inst) {
       inst = callee->inst;
       RELOAD_MEM();
@@ -2132,15 +2284,7 @@ do_call:
   }
 
 trap:
-  /* Record the backtrace, innermost first, then drop the frames of this run. */
-  s->trace.nframes = s->trace.depth = 0;
-  trace_add(s, func, trap_pc);
-  while (depth > 0 && frames[depth - 1].pc) {
-    kite_frame *fr = &frames[--depth];
-    trace_add(s, fr->func, fr->pc - 1);
-  }
-  depth--; /* the entry marker */
-  s->depth = depth;
+  s->depth = record_trace(s, func, trap_pc, depth);
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);
   else if (trap_code == KITE_TRAP_INDIRECT_NULL)
@@ -2167,12 +2311,28 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
       s->sp + (uint64_t)x->nslots > s->stack_slots)
     return kite_fail(err, KITE_ERR_EXHAUSTION, KITE_TRAP_STACK_EXHAUSTED, 0,
                      "call stack exhausted");
-  uint64_t *fp = s->stack + s->sp;
+  uint64_t *const fp = s->stack + s->sp;
   memcpy(fp, slots, f->nslots_params * sizeof *fp);
-  uint32_t saved_sp = s->sp;
+  const uint32_t saved_sp = s->sp, saved_depth = s->depth;
+  kite_guard_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  bool guarded = kite_guard_enter(&ctx);
+#if KITE_GUARD_PAGES
+  if (guarded && sigsetjmp(ctx.jmp, 0)) {
+    /* A load or store hit a guard region (guard.c jumped here). */
+    kite_guard_leave(&ctx);
+    record_trace(s, ctx.func, NULL, ctx.depth);
+    s->depth = saved_depth;
+    s->nesting--;
+    s->sp = saved_sp;
+    return kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_MEMORY_OOB, 0,
+                     "out of bounds memory access");
+  }
+#endif
   s->nesting++;
-  bool ok = run(s, f, fp, err);
+  bool ok = run(s, f, fp, &ctx, err);
   s->nesting--;
+  if (guarded) kite_guard_leave(&ctx);
   s->sp = saved_sp;
   if (ok) memcpy(slots, fp, f->nslots_results * sizeof *fp);
   return ok;

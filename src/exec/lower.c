@@ -80,6 +80,7 @@ typedef struct lower {
   uint32_t map_last;
   bool oom;
   bool unsupported;
+  bool guarded; /* 32-bit memories have guard regions: emit unchecked accesses */
 } lower;
 
 /* ---- emitting ---- */
@@ -567,6 +568,36 @@ static uint8_t sig_kind(char c) {
   }
 }
 
+/* The unchecked variant of a load or store, for guarded memories; 0 when none. */
+static uint32_t guarded_variant(kite_opcode op) {
+  switch (op) {
+  case OP_I32_LOAD: return XOP_I32_LOAD_G;
+  case OP_I64_LOAD: return XOP_I64_LOAD_G;
+  case OP_F32_LOAD: return XOP_F32_LOAD_G;
+  case OP_F64_LOAD: return XOP_F64_LOAD_G;
+  case OP_I32_LOAD8_S: return XOP_I32_LOAD8_S_G;
+  case OP_I32_LOAD8_U: return XOP_I32_LOAD8_U_G;
+  case OP_I32_LOAD16_S: return XOP_I32_LOAD16_S_G;
+  case OP_I32_LOAD16_U: return XOP_I32_LOAD16_U_G;
+  case OP_I64_LOAD8_S: return XOP_I64_LOAD8_S_G;
+  case OP_I64_LOAD8_U: return XOP_I64_LOAD8_U_G;
+  case OP_I64_LOAD16_S: return XOP_I64_LOAD16_S_G;
+  case OP_I64_LOAD16_U: return XOP_I64_LOAD16_U_G;
+  case OP_I64_LOAD32_S: return XOP_I64_LOAD32_S_G;
+  case OP_I64_LOAD32_U: return XOP_I64_LOAD32_U_G;
+  case OP_I32_STORE: return XOP_I32_STORE_G;
+  case OP_I64_STORE: return XOP_I64_STORE_G;
+  case OP_F32_STORE: return XOP_F32_STORE_G;
+  case OP_F64_STORE: return XOP_F64_STORE_G;
+  case OP_I32_STORE8: return XOP_I32_STORE8_G;
+  case OP_I32_STORE16: return XOP_I32_STORE16_G;
+  case OP_I64_STORE8: return XOP_I64_STORE8_G;
+  case OP_I64_STORE16: return XOP_I64_STORE16_G;
+  case OP_I64_STORE32: return XOP_I64_STORE32_G;
+  default: return 0;
+  }
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -581,7 +612,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
      cache around the one instruction. */
   bool memop = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
   bool other_mem = memop && in->mem.mem != 0;
-  if (memop && L->m->memories[in->mem.mem].limits.is64) {
+  bool is64 = memop && L->m->memories[in->mem.mem].limits.is64;
+  uint32_t op = in->op;
+  if (memop && !is64 && L->guarded && guarded_variant(in->op)) op = guarded_variant(in->op);
+  if (is64) {
     /* Memories never exceed 4 GiB (kite_memory_new caps them), so a 64-bit address
        must be below 2^32 and a static offset of 2^32 or more always traps. */
     if (in->mem.offset > UINT32_MAX) {
@@ -591,7 +625,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  begin(L, in->op);
+  begin(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
   for (uint32_t i = 0; i < np; i++) emit_src(L, args[i]);
@@ -887,9 +921,11 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn)
   return true;
 }
 
-kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, kite_error *err) {
+kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kite_alloc *a,
+                       kite_error *err) {
   lower L;
   memset(&L, 0, sizeof L);
+  L.guarded = guarded;
   L.a = a;
   L.err = err;
   L.m = m;

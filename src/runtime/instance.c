@@ -263,9 +263,12 @@ kite_instance *kite_instantiate(kite_store *s, const kite_module *m, const kite_
     return NULL;
   }
   if (!bind_imports(inst, imports, err)) return NULL;
+  if (!create_definitions(s, inst, err)) return NULL;
+  inst->guarded = true;
+  for (uint32_t i = 0; i < m->nmemories; i++)
+    if (!inst->memories[i]->limits.is64 && !inst->memories[i]->guarded) inst->guarded = false;
   inst->code = kite_exec_module_get(m, err);
   if (!inst->code) return NULL;
-  if (!create_definitions(s, inst, err)) return NULL;
   if (!init_segments(inst, err)) return NULL;
   if (m->has_start) {
     kite_funcinst *f = inst->funcs[m->start];
