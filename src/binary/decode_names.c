@@ -12,7 +12,8 @@ static bool read_name(kite_module *m, kite_reader *r, kite_name *out) {
   uint32_t n;
   const uint8_t *p;
   if (!kite_read_len(r, &n) || !kite_read_bytes(r, n, &p)) return false;
-  if (!kite_utf8_valid(p, n)) return kite_reader_fail(r, kite_reader_offset(r), "malformed UTF-8 encoding");
+  if (!kite_utf8_valid(p, n))
+    return kite_reader_fail(r, kite_reader_offset(r), "malformed UTF-8 encoding");
   (void)m;
   out->ptr = p;
   out->len = n;
@@ -59,7 +60,8 @@ static bool read_names(kite_module *m, kite_reader *r) {
     if (!kite_read_u8(r, &id) || !kite_read_len(r, &size) || !kite_read_bytes(r, size, &content))
       return false;
     if (id >= KITE_NAMES_COUNT) continue; /* a subsection from the future: skip it */
-    if ((int)id <= last) return kite_reader_fail(r, kite_reader_offset(r), "name subsection out of order");
+    if ((int)id <= last)
+      return kite_reader_fail(r, kite_reader_offset(r), "name subsection out of order");
     last = id;
     kite_reader sub = {r->base, content, content + size, r->err};
     bool ok;
@@ -74,7 +76,8 @@ static bool read_names(kite_module *m, kite_reader *r) {
     default: ok = read_namemap(m, &sub, &m->names.maps[id]); break;
     }
     if (!ok) return false;
-    if (sub.p != sub.end) return kite_reader_fail(r, kite_reader_offset(&sub), "section size mismatch");
+    if (sub.p != sub.end)
+      return kite_reader_fail(r, kite_reader_offset(&sub), "section size mismatch");
   }
   return true;
 }

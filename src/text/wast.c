@@ -13,7 +13,10 @@ typedef struct wast_parser {
   kite_arena *arena;
   kite_features features;
   kite_error *err;
+  unsigned depth; /* nesting of `either` and `thread`, bounded so the C stack is too */
 } wast_parser;
+
+#define WAST_MAX_DEPTH 100
 
 typedef KITE_VEC(kite_wast_cmd) cmd_vec;
 typedef KITE_VEC(kite_wast_value) value_vec;
@@ -93,7 +96,7 @@ static bool opt_id(wast_parser *P, kite_name *out) {
 
 static bool string_tok(wast_parser *P, const kite_token *t, kite_buf *b) {
   if (t->kind != KITE_TOK_STRING) return fail_tok(P, t, "a string");
-  if (!kite_tok_string(t, b))
+  if (!kite_tok_string(t, b) && !b->oom)
     return kite_fail_at(P->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, t->line, t->col,
                         "malformed string");
   return !b->oom || oom(P);
@@ -317,7 +320,14 @@ static const struct {
                    {"ref.struct", KITE_WAST_REF_STRUCT}, {"ref.array", KITE_WAST_REF_ARRAY},
                    {"ref.exn", KITE_WAST_REF_EXN}};
 
+static bool too_deep(wast_parser *P) {
+  return kite_fail_at(P->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, P->lx.line, 0,
+                      "script nested too deeply");
+}
+
 static bool parse_either(wast_parser *P, kite_wast_value *v) {
+  if (P->depth >= WAST_MAX_DEPTH) return too_deep(P);
+  P->depth++;
   value_vec alts = {0};
   bool ok = true;
   while (ok && peek_is(P, KITE_TOK_LPAREN)) {
@@ -332,6 +342,7 @@ static bool parse_either(wast_parser *P, kite_wast_value *v) {
   if (ok) ok = keep_array(P, alts.data, alts.len, sizeof *alts.data, (void **)&v->alts, &v->nalts);
   kite_vec_free(P->alloc, &alts);
   v->kind = KITE_WAST_EITHER;
+  P->depth--;
   return ok;
 }
 
@@ -431,12 +442,14 @@ static bool parse_action(wast_parser *P, kite_wast_action *a) {
 /* ---- commands ---- */
 
 static bool parse_thread(wast_parser *P, kite_wast_cmd *cmd) {
+  if (P->depth >= WAST_MAX_DEPTH) return too_deep(P);
   kite_token t;
   if (!expect(P, KITE_TOK_ID, "a thread name", &t) || !keep(P, t.text, t.len, &cmd->name))
     return false;
   name_vec shared = {0};
   cmd_vec cmds = {0};
   bool ok = true;
+  P->depth++;
   while (ok) {
     kite_token open, kw;
     if (!(ok = next(P, &open))) break;
@@ -469,6 +482,7 @@ static bool parse_thread(wast_parser *P, kite_wast_cmd *cmd) {
          keep_array(P, cmds.data, cmds.len, sizeof *cmds.data, (void **)&cmd->cmds, &cmd->ncmds);
   kite_vec_free(P->alloc, &shared);
   kite_vec_free(P->alloc, &cmds);
+  P->depth--;
   return ok;
 }
 

@@ -269,6 +269,43 @@ static void test_errors(void) {
   check_error("x", 1, 1);
 }
 
+/* Deep nesting is an error, not a stack overflow. */
+static void test_depth(void) {
+  char src[4096] = "(assert_return (invoke \"f\") ";
+  for (int i = 0; i < 300; i++) strcat(src, "(either ");
+  strcat(src, "(i32.const 1)");
+  for (int i = 0; i < 301; i++) strcat(src, ")");
+  kite_wast_script s;
+  kite_error err;
+  CHECK(!parse(src, &s, &err));
+  CHECK(strstr(err.msg, "nested too deeply") != NULL);
+}
+
+/* Every allocation failure is reported as OOM (or the parse succeeds) and leaks nothing. */
+static void test_oom(void) {
+  const char *src = "(module $M (func (export \"f\") (result i32) (i32.const 1)))\n"
+                    "(assert_return (invoke $M \"f\") (either (i32.const 1) (i32.const 2)))\n"
+                    "(thread $T (shared (module $M)) (invoke \"f\"))\n"
+                    "(assert_invalid (module binary \"\\00asm\") \"x\")\n";
+  bool done = false;
+  for (uint64_t n = 1; n < 10000 && !done; n++) {
+    kite_alloc a;
+    kite_alloc_init(&a, NULL, NULL);
+    a.fail_at = n;
+    kite_wast_script s;
+    kite_error err;
+    kite_error_clear(&err);
+    if (kite_wast_parse(&a, src, strlen(src), KITE_FEATURES_ALL, &s, &err)) {
+      done = a.count < n; /* no allocation failed: every path was tried */
+      kite_wast_free(&s);
+    } else {
+      CHECK_MSG(err.kind == KITE_ERR_OOM, "allocation %llu: %s", (unsigned long long)n, err.msg);
+    }
+    CHECK_MSG(a.bytes == 0, "allocation %llu: %zu bytes leaked", (unsigned long long)n, a.bytes);
+  }
+  CHECK(done);
+}
+
 /* Every script of the official suite parses. */
 static void test_suite(const char *dir) {
   static const char *const subdirs[] = {"",
@@ -317,6 +354,8 @@ int main(void) {
   test_bad_text_module();
   test_annotations_and_inline();
   test_errors();
+  test_depth();
+  test_oom();
   CHECK(alloc.bytes == 0);
   const char *dir = test_suite_dir();
   if (dir) test_suite(dir);
