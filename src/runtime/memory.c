@@ -82,7 +82,10 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   {
     /* Guarded if we can: the whole reach of 32-bit addressing. Otherwise (or when that
        much address space is refused) the maximum size, bounds-checked. */
-    bool guarded = !limits->is64 && !s->engine->cfg.no_guard_pages && kite_guard_available();
+    /* Sizes must fall on host pages for the protection to end exactly at the size (not
+       so for custom page sizes below the host's page). */
+    bool guarded = !limits->is64 && !s->engine->cfg.no_guard_pages && pb % host_page() == 0 &&
+                   kite_guard_available();
     void *p = MAP_FAILED;
     uint64_t reserve = 0;
     if (guarded) {

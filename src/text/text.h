@@ -186,6 +186,11 @@ typedef struct wat_ctx {
   wat_space spaces[WAT_NSPACES];
   KITE_VEC(wat_type) types;
   bool types_done; /* implicit types may be appended while this is false */
+  /* plain function types by signature: the smallest index of each (open addressing;
+     slots hold index + 1, 0 is empty) */
+  uint32_t *sig_slots;
+  uint32_t sig_cap, sig_count;
+  bool sig_built;
   /* the function being parsed */
   wat_map locals;
   uint32_t nlocals; /* params and locals */
