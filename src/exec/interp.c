@@ -48,14 +48,14 @@
 #define EXEC_FEAT_BULK 1
 #define EXEC_FEAT_REF_TYPES 1
 #define EXEC_FEAT_SIMD 1
-#define EXEC_FEAT_RELAXED_SIMD 0
-#define EXEC_FEAT_TAIL_CALL 0
+#define EXEC_FEAT_RELAXED_SIMD 1
+#define EXEC_FEAT_TAIL_CALL 1
 #define EXEC_FEAT_EH 0
 #define EXEC_FEAT_LEGACY_EH 0
-#define EXEC_FEAT_FUNC_REFS 0
+#define EXEC_FEAT_FUNC_REFS 1
 #define EXEC_FEAT_GC 0
 #define EXEC_FEAT_THREADS 0
-#define EXEC_FEAT_WIDE_ARITH 0
+#define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
 #define EXEC_PICK_(on, a, b) EXEC_PICK_##on(a, b)
@@ -234,6 +234,20 @@ static inline uint64_t sat_u64(double x) {
   if (x != x || x <= 0.0) return 0;
   if (x >= 18446744073709551616.0) return UINT64_MAX;
   return (uint64_t)x;
+}
+
+/* The 128-bit product of two 64-bit integers, as (lo, hi). */
+static inline void mul_wide(uint64_t a, uint64_t b, bool is_signed, uint64_t *lo, uint64_t *hi) {
+  uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+  uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+  *lo = (mid << 32) | (uint32_t)p00;
+  *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+  if (is_signed) {
+    /* Two's complement: subtract the other operand from the high half per negative one. */
+    if ((int64_t)a < 0) *hi -= b;
+    if ((int64_t)b < 0) *hi -= a;
+  }
 }
 
 /* Little-endian memory access (wasm memory is little-endian). */
@@ -426,6 +440,15 @@ void kite_exec_store_release(kite_store *s) {
     VSTORE(1, r_);                                                                         \
     NEXT(4);                                                                               \
   }
+#define SIMD3(fn)                                                                          \
+  {                                                                                        \
+    VLOAD(2, a_);                                                                          \
+    VLOAD(3, b_);                                                                          \
+    VLOAD(4, c_);                                                                          \
+    fn(&r_, &a_, &b_, &c_);                                                                \
+    VSTORE(1, r_);                                                                         \
+    NEXT(5);                                                                               \
+  }
 #define SIMD_SHIFT(fn)                                                                     \
   {                                                                                        \
     VLOAD(2, a_);                                                                          \
@@ -517,6 +540,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   const uint32_t *trap_pc = NULL;
   kite_funcinst *callee;
   uint32_t base;
+  bool tail; /* a return_call*: the callee replaces the caller's frame */
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
@@ -704,28 +728,51 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         pc += (int32_t)W(3 + (i < n ? i : n));
         vmbreak;
       }
-      vmcase(XOP_RETURN) {
-        kite_frame *fr = &frames[--depth];
-        if (UNLIKELY(!fr->pc)) {
-          s->depth = depth;
-          return true;
-        }
-        pc = fr->pc;
-        fp = fr->fp;
-        func = fr->func;
-        inst = func->inst;
-        gctx->func = func;
-        gctx->depth = depth;
-        RELOAD_MEM();
-        vmbreak;
-      }
+      vmcase(XOP_RETURN) goto do_return;
       vmcase(OP_CALL) {
         callee = inst->funcs[W(1)];
         base = W(2);
         pc += 3;
+        tail = false;
         goto do_call;
       }
-      vmcase(OP_CALL_INDIRECT) {
+      vmcase(OP_RETURN_CALL) {
+        callee = inst->funcs[W(1)];
+        base = W(2);
+        pc += 3;
+        tail = true;
+        goto do_call;
+      }
+      vmcase(OP_CALL_REF)
+      vmcase(OP_RETURN_CALL_REF) {
+        callee = (kite_funcinst *)(uintptr_t)S(2);
+        if (UNLIKELY(!callee)) TRAP(KITE_TRAP_NULL_REFERENCE, "null function reference");
+        tail = W(0) == OP_RETURN_CALL_REF;
+        base = W(3);
+        pc += 4;
+        goto do_call;
+      }
+      vmcase(OP_REF_AS_NON_NULL) {
+        if (UNLIKELY(S(2) == KITE_REF_NULL)) TRAP(KITE_TRAP_NULL_REFERENCE, "null reference");
+        S(1) = S(2);
+        NEXT(3);
+      }
+      vmcase(XOP_BR_NULL) {
+        if (S(1) == KITE_REF_NULL)
+          pc += (int32_t)W(2);
+        else
+          pc += 3;
+        vmbreak;
+      }
+      vmcase(XOP_BR_NON_NULL) {
+        if (S(1) != KITE_REF_NULL)
+          pc += (int32_t)W(2);
+        else
+          pc += 3;
+        vmbreak;
+      }
+      vmcase(OP_CALL_INDIRECT)
+      vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
         uint64_t i = I64(3);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "undefined element");
@@ -737,6 +784,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         const kite_functype *want = kite_module_functype(inst->module, W(1));
         if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
+        tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
         pc += 5;
         goto do_call;
@@ -2049,6 +2097,59 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+
+      /* ---- relaxed SIMD: the deterministic choice of each (the non-relaxed result) ---- */
+      vmcase(OP_I8X16_RELAXED_SWIZZLE) SIMD2(i8x16_swizzle)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
+      vmcase(OP_F32X4_RELAXED_MADD) SIMD3(f32x4_relaxed_madd)
+      vmcase(OP_F32X4_RELAXED_NMADD) SIMD3(f32x4_relaxed_nmadd)
+      vmcase(OP_F64X2_RELAXED_MADD) SIMD3(f64x2_relaxed_madd)
+      vmcase(OP_F64X2_RELAXED_NMADD) SIMD3(f64x2_relaxed_nmadd)
+      vmcase(OP_I8X16_RELAXED_LANESELECT)
+      vmcase(OP_I16X8_RELAXED_LANESELECT)
+      vmcase(OP_I32X4_RELAXED_LANESELECT)
+      vmcase(OP_I64X2_RELAXED_LANESELECT) SIMD3(v128_bitselect)
+      vmcase(OP_F32X4_RELAXED_MIN) SIMD2(f32x4_min)
+      vmcase(OP_F32X4_RELAXED_MAX) SIMD2(f32x4_max)
+      vmcase(OP_F64X2_RELAXED_MIN) SIMD2(f64x2_min)
+      vmcase(OP_F64X2_RELAXED_MAX) SIMD2(f64x2_max)
+      vmcase(OP_I16X8_RELAXED_Q15MULR_S) SIMD2(i16x8_q15mulr_sat_s)
+      vmcase(OP_I16X8_RELAXED_DOT_I8X16_I7X16_S) SIMD2(i16x8_relaxed_dot_i8x16_i7x16_s)
+      vmcase(OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S) SIMD3(i32x4_relaxed_dot_i8x16_i7x16_add_s)
+
+      /* ---- wide arithmetic: two i64 results ---- */
+      vmcase(OP_I64_ADD128) {
+        uint64_t lo = I64(3) + I64(5);
+        uint64_t hi = I64(4) + I64(6) + (lo < I64(3));
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(7);
+      }
+      vmcase(OP_I64_SUB128) {
+        uint64_t lo = I64(3) - I64(5);
+        uint64_t hi = I64(4) - I64(6) - (I64(3) < I64(5));
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(7);
+      }
+      vmcase(OP_I64_MUL_WIDE_S) {
+        uint64_t lo, hi;
+        mul_wide(I64(3), I64(4), true, &lo, &hi);
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(5);
+      }
+      vmcase(OP_I64_MUL_WIDE_U) {
+        uint64_t lo, hi;
+        mul_wide(I64(3), I64(4), false, &lo, &hi);
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(5);
+      }
+
       /* ---- SIMD memory ---- */
       vmcase(OP_V128_LOAD) {
         EA(2, 3, 16);
@@ -2211,6 +2312,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_F64_CONST)
       vmcase(OP_REF_NULL)
       vmcase(OP_V128_CONST)
+      vmcase(OP_BR_ON_NULL)
+      vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
       L_unsupported:
 #else
@@ -2221,8 +2324,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   }
 
 do_call:
-  /* pc is the return address; callee and base are set. */
-  if (UNLIKELY(depth >= max_depth)) {
+  /* pc is the return address; callee, base and tail are set. */
+  if (UNLIKELY(depth >= max_depth && !tail)) {
     trap_pc = pc - 1;
     trap_code = KITE_TRAP_STACK_EXHAUSTED;
     trap_msg = "call stack exhausted";
@@ -2248,6 +2351,10 @@ do_call:
       trap_pc = pc - 1;
       goto trap;
     }
+    if (tail) {
+      memmove(fp, args, callee->nslots_results * sizeof *fp);
+      goto do_return;
+    }
     RELOAD_MEM();
     vmresume;
   }
@@ -2260,18 +2367,23 @@ do_call:
         goto trap;
       }
     }
-    uint64_t *nfp = fp + base;
+    uint64_t *nfp = tail ? fp : fp + base;
     if (UNLIKELY(nfp + x->nslots > stack_end)) {
       trap_pc = pc - 1;
       trap_code = KITE_TRAP_STACK_EXHAUSTED;
       trap_msg = "call stack exhausted";
       goto trap;
     }
-    frames[depth].pc = pc;
-    frames[depth].fp = fp;
-    frames[depth].func = func;
-    depth++;
-    fp = nfp;
+    if (tail) {
+      /* The arguments move down to the frame's start; the caller's frame is gone. */
+      memmove(fp, fp + base, callee->nslots_params * sizeof *fp);
+    } else {
+      frames[depth].pc = pc;
+      frames[depth].fp = fp;
+      frames[depth].func = func;
+      depth++;
+      fp = nfp;
+    }
     gctx->func = callee;
     gctx->depth = depth;
     if (callee->inst != inst) {
@@ -2282,6 +2394,22 @@ do_call:
     ENTER(x);
     vmresume;
   }
+
+do_return: {
+  kite_frame *fr = &frames[--depth];
+  if (UNLIKELY(!fr->pc)) {
+    s->depth = depth;
+    return true;
+  }
+  pc = fr->pc;
+  fp = fr->fp;
+  func = fr->func;
+  inst = func->inst;
+  gctx->func = func;
+  gctx->depth = depth;
+  RELOAD_MEM();
+  vmresume;
+}
 
 trap:
   s->depth = record_trace(s, func, trap_pc, depth);
