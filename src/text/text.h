@@ -133,6 +133,7 @@ typedef struct wat_type {
   KITE_VEC(wat_name) field_names;
   wat_name name;
   bool rec;         /* written inside (rec ...) */
+  bool sub;         /* written as (sub ...), kept in the binary even when final */
 } wat_type;
 
 /* An inline function type (params and results of a type use). */

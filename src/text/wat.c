@@ -1149,6 +1149,7 @@ static bool typedef_rest(wat_ctx *c, wat_type *t) {
   if (kite_wat_at_lparen_kw(c, "sub") && kite_has_feature(c->feat, FEAT_GC)) {
     c->pos += 2;
     t->st.final = false;
+    t->sub = true;
     if (kite_tok_is(kite_wat_tok(c), "final")) {
       t->st.final = true;
       c->pos++;
@@ -1279,7 +1280,7 @@ static bool write_fieldtype(wat_ctx *c, kite_buf *b, const kite_fieldtype *ft) {
 
 static bool write_subtype(wat_ctx *c, kite_buf *b, const wat_type *t) {
   const kite_subtype *st = &t->st;
-  if (!st->final || t->nsupers) {
+  if (t->sub) {
     if (!kite_buf_byte(b, st->final ? 0x4F : 0x50)) return oom(c);
     kite_buf_uleb(b, t->nsupers ? 1 : 0);
     if (t->nsupers) kite_buf_uleb(b, st->super);
