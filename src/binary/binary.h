@@ -116,6 +116,7 @@ typedef struct kite_catch {
 **   I32 I64 F32 F64: val (floats as raw bits).  SELECT_T: count, vt (the first type;
 **   count must be 1 to validate).  HEAPTYPE: ht.  BR_ON_CAST: flags, idx (label), ht,
 **   ht2.  ZERO: nothing.
+** Fields the kind does not set are zero, except `bytes` (set only for SHUFFLE and V128).
 */
 typedef struct kite_insn {
   kite_opcode op;

@@ -133,6 +133,7 @@ typedef struct wat_type {
   KITE_VEC(wat_name) field_names;
   wat_name name;
   bool rec;         /* written inside (rec ...) */
+  bool sub;         /* written as (sub ...), kept in the binary even when final */
 } wat_type;
 
 /* An inline function type (params and results of a type use). */
@@ -186,6 +187,11 @@ typedef struct wat_ctx {
   wat_space spaces[WAT_NSPACES];
   KITE_VEC(wat_type) types;
   bool types_done; /* implicit types may be appended while this is false */
+  /* plain function types by signature: the smallest index of each (open addressing;
+     slots hold index + 1, 0 is empty) */
+  uint32_t *sig_slots;
+  uint32_t sig_cap, sig_count;
+  bool sig_built;
   /* the function being parsed */
   wat_map locals;
   uint32_t nlocals; /* params and locals */

@@ -425,7 +425,7 @@ static bool annot_string(wat_ctx *c, const kite_token *t, const uint8_t **p, uin
   kite_buf_init(&b, c->alloc);
   bool ok = kite_tok_string(t, &b);
   uint8_t *copy = ok ? kite_arena_alloc(&c->arena, b.len ? b.len : 1) : NULL;
-  if (copy) memcpy(copy, b.data, b.len);
+  if (copy && b.len) memcpy(copy, b.data, b.len);
   *p = copy;
   *len = (uint32_t)b.len;
   kite_buf_free(&b);
@@ -809,6 +809,76 @@ static bool copy_types(wat_ctx *c, kite_valtype **out, const kite_valtype *src, 
   return true;
 }
 
+static uint32_t hash_types(uint32_t h, const kite_valtype *t, size_t n) {
+  h = (h ^ (uint32_t)n) * 16777619u;
+  for (size_t i = 0; i < n; i++) {
+    h = (h ^ t[i].kind) * 16777619u;
+    h = (h ^ t[i].nullable) * 16777619u;
+    h = (h ^ t[i].ht) * 16777619u;
+  }
+  return h;
+}
+
+static uint32_t hash_sig(const kite_valtype *p, size_t np, const kite_valtype *r, size_t nr) {
+  return hash_types(hash_types(2166136261u, p, np), r, nr);
+}
+
+/* A plain function type: a singleton recursion group, final, without supertype. */
+static bool plain_functype(const wat_type *t) {
+  return !t->rec && t->st.final && !t->nsupers && t->st.comp == KITE_COMP_FUNC;
+}
+
+/* Look a signature up; on a miss with insert_index != KITE_NO_INDEX, add it. */
+static bool sig_lookup(wat_ctx *c, const kite_valtype *p, size_t np, const kite_valtype *r,
+                       size_t nr, uint32_t insert_index, uint32_t *found) {
+  if ((c->sig_count + 1) * 2 > c->sig_cap) { /* grow and rehash */
+    uint32_t ncap = c->sig_cap ? c->sig_cap * 2 : 64;
+    uint32_t *slots = kite_calloc(c->alloc, ncap, sizeof *slots);
+    if (!slots) return oom(c);
+    for (uint32_t i = 0; i < c->sig_cap; i++) {
+      uint32_t v = c->sig_slots[i];
+      if (!v) continue;
+      const kite_functype *ft = &c->types.data[v - 1].st.u.func;
+      uint32_t h = hash_sig(ft->params, ft->nparams, ft->results, ft->nresults) & (ncap - 1);
+      while (slots[h]) h = (h + 1) & (ncap - 1);
+      slots[h] = v;
+    }
+    kite_free(c->alloc, c->sig_slots, c->sig_cap * sizeof *c->sig_slots);
+    c->sig_slots = slots;
+    c->sig_cap = ncap;
+  }
+  uint32_t h = hash_sig(p, np, r, nr) & (c->sig_cap - 1);
+  for (;; h = (h + 1) & (c->sig_cap - 1)) {
+    uint32_t v = c->sig_slots[h];
+    if (!v) break;
+    const kite_functype *ft = &c->types.data[v - 1].st.u.func;
+    if (same_types(ft->params, ft->nparams, p, np) && same_types(ft->results, ft->nresults, r, nr)) {
+      *found = v - 1;
+      return true;
+    }
+  }
+  *found = KITE_NO_INDEX;
+  if (insert_index != KITE_NO_INDEX) {
+    c->sig_slots[h] = insert_index + 1;
+    c->sig_count++;
+  }
+  return true;
+}
+
+/* Index the explicit plain function types, smallest index first. */
+static bool build_sigs(wat_ctx *c) {
+  c->sig_built = true;
+  for (uint32_t i = 0; i < c->types.len; i++) {
+    const wat_type *t = &c->types.data[i];
+    uint32_t found;
+    if (plain_functype(t) &&
+        !sig_lookup(c, t->st.u.func.params, t->st.u.func.nparams, t->st.u.func.results,
+                    t->st.u.func.nresults, i, &found))
+      return false;
+  }
+  return true;
+}
+
 bool kite_wat_resolve_typeuse(wat_ctx *c, const kite_token *at, uint32_t typeidx,
                               const wat_sig *sig, uint32_t *out) {
   bool inline_type = sig->params.len || sig->results.len;
@@ -821,16 +891,16 @@ bool kite_wat_resolve_typeuse(wat_ctx *c, const kite_token *at, uint32_t typeidx
     *out = typeidx;
     return true;
   }
-  /* The smallest index of a plain function type (a singleton recursion group, final,
-     no supertype) with this signature; else a new one at the end. */
-  for (uint32_t i = 0; i < c->types.len; i++) {
-    const wat_type *t = &c->types.data[i];
-    if (t->rec || !t->st.final || t->nsupers || t->st.comp != KITE_COMP_FUNC)
-      continue;
-    if (sig_matches(&t->st.u.func, sig)) {
-      *out = i;
-      return true;
-    }
+  /* The smallest index of a plain function type with this signature; else a new one at
+     the end (spec: Abbreviations of type uses). */
+  if (!c->sig_built && !build_sigs(c)) return false;
+  uint32_t found;
+  if (!sig_lookup(c, sig->params.data, sig->params.len, sig->results.data, sig->results.len,
+                  KITE_NO_INDEX, &found))
+    return false;
+  if (found != KITE_NO_INDEX) {
+    *out = found;
+    return true;
   }
   if (c->types_done) return kite_wat_fail(c, at, "unknown type"); /* not reached */
   wat_type t;
@@ -847,7 +917,8 @@ bool kite_wat_resolve_typeuse(wat_ctx *c, const kite_token *at, uint32_t typeidx
     return false;
   if (!kite_vec_push(c->alloc, &c->types, t)) return oom(c);
   *out = (uint32_t)c->types.len - 1;
-  return true;
+  return sig_lookup(c, t.st.u.func.params, t.st.u.func.nparams, t.st.u.func.results,
+                    t.st.u.func.nresults, *out, &found);
 }
 
 /* ---- pass 1: fields and names ---- */
@@ -1078,6 +1149,7 @@ static bool typedef_rest(wat_ctx *c, wat_type *t) {
   if (kite_wat_at_lparen_kw(c, "sub") && kite_has_feature(c->feat, FEAT_GC)) {
     c->pos += 2;
     t->st.final = false;
+    t->sub = true;
     if (kite_tok_is(kite_wat_tok(c), "final")) {
       t->st.final = true;
       c->pos++;
@@ -1208,7 +1280,7 @@ static bool write_fieldtype(wat_ctx *c, kite_buf *b, const kite_fieldtype *ft) {
 
 static bool write_subtype(wat_ctx *c, kite_buf *b, const wat_type *t) {
   const kite_subtype *st = &t->st;
-  if (!st->final || t->nsupers) {
+  if (t->sub) {
     if (!kite_buf_byte(b, st->final ? 0x4F : 0x50)) return oom(c);
     kite_buf_uleb(b, t->nsupers ? 1 : 0);
     if (t->nsupers) kite_buf_uleb(b, st->super);
@@ -2085,6 +2157,7 @@ static void ctx_free(wat_ctx *c) {
     kite_vec_free(c->alloc, &c->types.data[i].field_names);
   }
   kite_vec_free(c->alloc, &c->types);
+  kite_free(c->alloc, c->sig_slots, c->sig_cap * sizeof *c->sig_slots);
   map_free(c, &c->locals);
   kite_vec_free(c->alloc, &c->local_names);
   for (size_t i = 0; i < c->customs.len; i++) kite_buf_free(&c->customs.data[i].bytes);

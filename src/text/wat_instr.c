@@ -105,14 +105,11 @@ static bool blocktype(wat_ctx *c, kite_blocktype *bt) {
     bt->kind = sig.results.len ? KITE_BT_VAL : KITE_BT_EMPTY;
     if (sig.results.len) bt->val = sig.results.data[0];
   } else if (ok) {
+    /* A written (type x) stays a type index, as the text format defines it (wabt writes
+       the short form when the type is [] -> [t?]; the printer relies on this to read
+       back the bytes it printed). */
     bt->kind = KITE_BT_INDEX;
     ok = kite_wat_resolve_typeuse(c, at, typeidx, &sig, &bt->index);
-    /* as wabt: a type use of a [] -> [t?] type is written in the short form */
-    const kite_functype *ft = ok ? kite_wat_functype(c, bt->index) : NULL;
-    if (ft && !ft->nparams && ft->nresults <= 1) {
-      bt->kind = ft->nresults ? KITE_BT_VAL : KITE_BT_EMPTY;
-      if (ft->nresults) bt->val = ft->results[0];
-    }
   }
   kite_wat_sig_free(c, &sig);
   return ok;

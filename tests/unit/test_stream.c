@@ -6,6 +6,7 @@
 ** section table, same entities) or the same error (same message and offset). Also:
 ** errors are reported by feed as soon as the bytes prove them.
 */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -246,25 +247,66 @@ static void test_early_errors(void) {
         err.offset == 9);
 }
 
+static void check_fixture(const char *name) {
+  char path[4096];
+  if (snprintf(path, sizeof path, "%s/tests/fixtures/%s", test_source_dir(), name) >=
+      (int)sizeof path)
+    return;
+  size_t n;
+  uint8_t *p = test_read_file(path, &n);
+  if (!p) return;
+  kite_error err;
+  kite_error_clear(&err);
+  kite_module *m = kite_decode(&alloc, p, n, KITE_FEATURES_ALL, NULL, &err);
+  CHECK_MSG(m != NULL, "%s: %s @%llu", name, err.msg, (unsigned long long)err.offset);
+  kite_module_free(m);
+  check_module_(name, p, n, KITE_FEATURES_ALL, 512);
+  /* truncated at many places: streaming and whole must agree on the error */
+  for (size_t cut = 0; cut < n; cut += n / 47 + 1)
+    check_module_(name, p, cut, KITE_FEATURES_ALL, 8);
+  free(p);
+}
+
+/* Every committed fixture: the .wasm files of tests/fixtures, built from C by clang. */
 static void test_fixtures(void) {
-  static const char *const names[] = {"hello.wasm", "floats.wasm", "sha256.wasm"};
-  for (size_t i = 0; i < KITE_ARRAY_LEN(names); i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/fixtures/%s", test_source_dir(), names[i]);
-    size_t n;
-    uint8_t *p = test_read_file(path, &n);
-    if (!p) continue; /* fixtures not built in this tree */
-    kite_error err;
-    kite_error_clear(&err);
-    kite_module *m = kite_decode(&alloc, p, n, KITE_FEATURES_ALL, NULL, &err);
-    CHECK_MSG(m != NULL, "%s: %s @%llu", names[i], err.msg, (unsigned long long)err.offset);
-    kite_module_free(m);
-    check_module_(names[i], p, n, KITE_FEATURES_ALL, 1024);
-    /* truncated at many places: streaming and whole must agree on the error */
-    for (size_t cut = 0; cut < n; cut += n / 97 + 1)
-      check_module_(names[i], p, cut, KITE_FEATURES_ALL, 16);
-    free(p);
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/tests/fixtures", test_source_dir());
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  int fixtures = 0;
+  while ((e = readdir(d)) != NULL) {
+    size_t n = strlen(e->d_name);
+    if (n > 5 && strcmp(e->d_name + n - 5, ".wasm") == 0) check_fixture(e->d_name), fixtures++;
   }
+  closedir(d);
+  printf("fixtures: %d\n", fixtures);
+}
+
+/* Random byte changes to a valid module: decoding must never misbehave, and streamed
+   decoding must still agree with whole decoding. A fixed seed keeps runs repeatable. */
+static void test_mutations(void) {
+  size_t n;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/fixtures/hello.wasm", test_source_dir());
+  uint8_t *orig = test_read_file(path, &n);
+  if (!orig) return;
+  uint8_t *p = malloc(n);
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  for (int round = 0; round < 300 && p; round++) {
+    memcpy(p, orig, n);
+    int changes = 1 + round % 4;
+    for (int c = 0; c < changes; c++) {
+      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
+      size_t at = (size_t)(seed % n);
+      p[at] = (uint8_t)(round & 1 ? p[at] ^ (1u << (seed >> 61)) : seed >> 56);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "hello.wasm mutation %d", round);
+    check_module_(name, p, n, KITE_FEATURES_ALL, 8);
+  }
+  free(p);
+  free(orig);
 }
 
 static void on_suite_module(void *ud, const char *file, int line, const uint8_t *bytes, size_t n,
@@ -286,6 +328,7 @@ int main(void) {
   test_hand_built();
   test_early_errors();
   test_fixtures();
+  test_mutations();
   test_suite();
   CHECK(alloc.bytes == 0);
   printf("streamed decodes compared: %d, %d differed\n", compared, mismatched);

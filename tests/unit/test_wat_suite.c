@@ -16,7 +16,9 @@
 ** difference is intended: wabt writes an element segment of funcref expressions that
 ** are all ref.func as function indices, which in 3.0 changes the segment's type to
 ** (ref func); Kite keeps the expressions. Modules that differ only in their element
-** section are counted as that difference.
+** section are counted as that difference. And a block with a written (type x) of a
+** [] -> [t?] type stays a type index, where wabt writes the short block type (listed in
+** intended_differences).
 */
 #include <dirent.h>
 #include <unistd.h>
@@ -59,7 +61,7 @@ static const kite_features wabt_features =
     KITE_FEATURES_2_0 | KITE_FEATURE_BIT(FEAT_TAIL_CALL) | KITE_FEATURE_BIT(FEATX_MEMORY64) |
     KITE_FEATURE_BIT(FEATX_MULTI_MEMORY) | KITE_FEATURE_BIT(FEATX_EXTENDED_CONST);
 static struct {
-  int same, elem_only, differ, wabt_rejects, not_compared;
+  int same, elem_only, intended, differ, wabt_rejects, not_compared;
 } wabt;
 
 static void failure(suite_file *f, uint32_t line, const char *fmt, const char *a, const char *b) {
@@ -67,6 +69,24 @@ static void failure(suite_file *f, uint32_t line, const char *fmt, const char *a
   fprintf(stdout, "  %s:%u: ", f->name, line);
   fprintf(stdout, fmt, a, b);
   fputc('\n', stdout);
+}
+
+/* Modules whose bytes differ from wabt's on purpose. */
+static const struct {
+  const char *file;
+  uint32_t line;
+} intended_differences[] = {
+    /* (block (type $t) ...) with a [] -> [t?] type: the text format makes it a type index,
+       wabt writes the short block type */
+    {"block.wast", 3},
+    {"loop.wast", 3},
+};
+
+static bool intended_difference(const char *file, uint32_t line) {
+  for (size_t i = 0; i < KITE_ARRAY_LEN(intended_differences); i++)
+    if (!strcmp(intended_differences[i].file, file) && intended_differences[i].line == line)
+      return true;
+  return false;
 }
 
 static bool write_file(const char *path, const void *p, size_t n) {
@@ -136,6 +156,8 @@ static void compare_with_wabt(suite_file *f, kite_alloc *a, uint32_t line, const
     wabt.same++;
   } else if (same_but_elems(a, theirs, n, wasm->data, wasm->len)) {
     wabt.elem_only++;
+  } else if (intended_difference(f->name, line)) {
+    wabt.intended++;
   } else {
     wabt.differ++;
     failure(f, line, "bytes differ from wabt's%s%s", "", "");
@@ -419,8 +441,10 @@ int main(int argc, char **argv) {
   }
   if (wabt_mode) {
     printf("wabt comparison: %d identical, %d differ only in the element section (intended), %d "
-           "differ; %d rejected by wabt, %d beyond what wabt 1.0.32 implements\n",
-           wabt.same, wabt.elem_only, wabt.differ, wabt.wabt_rejects, wabt.not_compared);
+           "in block types (intended), %d differ; %d rejected by wabt, %d beyond what wabt "
+           "1.0.32 implements\n",
+           wabt.same, wabt.elem_only, wabt.intended, wabt.differ, wabt.wabt_rejects,
+           wabt.not_compared);
     test_checks++;
     if (wabt.differ || !wabt.same) test_failures++;
     return test_finish("test_wat_suite --wabt");
