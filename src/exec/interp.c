@@ -548,11 +548,13 @@ void kite_exec_store_release(kite_store *s) {
   }
 
 /* Enter a function whose code is x with fp already at its frame. */
+/* Enter a function whose code is x with fp already at its frame: zero the declared
+   locals, copy in the constants (short loops: most functions have few of either). */
 #define ENTER(x)                                                                           \
   {                                                                                        \
-    if ((x)->local_end > (x)->param_slots)                                                 \
-      memset(fp + (x)->param_slots, 0, ((x)->local_end - (x)->param_slots) * sizeof *fp); \
-    if ((x)->nconsts) memcpy(fp + (x)->const_base, (x)->consts, (x)->nconsts * sizeof *fp); \
+    for (uint32_t i_ = (x)->param_slots; i_ < (x)->local_end; i_++) fp[i_] = 0;            \
+    uint64_t *k_ = fp + (x)->const_base;                                                   \
+    for (uint32_t i_ = 0; i_ < (x)->nconsts; i_++) k_[i_] = (x)->consts[i_];               \
     pc = (x)->code;                                                                        \
   }
 
@@ -773,6 +775,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         vmbreak;
       }
       vmcase(XOP_RETURN) goto do_return;
+      vmcase(XOP_RETURN1) {
+        fp[0] = S(1);
+        goto do_return;
+      }
       vmcase(OP_CALL) {
         callee = inst->funcs[W(1)];
         base = W(2);
