@@ -270,6 +270,13 @@ static void emit_return(lower *L) {
       copied[i] = true;
     }
   }
+  if (n == 1 && t[0].kind != KITE_VT_V128) {
+    /* The common case: one move and the return in one instruction. */
+    opnd o = L->stack.data[first];
+    begin(L, XOP_RETURN1);
+    emit_src(L, o);
+    return;
+  }
   uint32_t dst = 0;
   for (uint32_t i = 0; i < n; i++) {
     opnd o = L->stack.data[first + i];

@@ -123,6 +123,10 @@ static void test_counts(void) {
                    "\x0b\x03\x01\x01\x00",
                "data count and data section have inconsistent lengths", 13);
   kite_module_free(EXPECT_OK(HDR "\x0c\x01\x00"));
+  /* data.drop of a segment that does not exist is the validator's business */
+  kite_module_free(EXPECT_OK(HDR "\x01\x04\x01\x60\x00\x00"
+                                 "\x03\x02\x01\x00"
+                                 "\x0a\x07\x01\x05\x00\xfc\x09\x05\x0b"));
   /* memory.init without a data count section, at the instruction */
   EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00"
                    "\x03\x02\x01\x00"
@@ -196,6 +200,10 @@ static void test_entries(void) {
   EXPECT_ERROR(HDR "\x04\x03\x01\x70\x02", "malformed limits flags", 12);
   EXPECT_ERROR(HDR "\x04\x03\x01\x7f\x00", "malformed reference type", 11);
   EXPECT_ERROR(HDR "\x06\x06\x01\x7f\x00\x41\x00\x00", "unexpected end of section or function", 16);
+  /* constant expressions are walked like code: structure checked, instructions not */
+  EXPECT_ERROR(HDR "\x06\x07\x01\x7f\x00\x41\x00\x05\x0b", "END opcode expected", 15);
+  kite_module_free(EXPECT_OK(HDR "\x06\x09\x01\x7f\x00\x02\x40\x41\x00\x0b\x0b"));
+  EXPECT_ERROR(HDR "\x06\x07\x01\x7f\x00\x41\x00\x0b\x01", "section size mismatch", 10);
   EXPECT_ERROR(HDR "\x09\x02\x01\x08", "malformed elements segment kind", 11);
   EXPECT_ERROR(HDR "\x09\x04\x01\x01\x01\x00", "malformed element kind", 12);
   EXPECT_ERROR(HDR "\x0b\x02\x01\x03", "malformed data segment kind", 11);
