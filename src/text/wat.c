@@ -1566,7 +1566,8 @@ static bool expr_is_ref_func(const kite_buf *b, uint32_t *func) {
 ** funcref and every item is one ref.func, else expressions.
 */
 static bool elem_segment(wat_ctx *c, wat_sections *s, uint8_t mode, uint32_t table,
-                         const kite_buf *offset, bool allow_bare, const kite_valtype *given) {
+                         bool explicit_table, const kite_buf *offset, bool allow_bare,
+                         const kite_valtype *given) {
   KITE_VEC(kite_buf) items = {0};
   kite_valtype type = kite_vt_ref(KITE_HT_FUNC, true);
   bool ok = true, func_list;
@@ -1617,7 +1618,8 @@ static bool elem_segment(wat_ctx *c, wat_sections *s, uint8_t mode, uint32_t tab
     if (mode == KITE_SEG_PASSIVE) flags |= 1;
     if (mode == KITE_SEG_DECLARATIVE) flags |= 3;
     /* form 4 implies funcref: any other type needs the explicit form 6 */
-    if (mode == KITE_SEG_ACTIVE && (table != 0 || (!funcs_form && !funcref))) flags |= 2;
+    if (mode == KITE_SEG_ACTIVE && (explicit_table || table != 0 || (!funcs_form && !funcref)))
+      flags |= 2;
     kite_buf_uleb(b, flags);
     if (mode == KITE_SEG_ACTIVE) {
       if (flags & 2) kite_buf_uleb(b, table);
@@ -1650,7 +1652,7 @@ static bool emit_elem_field(wat_ctx *c, wat_sections *s) {
   const kite_token *t = kite_wat_tok(c);
   if (kite_tok_is(t, "declare")) {
     c->pos++;
-    return elem_segment(c, s, KITE_SEG_DECLARATIVE, 0, NULL, false, NULL);
+    return elem_segment(c, s, KITE_SEG_DECLARATIVE, 0, false, NULL, false, NULL);
   }
   uint32_t table = 0;
   bool active = false;
@@ -1662,12 +1664,16 @@ static bool emit_elem_field(wat_ctx *c, wat_sections *s) {
     if (!kite_wat_index(c, WAT_TABLES, &table)) return false; /* legacy: table index first */
     active = true;
   }
+  bool active_explicit = active;
   if (!active && kite_wat_tok(c)->kind == KITE_TOK_LPAREN && !kite_wat_at_valtype(c))
     active = true;
-  if (!active) return elem_segment(c, s, KITE_SEG_PASSIVE, 0, NULL, false, NULL);
+  if (!active) return elem_segment(c, s, KITE_SEG_PASSIVE, 0, false, NULL, false, NULL);
   kite_buf off;
   kite_buf_init(&off, c->alloc);
-  bool ok = offset_expr(c, &off) && elem_segment(c, s, KITE_SEG_ACTIVE, table, &off, true, NULL);
+  /* a written table index, even 0, keeps the explicit form: printed binaries read back
+     to the same bytes (wabt writes the short form for table 0) */
+  bool ok = offset_expr(c, &off) &&
+            elem_segment(c, s, KITE_SEG_ACTIVE, table, active_explicit, &off, true, NULL);
   kite_buf_free(&off);
   return ok;
 }
@@ -1678,12 +1684,12 @@ static bool data_strings(wat_ctx *c, kite_buf *b) {
   return true;
 }
 
-static bool emit_data(wat_ctx *c, wat_sections *s, bool active, uint32_t mem,
+static bool emit_data(wat_ctx *c, wat_sections *s, bool active, uint32_t mem, bool explicit_mem,
                       const kite_buf *offset, const kite_buf *bytes) {
   kite_buf *b = &s->datas;
   if (!active) {
     kite_buf_byte(b, 1);
-  } else if (mem == 0) {
+  } else if (mem == 0 && !explicit_mem) { /* a written (memory 0) keeps the explicit form */
     kite_buf_byte(b, 0);
   } else {
     kite_buf_byte(b, 2);
@@ -1709,12 +1715,13 @@ static bool emit_data_field(wat_ctx *c, wat_sections *s) {
     if (!kite_wat_index(c, WAT_MEMORIES, &mem)) return false;
     active = true;
   }
+  bool explicit_mem = active;
   if (kite_wat_tok(c)->kind == KITE_TOK_LPAREN) active = true;
   kite_buf off, bytes;
   kite_buf_init(&off, c->alloc);
   kite_buf_init(&bytes, c->alloc);
   bool ok = (!active || offset_expr(c, &off)) && data_strings(c, &bytes) &&
-            emit_data(c, s, active, mem, &off, &bytes);
+            emit_data(c, s, active, mem, explicit_mem, &off, &bytes);
   kite_buf_free(&off);
   kite_buf_free(&bytes);
   return ok;
@@ -1765,7 +1772,7 @@ static bool emit_table_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wat
     kite_buf off;
     kite_buf_init(&off, c->alloc);
     write_const0(&off, l.is64);
-    ok = elem_segment(c, s, KITE_SEG_ACTIVE, f->index, &off, true, &elem);
+    ok = elem_segment(c, s, KITE_SEG_ACTIVE, f->index, false, &off, true, &elem);
     kite_buf_free(&off);
     return ok && kite_wat_expect_rparen(c) && kite_wat_expect_rparen(c);
   }
@@ -1806,7 +1813,7 @@ static bool emit_memory_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wa
       ok = write_limits(c, &s->memories, &l, true);
       s->nmemories++;
       write_const0(&off, l.is64);
-      if (ok) ok = emit_data(c, s, true, f->index, &off, &bytes);
+      if (ok) ok = emit_data(c, s, true, f->index, false, &off, &bytes);
     }
     kite_buf_free(&bytes);
     kite_buf_free(&off);
