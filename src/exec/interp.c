@@ -19,6 +19,7 @@
 #include "guard.h" /* first: it needs POSIX's sigjmp_buf */
 
 #include <math.h>
+#include <stdatomic.h>
 
 #include "exec.h"
 #include "simd.h"
@@ -362,6 +363,27 @@ static uint32_t record_trace(kite_store *s, kite_funcinst *func, const uint32_t 
   return depth - 1; /* below the entry marker */
 }
 
+/* ---- fuel and interrupts ---- */
+
+static bool budget_left(kite_store *s, int *code, const char **msg) {
+  struct kite_interrupt *h = s->interrupt;
+  if (h && atomic_load_explicit(&h->requested, memory_order_relaxed)) {
+    atomic_store(&h->requested, 0);
+    *code = KITE_TRAP_INTERRUPTED;
+    *msg = "interrupted";
+    return false;
+  }
+  if (s->engine->cfg.consume_fuel) {
+    if (s->fuel == 0) {
+      *code = KITE_TRAP_OUT_OF_FUEL;
+      *msg = "all fuel consumed";
+      return false;
+    }
+    s->fuel--;
+  }
+  return true;
+}
+
 /* ---- the store's stacks ---- */
 
 /* Host -> wasm re-entries allowed on one C stack (each costs a few KiB of it). */
@@ -472,6 +494,27 @@ void kite_exec_store_release(kite_store *s) {
   }
 
 /*
+** Fuel and interrupts (kite.h): each call and each backward branch (a loop iteration)
+** costs one unit of fuel and polls the store's interrupt request. Only stores that meter
+** fuel or have an interrupt handle pay for more than one predictable test.
+*/
+#define BUDGET()                                                                           \
+  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {                      \
+    trap_pc = pc;                                                                          \
+    goto trap;                                                                             \
+  }
+
+/* Take a branch by a code offset. */
+#define JUMP(off)                                                                          \
+  do {                                                                                     \
+    int32_t off_ = (int32_t)(off);                                                         \
+    if (off_ <= 0) {                                                                       \
+      BUDGET();                                                                            \
+    }                                                                                      \
+    pc += off_;                                                                            \
+  } while (0)
+
+/*
 ** Effective address of a memory access of n bytes: operand word a holds the address
 ** slot, word o the static offset. Slots of i32 values always hold them zero-extended,
 ** so reading 64 bits serves 32- and 64-bit memories alike; a 64-bit address was
@@ -543,6 +586,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   kite_funcinst *callee;
   uint32_t base;
   bool tail; /* a return_call*: the callee replaces the caller's frame */
+  const bool budgeted = s->engine->cfg.consume_fuel || s->interrupt;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
@@ -567,19 +611,19 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
 
       vmcase(XOP_JMP) {
-        pc += (int32_t)W(1);
+        JUMP(W(1));
         vmbreak;
       }
       vmcase(XOP_BR_NZ) {
         if (I32(1))
-          pc += (int32_t)W(2);
+          JUMP(W(2));
         else
           pc += 3;
         vmbreak;
       }
       vmcase(XOP_BR_Z) {
         if (!I32(1))
-          pc += (int32_t)W(2);
+          JUMP(W(2));
         else
           pc += 3;
         vmbreak;
@@ -587,147 +631,147 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       /* ---- fused compare and branch ---- */
       vmcase(XOP_BR_I32_EQ) {
         if (I32(1) == I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_NE) {
         if (I32(1) != I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_LT_S) {
         if ((int32_t)I32(1) < (int32_t)I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_LT_U) {
         if (I32(1) < I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_GT_S) {
         if ((int32_t)I32(1) > (int32_t)I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_GT_U) {
         if (I32(1) > I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_LE_S) {
         if ((int32_t)I32(1) <= (int32_t)I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_LE_U) {
         if (I32(1) <= I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_GE_S) {
         if ((int32_t)I32(1) >= (int32_t)I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I32_GE_U) {
         if (I32(1) >= I32(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_EQ) {
         if (I64(1) == I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_NE) {
         if (I64(1) != I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_LT_S) {
         if ((int64_t)I64(1) < (int64_t)I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_LT_U) {
         if (I64(1) < I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_GT_S) {
         if ((int64_t)I64(1) > (int64_t)I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_GT_U) {
         if (I64(1) > I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_LE_S) {
         if ((int64_t)I64(1) <= (int64_t)I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_LE_U) {
         if (I64(1) <= I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_GE_S) {
         if ((int64_t)I64(1) >= (int64_t)I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_I64_GE_U) {
         if (I64(1) >= I64(2))
-          pc += (int32_t)W(3);
+          JUMP(W(3));
         else
           pc += 4;
         vmbreak;
       }
       vmcase(XOP_BR_TABLE) {
         uint32_t i = I32(1), n = W(2);
-        pc += (int32_t)W(3 + (i < n ? i : n));
+        JUMP(W(3 + (i < n ? i : n)));
         vmbreak;
       }
       vmcase(XOP_RETURN) goto do_return;
@@ -765,14 +809,14 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       }
       vmcase(XOP_BR_NULL) {
         if (S(1) == KITE_REF_NULL)
-          pc += (int32_t)W(2);
+          JUMP(W(2));
         else
           pc += 3;
         vmbreak;
       }
       vmcase(XOP_BR_NON_NULL) {
         if (S(1) != KITE_REF_NULL)
-          pc += (int32_t)W(2);
+          JUMP(W(2));
         else
           pc += 3;
         vmbreak;
@@ -2331,6 +2375,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
 
 do_call:
   /* pc is the return address; callee, base and tail are set. */
+  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {
+    trap_pc = pc - 1;
+    goto trap;
+  }
   if (UNLIKELY(depth >= max_depth && !tail)) {
     trap_pc = pc - 1;
     trap_code = KITE_TRAP_STACK_EXHAUSTED;
@@ -2419,7 +2467,7 @@ do_return: {
 
 trap:
   s->depth = record_trace(s, func, trap_pc, depth);
-  if (trap_code == KITE_TRAP_STACK_EXHAUSTED)
+  if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);
   else if (trap_code == KITE_TRAP_INDIRECT_NULL)
     kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s %llu", trap_msg,
@@ -2437,6 +2485,11 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
     return call_host(s, f, slots, err);
   }
   if (!ensure_stacks(s, err)) return false;
+  int code;
+  const char *msg;
+  if ((s->engine->cfg.consume_fuel || s->interrupt) && !budget_left(s, &code, &msg))
+    return kite_fail(err, code == KITE_TRAP_OUT_OF_FUEL ? KITE_ERR_EXHAUSTION : KITE_ERR_RUNTIME,
+                     code, 0, "%s", msg);
   kite_xfunc *x = kite_exec_code(f, err);
   if (!x) return false;
   /* Each re-entry from a host function nests one C-level run: bound those separately

@@ -4,8 +4,11 @@
 ** instantiation, calls, host functions and their finalizers, memories, tables,
 ** globals, tags, traps with backtraces, fuel, interrupts, and WASI.
 */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "kite.h"
@@ -683,6 +686,99 @@ static void test_instantiate_bytes(void) {
   kite_engine_free(e);
 }
 
+/* ---- fuel and interrupts ---- */
+
+static const char *loop_wat =
+    "(module (func (export \"count\") (param i32) (result i32) (local i32)\n"
+    "  (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "    (br_if $l (i32.lt_u (local.get 1) (local.get 0))))\n"
+    "  local.get 1)\n"
+    " (func (export \"forever\") (loop $l (br $l)))\n"
+    " (func $leaf (result i32) i32.const 1)\n"
+    " (func (export \"calls\") (param i32) (result i32)\n"
+    "  (block $done (loop $l (br_if $done (i32.eqz (local.get 0)))\n"
+    "    (drop (call $leaf)) (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br $l)))\n"
+    "  i32.const 0))";
+
+static void test_fuel(void) {
+  kite_engine_config *cfg = kite_engine_config_new();
+  kite_engine_config_set_fuel(cfg, true, 1000);
+  kite_engine *e = kite_engine_new(cfg);
+  kite_engine_config_free(cfg);
+  kite_store *s = kite_store_new(e);
+  CHECK(kite_store_fuel(s) == 1000);
+  kite_module *m = compile_wat(e, loop_wat);
+  kite_error err;
+  kite_instance *inst = kite_instance_new(s, m, NULL, &err);
+  kite_funcinst *count = kite_instance_export_func(inst, "count");
+  kite_val arg = kite_i32(100), res;
+  CHECK(kite_call(s, count, &arg, 1, &res, 1, &err) && res.of.i32 == 100);
+  uint64_t used = 1000 - kite_store_fuel(s);
+  CHECK_MSG(used >= 100 && used <= 102, "used %llu", (unsigned long long)used);
+  arg = kite_i32(5000);
+  CHECK(!kite_call(s, count, &arg, 1, &res, 1, &err));
+  CHECK(err.kind == KITE_ERR_EXHAUSTION && err.code == KITE_TRAP_OUT_OF_FUEL);
+  CHECK(strcmp(err.msg, "all fuel consumed") == 0 && kite_store_fuel(s) == 0);
+  kite_backtrace_frame fr;
+  CHECK(kite_store_backtrace(s, &fr, 1, NULL) == 1 && fr.func_index == 0);
+  CHECK(!kite_call(s, count, &arg, 1, &res, 1, &err) && err.code == KITE_TRAP_OUT_OF_FUEL);
+  kite_store_set_fuel(s, 10000);
+  CHECK(kite_call(s, count, &arg, 1, &res, 1, &err) && res.of.i32 == 5000);
+  /* Calls cost fuel too. */
+  kite_store_set_fuel(s, 100000);
+  arg = kite_i32(100);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "calls"), &arg, 1, &res, 1, &err));
+  used = 100000 - kite_store_fuel(s);
+  CHECK_MSG(used >= 200 && used <= 203, "used %llu", (unsigned long long)used);
+  kite_store_set_fuel(s, 50);
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "forever"), NULL, 0, NULL, 0, &err));
+  CHECK(err.code == KITE_TRAP_OUT_OF_FUEL);
+  kite_module_release(m);
+  kite_store_free(s);
+  kite_engine_free(e);
+}
+
+static void *interrupt_later(void *h) {
+  struct timespec ts = {0, 20 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  kite_interrupt_trigger(h);
+  return NULL;
+}
+
+static void test_interrupt(void) {
+  kite_engine *e = kite_engine_new(NULL);
+  kite_store *s = kite_store_new(e);
+  kite_module *m = compile_wat(e, loop_wat);
+  kite_error err;
+  kite_instance *inst = kite_instance_new(s, m, NULL, &err);
+  kite_interrupt *h = kite_store_interrupt_handle(s);
+  CHECK(h != NULL);
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, interrupt_later, h) == 0);
+  kite_funcinst *forever = kite_instance_export_func(inst, "forever");
+  CHECK(!kite_call(s, forever, NULL, 0, NULL, 0, &err));
+  CHECK(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_INTERRUPTED);
+  CHECK(strcmp(err.msg, "interrupted") == 0);
+  pthread_join(t, NULL);
+  /* The trap cleared the request. */
+  kite_val arg = kite_i32(10), res;
+  kite_funcinst *count = kite_instance_export_func(inst, "count");
+  CHECK(kite_call(s, count, &arg, 1, &res, 1, &err) && res.of.i32 == 10);
+  /* A request made while nothing runs interrupts the next call. */
+  kite_interrupt_trigger(h);
+  CHECK(!kite_call(s, count, &arg, 1, &res, 1, &err) && err.code == KITE_TRAP_INTERRUPTED);
+  CHECK(kite_call(s, count, &arg, 1, &res, 1, &err));
+  /* The handle outlives the store. */
+  kite_interrupt *h2 = kite_store_interrupt_handle(s);
+  CHECK(h2 == h);
+  kite_interrupt_release(h2);
+  kite_module_release(m);
+  kite_store_free(s);
+  kite_interrupt_trigger(h);
+  kite_interrupt_release(h);
+  kite_engine_free(e);
+}
+
 /* ---- WASI ---- */
 
 static bool host_six(void *data, kite_store *s, const kite_val *args, size_t nargs,
@@ -768,6 +864,8 @@ int main(void) {
   test_host_failure();
   test_objects();
   test_instantiate_bytes();
+  test_fuel();
+  test_interrupt();
   test_wasi();
   return test_finish("test_api");
 }
