@@ -1,6 +1,8 @@
 # A thin wrapper over CMake. `make` builds build/kite and libkite; `make test` runs every
 # test; `make demo` runs the bundled example. CMAKE_FLAGS (e.g. -DKITE_WERROR=ON) is passed
 # to CMake on every run, so changing it reconfigures an existing build directory.
+# `make bench` runs the benchmark suite (bench/run.sh, docs/performance.md); `make
+# bench-quick` only checks every benchmark's output against native at small sizes.
 BUILD ?= build
 SAN_BUILD ?= build-sanitize
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -8,7 +10,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all configure test test-sanitize demo install clean fixtures fuzz fuzz-smoke
+.PHONY: all configure test test-sanitize demo install clean fixtures bench bench-quick fuzz fuzz-smoke
 
 all: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -35,6 +37,12 @@ install: all
 # Rebuild the committed .wasm fixtures from their C sources (needs clang-19, lld-19, wasi-libc).
 fixtures:
 	@$(MAKE) -C tests/fixtures
+
+bench: all
+	@NATIVE_DIR=$(BUILD)/bench-native bash bench/run.sh --kite $(BUILD)/kite
+
+bench-quick: all
+	@NATIVE_DIR=$(BUILD)/bench-native bash bench/run.sh --quick --kite $(BUILD)/kite
 
 # libFuzzer targets (clang, in build-fuzz/; see fuzz/Makefile). fuzz-smoke runs each one
 # FUZZ_SECONDS (default 60) from seeds made from the suite and fails on any finding; it

@@ -2,6 +2,7 @@
 ** alloc.c: the allocator hook with byte accounting, a limit and failure injection,
 ** and the arena that decoded modules live in.
 */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "base.h"
@@ -20,22 +21,28 @@ void kite_alloc_init(kite_alloc *a, kite_alloc_fn fn, void *ud) {
   memset(a, 0, sizeof *a);
   a->fn = fn ? fn : default_alloc;
   a->ud = ud;
+  atomic_init(&a->bytes, 0);
+  atomic_init(&a->count, 0);
 }
 
 void *kite_realloc(kite_alloc *a, void *p, size_t osize, size_t nsize) {
   if (nsize == 0) {
     if (p) {
       a->fn(a->ud, p, osize, 0);
-      a->bytes -= osize;
+      atomic_fetch_sub(&a->bytes, osize);
     }
     return NULL;
   }
-  a->count++;
-  if (a->fail_at && a->count == a->fail_at) return NULL;
-  if (nsize > osize && a->limit && a->bytes - osize + nsize > a->limit) return NULL;
+  uint64_t n = atomic_fetch_add(&a->count, 1) + 1;
+  if (a->fail_at && n == a->fail_at) return NULL;
+  size_t old = p ? osize : 0;
+  if (nsize > old && a->limit && atomic_load(&a->bytes) - old + nsize > a->limit) return NULL;
   void *q = a->fn(a->ud, p, osize, nsize);
   if (!q) return NULL;
-  a->bytes = a->bytes - (p ? osize : 0) + nsize;
+  if (nsize >= old)
+    atomic_fetch_add(&a->bytes, nsize - old);
+  else
+    atomic_fetch_sub(&a->bytes, old - nsize);
   return q;
 }
 

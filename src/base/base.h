@@ -20,10 +20,12 @@
 typedef struct kite_alloc {
   kite_alloc_fn fn;
   void *ud;
-  size_t bytes;      /* currently allocated through this hook */
-  size_t limit;      /* 0: none */
-  uint64_t count;    /* allocations so far */
-  uint64_t fail_at;  /* fail the Nth allocation (1-based); 0: never */
+  /* The counters are atomic: an engine's hook is shared by the threads that lower one
+     module's code and run stores of that engine at once. */
+  _Atomic(size_t) bytes;   /* currently allocated through this hook */
+  size_t limit;            /* 0: none (checked without a lock: a limit, not a guarantee) */
+  _Atomic(uint64_t) count; /* allocations so far */
+  uint64_t fail_at;        /* fail the Nth allocation (1-based); 0: never */
 } kite_alloc;
 
 void kite_alloc_init(kite_alloc *a, kite_alloc_fn fn, void *ud);

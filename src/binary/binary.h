@@ -13,8 +13,8 @@
 /* Resource caps checked while decoding, so a hostile module pays in bytes for what it
    makes us allocate. Zero fields take the defaults below. */
 typedef struct kite_decode_limits {
-  uint32_t max_types, max_funcs, max_imports, max_exports, max_globals, max_tables,
-      max_memories, max_elems, max_datas, max_locals, max_func_size, max_rec_size, max_fields;
+  uint32_t max_types, max_funcs, max_imports, max_exports, max_globals, max_tables, max_memories,
+      max_elems, max_datas, max_locals, max_func_size, max_rec_size, max_fields;
   uint64_t max_module_size;
 } kite_decode_limits;
 
@@ -47,7 +47,9 @@ typedef struct kite_reader {
   kite_error *err;
 } kite_reader;
 
-static inline uint32_t kite_reader_offset(const kite_reader *r) { return (uint32_t)(r->p - r->base); }
+static inline uint32_t kite_reader_offset(const kite_reader *r) {
+  return (uint32_t)(r->p - r->base);
+}
 bool kite_read_u8(kite_reader *r, uint8_t *out);
 bool kite_read_u32(kite_reader *r, uint32_t *out); /* LEB128 u32 */
 bool kite_read_u64(kite_reader *r, uint64_t *out);
@@ -88,7 +90,12 @@ typedef struct kite_memarg {
   uint64_t offset;
 } kite_memarg;
 
-typedef enum { KITE_CATCH = 0, KITE_CATCH_REF = 1, KITE_CATCH_ALL = 2, KITE_CATCH_ALL_REF = 3 } kite_catchkind;
+typedef enum {
+  KITE_CATCH = 0,
+  KITE_CATCH_REF = 1,
+  KITE_CATCH_ALL = 2,
+  KITE_CATCH_ALL_REF = 3
+} kite_catchkind;
 typedef struct kite_catch {
   uint8_t kind; /* kite_catchkind */
   uint32_t tag; /* CATCH and CATCH_REF */
@@ -109,6 +116,7 @@ typedef struct kite_catch {
 **   I32 I64 F32 F64: val (floats as raw bits).  SELECT_T: count, vt (the first type;
 **   count must be 1 to validate).  HEAPTYPE: ht.  BR_ON_CAST: flags, idx (label), ht,
 **   ht2.  ZERO: nothing.
+** Fields the kind does not set are zero, except `bytes` (set only for SHUFFLE and V128).
 */
 typedef struct kite_insn {
   kite_opcode op;
@@ -182,20 +190,20 @@ typedef struct kite_decode_state {
   kite_features features;
   kite_decode_limits limits; /* zero fields replaced by the defaults */
   kite_error *err;
-  uint8_t last_rank;         /* order rank of the last non-custom section */
-  uint8_t last_id;           /* id of the last non-custom section (0: none) */
+  uint8_t last_rank; /* order rank of the last non-custom section */
+  uint8_t last_id;   /* id of the last non-custom section (0: none) */
   bool has_code, has_data;
   bool has_name_section;
   uint32_t name_offset, name_len; /* the first "name" custom section's contents */
-  uint32_t section_count;    /* entries of the section just decoded (for kite_section) */
+  uint32_t section_count;         /* entries of the section just decoded (for kite_section) */
   /* Checks the reference interpreter makes after the last section, so that an error in
      a later section takes precedence; each remembers where it was found. */
-  uint32_t code_count, code_count_at;   /* the code section's count */
-  uint32_t data_count_at;               /* the data section's count */
-  bool needs_datacount;                 /* code uses a data index */
-  uint32_t min_data_index;              /* the smallest one it uses */
-  uint32_t needs_datacount_at;          /* the first instruction using that one */
-  KITE_VEC(uint8_t) ctl;     /* control-frame kinds while walking an expression */
+  uint32_t code_count, code_count_at; /* the code section's count */
+  uint32_t data_count_at;             /* the data section's count */
+  bool needs_datacount;               /* code uses a data index */
+  uint32_t min_data_index;            /* the smallest one it uses */
+  uint32_t needs_datacount_at;        /* the first instruction using that one */
+  KITE_VEC(uint8_t) ctl;              /* control-frame kinds while walking an expression */
   KITE_VEC(kite_custom) customs;
   KITE_VEC(kite_section) sections;
 } kite_decode_state;

@@ -48,7 +48,7 @@ void kite_decode_state_init(kite_decode_state *st, kite_module *m, kite_features
   st->err = err;
   if (limits) st->limits = *limits;
   kite_decode_limits *l = &st->limits;
-#define DEFAULT(field, value) \
+#define DEFAULT(field, value)                                                                      \
   if (!l->field) l->field = (value)
   DEFAULT(max_types, KITE_DEFAULT_MAX_TYPES);
   DEFAULT(max_funcs, KITE_DEFAULT_MAX_FUNCS);
@@ -329,7 +329,8 @@ static bool decode_types(kite_decode_state *st, kite_reader *r) {
     if (rec) {
       r->p++;
       const uint8_t *nat = r->p;
-      if (!kite_read_len(r, &n) || !too_many(r, off_of(r, nat), n, st->limits.max_rec_size, "types"))
+      if (!kite_read_len(r, &n) ||
+          !too_many(r, off_of(r, nat), n, st->limits.max_rec_size, "types"))
         goto done;
     }
     uint32_t first = (uint32_t)types.len;
@@ -432,8 +433,8 @@ static bool decode_funcs(kite_decode_state *st, kite_reader *r) {
   uint32_t count;
   const uint8_t *count_at = r->p;
   if (!kite_read_len(r, &count) ||
-      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_funcs + count,
-                st->limits.max_funcs, "functions"))
+      !too_many(r, off_of(r, count_at), (uint64_t)m->nimported_funcs + count, st->limits.max_funcs,
+                "functions"))
     return false;
   st->section_count = count;
   uint32_t base = m->nimported_funcs;
@@ -522,7 +523,8 @@ static bool decode_globals(kite_decode_state *st, kite_reader *r) {
     return false;
   st->section_count = count;
   uint32_t base = m->nimported_globals;
-  kite_global *globals = grow_space(st, r, m->globals, base, (uint64_t)base + count, sizeof *globals);
+  kite_global *globals =
+      grow_space(st, r, m->globals, base, (uint64_t)base + count, sizeof *globals);
   if (!globals) return false;
   for (uint32_t i = 0; i < count; i++) {
     kite_global *g = &globals[base + i];
@@ -747,9 +749,7 @@ bool kite_decode_section(kite_decode_state *st, uint8_t id, uint32_t id_offset, 
 
 /* ---- after the last section ---- */
 
-static void relocate(kite_module *m, kite_name *n) {
-  n->ptr = m->bytes + (uintptr_t)n->ptr;
-}
+static void relocate(kite_module *m, kite_name *n) { n->ptr = m->bytes + (uintptr_t)n->ptr; }
 
 typedef KITE_VEC(uint32_t) u32vec;
 
@@ -778,12 +778,14 @@ static bool collect_declared_funcs(kite_decode_state *st) {
   u32vec v = {0};
   bool ok = true;
   for (uint32_t i = 0; ok && i < m->nexports; i++)
-    if (m->exports[i].kind == KITE_EXTERN_FUNC) ok = kite_vec_push(m->alloc, &v, m->exports[i].index);
+    if (m->exports[i].kind == KITE_EXTERN_FUNC)
+      ok = kite_vec_push(m->alloc, &v, m->exports[i].index);
   for (uint32_t i = 0; ok && i < m->nelems; i++) {
     kite_elem *e = &m->elems[i];
     if (e->mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, e->offset);
     for (uint32_t j = 0; ok && j < e->count; j++)
-      ok = e->funcs ? kite_vec_push(m->alloc, &v, e->funcs[j]) : scan_ref_funcs(st, &v, e->exprs[j]);
+      ok =
+          e->funcs ? kite_vec_push(m->alloc, &v, e->funcs[j]) : scan_ref_funcs(st, &v, e->exprs[j]);
   }
   for (uint32_t i = m->nimported_globals; ok && i < m->nglobals; i++)
     ok = scan_ref_funcs(st, &v, m->globals[i].init);

@@ -8,12 +8,12 @@
 */
 #include "binary.h"
 
-static bool read_name(kite_module *m, kite_reader *r, kite_name *out) {
+static bool read_name(kite_reader *r, kite_name *out) {
   uint32_t n;
   const uint8_t *p;
   if (!kite_read_len(r, &n) || !kite_read_bytes(r, n, &p)) return false;
-  if (!kite_utf8_valid(p, n)) return kite_reader_fail(r, kite_reader_offset(r), "malformed UTF-8 encoding");
-  (void)m;
+  if (!kite_utf8_valid(p, n))
+    return kite_reader_fail(r, kite_reader_offset(r), "malformed UTF-8 encoding");
   out->ptr = p;
   out->len = n;
   return true;
@@ -28,7 +28,7 @@ static bool read_namemap(kite_module *m, kite_reader *r, kite_namemap *out) {
   if (!out->names) return false;
   for (uint32_t i = 0; i < count; i++) {
     kite_naming *n = &out->names[i];
-    if (!kite_read_u32(r, &n->index) || !read_name(m, r, &n->name)) return false;
+    if (!kite_read_u32(r, &n->index) || !read_name(r, &n->name)) return false;
     if (i > 0 && n->index <= out->names[i - 1].index)
       return kite_reader_fail(r, kite_reader_offset(r), "name map out of order");
   }
@@ -59,13 +59,14 @@ static bool read_names(kite_module *m, kite_reader *r) {
     if (!kite_read_u8(r, &id) || !kite_read_len(r, &size) || !kite_read_bytes(r, size, &content))
       return false;
     if (id >= KITE_NAMES_COUNT) continue; /* a subsection from the future: skip it */
-    if ((int)id <= last) return kite_reader_fail(r, kite_reader_offset(r), "name subsection out of order");
+    if ((int)id <= last)
+      return kite_reader_fail(r, kite_reader_offset(r), "name subsection out of order");
     last = id;
     kite_reader sub = {r->base, content, content + size, r->err};
     bool ok;
     switch (id) {
     case KITE_NAMES_MODULE:
-      ok = read_name(m, &sub, &m->names.module);
+      ok = read_name(&sub, &m->names.module);
       m->names.has_module = ok;
       break;
     case KITE_NAMES_LOCAL:
@@ -74,7 +75,8 @@ static bool read_names(kite_module *m, kite_reader *r) {
     default: ok = read_namemap(m, &sub, &m->names.maps[id]); break;
     }
     if (!ok) return false;
-    if (sub.p != sub.end) return kite_reader_fail(r, kite_reader_offset(&sub), "section size mismatch");
+    if (sub.p != sub.end)
+      return kite_reader_fail(r, kite_reader_offset(&sub), "section size mismatch");
   }
   return true;
 }

@@ -142,8 +142,8 @@ bool kite_write_section(kite_buf *b, uint8_t id, const kite_buf *content) {
 }
 
 const char *kite_section_name(uint8_t id) {
-  static const char *const names[] = {"Custom", "Type",   "Import", "Function", "Table",
-                                      "Memory", "Global", "Export", "Start",    "Elem",
+  static const char *const names[] = {"Custom", "Type",   "Import",    "Function", "Table",
+                                      "Memory", "Global", "Export",    "Start",    "Elem",
                                       "Code",   "Data",   "DataCount", "Tag"};
   return id < KITE_ARRAY_LEN(names) ? names[id] : "Unknown";
 }

@@ -18,12 +18,12 @@ struct kite_decoder {
   kite_alloc *alloc;
   kite_module *m;
   kite_decode_state st;
-  kite_error err;    /* the decoder's own copy: the first error, kept for later calls */
-  uint8_t *buf;      /* the bytes so far (m->bytes once decoding is over) */
+  kite_error err; /* the decoder's own copy: the first error, kept for later calls */
+  uint8_t *buf;   /* the bytes so far (m->bytes once decoding is over) */
   size_t len, cap;
-  bool external;     /* buf belongs to the module's arena, not to the decoder */
-  size_t pos;        /* the next byte to frame */
-  size_t retry_at;   /* do not try again before len reaches this */
+  bool external;   /* buf belongs to the module's arena, not to the decoder */
+  size_t pos;      /* the next byte to frame */
+  size_t retry_at; /* do not try again before len reaches this */
   int phase;
 };
 

@@ -16,6 +16,20 @@
 
 #include "runtime.h"
 
+/* Guard pages: 64-bit POSIX hosts. */
+#if (defined(__unix__) || defined(__APPLE__)) && UINTPTR_MAX > 0xFFFFFFFFu
+#define KITE_GUARD_PAGES 1
+#else
+#define KITE_GUARD_PAGES 0
+#endif
+
+/* Bytes a guarded 32-bit memory reserves: any 32-bit address plus any 32-bit offset
+   plus the widest access stays inside. */
+#define KITE_GUARD_RESERVE (((uint64_t)8 << 30) + 65536)
+
+/* Whether faults in guard regions can become traps here (installs the handler once). */
+bool kite_guard_available(void);
+
 enum {
   XOP_FIRST_ = OP_COUNT - 1,
 #define KITE_XOP(id) XOP_##id,
@@ -44,7 +58,9 @@ typedef struct kite_exec_module {
   kite_module_ext ext;
   const kite_module *module;
   uint32_t nfuncs; /* defined functions */
-  _Atomic(kite_xfunc *) *funcs;
+  /* Two variants per function: [0] bounds-checks every access, [1] relies on guard
+     pages for 32-bit memories (used by instances whose memories are all guarded). */
+  _Atomic(kite_xfunc *) *funcs[2];
 } kite_exec_module;
 
 /* Attach (or find) the module's lowered-code table. NULL on OOM. */
@@ -53,9 +69,10 @@ kite_exec_module *kite_exec_module_get(const kite_module *m, kite_error *err);
 /* The lowered code of a wasm function instance, lowering it on first use. */
 kite_xfunc *kite_exec_code(kite_funcinst *f, kite_error *err);
 
-/* Lower one defined function (lower.c). NULL with *err set on OOM or an instruction
-   the interpreter does not support. */
-kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, kite_error *err);
+/* Lower one defined function (lower.c), for guarded memories or not. NULL with *err
+   set on OOM or an instruction the interpreter does not support. */
+kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kite_alloc *a,
+                       kite_error *err);
 void kite_xfunc_free(kite_alloc *a, kite_xfunc *x);
 
 /* Whether the interpreter has a handler for a wasm opcode (interp.c). */

@@ -16,7 +16,10 @@
 ** (memory 0, reloaded after anything that can grow or move it: calls and
 ** memory.grow).
 */
+#include "guard.h" /* first: it needs POSIX's sigjmp_buf */
+
 #include <math.h>
+#include <stdatomic.h>
 
 #include "exec.h"
 #include "simd.h"
@@ -46,14 +49,14 @@
 #define EXEC_FEAT_BULK 1
 #define EXEC_FEAT_REF_TYPES 1
 #define EXEC_FEAT_SIMD 1
-#define EXEC_FEAT_RELAXED_SIMD 0
-#define EXEC_FEAT_TAIL_CALL 0
+#define EXEC_FEAT_RELAXED_SIMD 1
+#define EXEC_FEAT_TAIL_CALL 1
 #define EXEC_FEAT_EH 0
 #define EXEC_FEAT_LEGACY_EH 0
-#define EXEC_FEAT_FUNC_REFS 0
+#define EXEC_FEAT_FUNC_REFS 1
 #define EXEC_FEAT_GC 0
 #define EXEC_FEAT_THREADS 0
-#define EXEC_FEAT_WIDE_ARITH 0
+#define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
 #define EXEC_PICK_(on, a, b) EXEC_PICK_##on(a, b)
@@ -234,6 +237,20 @@ static inline uint64_t sat_u64(double x) {
   return (uint64_t)x;
 }
 
+/* The 128-bit product of two 64-bit integers, as (lo, hi). */
+static inline void mul_wide(uint64_t a, uint64_t b, bool is_signed, uint64_t *lo, uint64_t *hi) {
+  uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+  uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+  uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10;
+  *lo = (mid << 32) | (uint32_t)p00;
+  *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+  if (is_signed) {
+    /* Two's complement: subtract the other operand from the high half per negative one. */
+    if ((int64_t)a < 0) *hi -= b;
+    if ((int64_t)b < 0) *hi -= a;
+  }
+}
+
 /* Little-endian memory access (wasm memory is little-endian). */
 static inline uint16_t ld16(const uint8_t *p) {
   uint16_t v;
@@ -326,7 +343,45 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
   fr->func_index = f->index;
   const kite_name *nm = kite_namemap_find(&m->names.maps[KITE_NAMES_FUNC], f->index);
   if (nm) fr->name = *nm;
-  if (f->code && pc) fr->offset = kite_xfunc_offset(f->code, (uint32_t)(pc - f->code->code));
+  if (f->code && pc)
+    fr->offset = kite_xfunc_offset(f->code, (uint32_t)(pc - f->code->code));
+  else
+    fr->offset = m->funcs[f->index].code_offset; /* a guard-page fault: the function */
+}
+
+/* Record the backtrace of a trap in func at pc (NULL: unknown) with `depth` frames in
+   use, innermost first, and drop this run's frames: returns the depth to go back to. */
+static uint32_t record_trace(kite_store *s, kite_funcinst *func, const uint32_t *pc,
+                             uint32_t depth) {
+  kite_frame *frames = s->frames;
+  s->trace.nframes = s->trace.depth = 0;
+  trace_add(s, func, pc);
+  while (depth > 0 && frames[depth - 1].pc) {
+    kite_frame *fr = &frames[--depth];
+    trace_add(s, fr->func, fr->pc - 1);
+  }
+  return depth - 1; /* below the entry marker */
+}
+
+/* ---- fuel and interrupts ---- */
+
+static bool budget_left(kite_store *s, int *code, const char **msg) {
+  struct kite_interrupt *h = s->interrupt;
+  if (h && atomic_load_explicit(&h->requested, memory_order_relaxed)) {
+    atomic_store(&h->requested, 0);
+    *code = KITE_TRAP_INTERRUPTED;
+    *msg = "interrupted";
+    return false;
+  }
+  if (s->engine->cfg.consume_fuel) {
+    if (s->fuel == 0) {
+      *code = KITE_TRAP_OUT_OF_FUEL;
+      *msg = "all fuel consumed";
+      return false;
+    }
+    s->fuel--;
+  }
+  return true;
 }
 
 /* ---- the store's stacks ---- */
@@ -407,6 +462,15 @@ void kite_exec_store_release(kite_store *s) {
     VSTORE(1, r_);                                                                         \
     NEXT(4);                                                                               \
   }
+#define SIMD3(fn)                                                                          \
+  {                                                                                        \
+    VLOAD(2, a_);                                                                          \
+    VLOAD(3, b_);                                                                          \
+    VLOAD(4, c_);                                                                          \
+    fn(&r_, &a_, &b_, &c_);                                                                \
+    VSTORE(1, r_);                                                                         \
+    NEXT(5);                                                                               \
+  }
 #define SIMD_SHIFT(fn)                                                                     \
   {                                                                                        \
     VLOAD(2, a_);                                                                          \
@@ -430,6 +494,27 @@ void kite_exec_store_release(kite_store *s) {
   }
 
 /*
+** Fuel and interrupts (kite.h): each call and each backward branch (a loop iteration)
+** costs one unit of fuel and polls the store's interrupt request. Only stores that meter
+** fuel or have an interrupt handle pay for more than one predictable test.
+*/
+#define BUDGET()                                                                           \
+  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {                      \
+    trap_pc = pc;                                                                          \
+    goto trap;                                                                             \
+  }
+
+/* Take a branch by a code offset. */
+#define JUMP(off)                                                                          \
+  do {                                                                                     \
+    int32_t off_ = (int32_t)(off);                                                         \
+    if (off_ <= 0) {                                                                       \
+      BUDGET();                                                                            \
+    }                                                                                      \
+    pc += off_;                                                                            \
+  } while (0)
+
+/*
 ** Effective address of a memory access of n bytes: operand word a holds the address
 ** slot, word o the static offset. Slots of i32 values always hold them zero-extended,
 ** so reading 64 bits serves 32- and 64-bit memories alike; a 64-bit address was
@@ -439,28 +524,42 @@ void kite_exec_store_release(kite_store *s) {
   uint64_t ea = I64(a) + W(o);                                                             \
   if (UNLIKELY(ea + (n) > memsize)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access")
 
+/* The unchecked access of a guarded memory: the fault handler catches what is beyond. */
+#define EA_GUARDED(a, o) uint64_t ea = I64(a) + W(o)
+
+/* Point the memory cache (and the fault handler's range) at memory mi. */
+#define USE_MEMORY(mi)                                                                     \
+  {                                                                                        \
+    kite_meminst *mi_ = (mi);                                                              \
+    mem = mi_->data;                                                                       \
+    memsize = mi_->size;                                                                   \
+    gctx->lo = mi_->guarded ? mem : NULL;                                                  \
+    gctx->hi = mem + mi_->reserved;                                                        \
+  }
 #define RELOAD_MEM()                                                                       \
   {                                                                                        \
     if (inst->module->nmemories) {                                                         \
-      kite_meminst *m0_ = inst->memories[0];                                               \
-      mem = m0_->data;                                                                     \
-      memsize = m0_->size;                                                                 \
+      USE_MEMORY(inst->memories[0]);                                                       \
     } else {                                                                               \
       mem = NULL;                                                                          \
       memsize = 0;                                                                         \
+      gctx->lo = NULL;                                                                     \
     }                                                                                      \
   }
 
 /* Enter a function whose code is x with fp already at its frame. */
+/* Enter a function whose code is x with fp already at its frame: zero the declared
+   locals, copy in the constants (short loops: most functions have few of either). */
 #define ENTER(x)                                                                           \
   {                                                                                        \
-    if ((x)->local_end > (x)->param_slots)                                                 \
-      memset(fp + (x)->param_slots, 0, ((x)->local_end - (x)->param_slots) * sizeof *fp); \
-    if ((x)->nconsts) memcpy(fp + (x)->const_base, (x)->consts, (x)->nconsts * sizeof *fp); \
+    for (uint32_t i_ = (x)->param_slots; i_ < (x)->local_end; i_++) fp[i_] = 0;            \
+    uint64_t *k_ = fp + (x)->const_base;                                                   \
+    for (uint32_t i_ = 0; i_ < (x)->nconsts; i_++) k_[i_] = (x)->consts[i_];               \
     pc = (x)->code;                                                                        \
   }
 
-static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *err) {
+static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx *gctx,
+                kite_error *err) {
 #if KITE_COMPUTED_GOTO
   static const void *const disp[KITE_XOP_COUNT] = {
 #define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                            \
@@ -486,6 +585,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   const uint32_t *trap_pc = NULL;
   kite_funcinst *callee;
   uint32_t base;
+  bool tail; /* a return_call*: the callee replaces the caller's frame */
+  const bool budgeted = s->engine->cfg.consume_fuel || s->interrupt;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
@@ -493,6 +594,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   frames[depth].fp = NULL;
   frames[depth].func = NULL;
   depth++;
+  gctx->func = func;
+  gctx->depth = depth;
   {
     kite_xfunc *x = func->code;
     ENTER(x);
@@ -508,48 +611,218 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
 
       vmcase(XOP_JMP) {
-        pc += (int32_t)W(1);
+        JUMP(W(1));
         vmbreak;
       }
       vmcase(XOP_BR_NZ) {
         if (I32(1))
-          pc += (int32_t)W(2);
+          JUMP(W(2));
         else
           pc += 3;
         vmbreak;
       }
       vmcase(XOP_BR_Z) {
         if (!I32(1))
-          pc += (int32_t)W(2);
+          JUMP(W(2));
         else
           pc += 3;
         vmbreak;
       }
-      vmcase(XOP_BR_TABLE) {
-        uint32_t i = I32(1), n = W(2);
-        pc += (int32_t)W(3 + (i < n ? i : n));
+      /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_I32_EQ) {
+        if (I32(1) == I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
         vmbreak;
       }
-      vmcase(XOP_RETURN) {
-        kite_frame *fr = &frames[--depth];
-        if (UNLIKELY(!fr->pc)) {
-          s->depth = depth;
-          return true;
-        }
-        pc = fr->pc;
-        fp = fr->fp;
-        func = fr->func;
-        inst = func->inst;
-        RELOAD_MEM();
+      vmcase(XOP_BR_I32_NE) {
+        if (I32(1) != I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
         vmbreak;
+      }
+      vmcase(XOP_BR_I32_LT_S) {
+        if ((int32_t)I32(1) < (int32_t)I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LT_U) {
+        if (I32(1) < I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GT_S) {
+        if ((int32_t)I32(1) > (int32_t)I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GT_U) {
+        if (I32(1) > I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LE_S) {
+        if ((int32_t)I32(1) <= (int32_t)I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_LE_U) {
+        if (I32(1) <= I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GE_S) {
+        if ((int32_t)I32(1) >= (int32_t)I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I32_GE_U) {
+        if (I32(1) >= I32(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_EQ) {
+        if (I64(1) == I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_NE) {
+        if (I64(1) != I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LT_S) {
+        if ((int64_t)I64(1) < (int64_t)I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LT_U) {
+        if (I64(1) < I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GT_S) {
+        if ((int64_t)I64(1) > (int64_t)I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GT_U) {
+        if (I64(1) > I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LE_S) {
+        if ((int64_t)I64(1) <= (int64_t)I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_LE_U) {
+        if (I64(1) <= I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GE_S) {
+        if ((int64_t)I64(1) >= (int64_t)I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_I64_GE_U) {
+        if (I64(1) >= I64(2))
+          JUMP(W(3));
+        else
+          pc += 4;
+        vmbreak;
+      }
+      vmcase(XOP_BR_TABLE) {
+        uint32_t i = I32(1), n = W(2);
+        JUMP(W(3 + (i < n ? i : n)));
+        vmbreak;
+      }
+      vmcase(XOP_RETURN) goto do_return;
+      vmcase(XOP_RETURN1) {
+        fp[0] = S(1);
+        goto do_return;
       }
       vmcase(OP_CALL) {
         callee = inst->funcs[W(1)];
         base = W(2);
         pc += 3;
+        tail = false;
         goto do_call;
       }
-      vmcase(OP_CALL_INDIRECT) {
+      vmcase(OP_RETURN_CALL) {
+        callee = inst->funcs[W(1)];
+        base = W(2);
+        pc += 3;
+        tail = true;
+        goto do_call;
+      }
+      vmcase(OP_CALL_REF)
+      vmcase(OP_RETURN_CALL_REF) {
+        callee = (kite_funcinst *)(uintptr_t)S(2);
+        if (UNLIKELY(!callee)) TRAP(KITE_TRAP_NULL_REFERENCE, "null function reference");
+        tail = W(0) == OP_RETURN_CALL_REF;
+        base = W(3);
+        pc += 4;
+        goto do_call;
+      }
+      vmcase(OP_REF_AS_NON_NULL) {
+        if (UNLIKELY(S(2) == KITE_REF_NULL)) TRAP(KITE_TRAP_NULL_REFERENCE, "null reference");
+        S(1) = S(2);
+        NEXT(3);
+      }
+      vmcase(XOP_BR_NULL) {
+        if (S(1) == KITE_REF_NULL)
+          JUMP(W(2));
+        else
+          pc += 3;
+        vmbreak;
+      }
+      vmcase(XOP_BR_NON_NULL) {
+        if (S(1) != KITE_REF_NULL)
+          JUMP(W(2));
+        else
+          pc += 3;
+        vmbreak;
+      }
+      vmcase(OP_CALL_INDIRECT)
+      vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
         uint64_t i = I64(3);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "undefined element");
@@ -561,6 +834,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         const kite_functype *want = kite_module_functype(inst->module, W(1));
         if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
+        tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
         pc += 5;
         goto do_call;
@@ -755,10 +1029,124 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         RELOAD_MEM();
         NEXT(4);
       }
+      /* The same loads and stores on guarded memories: no check, a fault traps. */
+      vmcase(XOP_I32_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_F32_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_F64_LOAD_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD8_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, (int32_t)(int8_t)mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD8_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD16_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, (int32_t)(int16_t)ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_LOAD16_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I32(1, ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD8_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, (int64_t)(int8_t)mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD8_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, mem[ea]);
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD16_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, (int64_t)(int16_t)ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD16_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld16(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD32_S_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, (int64_t)(int32_t)ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_LOAD32_U_G) {
+        EA_GUARDED(2, 3);
+        SET_I64(1, ld32(mem + ea));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_STORE_G) {
+        EA_GUARDED(1, 3);
+        st32(mem + ea, I32(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE_G) {
+        EA_GUARDED(1, 3);
+        st64(mem + ea, I64(2));
+        NEXT(4);
+      }
+      vmcase(XOP_F32_STORE_G) {
+        EA_GUARDED(1, 3);
+        st32(mem + ea, I32(2));
+        NEXT(4);
+      }
+      vmcase(XOP_F64_STORE_G) {
+        EA_GUARDED(1, 3);
+        st64(mem + ea, I64(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I32_STORE8_G) {
+        EA_GUARDED(1, 3);
+        mem[ea] = (uint8_t)I32(2);
+        NEXT(4);
+      }
+      vmcase(XOP_I32_STORE16_G) {
+        EA_GUARDED(1, 3);
+        st16(mem + ea, (uint16_t)I32(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE8_G) {
+        EA_GUARDED(1, 3);
+        mem[ea] = (uint8_t)I64(2);
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE16_G) {
+        EA_GUARDED(1, 3);
+        st16(mem + ea, (uint16_t)I64(2));
+        NEXT(4);
+      }
+      vmcase(XOP_I64_STORE32_G) {
+        EA_GUARDED(1, 3);
+        st32(mem + ea, (uint32_t)I64(2));
+        NEXT(4);
+      }
       vmcase(XOP_USE_MEM) {
-        kite_meminst *mi = inst->memories[W(1)];
-        mem = mi->data;
-        memsize = mi->size;
+        USE_MEMORY(inst->memories[W(1)]);
         NEXT(2);
       }
       vmcase(OP_MEMORY_FILL) {
@@ -1759,6 +2147,59 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
         NEXT(5);
       }
 
+
+      /* ---- relaxed SIMD: the deterministic choice of each (the non-relaxed result) ---- */
+      vmcase(OP_I8X16_RELAXED_SWIZZLE) SIMD2(i8x16_swizzle)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
+      vmcase(OP_F32X4_RELAXED_MADD) SIMD3(f32x4_relaxed_madd)
+      vmcase(OP_F32X4_RELAXED_NMADD) SIMD3(f32x4_relaxed_nmadd)
+      vmcase(OP_F64X2_RELAXED_MADD) SIMD3(f64x2_relaxed_madd)
+      vmcase(OP_F64X2_RELAXED_NMADD) SIMD3(f64x2_relaxed_nmadd)
+      vmcase(OP_I8X16_RELAXED_LANESELECT)
+      vmcase(OP_I16X8_RELAXED_LANESELECT)
+      vmcase(OP_I32X4_RELAXED_LANESELECT)
+      vmcase(OP_I64X2_RELAXED_LANESELECT) SIMD3(v128_bitselect)
+      vmcase(OP_F32X4_RELAXED_MIN) SIMD2(f32x4_min)
+      vmcase(OP_F32X4_RELAXED_MAX) SIMD2(f32x4_max)
+      vmcase(OP_F64X2_RELAXED_MIN) SIMD2(f64x2_min)
+      vmcase(OP_F64X2_RELAXED_MAX) SIMD2(f64x2_max)
+      vmcase(OP_I16X8_RELAXED_Q15MULR_S) SIMD2(i16x8_q15mulr_sat_s)
+      vmcase(OP_I16X8_RELAXED_DOT_I8X16_I7X16_S) SIMD2(i16x8_relaxed_dot_i8x16_i7x16_s)
+      vmcase(OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S) SIMD3(i32x4_relaxed_dot_i8x16_i7x16_add_s)
+
+      /* ---- wide arithmetic: two i64 results ---- */
+      vmcase(OP_I64_ADD128) {
+        uint64_t lo = I64(3) + I64(5);
+        uint64_t hi = I64(4) + I64(6) + (lo < I64(3));
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(7);
+      }
+      vmcase(OP_I64_SUB128) {
+        uint64_t lo = I64(3) - I64(5);
+        uint64_t hi = I64(4) - I64(6) - (I64(3) < I64(5));
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(7);
+      }
+      vmcase(OP_I64_MUL_WIDE_S) {
+        uint64_t lo, hi;
+        mul_wide(I64(3), I64(4), true, &lo, &hi);
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(5);
+      }
+      vmcase(OP_I64_MUL_WIDE_U) {
+        uint64_t lo, hi;
+        mul_wide(I64(3), I64(4), false, &lo, &hi);
+        SET_I64(1, lo);
+        SET_I64(2, hi);
+        NEXT(5);
+      }
+
       /* ---- SIMD memory ---- */
       vmcase(OP_V128_LOAD) {
         EA(2, 3, 16);
@@ -1921,6 +2362,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
       vmcase(OP_F64_CONST)
       vmcase(OP_REF_NULL)
       vmcase(OP_V128_CONST)
+      vmcase(OP_BR_ON_NULL)
+      vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
       L_unsupported:
 #else
@@ -1931,8 +2374,12 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_error *er
   }
 
 do_call:
-  /* pc is the return address; callee and base are set. */
-  if (UNLIKELY(depth >= max_depth)) {
+  /* pc is the return address; callee, base and tail are set. */
+  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {
+    trap_pc = pc - 1;
+    goto trap;
+  }
+  if (UNLIKELY(depth >= max_depth && !tail)) {
     trap_pc = pc - 1;
     trap_code = KITE_TRAP_STACK_EXHAUSTED;
     trap_msg = "call stack exhausted";
@@ -1951,11 +2398,16 @@ do_call:
     }
     s->sp = (uint32_t)(args + n - s->stack);
     s->depth = depth;
+    gctx->lo = NULL; /* a fault in host code is not a wasm trap */
     bool ok = call_host(s, callee, args, err);
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
       goto trap;
+    }
+    if (tail) {
+      memmove(fp, args, callee->nslots_results * sizeof *fp);
+      goto do_return;
     }
     RELOAD_MEM();
     vmresume;
@@ -1969,18 +2421,25 @@ do_call:
         goto trap;
       }
     }
-    uint64_t *nfp = fp + base;
+    uint64_t *nfp = tail ? fp : fp + base;
     if (UNLIKELY(nfp + x->nslots > stack_end)) {
       trap_pc = pc - 1;
       trap_code = KITE_TRAP_STACK_EXHAUSTED;
       trap_msg = "call stack exhausted";
       goto trap;
     }
-    frames[depth].pc = pc;
-    frames[depth].fp = fp;
-    frames[depth].func = func;
-    depth++;
-    fp = nfp;
+    if (tail) {
+      /* The arguments move down to the frame's start; the caller's frame is gone. */
+      memmove(fp, fp + base, callee->nslots_params * sizeof *fp);
+    } else {
+      frames[depth].pc = pc;
+      frames[depth].fp = fp;
+      frames[depth].func = func;
+      depth++;
+      fp = nfp;
+    }
+    gctx->func = callee;
+    gctx->depth = depth;
     if (callee->inst != inst) {
       inst = callee->inst;
       RELOAD_MEM();
@@ -1990,17 +2449,25 @@ do_call:
     vmresume;
   }
 
-trap:
-  /* Record the backtrace, innermost first, then drop the frames of this run. */
-  s->trace.nframes = s->trace.depth = 0;
-  trace_add(s, func, trap_pc);
-  while (depth > 0 && frames[depth - 1].pc) {
-    kite_frame *fr = &frames[--depth];
-    trace_add(s, fr->func, fr->pc - 1);
+do_return: {
+  kite_frame *fr = &frames[--depth];
+  if (UNLIKELY(!fr->pc)) {
+    s->depth = depth;
+    return true;
   }
-  depth--; /* the entry marker */
-  s->depth = depth;
-  if (trap_code == KITE_TRAP_STACK_EXHAUSTED)
+  pc = fr->pc;
+  fp = fr->fp;
+  func = fr->func;
+  inst = func->inst;
+  gctx->func = func;
+  gctx->depth = depth;
+  RELOAD_MEM();
+  vmresume;
+}
+
+trap:
+  s->depth = record_trace(s, func, trap_pc, depth);
+  if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);
   else if (trap_code == KITE_TRAP_INDIRECT_NULL)
     kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s %llu", trap_msg,
@@ -2018,6 +2485,11 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
     return call_host(s, f, slots, err);
   }
   if (!ensure_stacks(s, err)) return false;
+  int code;
+  const char *msg;
+  if ((s->engine->cfg.consume_fuel || s->interrupt) && !budget_left(s, &code, &msg))
+    return kite_fail(err, code == KITE_TRAP_OUT_OF_FUEL ? KITE_ERR_EXHAUSTION : KITE_ERR_RUNTIME,
+                     code, 0, "%s", msg);
   kite_xfunc *x = kite_exec_code(f, err);
   if (!x) return false;
   /* Each re-entry from a host function nests one C-level run: bound those separately
@@ -2026,12 +2498,28 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
       s->sp + (uint64_t)x->nslots > s->stack_slots)
     return kite_fail(err, KITE_ERR_EXHAUSTION, KITE_TRAP_STACK_EXHAUSTED, 0,
                      "call stack exhausted");
-  uint64_t *fp = s->stack + s->sp;
+  uint64_t *const fp = s->stack + s->sp;
   memcpy(fp, slots, f->nslots_params * sizeof *fp);
-  uint32_t saved_sp = s->sp;
+  const uint32_t saved_sp = s->sp, saved_depth = s->depth;
+  kite_guard_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  bool guarded = kite_guard_enter(&ctx);
+#if KITE_GUARD_PAGES
+  if (guarded && sigsetjmp(ctx.jmp, 0)) {
+    /* A load or store hit a guard region (guard.c jumped here). */
+    kite_guard_leave(&ctx);
+    record_trace(s, ctx.func, NULL, ctx.depth);
+    s->depth = saved_depth;
+    s->nesting--;
+    s->sp = saved_sp;
+    return kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_MEMORY_OOB, 0,
+                     "out of bounds memory access");
+  }
+#endif
   s->nesting++;
-  bool ok = run(s, f, fp, err);
+  bool ok = run(s, f, fp, &ctx, err);
   s->nesting--;
+  if (guarded) kite_guard_leave(&ctx);
   s->sp = saved_sp;
   if (ok) memcpy(slots, fp, f->nslots_results * sizeof *fp);
   return ok;

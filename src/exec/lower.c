@@ -42,7 +42,8 @@ typedef struct ctl {
   kite_valtype single;
   uint32_t loop_pc;  /* loop: code index of the head */
   int32_t fixups;    /* forward branches to patch at the end: list head, -1 */
-  uint32_t else_at;  /* if: code index of the BR_Z to the else branch; UINT32_MAX */
+  uint32_t else_at;  /* if: code index of the jump to the else branch; UINT32_MAX */
+  uint32_t else_word; /* if: that jump's offset word */
 } ctl;
 
 typedef struct fixup {
@@ -79,6 +80,7 @@ typedef struct lower {
   uint32_t map_last;
   bool oom;
   bool unsupported;
+  bool guarded; /* 32-bit memories have guard regions: emit unchecked accesses */
 } lower;
 
 /* ---- emitting ---- */
@@ -268,6 +270,13 @@ static void emit_return(lower *L) {
       copied[i] = true;
     }
   }
+  if (n == 1 && t[0].kind != KITE_VT_V128) {
+    /* The common case: one move and the return in one instruction. */
+    opnd o = L->stack.data[first];
+    begin(L, XOP_RETURN1);
+    emit_src(L, o);
+    return;
+  }
   uint32_t dst = 0;
   for (uint32_t i = 0; i < n; i++) {
     opnd o = L->stack.data[first + i];
@@ -337,22 +346,97 @@ static void emit_br(lower *L, uint32_t rel) {
   if (!L->oom) link_jump(L, depth, at, at + 1);
 }
 
+/*
+** A conditional jump on an i32 condition, taken when the condition is non-zero
+** (when_true) or zero. When the condition was computed by a comparison just before
+** (and nothing came between), the comparison and the jump become one instruction.
+** Returns the jump's first word; its offset is its last word, *off_word.
+*/
+static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *off_word) {
+  if (L->last_dst_ok && cond.where == W_TEMP && cond.home == L->last_dst_slot) {
+    uint32_t at = L->last_dst_pos - 1;
+    uint32_t op = L->code.data[at], fused = 0;
+    switch (op) {
+    case OP_I32_EQ: fused = when_true ? XOP_BR_I32_EQ : XOP_BR_I32_NE; break;
+    case OP_I32_NE: fused = when_true ? XOP_BR_I32_NE : XOP_BR_I32_EQ; break;
+    case OP_I32_LT_S: fused = when_true ? XOP_BR_I32_LT_S : XOP_BR_I32_GE_S; break;
+    case OP_I32_LT_U: fused = when_true ? XOP_BR_I32_LT_U : XOP_BR_I32_GE_U; break;
+    case OP_I32_GT_S: fused = when_true ? XOP_BR_I32_GT_S : XOP_BR_I32_LE_S; break;
+    case OP_I32_GT_U: fused = when_true ? XOP_BR_I32_GT_U : XOP_BR_I32_LE_U; break;
+    case OP_I32_LE_S: fused = when_true ? XOP_BR_I32_LE_S : XOP_BR_I32_GT_S; break;
+    case OP_I32_LE_U: fused = when_true ? XOP_BR_I32_LE_U : XOP_BR_I32_GT_U; break;
+    case OP_I32_GE_S: fused = when_true ? XOP_BR_I32_GE_S : XOP_BR_I32_LT_S; break;
+    case OP_I32_GE_U: fused = when_true ? XOP_BR_I32_GE_U : XOP_BR_I32_LT_U; break;
+    case OP_I64_EQ: fused = when_true ? XOP_BR_I64_EQ : XOP_BR_I64_NE; break;
+    case OP_I64_NE: fused = when_true ? XOP_BR_I64_NE : XOP_BR_I64_EQ; break;
+    case OP_I64_LT_S: fused = when_true ? XOP_BR_I64_LT_S : XOP_BR_I64_GE_S; break;
+    case OP_I64_LT_U: fused = when_true ? XOP_BR_I64_LT_U : XOP_BR_I64_GE_U; break;
+    case OP_I64_GT_S: fused = when_true ? XOP_BR_I64_GT_S : XOP_BR_I64_LE_S; break;
+    case OP_I64_GT_U: fused = when_true ? XOP_BR_I64_GT_U : XOP_BR_I64_LE_U; break;
+    case OP_I64_LE_S: fused = when_true ? XOP_BR_I64_LE_S : XOP_BR_I64_GT_S; break;
+    case OP_I64_LE_U: fused = when_true ? XOP_BR_I64_LE_U : XOP_BR_I64_GT_U; break;
+    case OP_I64_GE_S: fused = when_true ? XOP_BR_I64_GE_S : XOP_BR_I64_LT_S; break;
+    case OP_I64_GE_U: fused = when_true ? XOP_BR_I64_GE_U : XOP_BR_I64_LT_U; break;
+    case OP_I32_EQZ: fused = when_true ? XOP_BR_Z : XOP_BR_NZ; break;
+    default: break;
+    }
+    if (fused) {
+      uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
+      L->code.len = at; /* drop the comparison; its map entry stays with this jump */
+      begin(L, fused);
+      emit(L, a);
+      if (op != OP_I32_EQZ) emit(L, b);
+      *off_word = (uint32_t)L->code.len;
+      emit(L, 0);
+      return at;
+    }
+  }
+  uint32_t at = begin(L, when_true ? XOP_BR_NZ : XOP_BR_Z);
+  emit_src(L, cond);
+  *off_word = (uint32_t)L->code.len;
+  emit(L, 0);
+  return at;
+}
+
 static void lower_br_if(lower *L, uint32_t rel) {
   opnd cond = pop(L);
   uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
+  uint32_t word;
   if (depth != 0 && !label_needs_moves(L, &L->ctls.data[depth])) {
-    uint32_t at = begin(L, XOP_BR_NZ);
-    emit_src(L, cond);
-    emit(L, 0);
-    if (!L->oom) link_jump(L, depth, at, at + 2);
+    uint32_t at = emit_cond_jump(L, cond, true, &word);
+    if (!L->oom) link_jump(L, depth, at, word);
     return;
   }
-  uint32_t at = begin(L, XOP_BR_Z);
-  emit_src(L, cond);
-  emit(L, 0);
+  uint32_t at = emit_cond_jump(L, cond, false, &word);
   emit_br(L, rel);
-  if (!L->oom) L->code.data[at + 2] = (uint32_t)L->code.len - at;
+  if (!L->oom) L->code.data[word] = (uint32_t)L->code.len - at;
   L->last_dst_ok = false;
+}
+
+/*
+** br_on_null: branch when the reference on top is null (dropping it), else keep it.
+** br_on_non_null: branch with it when it is not null, else drop it.
+*/
+static void lower_br_on_null(lower *L, uint32_t rel, bool non_null) {
+  uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
+  opnd ref = L->stack.data[L->stack.len - 1];
+  if (!non_null) pop(L); /* the label does not take the reference */
+  bool direct = depth != 0 && !label_needs_moves(L, &L->ctls.data[depth]);
+  uint32_t at = begin(L, (non_null == direct) ? XOP_BR_NON_NULL : XOP_BR_NULL);
+  emit_src(L, ref);
+  emit(L, 0);
+  if (L->oom) return;
+  if (direct) {
+    link_jump(L, depth, at, at + 2);
+  } else {
+    emit_br(L, rel);
+    L->code.data[at + 2] = (uint32_t)L->code.len - at;
+  }
+  L->last_dst_ok = false;
+  if (non_null)
+    pop(L);
+  else
+    push(L, ref.where, ref.slot, ref.kind);
 }
 
 static void lower_br_table(lower *L, const kite_insn *in) {
@@ -424,13 +508,9 @@ static void lower_block(lower *L, const kite_insn *in) {
       materialize(L, i);
   }
   c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
+  if (in->op == OP_IF) c.else_at = emit_cond_jump(L, cond, false, &c.else_word);
   L->last_dst_ok = false;
   if (in->op == OP_LOOP) c.loop_pc = (uint32_t)L->code.len;
-  if (in->op == OP_IF) {
-    c.else_at = begin(L, XOP_BR_Z);
-    emit_src(L, cond);
-    emit(L, 0);
-  }
   if (!kite_vec_push(L->a, &L->ctls, c)) L->oom = true;
 }
 
@@ -451,7 +531,7 @@ static void lower_else(lower *L) {
     add_fixup(L, (uint32_t)L->ctls.len - 1, at, at + 1);
     c = &L->ctls.data[L->ctls.len - 1];
   }
-  L->code.data[c->else_at + 2] = (uint32_t)L->code.len - c->else_at;
+  L->code.data[c->else_word] = (uint32_t)L->code.len - c->else_at;
   c->else_at = UINT32_MAX;
   c->kind = OP_ELSE;
   c->unreachable = false;
@@ -471,7 +551,7 @@ static void lower_end(lower *L) {
   truncate_stack(L, c->height);
   L->cur = c->base;
   if (c->else_at != UINT32_MAX)
-    L->code.data[c->else_at + 2] = (uint32_t)L->code.len - c->else_at;
+    L->code.data[c->else_word] = (uint32_t)L->code.len - c->else_at;
   resolve_fixups(L, c);
   const kite_valtype *t = ctl_results(c);
   uint32_t n = c->nresults;
@@ -521,21 +601,55 @@ static uint8_t sig_kind(char c) {
   }
 }
 
+/* The unchecked variant of a load or store, for guarded memories; 0 when none. */
+static uint32_t guarded_variant(kite_opcode op) {
+  switch (op) {
+  case OP_I32_LOAD: return XOP_I32_LOAD_G;
+  case OP_I64_LOAD: return XOP_I64_LOAD_G;
+  case OP_F32_LOAD: return XOP_F32_LOAD_G;
+  case OP_F64_LOAD: return XOP_F64_LOAD_G;
+  case OP_I32_LOAD8_S: return XOP_I32_LOAD8_S_G;
+  case OP_I32_LOAD8_U: return XOP_I32_LOAD8_U_G;
+  case OP_I32_LOAD16_S: return XOP_I32_LOAD16_S_G;
+  case OP_I32_LOAD16_U: return XOP_I32_LOAD16_U_G;
+  case OP_I64_LOAD8_S: return XOP_I64_LOAD8_S_G;
+  case OP_I64_LOAD8_U: return XOP_I64_LOAD8_U_G;
+  case OP_I64_LOAD16_S: return XOP_I64_LOAD16_S_G;
+  case OP_I64_LOAD16_U: return XOP_I64_LOAD16_U_G;
+  case OP_I64_LOAD32_S: return XOP_I64_LOAD32_S_G;
+  case OP_I64_LOAD32_U: return XOP_I64_LOAD32_U_G;
+  case OP_I32_STORE: return XOP_I32_STORE_G;
+  case OP_I64_STORE: return XOP_I64_STORE_G;
+  case OP_F32_STORE: return XOP_F32_STORE_G;
+  case OP_F64_STORE: return XOP_F64_STORE_G;
+  case OP_I32_STORE8: return XOP_I32_STORE8_G;
+  case OP_I32_STORE16: return XOP_I32_STORE16_G;
+  case OP_I64_STORE8: return XOP_I64_STORE8_G;
+  case OP_I64_STORE16: return XOP_I64_STORE16_G;
+  case OP_I64_STORE32: return XOP_I64_STORE32_G;
+  default: return 0;
+  }
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
   opnd args[4];
-  if (np > 4 || nr > 1) {
+  if (np > 4 || nr > 2) {
     L->unsupported = true;
     return;
   }
   for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
   uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
+  uint32_t dst2 = nr > 1 ? push_temp(L, sig_kind(colon[2])) : 0;
   /* Memory 0 is cached by the interpreter; an access to another memory switches the
      cache around the one instruction. */
   bool memop = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
   bool other_mem = memop && in->mem.mem != 0;
-  if (memop && L->m->memories[in->mem.mem].limits.is64) {
+  bool is64 = memop && L->m->memories[in->mem.mem].limits.is64;
+  uint32_t op = in->op;
+  if (memop && !is64 && L->guarded && guarded_variant(in->op)) op = guarded_variant(in->op);
+  if (is64) {
     /* Memories never exceed 4 GiB (kite_memory_new caps them), so a 64-bit address
        must be below 2^32 and a static offset of 2^32 or more always traps. */
     if (in->mem.offset > UINT32_MAX) {
@@ -545,9 +659,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  begin(L, in->op);
+  begin(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
+  if (nr > 1) emit(L, dst2);
   for (uint32_t i = 0; i < np; i++) emit_src(L, args[i]);
   switch (info->imm) {
   case IMM_MEMARG:
@@ -566,7 +681,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   }
   if (other_mem) {
     emit_op_u(L, XOP_USE_MEM, 0);
-  } else if (nr) {
+  } else if (nr == 1) {
     L->last_dst_ok = true;
     L->last_dst_pos = dst_pos;
     L->last_dst_slot = dst;
@@ -641,18 +756,56 @@ static void lower_insn(lower *L, const kite_insn *in) {
     push_results(L, ft);
     return;
   }
-  case OP_CALL_INDIRECT: {
+  case OP_RETURN_CALL: {
+    const kite_functype *ft = kite_module_func_type(L->m, in->idx);
+    uint32_t base = place_args(L, ft);
+    begin(L, OP_RETURN_CALL);
+    emit(L, in->idx);
+    emit(L, base);
+    set_unreachable(L);
+    return;
+  }
+  case OP_CALL_INDIRECT:
+  case OP_RETURN_CALL_INDIRECT: {
     const kite_functype *ft = kite_module_functype(L->m, in->idx);
     opnd idx = pop(L);
     uint32_t base = place_args(L, ft);
-    begin(L, OP_CALL_INDIRECT);
+    begin(L, in->op);
     emit(L, in->idx);
     emit(L, in->idx2);
     emit_src(L, idx);
     emit(L, base);
-    push_results(L, ft);
+    if (in->op == OP_RETURN_CALL_INDIRECT)
+      set_unreachable(L);
+    else
+      push_results(L, ft);
     return;
   }
+  case OP_CALL_REF:
+  case OP_RETURN_CALL_REF: {
+    const kite_functype *ft = kite_module_functype(L->m, in->idx);
+    opnd ref = pop(L);
+    uint32_t base = place_args(L, ft);
+    begin(L, in->op);
+    emit(L, in->idx);
+    emit_src(L, ref);
+    emit(L, base);
+    if (in->op == OP_RETURN_CALL_REF)
+      set_unreachable(L);
+    else
+      push_results(L, ft);
+    return;
+  }
+  case OP_REF_AS_NON_NULL: {
+    opnd v = pop(L);
+    uint32_t dst = push_temp(L, KITE_VT_REF);
+    begin(L, OP_REF_AS_NON_NULL);
+    emit(L, dst);
+    emit_src(L, v);
+    return;
+  }
+  case OP_BR_ON_NULL:
+  case OP_BR_ON_NON_NULL: lower_br_on_null(L, in->idx, in->op == OP_BR_ON_NON_NULL); return;
   case OP_DROP: pop(L); return;
   case OP_SELECT:
   case OP_SELECT_T: {
@@ -841,9 +994,11 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn)
   return true;
 }
 
-kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, kite_alloc *a, kite_error *err) {
+kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kite_alloc *a,
+                       kite_error *err) {
   lower L;
   memset(&L, 0, sizeof L);
+  L.guarded = guarded;
   L.a = a;
   L.err = err;
   L.m = m;

@@ -309,6 +309,44 @@ SIMD_LANEWISE1(f64x2_convert_low_i32x4_s, f64, 2, (double)a->i32[i])
 SIMD_LANEWISE1(f64x2_convert_low_i32x4_u, f64, 2, (double)a->u32[i])
 SIMD_LANEWISE1(f64x2_promote_low_f32x4, f64, 2, (double)a->f32[i])
 
+/* ---- relaxed SIMD (deterministic: unfused multiply-add, signed dot products) ---- */
+static inline void f32x4_relaxed_madd(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                      const kite_v128 *c) {
+  kite_v128 t;
+  for (int i = 0; i < 4; i++) t.f32[i] = a->f32[i] * b->f32[i] + c->f32[i];
+  *r = t;
+}
+static inline void f32x4_relaxed_nmadd(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                       const kite_v128 *c) {
+  kite_v128 t;
+  for (int i = 0; i < 4; i++) t.f32[i] = -(a->f32[i] * b->f32[i]) + c->f32[i];
+  *r = t;
+}
+static inline void f64x2_relaxed_madd(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                      const kite_v128 *c) {
+  kite_v128 t;
+  for (int i = 0; i < 2; i++) t.f64[i] = a->f64[i] * b->f64[i] + c->f64[i];
+  *r = t;
+}
+static inline void f64x2_relaxed_nmadd(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                       const kite_v128 *c) {
+  kite_v128 t;
+  for (int i = 0; i < 2; i++) t.f64[i] = -(a->f64[i] * b->f64[i]) + c->f64[i];
+  *r = t;
+}
+SIMD_LANEWISE2(i16x8_relaxed_dot_i8x16_i7x16_s, u16, 8,
+               (uint16_t)(a->i8[2 * i] * b->i8[2 * i] + a->i8[2 * i + 1] * b->i8[2 * i + 1]))
+static inline void i32x4_relaxed_dot_i8x16_i7x16_add_s(kite_v128 *r, const kite_v128 *a,
+                                                       const kite_v128 *b, const kite_v128 *c) {
+  kite_v128 t;
+  for (int i = 0; i < 4; i++) {
+    int32_t sum = 0;
+    for (int k = 0; k < 4; k++) sum += a->i8[4 * i + k] * b->i8[4 * i + k];
+    t.u32[i] = (uint32_t)sum + c->u32[i];
+  }
+  *r = t;
+}
+
 /* ---- shifts (count modulo the lane width) ---- */
 static inline void i8x16_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 16; i++) r->u8[i] = (uint8_t)(a->u8[i] << (n & 7));

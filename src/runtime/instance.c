@@ -4,6 +4,7 @@
 #include "runtime.h"
 
 #include "binary.h"
+#include "valid.h"
 #include "exec.h"
 
 /* ---- constant expressions ---- */
@@ -80,8 +81,15 @@ static bool import_matches(const kite_module *m, const kite_import *imp, const k
            limits_match(mi->pages, mi->limits.has_max, mi->limits.max, want);
   }
   case KITE_EXTERN_GLOBAL: {
+    /* Mutable globals must match exactly; an immutable one may be of a subtype (for
+       abstract heap types: type indices of different modules need canonical types). */
     const kite_globalinst *g = x->u.global;
-    return g && g->type.mut == imp->u.global.mut && kite_vt_eq(g->type.type, imp->u.global.type);
+    if (!g || g->type.mut != imp->u.global.mut) return false;
+    kite_valtype have = g->type.type, want = imp->u.global.type;
+    if (kite_vt_eq(have, want)) return true;
+    return !g->type.mut && have.kind == KITE_VT_REF && want.kind == KITE_VT_REF &&
+           !kite_ht_is_index(have.ht) && !kite_ht_is_index(want.ht) &&
+           kite_valtype_sub(m, have, want);
   }
   case KITE_EXTERN_TAG:
     return x->u.tag &&
@@ -263,9 +271,12 @@ kite_instance *kite_instantiate(kite_store *s, const kite_module *m, const kite_
     return NULL;
   }
   if (!bind_imports(inst, imports, err)) return NULL;
+  if (!create_definitions(s, inst, err)) return NULL;
+  inst->guarded = true;
+  for (uint32_t i = 0; i < m->nmemories; i++)
+    if (!inst->memories[i]->limits.is64 && !inst->memories[i]->guarded) inst->guarded = false;
   inst->code = kite_exec_module_get(m, err);
   if (!inst->code) return NULL;
-  if (!create_definitions(s, inst, err)) return NULL;
   if (!init_segments(inst, err)) return NULL;
   if (m->has_start) {
     kite_funcinst *f = inst->funcs[m->start];

@@ -12,6 +12,8 @@
 #endif
 #include "runtime.h"
 
+#include "exec.h"
+
 #if defined(__unix__) || defined(__APPLE__)
 #include <sys/mman.h>
 #include <unistd.h>
@@ -20,7 +22,6 @@
 #define KITE_HAVE_MMAP 0
 #endif
 
-#define KITE_GUARD_REGION ((uint64_t)8 << 30)
 
 static uint64_t page_bytes(const kite_meminst *m) { return (uint64_t)1 << m->limits.page_size_log2; }
 
@@ -79,11 +80,24 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   }
 #if KITE_HAVE_MMAP && UINTPTR_MAX > 0xFFFFFFFFu
   {
-    uint64_t reserve;
-    bool guarded = !limits->is64 && !s->engine->cfg.no_guard_pages;
-    reserve = guarded ? KITE_GUARD_REGION : round_up(max * pb, host_page());
-    if (reserve == 0) reserve = host_page();
-    void *p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    /* Guarded if we can: the whole reach of 32-bit addressing. Otherwise (or when that
+       much address space is refused) the maximum size, bounds-checked. */
+    /* Sizes must fall on host pages for the protection to end exactly at the size (not
+       so for custom page sizes below the host's page). */
+    bool guarded = !limits->is64 && !s->engine->cfg.no_guard_pages && pb % host_page() == 0 &&
+                   kite_guard_available();
+    void *p = MAP_FAILED;
+    uint64_t reserve = 0;
+    if (guarded) {
+      reserve = KITE_GUARD_RESERVE;
+      p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      guarded = p != MAP_FAILED;
+    }
+    if (p == MAP_FAILED) {
+      reserve = round_up(max * pb, host_page());
+      if (reserve == 0) reserve = host_page();
+      p = mmap(NULL, reserve, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    }
     if (p != MAP_FAILED) {
       m->data = p;
       m->reserved = reserve;

@@ -48,6 +48,8 @@ typedef struct kite_engine_config {
   uint64_t max_memory_pages; /* engine-wide cap on any memory's size (64 KiB pages) */
   uint64_t max_table_elems;  /* engine-wide cap on any table's size */
   bool no_guard_pages;       /* force explicit bounds checks (no 8 GiB reservations) */
+  bool consume_fuel;         /* meter fuel: calls and loop iterations cost one unit */
+  uint64_t initial_fuel;     /* each new store's fuel when consume_fuel */
 } kite_engine_config;
 
 /* Defaults: features KITE_FEATURES_2_0, call depth 20000, 4M stack slots (32 MiB,
@@ -160,16 +162,7 @@ kite_value kite_val_default(kite_valtype t);
 
 /* ---- extern values: what imports and exports are ---- */
 
-typedef struct kite_extern {
-  uint8_t kind; /* kite_externkind (module.h) */
-  union {
-    kite_funcinst *func;
-    kite_tableinst *table;
-    kite_meminst *memory;
-    kite_globalinst *global;
-    kite_taginst *tag;
-  } u;
-} kite_extern;
+/* kite_extern (a kind and the object) is public: see kite.h. */
 
 /* ---- runtime objects ---- */
 
@@ -179,6 +172,21 @@ typedef struct kite_object {
   uint8_t kind; /* kite_externkind, or KITE_OBJ_INSTANCE */
 } kite_object;
 #define KITE_OBJ_INSTANCE 0x10
+#define KITE_OBJ_FINALIZER 0x11
+
+/* Host data the store releases when it is freed (host function finalizers, references
+   to modules): `release` runs once and frees the object itself too. */
+typedef struct kite_finalizer {
+  kite_object obj;
+  void (*release)(struct kite_finalizer *f, kite_store *s);
+} kite_finalizer;
+
+/* A request to interrupt a store, shared with the thread that triggers it. */
+struct kite_interrupt {
+  _Atomic(uint32_t) refs;
+  _Atomic(uint32_t) requested;
+  kite_alloc *alloc;
+};
 
 /*
 ** A host function: results[i].type is set before the call; the callback fills u. To
@@ -347,6 +355,7 @@ struct kite_instance {
   kite_store *store;
   const kite_module *module;
   struct kite_exec_module *code; /* the module's lowered code (shared, see exec.h) */
+  bool guarded; /* every 32-bit memory it uses is guarded: run the unchecked code */
   kite_funcinst **funcs;
   kite_funcinst *own_funcs; /* the defined functions, in one array */
   kite_tableinst **tables;
@@ -373,6 +382,11 @@ struct kite_store {
   uint32_t depth;      /* frames in use */
   uint32_t nesting;    /* interpreter runs on the C stack (host -> wasm re-entry) */
   kite_trace trace;
+  /* Fuel left, when the engine meters fuel (consume_fuel). */
+  uint64_t fuel;
+  /* Set once a host asked for an interrupt handle; checked with fuel at calls and loop
+     back-edges. */
+  struct kite_interrupt *interrupt;
 };
 
 struct kite_engine {

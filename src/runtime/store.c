@@ -10,6 +10,7 @@ kite_store *kite_store_new(kite_engine *e) {
   if (!s) return NULL;
   s->engine = e;
   s->alloc = &e->alloc;
+  s->fuel = e->cfg.initial_fuel;
   return s;
 }
 
@@ -104,6 +105,7 @@ static void free_object(kite_store *s, kite_object *o) {
     break;
   }
   case KITE_OBJ_INSTANCE: kite_instance_release(s, (kite_instance *)o); break;
+  case KITE_OBJ_FINALIZER: ((kite_finalizer *)o)->release((kite_finalizer *)o, s); break;
   }
 }
 

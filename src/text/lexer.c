@@ -80,7 +80,7 @@ static void newline(kite_lexer *lx, const char *p) {
 static bool comment_char(kite_lexer *lx, const char **pp) {
   const char *p = *pp;
   if ((unsigned char)*p < 0x80) {
-    if (*p == '\n') newline(lx, p);
+    if (*p == '\n' || (*p == '\r' && !(p + 1 < lx->end && p[1] == '\n'))) newline(lx, p);
     *pp = p + 1;
     return true;
   }
@@ -94,14 +94,17 @@ static bool skip_space(kite_lexer *lx) {
   const char *p = lx->p;
   while (p < lx->end) {
     char c = *p;
-    if (c == ' ' || c == '\t' || c == '\r') {
+    if (c == ' ' || c == '\t') {
+      p++;
+    } else if (c == '\r') { /* a lone CR is a newline too; CRLF counts once */
+      if (!(p + 1 < lx->end && p[1] == '\n')) newline(lx, p);
       p++;
     } else if (c == '\n') {
       newline(lx, p);
       p++;
     } else if (c == ';' && p + 1 < lx->end && p[1] == ';') {
       p += 2;
-      while (p < lx->end && *p != '\n')
+      while (p < lx->end && *p != '\n' && *p != '\r')
         if (!comment_char(lx, &p)) return false;
     } else if (c == '(' && p + 1 < lx->end && p[1] == ';') {
       const char *start = p;

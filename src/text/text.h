@@ -133,6 +133,7 @@ typedef struct wat_type {
   KITE_VEC(wat_name) field_names;
   wat_name name;
   bool rec;         /* written inside (rec ...) */
+  bool sub;         /* written as (sub ...), kept in the binary even when final */
 } wat_type;
 
 /* An inline function type (params and results of a type use). */
@@ -150,13 +151,26 @@ typedef struct wat_field {
   bool import;
 } wat_field;
 
+enum { WAT_ANNOT_NAME, WAT_ANNOT_CUSTOM, WAT_ANNOT_BRANCH_HINT };
+
 typedef struct wat_annot {
-  bool custom;         /* @custom, else @name */
+  uint8_t kind;        /* WAT_ANNOT_* */
   bool used;
   uint32_t pos;        /* index of the main token it precedes */
   uint32_t first, end; /* its tokens in annot_toks: after the opener, up to its ')' */
   uint32_t line, col;
 } wat_annot;
+
+/* A custom section from an @custom annotation. */
+typedef struct wat_custom {
+  uint8_t place; /* insertion point among the sections (wat.c) */
+  kite_buf bytes; /* name and contents */
+} wat_custom;
+
+typedef struct wat_hint {
+  uint32_t offset; /* of the instruction, in the function's body */
+  uint8_t value;
+} wat_hint;
 
 typedef struct wat_ctx {
   kite_alloc *alloc;
@@ -173,6 +187,11 @@ typedef struct wat_ctx {
   wat_space spaces[WAT_NSPACES];
   KITE_VEC(wat_type) types;
   bool types_done; /* implicit types may be appended while this is false */
+  /* plain function types by signature: the smallest index of each (open addressing;
+     slots hold index + 1, 0 is empty) */
+  uint32_t *sig_slots;
+  uint32_t sig_cap, sig_count;
+  bool sig_built;
   /* the function being parsed */
   wat_map locals;
   uint32_t nlocals; /* params and locals */
@@ -184,6 +203,12 @@ typedef struct wat_ctx {
   KITE_VEC(wat_name) names[WAT_NSPACES];
   kite_buf local_names_out; /* the local names subsection's entries, by function */
   uint32_t nlocal_names_out;
+  /* annotations */
+  KITE_VEC(wat_custom) customs;
+  bool in_func;                /* branch hints apply */
+  KITE_VEC(wat_hint) hints;    /* of the function being parsed */
+  kite_buf hints_out;          /* the branch hint section's entries */
+  uint32_t nhints_out;
   kite_opcode opnames[OP_COUNT];
 } wat_ctx;
 
@@ -237,6 +262,9 @@ bool kite_wat_folded_expr(wat_ctx *c, kite_buf *out);
 /* Walk tokens [from, to) for the type uses of block instructions and call_indirect,
    in order, resolving each (which appends implicit types). */
 bool kite_wat_scan_typeuses(wat_ctx *c, uint32_t from, uint32_t to);
+/* wat.c: the branch hint annotation right before token `pos` of a function body, if
+   any: its value (0 or 1), or -1. Reports duplicates. */
+int kite_wat_take_hint(wat_ctx *c, uint32_t pos);
 /* Whether a keyword names any instruction. */
 bool kite_wat_is_opcode(const wat_ctx *c, const kite_token *t);
 

@@ -26,6 +26,19 @@ static bool write(wat_ctx *c, kite_buf *out, const kite_insn *in) {
   return true;
 }
 
+/* An instruction a branch hint annotation precedes (hint >= 0): note its offset. */
+static bool write_hinted(wat_ctx *c, kite_buf *out, const kite_insn *in, int hint) {
+  if (hint >= 0) {
+    if (in->op != OP_IF && in->op != OP_BR_IF)
+      return kite_fail_at(c->err, KITE_ERR_COMPILE, KITE_COMPILE_INVALID, kite_wat_tok(c)->line,
+                          kite_wat_tok(c)->col,
+                          "@metadata.code.branch_hint annotation: invalid target");
+    wat_hint h = {(uint32_t)out->len, (uint8_t)hint};
+    if (!kite_vec_push(c->alloc, &c->hints, h)) return oom(c);
+  }
+  return write(c, out, in);
+}
+
 static bool write_op(wat_ctx *c, kite_buf *out, kite_opcode op) {
   kite_insn in;
   memset(&in, 0, sizeof in);
@@ -92,14 +105,11 @@ static bool blocktype(wat_ctx *c, kite_blocktype *bt) {
     bt->kind = sig.results.len ? KITE_BT_VAL : KITE_BT_EMPTY;
     if (sig.results.len) bt->val = sig.results.data[0];
   } else if (ok) {
+    /* A written (type x) stays a type index, as the text format defines it (wabt writes
+       the short form when the type is [] -> [t?]; the printer relies on this to read
+       back the bytes it printed). */
     bt->kind = KITE_BT_INDEX;
     ok = kite_wat_resolve_typeuse(c, at, typeidx, &sig, &bt->index);
-    /* as wabt: a type use of a [] -> [t?] type is written in the short form */
-    const kite_functype *ft = ok ? kite_wat_functype(c, bt->index) : NULL;
-    if (ft && !ft->nparams && ft->nresults <= 1) {
-      bt->kind = ft->nresults ? KITE_BT_VAL : KITE_BT_EMPTY;
-      if (ft->nresults) bt->val = ft->results[0];
-    }
   }
   kite_wat_sig_free(c, &sig);
   return ok;
@@ -448,7 +458,7 @@ static bool enter(wat_ctx *c) {
 
 /* Label and block type (and try_table's catches) after a block keyword; writes the
    opening instruction and pushes the label. */
-static bool block_head(wat_ctx *c, kite_buf *out, kite_opcode op, wat_name *label) {
+static bool block_head(wat_ctx *c, kite_buf *out, kite_opcode op, wat_name *label, int hint) {
   kite_insn in;
   kite_buf items;
   memset(&in, 0, sizeof in);
@@ -457,7 +467,7 @@ static bool block_head(wat_ctx *c, kite_buf *out, kite_opcode op, wat_name *labe
   kite_buf_init(&items, c->alloc);
   bool ok = blocktype(c, &in.bt);
   if (ok && op == OP_TRY_TABLE) ok = catches(c, &in, &items);
-  if (ok) ok = write(c, out, &in);
+  if (ok) ok = write_hinted(c, out, &in, hint);
   kite_buf_free(&items);
   return ok && push_label(c, *label);
 }
@@ -466,19 +476,17 @@ static bool at_keyword(const wat_ctx *c, const char *kw) { return kite_tok_is(ki
 
 /* The instructions of an else branch; as wabt, an empty one writes no `else`. */
 static bool else_branch(wat_ctx *c, kite_buf *out, bool folded_form) {
-  kite_buf els;
-  kite_buf_init(&els, c->alloc);
-  bool ok = instr_seq(c, &els) && (!folded_form || kite_wat_expect_rparen(c));
-  if (ok && els.len) ok = write_op(c, out, OP_ELSE) && (kite_buf_put(out, els.data, els.len) || oom(c));
-  kite_buf_free(&els);
-  return ok;
+  size_t at = out->len;
+  if (!write_op(c, out, OP_ELSE) || !instr_seq(c, out)) return false;
+  if (out->len == at + 1) out->len = at; /* written into the body directly: hints keep offsets */
+  return !folded_form || kite_wat_expect_rparen(c);
 }
 
 /* Flat: block label bt instr* (else instr*)? end id? ; legacy try with catch clauses or
    delegate. pos is after the keyword. */
-static bool flat_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
+static bool flat_block(wat_ctx *c, kite_buf *out, kite_opcode op, int hint) {
   wat_name label;
-  if (!enter(c) || !block_head(c, out, op, &label) || !instr_seq(c, out)) return false;
+  if (!enter(c) || !block_head(c, out, op, &label, hint) || !instr_seq(c, out)) return false;
   if (op == OP_IF && at_keyword(c, "else")) {
     c->pos++;
     if (!closing_id(c, label) || !else_branch(c, out, false)) return false;
@@ -513,7 +521,7 @@ static bool flat_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
 }
 
 /* Folded `(kw ...)`: pos is at the '('. */
-static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
+static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op, int hint) {
   wat_name label;
   c->pos += 2;
   if (op == OP_IF) {
@@ -525,7 +533,7 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
     if (!blocktype(c, &in.bt)) return false;
     while (kite_wat_tok(c)->kind == KITE_TOK_LPAREN && !kite_wat_at_lparen_kw(c, "then"))
       if (!folded(c, out)) return false;
-    if (!write(c, out, &in) || !push_label(c, label)) return false;
+    if (!write_hinted(c, out, &in, hint) || !push_label(c, label)) return false;
     if (!kite_wat_expect_lparen_kw(c, "then") || !instr_seq(c, out) || !kite_wat_expect_rparen(c))
       return false;
     if (kite_wat_at_lparen_kw(c, "else")) {
@@ -533,13 +541,15 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
       if (!else_branch(c, out, true)) return false;
     }
   } else if (op == OP_TRY) {
-    if (!block_head(c, out, op, &label)) return false;
+    if (!block_head(c, out, op, &label, hint)) return false;
     if (!kite_wat_expect_lparen_kw(c, "do") || !instr_seq(c, out) || !kite_wat_expect_rparen(c))
       return false;
+    bool handlers = false;
     while (kite_wat_at_lparen_kw(c, "catch")) {
       kite_insn in;
       memset(&in, 0, sizeof in);
       in.op = OP_CATCH;
+      handlers = true;
       c->pos += 2;
       if (!index_imm(c, WAT_TAGS, &in.idx) || !write(c, out, &in) || !instr_seq(c, out) ||
           !kite_wat_expect_rparen(c))
@@ -549,7 +559,7 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
       c->pos += 2;
       if (!write_op(c, out, OP_CATCH_ALL) || !instr_seq(c, out) || !kite_wat_expect_rparen(c))
         return false;
-    } else if (kite_wat_at_lparen_kw(c, "delegate")) {
+    } else if (kite_wat_at_lparen_kw(c, "delegate") && !handlers) {
       kite_insn in;
       memset(&in, 0, sizeof in);
       in.op = OP_DELEGATE;
@@ -559,13 +569,13 @@ static bool folded_block(wat_ctx *c, kite_buf *out, kite_opcode op) {
              kite_wat_expect_rparen(c);
     }
   } else {
-    if (!block_head(c, out, op, &label) || !instr_seq(c, out)) return false;
+    if (!block_head(c, out, op, &label, hint) || !instr_seq(c, out)) return false;
   }
   c->labels.len--;
   return write_op(c, out, OP_END) && kite_wat_expect_rparen(c);
 }
 
-static bool plain(wat_ctx *c, kite_buf *out, kite_opcode op, bool is_folded) {
+static bool plain(wat_ctx *c, kite_buf *out, kite_opcode op, bool is_folded, int hint) {
   kite_insn in;
   kite_buf items;
   memset(&in, 0, sizeof in);
@@ -578,13 +588,15 @@ static bool plain(wat_ctx *c, kite_buf *out, kite_opcode op, bool is_folded) {
   }
   if (ok) {
     if (in.items.base) set_items(&in, &items); /* items may have moved while growing */
-    ok = write(c, out, &in);
+    ok = write_hinted(c, out, &in, hint);
   }
   kite_buf_free(&items);
   return ok;
 }
 
 static bool folded(wat_ctx *c, kite_buf *out) {
+  int hint = kite_wat_take_hint(c, c->pos);
+  if (hint == -2) return false;
   const kite_token *kw = kite_wat_tok_at(c, c->pos + 1);
   kite_opcode op = lookup(c, kw);
   if (op == OP_COUNT) return kite_wat_unexpected(c, kw);
@@ -593,10 +605,10 @@ static bool folded(wat_ctx *c, kite_buf *out) {
   if (!enter(c)) return false;
   bool ok;
   if (is_block_op(op)) {
-    ok = folded_block(c, out, op);
+    ok = folded_block(c, out, op, hint);
   } else {
     c->pos += 2;
-    ok = plain(c, out, op, true);
+    ok = plain(c, out, op, true, hint);
   }
   c->depth--;
   return ok;
@@ -617,10 +629,12 @@ static bool instr_seq(wat_ctx *c, kite_buf *out) {
     if (op == OP_ELSE || op == OP_END || op == OP_CATCH || op == OP_CATCH_ALL ||
         op == OP_DELEGATE)
       return true;
+    int hint = kite_wat_take_hint(c, c->pos);
+    if (hint == -2) return false;
     c->pos++;
     if (is_block_op(op)) {
-      if (!flat_block(c, out, op)) return false;
-    } else if (!plain(c, out, op, false)) {
+      if (!flat_block(c, out, op, hint)) return false;
+    } else if (!plain(c, out, op, false, hint)) {
       return false;
     }
   }

@@ -18,7 +18,9 @@
 bool kite_validate_module(const kite_module *m, kite_features features, kite_error *err);
 
 /* Subtyping between value types of one module (the GC rules; for 2.0 modules it is
-   reference-type subtyping over func/extern). */
+   reference-type subtyping over func/extern). Comparing two distinct defined types
+   computes the module's type identities each time (and answers false when that runs out
+   of memory): callers testing many pairs use kite_valtype_sub_canon. */
 bool kite_valtype_sub(const kite_module *m, kite_valtype a, kite_valtype b);
 
 /*
@@ -29,6 +31,10 @@ bool kite_valtype_sub(const kite_module *m, kite_valtype a, kite_valtype b);
 ** has no types. Free with kite_free(a, p, m->ntypes * sizeof(uint32_t)).
 */
 uint32_t *kite_types_canon(const kite_module *m, kite_alloc *a, kite_error *err);
+/* kite_valtype_sub with identities from kite_types_canon (NULL when m has no types):
+   no allocation, O(1) per test. */
+bool kite_valtype_sub_canon(const kite_module *m, const uint32_t *canon, kite_valtype a,
+                            kite_valtype b);
 
 /* ---- internal to src/valid ---- */
 

@@ -20,7 +20,7 @@ typedef struct body {
   const kite_module *m;
   kite_features f;
   bool const_mode;
-  uint32_t nglobals; /* const mode: globals visible to global.get */
+  uint32_t nglobals;           /* const mode: globals visible to global.get */
   const kite_valtype *results; /* of the function: `return` and tail calls */
   uint32_t nresults;
   uint32_t nlocals;
@@ -110,7 +110,8 @@ static bool check_top(body *b, const kite_valtype *want, uint32_t n) {
   if (have < n && !fr->unreachable) return mismatch(b, "instruction", want, n, have);
   const kite_valtype *s = stack_top(b, have);
   for (size_t i = 0; i < have; i++)
-    if (!kite_vt_sub(b->v, s[i], want[n - have + i])) return mismatch(b, "instruction", want, n, have);
+    if (!kite_vt_sub(b->v, s[i], want[n - have + i]))
+      return mismatch(b, "instruction", want, n, have);
   return true;
 }
 
@@ -148,7 +149,8 @@ static bool pop_same(body *b, kite_valtype want, uint32_t n) {
 static bool pop_any(body *b, kite_valtype *out) {
   kite_vframe *fr = top(b);
   if (b->v->vals.len == fr->height) {
-    if (!fr->unreachable) return fail(b, "type mismatch: instruction requires [any] but stack has []");
+    if (!fr->unreachable)
+      return fail(b, "type mismatch: instruction requires [any] but stack has []");
     *out = kite_vt(KITE_VT_BOT);
     return true;
   }
@@ -213,9 +215,9 @@ static bool end_arm(body *b) {
   return pop_vals(b, rs, nr);
 }
 
-static bool block_sig(body *b, const kite_blocktype *bt, const kite_valtype **params,
-                      uint32_t *np, const kite_valtype **results, uint32_t *nr,
-                      bool *has_single, kite_valtype *single) {
+static bool block_sig(body *b, const kite_blocktype *bt, const kite_valtype **params, uint32_t *np,
+                      const kite_valtype **results, uint32_t *nr, bool *has_single,
+                      kite_valtype *single) {
   *params = *results = NULL;
   *np = *nr = 0;
   *has_single = false;
@@ -545,8 +547,7 @@ static bool do_table(body *b) {
     if (!kite_vt_sub(b->v, e->type, t->elem)) return fail(b, "type mismatch: element segment type");
     return pop_kind(b, KITE_VT_I32) && pop_kind(b, KITE_VT_I32) &&
            pop(b, addr_type(t->limits.is64));
-  default: /* OP_ELEM_DROP */
-    return get_elem(b, in->idx, &e);
+  default: /* OP_ELEM_DROP */ return get_elem(b, in->idx, &e);
   }
 }
 
@@ -572,8 +573,7 @@ static bool do_memory(body *b) {
     if (!get_memory(b, in->idx2, &mem) || !need_data(b, in->idx)) return false;
     return pop_kind(b, KITE_VT_I32) && pop_kind(b, KITE_VT_I32) &&
            pop(b, addr_type(mem->limits.is64));
-  default: /* OP_DATA_DROP */
-    return need_data(b, in->idx);
+  default: /* OP_DATA_DROP */ return need_data(b, in->idx);
   }
 }
 
@@ -657,7 +657,8 @@ static bool do_struct(body *b) {
     return push(b, kite_vt_ref(in->idx, false));
   case OP_STRUCT_NEW_DEFAULT:
     for (uint32_t i = 0; i < nf; i++)
-      if (!kite_vt_defaultable(fs[i].type)) return fail(b, "type mismatch: field is not defaultable");
+      if (!kite_vt_defaultable(fs[i].type))
+        return fail(b, "type mismatch: field is not defaultable");
     return push(b, kite_vt_ref(in->idx, false));
   default: break;
   }
@@ -689,8 +690,7 @@ static bool do_array(body *b) {
   const kite_subtype *st = NULL, *st2 = NULL;
   const kite_elem *e = NULL;
   kite_valtype i32 = kite_vt(KITE_VT_I32);
-  if (in->op == OP_ARRAY_LEN)
-    return pop(b, kite_vt_ref(KITE_HT_ARRAY, true)) && push(b, i32);
+  if (in->op == OP_ARRAY_LEN) return pop(b, kite_vt_ref(KITE_HT_ARRAY, true)) && push(b, i32);
   if (!get_comp(b, in->idx, KITE_COMP_ARRAY, &st)) return false;
   const kite_fieldtype *ft = &st->u.array;
   kite_valtype elt = unpacked(ft->type), ref = kite_vt_ref(in->idx, true);
@@ -698,7 +698,8 @@ static bool do_array(body *b) {
   switch (in->op) {
   case OP_ARRAY_NEW: return pop(b, i32) && pop(b, elt) && push(b, made);
   case OP_ARRAY_NEW_DEFAULT:
-    if (!kite_vt_defaultable(ft->type)) return fail(b, "type mismatch: array type is not defaultable");
+    if (!kite_vt_defaultable(ft->type))
+      return fail(b, "type mismatch: array type is not defaultable");
     return pop(b, i32) && push(b, made);
   case OP_ARRAY_NEW_FIXED: return pop_same(b, elt, in->count) && push(b, made);
   case OP_ARRAY_NEW_DATA:
@@ -778,11 +779,9 @@ static bool do_br_on_cast(body *b) {
 static bool do_gc_misc(body *b) {
   kite_valtype t;
   switch (b->in.op) {
-  case OP_REF_I31:
-    return pop_kind(b, KITE_VT_I32) && push(b, kite_vt_ref(KITE_HT_I31, false));
+  case OP_REF_I31: return pop_kind(b, KITE_VT_I32) && push(b, kite_vt_ref(KITE_HT_I31, false));
   case OP_I31_GET_S:
-  case OP_I31_GET_U:
-    return pop(b, kite_vt_ref(KITE_HT_I31, true)) && push(b, kite_vt(KITE_VT_I32));
+  case OP_I31_GET_U: return pop(b, kite_vt_ref(KITE_HT_I31, true)) && push(b, kite_vt(KITE_VT_I32));
   case OP_ANY_CONVERT_EXTERN:
     if (!pop_get(b, kite_vt_ref(KITE_HT_EXTERN, true), &t)) return false;
     return push(b, kite_vt_ref(KITE_HT_ANY, t.kind != KITE_VT_BOT && t.nullable));
@@ -847,7 +846,8 @@ static bool do_legacy_eh(body *b) {
     kite_vframe done = *fr;
     undo_inits(b, done.init_height);
     b->v->ctrls.len--;
-    if (in->idx >= b->v->ctrls.len) return kite_vfail(b->v, in->offset, "unknown label %u", in->idx);
+    if (in->idx >= b->v->ctrls.len)
+      return kite_vfail(b->v, in->offset, "unknown label %u", in->idx);
     uint32_t nr;
     const kite_valtype *rs = frame_results(&done, &nr);
     return push_vals(b, rs, nr);

@@ -57,8 +57,7 @@ static bool check_memory_type(kite_vctx *v, const kite_memory *mem, uint64_t off
     if (log2 == 16 && !l->is64)
       return kite_vfail(v, off, "memory size must be at most 65536 pages (4GiB)");
     if (log2 == 16) return kite_vfail(v, off, "memory size must be at most 2^48 pages (256TiB)");
-    return kite_vfail(v, off, "memory size must be at most %llu pages",
-                      (unsigned long long)range);
+    return kite_vfail(v, off, "memory size must be at most %llu pages", (unsigned long long)range);
   }
   if (l->has_max && l->min > l->max)
     return kite_vfail(v, off, "size minimum must not be greater than maximum");
@@ -117,7 +116,8 @@ static bool check_definitions(kite_vctx *v) {
     if (t->has_init) {
       if (!kite_valid_const_expr(v, t->init, t->elem, nglobals_seen)) return false;
     } else if (!kite_vt_defaultable(t->elem)) {
-      return kite_vfail(v, off, "type mismatch: table of non-nullable references needs an initializer");
+      return kite_vfail(v, off,
+                        "type mismatch: table of non-nullable references needs an initializer");
     }
   }
 
@@ -268,8 +268,8 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
   v.err = err;
   v.a = m->alloc;
   bool ok = kite_valid_types(&v) && check_result_arity(&v) && check_imports(&v) &&
-            check_definitions(&v) && check_exports(&v) && check_start(&v) &&
-            check_elems(&v) && check_datas(&v) && check_code(&v);
+            check_definitions(&v) && check_exports(&v) && check_start(&v) && check_elems(&v) &&
+            check_datas(&v) && check_code(&v);
   kite_vctx_free_scratch(&v);
   if (v.canon) kite_free(v.a, v.canon, (size_t)m->ntypes * sizeof(uint32_t));
   return ok;

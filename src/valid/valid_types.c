@@ -186,7 +186,7 @@ static bool idx_eq(const kite_module *m, const uint32_t *canon, uint32_t a, uint
 }
 
 static uint32_t abstract_of_comp(uint8_t comp) {
-  return comp == KITE_COMP_FUNC ? KITE_HT_FUNC
+  return comp == KITE_COMP_FUNC     ? KITE_HT_FUNC
          : comp == KITE_COMP_STRUCT ? KITE_HT_STRUCT
                                     : KITE_HT_ARRAY;
 }
@@ -259,7 +259,9 @@ static bool vt_sub(const kite_module *m, const uint32_t *canon, kite_valtype a, 
   return ht_sub(m, canon, a.ht, b.ht);
 }
 
-bool kite_ht_sub(const kite_vctx *v, uint32_t a, uint32_t b) { return ht_sub(v->m, v->canon, a, b); }
+bool kite_ht_sub(const kite_vctx *v, uint32_t a, uint32_t b) {
+  return ht_sub(v->m, v->canon, a, b);
+}
 bool kite_vt_sub(const kite_vctx *v, kite_valtype a, kite_valtype b) {
   return vt_sub(v->m, v->canon, a, b);
 }
@@ -267,6 +269,11 @@ bool kite_vt_sub(const kite_vctx *v, kite_valtype a, kite_valtype b) {
 static bool needs_canon(kite_valtype a, kite_valtype b) {
   return a.kind == KITE_VT_REF && b.kind == KITE_VT_REF && kite_ht_is_index(a.ht) &&
          kite_ht_is_index(b.ht) && a.ht != b.ht;
+}
+
+bool kite_valtype_sub_canon(const kite_module *m, const uint32_t *canon, kite_valtype a,
+                            kite_valtype b) {
+  return vt_sub(m, canon, a, b);
 }
 
 bool kite_valtype_sub(const kite_module *m, kite_valtype a, kite_valtype b) {

@@ -145,13 +145,7 @@ typedef struct kite_tag {
 
 /* ---- imports and exports ---- */
 
-typedef enum {
-  KITE_EXTERN_FUNC = 0,
-  KITE_EXTERN_TABLE = 1,
-  KITE_EXTERN_MEMORY = 2,
-  KITE_EXTERN_GLOBAL = 3,
-  KITE_EXTERN_TAG = 4
-} kite_externkind;
+/* kite_externkind (KITE_EXTERN_FUNC ... KITE_EXTERN_TAG) is public: see kite.h. */
 
 /* A name: bytes of module->bytes (not NUL-terminated, may contain NULs). */
 typedef struct kite_name {
@@ -346,6 +340,10 @@ typedef struct kite_module {
 
   /* Attached by src/exec on first instantiation; NULL until then (zeroed by the arena). */
   _Atomic(kite_module_ext *) ext;
+
+  /* References taken beyond the first (the public kite_module_retain); the module is
+     freed by the release that finds it 0. Zero after decoding. */
+  _Atomic(uint32_t) extra_refs;
 } kite_module;
 
 /* Free a module and everything it owns. NULL is fine. */

@@ -70,12 +70,22 @@ static void test_framing(void) {
   EXPECT_ERROR(HDR "\x0e\x01\x00", "malformed section id", 8);
   EXPECT_ERROR(HDR "\x80\x00", "malformed section id", 8);
   /* out of order, and a repeated section */
-  EXPECT_ERROR(HDR "\x03\x01\x00" "\x01\x01\x00", "unexpected content after last section", 11);
-  EXPECT_ERROR(HDR "\x01\x01\x00" "\x01\x01\x00", "unexpected content after last section", 11);
+  EXPECT_ERROR(HDR "\x03\x01\x00"
+                   "\x01\x01\x00",
+               "unexpected content after last section", 11);
+  EXPECT_ERROR(HDR "\x01\x01\x00"
+                   "\x01\x01\x00",
+               "unexpected content after last section", 11);
   /* tag goes between memory and global; data count before code */
-  kite_module_free(EXPECT_OK(HDR "\x05\x01\x00" "\x0d\x01\x00" "\x06\x01\x00"));
-  EXPECT_ERROR(HDR "\x06\x01\x00" "\x0d\x01\x00", "unexpected content after last section", 11);
-  EXPECT_ERROR(HDR "\x0a\x01\x00" "\x0c\x01\x00", "unexpected content after last section", 11);
+  kite_module_free(EXPECT_OK(HDR "\x05\x01\x00"
+                                 "\x0d\x01\x00"
+                                 "\x06\x01\x00"));
+  EXPECT_ERROR(HDR "\x06\x01\x00"
+                   "\x0d\x01\x00",
+               "unexpected content after last section", 11);
+  EXPECT_ERROR(HDR "\x0a\x01\x00"
+                   "\x0c\x01\x00",
+               "unexpected content after last section", 11);
   /* a size beyond the input, counted from the size's own first byte */
   EXPECT_ERROR(HDR "\x01\x06\x01\x60\x00\x00", "length out of bounds", 9);
   /* a size that fits when counted from its own first byte reads on and fails later */
@@ -85,35 +95,51 @@ static void test_framing(void) {
   /* the section has bytes left over: the mismatch is reported at its first content byte */
   EXPECT_ERROR(HDR "\x01\x05\x01\x60\x00\x00\x00", "section size mismatch", 10);
   /* an entry runs past its section: read on, as the reference interpreter does */
-  EXPECT_ERROR(HDR "\x01\x03\x01\x60\x00" "\x00\x01\x00", "section size mismatch", 10);
+  EXPECT_ERROR(HDR "\x01\x03\x01\x60\x00"
+                   "\x00\x01\x00",
+               "section size mismatch", 10);
   /* ... and to the end of the input */
   EXPECT_ERROR(HDR "\x01\x04\x02\x60\x00\x00", "unexpected end of section or function", 14);
 }
 
 static void test_counts(void) {
   /* function section without code section: reported at the end of the input */
-  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00",
+  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00"
+                   "\x03\x02\x01\x00",
                "function and code section have inconsistent lengths", 18);
   /* code section count differs: reported at the count */
-  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x0a\x07\x02\x02\x00\x0b\x02\x00\x0b",
+  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00"
+                   "\x03\x02\x01\x00"
+                   "\x0a\x07\x02\x02\x00\x0b\x02\x00\x0b",
                "function and code section have inconsistent lengths", 20);
   /* ... but a later order error wins, as in the reference interpreter */
-  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x03\x02\x00\x00" "\x0a\x04\x01\x02\x00\x0b"
+  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00"
+                   "\x03\x03\x02\x00\x00"
+                   "\x0a\x04\x01\x02\x00\x0b"
                    "\x0a\x04\x01\x02\x00\x0b",
                "unexpected content after last section", 25);
   EXPECT_ERROR(HDR "\x0c\x01\x01", "data count and data section have inconsistent lengths", 11);
-  EXPECT_ERROR(HDR "\x0c\x01\x02" "\x0b\x03\x01\x01\x00",
+  EXPECT_ERROR(HDR "\x0c\x01\x02"
+                   "\x0b\x03\x01\x01\x00",
                "data count and data section have inconsistent lengths", 13);
   kite_module_free(EXPECT_OK(HDR "\x0c\x01\x00"));
+  /* data.drop of a segment that does not exist is the validator's business */
+  kite_module_free(EXPECT_OK(HDR "\x01\x04\x01\x60\x00\x00"
+                                 "\x03\x02\x01\x00"
+                                 "\x0a\x07\x01\x05\x00\xfc\x09\x05\x0b"));
   /* memory.init without a data count section, at the instruction */
-  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x05\x03\x01\x00\x00"
+  EXPECT_ERROR(HDR "\x01\x04\x01\x60\x00\x00"
+                   "\x03\x02\x01\x00"
+                   "\x05\x03\x01\x00\x00"
                    "\x0a\x0e\x01\x0c\x00\x41\x00\x41\x00\x41\x00\xfc\x08\x00\x00\x0b"
                    "\x0b\x03\x01\x01\x00",
                "data count section required", 34);
 }
 
 static void test_code(void) {
-#define FUNC_PREFIX HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
+#define FUNC_PREFIX                                                                                \
+  HDR "\x01\x04\x01\x60\x00\x00"                                                                   \
+      "\x03\x02\x01\x00"
   /* code section starts at 18: id, size, count 1, then the body size at 21 */
   EXPECT_ERROR(FUNC_PREFIX "\x0a\x06\x01\x04\x00\x00\xff\x0b", "illegal opcode ff", 24);
   EXPECT_ERROR(FUNC_PREFIX "\x0a\x07\x01\x05\x00\xfc\x20\x00\x0b", "illegal opcode fc 20", 23);
@@ -125,8 +151,7 @@ static void test_code(void) {
   /* body ends early: the `end` is found past it */
   EXPECT_ERROR(FUNC_PREFIX "\x0a\x05\x01\x02\x00\x01\x0b", "section size mismatch", 22);
   /* missing end at the end of the input */
-  EXPECT_ERROR(FUNC_PREFIX "\x0a\x04\x01\x02\x00\x01", "unexpected end of section or function",
-               24);
+  EXPECT_ERROR(FUNC_PREFIX "\x0a\x04\x01\x02\x00\x01", "unexpected end of section or function", 24);
   /* too many locals: at the local declarations */
   EXPECT_ERROR(FUNC_PREFIX "\x0a\x0c\x01\x0a\x02\xff\xff\xff\xff\x0f\x7f\x02\x7e\x0b",
                "too many locals", 22);
@@ -174,8 +199,11 @@ static void test_entries(void) {
   EXPECT_ERROR(HDR "\x05\x03\x01\x10\x00", "malformed limits flags", 11);
   EXPECT_ERROR(HDR "\x04\x03\x01\x70\x02", "malformed limits flags", 12);
   EXPECT_ERROR(HDR "\x04\x03\x01\x7f\x00", "malformed reference type", 11);
-  EXPECT_ERROR(HDR "\x06\x06\x01\x7f\x00\x41\x00\x00", "unexpected end of section or function",
-               16);
+  EXPECT_ERROR(HDR "\x06\x06\x01\x7f\x00\x41\x00\x00", "unexpected end of section or function", 16);
+  /* constant expressions are walked like code: structure checked, instructions not */
+  EXPECT_ERROR(HDR "\x06\x07\x01\x7f\x00\x41\x00\x05\x0b", "END opcode expected", 15);
+  kite_module_free(EXPECT_OK(HDR "\x06\x09\x01\x7f\x00\x02\x40\x41\x00\x0b\x0b"));
+  EXPECT_ERROR(HDR "\x06\x07\x01\x7f\x00\x41\x00\x0b\x01", "section size mismatch", 10);
   EXPECT_ERROR(HDR "\x09\x02\x01\x08", "malformed elements segment kind", 11);
   EXPECT_ERROR(HDR "\x09\x04\x01\x01\x01\x00", "malformed element kind", 12);
   EXPECT_ERROR(HDR "\x0b\x02\x01\x03", "malformed data segment kind", 11);
@@ -189,8 +217,7 @@ static void test_entries(void) {
 }
 
 /* A module with every section kind, and what the decoder makes of it. */
-static const uint8_t full[] =
-    HDR
+static const uint8_t full[] = HDR
     /* types: func (i32)->(i64), a rec group {struct (mut i8) (ref null 0); array (mut f32)},
        and a non-final subtype of 0 */
     "\x01\x18\x03"
@@ -199,11 +226,31 @@ static const uint8_t full[] =
     "\x50\x01\x00\x60\x00\x00"
     /* imports: func, table, memory, global, tag */
     "\x02\x27\x05"
-    "\x01" "m" "\x01" "f" "\x00\x00"
-    "\x01" "m" "\x01" "t" "\x01\x70\x00\x01"
-    "\x01" "m" "\x03" "mem" "\x02\x03\x01\x02"
-    "\x01" "m" "\x01" "g" "\x03\x7e\x01"
-    "\x01" "m" "\x01" "e" "\x04\x00\x00"
+    "\x01"
+    "m"
+    "\x01"
+    "f"
+    "\x00\x00"
+    "\x01"
+    "m"
+    "\x01"
+    "t"
+    "\x01\x70\x00\x01"
+    "\x01"
+    "m"
+    "\x03"
+    "mem"
+    "\x02\x03\x01\x02"
+    "\x01"
+    "m"
+    "\x01"
+    "g"
+    "\x03\x7e\x01"
+    "\x01"
+    "m"
+    "\x01"
+    "e"
+    "\x04\x00\x00"
     /* functions */
     "\x03\x03\x02\x00\x03"
     /* tables: plain, and with an initialiser */
@@ -231,18 +278,25 @@ static const uint8_t full[] =
     /* data count */
     "\x0c\x01\x03";
 
-static void test_full_module(void) {
-  kite_buf b;
-  kite_buf_init(&b, &alloc);
+static void build_full(kite_buf *b_) {
+#define b (*b_)
   kite_buf_put(&b, full, sizeof full - 1);
   kite_buf body;
   kite_buf_init(&body, &alloc);
-  kite_buf_put(&body, "\x02\x07\x01\x02\x7e\x20\x00\xac\x0b" "\x05\x00\xfc\x09\x00\x0b", 15);
+  kite_buf_put(&body,
+               "\x02\x07\x01\x02\x7e\x20\x00\xac\x0b"
+               "\x05\x00\xfc\x09\x00\x0b",
+               15);
   kite_write_section(&b, KITE_SEC_CODE, &body);
   kite_buf_free(&body);
   kite_buf data;
   kite_buf_init(&data, &alloc);
-  kite_buf_put(&data, "\x03" "\x00\x41\x00\x0b\x02hi" "\x01\x01z" "\x02\x01\x42\x08\x0b\x00", 17);
+  kite_buf_put(&data,
+               "\x03"
+               "\x00\x41\x00\x0b\x02hi"
+               "\x01\x01z"
+               "\x02\x01\x42\x08\x0b\x00",
+               17);
   kite_write_section(&b, KITE_SEC_DATA, &data);
   kite_buf_free(&data);
   kite_buf custom;
@@ -255,10 +309,21 @@ static void test_full_module(void) {
   kite_buf names;
   kite_buf_init(&names, &alloc);
   kite_write_name(&names, (const uint8_t *)"name", 4);
-  kite_buf_put(&names, "\x00\x04\x03mod" "\x01\x05\x01\x01\x02\x66\x31" "\x02\x06\x01\x01\x01\x00\x01x"
-                       "\x07\x04\x01\x00\x01g", 6 + 7 + 8 + 6);
+  kite_buf_put(&names,
+               "\x00\x04\x03mod"
+               "\x01\x05\x01\x01\x02\x66\x31"
+               "\x02\x06\x01\x01\x01\x00\x01x"
+               "\x07\x04\x01\x00\x01g",
+               6 + 7 + 8 + 6);
   kite_write_section(&b, KITE_SEC_CUSTOM, &names);
   kite_buf_free(&names);
+#undef b
+}
+
+static void test_full_module(void) {
+  kite_buf b;
+  kite_buf_init(&b, &alloc);
+  build_full(&b);
   CHECK(!b.oom);
 
   kite_error err;
@@ -272,25 +337,29 @@ static void test_full_module(void) {
         m->types[0].u.func.results[0].kind == KITE_VT_I64 && m->types[0].final &&
         m->types[0].super == KITE_NO_INDEX && m->types[0].rec_count == 1);
   CHECK(m->types[1].comp == KITE_COMP_STRUCT && m->types[1].u.strukt.nfields == 2 &&
-        m->types[1].u.strukt.fields[0].type.kind == KITE_VT_I8 && m->types[1].u.strukt.fields[0].mut &&
+        m->types[1].u.strukt.fields[0].type.kind == KITE_VT_I8 &&
+        m->types[1].u.strukt.fields[0].mut &&
         m->types[1].u.strukt.fields[1].type.kind == KITE_VT_REF &&
-        m->types[1].u.strukt.fields[1].type.ht == 0 && m->types[1].u.strukt.fields[1].type.nullable &&
-        m->types[1].rec_first == 1 && m->types[1].rec_count == 2);
+        m->types[1].u.strukt.fields[1].type.ht == 0 &&
+        m->types[1].u.strukt.fields[1].type.nullable && m->types[1].rec_first == 1 &&
+        m->types[1].rec_count == 2);
   CHECK(m->types[2].comp == KITE_COMP_ARRAY && m->types[2].u.array.type.kind == KITE_VT_F32 &&
         m->types[2].rec_first == 1);
   CHECK(m->types[3].comp == KITE_COMP_FUNC && !m->types[3].final && m->types[3].super == 0);
-  CHECK(m->nimports == 5 && name_is(m->imports[2].field, "mem") && name_is(m->imports[0].module, "m"));
+  CHECK(m->nimports == 5 && name_is(m->imports[2].field, "mem") &&
+        name_is(m->imports[0].module, "m"));
   CHECK(m->nfuncs == 3 && m->nimported_funcs == 1 && m->funcs[2].type == 3);
   CHECK(m->ntables == 3 && m->nimported_tables == 1 && !m->tables[0].limits.has_max &&
-        m->tables[0].limits.min == 1 &&
-        m->tables[1].elem.ht == KITE_HT_EXTERN && !m->tables[1].has_init && m->tables[2].has_init &&
-        m->tables[2].limits.min == 1 && m->tables[2].limits.max == 2);
+        m->tables[0].limits.min == 1 && m->tables[1].elem.ht == KITE_HT_EXTERN &&
+        !m->tables[1].has_init && m->tables[2].has_init && m->tables[2].limits.min == 1 &&
+        m->tables[2].limits.max == 2);
   CHECK(m->nmemories == 2 && m->memories[0].limits.shared && m->memories[0].limits.max == 2 &&
         m->memories[1].limits.is64 && m->memories[1].limits.page_size_log2 == 16);
   CHECK(m->nglobals == 3 && m->globals[0].type.mut && m->globals[0].type.type.kind == KITE_VT_I64 &&
         m->globals[1].init.len == 3 && m->globals[2].type.type.ht == KITE_HT_FUNC);
   CHECK(m->ntags == 2 && m->nimported_tags == 1);
-  CHECK(m->nexports == 2 && name_is(m->exports[0].name, "a") && m->exports[1].kind == KITE_EXTERN_MEMORY);
+  CHECK(m->nexports == 2 && name_is(m->exports[0].name, "a") &&
+        m->exports[1].kind == KITE_EXTERN_MEMORY);
   CHECK(m->has_start && m->start == 1);
   CHECK(m->nelems == 8);
   if (m->nelems == 8) {
@@ -340,13 +409,14 @@ static void test_read_insn(void) {
   kite_error err;
   kite_error_clear(&err);
   static const uint8_t code[] = {
-      0x0e, 0x02, 0x00, 0x01, 0x02,             /* br_table 0 1 2 */
+      0x0e, 0x02, 0x00, 0x01, 0x02,                   /* br_table 0 1 2 */
       0x1f, 0x40, 0x02, 0x00, 0x05, 0x00, 0x02, 0x01, /* try_table (catch 5 0) (catch_all 1) */
-      0x28, 0x42, 0x03, 0x10,                   /* i32.load align=4 mem 3 offset 16 */
-      0xfd, 0x0c, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, /* v128.const */
-      0x1c, 0x01, 0x7e,                         /* select (result i64) */
-      0xfb, 0x18, 0x03, 0x00, 0x6e, 0x00,       /* br_on_cast 0 anyref (ref null 0) */
-      0x43, 0x00, 0x00, 0x80, 0x3f,             /* f32.const 1.0 */
+      0x28, 0x42, 0x03, 0x10,                         /* i32.load align=4 mem 3 offset 16 */
+      0xfd, 0x0c, 1,    2,    3,    4,    5,    6,    7,
+      8,    9,    10,   11,   12,   13,   14,   15,   16, /* v128.const */
+      0x1c, 0x01, 0x7e,                                   /* select (result i64) */
+      0xfb, 0x18, 0x03, 0x00, 0x6e, 0x00,                 /* br_on_cast 0 anyref (ref null 0) */
+      0x43, 0x00, 0x00, 0x80, 0x3f,                       /* f32.const 1.0 */
   };
   kite_reader r = {code, code, code + sizeof code, &err};
   kite_insn in;
@@ -374,6 +444,131 @@ static void test_read_insn(void) {
   kite_reader r2 = {simd, simd, simd + 2, &err};
   CHECK(!kite_read_insn(&r2, KITE_FEATURES_2_0 & ~KITE_FEATURE_BIT(FEAT_SIMD), &in) &&
         strcmp(err.msg, "illegal opcode fd 0f") == 0 && err.offset == 0);
+}
+
+/* ---- hostile input, limits, allocation failures ---- */
+
+/* Large counts and lengths in a small module are rejected before anything that size is
+   allocated: with a 256 KiB allocation limit, decoding fails as malformed, never OOM. */
+static void test_hostile(void) {
+  static const struct {
+    const char *bytes;
+    size_t n;
+    const char *msg;
+  } cases[] = {
+#define CASE(s, msg) {s, sizeof(s) - 1, msg}
+      CASE(HDR "\x01\x05\xff\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x01\x06\x01\x60\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x01\x07\x01\x4e\xff\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x01\x07\x01\x5f\xff\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x02\x05\xff\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x03\x05\xff\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x09\x07\x01\x01\x00\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x0b\x07\x01\x01\xff\xff\xff\xff\x0f", "length out of bounds"),
+      CASE(HDR "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x08\x01\x06\xff\xff\xff\xff\x0f",
+           "length out of bounds"),
+      CASE(HDR "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00"
+               "\x0a\x0d\x01\x0b\x02\xff\xff\xff\xff\x0f\x7f\xff\xff\xff\xff\x0f\x7e",
+           "too many locals"),
+      CASE(HDR "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00"
+               "\x0a\x0a\x01\x08\x00\x0e\xff\xff\xff\xff\x0f\x0b",
+           "length out of bounds"),
+#undef CASE
+  };
+  kite_alloc limited;
+  kite_alloc_init(&limited, NULL, NULL);
+  limited.limit = 256 * 1024;
+  for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
+    kite_error err;
+    kite_error_clear(&err);
+    kite_module *m = kite_decode(&limited, (const uint8_t *)cases[i].bytes, cases[i].n,
+                                 KITE_FEATURES_ALL, NULL, &err);
+    CHECK_MSG(!m && err.kind == KITE_ERR_COMPILE && strcmp(err.msg, cases[i].msg) == 0,
+              "case %zu: %s", i, err.msg);
+    kite_module_free(m);
+  }
+  CHECK(limited.bytes == 0);
+}
+
+static void expect_limit(const uint8_t *p, size_t n, kite_decode_limits lim, const char *msg,
+                         uint64_t offset) {
+  kite_error err;
+  kite_error_clear(&err);
+  kite_module *m = kite_decode(&alloc, p, n, KITE_FEATURES_ALL, &lim, &err);
+  CHECK_MSG(!m && strcmp(err.msg, msg) == 0 && err.offset == offset, "%s: got '%s' @%llu", msg,
+            err.msg, (unsigned long long)err.offset);
+  kite_module_free(m);
+}
+
+static void test_limits(void) {
+  kite_buf b;
+  kite_buf_init(&b, &alloc);
+  build_full(&b);
+  kite_decode_limits lim;
+  memset(&lim, 0, sizeof lim);
+  lim.max_types = 3;
+  expect_limit(b.data, b.len, lim, "too many types", 10);
+  memset(&lim, 0, sizeof lim);
+  lim.max_rec_size = 1;
+  expect_limit(b.data, b.len, lim, "too many types", 17);
+  memset(&lim, 0, sizeof lim);
+  lim.max_fields = 1;
+  expect_limit(b.data, b.len, lim, "too many fields", 19);
+  memset(&lim, 0, sizeof lim);
+  lim.max_imports = 4;
+  expect_limit(b.data, b.len, lim, "too many imports", 36);
+  memset(&lim, 0, sizeof lim);
+  lim.max_funcs = 2;
+  expect_limit(b.data, b.len, lim, "too many functions", 77);
+  memset(&lim, 0, sizeof lim);
+  lim.max_tables = 2;
+  expect_limit(b.data, b.len, lim, "too many tables", 82);
+  memset(&lim, 0, sizeof lim);
+  lim.max_locals = 1;
+  /* at the local declarations of the first body (after its 1-byte size) */
+  kite_error err;
+  kite_module *m = decode(b.data, b.len, &err);
+  CHECK(m != NULL);
+  if (m) expect_limit(b.data, b.len, lim, "too many locals", m->funcs[1].body_offset + 1);
+  kite_module_free(m);
+  memset(&lim, 0, sizeof lim);
+  lim.max_module_size = 100;
+  expect_limit(b.data, b.len, lim, "module too large", 0);
+  kite_buf_free(&b);
+}
+
+/* Fail the 1st, 2nd, ... allocation: each failure is an OOM error, nothing leaks, and
+   once no allocation fails the module decodes (whole and streamed). */
+static void test_alloc_failures(void) {
+  kite_buf b;
+  kite_buf_init(&b, &alloc);
+  build_full(&b);
+  for (int streamed = 0; streamed < 2; streamed++) {
+    bool decoded = false;
+    for (uint64_t n = 1; n < 10000 && !decoded; n++) {
+      kite_alloc a;
+      kite_alloc_init(&a, NULL, NULL);
+      a.fail_at = n;
+      kite_error err;
+      kite_error_clear(&err);
+      kite_module *m;
+      if (!streamed) {
+        m = kite_decode(&a, b.data, b.len, KITE_FEATURES_ALL, NULL, &err);
+      } else {
+        kite_decoder *d = kite_decoder_new(&a, KITE_FEATURES_ALL, NULL);
+        for (size_t i = 0; d && i < b.len; i += 7)
+          if (!kite_decoder_feed(d, b.data + i, b.len - i < 7 ? b.len - i : 7, &err)) break;
+        m = kite_decoder_finish(d, &err);
+      }
+      decoded = m != NULL;
+      CHECK_MSG(m || err.kind == KITE_ERR_OOM, "allocation %llu: %s", (unsigned long long)n,
+                err.msg);
+      kite_module_free(m);
+      CHECK_MSG(a.bytes == 0, "allocation %llu: %zu bytes leaked", (unsigned long long)n, a.bytes);
+    }
+    CHECK(decoded);
+  }
+  kite_buf_free(&b);
 }
 
 /* ---- the suite's binary modules ---- */
@@ -417,8 +612,9 @@ static void test_suite(void) {
 
 int main(void) {
   kite_alloc_init(&alloc, NULL, NULL);
-  void (*tests[])(void) = {test_header,     test_framing,     test_counts,    test_code,
-                           test_entries,    test_full_module, test_read_insn, test_suite};
+  void (*tests[])(void) = {test_header,  test_framing,        test_counts,    test_code,
+                           test_entries, test_full_module,    test_read_insn, test_hostile,
+                           test_limits,  test_alloc_failures, test_suite};
   for (size_t i = 0; i < KITE_ARRAY_LEN(tests); i++) {
     tests[i]();
     CHECK_MSG(alloc.bytes == 0, "test %zu leaves %zu bytes allocated", i, alloc.bytes);

@@ -11,6 +11,7 @@
 #include "exec.h"
 #include "runtime.h"
 #include "test_util.h"
+#include "text.h"
 #include "valid.h"
 #include "wasm_builder.h"
 
@@ -623,6 +624,101 @@ static void test_instantiation(void) {
   }
 }
 
+/* ---- from text: SIMD, tail calls, function references, wide arithmetic (3.0) ---- */
+
+static kite_instance *from_wat(const char *wat) {
+  kite_error err;
+  kite_error_clear(&err);
+  kite_buf b;
+  kite_buf_init(&b, kite_engine_alloc(engine));
+  if (!kite_wat_to_wasm(kite_engine_alloc(engine), wat, strlen(wat), KITE_FEATURES_3_0 |
+                        KITE_FEATURE_BIT(FEAT_WIDE_ARITH), &b, &err)) {
+    CHECK_MSG(false, "wat: %s at %u:%u", err.msg, err.line, err.col);
+    kite_buf_free(&b);
+    return NULL;
+  }
+  kite_features f = KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_WIDE_ARITH);
+  kite_module *m = kite_decode(kite_engine_alloc(engine), b.data, b.len, f, NULL, &err);
+  kite_buf_free(&b);
+  if (!m || !kite_validate_module(m, f, &err)) {
+    CHECK_MSG(false, "module: %s", err.msg);
+    kite_module_free(m);
+    return NULL;
+  }
+  if (nmodules < 1024) modules[nmodules++] = m;
+  kite_error_clear(&err);
+  kite_instance *inst = kite_instantiate(store, m, NULL, 0, &err);
+  CHECK_MSG(inst != NULL, "instantiate: %s", err.msg);
+  return inst;
+}
+
+static void test_simd(void) {
+  kite_instance *inst = from_wat(
+      "(module (memory 1)"
+      " (func (export \"add\") (param i32 i32) (result i32)"
+      "   (i32x4.extract_lane 2 (i32x4.add (i32x4.splat (local.get 0)) (i32x4.splat (local.get 1)))))"
+      " (func (export \"shuffle\") (result i32)"
+      "   (i8x16.extract_lane_u 0 (i8x16.shuffle 31 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0"
+      "     (v128.const i8x16 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)"
+      "     (v128.const i8x16 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31))))"
+      " (func (export \"lanes\") (result i64)"
+      "   (v128.store (i32.const 16) (v128.const i64x2 0x1111 0x2222))"
+      "   (i64x2.extract_lane 1 (v128.load64_lane 0 (i32.const 16) (v128.const i64x2 7 9))))"
+      " (func (export \"bitmask\") (result i32)"
+      "   (i8x16.bitmask (i8x16.lt_s (v128.const i8x16 -1 0 -1 0 0 0 0 0 0 0 0 0 0 0 0 -5)"
+      "                              (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0))))"
+      " (func (export \"fmin\") (result i32)"
+      "   (i32x4.extract_lane 0 (f32x4.min (v128.const f32x4 -0 1 2 3) (v128.const f32x4 0 1 2 3))))"
+      " (func (export \"sat\") (result i32)"
+      "   (i8x16.extract_lane_s 3 (i8x16.add_sat_s (v128.const i8x16 0 0 0 100 0 0 0 0 0 0 0 0 0 0 0 0)"
+      "                                             (v128.const i8x16 0 0 0 100 0 0 0 0 0 0 0 0 0 0 0 0))))"
+      " (func (export \"oob\") (param i32) (result i32)"
+      "   (i32x4.extract_lane 0 (v128.load (local.get 0)))))");
+  kite_error err;
+  kite_value a[2] = {kite_val_i32(40), kite_val_i32(2)};
+  CHECK(call1(export_func(inst, "add"), a, 2, &err).u.i32 == 42);
+  CHECK(call1(export_func(inst, "shuffle"), NULL, 0, &err).u.i32 == 31);
+  CHECK(call1(export_func(inst, "lanes"), NULL, 0, &err).u.i64 == 9);
+  CHECK(call1(export_func(inst, "bitmask"), NULL, 0, &err).u.i32 == 0x8005);
+  CHECK(call1(export_func(inst, "fmin"), NULL, 0, &err).u.i32 == 0x80000000u);
+  CHECK(call1(export_func(inst, "sat"), NULL, 0, &err).u.i32 == 127);
+  kite_value o = kite_val_i32(65521);
+  check_trap(export_func(inst, "oob"), &o, 1, "out of bounds memory access");
+}
+
+static void test_3_0(void) {
+  kite_instance *inst = from_wat(
+      "(module (type $ii (func (param i64) (result i64)))"
+      " (func $count (export \"count\") (param i64) (result i64)"
+      "   (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 7))"
+      "     (else (return_call $count (i64.sub (local.get 0) (i64.const 1))))))"
+      " (func $id (param i64) (result i64) (local.get 0))"
+      " (elem declare func $id)"
+      " (func (export \"ref\") (param i32) (result i64)"
+      "   (call_ref $ii (i64.const 5)"
+      "     (select (result (ref null $ii)) (ref.func $id) (ref.null $ii) (local.get 0))))"
+      " (func (export \"on_null\") (param i32) (result i32)"
+      "   (block $null (result)"
+      "     (br_on_null $null (select (result (ref null $ii)) (ref.func $id) (ref.null $ii)"
+      "        (local.get 0)))"
+      "     (drop) (return (i32.const 1)))"
+      "   (i32.const 0))"
+      " (func (export \"wide\") (param i64 i64) (result i64 i64)"
+      "   (i64.mul_wide_s (local.get 0) (local.get 1))))");
+  kite_error err;
+  kite_value n = kite_val_i64(1000000); /* deep tail recursion runs in constant space */
+  CHECK(call1(export_func(inst, "count"), &n, 1, &err).u.i64 == 7 && err.kind == KITE_OK);
+  kite_value one = kite_val_i32(1), zero = kite_val_i32(0);
+  CHECK(call1(export_func(inst, "ref"), &one, 1, &err).u.i64 == 5);
+  check_trap(export_func(inst, "ref"), &zero, 1, "null function reference");
+  CHECK(call1(export_func(inst, "on_null"), &one, 1, &err).u.i32 == 1);
+  CHECK(call1(export_func(inst, "on_null"), &zero, 1, &err).u.i32 == 0);
+  kite_value w[2] = {kite_val_i64((uint64_t)-3), kite_val_i64(5)}, r[2];
+  kite_error_clear(&err);
+  CHECK(kite_func_call(store, export_func(inst, "wide"), w, 2, r, 2, &err));
+  CHECK(r[0].u.i64 == (uint64_t)-15 && r[1].u.i64 == UINT64_MAX);
+}
+
 int main(void) {
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
@@ -636,6 +732,8 @@ int main(void) {
   test_memory();
   test_globals_multivalue();
   test_instantiation();
+  test_simd();
+  test_3_0();
   kite_store_free(store);
   for (int i = 0; i < nmodules; i++) kite_module_free(modules[i]);
   CHECK(kite_engine_alloc(engine)->bytes == sizeof(kite_engine));

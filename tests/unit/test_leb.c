@@ -53,33 +53,33 @@ static bool read_one(leb_kind kind, const uint8_t *p, size_t n, uint64_t *val, k
   return ok;
 }
 
-#define OK(knd, bytes, expect)                                                             \
-  do {                                                                                      \
-    uint64_t v_;                                                                            \
-    kite_error e_;                                                                          \
-    size_t u_;                                                                              \
-    bool ok_ = read_one(knd, (const uint8_t *)bytes, sizeof(bytes) - 1, &v_, &e_, &u_);     \
-    CHECK_MSG(ok_ && v_ == (uint64_t)(expect) && u_ == sizeof(bytes) - 1,                   \
-              "ok=%d v=%llx used=%zu msg=%s", ok_, (unsigned long long)v_, u_, e_.msg);     \
+#define OK(knd, bytes, expect)                                                                     \
+  do {                                                                                             \
+    uint64_t v_;                                                                                   \
+    kite_error e_;                                                                                 \
+    size_t u_;                                                                                     \
+    bool ok_ = read_one(knd, (const uint8_t *)bytes, sizeof(bytes) - 1, &v_, &e_, &u_);            \
+    CHECK_MSG(ok_ &&v_ == (uint64_t)(expect) && u_ == sizeof(bytes) - 1,                           \
+              "ok=%d v=%llx used=%zu msg=%s", ok_, (unsigned long long)v_, u_, e_.msg);            \
   } while (0)
 
-#define BAD(knd, bytes, want, off)                                                          \
-  do {                                                                                      \
-    uint64_t v_;                                                                            \
-    kite_error e_;                                                                          \
-    size_t u_;                                                                              \
-    bool ok_ = read_one(knd, (const uint8_t *)bytes, sizeof(bytes) - 1, &v_, &e_, &u_);     \
-    CHECK_MSG(!ok_ && strcmp(e_.msg, want) == 0 && e_.offset == (off) &&                     \
-                  e_.kind == KITE_ERR_COMPILE && e_.code == KITE_COMPILE_MALFORMED,         \
-              "ok=%d msg=%s offset=%llu", ok_, e_.msg, (unsigned long long)e_.offset);      \
+#define BAD(knd, bytes, want, off)                                                                 \
+  do {                                                                                             \
+    uint64_t v_;                                                                                   \
+    kite_error e_;                                                                                 \
+    size_t u_;                                                                                     \
+    bool ok_ = read_one(knd, (const uint8_t *)bytes, sizeof(bytes) - 1, &v_, &e_, &u_);            \
+    CHECK_MSG(!ok_ && strcmp(e_.msg, want) == 0 && e_.offset == (off) &&                           \
+                  e_.kind == KITE_ERR_COMPILE && e_.code == KITE_COMPILE_MALFORMED,                \
+              "ok=%d msg=%s offset=%llu", ok_, e_.msg, (unsigned long long)e_.offset);             \
   } while (0)
 
 static void test_u32(void) {
   OK(U32, "\x00", 0);
   OK(U32, "\x7f", 127);
   OK(U32, "\x80\x01", 128);
-  OK(U32, "\x80\x00", 0);                 /* redundant zero group is fine */
-  OK(U32, "\x80\x80\x80\x80\x00", 0);     /* five bytes, all padding */
+  OK(U32, "\x80\x00", 0);             /* redundant zero group is fine */
+  OK(U32, "\x80\x80\x80\x80\x00", 0); /* five bytes, all padding */
   OK(U32, "\xff\xff\xff\xff\x0f", 0xffffffffu);
   OK(U32, "\xe5\x8e\x26", 624485);
   BAD(U32, "\xff\xff\xff\xff\x1f", "integer too large", 4);
@@ -159,9 +159,9 @@ static void test_types(void) {
   static const uint8_t i32[] = {0x7f}, v128[] = {0x7b}, funcref[] = {0x70}, ext[] = {0x6f},
                        ref_null_5[] = {0x63, 0x05}, ref_any[] = {0x64, 0x6e},
                        bad_ref[] = {0x64, 0x68}, long_vt[] = {0xff, 0x7f}, bad_vt[] = {0x7a};
-#define RD(fn, bytes, feats, outp)                                                           \
-  (kite_error_clear(&err), fn(&(kite_reader){bytes, bytes, bytes + sizeof bytes, &err}, feats, \
-                              outp))
+#define RD(fn, bytes, feats, outp)                                                                 \
+  (kite_error_clear(&err),                                                                         \
+   fn(&(kite_reader){bytes, bytes, bytes + sizeof bytes, &err}, feats, outp))
   CHECK(RD(kite_read_valtype, i32, mvp, &t) && t.kind == KITE_VT_I32);
   CHECK(RD(kite_read_valtype, v128, all, &t) && t.kind == KITE_VT_V128);
   CHECK(!RD(kite_read_valtype, v128, mvp, &t));

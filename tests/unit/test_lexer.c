@@ -120,6 +120,7 @@ static void test_tokens(void) {
   COUNT("(module (;c(;nested;)c;) )", 3);
   COUNT(";;;;\n(;;)(;;;comment;)(;(((( ;)", 0);
   COUNT("(;comment\"\";) x", 1);
+  COUNT(";; a\rb c\r\n;; d\n", 2); /* a lone CR ends a line comment */
   COUNT("(data \"a\"\"b\")", 4);
   COUNT("a;b", 1);
   /* annotations: any balanced tokens, (@ allowed inside */

@@ -4,7 +4,14 @@
 ** declared and engine-wide limits, re-entrant calls, allocation failures during
 ** instantiation and calls, and one module shared by several stores and threads.
 */
+#if !defined(_DEFAULT_SOURCE)
+#define _DEFAULT_SOURCE 1 /* fork, MAP_ANONYMOUS */
+#endif
 #include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,6 +355,74 @@ static void test_shared_module(void) {
   kite_engine_free(e);
 }
 
+/* ---- guard pages: out-of-bounds accesses trap the same with and without them ---- */
+
+static void check_oob(bool no_guard) {
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.no_guard_pages = no_guard;
+  kite_engine *e = kite_engine_new(&cfg);
+  kite_store *s = kite_store_new(e);
+  kite_module *m = compile(e, "(module (memory (export \"m\") 1 2)"
+                              "  (func (export \"ld\") (param i32) (result i32)"
+                              "    (i32.load offset=0xFFFFFFFF (local.get 0)))"
+                              "  (func (export \"ld0\") (param i32) (result i32) (i32.load (local.get 0)))"
+                              "  (func (export \"st\") (param i32) (result i32)"
+                              "    (i64.store (local.get 0) (i64.const -1)) (i32.const 0))"
+                              "  (func (export \"nest\") (param i32) (result i32)"
+                              "    (i32.add (i32.const 1) (call 1 (local.get 0))))"
+                              "  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))");
+  kite_error err;
+  kite_error_clear(&err);
+  kite_instance *inst = m ? kite_instantiate(s, m, NULL, 0, &err) : NULL;
+  CHECK(inst != NULL);
+  kite_extern mx;
+  CHECK(inst && kite_instance_export(inst, "m", 1, &mx));
+  CHECK(inst && mx.u.memory->guarded == (!no_guard && KITE_GUARD_PAGES));
+  uint32_t r = 0;
+  CHECK(!call_i32(s, get_func(inst, "ld"), 0xFFFFFFFFu, &r, &err) &&
+        strcmp(err.msg, "out of bounds memory access") == 0);
+  CHECK(!call_i32(s, get_func(inst, "ld0"), 65533, &r, &err) && err.code == KITE_TRAP_MEMORY_OOB);
+  CHECK(call_i32(s, get_func(inst, "ld0"), 65532, &r, &err) && r == 0);
+  /* a partly out-of-bounds store writes nothing */
+  CHECK(!call_i32(s, get_func(inst, "st"), 65530, &r, &err) && err.code == KITE_TRAP_MEMORY_OOB);
+  CHECK(kite_memory_data(mx.u.memory)[65530] == 0);
+  /* the backtrace has both frames of a trap one call deep */
+  CHECK(!call_i32(s, get_func(inst, "nest"), 70000, &r, &err) && err.code == KITE_TRAP_MEMORY_OOB);
+  const kite_trace *tr = kite_store_trace(s);
+  CHECK(tr->nframes == 2 && tr->frames[0].func_index == 1 && tr->frames[1].func_index == 3);
+  /* after growing, the same address is fine, and the store keeps working */
+  CHECK(call_i32(s, get_func(inst, "grow"), 1, &r, &err) && r == 1);
+  CHECK(call_i32(s, get_func(inst, "ld0"), 70000, &r, &err) && r == 0);
+  CHECK(!call_i32(s, get_func(inst, "ld0"), 2 * 65536 - 3, &r, &err));
+  kite_store_free(s);
+  kite_module_free(m);
+  kite_engine_free(e);
+}
+
+static void test_guard_pages(void) {
+  check_oob(false);
+  check_oob(true);
+  /* A fault outside wasm memory still kills the process (the handler hands it on). */
+  pid_t pid = fork();
+  if (pid == 0) {
+    check_oob(false);
+    volatile int *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    *p = 1;
+    _exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+#if defined(__SANITIZE_ADDRESS__)
+  /* AddressSanitizer's own handler reports the fault and exits with an error. */
+  CHECK_MSG(WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0),
+            "child status %d", status);
+#else
+  CHECK_MSG(WIFSIGNALED(status) && (WTERMSIG(status) == SIGSEGV || WTERMSIG(status) == SIGBUS),
+            "child status %d", status);
+#endif
+}
+
 int main(void) {
   test_host_objects();
   test_linking();
@@ -355,5 +430,6 @@ int main(void) {
   test_reentrancy();
   test_oom();
   test_shared_module();
+  test_guard_pages();
   return test_finish("test_runtime");
 }

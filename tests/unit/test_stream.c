@@ -6,6 +6,7 @@
 ** section table, same entities) or the same error (same message and offset). Also:
 ** errors are reported by feed as soon as the bytes prove them.
 */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,13 +44,15 @@ static void summarize(outcome *o, const kite_module *m) {
   put32(b, m->ndeclared_funcs);
   for (uint32_t i = 0; i < m->ndeclared_funcs; i++) put32(b, m->declared_funcs[i]);
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    put32(b, m->funcs[i].code_offset), put32(b, m->funcs[i].code_end), put32(b, m->funcs[i].nlocals);
+    put32(b, m->funcs[i].code_offset), put32(b, m->funcs[i].code_end),
+        put32(b, m->funcs[i].nlocals);
   }
   for (uint32_t i = 0; i < m->nimports; i++) {
     kite_buf_put(b, m->imports[i].module.ptr, m->imports[i].module.len);
     kite_buf_put(b, m->imports[i].field.ptr, m->imports[i].field.len);
   }
-  for (uint32_t i = 0; i < m->nexports; i++) kite_buf_put(b, m->exports[i].name.ptr, m->exports[i].name.len);
+  for (uint32_t i = 0; i < m->nexports; i++)
+    kite_buf_put(b, m->exports[i].name.ptr, m->exports[i].name.len);
   for (uint32_t i = 0; i < m->ncustoms; i++) {
     kite_buf_put(b, m->customs[i].name.ptr, m->customs[i].name.len);
     put32(b, m->customs[i].offset), put32(b, m->customs[i].len), put32(b, m->customs[i].after);
@@ -165,21 +168,35 @@ static void test_hand_built(void) {
       {"header", MOD(HDR)},
       {"bad magic", MOD("\0asn\1\0\0\0")},
       {"bad version", MOD("\0asm\2\0\0\0")},
-      {"func", MOD(HDR "\x01\x05\x01\x60\x01\x7f\x00" "\x03\x02\x01\x00"
-                       "\x07\x05\x01\x01\x66\x00\x00" "\x0a\x06\x01\x04\x00\x20\x00\x1a\x0b"
+      {"func", MOD(HDR "\x01\x05\x01\x60\x01\x7f\x00"
+                       "\x03\x02\x01\x00"
+                       "\x07\x05\x01\x01\x66\x00\x00"
+                       "\x0a\x06\x01\x04\x00\x20\x00\x1a\x0b"
                        "\x00\x05\x04name")},
-      {"custom only", MOD(HDR "\x00\x03\x01\x61\x62" "\x00\x01\x00")},
-      {"section overruns", MOD(HDR "\x01\x03\x01\x60\x00" "\x00\x01\x00")},
+      {"custom only", MOD(HDR "\x00\x03\x01\x61\x62"
+                              "\x00\x01\x00")},
+      {"section overruns", MOD(HDR "\x01\x03\x01\x60\x00"
+                                   "\x00\x01\x00")},
       {"section size out of bounds", MOD(HDR "\x01\x08\x01\x60\x00\x00")},
-      {"missing end", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00" "\x0a\x05\x01\x03\x00\x01\x01")},
-      {"missing end before data", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
-                                          "\x0a\x04\x01\x02\x00\x01" "\x0b\x03\x01\x01\x00")},
-      {"illegal opcode", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
-                                 "\x0a\x05\x01\x03\x00\xff\x0b" "\x00\x01\x00")},
-      {"order", MOD(HDR "\x03\x01\x00" "\x01\x01\x00")},
-      {"bad id", MOD(HDR "\x01\x01\x00" "\x20\x01\x00")},
-      {"function without code", MOD(HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00")},
-      {"data count", MOD(HDR "\x0c\x01\x02" "\x0b\x03\x01\x01\x00")},
+      {"missing end", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                              "\x03\x02\x01\x00"
+                              "\x0a\x05\x01\x03\x00\x01\x01")},
+      {"missing end before data", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                                          "\x03\x02\x01\x00"
+                                          "\x0a\x04\x01\x02\x00\x01"
+                                          "\x0b\x03\x01\x01\x00")},
+      {"illegal opcode", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                                 "\x03\x02\x01\x00"
+                                 "\x0a\x05\x01\x03\x00\xff\x0b"
+                                 "\x00\x01\x00")},
+      {"order", MOD(HDR "\x03\x01\x00"
+                        "\x01\x01\x00")},
+      {"bad id", MOD(HDR "\x01\x01\x00"
+                         "\x20\x01\x00")},
+      {"function without code", MOD(HDR "\x01\x04\x01\x60\x00\x00"
+                                        "\x03\x02\x01\x00")},
+      {"data count", MOD(HDR "\x0c\x01\x02"
+                             "\x0b\x03\x01\x01\x00")},
       {"long leb", MOD(HDR "\x01\x80\x80\x80\x80\x80\x00")},
       {"custom name overrun", MOD(HDR "\x00\x01\x05\x61\x62\x63")},
       {"import name utf8", MOD(HDR "\x02\x07\x01\x01\xc0\x01\x61\x00\x00")},
@@ -203,7 +220,8 @@ static void test_early_errors(void) {
   kite_decoder_free(d);
 
   /* a complete code section with an illegal opcode fails at once, more bytes to come */
-  static const uint8_t bad[] = HDR "\x01\x04\x01\x60\x00\x00" "\x03\x02\x01\x00"
+  static const uint8_t bad[] = HDR "\x01\x04\x01\x60\x00\x00"
+                                   "\x03\x02\x01\x00"
                                    "\x0a\x05\x01\x03\x00\xff\x0b";
   d = kite_decoder_new(&alloc, KITE_FEATURES_ALL, NULL);
   kite_error_clear(&err);
@@ -225,29 +243,70 @@ static void test_early_errors(void) {
   d = kite_decoder_new(&alloc, KITE_FEATURES_ALL, NULL);
   kite_error_clear(&err);
   CHECK(kite_decoder_feed(d, (const uint8_t *)HDR "\x01\x04\x01\x60", 12, &err));
-  CHECK(kite_decoder_finish(d, &err) == NULL &&
-        strcmp(err.msg, "length out of bounds") == 0 && err.offset == 9);
+  CHECK(kite_decoder_finish(d, &err) == NULL && strcmp(err.msg, "length out of bounds") == 0 &&
+        err.offset == 9);
 }
 
+static void check_fixture(const char *name) {
+  char path[4096];
+  if (snprintf(path, sizeof path, "%s/tests/fixtures/%s", test_source_dir(), name) >=
+      (int)sizeof path)
+    return;
+  size_t n;
+  uint8_t *p = test_read_file(path, &n);
+  if (!p) return;
+  kite_error err;
+  kite_error_clear(&err);
+  kite_module *m = kite_decode(&alloc, p, n, KITE_FEATURES_ALL, NULL, &err);
+  CHECK_MSG(m != NULL, "%s: %s @%llu", name, err.msg, (unsigned long long)err.offset);
+  kite_module_free(m);
+  check_module_(name, p, n, KITE_FEATURES_ALL, 512);
+  /* truncated at many places: streaming and whole must agree on the error */
+  for (size_t cut = 0; cut < n; cut += n / 47 + 1)
+    check_module_(name, p, cut, KITE_FEATURES_ALL, 8);
+  free(p);
+}
+
+/* Every committed fixture: the .wasm files of tests/fixtures, built from C by clang. */
 static void test_fixtures(void) {
-  static const char *const names[] = {"hello.wasm", "floats.wasm", "sha256.wasm"};
-  for (size_t i = 0; i < KITE_ARRAY_LEN(names); i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/tests/fixtures/%s", test_source_dir(), names[i]);
-    size_t n;
-    uint8_t *p = test_read_file(path, &n);
-    if (!p) continue; /* fixtures not built in this tree */
-    kite_error err;
-    kite_error_clear(&err);
-    kite_module *m = kite_decode(&alloc, p, n, KITE_FEATURES_ALL, NULL, &err);
-    CHECK_MSG(m != NULL, "%s: %s @%llu", names[i], err.msg, (unsigned long long)err.offset);
-    kite_module_free(m);
-    check_module_(names[i], p, n, KITE_FEATURES_ALL, 1024);
-    /* truncated at many places: streaming and whole must agree on the error */
-    for (size_t cut = 0; cut < n; cut += n / 97 + 1)
-      check_module_(names[i], p, cut, KITE_FEATURES_ALL, 16);
-    free(p);
+  char dir[4096];
+  snprintf(dir, sizeof dir, "%s/tests/fixtures", test_source_dir());
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  int fixtures = 0;
+  while ((e = readdir(d)) != NULL) {
+    size_t n = strlen(e->d_name);
+    if (n > 5 && strcmp(e->d_name + n - 5, ".wasm") == 0) check_fixture(e->d_name), fixtures++;
   }
+  closedir(d);
+  printf("fixtures: %d\n", fixtures);
+}
+
+/* Random byte changes to a valid module: decoding must never misbehave, and streamed
+   decoding must still agree with whole decoding. A fixed seed keeps runs repeatable. */
+static void test_mutations(void) {
+  size_t n;
+  char path[4096];
+  snprintf(path, sizeof path, "%s/tests/fixtures/hello.wasm", test_source_dir());
+  uint8_t *orig = test_read_file(path, &n);
+  if (!orig) return;
+  uint8_t *p = malloc(n);
+  uint64_t seed = 0x9E3779B97F4A7C15ull;
+  for (int round = 0; round < 300 && p; round++) {
+    memcpy(p, orig, n);
+    int changes = 1 + round % 4;
+    for (int c = 0; c < changes; c++) {
+      seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17; /* xorshift64 */
+      size_t at = (size_t)(seed % n);
+      p[at] = (uint8_t)(round & 1 ? p[at] ^ (1u << (seed >> 61)) : seed >> 56);
+    }
+    char name[64];
+    snprintf(name, sizeof name, "hello.wasm mutation %d", round);
+    check_module_(name, p, n, KITE_FEATURES_ALL, 8);
+  }
+  free(p);
+  free(orig);
 }
 
 static void on_suite_module(void *ud, const char *file, int line, const uint8_t *bytes, size_t n,
@@ -269,6 +328,7 @@ int main(void) {
   test_hand_built();
   test_early_errors();
   test_fixtures();
+  test_mutations();
   test_suite();
   CHECK(alloc.bytes == 0);
   printf("streamed decodes compared: %d, %d differed\n", compared, mismatched);

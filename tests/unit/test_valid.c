@@ -80,8 +80,8 @@ static void expect_at(const mbuf *m, const char *want, int line) {
   } else if (want && (strncmp(err.msg, want, strlen(want)) != 0 || err.kind != KITE_ERR_COMPILE ||
                       err.code != KITE_COMPILE_INVALID)) {
     test_failures++;
-    fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\" (kind %d code %d)\n", __FILE__, line,
-            want, err.msg, err.kind, err.code);
+    fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\" (kind %d code %d)\n", __FILE__, line, want,
+            err.msg, err.kind, err.code);
   }
   if (a.bytes != 0) {
     test_failures++;
@@ -127,11 +127,11 @@ static void env(mbuf *m, const void *functype, size_t ft_len, const void *locals
 }
 
 /* Body test: type of func 0 as bytes ("\x60..."), locals, instructions (ending in end). */
-#define FN(ft, locals, code, want)                                                         \
-  do {                                                                                     \
-    mbuf m_;                                                                               \
-    env(&m_, ft, sizeof(ft) - 1, locals, sizeof(locals) - 1, code, sizeof(code) - 1);      \
-    expect_at(&m_, (want), __LINE__);                                                      \
+#define FN(ft, locals, code, want)                                                                 \
+  do {                                                                                             \
+    mbuf m_;                                                                                       \
+    env(&m_, ft, sizeof(ft) - 1, locals, sizeof(locals) - 1, code, sizeof(code) - 1);              \
+    expect_at(&m_, (want), __LINE__);                                                              \
   } while (0)
 
 #define V_V "\x60\x00\x00"
@@ -146,18 +146,18 @@ static void test_env_valid(void) {
 }
 
 static void test_numeric(void) {
-  FN(V_I, NOLOC, "\x41\x01\x41\x02\x6a\x0b", NULL);              /* i32.add */
-  FN(V_I, NOLOC, "\x41\x01\x42\x02\x6a\x0b", "type mismatch");   /* i32 + i64 */
-  FN(V_I, NOLOC, "\x42\x01\x0b", "type mismatch");               /* wrong result */
-  FN(V_I, NOLOC, "\x0b", "type mismatch");                       /* missing result */
-  FN(V_V, NOLOC, "\x41\x01\x0b", "type mismatch");               /* extra value */
-  FN(V_I, NOLOC, "\x41\x01\x41\x01\x0b", "type mismatch");       /* two values */
-  FN(V_V, NOLOC, "\x6a\x1a\x0b", "type mismatch");               /* empty stack */
-  FN(V_V, NOLOC, "\x00\x6a\x1a\x0b", NULL);                      /* polymorphic */
-  FN(V_V, NOLOC, "\x00\x42\x00\x6a\x1a\x0b", "type mismatch");   /* i64 under unreachable */
-  FN(V_I, NOLOC, "\x43\x00\x00\x80\x3f\xa8\x0b", NULL);          /* i32.trunc_f32_s */
-  FN(V_I, NOLOC, "\x41\x00\xc0\x0b", NULL);                      /* i32.extend8_s */
-  FN(V_I, NOLOC, "\x43\x00\x00\x00\x00\xfc\x00\x0b", NULL);      /* i32.trunc_sat_f32_s */
+  FN(V_I, NOLOC, "\x41\x01\x41\x02\x6a\x0b", NULL);            /* i32.add */
+  FN(V_I, NOLOC, "\x41\x01\x42\x02\x6a\x0b", "type mismatch"); /* i32 + i64 */
+  FN(V_I, NOLOC, "\x42\x01\x0b", "type mismatch");             /* wrong result */
+  FN(V_I, NOLOC, "\x0b", "type mismatch");                     /* missing result */
+  FN(V_V, NOLOC, "\x41\x01\x0b", "type mismatch");             /* extra value */
+  FN(V_I, NOLOC, "\x41\x01\x41\x01\x0b", "type mismatch");     /* two values */
+  FN(V_V, NOLOC, "\x6a\x1a\x0b", "type mismatch");             /* empty stack */
+  FN(V_V, NOLOC, "\x00\x6a\x1a\x0b", NULL);                    /* polymorphic */
+  FN(V_V, NOLOC, "\x00\x42\x00\x6a\x1a\x0b", "type mismatch"); /* i64 under unreachable */
+  FN(V_I, NOLOC, "\x43\x00\x00\x80\x3f\xa8\x0b", NULL);        /* i32.trunc_f32_s */
+  FN(V_I, NOLOC, "\x41\x00\xc0\x0b", NULL);                    /* i32.extend8_s */
+  FN(V_I, NOLOC, "\x43\x00\x00\x00\x00\xfc\x00\x0b", NULL);    /* i32.trunc_sat_f32_s */
 }
 
 static void test_messages(void) {
@@ -166,7 +166,8 @@ static void test_messages(void) {
   FN(V_I, NOLOC, "\x02\x7f\x42\x00\x0b\x0b",
      "type mismatch: instruction requires [i32] but stack has [i64]");
   FN(V_I, NOLOC, "\x02\x7f\x0b\x0b", "type mismatch: instruction requires [i32] but stack has []");
-  FN(V_V, NOLOC, "\x02\x40\x41\x00\x0b\x0b", "type mismatch: block requires [] but stack has [i32]");
+  FN(V_V, NOLOC, "\x02\x40\x41\x00\x0b\x0b",
+     "type mismatch: block requires [] but stack has [i32]");
 }
 
 static void test_locals_globals(void) {
@@ -191,7 +192,7 @@ static void test_control(void) {
   FN(V_I, NOLOC, "\x02\x7f\x41\x01\x0c\x00\x0b\x0b", NULL);
   FN(V_I, NOLOC, "\x02\x7f\x42\x01\x0c\x00\x0b\x0b", "type mismatch");
   FN(V_I, NOLOC, "\x03\x7f\x41\x01\x0c\x00\x0b\x0b", NULL); /* br to loop carries nothing */
-  FN(V_I, NOLOC, "\x41\x01\x41\x00\x0d\x00\x0b", NULL);      /* br_if keeps the value */
+  FN(V_I, NOLOC, "\x41\x01\x41\x00\x0d\x00\x0b", NULL);     /* br_if keeps the value */
   FN(V_V, NOLOC, "\x0d\x00\x0b", "type mismatch");
   /* br_table: same arity required */
   FN(V_I, NOLOC, "\x02\x7f\x41\x01\x41\x00\x0e\x01\x00\x01\x0b\x0b", NULL);
@@ -212,9 +213,9 @@ static void test_calls(void) {
   FN(V_I, NOLOC, "\x41\x01\x41\x00\x11\x02\x00\x0b", NULL);
   FN(V_I, NOLOC, "\x41\x01\x41\x00\x11\x02\x01\x0b", "unknown table 1");
   FN(V_I, NOLOC, "\x41\x01\x41\x00\x11\x07\x00\x0b", "unknown type");
-  FN(I_I, NOLOC, "\x20\x00\x12\x01\x0b", NULL);                    /* return_call */
-  FN(V_V, NOLOC, "\x41\x00\x12\x01\x0b", "type mismatch");         /* result differs */
-  FN(I_I, NOLOC, "\x20\x00\x41\x00\x13\x02\x00\x0b", NULL);        /* return_call_indirect */
+  FN(I_I, NOLOC, "\x20\x00\x12\x01\x0b", NULL);             /* return_call */
+  FN(V_V, NOLOC, "\x41\x00\x12\x01\x0b", "type mismatch");  /* result differs */
+  FN(I_I, NOLOC, "\x20\x00\x41\x00\x13\x02\x00\x0b", NULL); /* return_call_indirect */
 }
 
 static void test_select_refs(void) {
@@ -262,7 +263,7 @@ static void test_tables(void) {
   FN(V_I, NOLOC, "\xd0\x70\x41\x01\xfc\x0f\x00\x0b", NULL);
   FN(V_V, NOLOC, "\x41\x00\xd0\x70\x41\x01\xfc\x11\x00\x0b", NULL);
   FN(V_V, NOLOC, "\x41\x00\x41\x00\x41\x00\xfc\x0e\x00\x00\x0b", NULL);
-  FN(V_V, NOLOC, "\x41\x00\x41\x00\x41\x00\xfc\x0c\x00\x00\x0b", NULL);      /* table.init */
+  FN(V_V, NOLOC, "\x41\x00\x41\x00\x41\x00\xfc\x0c\x00\x00\x0b", NULL); /* table.init */
   FN(V_V, NOLOC, "\x41\x00\x41\x00\x41\x00\xfc\x0c\x01\x00\x0b", "type mismatch");
   FN(V_V, NOLOC, "\x41\x00\x41\x00\x41\x00\xfc\x0c\x02\x00\x0b", "unknown elem segment 2");
   FN(V_V, NOLOC, "\xfc\x0d\x01\x0b", NULL);
@@ -270,21 +271,31 @@ static void test_tables(void) {
 }
 
 static void test_simd(void) {
-  FN(V_I, NOLOC, "\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                 "\xfd\x15\x0f\x0b", NULL);
-  FN(V_I, NOLOC, "\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                 "\xfd\x15\x10\x0b", "invalid lane index");
-  FN(V_I, NOLOC, "\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                 "\xfd\x1b\x04\x0b", "invalid lane index");
-  FN(V_V, NOLOC, "\x41\x00\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                 "\xfd\x54\x00\x00\x10\x1a\x0b", "invalid lane index");
-  FN(V_V, NOLOC, "\x41\x00\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
-                 "\xfd\x54\x00\x00\x0f\x1a\x0b", NULL);
+  FN(V_I, NOLOC,
+     "\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\xfd\x15\x0f\x0b",
+     NULL);
+  FN(V_I, NOLOC,
+     "\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\xfd\x15\x10\x0b",
+     "invalid lane index");
+  FN(V_I, NOLOC,
+     "\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\xfd\x1b\x04\x0b",
+     "invalid lane index");
+  FN(V_V, NOLOC,
+     "\x41\x00\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\xfd\x54\x00\x00\x10\x1a\x0b",
+     "invalid lane index");
+  FN(V_V, NOLOC,
+     "\x41\x00\xfd\x0c\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
+     "\xfd\x54\x00\x00\x0f\x1a\x0b",
+     NULL);
   FN(V_V, NOLOC, "\x41\x00\xfd\x00\x05\x00\x1a\x0b", "alignment must not be larger than natural");
 }
 
 static void test_eh(void) {
-  FN(V_V, NOLOC, "\x08\x00\x0b", NULL);                    /* throw tag 0 */
+  FN(V_V, NOLOC, "\x08\x00\x0b", NULL); /* throw tag 0 */
   FN(V_V, NOLOC, "\x08\x03\x0b", "unknown tag 3");
   /* try_table (catch_all 0) */
   FN(V_V, NOLOC, "\x1f\x40\x01\x02\x00\x0b\x0b", NULL);
@@ -300,7 +311,8 @@ static void test_eh(void) {
   FN(V_V, NOLOC, "\x06\x40\x07\x00\x0b\x0b", NULL);
   FN(V_V, NOLOC, "\x06\x40\x18\x00\x0b", NULL); /* try delegate 0 (to the function) */
   FN(V_V, NOLOC, "\x06\x40\x18\x01\x0b", "unknown label");
-  FN(V_V, NOLOC, "\x06\x40\x19\x41\x00\x0b\x0b", "type mismatch: block requires [] but stack has [i32]");
+  FN(V_V, NOLOC, "\x06\x40\x19\x41\x00\x0b\x0b",
+     "type mismatch: block requires [] but stack has [i32]");
 }
 
 static void test_funcrefs(void) {
@@ -428,7 +440,10 @@ static void test_module_rules(void) {
   EXPECT(&m, "type mismatch");
   /* imports */
   begin(&m);
-  SEC(&m, 2, "\x01\x01m\x01" "f" "\x00\x00");
+  SEC(&m, 2,
+      "\x01\x01m\x01"
+      "f"
+      "\x00\x00");
   EXPECT(&m, "unknown type 0");
   /* a table of non-nullable references needs an initializer */
   begin(&m);
@@ -532,6 +547,11 @@ static void test_type_equivalence(void) {
     CHECK(kite_valtype_sub(mod, kite_vt_ref(KITE_HT_NONE, false), kite_vt_ref(3, false)));
     CHECK(kite_valtype_sub(mod, kite_vt_ref(3, false), kite_vt_ref(KITE_HT_ANY, true)));
     CHECK(!kite_valtype_sub(mod, kite_vt(KITE_VT_I32), kite_vt(KITE_VT_I64)));
+    uint32_t *canon = kite_types_canon(mod, &a, &err);
+    CHECK(canon && canon[2] == 0 && canon[3] == 1 && canon[4] == 4);
+    CHECK(kite_valtype_sub_canon(mod, canon, kite_vt_ref(2, false), kite_vt_ref(0, true)));
+    CHECK(!kite_valtype_sub_canon(mod, canon, kite_vt_ref(4, true), kite_vt_ref(0, true)));
+    kite_free(&a, canon, mod->ntypes * sizeof(uint32_t));
     kite_module_free(mod);
   }
   CHECK(a.bytes == 0);
@@ -577,13 +597,13 @@ static void test_gc_code(void) {
   mbuf m;
   /* type 0: struct (mut i32) i8; type 1: [] -> [i32]; type 2: array (mut i16) */
   static const char types[] = "\x03\x5f\x02\x7f\x01\x78\x00\x60\x00\x01\x7f\x5e\x77\x01";
-#define GC(code, want)                                                                     \
-  do {                                                                                     \
-    begin(&m);                                                                             \
-    section(&m, 1, types, sizeof types - 1);                                               \
-    SEC(&m, 3, "\x01\x01");                                                                \
-    code1(&m, "\x00", 1, code, sizeof(code) - 1);                                          \
-    expect_at(&m, (want), __LINE__);                                                       \
+#define GC(code, want)                                                                             \
+  do {                                                                                             \
+    begin(&m);                                                                                     \
+    section(&m, 1, types, sizeof types - 1);                                                       \
+    SEC(&m, 3, "\x01\x01");                                                                        \
+    code1(&m, "\x00", 1, code, sizeof(code) - 1);                                                  \
+    expect_at(&m, (want), __LINE__);                                                               \
   } while (0)
   GC("\x41\x01\x41\x02\xfb\x00\x00\xfb\x02\x00\x00\x0b", NULL);
   GC("\x41\x01\x41\x02\xfb\x00\x00\xfb\x02\x00\x01\x0b", "type mismatch"); /* packed */
@@ -619,7 +639,8 @@ static void test_oom(void) {
     a.fail_at = a.count + n;
     succeeded = kite_validate_module(mod, feats, &err);
     a.fail_at = 0;
-    if (!succeeded) CHECK_MSG(err.kind == KITE_ERR_OOM, "n=%llu: %s", (unsigned long long)n, err.msg);
+    if (!succeeded)
+      CHECK_MSG(err.kind == KITE_ERR_OOM, "n=%llu: %s", (unsigned long long)n, err.msg);
     kite_module_free(mod);
     CHECK(a.bytes == 0);
   }
@@ -634,8 +655,8 @@ static void test_deep(void) {
   if (!bin) return;
   memcpy(bin, "\0asm\1\0\0\0\x01\x05\x01\x60\x00\x01\x7f\x03\x02\x01\x00\x0a", 20);
   n = 20;
-  size_t body_len = 1 + 3 * DEPTH + 3;     /* locals, blocks, ends, i32.const 1 end */
-  size_t sec_len = 1 + 3 + body_len;       /* count, body size (3-byte LEB) */
+  size_t body_len = 1 + 3 * DEPTH + 3; /* locals, blocks, ends, i32.const 1 end */
+  size_t sec_len = 1 + 3 + body_len;   /* count, body size (3-byte LEB) */
   bin[n++] = (uint8_t)(0x80 | (sec_len & 0x7f));
   bin[n++] = (uint8_t)(0x80 | ((sec_len >> 7) & 0x7f));
   bin[n++] = (uint8_t)((sec_len >> 14) & 0x7f);
@@ -673,9 +694,9 @@ static void test_addr64(void) {
   A64("\x41\x00\x28\x42\x01\x00\x1a\x0b", NULL); /* memory 1 is 32-bit */
   A64("\x42\x00\x28\x42\x01\x00\x1a\x0b", "type mismatch");
   A64("\x41\x00\x28\x42\x02\x00\x1a\x0b", "unknown memory 2");
-  A64("\x3f\x00\x50\x1a\x0b", NULL);       /* memory.size 0 is i64 */
-  A64("\x3f\x01\x45\x1a\x0b", NULL);       /* memory.size 1 is i32 */
-  A64("\x42\x01\x40\x00\x1a\x0b", NULL);   /* memory.grow */
+  A64("\x3f\x00\x50\x1a\x0b", NULL);     /* memory.size 0 is i64 */
+  A64("\x3f\x01\x45\x1a\x0b", NULL);     /* memory.size 1 is i32 */
+  A64("\x42\x01\x40\x00\x1a\x0b", NULL); /* memory.grow */
   A64("\x41\x01\x40\x00\x1a\x0b", "type mismatch");
   /* large offsets are fine on a 64-bit memory */
   A64("\x42\x00\x28\x02\x80\x80\x80\x80\x10\x1a\x0b", NULL);

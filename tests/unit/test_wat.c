@@ -153,6 +153,25 @@ static void test_modules(void) {
         0x0b, 0x0b, 0x0b);
   /* annotations other than @name and @custom are skipped anywhere */
   BYTES("((@a) module (@b x (y)) (@c))");
+  /* @custom: placed before or after a section (present or not), by default at the end */
+  BYTES("(@custom \"a\" \"1\") (func) (@custom \"b\" (before first) \"2\" \"3\")"
+        " (@custom \"c\" (after func))",
+        0x00, 0x04, 0x01, 'b', '2', '3',
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x00, 0x02, 0x01, 'c',
+        0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+        0x00, 0x03, 0x01, 'a', '1');
+  /* branch hints: offsets of if / br_if within the body (locals included) */
+  BYTES("(func (local i32) (@metadata.code.branch_hint \"\\01\") (if (i32.const 0) (then))"
+        " (block (@metadata.code.branch_hint \"\\00\") br_if 0 (i32.const 1)))",
+        0x01, 0x04, 0x01, 0x60, 0x00, 0x00,
+        0x03, 0x02, 0x01, 0x00,
+        0x00, 0x23, 0x19, 'm', 'e', 't', 'a', 'd', 'a', 't', 'a', '.', 'c', 'o', 'd', 'e', '.',
+        'b', 'r', 'a', 'n', 'c', 'h', '_', 'h', 'i', 'n', 't', 0x01, 0x00, 0x02, 0x05, 0x01, 0x01,
+        0x0a, 0x01, 0x00,
+        0x0a, 0x12, 0x01, 0x10, 0x01, 0x01, 0x7f, 0x41, 0x00, 0x04, 0x40, 0x0b, 0x02, 0x40, 0x0d,
+        0x00, 0x41, 0x01, 0x0b, 0x0b);
 }
 
 static void test_errors(void) {
@@ -181,6 +200,35 @@ static void test_errors(void) {
   ERR("(module) (func)", "unexpected token", 1, 10);
   ERR("(func))", "unexpected token", 1, 7);
   ERR("(func (@a) \"\x80\")", "malformed UTF-8 encoding", 1, 13);
+  ERR("(module (func) (@name \"M\"))", "misplaced @name annotation", 1, 16);
+  ERR("(module (@name \"a\") (@name \"b\"))", "@name annotation: multiple module", 1, 21);
+  ERR("(type (@custom \"x\") (func))", "misplaced @custom annotation", 1, 7);
+  ERR("(@custom \"x\" (after types))", "@custom annotation: malformed section kind", 1, 1);
+  ERR("(@custom 4)", "@custom annotation: missing section name", 1, 1);
+  ERR("(@metadata.code.branch_hint \"\\01\") (func)",
+      "@metadata.code.branch_hint annotation: not in a function", 1, 1);
+  ERR("(func (@metadata.code.branch_hint \"\\01\") (@metadata.code.branch_hint \"\\01\") (if"
+      " (i32.const 0) (then)))",
+      "@metadata.code.branch_hint annotation: duplicate annotation", 1, 42);
+}
+
+/* With --debug-names: a name section as wabt writes it, @name overriding $id. */
+static void test_names(void) {
+  kite_buf out;
+  kite_error err;
+  kite_error_clear(&err);
+  kite_buf_init(&out, &alloc);
+  kite_wat_options opt = {true};
+  const char *src = "(module $m (func $f (@name \"g\") (param $p i32) (local i64)) (global $x i32"
+                    " (i32.const 0)))";
+  CHECK(kite_wat_to_wasm_ex(&alloc, src, strlen(src), KITE_FEATURES_ALL, &opt, &out, &err));
+  static const uint8_t names[] = {0x00, 0x1d, 0x04, 'n', 'a', 'm', 'e',
+                                  0x00, 0x02, 0x01, 'm',            /* module */
+                                  0x01, 0x04, 0x01, 0x00, 0x01, 'g', /* functions */
+                                  0x02, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01, 'p', /* locals */
+                                  0x07, 0x04, 0x01, 0x00, 0x01, 'x'};            /* globals */
+  CHECK(out.len > sizeof names && memcmp(out.data + out.len - sizeof names, names, sizeof names) == 0);
+  kite_buf_free(&out);
 }
 
 /* Every allocation failure must end in an OOM error, never a crash or a leak. */
@@ -223,6 +271,7 @@ int main(void) {
   kite_alloc_init(&alloc, NULL, NULL);
   test_modules();
   test_errors();
+  test_names();
   test_oom();
   CHECK(alloc.bytes == 0);
   return test_finish("test_wat");

@@ -7,20 +7,20 @@
 #ifndef KITE_WAST_BINARY_H
 #define KITE_WAST_BINARY_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
 
-#include "features.h"
 #include "base.h"
+#include "features.h"
 #include "test_util.h"
 
 typedef KITE_VEC(uint8_t) wast_bytes;
 
 /* bytes is never NULL; expect is NULL unless the module must be malformed. */
-typedef void (*wast_binary_fn)(void *ud, const char *file, int line, const uint8_t *bytes,
-                               size_t n, const char *expect);
+typedef void (*wast_binary_fn)(void *ud, const char *file, int line, const uint8_t *bytes, size_t n,
+                               const char *expect);
 
 static const char *wast_skip_ws(const char *p, const char *end) {
   for (;;) {
@@ -137,9 +137,10 @@ static bool wast_binary_modules(kite_alloc *a, const char *dir, const char *name
     /* The module of an assert_malformed: its message follows the module form. */
     const char *expect = NULL;
     char msg[256];
-    const char *form = p - 1;
-    while (form > text && *form != '(') form--;
-    if (strncmp(form, "(assert_malformed", 17) == 0 && wast_skip_ws(form + 17, end) == p) {
+    const char *form = p;
+    while (form > text && *--form != '(') continue;
+    if (form < p && strncmp(form, "(assert_malformed", 17) == 0 &&
+        wast_skip_ws(form + 17, end) == p) {
       const char *after = wast_skip_ws(wast_skip_form(a, p, end), end);
       if (after < end && *after == '"') {
         wast_bytes m = {0};
@@ -161,7 +162,8 @@ static bool wast_binary_modules(kite_alloc *a, const char *dir, const char *name
 
 /* Every binary module of the suite's .wast files, the proposals Kite implements
    included; returns the number of files read, -1 when one cannot be read. */
-static int wast_suite_binary_modules(kite_alloc *a, const char *suite, wast_binary_fn fn, void *ud) {
+static int wast_suite_binary_modules(kite_alloc *a, const char *suite, wast_binary_fn fn,
+                                     void *ud) {
   static const char *const subdirs[] = {"", "legacy", "proposals/threads",
                                         "proposals/custom-page-sizes", "proposals/wide-arithmetic"};
   int files = 0;

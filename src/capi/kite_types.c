@@ -1,0 +1,251 @@
+/*
+** kite_types.c: public types and values (kite.h) and their conversions to and from the
+** internal ones, function signatures, feature flags, and errors set by hosts.
+*/
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "capi.h"
+
+/* ---- errors ---- */
+
+bool kite_error_set(kite_error *err, kite_errkind kind, int code, const char *fmt, ...) {
+  if (!err || err->kind != KITE_OK) return false;
+  kite_error_clear(err);
+  err->kind = kind;
+  err->code = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+  va_end(ap);
+  return false;
+}
+
+/* ---- features ---- */
+
+static const uint8_t feature_bits[] = {
+    FEAT_MVP,          FEAT_SIGN_EXT,        FEAT_SAT_CONV,    FEAT_BULK,
+    FEAT_REF_TYPES,    FEAT_SIMD,            FEAT_RELAXED_SIMD, FEAT_TAIL_CALL,
+    FEAT_EH,           FEAT_LEGACY_EH,       FEAT_FUNC_REFS,   FEAT_GC,
+    FEAT_THREADS,      FEAT_WIDE_ARITH,      FEATX_MULTI_VALUE, FEATX_MEMORY64,
+    FEATX_MULTI_MEMORY, FEATX_EXTENDED_CONST, FEATX_CUSTOM_PAGE_SIZES,
+};
+
+kite_features kite_capi_features_in(uint64_t flags) {
+  kite_features f = 0;
+  for (unsigned i = 0; i < KITE_ARRAY_LEN(feature_bits); i++)
+    if (flags & ((uint64_t)1 << i)) f |= KITE_FEATURE_BIT(feature_bits[i]);
+  return f;
+}
+
+uint64_t kite_capi_features_out(kite_features f) {
+  uint64_t flags = 0;
+  for (unsigned i = 0; i < KITE_ARRAY_LEN(feature_bits); i++)
+    if (kite_has_feature(f, feature_bits[i])) flags |= (uint64_t)1 << i;
+  return flags;
+}
+
+/* ---- types ---- */
+
+kite_valtype kite_capi_valtype(kite_type t) {
+  if (t.kind == KITE_REF) return kite_vt_ref(t.heap, t.nullable);
+  return kite_vt(t.kind);
+}
+
+kite_type kite_capi_type(kite_valtype t) {
+  kite_type o;
+  o.kind = t.kind;
+  o.nullable = t.kind == KITE_VT_REF && t.nullable;
+  o.heap = t.kind == KITE_VT_REF ? t.ht : 0;
+  return o;
+}
+
+const char *kite_type_name(kite_type t, char *buf, size_t size) {
+  if (!size) return buf;
+  kite_alloc a;
+  kite_alloc_init(&a, NULL, NULL);
+  kite_buf b;
+  kite_buf_init(&b, &a);
+  buf[0] = 0;
+  if (kite_valtype_text(NULL, kite_capi_valtype(t), &b) && b.len) {
+    size_t n = b.len < size - 1 ? b.len : size - 1;
+    memcpy(buf, b.data, n);
+    buf[n] = 0;
+  }
+  kite_buf_free(&b);
+  return buf;
+}
+
+uint32_t kite_capi_heap_top(uint32_t ht) {
+  switch (ht) {
+  case KITE_HT_FUNC:
+  case KITE_HT_NOFUNC: return KITE_HT_FUNC;
+  case KITE_HT_EXTERN:
+  case KITE_HT_NOEXTERN: return KITE_HT_EXTERN;
+  case KITE_HT_EXN:
+  case KITE_HT_NOEXN: return KITE_HT_EXN;
+  default: return kite_ht_is_index(ht) ? KITE_HT_FUNC : KITE_HT_ANY;
+  }
+}
+
+uint32_t kite_functype_param_count(const kite_functype *ft) { return ft->nparams; }
+uint32_t kite_functype_result_count(const kite_functype *ft) { return ft->nresults; }
+kite_type kite_functype_param(const kite_functype *ft, uint32_t i) {
+  return i < ft->nparams ? kite_capi_type(ft->params[i]) : kite_type_of(KITE_I32);
+}
+kite_type kite_functype_result(const kite_functype *ft, uint32_t i) {
+  return i < ft->nresults ? kite_capi_type(ft->results[i]) : kite_type_of(KITE_I32);
+}
+
+const char *kite_externkind_name(kite_externkind kind) {
+  switch (kind) {
+  case KITE_EXTERN_FUNC: return "function";
+  case KITE_EXTERN_TABLE: return "table";
+  case KITE_EXTERN_MEMORY: return "memory";
+  case KITE_EXTERN_GLOBAL: return "global";
+  case KITE_EXTERN_TAG: return "tag";
+  }
+  return "unknown";
+}
+
+void kite_capi_memory_desc(const kite_limits *l, kite_memory_desc *out) {
+  memset(out, 0, sizeof *out);
+  out->initial = l->min;
+  out->maximum = l->has_max ? l->max : 0;
+  out->has_maximum = l->has_max;
+  out->shared = l->shared;
+  out->is64 = l->is64;
+  out->page_size = (uint32_t)1 << l->page_size_log2;
+}
+
+void kite_capi_table_desc(kite_valtype elem, const kite_limits *l, kite_table_desc *out) {
+  memset(out, 0, sizeof *out);
+  out->element = kite_capi_type(elem);
+  out->initial = l->min;
+  out->maximum = l->has_max ? l->max : 0;
+  out->has_maximum = l->has_max;
+  out->is64 = l->is64;
+}
+
+bool kite_capi_limits_from_memory(const kite_memory_desc *d, kite_limits *out, kite_error *err) {
+  memset(out, 0, sizeof *out);
+  out->min = d->initial;
+  out->max = d->maximum;
+  out->has_max = d->has_maximum;
+  out->shared = d->shared;
+  out->is64 = d->is64;
+  if (d->page_size == 0 || d->page_size == 65536)
+    out->page_size_log2 = 16;
+  else if (d->page_size == 1)
+    out->page_size_log2 = 0;
+  else
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "invalid custom page size");
+  if (d->has_maximum && d->maximum < d->initial)
+    return kite_error_set(err, KITE_ERR_USAGE, 0,
+                          "size minimum must not be greater than maximum");
+  if (d->shared && !d->has_maximum)
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "shared memory must have maximum");
+  return true;
+}
+
+static void import_or_export_type(const kite_module *m, uint8_t kind, uint32_t index,
+                                  kite_externtype *out) {
+  memset(out, 0, sizeof *out);
+  out->kind = (kite_externkind)kind;
+  switch (kind) {
+  case KITE_EXTERN_FUNC: out->func = kite_module_func_type(m, index); break;
+  case KITE_EXTERN_TABLE:
+    kite_capi_table_desc(m->tables[index].elem, &m->tables[index].limits, &out->table);
+    break;
+  case KITE_EXTERN_MEMORY: kite_capi_memory_desc(&m->memories[index].limits, &out->memory); break;
+  case KITE_EXTERN_GLOBAL:
+    out->global.value = kite_capi_type(m->globals[index].type.type);
+    out->global.mutable_ = m->globals[index].type.mut;
+    break;
+  case KITE_EXTERN_TAG: out->func = kite_module_functype(m, m->tags[index].type); break;
+  }
+}
+
+void kite_capi_import_type(const kite_module *m, const kite_import *imp, kite_externtype *out) {
+  memset(out, 0, sizeof *out);
+  out->kind = (kite_externkind)imp->kind;
+  switch (imp->kind) {
+  case KITE_EXTERN_FUNC: out->func = kite_module_functype(m, imp->u.func); break;
+  case KITE_EXTERN_TABLE:
+    kite_capi_table_desc(imp->u.table.elem, &imp->u.table.limits, &out->table);
+    break;
+  case KITE_EXTERN_MEMORY: kite_capi_memory_desc(&imp->u.memory.limits, &out->memory); break;
+  case KITE_EXTERN_GLOBAL:
+    out->global.value = kite_capi_type(imp->u.global.type);
+    out->global.mutable_ = imp->u.global.mut;
+    break;
+  case KITE_EXTERN_TAG: out->func = kite_module_functype(m, imp->u.tag.type); break;
+  }
+}
+
+void kite_capi_export_type(const kite_module *m, const kite_export *exp, kite_externtype *out) {
+  import_or_export_type(m, exp->kind, exp->index, out);
+}
+
+/* ---- values ---- */
+
+bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite_error *err) {
+  memset(out, 0, sizeof *out);
+  out->type = t;
+  if (v->type.kind != t.kind)
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
+  switch (t.kind) {
+  case KITE_VT_I32: out->u.i32 = (uint32_t)v->of.i32; return true;
+  case KITE_VT_I64: out->u.i64 = (uint64_t)v->of.i64; return true;
+  case KITE_VT_F32: out->u.f32 = v->of.f32_bits; return true;
+  case KITE_VT_F64: out->u.f64 = v->of.f64_bits; return true;
+  case KITE_VT_V128: memcpy(out->u.v128, v->of.v128, 16); return true;
+  default: break;
+  }
+  uint32_t top = kite_capi_heap_top(t.ht);
+  bool null;
+  if (top == KITE_HT_FUNC) {
+    null = v->of.func == NULL;
+    if (!null) {
+      if (t.ht == KITE_HT_NOFUNC)
+        return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
+      out->u.ref = (kite_ref)(uintptr_t)v->of.func;
+    }
+  } else if (top == KITE_HT_EXTERN) {
+    null = v->of.host == NULL;
+    if (!null) {
+      if (t.ht == KITE_HT_NOEXTERN)
+        return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
+      out->u.ref = (kite_ref)(uintptr_t)v->of.host + 1;
+    }
+  } else {
+    null = v->of.host == NULL;
+    if (!null)
+      return kite_error_set(err, KITE_ERR_USAGE, 0,
+                            "references of this type cannot come from the host");
+  }
+  if (null && !t.nullable)
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "null reference for a non-nullable type");
+  return true;
+}
+
+kite_val kite_capi_value_out(const kite_value *v) {
+  kite_val o;
+  memset(&o, 0, sizeof o);
+  o.type = kite_capi_type(v->type);
+  switch (v->type.kind) {
+  case KITE_VT_I32: o.of.i32 = (int32_t)v->u.i32; break;
+  case KITE_VT_I64: o.of.i64 = (int64_t)v->u.i64; break;
+  case KITE_VT_F32: o.of.f32_bits = v->u.f32; break;
+  case KITE_VT_F64: o.of.f64_bits = v->u.f64; break;
+  case KITE_VT_V128: memcpy(o.of.v128, v->u.v128, 16); break;
+  default:
+    if (v->u.ref == KITE_REF_NULL) break;
+    if (kite_capi_heap_top(v->type.ht) == KITE_HT_EXTERN)
+      o.of.host = (void *)(uintptr_t)(v->u.ref - 1);
+    else
+      o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
+    break;
+  }
+  return o;
+}
