@@ -8,12 +8,11 @@
 ** function is called with data-chosen arguments. Traps, link errors and exhaustion are
 ** fine; crashes, leaks, undefined behaviour and an error without a kind are not.
 **
-** Termination: the interpreter has no fuel or interruption yet, so only modules whose
-** code cannot run forever are executed: no `loop` and no tail call anywhere (branches
-** then only go forward, and recursion ends at the call depth limit, which unwinds the
-** whole call). A module recursing with a counter can still run long; libFuzzer's
-** -timeout reports it. Memories and tables are capped small so growing to the cap and
-** filling stays fast.
+** Termination: the store meters fuel (each call and loop iteration costs one unit), so
+** every module ends. Memories and tables are capped small so that growing to the cap
+** and filling or copying them in every loop iteration stays fast. Whether memories use
+** guard pages (no bounds checks in the lowered code) is chosen by the data; both
+** variants of every function are lowered.
 */
 #include "binary.h"
 #include "exec.h"
@@ -21,10 +20,24 @@
 #include "runtime.h"
 #include "valid.h"
 
-#define MAX_PAGES 256      /* 16 MiB */
-#define MAX_TABLE 100000
+#define MAX_PAGES 16 /* 1 MiB */
+#define MAX_TABLE 10000
 #define MAX_DEPTH 2000
 #define MAX_EXPORT_CALLS 64
+#define FUEL 20000 /* per store: shared by the start function and every export */
+
+/* With FUZZ_EXEC_STATS set, how far inputs get is printed at exit. */
+static struct {
+  unsigned long inputs, valid, instantiated, calls, ok, traps, fuel_out, exhausted;
+} stats;
+
+static void print_stats(void) {
+  fprintf(stderr,
+          "fuzz_exec: %lu inputs, %lu valid, %lu instantiated; %lu calls: %lu returned, %lu "
+          "trapped (%lu out of fuel), %lu exhausted\n",
+          stats.inputs, stats.valid, stats.instantiated, stats.calls, stats.ok, stats.traps,
+          stats.fuel_out, stats.exhausted);
+}
 
 typedef struct host_env {
   uint64_t rng;
@@ -46,24 +59,6 @@ static bool stub_fn(void *env, kite_store *s, const kite_value *args, uint32_t n
     else if (t.kind == KITE_VT_I64) results[i].u.i64 = fuzz_next(&h->rng);
   }
   return true;
-}
-
-/* Can this module's code run forever without fuel? */
-static bool may_loop(const kite_module *m, kite_features f) {
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    const kite_func *fn = &m->funcs[i];
-    kite_error err;
-    kite_error_clear(&err);
-    kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, &err};
-    while (r.p < r.end) {
-      kite_insn in;
-      if (!kite_read_insn(&r, f, &in)) return true;
-      if (in.op == OP_LOOP || in.op == OP_RETURN_CALL || in.op == OP_RETURN_CALL_INDIRECT ||
-          in.op == OP_RETURN_CALL_REF)
-        return true;
-    }
-  }
-  return false;
 }
 
 static uint64_t pick(uint64_t *rng) {
@@ -159,9 +154,16 @@ static void run_exports(kite_store *s, kite_instance *inst, const kite_module *m
     kite_error err;
     kite_error_clear(&err);
     calls++;
-    if (!kite_func_call(s, f, args, ft->nparams, results, ft->nresults, &err))
+    stats.calls++;
+    if (!kite_func_call(s, f, args, ft->nparams, results, ft->nresults, &err)) {
       check_call_error(&err);
-    else
+      stats.traps += err.kind == KITE_ERR_RUNTIME;
+      stats.fuel_out += err.code == KITE_TRAP_OUT_OF_FUEL;
+      stats.exhausted += err.kind == KITE_ERR_EXHAUSTION;
+    } else {
+      stats.ok++;
+    }
+    if (err.kind == KITE_OK)
       for (uint32_t k = 0; k < ft->nresults; k++)
         if (results[k].type.kind != ft->results[k].kind) fuzz_die("a result of the wrong type");
     free(args);
@@ -171,16 +173,19 @@ static void run_exports(kite_store *s, kite_instance *inst, const kite_module *m
 
 static void lower_all(const kite_module *m, kite_alloc *a) {
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    kite_error err;
-    kite_error_clear(&err);
-    kite_xfunc *x = kite_lower(m, i, a, &err);
-    if (x) kite_xfunc_free(a, x);
-    else fuzz_check_error(&err, "kite_lower");
+    for (int guarded = 0; guarded < 2; guarded++) {
+      kite_error err;
+      kite_error_clear(&err);
+      kite_xfunc *x = kite_lower(m, i, guarded, a, &err);
+      if (x) kite_xfunc_free(a, x);
+      else fuzz_check_error(&err, "kite_lower");
+    }
   }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (stats.inputs++ == 0 && getenv("FUZZ_EXEC_STATS")) atexit(print_stats);
   size_t live = 0;
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
@@ -192,12 +197,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.max_stack_slots = 1u << 20;
   cfg.max_memory_pages = MAX_PAGES;
   cfg.max_table_elems = MAX_TABLE;
+  cfg.consume_fuel = true;
+  cfg.initial_fuel = FUEL;
+  uint64_t rng = fuzz_hash(data, size);
+  cfg.no_guard_pages = rng & 1;
   kite_engine *e = kite_engine_new(&cfg);
   if (!e) fuzz_die("no engine");
   size_t engine_bytes = live;
   kite_alloc *a = kite_engine_alloc(e);
   kite_features f = kite_engine_features(e);
-  uint64_t rng = fuzz_hash(data, size);
 
   kite_error err;
   kite_error_clear(&err);
@@ -207,22 +215,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else if (!kite_validate_module(m, f, &err)) {
     fuzz_check_error(&err, "kite_validate_module");
   } else {
+    stats.valid++;
     lower_all(m, a);
-    if (!may_loop(m, f)) {
-      kite_store *s = kite_store_new(e);
-      if (!s) fuzz_die("no store");
-      host_env env = {rng ^ 0x5eed, 0};
-      kite_extern *ext = calloc(m->nimports + 1, sizeof *ext);
-      if (!ext) fuzz_die("out of memory");
-      if (make_imports(s, m, ext, &env)) {
-        kite_error_clear(&err);
-        kite_instance *inst = kite_instantiate(s, m, ext, m->nimports, &err);
-        if (inst) run_exports(s, inst, m, &rng);
-        else fuzz_check_error(&err, "kite_instantiate");
-      }
-      free(ext);
-      kite_store_free(s);
+    kite_store *s = kite_store_new(e);
+    if (!s) fuzz_die("no store");
+    host_env env = {rng ^ 0x5eed, 0};
+    kite_extern *ext = calloc(m->nimports + 1, sizeof *ext);
+    if (!ext) fuzz_die("out of memory");
+    if (make_imports(s, m, ext, &env)) {
+      kite_error_clear(&err);
+      kite_instance *inst = kite_instantiate(s, m, ext, m->nimports, &err);
+      if (inst) stats.instantiated++, run_exports(s, inst, m, &rng);
+      else fuzz_check_error(&err, "kite_instantiate");
     }
+    free(ext);
+    kite_store_free(s);
   }
   kite_module_free(m);
   if (live != engine_bytes) {
