@@ -41,7 +41,7 @@
   (start $start)
   (elem (table $t) (i32.const 0) func $add $fac)
   (elem (i32.const 2) $loop $switch)
-  (data (memory $mem) (i32.const 16) "hello" "\00\ff\u{1F600}")
+  (data (i32.const 16) "hello" "\00\ff\u{1F600}")
   (export "add" (func $add))
   (export "t" (table $t))
   (export "limit" (global $limit)))
