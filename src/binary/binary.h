@@ -50,12 +50,58 @@ typedef struct kite_reader {
 static inline uint32_t kite_reader_offset(const kite_reader *r) {
   return (uint32_t)(r->p - r->base);
 }
-bool kite_read_u8(kite_reader *r, uint8_t *out);
-bool kite_read_u32(kite_reader *r, uint32_t *out); /* LEB128 u32 */
-bool kite_read_u64(kite_reader *r, uint64_t *out);
-bool kite_read_s32(kite_reader *r, int32_t *out);
-bool kite_read_s64(kite_reader *r, int64_t *out);
-bool kite_read_s33(kite_reader *r, int64_t *out);
+bool kite_reader_eos(kite_reader *r);
+/* A LEB128 of at most `bits` value bits, every byte checked (reader.c). */
+bool kite_read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out);
+
+/* The one-byte encodings (most indices and small constants) are read inline. On an
+   error *out is zero. */
+static inline bool kite_read_u8(kite_reader *r, uint8_t *out) {
+  if (r->p >= r->end) {
+    *out = 0;
+    kite_reader_eos(r);
+    return false;
+  }
+  *out = *r->p++;
+  return true;
+}
+static inline bool kite_read_u32(kite_reader *r, uint32_t *out) { /* LEB128 u32 */
+  uint64_t v = 0;
+  if (r->p < r->end && *r->p < 0x80) {
+    *out = *r->p++;
+    return true;
+  }
+  bool ok = kite_read_leb(r, 32, false, &v);
+  *out = (uint32_t)v;
+  return ok;
+}
+static inline bool kite_read_u64(kite_reader *r, uint64_t *out) {
+  *out = 0;
+  return kite_read_leb(r, 64, false, out);
+}
+static inline bool kite_read_s32(kite_reader *r, int32_t *out) {
+  uint64_t v = 0;
+  if (r->p < r->end && *r->p < 0x80) {
+    uint8_t b = *r->p++;
+    *out = (b & 0x40) ? (int32_t)b - 0x80 : (int32_t)b;
+    return true;
+  }
+  bool ok = kite_read_leb(r, 32, true, &v);
+  *out = (int32_t)(uint32_t)v;
+  return ok;
+}
+static inline bool kite_read_s64(kite_reader *r, int64_t *out) {
+  uint64_t v = 0;
+  bool ok = kite_read_leb(r, 64, true, &v);
+  *out = (int64_t)v;
+  return ok;
+}
+static inline bool kite_read_s33(kite_reader *r, int64_t *out) {
+  uint64_t v = 0;
+  bool ok = kite_read_leb(r, 33, true, &v);
+  *out = (int64_t)v;
+  return ok;
+}
 /* Reading a value type or heap type checks the type's binary form only; type indices
    are range-checked by the validator. */
 bool kite_read_valtype(kite_reader *r, kite_features f, kite_valtype *out);
@@ -72,8 +118,8 @@ bool kite_reader_fail(kite_reader *r, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* "unexpected end of section or function" at the end of the readable range. */
-bool kite_reader_eos(kite_reader *r);
+/* kite_reader_eos (above): "unexpected end of section or function" at the end of the
+   readable range. */
 
 /* ---- instructions ---- */
 
