@@ -54,6 +54,47 @@ bool kite_reader_eos(kite_reader *r);
 /* A LEB128 of at most `bits` value bits, every byte checked (reader.c). */
 bool kite_read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out);
 
+/*
+** A well-formed LEB128 of at most `bits` (1..64) value bits at p: stores its value and
+** returns the byte after it; NULL when it is malformed or runs past `end`, reporting
+** nothing (kite_read_leb then says exactly what is wrong). Inlined into the loops that
+** walk code, which skip or decode most immediates this way.
+*/
+static inline const uint8_t *kite_leb_fast(const uint8_t *p, const uint8_t *end, unsigned bits,
+                                           bool is_signed, uint64_t *out) {
+  if (p < end && !(*p & 0x80)) { /* one byte: most of them */
+    *out = is_signed && (*p & 0x40) ? *p | ~(uint64_t)0x7f : *p;
+    return p + 1;
+  }
+  size_t last = (bits - 1) / 7; /* index of the last byte allowed */
+  size_t avail = (size_t)(end - p);
+  uint64_t v = 0;
+  size_t i;
+  for (i = 0; i < last && i < avail; i++) {
+    uint8_t b = p[i];
+    v |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      if (is_signed && (b & 0x40)) v |= ~(uint64_t)0 << (7 * (i + 1));
+      *out = v;
+      return p + i + 1;
+    }
+  }
+  if (i == avail) return NULL;
+  /* The last byte: no continuation, and its unused bits zero (unsigned) or copies of the
+     sign bit (signed). */
+  uint8_t b = p[last];
+  unsigned n = bits - 7 * (unsigned)last; /* value bits in it, 1..7 */
+  if (b & 0x80) return NULL;
+  if (n < 7) {
+    unsigned rest = is_signed ? (unsigned)b >> (n - 1) : (unsigned)b >> n;
+    if (rest != 0 && (!is_signed || rest != (0x7fu >> (n - 1)))) return NULL;
+  }
+  v |= (uint64_t)b << (7 * last);
+  if (is_signed && (b & 0x40) && 7 * (last + 1) < 64) v |= ~(uint64_t)0 << (7 * (last + 1));
+  *out = v;
+  return p + last + 1;
+}
+
 /* The one-byte encodings (most indices and small constants) are read inline. On an
    error *out is zero. */
 static inline bool kite_read_u8(kite_reader *r, uint8_t *out) {

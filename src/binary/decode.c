@@ -193,6 +193,55 @@ static bool ctl_push(kite_decode_state *st, kite_reader *r, uint8_t kind) {
   return true;
 }
 
+static inline const uint8_t *skip_leb(const uint8_t *p, const uint8_t *end, unsigned bits, bool sign) {
+  uint64_t v;
+  return kite_leb_fast(p, end, bits, sign, &v);
+}
+
+/*
+** The common instructions, checked without filling a kite_insn: single-byte opcodes of
+** enabled features whose immediates are absent, short LEB128s, float bits, a one-byte
+** memarg flags field or a one-byte block type, and that do not change the block
+** structure (except block, loop, if and end). Returns where the instruction ends, or NULL
+** to let kite_read_insn read it (and report any error exactly).
+*/
+static inline const uint8_t *skip_simple(kite_decode_state *st, kite_reader *r, const uint8_t *p) {
+  const uint8_t *end = r->end;
+  kite_byteop bo = kite_byteop_table[*p];
+  if (!bo.op1 || !kite_has_feature(st->features, bo.feature)) return NULL;
+  kite_opcode op = (kite_opcode)(bo.op1 - 1);
+  switch ((kite_imm)bo.imm) {
+  case IMM_NONE:
+    if (op == OP_END) {
+      if (st->ctl.len == 1) return NULL; /* the expression's own end */
+      st->ctl.len--;
+      return p + 1;
+    }
+    return op == OP_ELSE || op == OP_CATCH_ALL ? NULL : p + 1;
+  case IMM_LABEL:
+  case IMM_TAG:
+    if (op == OP_DELEGATE || op == OP_CATCH) return NULL;
+    /* fall through */
+  case IMM_FUNC:
+  case IMM_TYPE:
+  case IMM_LOCAL:
+  case IMM_GLOBAL:
+  case IMM_TABLE: return skip_leb(p + 1, end, 32, false);
+  case IMM_I32: return skip_leb(p + 1, end, 32, true);
+  case IMM_I64: return skip_leb(p + 1, end, 64, true);
+  case IMM_F32: return end - p > 4 ? p + 5 : NULL;
+  case IMM_F64: return end - p > 8 ? p + 9 : NULL;
+  case IMM_MEMARG: /* flags without a memory index, then the offset (a u64 fits a u32 too) */
+    return end - p > 1 && p[1] < 0x40 ? skip_leb(p + 2, end, 32, false) : NULL;
+  case IMM_BLOCK:
+    if (op == OP_TRY || end - p < 2 || (p[1] != 0x40 && (p[1] < KITE_VT_F64 || p[1] > KITE_VT_I32)))
+      return NULL;
+    if (!ctl_push(st, r, op == OP_IF ? CTL_IF : CTL_BLOCK)) return NULL;
+    return p + 2;
+  default: return NULL;
+  }
+}
+
 /*
 ** Walk instructions up to the `end` that closes the expression, checking the block
 ** structure as the reference interpreter does (an `else` outside `if` is "END opcode
@@ -205,8 +254,24 @@ static bool walk_expr(kite_decode_state *st, kite_reader *r, bool in_func, kite_
   st->ctl.len = 0;
   if (!ctl_push(st, r, CTL_FUNC)) return false;
   for (;;) {
+    /* Runs of plain instructions and the `end` of inner blocks. */
+    while (r->p < r->end) {
+      const uint8_t *next = skip_simple(st, r, r->p);
+      if (!next) {
+        if (kite_failed(st->err)) return false; /* out of memory */
+        break;
+      }
+      r->p = next;
+    }
     kite_insn in;
-    if (!kite_read_insn(r, st->features, &in)) return false;
+    if (r->p < r->end && *r->p == 0x0B && st->ctl.len == 1 &&
+        kite_has_feature(st->features, FEAT_MVP)) {
+      in.op = OP_END;
+      in.offset = kite_reader_offset(r);
+      r->p++;
+    } else if (!kite_read_insn(r, st->features, &in)) {
+      return false;
+    }
     uint8_t *top = &st->ctl.data[st->ctl.len - 1];
     switch (in.op) {
     case OP_BLOCK:

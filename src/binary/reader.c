@@ -42,20 +42,10 @@ bool kite_reader_eos(kite_reader *r) {
 */
 bool kite_read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out) {
   const uint8_t *p = r->p;
-  /* Fast path: an encoding that ends before the last byte allowed has no bits to check. */
-  unsigned last = (bits - 1) / 7;
-  if ((size_t)(r->end - p) > last) {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < last; i++) {
-      uint8_t b = p[i];
-      v |= (uint64_t)(b & 0x7f) << (7 * i);
-      if (!(b & 0x80)) {
-        if (is_signed && (b & 0x40)) v |= ~(uint64_t)0 << (7 * (i + 1));
-        r->p = p + i + 1;
-        *out = v;
-        return true;
-      }
-    }
+  const uint8_t *q = kite_leb_fast(p, r->end, bits, is_signed, out);
+  if (q) {
+    r->p = q;
+    return true;
   }
   uint64_t result = 0;
   unsigned shift = 0;
