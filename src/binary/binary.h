@@ -272,6 +272,12 @@ const char *kite_section_name(uint8_t id);
 ** have arrived, so a section decoder must be repeatable (it computes its results from
 ** earlier sections only and publishes them when it succeeds).
 */
+/* A function body whose instructions the decoder has not walked yet: the offsets of its
+   locals, of its code and of its end. */
+typedef struct kite_pending_body {
+  uint32_t start, code, end;
+} kite_pending_body;
+
 typedef struct kite_decode_state {
   kite_module *m;
   kite_features features;
@@ -291,6 +297,11 @@ typedef struct kite_decode_state {
   uint32_t min_data_index;            /* the smallest one it uses */
   uint32_t needs_datacount_at;        /* the first instruction using that one */
   KITE_VEC(uint8_t) ctl;              /* control-frame kinds while walking an expression */
+  /* kite_decode_validate only: function bodies are not walked while decoding (the
+     validator reads them anyway); `pending` lists the ones not walked yet, walked before
+     any error is reported so that the first error is the one kite_decode would report. */
+  bool defer_walks;
+  KITE_VEC(kite_pending_body) pending;
   KITE_VEC(kite_custom) customs;
   KITE_VEC(kite_section) sections;
 } kite_decode_state;
@@ -322,6 +333,17 @@ bool kite_decode_section(kite_decode_state *st, uint8_t id, uint32_t id_offset, 
 /* Checks after the last section and the final touches (declared functions, names, name
    pointers into m->bytes, which must hold the whole binary by now). */
 bool kite_decode_end(kite_decode_state *st, size_t len);
+/* Walk the pending bodies (defer_walks) in order, over the bytes [base, base + len):
+   false with the first error in *st->err. */
+bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t len);
+/* Decode (kite_decode) with defer_walks set: a module whose bodies are still to be
+   walked, which only kite_decode_validate (valid.h) may hand out. */
+kite_module *kite_decode_deferred(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                  kite_features features, const kite_decode_limits *limits,
+                                  kite_error *err);
+/* The walk kite_decode_deferred skipped, over every body of a decoded module, and the
+   check of the data count section that depends on it. False with the first error. */
+bool kite_decode_check_code(const kite_module *m, kite_features features, kite_error *err);
 /* Decode the "name" custom section's contents; a malformed one leaves has_names false. */
 void kite_decode_names(kite_module *m, uint32_t offset, uint32_t len);
 /* Is this error one that more input could change (streaming retries on it)? */

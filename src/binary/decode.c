@@ -71,6 +71,7 @@ void kite_decode_state_free(kite_decode_state *st) {
   kite_alloc *a = st->m ? st->m->alloc : NULL;
   if (!a) return;
   kite_vec_free(a, &st->ctl);
+  kite_vec_free(a, &st->pending);
   kite_vec_free(a, &st->customs);
   kite_vec_free(a, &st->sections);
 }
@@ -691,6 +692,26 @@ static bool decode_datacount(kite_decode_state *st, kite_reader *r) {
   return true;
 }
 
+/* A body's instructions from r->p: they must end exactly where the body does. */
+static bool walk_body(kite_decode_state *st, kite_reader *r, const uint8_t *start, uint32_t size) {
+  if (!walk_expr(st, r, true, NULL)) return false;
+  if (r->p != start + size) return kite_reader_fail(r, off_of(r, start), "section size mismatch");
+  return true;
+}
+
+bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t len) {
+  for (size_t i = 0; i < st->pending.len; i++) {
+    kite_pending_body pb = st->pending.data[i];
+    kite_reader r = {base, base + pb.code, base + len, st->err};
+    if (!walk_body(st, &r, base + pb.start, pb.end - pb.start)) {
+      st->pending.len = 0;
+      return false;
+    }
+  }
+  st->pending.len = 0;
+  return true;
+}
+
 static bool decode_code(kite_decode_state *st, kite_reader *r) {
   kite_module *m = st->m;
   uint32_t count;
@@ -698,6 +719,7 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
   if (!kite_read_len(r, &count)) return false;
   st->section_count = count;
   st->needs_datacount = false;
+  st->pending.len = 0;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
   for (uint32_t i = 0; i < count; i++) {
     /* bodies without a function (an error reported at the end) are read and dropped */
@@ -722,8 +744,15 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
     if (total >= ((uint64_t)1 << 32) || total > st->limits.max_locals)
       return kite_reader_fail(r, off_of(r, start), "too many locals");
     uint32_t code_offset = kite_reader_offset(r);
-    if (!walk_expr(st, r, true, NULL)) return false;
-    if (r->p != start + size) return kite_reader_fail(r, off_of(r, start), "section size mismatch");
+    if (st->defer_walks && size <= (size_t)(r->end - start)) {
+      kite_pending_body pb = {off_of(r, start), code_offset, off_of(r, start + size)};
+      if (!kite_vec_push(m->alloc, &st->pending, pb)) return oom(st, r);
+      r->p = start + size;
+    } else {
+      if (!kite_decode_flush_walks(st, r->base, (size_t)(r->end - r->base)) ||
+          !walk_body(st, r, start, size))
+        return false;
+    }
     fn->nlocalgroups = ngroups;
     fn->localgroups = groups;
     fn->nlocals = (uint32_t)total;
@@ -875,6 +904,34 @@ static bool collect_declared_funcs(kite_decode_state *st) {
   return ok;
 }
 
+/* Only for an index that exists: an unknown one is the validator's "unknown data
+   segment", which the suite expects of text modules (that may lack the section). */
+static bool check_datacount_needed(kite_decode_state *st) {
+  const kite_module *m = st->m;
+  if (st->needs_datacount && !m->has_datacount && st->min_data_index < m->ndatas)
+    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
+                     "data count section required");
+  return true;
+}
+
+bool kite_decode_check_code(const kite_module *m, kite_features features, kite_error *err) {
+  kite_decode_state st;
+  kite_decode_state_init(&st, (kite_module *)m, features, NULL, err);
+  bool ok = true;
+  for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+    const kite_func *fn = &m->funcs[i];
+    kite_reader r = {m->bytes, m->bytes + fn->body_offset, m->bytes + m->len, err};
+    uint32_t size;
+    ok = kite_read_u32(&r, &size);
+    const uint8_t *start = r.p;
+    r.p = m->bytes + fn->code_offset;
+    ok = ok && walk_body(&st, &r, start, size);
+  }
+  ok = ok && check_datacount_needed(&st);
+  kite_decode_state_free(&st);
+  return ok;
+}
+
 bool kite_decode_end(kite_decode_state *st, size_t len) {
   kite_module *m = st->m;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
@@ -886,11 +943,9 @@ bool kite_decode_end(kite_decode_state *st, size_t len) {
     return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED,
                      st->has_data ? st->data_count_at : len,
                      "data count and data section have inconsistent lengths");
-  /* Only for an index that exists: an unknown one is the validator's "unknown data
-     segment", which the suite expects of text modules (that may lack the section). */
-  if (st->needs_datacount && !m->has_datacount && st->min_data_index < m->ndatas)
-    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
-                     "data count section required");
+  /* With deferred walks the bodies' data indices are not known yet: the check waits for
+     kite_decode_check_code (a module that validates cannot fail it). */
+  if (!st->defer_walks && !check_datacount_needed(st)) return false;
   for (uint32_t i = 0; i < m->nimports; i++) {
     relocate(m, &m->imports[i].module);
     relocate(m, &m->imports[i].field);
