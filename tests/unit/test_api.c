@@ -427,6 +427,26 @@ static void test_introspection(void) {
   kite_engine_free(e);
 }
 
+static void test_wat2wasm(void) {
+  kite_engine *e = kite_engine_new(NULL);
+  const char *text = "(module (func (export \"five\") (result i32) i32.const 5))";
+  size_t len;
+  kite_error err;
+  uint8_t *bytes = kite_wat2wasm(e, text, strlen(text), &len, &err);
+  CHECK(bytes != NULL && len > 8 && memcmp(bytes, "\0asm", 4) == 0);
+  kite_store *s = kite_store_new(e);
+  kite_instance *inst = kite_instantiate_bytes(s, bytes, len, NULL, NULL, &err);
+  kite_val r;
+  CHECK(inst && kite_call(s, kite_instance_export_func(inst, "five"), NULL, 0, &r, 1, &err));
+  CHECK(r.of.i32 == 5);
+  kite_bytes_free(e, bytes, len);
+  const char *bad = "(module\n  (func (result i32) i32.konst 5))";
+  CHECK(kite_wat2wasm(e, bad, strlen(bad), &len, &err) == NULL && len == 0);
+  CHECK(err.kind == KITE_ERR_COMPILE && err.line == 2 && err.col > 1);
+  kite_store_free(s);
+  kite_engine_free(e);
+}
+
 /* Streaming compilation gives the same result wherever the bytes are split. */
 static void test_streaming(void) {
   kite_engine *e = kite_engine_new(NULL);
@@ -988,6 +1008,7 @@ int main(void) {
   test_allocation_failures();
   test_introspection();
   test_streaming();
+  test_wat2wasm();
   test_calls();
   test_host_failure();
   test_objects();
