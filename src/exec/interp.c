@@ -498,20 +498,14 @@ void kite_exec_store_release(kite_store *s) {
 ** costs one unit of fuel and polls the store's interrupt request. Only stores that meter
 ** fuel or have an interrupt handle pay for more than one predictable test.
 */
-#define BUDGET()                                                                           \
-  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {                      \
-    trap_pc = pc;                                                                          \
-    goto trap;                                                                             \
-  }
-
-/* Take a branch by a code offset. */
+/* Take a branch by a code offset. A backward one (a loop iteration, or a branch to
+   itself) goes through the shared check at `budget` when the store is budgeted; the
+   trap then points at the branch's target. */
 #define JUMP(off)                                                                          \
   do {                                                                                     \
     int32_t off_ = (int32_t)(off);                                                         \
-    if (off_ <= 0) {                                                                       \
-      BUDGET();                                                                            \
-    }                                                                                      \
     pc += off_;                                                                            \
+    if (UNLIKELY(off_ <= budget_below)) goto budget;                                       \
   } while (0)
 
 /*
@@ -587,6 +581,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   uint32_t base;
   bool tail; /* a return_call*: the callee replaces the caller's frame */
   const bool budgeted = s->engine->cfg.consume_fuel || s->interrupt;
+  /* Backward branches (offset <= 0) are checked only when budgeted: one comparison. */
+  const int32_t budget_below = budgeted ? 0 : INT32_MIN;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
@@ -2374,6 +2370,15 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         TRAP(KITE_TRAP_HOST, "unsupported instruction");
     }
   }
+
+budget:
+  /* A backward branch of a store that meters fuel or can be interrupted; pc is the
+     branch's target. */
+  if (!budget_left(s, &trap_code, &trap_msg)) {
+    trap_pc = pc;
+    goto trap;
+  }
+  vmresume;
 
 do_call:
   /* pc is the return address; callee, base and tail are set. */
