@@ -377,7 +377,12 @@ static bool match_v128(const kite_wast_value *p, const uint8_t *got) {
   return true;
 }
 
-static bool match_value(const kite_wast_value *p, const kite_value *v) {
+/* Whether a reference is a heap object of the composite kind comp. */
+static bool is_gc_object(kite_store *s, kite_ref r, uint8_t comp) {
+  return kite_gc_is_object(s, r) && ((const kite_gcobj *)(uintptr_t)r)->rtt->comp == comp;
+}
+
+static bool match_value(kite_store *s, const kite_wast_value *p, const kite_value *v) {
   bool is_ref = v->type.kind == KITE_VT_REF;
   switch (p->kind) {
   case KITE_WAST_I32: return v->type.kind == KITE_VT_I32 && v->u.i32 == p->u.i32;
@@ -392,19 +397,25 @@ static bool match_value(const kite_wast_value *p, const kite_value *v) {
   case KITE_WAST_REF_NULL: return is_ref && kite_val_is_null(v);
   case KITE_WAST_REF_EXTERN:
     return is_ref && !kite_val_is_null(v) &&
-           (!p->has_payload || kite_val_extern_host(v) == (uintptr_t)p->u.payload);
+           (!p->has_payload ||
+            (kite_ref_is_host(v->u.ref) && kite_val_extern_host(v) == (uintptr_t)p->u.payload));
   case KITE_WAST_REF_HOST:
-    /* An internalized host value keeps its encoding (host + 1). */
-    return is_ref && !kite_val_is_null(v) && kite_val_extern_host(v) == (uintptr_t)p->u.payload;
+    /* An internalized host value keeps its encoding. */
+    return is_ref && kite_ref_is_host(v->u.ref) &&
+           kite_val_extern_host(v) == (uintptr_t)p->u.payload;
+  case KITE_WAST_REF_I31: return is_ref && kite_ref_is_i31(v->u.ref);
+  case KITE_WAST_REF_STRUCT: return is_ref && is_gc_object(s, v->u.ref, KITE_COMP_STRUCT);
+  case KITE_WAST_REF_ARRAY: return is_ref && is_gc_object(s, v->u.ref, KITE_COMP_ARRAY);
+  case KITE_WAST_REF_EQ:
+    return is_ref && (kite_ref_is_i31(v->u.ref) || kite_gc_is_object(s, v->u.ref));
   case KITE_WAST_REF_FUNC:
     return is_ref && !kite_val_is_null(v) && v->type.ht != KITE_HT_EXTERN;
   case KITE_WAST_EITHER:
     for (uint32_t i = 0; i < p->nalts; i++)
-      if (match_value(&p->alts[i], v)) return true;
+      if (match_value(s, &p->alts[i], v)) return true;
     return false;
   default:
-    /* (ref), (ref.any), (ref.eq), (ref.struct), ...: non-null; the kind of a GC
-       object is not visible through the runtime API yet. */
+    /* (ref), (ref.any), (ref.exn): non-null. */
     return is_ref && !kite_val_is_null(v);
   }
 }
@@ -525,7 +536,7 @@ static bool run_assert_return(wast_runner *R, const kite_wast_cmd *cmd) {
   } else {
     kite_value *vals = results_of(&res);
     for (uint32_t i = 0; ok && i < res.n; i++) {
-      if (match_value(&cmd->results[i], &vals[i])) continue;
+      if (match_value(R->store, &cmd->results[i], &vals[i])) continue;
       char want[160], got[160];
       show_pattern(&cmd->results[i], want, sizeof want);
       show_value(&vals[i], got, sizeof got);

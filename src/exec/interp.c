@@ -54,7 +54,7 @@
 #define EXEC_FEAT_EH 0
 #define EXEC_FEAT_LEGACY_EH 0
 #define EXEC_FEAT_FUNC_REFS 1
-#define EXEC_FEAT_GC 0
+#define EXEC_FEAT_GC 1
 #define EXEC_FEAT_THREADS 0
 #define EXEC_FEAT_WIDE_ARITH 1
 
@@ -831,8 +831,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
           trap_index = i;
           TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
         }
-        const kite_functype *want = kite_module_functype(inst->module, W(1));
-        if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
+        /* Canonical types: equal types are one rtt; a subtype also matches. */
+        const kite_rtt *want = inst->rtts[W(1)];
+        if (UNLIKELY(callee->rtt != want && !kite_gc_func_matches(callee, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
         tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
@@ -2339,6 +2340,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         st64(mem + ea, a_.u64[W(4) & 1]);
         NEXT(5);
       }
+
+#include "interp_gc.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)

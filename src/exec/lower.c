@@ -719,6 +719,8 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
   }
 }
 
+#include "lower_gc.inc"
+
 /* ---- one instruction ---- */
 
 static void lower_insn(lower *L, const kite_insn *in) {
@@ -933,6 +935,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_ELEM_DROP:
   case OP_DATA_DROP: emit_op_u(L, in->op, in->idx); return;
   default: break;
+  }
+  if (info->feature == FEAT_GC) {
+    lower_gc(L, in);
+    return;
   }
   if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
     lower_generic(L, in, info);

@@ -11,6 +11,11 @@ kite_store *kite_store_new(kite_engine *e) {
   s->engine = e;
   s->alloc = &e->alloc;
   s->fuel = e->cfg.initial_fuel;
+  s->gc = kite_gc_new(s->alloc);
+  if (!s->gc) {
+    kite_free(s->alloc, s, sizeof *s);
+    return NULL;
+  }
   return s;
 }
 
@@ -58,6 +63,11 @@ kite_funcinst *kite_func_new_host(kite_store *s, const kite_functype *type, kite
     return NULL;
   }
   f->type = copy_functype((char *)f + base, type);
+  f->rtt = kite_gc_functype_rtt(s, f->type, err);
+  if (!f->rtt) {
+    kite_free(s->alloc, f, typed_object_size(base, type));
+    return NULL;
+  }
   f->host = cb;
   f->env = env;
   f->index = UINT32_MAX;
@@ -75,6 +85,11 @@ kite_taginst *kite_tag_new(kite_store *s, const kite_functype *type, kite_error 
   }
   t->type = copy_functype((char *)t + base, type);
   t->owns_type = true;
+  t->rtt = kite_gc_functype_rtt(s, t->type, err);
+  if (!t->rtt) {
+    kite_free(s->alloc, t, typed_object_size(base, type));
+    return NULL;
+  }
   kite_store_adopt(s, &t->obj, KITE_EXTERN_TAG);
   return t;
 }
@@ -118,6 +133,7 @@ void kite_store_free(kite_store *s) {
     o = next;
   }
   kite_exec_store_release(s);
+  kite_gc_free(s->gc);
   kite_free(s->alloc, s, sizeof *s);
 }
 
