@@ -52,8 +52,8 @@
 #define EXEC_FEAT_SIMD 1
 #define EXEC_FEAT_RELAXED_SIMD 1
 #define EXEC_FEAT_TAIL_CALL 1
-#define EXEC_FEAT_EH 0
-#define EXEC_FEAT_LEGACY_EH 0
+#define EXEC_FEAT_EH 1
+#define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
 #define EXEC_FEAT_GC 0
 #define EXEC_FEAT_THREADS 1
@@ -2342,6 +2342,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       }
 
 #include "interp_atomic.inc"
+#include "interp_eh.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)
@@ -2406,6 +2407,13 @@ do_call:
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
+      if (err->kind == KITE_ERR_RUNTIME && err->code == KITE_TRAP_EXCEPTION && s->exn) {
+        /* A wasm exception came through the host function: unwind from the call (a tail
+           call's frame is already gone). */
+        kite_error_clear(err);
+        if (tail) trap_pc = NULL;
+        goto do_throw;
+      }
       goto trap;
     }
     if (tail) {

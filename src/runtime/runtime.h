@@ -269,6 +269,51 @@ kite_globalinst *kite_global_new(kite_store *s, kite_globaltype type, kite_value
 /* `type` is copied. */
 kite_taginst *kite_tag_new(kite_store *s, const kite_functype *type, kite_error *err);
 
+/* ---- exceptions (exn.c) ---- */
+
+/*
+** An exception: its tag and payload (the tag's parameters in slot encoding). An exnref
+** in a slot is the kite_exn pointer. The store owns every exception and frees them with
+** itself; one that no exnref can reach (caught by catch or catch_all and never seen by
+** wasm code or the host as a reference) is freed as soon as it is caught.
+*/
+typedef struct kite_exn {
+  struct kite_exn *prev, *next; /* the store's list of live exceptions */
+  kite_taginst *tag;
+  uint32_t nslots;
+  bool exposed; /* an exnref to it may exist: only the store frees it */
+  uint64_t payload[];
+} kite_exn;
+
+/* A new exception with a copy of nslots payload slots; NULL on OOM. */
+kite_exn *kite_exn_new(kite_store *s, kite_taginst *tag, const uint64_t *payload,
+                       uint32_t nslots);
+/* Free an exception no reference can reach any more. */
+void kite_exn_free(kite_store *s, kite_exn *e);
+/* Free every exception of the store (kite_store_free). */
+void kite_exn_release_all(kite_store *s);
+/*
+** Throw a wasm exception from a host function: `return kite_exn_throw(...)`. Creates
+** the exception (args match the tag's parameters, else KITE_ERR_USAGE), makes it the
+** store's pending exception and fails with KITE_ERR_RUNTIME, KITE_TRAP_EXCEPTION. wasm
+** handlers of the calling code can catch it. A host that gets this error from
+** kite_func_call and returns it unchanged lets the exception pass through it.
+*/
+bool kite_exn_throw(kite_store *s, kite_taginst *tag, const kite_value *args, uint32_t nargs,
+                    kite_error *err);
+/* The exception the last call that failed with KITE_TRAP_EXCEPTION ended with (NULL
+   when it was caught since); it lives as long as the store. */
+kite_exn *kite_store_exception(const kite_store *s);
+/* Parameter i of an exception's payload, typed by its tag. */
+kite_value kite_exn_arg(const kite_exn *e, uint32_t i);
+static inline kite_value kite_val_exnref(kite_exn *e) {
+  kite_value v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_vt_ref(KITE_HT_EXN, true);
+  v.u.ref = (kite_ref)(uintptr_t)e;
+  return v;
+}
+
 /* ---- accessing objects ---- */
 
 const kite_functype *kite_func_type(const kite_funcinst *f);
@@ -418,6 +463,9 @@ struct kite_store {
   uint32_t depth;      /* frames in use */
   uint32_t nesting;    /* interpreter runs on the C stack (host -> wasm re-entry) */
   kite_trace trace;
+  /* Live exceptions (exn.c), and the one the last failed call ended with. */
+  struct kite_exn *exns;
+  struct kite_exn *exn;
   /* Fuel left, when the engine meters fuel (consume_fuel). */
   uint64_t fuel;
   /* Set once a host asked for an interrupt handle; checked with fuel at calls and loop

@@ -114,6 +114,7 @@ void kite_store_free(kite_store *s) {
     free_object(s, o);
     o = next;
   }
+  kite_exn_release_all(s);
   kite_exec_store_release(s);
   kite_free(s->alloc, s, sizeof *s);
 }
