@@ -977,18 +977,11 @@ void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
 
 static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn) {
   L->nlocals = ft->nparams + fn->nlocals;
-  size_t n = L->nlocals ? L->nlocals : 1;
-  L->local_slot = kite_malloc(L->a, n * sizeof *L->local_slot);
-  L->local_kind = kite_malloc(L->a, n * sizeof *L->local_kind);
+  /* No locals: nothing to allocate (lower_free_scratch frees nlocals elements). */
+  if (!L->nlocals) return true;
+  L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
+  L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
   if (!L->local_slot || !L->local_kind) return false;
-  if (!L->nlocals) {
-    /* keep sizes consistent with lower_free_scratch */
-    kite_free(L->a, L->local_slot, sizeof *L->local_slot);
-    kite_free(L->a, L->local_kind, sizeof *L->local_kind);
-    L->local_slot = NULL;
-    L->local_kind = NULL;
-    return true;
-  }
   uint32_t slot = 0, k = 0;
   for (uint32_t i = 0; i < ft->nparams; i++, k++) {
     L->local_slot[k] = slot;
