@@ -48,8 +48,7 @@ int cmd_wat2wasm(int argc, char **argv) {
   kite_buf_init(&wasm, &alloc);
   int rc = CLI_FAIL;
   if (!cli_read_file(in, &src, &err) ||
-      !kite_wat_to_wasm_ex(&alloc, (const char *)src.data, src.len, features, &opt, &wasm,
-                           &err)) {
+      !kite_wat_to_wasm_ex(&alloc, (const char *)src.data, src.len, features, &opt, &wasm, &err)) {
     cli_print_error(in, &err);
     goto done;
   }

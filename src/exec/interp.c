@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
+#include "atomic.h"
 #include "exec.h"
 #include "simd.h"
 
@@ -51,11 +52,11 @@
 #define EXEC_FEAT_SIMD 1
 #define EXEC_FEAT_RELAXED_SIMD 1
 #define EXEC_FEAT_TAIL_CALL 1
-#define EXEC_FEAT_EH 0
-#define EXEC_FEAT_LEGACY_EH 0
+#define EXEC_FEAT_EH 1
+#define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
 #define EXEC_FEAT_GC 1
-#define EXEC_FEAT_THREADS 0
+#define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
@@ -2341,6 +2342,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+#include "interp_atomic.inc"
+#include "interp_eh.inc"
 #include "interp_gc.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
@@ -2368,7 +2371,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_BR_ON_NULL)
       vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
-      L_unsupported:
+      /* Unused once every feature has its handlers. */
+      L_unsupported: __attribute__((unused));
 #else
       default:
 #endif
@@ -2406,6 +2410,13 @@ do_call:
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
+      if (err->kind == KITE_ERR_RUNTIME && err->code == KITE_TRAP_EXCEPTION && s->exn) {
+        /* A wasm exception came through the host function: unwind from the call (a tail
+           call's frame is already gone). */
+        kite_error_clear(err);
+        if (tail) trap_pc = NULL;
+        goto do_throw;
+      }
       goto trap;
     }
     if (tail) {
@@ -2469,6 +2480,10 @@ do_return: {
 }
 
 trap:
+  if (UNLIKELY(trap_code == KITE_TRAP_MEMORY_OOB) && shared_memory_grew(inst, mem, &memsize)) {
+    pc = trap_pc; /* bounds checks come first: the access had no effect yet */
+    vmresume;
+  }
   s->depth = record_trace(s, func, trap_pc, depth);
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);

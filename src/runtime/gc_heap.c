@@ -17,7 +17,8 @@
 **   The scan covers the stack from its base up to the current frame's end (the
 **   interpreter passes it at each allocation) or the store's sp, whichever is higher.
 ** - Globals, tables, and the element segments of every instance of the store.
-** - Exception payloads (when exceptions are values of the store, they belong here).
+** - The payloads of the store's live exceptions (exn.c frees them when caught, else
+**   with the store; they are not heap objects, so an exnref field is never traced).
 ** - Host-held values: the public API has no handles for GC references yet, so objects
 **   a host keeps outside wasm-visible places are only guaranteed until the next call
 **   into wasm; everything is released when the store is freed.
@@ -201,6 +202,11 @@ static size_t mark_store_roots(kite_store *s) {
     }
     default: break;
     }
+  }
+  /* Exceptions live until caught or until the store dies: their payloads are roots. */
+  for (kite_exn *e = s->exns; e; e = e->next) {
+    mark_range(g, e->payload, e->nslots);
+    n += e->nslots;
   }
   return n;
 }

@@ -32,24 +32,43 @@ static bool is_idchar(unsigned char c) {
   if (c >= 'a' && c <= 'z') return true;
   if (c >= 'A' && c <= 'Z') return true;
   switch (c) {
-  case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+': case '-':
-  case '.': case '/': case ':': case '<': case '=': case '>': case '?': case '@': case '\\':
-  case '^': case '_': case '`': case '|': case '~':
-    return true;
-  default:
-    return false;
+  case '!':
+  case '#':
+  case '$':
+  case '%':
+  case '&':
+  case '\'':
+  case '*':
+  case '+':
+  case '-':
+  case '.':
+  case '/':
+  case ':':
+  case '<':
+  case '=':
+  case '>':
+  case '?':
+  case '@':
+  case '\\':
+  case '^':
+  case '_':
+  case '`':
+  case '|':
+  case '~': return true;
+  default: return false;
   }
 }
 
 /* Characters that may join a reserved token besides idchars and strings. */
 static bool is_reserved_punct(const kite_lexer *lx, const char *p) {
   switch (*p) {
-  case ',': case '[': case ']': case '{': case '}':
-    return true;
-  case ';':
-    return !(p + 1 < lx->end && p[1] == ';'); /* ";;" starts a comment */
-  default:
-    return false;
+  case ',':
+  case '[':
+  case ']':
+  case '{':
+  case '}': return true;
+  case ';': return !(p + 1 < lx->end && p[1] == ';'); /* ";;" starts a comment */
+  default: return false;
   }
 }
 
@@ -175,8 +194,7 @@ static bool scan_string(kite_lexer *lx, const char **pp) {
           }
           p++;
         }
-        if (!digits || p >= lx->end || *p != '}' || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp < 0xE000))
+        if (!digits || p >= lx->end || *p != '}' || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000))
           return fail_here(lx, esc, "illegal escape");
         p++;
       } else if (is_hex(c) && p + 1 < lx->end && is_hex((unsigned char)p[1])) {
@@ -253,10 +271,8 @@ static bool scan_num(const char *s, size_t n, size_t *i, bool hex) {
   for (;;) {
     size_t j = k;
     if (j < n && s[j] == '_') j++;
-    if (j < n && (hex ? is_hex((unsigned char)s[j]) : (s[j] >= '0' && s[j] <= '9')))
-      k = j + 1;
-    else
-      break;
+    if (j < n && (hex ? is_hex((unsigned char)s[j]) : (s[j] >= '0' && s[j] <= '9'))) k = j + 1;
+    else break;
   }
   *i = k;
   return true;
@@ -502,9 +518,9 @@ bool kite_tok_i64(const kite_token *t, uint64_t *out) { return tok_int(t, 64, ou
 /* ---- float literals ---- */
 
 typedef struct float_format {
-  unsigned prec;     /* significand bits including the implicit one: 24 or 53 */
-  int emin, emax;    /* unbiased exponent range of normal numbers */
-  unsigned expbits;  /* 8 or 11 */
+  unsigned prec;    /* significand bits including the implicit one: 24 or 53 */
+  int emin, emax;   /* unbiased exponent range of normal numbers */
+  unsigned expbits; /* 8 or 11 */
 } float_format;
 
 static const float_format F32 = {24, -126, 127, 8};
@@ -670,8 +686,7 @@ static bool dec_float(const char *s, size_t n, bool f32, uint64_t *bits) {
 }
 
 static bool tok_float(const kite_token *t, const float_format *f, uint64_t *bits) {
-  if (t->kind != KITE_TOK_NAT && t->kind != KITE_TOK_INT && t->kind != KITE_TOK_FLOAT)
-    return false;
+  if (t->kind != KITE_TOK_NAT && t->kind != KITE_TOK_INT && t->kind != KITE_TOK_FLOAT) return false;
   const char *s = t->text;
   size_t n = t->len;
   bool neg = false;

@@ -36,8 +36,8 @@ enum {
 
 static const char *const space_what[WAT_NSPACES] = {
     "type", "function", "table", "memory", "global", "tag", "elem segment", "data segment"};
-static const char *const space_dup[WAT_NSPACES] = {"type",   "func",   "table", "memory",
-                                                   "global", "tag",    "elem",  "data"};
+static const char *const space_dup[WAT_NSPACES] = {"type",   "func", "table", "memory",
+                                                   "global", "tag",  "elem",  "data"};
 
 /* ---- errors ---- */
 
@@ -48,8 +48,7 @@ bool kite_wat_fail(wat_ctx *c, const kite_token *t, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
-  return kite_fail_at(c->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, t->line, t->col, "%s",
-                      msg);
+  return kite_fail_at(c->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, t->line, t->col, "%s", msg);
 }
 
 static bool oom(wat_ctx *c) {
@@ -59,19 +58,102 @@ static bool oom(wat_ctx *c) {
 
 /* Keywords of the text and script formats that are not instruction names: a keyword
    outside this list and the opcode table is an "unknown operator". Sorted. */
-static const char *const structural_keywords[] = {
-    "any", "anyref", "array", "arrayref", "assert_exception", "assert_exhaustion",
-    "assert_invalid", "assert_malformed", "assert_return", "assert_trap", "assert_unlinkable",
-    "binary", "catch", "catch_all", "catch_all_ref", "catch_ref", "data", "declare", "definition",
-    "delegate", "do", "either", "elem", "else", "end", "eq", "eqref", "exn", "exnref", "export",
-    "extern", "externref", "f32", "f32x4", "f64", "f64x2", "field", "final", "func", "funcref",
-    "get", "global", "i16", "i16x8", "i31", "i31ref", "i32", "i32x4", "i64", "i64x2", "i8",
-    "i8x16", "import", "inf", "instance", "invoke", "item", "local", "memory", "module", "mut",
-    "nan", "nan:arithmetic", "nan:canonical", "noexn", "noextern", "nofunc", "none", "null",
-    "nullexnref", "nullexternref", "nullfuncref", "nullref", "offset", "pagesize", "param",
-    "quote", "rec", "ref", "ref.extern", "ref.host", "register", "result", "shared", "start",
-    "struct", "structref", "sub", "table", "tag", "then", "thread", "type", "unshared", "v128",
-    "wait"};
+static const char *const structural_keywords[] = {"any",
+                                                  "anyref",
+                                                  "array",
+                                                  "arrayref",
+                                                  "assert_exception",
+                                                  "assert_exhaustion",
+                                                  "assert_invalid",
+                                                  "assert_malformed",
+                                                  "assert_return",
+                                                  "assert_trap",
+                                                  "assert_unlinkable",
+                                                  "binary",
+                                                  "catch",
+                                                  "catch_all",
+                                                  "catch_all_ref",
+                                                  "catch_ref",
+                                                  "data",
+                                                  "declare",
+                                                  "definition",
+                                                  "delegate",
+                                                  "do",
+                                                  "either",
+                                                  "elem",
+                                                  "else",
+                                                  "end",
+                                                  "eq",
+                                                  "eqref",
+                                                  "exn",
+                                                  "exnref",
+                                                  "export",
+                                                  "extern",
+                                                  "externref",
+                                                  "f32",
+                                                  "f32x4",
+                                                  "f64",
+                                                  "f64x2",
+                                                  "field",
+                                                  "final",
+                                                  "func",
+                                                  "funcref",
+                                                  "get",
+                                                  "global",
+                                                  "i16",
+                                                  "i16x8",
+                                                  "i31",
+                                                  "i31ref",
+                                                  "i32",
+                                                  "i32x4",
+                                                  "i64",
+                                                  "i64x2",
+                                                  "i8",
+                                                  "i8x16",
+                                                  "import",
+                                                  "inf",
+                                                  "instance",
+                                                  "invoke",
+                                                  "item",
+                                                  "local",
+                                                  "memory",
+                                                  "module",
+                                                  "mut",
+                                                  "nan",
+                                                  "nan:arithmetic",
+                                                  "nan:canonical",
+                                                  "noexn",
+                                                  "noextern",
+                                                  "nofunc",
+                                                  "none",
+                                                  "null",
+                                                  "nullexnref",
+                                                  "nullexternref",
+                                                  "nullfuncref",
+                                                  "nullref",
+                                                  "offset",
+                                                  "pagesize",
+                                                  "param",
+                                                  "quote",
+                                                  "rec",
+                                                  "ref",
+                                                  "ref.extern",
+                                                  "ref.host",
+                                                  "register",
+                                                  "result",
+                                                  "shared",
+                                                  "start",
+                                                  "struct",
+                                                  "structref",
+                                                  "sub",
+                                                  "table",
+                                                  "tag",
+                                                  "then",
+                                                  "thread",
+                                                  "type",
+                                                  "unshared",
+                                                  "v128",
+                                                  "wait"};
 
 static int keyword_cmp(const void *key, const void *elem) {
   const kite_token *t = key;
@@ -101,7 +183,7 @@ static bool known_token(wat_ctx *c, const kite_token *t) {
   if (t->kind != KITE_TOK_KEYWORD) return true;
   size_t skip = t->len > 7 && !memcmp(t->text, "offset=", 7)  ? 7
                 : t->len > 6 && !memcmp(t->text, "align=", 6) ? 6
-                                                               : 0;
+                                                              : 0;
   if (skip) {
     kite_lexer lx;
     kite_error e;
@@ -117,8 +199,7 @@ static bool known_token(wat_ctx *c, const kite_token *t) {
 
 bool kite_wat_unexpected(wat_ctx *c, const kite_token *t) {
   if (t->kind == KITE_TOK_RESERVED || (t->kind == KITE_TOK_KEYWORD && !known_keyword(c, t)))
-    return kite_wat_fail(c, t, "unknown operator %.*s", (int)(t->len > 60 ? 60 : t->len),
-                         t->text);
+    return kite_wat_fail(c, t, "unknown operator %.*s", (int)(t->len > 60 ? 60 : t->len), t->text);
   if (t->kind == KITE_TOK_EOF) return kite_wat_fail(c, t, "unexpected end of input");
   return kite_wat_fail(c, t, "unexpected token");
 }
@@ -219,7 +300,7 @@ static bool normalize_id(wat_ctx *c, kite_token *t) {
 
 /* Record a @name or @custom annotation: its tokens go to annot_toks. */
 static bool record_annotation(wat_ctx *c, kite_lexer *lx, const kite_token *open, uint8_t kind) {
-  wat_annot a = {kind, false, (uint32_t)c->toks.len, (uint32_t)c->annot_toks.len, 0,
+  wat_annot a = {kind,       false,    (uint32_t)c->toks.len, (uint32_t)c->annot_toks.len, 0,
                  open->line, open->col};
   int depth = 1;
   for (;;) {
@@ -259,14 +340,12 @@ static bool tokenize(wat_ctx *c, kite_lexer *lx, bool stop_at_close) {
     }
     if (t.kind == KITE_TOK_ANNOT) {
       static const char hint[] = "metadata.code.branch_hint";
-      int kind = t.len == 4 && !memcmp(t.text, "name", 4)       ? WAT_ANNOT_NAME
-                 : t.len == 6 && !memcmp(t.text, "custom", 6)   ? WAT_ANNOT_CUSTOM
+      int kind = t.len == 4 && !memcmp(t.text, "name", 4)                   ? WAT_ANNOT_NAME
+                 : t.len == 6 && !memcmp(t.text, "custom", 6)               ? WAT_ANNOT_CUSTOM
                  : t.len == sizeof hint - 1 && !memcmp(t.text, hint, t.len) ? WAT_ANNOT_BRANCH_HINT
-                                                                 : -1;
-      if (kind >= 0)
-        ok = record_annotation(c, lx, &t, (uint8_t)kind);
-      else
-        ok = kite_lex_skip_sexpr(lx);
+                                                                            : -1;
+      if (kind >= 0) ok = record_annotation(c, lx, &t, (uint8_t)kind);
+      else ok = kite_lex_skip_sexpr(lx);
       if (!ok) break;
       continue;
     }
@@ -315,7 +394,8 @@ static bool tokenize(wat_ctx *c, kite_lexer *lx, bool stop_at_close) {
 bool kite_wat_is_keyword(const kite_token *t, const char *kw) { return kite_tok_is(t, kw); }
 
 bool kite_wat_at_lparen_kw(const wat_ctx *c, const char *kw) {
-  return kite_wat_tok(c)->kind == KITE_TOK_LPAREN && kite_tok_is(kite_wat_tok_at(c, c->pos + 1), kw);
+  return kite_wat_tok(c)->kind == KITE_TOK_LPAREN &&
+         kite_tok_is(kite_wat_tok_at(c, c->pos + 1), kw);
 }
 
 bool kite_wat_expect_lparen_kw(wat_ctx *c, const char *kw) {
@@ -469,9 +549,9 @@ static bool take_module_name(wat_ctx *c, uint32_t pos, wat_name *module_name) {
 
 /* Sections in binary order; a custom section goes to an insertion point 0..13 among them. */
 static const uint8_t section_order[] = {
-    KITE_SEC_TYPE,   KITE_SEC_IMPORT, KITE_SEC_FUNCTION, KITE_SEC_TABLE,     KITE_SEC_MEMORY,
-    KITE_SEC_TAG,    KITE_SEC_GLOBAL, KITE_SEC_EXPORT,   KITE_SEC_START,     KITE_SEC_ELEMENT,
-    KITE_SEC_DATACOUNT, KITE_SEC_CODE, KITE_SEC_DATA};
+    KITE_SEC_TYPE,      KITE_SEC_IMPORT, KITE_SEC_FUNCTION, KITE_SEC_TABLE, KITE_SEC_MEMORY,
+    KITE_SEC_TAG,       KITE_SEC_GLOBAL, KITE_SEC_EXPORT,   KITE_SEC_START, KITE_SEC_ELEMENT,
+    KITE_SEC_DATACOUNT, KITE_SEC_CODE,   KITE_SEC_DATA};
 _Static_assert(sizeof section_order == 13, "the emission table follows section_order");
 #define WAT_PLACE_LAST ((uint8_t)KITE_ARRAY_LEN(section_order))
 
@@ -494,20 +574,18 @@ static bool parse_custom(wat_ctx *c, wat_annot *a) {
   uint32_t len;
   if (!annot_string(c, t, &name, &len)) return false;
   if (!kite_utf8_valid(name, len))
-    return annot_fail(c, a, KITE_COMPILE_MALFORMED,
-                      "@custom annotation: malformed UTF-8 encoding");
+    return annot_fail(c, a, KITE_COMPILE_MALFORMED, "@custom annotation: malformed UTF-8 encoding");
   t++;
   if (t < end && t->kind == KITE_TOK_LPAREN) {
     static const struct {
       const char *kw;
       uint8_t id;
-    } kinds[] = {{"type", KITE_SEC_TYPE},       {"import", KITE_SEC_IMPORT},
-                 {"func", KITE_SEC_FUNCTION},   {"table", KITE_SEC_TABLE},
-                 {"memory", KITE_SEC_MEMORY},   {"global", KITE_SEC_GLOBAL},
-                 {"export", KITE_SEC_EXPORT},   {"start", KITE_SEC_START},
-                 {"elem", KITE_SEC_ELEMENT},    {"code", KITE_SEC_CODE},
-                 {"data", KITE_SEC_DATA},       {"datacount", KITE_SEC_DATACOUNT},
-                 {"tag", KITE_SEC_TAG}};
+    } kinds[] = {
+        {"type", KITE_SEC_TYPE},     {"import", KITE_SEC_IMPORT}, {"func", KITE_SEC_FUNCTION},
+        {"table", KITE_SEC_TABLE},   {"memory", KITE_SEC_MEMORY}, {"global", KITE_SEC_GLOBAL},
+        {"export", KITE_SEC_EXPORT}, {"start", KITE_SEC_START},   {"elem", KITE_SEC_ELEMENT},
+        {"code", KITE_SEC_CODE},     {"data", KITE_SEC_DATA},     {"datacount", KITE_SEC_DATACOUNT},
+        {"tag", KITE_SEC_TAG}};
     t++;
     bool before = kite_tok_is(t, "before");
     if (!before && !kite_tok_is(t, "after"))
@@ -568,12 +646,14 @@ int kite_wat_take_hint(wat_ctx *c, uint32_t pos) {
   const uint8_t *p;
   uint32_t len;
   if (a->end - a->first != 1 || t->kind != KITE_TOK_STRING) {
-    annot_fail(c, a, KITE_COMPILE_MALFORMED, "@metadata.code.branch_hint annotation: unexpected token");
+    annot_fail(c, a, KITE_COMPILE_MALFORMED,
+               "@metadata.code.branch_hint annotation: unexpected token");
     return -2;
   }
   if (!annot_string(c, t, &p, &len)) return -2;
   if (len != 1 || p[0] > 1) {
-    annot_fail(c, a, KITE_COMPILE_MALFORMED, "@metadata.code.branch_hint annotation: malformed hint");
+    annot_fail(c, a, KITE_COMPILE_MALFORMED,
+               "@metadata.code.branch_hint annotation: malformed hint");
     return -2;
   }
   return p[0];
@@ -606,21 +686,21 @@ typedef struct abstract_ht {
 } abstract_ht;
 
 static const abstract_ht abstract_heaptypes[] = {
-    {"func", KITE_HT_FUNC, FEAT_MVP},           {"extern", KITE_HT_EXTERN, FEAT_REF_TYPES},
-    {"any", KITE_HT_ANY, FEAT_GC},              {"eq", KITE_HT_EQ, FEAT_GC},
-    {"i31", KITE_HT_I31, FEAT_GC},              {"struct", KITE_HT_STRUCT, FEAT_GC},
-    {"array", KITE_HT_ARRAY, FEAT_GC},          {"none", KITE_HT_NONE, FEAT_GC},
-    {"nofunc", KITE_HT_NOFUNC, FEAT_GC},        {"noextern", KITE_HT_NOEXTERN, FEAT_GC},
-    {"exn", KITE_HT_EXN, FEAT_EH},              {"noexn", KITE_HT_NOEXN, FEAT_EH},
+    {"func", KITE_HT_FUNC, FEAT_MVP},    {"extern", KITE_HT_EXTERN, FEAT_REF_TYPES},
+    {"any", KITE_HT_ANY, FEAT_GC},       {"eq", KITE_HT_EQ, FEAT_GC},
+    {"i31", KITE_HT_I31, FEAT_GC},       {"struct", KITE_HT_STRUCT, FEAT_GC},
+    {"array", KITE_HT_ARRAY, FEAT_GC},   {"none", KITE_HT_NONE, FEAT_GC},
+    {"nofunc", KITE_HT_NOFUNC, FEAT_GC}, {"noextern", KITE_HT_NOEXTERN, FEAT_GC},
+    {"exn", KITE_HT_EXN, FEAT_EH},       {"noexn", KITE_HT_NOEXN, FEAT_EH},
 };
 
 static const abstract_ht ref_shorthands[] = {
-    {"funcref", KITE_HT_FUNC, FEAT_MVP},        {"externref", KITE_HT_EXTERN, FEAT_REF_TYPES},
-    {"anyref", KITE_HT_ANY, FEAT_GC},           {"eqref", KITE_HT_EQ, FEAT_GC},
-    {"i31ref", KITE_HT_I31, FEAT_GC},           {"structref", KITE_HT_STRUCT, FEAT_GC},
-    {"arrayref", KITE_HT_ARRAY, FEAT_GC},       {"nullref", KITE_HT_NONE, FEAT_GC},
-    {"nullfuncref", KITE_HT_NOFUNC, FEAT_GC},   {"nullexternref", KITE_HT_NOEXTERN, FEAT_GC},
-    {"exnref", KITE_HT_EXN, FEAT_EH},           {"nullexnref", KITE_HT_NOEXN, FEAT_EH},
+    {"funcref", KITE_HT_FUNC, FEAT_MVP},      {"externref", KITE_HT_EXTERN, FEAT_REF_TYPES},
+    {"anyref", KITE_HT_ANY, FEAT_GC},         {"eqref", KITE_HT_EQ, FEAT_GC},
+    {"i31ref", KITE_HT_I31, FEAT_GC},         {"structref", KITE_HT_STRUCT, FEAT_GC},
+    {"arrayref", KITE_HT_ARRAY, FEAT_GC},     {"nullref", KITE_HT_NONE, FEAT_GC},
+    {"nullfuncref", KITE_HT_NOFUNC, FEAT_GC}, {"nullexternref", KITE_HT_NOEXTERN, FEAT_GC},
+    {"exnref", KITE_HT_EXN, FEAT_EH},         {"nullexnref", KITE_HT_NOEXN, FEAT_EH},
 };
 
 static const abstract_ht *find_abstract(const abstract_ht *tab, size_t n, const kite_token *t,
@@ -685,8 +765,11 @@ bool kite_wat_valtype(wat_ctx *c, kite_valtype *out) {
   static const struct {
     const char *name;
     uint8_t kind;
-  } nums[] = {{"i32", KITE_VT_I32}, {"i64", KITE_VT_I64}, {"f32", KITE_VT_F32},
-              {"f64", KITE_VT_F64}, {"v128", KITE_VT_V128}};
+  } nums[] = {{"i32", KITE_VT_I32},
+              {"i64", KITE_VT_I64},
+              {"f32", KITE_VT_F32},
+              {"f64", KITE_VT_F64},
+              {"v128", KITE_VT_V128}};
   for (size_t i = 0; i < KITE_ARRAY_LEN(nums); i++) {
     if (kite_tok_is(t, nums[i].name)) {
       if (nums[i].kind == KITE_VT_V128 && !kite_has_feature(c->feat, FEAT_SIMD)) break;
@@ -749,8 +832,7 @@ static bool params_results(wat_ctx *c, bool names, bool allow_params, wat_sig *s
         kite_valtype vt;
         wat_name n = {NULL, 0};
         if (!kite_wat_valtype(c, &vt)) return false;
-        if (!kite_vec_push(c->alloc, &sig->params, vt) ||
-            !kite_vec_push(c->alloc, &sig->names, n))
+        if (!kite_vec_push(c->alloc, &sig->params, vt) || !kite_vec_push(c->alloc, &sig->names, n))
           return oom(c);
       }
     }
@@ -852,7 +934,8 @@ static bool sig_lookup(wat_ctx *c, const kite_valtype *p, size_t np, const kite_
     uint32_t v = c->sig_slots[h];
     if (!v) break;
     const kite_functype *ft = &c->types.data[v - 1].st.u.func;
-    if (same_types(ft->params, ft->nparams, p, np) && same_types(ft->results, ft->nresults, r, nr)) {
+    if (same_types(ft->params, ft->nparams, p, np) &&
+        same_types(ft->results, ft->nresults, r, nr)) {
       *found = v - 1;
       return true;
     }
@@ -871,9 +954,8 @@ static bool build_sigs(wat_ctx *c) {
   for (uint32_t i = 0; i < c->types.len; i++) {
     const wat_type *t = &c->types.data[i];
     uint32_t found;
-    if (plain_functype(t) &&
-        !sig_lookup(c, t->st.u.func.params, t->st.u.func.nparams, t->st.u.func.results,
-                    t->st.u.func.nresults, i, &found))
+    if (plain_functype(t) && !sig_lookup(c, t->st.u.func.params, t->st.u.func.nparams,
+                                         t->st.u.func.results, t->st.u.func.nresults, i, &found))
       return false;
   }
   return true;
@@ -1021,14 +1103,13 @@ static bool collect_fields(wat_ctx *c, uint32_t from, uint32_t to) {
       const kite_token *dk = kite_wat_tok_at(c, c->pos + 1);
       space = desc_space(dk);
       if (space < 0) return kite_wat_unexpected(c, dk);
-      if (first_def >= 0)
-        return kite_wat_fail(c, kw, "import after %s", def_kind_name[first_def]);
+      if (first_def >= 0) return kite_wat_fail(c, kw, "import after %s", def_kind_name[first_def]);
       c->pos += 2;
       kite_wat_opt_id(c, &name);
       if (!declare(c, space, dk, name, &f.index) || !take_name(c, c->pos, space, f.index))
         return false;
     } else if ((space = desc_space(kw)) >= 0) {
-      static const uint8_t kinds[] = {0, WAT_F_FUNC, WAT_F_TABLE, WAT_F_MEMORY, WAT_F_GLOBAL,
+      static const uint8_t kinds[] = {0,        WAT_F_FUNC, WAT_F_TABLE, WAT_F_MEMORY, WAT_F_GLOBAL,
                                       WAT_F_TAG};
       f.kind = kinds[space];
       kite_wat_opt_id(c, &name);
@@ -1211,7 +1292,7 @@ typedef struct wat_emit {
   KITE_VEC(uint32_t) func_types; /* per function index */
   KITE_VEC(uint32_t) tag_types;
   kite_buf sec[14];
-  kite_buf code;   /* bodies, without the count */
+  kite_buf code; /* bodies, without the count */
   uint32_t ncode;
 } wat_emit;
 
@@ -1233,8 +1314,7 @@ static bool implicit_types(wat_ctx *c, wat_emit *e) {
     bool ok = true, import;
     switch (f->kind) {
     case WAT_F_TYPE:
-    case WAT_F_REC:
-      continue;
+    case WAT_F_REC: continue;
     case WAT_F_IMPORT: {
       c->pos += 2;
       const kite_token *dk = kite_wat_tok_at(c, c->pos + 1);
@@ -1244,8 +1324,9 @@ static bool implicit_types(wat_ctx *c, wat_emit *e) {
       kite_wat_opt_id(c, &name);
       ok = header_typeuse(c, true, &type, &sig);
       kite_wat_sig_free(c, &sig);
-      if (ok) ok = set_index_type(c, space == WAT_FUNCS ? (void *)&e->func_types : (void *)&e->tag_types,
-                                  f->index, type);
+      if (ok)
+        ok = set_index_type(c, space == WAT_FUNCS ? (void *)&e->func_types : (void *)&e->tag_types,
+                            f->index, type);
       break;
     }
     case WAT_F_FUNC:
@@ -1254,11 +1335,12 @@ static bool implicit_types(wat_ctx *c, wat_emit *e) {
       inline_exports_import(c, &import);
       ok = header_typeuse(c, f->kind == WAT_F_FUNC, &type, &sig);
       kite_wat_sig_free(c, &sig);
-      if (ok) ok = set_index_type(c, f->kind == WAT_F_FUNC ? (void *)&e->func_types : (void *)&e->tag_types,
-                                  f->index, type);
+      if (ok)
+        ok = set_index_type(c,
+                            f->kind == WAT_F_FUNC ? (void *)&e->func_types : (void *)&e->tag_types,
+                            f->index, type);
       break;
-    default:
-      break;
+    default: break;
     }
     if (!ok) return false;
     if (!kite_wat_scan_typeuses(c, c->pos, f->end)) return false;
@@ -1311,7 +1393,8 @@ static bool write_subtype(wat_ctx *c, kite_buf *b, const wat_type *t) {
 
 static bool emit_types(wat_ctx *c, kite_buf *b) {
   uint32_t groups = 0;
-  for (uint32_t i = 0; i < c->types.len; i += c->types.data[i].st.rec_count ? c->types.data[i].st.rec_count : 1)
+  for (uint32_t i = 0; i < c->types.len;
+       i += c->types.data[i].st.rec_count ? c->types.data[i].st.rec_count : 1)
     groups++;
   if (!c->types.len) return true;
   /* An empty (rec) still counts as a group: recount from the fields. */
@@ -1665,8 +1748,7 @@ static bool emit_elem_field(wat_ctx *c, wat_sections *s) {
     active = true;
   }
   bool active_explicit = active;
-  if (!active && kite_wat_tok(c)->kind == KITE_TOK_LPAREN && !kite_wat_at_valtype(c))
-    active = true;
+  if (!active && kite_wat_tok(c)->kind == KITE_TOK_LPAREN && !kite_wat_at_valtype(c)) active = true;
   if (!active) return elem_segment(c, s, KITE_SEG_PASSIVE, 0, false, NULL, false, NULL);
   kite_buf off;
   kite_buf_init(&off, c->alloc);
@@ -1834,8 +1916,7 @@ static bool emit_global_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wa
   kite_buf_free(&import);
   if (!ok || imported) return ok;
   kite_globaltype g;
-  if (!globaltype(c, &g) || !write_globaltype(c, &s->globals, &g) ||
-      !kite_wat_expr(c, &s->globals))
+  if (!globaltype(c, &g) || !write_globaltype(c, &s->globals, &g) || !kite_wat_expr(c, &s->globals))
     return false;
   s->nglobals++;
   return kite_wat_expect_rparen(c);
@@ -1916,8 +1997,7 @@ static bool emit_func_field(wat_ctx *c, wat_sections *s, wat_emit *e, const wat_
     for (uint32_t i = 0; ft && ok && i < ft->nparams; i++)
       ok = declare_local(c, at, (wat_name){NULL, 0});
   } else {
-    for (size_t i = 0; ok && i < sig.names.len; i++)
-      ok = declare_local(c, at, sig.names.data[i]);
+    for (size_t i = 0; ok && i < sig.names.len; i++) ok = declare_local(c, at, sig.names.data[i]);
   }
   kite_wat_sig_free(c, &sig);
   if (!ok) return false;
@@ -1994,8 +2074,12 @@ static bool emit_export_field(wat_ctx *c, wat_sections *s) {
   c->pos += 2;
   uint32_t index;
   if (!kite_wat_index(c, space, &index) || !kite_wat_expect_rparen(c)) return false;
-  static const uint8_t kinds[] = {0, KITE_EXTERN_FUNC, KITE_EXTERN_TABLE, KITE_EXTERN_MEMORY,
-                                  KITE_EXTERN_GLOBAL, KITE_EXTERN_TAG};
+  static const uint8_t kinds[] = {0,
+                                  KITE_EXTERN_FUNC,
+                                  KITE_EXTERN_TABLE,
+                                  KITE_EXTERN_MEMORY,
+                                  KITE_EXTERN_GLOBAL,
+                                  KITE_EXTERN_TAG};
   kite_buf_byte(&s->exports, kinds[space]);
   kite_buf_uleb(&s->exports, index);
   s->nexports++;
@@ -2040,8 +2124,7 @@ static bool emit_fields(wat_ctx *c, wat_emit *e, wat_sections *s) {
     bool ok = true;
     switch (f->kind) {
     case WAT_F_TYPE:
-    case WAT_F_REC:
-      break;
+    case WAT_F_REC: break;
     case WAT_F_IMPORT: ok = emit_import_field(c, s, e, f); break;
     case WAT_F_FUNC:
       kite_wat_opt_id(c, &name);
@@ -2134,7 +2217,7 @@ static bool emit_names(wat_ctx *c, kite_buf *out, const wat_name *module_name) {
   static const struct {
     int space;
     uint8_t id;
-  } maps[] = {{WAT_TYPES, KITE_NAMES_TYPE},     {WAT_TABLES, KITE_NAMES_TABLE},
+  } maps[] = {{WAT_TYPES, KITE_NAMES_TYPE},      {WAT_TABLES, KITE_NAMES_TABLE},
               {WAT_MEMORIES, KITE_NAMES_MEMORY}, {WAT_GLOBALS, KITE_NAMES_GLOBAL},
               {WAT_ELEMS, KITE_NAMES_ELEM},      {WAT_DATAS, KITE_NAMES_DATA},
               {WAT_TAGS, KITE_NAMES_TAG}};
@@ -2205,9 +2288,9 @@ static bool build_module(wat_ctx *c, uint32_t from, uint32_t to, const wat_name 
   wat_sections s;
   memset(&e, 0, sizeof e);
   memset(&s, 0, sizeof s);
-  kite_buf *bufs[] = {&s.imports, &s.funcs, &s.tables, &s.memories, &s.tags,           &s.globals,
-                      &s.exports, &s.elems, &s.datas,  &s.start,    &c->local_names_out, &e.code,
-                      &c->hints_out};
+  kite_buf *bufs[] = {&s.imports,          &s.funcs,   &s.tables,    &s.memories, &s.tags,
+                      &s.globals,          &s.exports, &s.elems,     &s.datas,    &s.start,
+                      &c->local_names_out, &e.code,    &c->hints_out};
   for (size_t i = 0; i < KITE_ARRAY_LEN(bufs); i++) kite_buf_init(bufs[i], c->alloc);
   kite_buf types;
   kite_buf_init(&types, c->alloc);
@@ -2225,15 +2308,20 @@ static bool build_module(wat_ctx *c, uint32_t from, uint32_t to, const wat_name 
       uint32_t count;
       kite_buf *b;
       bool present, vec;
-    } secs[] = {
-        /* in section_order */
-        {0, &types, c->types.len > 0, false},   {s.nimports, &s.imports, s.nimports > 0, true},
-        {s.nfuncs, &s.funcs, s.nfuncs > 0, true}, {s.ntables, &s.tables, s.ntables > 0, true},
-        {s.nmemories, &s.memories, s.nmemories > 0, true}, {s.ntags, &s.tags, s.ntags > 0, true},
-        {s.nglobals, &s.globals, s.nglobals > 0, true}, {s.nexports, &s.exports, s.nexports > 0, true},
-        {0, &s.start, s.has_start, false},      {s.nelems, &s.elems, s.nelems > 0, true},
-        {0, &dc, c->uses_data_index, false},     {e.ncode, &e.code, e.ncode > 0, true},
-        {s.ndatas, &s.datas, s.ndatas > 0, true}};
+    } secs[] = {/* in section_order */
+                {0, &types, c->types.len > 0, false},
+                {s.nimports, &s.imports, s.nimports > 0, true},
+                {s.nfuncs, &s.funcs, s.nfuncs > 0, true},
+                {s.ntables, &s.tables, s.ntables > 0, true},
+                {s.nmemories, &s.memories, s.nmemories > 0, true},
+                {s.ntags, &s.tags, s.ntags > 0, true},
+                {s.nglobals, &s.globals, s.nglobals > 0, true},
+                {s.nexports, &s.exports, s.nexports > 0, true},
+                {0, &s.start, s.has_start, false},
+                {s.nelems, &s.elems, s.nelems > 0, true},
+                {0, &dc, c->uses_data_index, false},
+                {e.ncode, &e.code, e.ncode > 0, true},
+                {s.ndatas, &s.datas, s.ndatas > 0, true}};
     kite_buf_put(out, header, sizeof header);
     for (uint8_t place = 0; ok && place <= WAT_PLACE_LAST; place++) {
       for (size_t i = 0; ok && i < c->customs.len; i++)
@@ -2281,7 +2369,8 @@ bool kite_wat_to_wasm_ex(kite_alloc *a, const char *src, size_t len, kite_featur
       c.pos = 2;
       kite_wat_opt_id(&c, &module_name);
       from = c.pos;
-      if (c.toks.data[to + 1].kind != KITE_TOK_EOF) ok = kite_wat_unexpected(&c, &c.toks.data[to + 1]);
+      if (c.toks.data[to + 1].kind != KITE_TOK_EOF)
+        ok = kite_wat_unexpected(&c, &c.toks.data[to + 1]);
     }
     if (ok) {
       /* the fields end at the module's ')': make it the end of input for the parser */

@@ -49,7 +49,7 @@ static bool write_op(wat_ctx *c, kite_buf *out, kite_opcode op) {
 static void set_items(kite_insn *in, const kite_buf *items) {
   in->items.base = items->data;
   in->items.p = items->data;
-  in->items.end = items->data + items->len;
+  in->items.end = items->len ? items->data + items->len : items->data; /* NULL + 0 is UB */
   in->items.err = NULL;
 }
 
@@ -117,7 +117,9 @@ static bool blocktype(wat_ctx *c, kite_blocktype *bt) {
 
 /* ---- immediates ---- */
 
-static bool index_imm(wat_ctx *c, int space, uint32_t *out) { return kite_wat_index(c, space, out); }
+static bool index_imm(wat_ctx *c, int space, uint32_t *out) {
+  return kite_wat_index(c, space, out);
+}
 
 static bool opt_index(wat_ctx *c, int space, uint32_t *out) {
   *out = 0;
@@ -197,8 +199,8 @@ static bool v128_const(wat_ctx *c, uint8_t bytes[16]) {
     const char *name;
     unsigned lanes, bits;
     bool fp;
-  } shapes[] = {{"i8x16", 16, 8, false},  {"i16x8", 8, 16, false}, {"i32x4", 4, 32, false},
-                {"i64x2", 2, 64, false},  {"f32x4", 4, 32, true},  {"f64x2", 2, 64, true}};
+  } shapes[] = {{"i8x16", 16, 8, false}, {"i16x8", 8, 16, false}, {"i32x4", 4, 32, false},
+                {"i64x2", 2, 64, false}, {"f32x4", 4, 32, true},  {"f64x2", 2, 64, true}};
   const kite_token *st = kite_wat_tok(c);
   size_t s = 0;
   while (s < KITE_ARRAY_LEN(shapes) && !kite_tok_is(st, shapes[s].name)) s++;
@@ -288,8 +290,7 @@ static bool immediates(wat_ctx *c, kite_insn *in, kite_buf *items) {
     }
     return true;
   case IMM_BLOCK:
-  case IMM_TRY_TABLE:
-    return kite_wat_unexpected(c, t); /* handled by the block parsers */
+  case IMM_TRY_TABLE: return kite_wat_unexpected(c, t); /* handled by the block parsers */
   case IMM_LABEL: return label_index(c, &in->idx);
   case IMM_BR_TABLE: {
     uint32_t n = 0, label = 0;
@@ -335,12 +336,12 @@ static bool immediates(wat_ctx *c, kite_insn *in, kite_buf *items) {
   case IMM_MEMARG_LANE: {
     /* memidx? memarg lane: a leading nat is a memory index only if more follows */
     const kite_token *n1 = kite_wat_tok_at(c, c->pos + 1);
-    bool mem_first = t->kind == KITE_TOK_ID ||
-                     (t->kind == KITE_TOK_NAT &&
-                      (n1->kind == KITE_TOK_NAT ||
-                       (n1->kind == KITE_TOK_KEYWORD &&
-                        ((n1->len > 7 && !memcmp(n1->text, "offset=", 7)) ||
-                         (n1->len > 6 && !memcmp(n1->text, "align=", 6))))));
+    bool mem_first =
+        t->kind == KITE_TOK_ID ||
+        (t->kind == KITE_TOK_NAT &&
+         (n1->kind == KITE_TOK_NAT ||
+          (n1->kind == KITE_TOK_KEYWORD && ((n1->len > 7 && !memcmp(n1->text, "offset=", 7)) ||
+                                            (n1->len > 6 && !memcmp(n1->text, "align=", 6))))));
     if (!mem_first) {
       in->mem.align = kite_opinfo_table[in->op].aux;
       in->mem.offset = 0;
@@ -427,10 +428,13 @@ static bool immediates(wat_ctx *c, kite_insn *in, kite_buf *items) {
     if (!kite_wat_at_index(c)) return true;
     return index_imm(c, WAT_TABLES, &in->idx) && index_imm(c, WAT_TABLES, &in->idx2);
   case IMM_FIELD: return index_imm(c, WAT_TYPES, &in->idx) && field_index(c, in->idx, &in->idx2);
-  case IMM_TYPE_TYPE: return index_imm(c, WAT_TYPES, &in->idx) && index_imm(c, WAT_TYPES, &in->idx2);
+  case IMM_TYPE_TYPE:
+    return index_imm(c, WAT_TYPES, &in->idx) && index_imm(c, WAT_TYPES, &in->idx2);
   case IMM_TYPE_N: return index_imm(c, WAT_TYPES, &in->idx) && kite_wat_u32(c, &in->count);
-  case IMM_TYPE_DATA: return index_imm(c, WAT_TYPES, &in->idx) && index_imm(c, WAT_DATAS, &in->idx2);
-  case IMM_TYPE_ELEM: return index_imm(c, WAT_TYPES, &in->idx) && index_imm(c, WAT_ELEMS, &in->idx2);
+  case IMM_TYPE_DATA:
+    return index_imm(c, WAT_TYPES, &in->idx) && index_imm(c, WAT_DATAS, &in->idx2);
+  case IMM_TYPE_ELEM:
+    return index_imm(c, WAT_TYPES, &in->idx) && index_imm(c, WAT_ELEMS, &in->idx2);
   case IMM_BR_ON_CAST: {
     kite_valtype a, b;
     if (!label_index(c, &in->idx) || !kite_wat_reftype(c, &a) || !kite_wat_reftype(c, &b))
@@ -472,7 +476,9 @@ static bool block_head(wat_ctx *c, kite_buf *out, kite_opcode op, wat_name *labe
   return ok && push_label(c, *label);
 }
 
-static bool at_keyword(const wat_ctx *c, const char *kw) { return kite_tok_is(kite_wat_tok(c), kw); }
+static bool at_keyword(const wat_ctx *c, const char *kw) {
+  return kite_tok_is(kite_wat_tok(c), kw);
+}
 
 /* The instructions of an else branch; as wabt, an empty one writes no `else`. */
 static bool else_branch(wat_ctx *c, kite_buf *out, bool folded_form) {
@@ -626,8 +632,7 @@ static bool instr_seq(wat_ctx *c, kite_buf *out) {
     }
     kite_opcode op = lookup(c, t);
     if (op == OP_COUNT) return kite_wat_unexpected(c, t);
-    if (op == OP_ELSE || op == OP_END || op == OP_CATCH || op == OP_CATCH_ALL ||
-        op == OP_DELEGATE)
+    if (op == OP_ELSE || op == OP_END || op == OP_CATCH || op == OP_CATCH_ALL || op == OP_DELEGATE)
       return true;
     int hint = kite_wat_take_hint(c, c->pos);
     if (hint == -2) return false;

@@ -111,6 +111,8 @@ static const char *heap_wat =
     "  (global $const (ref $node) (struct.new $node (i32.const 5) (ref.null $node)))\n"
     "  (table $t 2 (ref null $node))\n"
     "  (elem $e (ref null $node) (item (struct.new $node (i32.const 77) (ref.null $node))))\n"
+    "  (tag $t (param (ref null $node)))\n"
+    "  (global $ex (mut exnref) (ref.null exn))\n"
     "  (func $churn (export \"churn\") (param $n i32) (param $size i32)\n"
     "    (loop $l\n"
     "      (global.set $keep (array.new_default $bytes (local.get $size)))\n"
@@ -166,6 +168,17 @@ static const char *heap_wat =
     "        (struct.get $node $v (array.get $nodes\n"
     "          (array.new_elem $nodes $e (i32.const 0) (i32.const 1))\n"
     "          (i32.const 0))))))\n"
+    "  (func (export \"exn_make\") (param $n i32)\n"
+    "    (block $h (result (ref null $node) exnref)\n"
+    "      (try_table (catch_ref $t $h) (throw $t (call $list (local.get $n))))\n"
+    "      (unreachable))\n"
+    "    (global.set $ex)\n"
+    "    (drop))\n"
+    "  (func (export \"exn_use\") (result i32)\n"
+    "    (block $h (result (ref null $node))\n"
+    "      (try_table (catch $t $h) (throw_ref (global.get $ex)))\n"
+    "      (unreachable))\n"
+    "    (call $sum))\n"
     "  (func (export \"hoard\") (param $size i32)\n"
     "    (local $h (ref null $pile))\n"
     "    (loop $l\n"
@@ -270,6 +283,14 @@ static void test_roots(void) {
   CHECK(call(&E, inst, "host_root", &err, 1, (int)n) == sum);
   CHECK_MSG(err.kind == KITE_OK, "host_root: %s", err.msg);
   CHECK(R.calls == 1);
+
+  /* An exception's payload, while only an exnref in a global refers to it. */
+  call(&E, inst, "exn_make", &err, 1, (int)n);
+  CHECK_MSG(err.kind == KITE_OK, "exn_make: %s", err.msg);
+  kite_gc_collect(E.store, NULL);
+  call(&E, inst, "churn", &err, 2, 64, 1 << 20);
+  CHECK(call(&E, inst, "exn_use", &err, 0) == sum);
+  CHECK_MSG(err.kind == KITE_OK, "exn_use: %s", err.msg);
 
   /* Globals (mutable, and one initialised by struct.new), tables, element segments. */
   call(&E, inst, "set_roots", &err, 1, (int)n);

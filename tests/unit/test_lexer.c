@@ -154,7 +154,9 @@ static void test_errors(void) {
   ERR("(@a \x7f)", "illegal character", 1, 5);
   ERR("x\n  \x80", "malformed UTF-8 encoding", 2, 3);
   ERR("(@a \xc0)", "malformed UTF-8 encoding", 1, 5);
-  ERR("(@a Hei\xc3\x9f" "e)", "illegal character", 1, 8);
+  ERR("(@a Hei\xc3\x9f"
+      "e)",
+      "illegal character", 1, 8);
   ERR(";; \xff\n", "malformed UTF-8 encoding", 1, 4);
   ERR("(; \xed\xa0\x80 ;)", "malformed UTF-8 encoding", 1, 4);
   ERR("(;  (; ;)", "unclosed comment", 1, 1);
@@ -309,13 +311,14 @@ static void test_strings(void) {
   kite_token t = one("\"a\\t\\n\\r\\\"\\'\\\\\\00\\ff\\u{41}\\u{1F600}\\u{1_0}\"");
   CHECK(t.kind == KITE_TOK_STRING);
   CHECK(kite_tok_string(&t, &b));
-  static const uint8_t want[] = {'a', '\t', '\n', '\r', '"', '\'', '\\', 0, 0xff, 'A',
-                                 0xF0, 0x9F, 0x98, 0x80, 0x10};
+  static const uint8_t want[] = {'a',  '\t', '\n', '\r', '"',  '\'', '\\', 0,
+                                 0xff, 'A',  0xF0, 0x9F, 0x98, 0x80, 0x10};
   CHECK(b.len == sizeof want && memcmp(b.data, want, sizeof want) == 0);
   b.len = 0;
   t = one("\"\"");
   CHECK(kite_tok_string(&t, &b) && b.len == 0);
-  t = one("\"Hei\xc3\x9f" "e\"");
+  t = one("\"Hei\xc3\x9f"
+          "e\"");
   CHECK(t.kind == KITE_TOK_STRING && kite_tok_string(&t, &b) && b.len == 6);
   kite_buf_free(&b);
 }

@@ -33,10 +33,10 @@ static void check_bytes(const char *src, const uint8_t *want, size_t n, int line
   }
   kite_buf_free(&out);
 }
-#define BYTES(src, ...)                                                                     \
-  do {                                                                                      \
-    static const uint8_t want_[] = {__VA_ARGS__};                                           \
-    check_bytes(src, want_, sizeof want_, __LINE__);                                        \
+#define BYTES(src, ...)                                                                            \
+  do {                                                                                             \
+    static const uint8_t want_[] = {__VA_ARGS__};                                                  \
+    check_bytes(src, want_, sizeof want_, __LINE__);                                               \
   } while (0)
 
 static void check_error(const char *src, const char *msg, uint32_t line, uint32_t col, int at) {
@@ -51,6 +51,8 @@ static void check_error(const char *src, const char *msg, uint32_t line, uint32_
 }
 #define ERR(src, msg, line, col) check_error(src, msg, line, col, __LINE__)
 
+/* The expected bytes are laid out one section a line. */
+/* clang-format off */
 static void test_modules(void) {
   BYTES("(module)", );
   BYTES("");
@@ -175,6 +177,8 @@ static void test_modules(void) {
         0x00, 0x41, 0x01, 0x0b, 0x0b);
 }
 
+/* clang-format on */
+
 static void test_errors(void) {
   ERR("(module (func (local $a i32)\n (local $a i32)))", "duplicate local", 2, 9);
   ERR("(func $f) (func $f)", "duplicate func", 1, 12);
@@ -223,12 +227,13 @@ static void test_names(void) {
   const char *src = "(module $m (func $f (@name \"g\") (param $p i32) (local i64)) (global $x i32"
                     " (i32.const 0)))";
   CHECK(kite_wat_to_wasm_ex(&alloc, src, strlen(src), KITE_FEATURES_ALL, &opt, &out, &err));
-  static const uint8_t names[] = {0x00, 0x1d, 0x04, 'n', 'a', 'm', 'e',
-                                  0x00, 0x02, 0x01, 'm',            /* module */
-                                  0x01, 0x04, 0x01, 0x00, 0x01, 'g', /* functions */
+  static const uint8_t names[] = {0x00, 0x1d, 0x04, 'n',  'a',  'm',  'e',  0x00,
+                                  0x02, 0x01, 'm',                               /* module */
+                                  0x01, 0x04, 0x01, 0x00, 0x01, 'g',             /* functions */
                                   0x02, 0x06, 0x01, 0x00, 0x01, 0x00, 0x01, 'p', /* locals */
                                   0x07, 0x04, 0x01, 0x00, 0x01, 'x'};            /* globals */
-  CHECK(out.len > sizeof names && memcmp(out.data + out.len - sizeof names, names, sizeof names) == 0);
+  CHECK(out.len > sizeof names &&
+        memcmp(out.data + out.len - sizeof names, names, sizeof names) == 0);
   kite_buf_free(&out);
 }
 

@@ -23,9 +23,9 @@
 ** intended_differences).
 */
 #include <dirent.h>
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test_util.h"
 #include "text.h"
@@ -62,9 +62,7 @@ static bool wabt_mode;
 static const kite_features wabt_features =
     KITE_FEATURES_2_0 | KITE_FEATURE_BIT(FEAT_TAIL_CALL) | KITE_FEATURE_BIT(FEATX_MEMORY64) |
     KITE_FEATURE_BIT(FEATX_MULTI_MEMORY) | KITE_FEATURE_BIT(FEATX_EXTENDED_CONST);
-static struct {
-  int same, segments_only, intended, differ, wabt_rejects, not_compared;
-} wabt;
+static struct { int same, segments_only, intended, differ, wabt_rejects, not_compared; } wabt;
 
 static void failure(suite_file *f, uint32_t line, const char *fmt, const char *a, const char *b) {
   f->failures++;
@@ -270,8 +268,8 @@ static void check_text_module(suite_file *f, kite_alloc *a, uint32_t line, const
   kite_buf_free(&wasm);
 }
 
-static void check_quote_malformed(suite_file *f, kite_alloc *a, uint32_t line,
-                                  const kite_buf *text, const char *expect) {
+static void check_quote_malformed(suite_file *f, kite_alloc *a, uint32_t line, const kite_buf *text,
+                                  const char *expect) {
   kite_buf wasm;
   kite_buf_init(&wasm, a);
   kite_error err;
@@ -312,8 +310,8 @@ static void run_file(suite_file *f, kite_alloc *a) {
                kite_tok_is(&kw, "assert_uninstantiable")) {
       kite_token mopen, mkw, msg;
       modkind k = MOD_OTHER;
-      if (kite_lex_next(&lx, &mopen) && mopen.kind == KITE_TOK_LPAREN &&
-          kite_lex_next(&lx, &mkw) && kite_tok_is(&mkw, "module")) {
+      if (kite_lex_next(&lx, &mopen) && mopen.kind == KITE_TOK_LPAREN && kite_lex_next(&lx, &mkw) &&
+          kite_tok_is(&mkw, "module")) {
         k = read_module(&lx, &mopen, &text);
       } else if (mopen.kind == KITE_TOK_LPAREN) {
         skip_rest(&lx, &close);
@@ -395,40 +393,40 @@ int main(int argc, char **argv) {
   memset(&total, 0, sizeof total);
   int regressions = 0, failing_files = 0, nfiles = 0;
   for (size_t di = 0; di < (wabt_mode ? 1 : KITE_ARRAY_LEN(dirs)); di++) {
-  char **names;
-  size_t n = list_dir(dir, dirs[di].dir, only, &names);
-  features = dirs[di].features;
-  for (size_t i = 0; i < n; i++) {
-    char path[4096];
-    snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-    size_t len;
-    uint8_t *src = test_read_file(path, &len);
-    if (!src) continue;
-    nfiles++;
-    suite_file f;
-    memset(&f, 0, sizeof f);
-    f.name = names[i];
-    f.src = (const char *)src;
-    f.len = len;
-    run_file(&f, &a);
-    const char *reason = NULL;
-    for (size_t k = 0; known_failures[k].file; k++)
-      if (strcmp(known_failures[k].file, names[i]) == 0) reason = known_failures[k].reason;
-    if (f.failures) {
-      failing_files++;
-      if (reason) {
-        printf("known failures in %s: %d (%s)\n", names[i], f.failures, reason);
-      } else {
-        printf("REGRESSION in %s: %d failures\n", names[i], f.failures);
-        regressions += f.failures;
+    char **names;
+    size_t n = list_dir(dir, dirs[di].dir, only, &names);
+    features = dirs[di].features;
+    for (size_t i = 0; i < n; i++) {
+      char path[4096];
+      snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+      size_t len;
+      uint8_t *src = test_read_file(path, &len);
+      if (!src) continue;
+      nfiles++;
+      suite_file f;
+      memset(&f, 0, sizeof f);
+      f.name = names[i];
+      f.src = (const char *)src;
+      f.len = len;
+      run_file(&f, &a);
+      const char *reason = NULL;
+      for (size_t k = 0; known_failures[k].file; k++)
+        if (strcmp(known_failures[k].file, names[i]) == 0) reason = known_failures[k].reason;
+      if (f.failures) {
+        failing_files++;
+        if (reason) {
+          printf("known failures in %s: %d (%s)\n", names[i], f.failures, reason);
+        } else {
+          printf("REGRESSION in %s: %d failures\n", names[i], f.failures);
+          regressions += f.failures;
+        }
       }
+      int *t = (int *)&total, *s = (int *)&f.n;
+      for (size_t k = 0; k < sizeof total / sizeof(int); k++) t[k] += s[k];
+      free(src);
+      free(names[i]);
     }
-    int *t = (int *)&total, *s = (int *)&f.n;
-    for (size_t k = 0; k < sizeof total / sizeof(int); k++) t[k] += s[k];
-    free(src);
-    free(names[i]);
-  }
-  free(names);
+    free(names);
   }
   if (wabt_mode) {
     printf("wabt comparison: %d identical, %d differ only in segment forms (intended), %d "
@@ -440,7 +438,8 @@ int main(int argc, char **argv) {
     if (wabt.differ || !wabt.same) test_failures++;
     return test_finish("test_wat_suite --wabt");
   }
-  printf("wat suite (%d files): %d modules parsed, %d decoded, %d validated; %d malformed quotes rejected"
+  printf("wat suite (%d files): %d modules parsed, %d decoded, %d validated; %d malformed quotes "
+         "rejected"
          " (%d with another message, %d accepted); %d invalid modules rejected (%d accepted);"
          " %d did not parse; %d files with failures\n",
          nfiles, total.parsed, total.decoded, total.validated, total.quotes_rejected,
