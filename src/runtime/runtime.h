@@ -205,7 +205,9 @@ struct kite_funcinst {
   uint32_t nslots_results;
   kite_host_fn host;
   void *env;
-  struct kite_xfunc *code; /* wasm: lowered code, cached here once lowered */
+  /* wasm: lowered code, cached here once lowered (atomic: an instance may be called
+     from several threads, e.g. one that only exports a shared memory) */
+  _Atomic(struct kite_xfunc *) code;
 };
 
 struct kite_tableinst {
