@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all configure test test-sanitize demo install clean fixtures bench bench-quick
+.PHONY: all configure test test-sanitize demo install clean fixtures bench bench-quick fuzz fuzz-smoke
 
 all: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -37,6 +37,7 @@ install: all
 # Rebuild the committed .wasm fixtures from their C sources (needs clang-19, lld-19, wasi-libc).
 fixtures:
 	@$(MAKE) -C tests/fixtures
+	@$(MAKE) -C examples/wasi
 
 bench: all
 	@NATIVE_DIR=$(BUILD)/bench-native bash bench/run.sh --kite $(BUILD)/kite
@@ -44,5 +45,16 @@ bench: all
 bench-quick: all
 	@NATIVE_DIR=$(BUILD)/bench-native bash bench/run.sh --quick --kite $(BUILD)/kite
 
+# libFuzzer targets (clang, in build-fuzz/; see fuzz/Makefile). fuzz-smoke runs each one
+# FUZZ_SECONDS (default 60) from seeds made from the suite and fails on any finding; it
+# is skipped, with a note, when no clang with libFuzzer is installed.
+fuzz:
+	@$(MAKE) -C fuzz
+
+fuzz-smoke:
+	@if [ -z "$$(bash fuzz/find_cc.sh)" ]; then \
+		echo "fuzz-smoke: skipped: no clang with libFuzzer (-fsanitize=fuzzer)"; \
+	else $(MAKE) -C fuzz smoke; fi
+
 clean:
-	@rm -rf $(BUILD) $(SAN_BUILD)
+	@rm -rf $(BUILD) $(SAN_BUILD) build-fuzz

@@ -89,7 +89,8 @@ typedef enum kite_trap_code {
   KITE_TRAP_OUT_OF_FUEL,       /* all fuel consumed */
   KITE_TRAP_INTERRUPTED,       /* interrupted by the host */
   KITE_TRAP_HOST,              /* a host function reported an error */
-  KITE_TRAP_STACK_EXHAUSTED    /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_STACK_EXHAUSTED,   /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_NOT_SHARED         /* expected shared memory (memory.atomic.wait on unshared) */
 } kite_trap_code;
 
 /*
@@ -460,6 +461,16 @@ bool kite_compile_stream_feed(kite_compile_stream *cs, const uint8_t *bytes, siz
                               kite_error *err);
 kite_module *kite_compile_stream_finish(kite_compile_stream *cs, kite_error *err);
 void kite_compile_stream_free(kite_compile_stream *cs);
+
+/*
+** The text format: translate a .wat module (the WebAssembly text format, with the
+** engine's features) to binary, as wabt's wat2wasm does. Returns the bytes (free them
+** with kite_bytes_free) and their length, or NULL with *err (KITE_ERR_COMPILE with the
+** line and column of the problem, or KITE_ERR_OOM).
+*/
+uint8_t *kite_wat2wasm(kite_engine *e, const char *text, size_t len, size_t *out_len,
+                       kite_error *err);
+void kite_bytes_free(kite_engine *e, uint8_t *bytes, size_t len);
 
 /* Take another reference (returns m); each reference is released once. Thread-safe. */
 kite_module *kite_module_retain(kite_module *m);

@@ -69,4 +69,94 @@ kite_instance *kite_capi_instantiate(kite_store *s, const kite_module *m,
 
 bool kite_capi_imports_lookup(void *imports, const kite_import *imp, kite_extern *out);
 
+/* ---- wasm.h (src/capi/wasm_*.c) ---- */
+
+/*
+** wasm.h's objects. Types, vectors, traps, frames and module handles are plain
+** allocations the caller owns. Runtime objects (functions, globals, tables, memories,
+** tags, instances, foreign objects) are "records": one per object, owned by the
+** wasm_store_t and found again through its map, so that every reference to an object
+** is the same pointer, host info set on one reference is seen through every other, an
+** externref handed to wasm comes back as the same wasm_ref_t, and deleting a
+** reference is a no-op. wasm_store_delete runs the records' finalizers and frees them.
+**
+** The wasm.h layer allocates with the C library: its types exist before, and apart
+** from, any engine. Everything the runtime allocates still goes through the engine's
+** hook.
+*/
+enum {
+  WREF_FUNC,
+  WREF_GLOBAL,
+  WREF_TABLE,
+  WREF_MEMORY,
+  WREF_TAG,
+  WREF_INSTANCE,
+  WREF_FOREIGN,
+  WREF_MODULE, /* not a record: a handle holding a module reference */
+  WREF_TRAP    /* not a record: owned by the caller */
+};
+
+struct wasm_store_t;
+struct wasm_trap_t;
+struct wasm_val_vec_t;
+struct wasm_val_t;
+
+typedef struct wasm_capi_ref {
+  uint8_t kind;   /* WREF_* */
+  bool is_record; /* owned by the store: deleting a reference does nothing */
+  struct wasm_store_t *store;
+  void *obj; /* the kite object (kite_funcinst, ..., kite_instance); NULL for foreign */
+  void *host_info;
+  void (*host_finalizer)(void *);
+  struct wasm_capi_ref *next; /* the store's list of records */
+  /* Host functions made by wasm_func_new*. */
+  void *callback;    /* wasm_func_callback_t or wasm_func_callback_with_env_t */
+  bool with_env;
+  void *env;
+  void (*env_finalizer)(void *);
+} wasm_capi_ref;
+
+struct wasm_config_t {
+  kite_engine_config cfg;
+};
+
+struct wasm_engine_t {
+  kite_engine *engine;
+};
+
+struct wasm_store_t {
+  struct wasm_engine_t *engine;
+  kite_store *store;
+  wasm_capi_ref *records;
+  wasm_capi_ref **map; /* open addressing on obj */
+  size_t map_cap, map_len;
+};
+
+/* The record of an object in a store (created on first use); NULL when out of memory. */
+wasm_capi_ref *wasm_capi_record(struct wasm_store_t *s, uint8_t kind, void *obj);
+/* A new record with no object (foreign objects). */
+wasm_capi_ref *wasm_capi_new_record(struct wasm_store_t *s, uint8_t kind, void *obj);
+
+/* A trap from an error (its message, and the store's backtrace for runtime errors). */
+struct wasm_trap_t *wasm_capi_trap_from_error(struct wasm_store_t *s, const kite_error *err);
+
+/* Values between wasm.h and the runtime. */
+bool wasm_capi_val_in(struct wasm_store_t *s, const struct wasm_val_t *v, kite_valtype t,
+                      kite_value *out, kite_error *err);
+bool wasm_capi_val_out(struct wasm_store_t *s, const kite_value *v, struct wasm_val_t *out);
+
+/* wasm.h kinds from the runtime's. */
+uint8_t wasm_capi_valkind(kite_valtype t);
+uint8_t wasm_capi_externkind(uint8_t kite_kind);
+
+#ifdef WASM_H /* the declarations that need wasm.h's types */
+wasm_functype_t *wasm_capi_functype(const kite_functype *ft);
+wasm_limits_t wasm_capi_limits(const kite_limits *l);
+wasm_externtype_t *wasm_capi_externtype(const kite_externtype *t);
+kite_valtype wasm_capi_kite_valtype(wasm_valkind_t k);
+const kite_module *wasm_capi_module(const wasm_module_t *m);
+bool wasm_capi_kite_functype(const wasm_functype_t *t, kite_valtype *buf, size_t n,
+                             kite_functype *out);
+#endif
+
 #endif

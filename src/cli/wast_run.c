@@ -46,7 +46,7 @@ typedef struct wast_runner {
   kite_instance *last_instance;
   bool spectest_ready;
   kite_extern spectest[15]; /* in the order of spectest_names */
-  char why[1024]; /* the current command's failure */
+  char why[1024];           /* the current command's failure */
 } wast_runner;
 
 /* ---- outcomes ---- */
@@ -97,9 +97,9 @@ static bool spectest_print(void *env, kite_store *s, const kite_value *args, uin
 }
 
 static const char *const spectest_names[] = {
-    "print",      "print_i32",  "print_i64",  "print_f32",  "print_f64",
+    "print",         "print_i32",     "print_i64",  "print_f32",  "print_f64",
     "print_i32_f32", "print_f64_f64", "global_i32", "global_i64", "global_f32",
-    "global_f64", "table",      "table64",    "memory",     "shared_memory"};
+    "global_f64",    "table",         "table64",    "memory",     "shared_memory"};
 
 /* Signatures of the print functions, in the order of spectest_names. */
 static const char *const spectest_sigs[] = {"", "i", "I", "f", "F", "if", "FF"};
@@ -137,8 +137,8 @@ static bool spectest_create(wast_runner *R, kite_error *err) {
   }
   for (unsigned i = 0; i < 2; i++) {
     kite_limits lim = {10, 20, true, false, i == 1, 16};
-    kite_tableinst *t = kite_table_new(s, kite_vt_ref(KITE_HT_FUNC, true), &lim,
-                                       kite_val_null(KITE_HT_FUNC), err);
+    kite_tableinst *t =
+        kite_table_new(s, kite_vt_ref(KITE_HT_FUNC, true), &lim, kite_val_null(KITE_HT_FUNC), err);
     if (!t) return false;
     R->spectest[11 + i].kind = KITE_EXTERN_TABLE;
     R->spectest[11 + i].u.table = t;
@@ -278,7 +278,8 @@ static bool run_instance(wast_runner *R, const kite_wast_cmd *cmd) {
   char buf[64];
   R->last_instance = NULL;
   kite_module *m = find_module(R, cmd->ref);
-  if (!m) return failf(R, "unknown module $%s", cmd->ref.ptr ? show_name(cmd->ref, buf, sizeof buf) : "");
+  if (!m)
+    return failf(R, "unknown module $%s", cmd->ref.ptr ? show_name(cmd->ref, buf, sizeof buf) : "");
   kite_error err;
   kite_error_clear(&err);
   kite_instance *inst = instantiate(R, m, &err);
@@ -290,8 +291,9 @@ static bool run_instance(wast_runner *R, const kite_wast_cmd *cmd) {
 static bool run_register(wast_runner *R, const kite_wast_cmd *cmd) {
   char buf[64];
   kite_instance *inst = find_instance(R, cmd->ref);
-  if (!inst) return failf(R, "no instance to register%s%s", cmd->ref.ptr ? " $" : "",
-                          cmd->ref.ptr ? show_name(cmd->ref, buf, sizeof buf) : "");
+  if (!inst)
+    return failf(R, "no instance to register%s%s", cmd->ref.ptr ? " $" : "",
+                 cmd->ref.ptr ? show_name(cmd->ref, buf, sizeof buf) : "");
   named_instance reg = {cmd->name, inst};
   return kite_vec_push(R->alloc, &R->registry, reg) || failf(R, "out of memory");
 }
@@ -300,14 +302,19 @@ static bool run_register(wast_runner *R, const kite_wast_cmd *cmd) {
 
 static void show_value(const kite_value *v, char *buf, size_t size) {
   switch (v->type.kind) {
-  case KITE_VT_I32: snprintf(buf, size, "i32:%" PRIu32 " (0x%" PRIx32 ")", v->u.i32, v->u.i32); break;
-  case KITE_VT_I64: snprintf(buf, size, "i64:%" PRIu64 " (0x%" PRIx64 ")", v->u.i64, v->u.i64); break;
+  case KITE_VT_I32:
+    snprintf(buf, size, "i32:%" PRIu32 " (0x%" PRIx32 ")", v->u.i32, v->u.i32);
+    break;
+  case KITE_VT_I64:
+    snprintf(buf, size, "i64:%" PRIu64 " (0x%" PRIx64 ")", v->u.i64, v->u.i64);
+    break;
   case KITE_VT_F32: snprintf(buf, size, "f32:0x%08" PRIx32, v->u.f32); break;
   case KITE_VT_F64: snprintf(buf, size, "f64:0x%016" PRIx64, v->u.f64); break;
   case KITE_VT_V128: {
     size_t j = (size_t)snprintf(buf, size, "v128:");
     for (int i = 0; i < 16 && j < size; i++)
-      j += (size_t)snprintf(buf + j, size - j, "%02x%s", v->u.v128[i], i % 4 == 3 && i < 15 ? "_" : "");
+      j += (size_t)snprintf(buf + j, size - j, "%02x%s", v->u.v128[i],
+                            i % 4 == 3 && i < 15 ? "_" : "");
     break;
   }
   case KITE_VT_REF:
@@ -324,8 +331,12 @@ static void show_pattern(const kite_wast_value *p, char *buf, size_t size) {
   static const char *const nans[] = {"", "nan:canonical", "nan:arithmetic"};
   static const char *const shapes[] = {"i8x16", "i16x8", "i32x4", "i64x2", "f32x4", "f64x2"};
   switch (p->kind) {
-  case KITE_WAST_I32: snprintf(buf, size, "i32:%" PRIu32 " (0x%" PRIx32 ")", p->u.i32, p->u.i32); break;
-  case KITE_WAST_I64: snprintf(buf, size, "i64:%" PRIu64 " (0x%" PRIx64 ")", p->u.i64, p->u.i64); break;
+  case KITE_WAST_I32:
+    snprintf(buf, size, "i32:%" PRIu32 " (0x%" PRIx32 ")", p->u.i32, p->u.i32);
+    break;
+  case KITE_WAST_I64:
+    snprintf(buf, size, "i64:%" PRIu64 " (0x%" PRIx64 ")", p->u.i64, p->u.i64);
+    break;
   case KITE_WAST_F32:
     if (p->nan[0]) snprintf(buf, size, "f32:%s", nans[p->nan[0]]);
     else snprintf(buf, size, "f32:0x%08" PRIx32, p->u.i32);
@@ -337,7 +348,8 @@ static void show_pattern(const kite_wast_value *p, char *buf, size_t size) {
   case KITE_WAST_V128: {
     size_t j = (size_t)snprintf(buf, size, "v128 %s:", shapes[p->shape]);
     for (int i = 0; i < 16 && j < size; i++)
-      j += (size_t)snprintf(buf + j, size - j, "%02x%s", p->u.v128[i], i % 4 == 3 && i < 15 ? "_" : "");
+      j += (size_t)snprintf(buf + j, size - j, "%02x%s", p->u.v128[i],
+                            i % 4 == 3 && i < 15 ? "_" : "");
     for (int i = 0; i < 4 && j < size; i++)
       if (p->nan[i]) j += (size_t)snprintf(buf + j, size - j, " lane%d=%s", i, nans[p->nan[i]]);
     break;
@@ -396,8 +408,7 @@ static bool match_value(const kite_wast_value *p, const kite_value *v) {
   case KITE_WAST_REF_HOST:
     /* An internalized host value keeps its encoding (host + 1). */
     return is_ref && !kite_val_is_null(v) && kite_val_extern_host(v) == (uintptr_t)p->u.payload;
-  case KITE_WAST_REF_FUNC:
-    return is_ref && !kite_val_is_null(v) && v->type.ht != KITE_HT_EXTERN;
+  case KITE_WAST_REF_FUNC: return is_ref && !kite_val_is_null(v) && v->type.ht != KITE_HT_EXTERN;
   case KITE_WAST_EITHER:
     for (uint32_t i = 0; i < p->nalts; i++)
       if (match_value(&p->alts[i], v)) return true;
@@ -453,8 +464,9 @@ static bool run_action(wast_runner *R, const kite_wast_action *a, action_result 
   char buf[64];
   memset(res, 0, sizeof *res);
   kite_instance *inst = find_instance(R, a->instance);
-  if (!inst) return failf(R, "no instance%s%s", a->instance.ptr ? " $" : "",
-                          a->instance.ptr ? show_name(a->instance, buf, sizeof buf) : "");
+  if (!inst)
+    return failf(R, "no instance%s%s", a->instance.ptr ? " $" : "",
+                 a->instance.ptr ? show_name(a->instance, buf, sizeof buf) : "");
   kite_extern ex;
   if (!kite_instance_export(inst, (const char *)a->field.ptr, a->field.len, &ex))
     return failf(R, "unknown export \"%s\"", show_name(a->field, buf, sizeof buf));
@@ -479,7 +491,8 @@ static bool run_action(wast_runner *R, const kite_wast_action *a, action_result 
     return failf(R, "out of memory");
   }
   bool ok = true;
-  for (uint32_t i = 0; ok && i < a->nargs; i++) ok = make_arg(R, &a->args[i], ft->params[i], &args[i]);
+  for (uint32_t i = 0; ok && i < a->nargs; i++)
+    ok = make_arg(R, &a->args[i], ft->params[i], &args[i]);
   if (ok) {
     res->n = ft->nresults;
     kite_func_call(R->store, ex.u.func, args, a->nargs, results_of(res), res->n, err);
@@ -501,7 +514,8 @@ static bool msg_matches(const kite_error *err, kite_name expected) {
 static bool expect_error(wast_runner *R, const kite_error *err, kite_errkind kind, int code,
                          kite_name expected) {
   char buf[256];
-  if (err->kind == KITE_OK) return failf(R, "expected \"%s\", but it succeeded", show_name(expected, buf, sizeof buf));
+  if (err->kind == KITE_OK)
+    return failf(R, "expected \"%s\", but it succeeded", show_name(expected, buf, sizeof buf));
   bool kind_ok = err->kind == kind && (code == 0 || err->code == code);
   if (kind_ok && msg_matches(err, expected)) return true;
   return failf(R, "expected %s \"%s\", got %s%s \"%s\"", kite_errkind_name(kind),
@@ -622,8 +636,8 @@ static void run_commands(wast_runner *R, const kite_wast_cmd *cmds, uint32_t n, 
   }
 }
 
-bool wast_run_script(const kite_wast_script *script, kite_features features,
-                     wast_outcome_fn report, void *ud, kite_error *err) {
+bool wast_run_script(const kite_wast_script *script, kite_features features, wast_outcome_fn report,
+                     void *ud, kite_error *err) {
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
   cfg.features = features;

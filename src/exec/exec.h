@@ -39,6 +39,38 @@ enum {
 };
 #define KITE_XOP_COUNT ((unsigned)XOP_END_)
 
+/*
+** Exception handlers of one function (lower_eh.inc), searched by eh.c when an exception
+** unwinds through a frame. A handler covers the code of a try_table's body or a legacy
+** try's body; among the handlers whose range holds a code position, those of inner
+** blocks come first.
+*/
+#define KITE_XCATCH_ALL UINT32_MAX
+#define KITE_XNONE UINT32_MAX
+typedef struct kite_xcatch {
+  uint32_t tag;    /* tag index; KITE_XCATCH_ALL for catch_all */
+  uint32_t dst;    /* first slot of the payload */
+  uint32_t exn;    /* slot of the exnref; KITE_XNONE: the clause takes none */
+  uint32_t target; /* code index to continue at */
+} kite_xcatch;
+typedef struct kite_xhandler {
+  uint32_t start, end;   /* code range [start, end) */
+  uint32_t depth;        /* nesting of its block: the function's body is 0 */
+  uint32_t delegate;     /* legacy delegate: depth of the target block; KITE_XNONE */
+  uint32_t first, count; /* its clauses in catches[], in order */
+} kite_xhandler;
+typedef struct kite_xeh {
+  uint32_t nhandlers, ncatches;
+  kite_xhandler *handlers;
+  kite_xcatch *catches;
+} kite_xeh;
+
+/* The clause that catches an exception of `tag` thrown at code index `at` of x, run by
+   inst; NULL when none of x's handlers does. */
+const kite_xcatch *kite_xeh_find(const kite_xeh *eh, uint32_t at, const kite_instance *inst,
+                                 const kite_taginst *tag);
+void kite_xeh_free(kite_alloc *a, kite_xeh *eh);
+
 /* One function's lowered code. Immutable once published. */
 typedef struct kite_xfunc {
   uint32_t *code;
@@ -51,6 +83,7 @@ typedef struct kite_xfunc {
   uint64_t *consts;
   uint32_t nmap;        /* pairs (code index, wasm byte offset), sorted by code index */
   uint32_t *map;
+  kite_xeh *eh;         /* exception handlers; NULL when there are none */
 } kite_xfunc;
 
 /* The lowered code of one module, attached to it (kite_module.ext). */

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
+#include "atomic.h"
 #include "exec.h"
 #include "simd.h"
 
@@ -51,11 +52,11 @@
 #define EXEC_FEAT_SIMD 1
 #define EXEC_FEAT_RELAXED_SIMD 1
 #define EXEC_FEAT_TAIL_CALL 1
-#define EXEC_FEAT_EH 0
-#define EXEC_FEAT_LEGACY_EH 0
+#define EXEC_FEAT_EH 1
+#define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
 #define EXEC_FEAT_GC 0
-#define EXEC_FEAT_THREADS 0
+#define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
@@ -371,13 +372,7 @@ static uint32_t record_trace(kite_store *s, kite_funcinst *func, const uint32_t 
 ** unmetered store goes on, after 2^63 charges.
 */
 static int64_t budget_exhausted(kite_store *s, bool metered) {
-  struct kite_interrupt *h = s->interrupt;
-  if (atomic_load_explicit(&h->floor, memory_order_relaxed) == KITE_INTERRUPT_FLOOR) {
-    /* Clear the request before trapping: a request made after this point stays pending
-       and interrupts the next call, none is lost. */
-    atomic_store_explicit(&h->floor, 0, memory_order_relaxed);
-    return -(int64_t)KITE_TRAP_INTERRUPTED;
-  }
+  if (kite_interrupt_take(s->interrupt)) return -(int64_t)KITE_TRAP_INTERRUPTED;
   return metered ? -(int64_t)KITE_TRAP_OUT_OF_FUEL : INT64_MAX;
 }
 
@@ -2367,6 +2362,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+#include "interp_atomic.inc"
+#include "interp_eh.inc"
+
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)
       vmcase(OP_BLOCK)
@@ -2429,6 +2427,13 @@ do_call:
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
+      if (err->kind == KITE_ERR_RUNTIME && err->code == KITE_TRAP_EXCEPTION && s->exn) {
+        /* A wasm exception came through the host function: unwind from the call (a tail
+           call's frame is already gone). */
+        kite_error_clear(err);
+        if (tail) trap_pc = NULL;
+        goto do_throw;
+      }
       goto trap;
     }
     if (tail) {
@@ -2497,6 +2502,10 @@ out_of_budget:
   fuel++;
   trap_msg = kite_trap_message((kite_trap_code)trap_code);
 trap:
+  if (UNLIKELY(trap_code == KITE_TRAP_MEMORY_OOB) && shared_memory_grew(inst, mem, &memsize)) {
+    pc = trap_pc; /* bounds checks come first: the access had no effect yet */
+    vmresume;
+  }
   if (metered) s->fuel = fuel < 0 ? 0 : (uint64_t)fuel;
   s->depth = record_trace(s, func, trap_pc, depth);
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)

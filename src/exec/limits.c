@@ -34,6 +34,13 @@ void kite_interrupt_request(struct kite_interrupt *h) {
   atomic_store_explicit(&h->floor, KITE_INTERRUPT_FLOOR, memory_order_relaxed);
 }
 
+bool kite_interrupt_take(struct kite_interrupt *h) {
+  if (atomic_load_explicit(&h->floor, memory_order_relaxed) != KITE_INTERRUPT_FLOOR) return false;
+  /* A request made after this point stays pending and interrupts the next poll. */
+  atomic_store_explicit(&h->floor, 0, memory_order_relaxed);
+  return true;
+}
+
 /* The store's own reference (kite_exec_store_release). */
 void kite_exec_interrupt_release(kite_store *s) {
   kite_interrupt_unref(s->interrupt);

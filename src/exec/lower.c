@@ -44,6 +44,7 @@ typedef struct ctl {
   int32_t fixups;    /* forward branches to patch at the end: list head, -1 */
   uint32_t else_at;  /* if: code index of the jump to the else branch; UINT32_MAX */
   uint32_t else_word; /* if: that jump's offset word */
+  uint32_t eh_mark, eh_start, eh_end; /* try, try_table: see lower_eh.inc */
 } ctl;
 
 typedef struct fixup {
@@ -81,6 +82,9 @@ typedef struct lower {
   bool oom;
   bool unsupported;
   bool guarded; /* 32-bit memories have guard regions: emit unchecked accesses */
+  /* Exception handlers (lower_eh.inc). */
+  KITE_VEC(kite_xhandler) eh_handlers;
+  KITE_VEC(kite_xcatch) eh_catches, eh_pending;
 } lower;
 
 /* ---- emitting ---- */
@@ -667,6 +671,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   switch (info->imm) {
   case IMM_MEMARG:
     emit(L, (uint32_t)in->mem.offset);
+    /* Atomics name their memory: wait/notify need the object, and every atomic access
+       checks the current size of a memory other threads may grow. */
+    if (info->feature == FEAT_THREADS) emit(L, in->mem.mem);
     break;
   case IMM_MEMARG_LANE:
     emit(L, (uint32_t)in->mem.offset);
@@ -676,7 +683,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   case IMM_SHUFFLE:
     for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
     break;
-  case IMM_NONE: break;
+  case IMM_NONE:
+  case IMM_ZERO: break;
   default: L->unsupported = true; break;
   }
   if (other_mem) {
@@ -719,6 +727,8 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
   }
 }
 
+#include "lower_eh.inc"
+
 /* ---- one instruction ---- */
 
 static void lower_insn(lower *L, const kite_insn *in) {
@@ -733,7 +743,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_LOOP:
   case OP_IF: lower_block(L, in); return;
   case OP_ELSE: lower_else(L); return;
-  case OP_END: lower_end(L); return;
+  case OP_END:
+    lower_eh_end(L);
+    lower_end(L);
+    return;
   case OP_BR:
     emit_br(L, in->idx);
     set_unreachable(L);
@@ -934,6 +947,7 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_DATA_DROP: emit_op_u(L, in->op, in->idx); return;
   default: break;
   }
+  if (lower_eh_insn(L, in)) return;
   if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
     lower_generic(L, in, info);
     return;
@@ -953,6 +967,7 @@ static void lower_free_scratch(lower *L) {
   L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
   kite_free(L->a, L->local_kind, (size_t)L->nlocals * sizeof *L->local_kind);
+  eh_free_scratch(L);
 }
 
 void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
@@ -960,23 +975,17 @@ void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
   kite_free(a, x->code, x->ncode * sizeof *x->code);
   kite_free(a, x->consts, x->nconsts * sizeof *x->consts);
   kite_free(a, x->map, x->nmap * 2 * sizeof *x->map);
+  kite_xeh_free(a, x->eh);
   kite_free(a, x, sizeof *x);
 }
 
 static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn) {
   L->nlocals = ft->nparams + fn->nlocals;
-  size_t n = L->nlocals ? L->nlocals : 1;
-  L->local_slot = kite_malloc(L->a, n * sizeof *L->local_slot);
-  L->local_kind = kite_malloc(L->a, n * sizeof *L->local_kind);
+  /* No locals: nothing to allocate (lower_free_scratch frees nlocals elements). */
+  if (!L->nlocals) return true;
+  L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
+  L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
   if (!L->local_slot || !L->local_kind) return false;
-  if (!L->nlocals) {
-    /* keep sizes consistent with lower_free_scratch */
-    kite_free(L->a, L->local_slot, sizeof *L->local_slot);
-    kite_free(L->a, L->local_kind, sizeof *L->local_kind);
-    L->local_slot = NULL;
-    L->local_kind = NULL;
-    return true;
-  }
   uint32_t slot = 0, k = 0;
   for (uint32_t i = 0; i < ft->nparams; i++, k++) {
     L->local_slot[k] = slot;
@@ -1043,9 +1052,12 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
       case OP_TRY:
       case OP_TRY_TABLE: dead_depth++; continue;
       case OP_ELSE:
+      case OP_CATCH:
+      case OP_CATCH_ALL:
         if (dead_depth) continue;
         break;
       case OP_END:
+      case OP_DELEGATE:
         if (dead_depth) {
           dead_depth--;
           continue;
@@ -1102,6 +1114,10 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     }
   }
   L.map.data = NULL;
+  if (!eh_finish(&L, x)) {
+    L.oom = true;
+    goto fail;
+  }
   lower_free_scratch(&L);
   return x;
 

@@ -65,7 +65,14 @@ bool kite_tok_is(const kite_token *t, const char *keyword);
 
 /* ---- module parser: text to binary ---- */
 
-/* Parse a whole .wat text (a `(module ...)` form, or bare module fields) to binary. */
+/*
+** Parse a whole .wat text (a `(module ...)` form, or bare module fields) to binary.
+** Errors: KITE_ERR_COMPILE with code KITE_COMPILE_MALFORMED and the position in
+** err->line/col, worded as the suite's assert_malformed texts ("unknown operator X",
+** "unexpected token", "unknown label $l", "constant out of range", ...: compare them as
+** prefixes); KITE_ERR_OOM. The module is not validated. The bytes equal wabt's
+** wat2wasm output except where tests/cli/wat2wasm_wabt.sh explains why not.
+*/
 bool kite_wat_to_wasm(kite_alloc *a, const char *src, size_t len, kite_features f, kite_buf *out,
                       kite_error *err);
 

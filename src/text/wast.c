@@ -50,9 +50,7 @@ static bool peek(wast_parser *P, kite_token *t) {
   }
 }
 
-static bool next(wast_parser *P, kite_token *t) {
-  return peek(P, t) && kite_lex_next(&P->lx, t);
-}
+static bool next(wast_parser *P, kite_token *t) { return peek(P, t) && kite_lex_next(&P->lx, t); }
 
 static bool expect(wast_parser *P, kite_tokkind kind, const char *what, kite_token *t) {
   kite_token tmp;
@@ -245,7 +243,8 @@ static bool parse_v128(wast_parser *P, bool result, kite_wast_value *v) {
   kite_token t;
   if (!next(P, &t)) return false;
   unsigned shape = 0;
-  while (shape < KITE_ARRAY_LEN(shapes) && !(t.kind == KITE_TOK_KEYWORD && kite_tok_is(&t, shapes[shape])))
+  while (shape < KITE_ARRAY_LEN(shapes) &&
+         !(t.kind == KITE_TOK_KEYWORD && kite_tok_is(&t, shapes[shape])))
     shape++;
   if (shape == KITE_ARRAY_LEN(shapes)) return fail_tok(P, &t, "a v128 shape");
   v->kind = KITE_WAST_V128;
@@ -272,8 +271,9 @@ static bool parse_v128(wast_parser *P, bool result, kite_wast_value *v) {
     case KITE_WAST_I64X2: ok = kite_tok_i64(&t, &x64); break;
     default: ok = kite_tok_f64(&t, &x64); break;
     }
-    if (!ok) return t.kind == KITE_TOK_RPAREN ? fail_tok(P, &t, "a lane value")
-                                              : fail_value(P, &t, "v128 lane");
+    if (!ok)
+      return t.kind == KITE_TOK_RPAREN ? fail_tok(P, &t, "a lane value")
+                                       : fail_value(P, &t, "v128 lane");
     for (unsigned k = 0; k < width; k++) dst[k] = (uint8_t)(x64 >> (8 * k));
   }
   return expect_rparen(P);
@@ -283,11 +283,11 @@ static bool heap_type(const kite_token *t, uint32_t *ht) {
   static const struct {
     const char *name;
     uint32_t ht;
-  } names[] = {{"func", KITE_HT_FUNC},       {"extern", KITE_HT_EXTERN}, {"any", KITE_HT_ANY},
-               {"eq", KITE_HT_EQ},           {"i31", KITE_HT_I31},       {"struct", KITE_HT_STRUCT},
-               {"array", KITE_HT_ARRAY},     {"exn", KITE_HT_EXN},       {"none", KITE_HT_NONE},
-               {"nofunc", KITE_HT_NOFUNC},   {"noextern", KITE_HT_NOEXTERN},
-               {"noexn", KITE_HT_NOEXN}};
+  } names[] = {
+      {"func", KITE_HT_FUNC},     {"extern", KITE_HT_EXTERN},     {"any", KITE_HT_ANY},
+      {"eq", KITE_HT_EQ},         {"i31", KITE_HT_I31},           {"struct", KITE_HT_STRUCT},
+      {"array", KITE_HT_ARRAY},   {"exn", KITE_HT_EXN},           {"none", KITE_HT_NONE},
+      {"nofunc", KITE_HT_NOFUNC}, {"noextern", KITE_HT_NOEXTERN}, {"noexn", KITE_HT_NOEXN}};
   for (size_t i = 0; i < KITE_ARRAY_LEN(names); i++)
     if (kite_tok_is(t, names[i].name)) {
       *ht = names[i].ht;
@@ -315,9 +315,12 @@ static bool ref_payload(wast_parser *P, bool required, kite_wast_value *v) {
 static const struct {
   const char *name;
   uint8_t kind;
-} ref_results[] = {{"ref", KITE_WAST_REF},           {"ref.any", KITE_WAST_REF_ANY},
-                   {"ref.eq", KITE_WAST_REF_EQ},     {"ref.i31", KITE_WAST_REF_I31},
-                   {"ref.struct", KITE_WAST_REF_STRUCT}, {"ref.array", KITE_WAST_REF_ARRAY},
+} ref_results[] = {{"ref", KITE_WAST_REF},
+                   {"ref.any", KITE_WAST_REF_ANY},
+                   {"ref.eq", KITE_WAST_REF_EQ},
+                   {"ref.i31", KITE_WAST_REF_I31},
+                   {"ref.struct", KITE_WAST_REF_STRUCT},
+                   {"ref.array", KITE_WAST_REF_ARRAY},
                    {"ref.exn", KITE_WAST_REF_EXN}};
 
 static bool too_deep(wast_parser *P) {
@@ -370,8 +373,9 @@ static bool parse_value(wast_parser *P, bool result, kite_wast_value *v) {
       default: ok = kite_tok_f64(&t, &v->u.i64); break;
       }
     }
-    if (!ok) return t.kind == KITE_TOK_RPAREN ? fail_tok(P, &t, "a number")
-                                              : fail_value(P, &t, "constant");
+    if (!ok)
+      return t.kind == KITE_TOK_RPAREN ? fail_tok(P, &t, "a number")
+                                       : fail_value(P, &t, "constant");
     return expect_rparen(P);
   }
   if (kite_tok_is(&kw, "v128.const")) return parse_v128(P, result, v);
@@ -380,8 +384,7 @@ static bool parse_value(wast_parser *P, bool result, kite_wast_value *v) {
     v->ht = KITE_WAST_HT_ANY;
     if (!next(P, &t)) return false;
     if (t.kind == KITE_TOK_RPAREN) return true;
-    if (t.kind == KITE_TOK_ID || t.kind == KITE_TOK_NAT)
-      v->ht = KITE_WAST_HT_INDEX;
+    if (t.kind == KITE_TOK_ID || t.kind == KITE_TOK_NAT) v->ht = KITE_WAST_HT_INDEX;
     else if (t.kind != KITE_TOK_KEYWORD || !heap_type(&t, &v->ht))
       return fail_tok(P, &t, "a heap type");
     return expect_rparen(P);
@@ -521,8 +524,8 @@ static bool parse_command(wast_parser *P, const kite_token *kw, kite_wast_cmd *c
   }
   if (kite_tok_is(kw, "assert_return")) {
     cmd->kind = KITE_WAST_ASSERT_RETURN;
-    return parse_action(P, &cmd->action) &&
-           parse_values(P, true, &cmd->results, &cmd->nresults) && expect_rparen(P);
+    return parse_action(P, &cmd->action) && parse_values(P, true, &cmd->results, &cmd->nresults) &&
+           expect_rparen(P);
   }
   if (kite_tok_is(kw, "assert_trap")) {
     cmd->kind = KITE_WAST_ASSERT_TRAP;
@@ -569,8 +572,8 @@ static bool parse_command(wast_parser *P, const kite_token *kw, kite_wast_cmd *c
 ** text is then that module, as the reference interpreter reads it.
 */
 static bool starts_with_field(wast_parser *P) {
-  static const char *const fields[] = {"type",   "rec",    "import", "func",   "table", "memory",
-                                       "global", "export", "start",  "elem",   "data",  "tag"};
+  static const char *const fields[] = {"type",   "rec",    "import", "func", "table", "memory",
+                                       "global", "export", "start",  "elem", "data",  "tag"};
   kite_lexer saved = P->lx;
   kite_token open, kw;
   bool field = false;

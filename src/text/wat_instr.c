@@ -49,7 +49,7 @@ static bool write_op(wat_ctx *c, kite_buf *out, kite_opcode op) {
 static void set_items(kite_insn *in, const kite_buf *items) {
   in->items.base = items->data;
   in->items.p = items->data;
-  in->items.end = items->data + items->len;
+  in->items.end = items->len ? items->data + items->len : items->data; /* NULL + 0 is UB */
   in->items.err = NULL;
 }
 

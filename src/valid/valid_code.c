@@ -83,6 +83,12 @@ static void append_types(char *buf, size_t size, const kite_valtype *ts, size_t 
   if (len + 1 < size) buf[len++] = ']', buf[len] = 0;
 }
 
+/* The top n values of the operand stack (which has no array yet when nothing was ever
+   pushed: NULL + 0 is undefined behaviour). */
+static const kite_valtype *stack_top(body *b, size_t n) {
+  return n ? b->v->vals.data + b->v->vals.len - n : NULL;
+}
+
 /* "type mismatch: <what> requires [want] but stack has [the top values]". */
 static bool mismatch(body *b, const char *what, const kite_valtype *want, uint32_t n,
                      size_t shown) {
@@ -92,7 +98,7 @@ static bool mismatch(body *b, const char *what, const kite_valtype *want, uint32
   size_t len = strlen(msg);
   snprintf(msg + len, sizeof msg - len, " but stack has ");
   if (shown > 16) shown = 16;
-  append_types(msg, sizeof msg, b->v->vals.data + b->v->vals.len - shown, shown);
+  append_types(msg, sizeof msg, stack_top(b, shown), shown);
   return fail(b, msg);
 }
 
@@ -102,7 +108,7 @@ static bool check_top(body *b, const kite_valtype *want, uint32_t n) {
   size_t avail = b->v->vals.len - fr->height;
   size_t have = n < avail ? n : avail;
   if (have < n && !fr->unreachable) return mismatch(b, "instruction", want, n, have);
-  const kite_valtype *s = b->v->vals.data + b->v->vals.len - have;
+  const kite_valtype *s = stack_top(b, have);
   for (size_t i = 0; i < have; i++)
     if (!kite_vt_sub(b->v, s[i], want[n - have + i]))
       return mismatch(b, "instruction", want, n, have);

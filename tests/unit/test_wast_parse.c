@@ -107,7 +107,8 @@ static void test_results(void) {
       "(assert_return (invoke \"f\") (ref.null) (ref.null any) (ref.func) (ref.func $f)\n"
       "  (ref.extern) (ref.extern 3) (ref.host 1) (ref) (ref.any) (ref.eq) (ref.i31)\n"
       "  (ref.struct) (ref.array) (ref.exn))\n"
-      "(assert_return (invoke \"f\") (either (i32.const 1) (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0)))\n";
+      "(assert_return (invoke \"f\") (either (i32.const 1) (v128.const i8x16 0 0 0 0 0 0 0 0 0 0 0 "
+      "0 0 0 0 0)))\n";
   CHECK(parse(src, &s, &err));
   CHECK(s.ncmds == 5);
   if (s.ncmds != 5) return;
@@ -254,8 +255,9 @@ static void test_errors(void) {
   check_error("(assert_return (invoke \"f\") (i32.const))", 1, 39);
   check_error("(assert_return (invoke \"f\") (i32.const 0x1_0000_0000))", 1, 40);
   check_error("(invoke \"f\" (f32.const nan:canonical))", 1, 24);
-  check_error("(assert_return (invoke \"f\")\n (v128.const i8x16 256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0))",
-              2, 20);
+  check_error(
+      "(assert_return (invoke \"f\")\n (v128.const i8x16 256 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0))", 2,
+      20);
   check_error("(assert_return (invoke \"f\") (v128.const i32x4 1 2 3))", 1, 52);
   check_error("(assert_return (invoke \"f\") (v128.const i3x4 1 2 3 4))", 1, 41);
   check_error("(assert_return (invoke \"f\") (either))", 1, 36);
