@@ -832,7 +832,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
           TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
         }
         const kite_functype *want = kite_module_functype(inst->module, W(1));
-        if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
+        if (UNLIKELY(callee->type != want && !kite_func_matches(callee, inst->module, W(1))))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
         tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
