@@ -89,7 +89,8 @@ typedef enum kite_trap_code {
   KITE_TRAP_OUT_OF_FUEL,       /* all fuel consumed */
   KITE_TRAP_INTERRUPTED,       /* interrupted by the host */
   KITE_TRAP_HOST,              /* a host function reported an error */
-  KITE_TRAP_STACK_EXHAUSTED    /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_STACK_EXHAUSTED,   /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_NOT_SHARED         /* expected shared memory (memory.atomic.wait on unshared) */
 } kite_trap_code;
 
 /*

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
+#include "atomic.h"
 #include "exec.h"
 #include "simd.h"
 
@@ -55,7 +56,7 @@
 #define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
 #define EXEC_FEAT_GC 0
-#define EXEC_FEAT_THREADS 0
+#define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
@@ -2340,6 +2341,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+#include "interp_atomic.inc"
 #include "interp_eh.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
@@ -2475,6 +2477,10 @@ do_return: {
 }
 
 trap:
+  if (UNLIKELY(trap_code == KITE_TRAP_MEMORY_OOB) && shared_memory_grew(inst, mem, &memsize)) {
+    pc = trap_pc; /* bounds checks come first: the access had no effect yet */
+    vmresume;
+  }
   s->depth = record_trace(s, func, trap_pc, depth);
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);

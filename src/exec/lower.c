@@ -671,6 +671,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   switch (info->imm) {
   case IMM_MEMARG:
     emit(L, (uint32_t)in->mem.offset);
+    /* Atomics name their memory: wait/notify need the object, and every atomic access
+       checks the current size of a memory other threads may grow. */
+    if (info->feature == FEAT_THREADS) emit(L, in->mem.mem);
     break;
   case IMM_MEMARG_LANE:
     emit(L, (uint32_t)in->mem.offset);
@@ -680,7 +683,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   case IMM_SHUFFLE:
     for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
     break;
-  case IMM_NONE: break;
+  case IMM_NONE:
+  case IMM_ZERO: break;
   default: L->unsupported = true; break;
   }
   if (other_mem) {

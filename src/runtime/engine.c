@@ -104,6 +104,7 @@ const char *kite_trap_message(kite_trap_code code) {
   case KITE_TRAP_INTERRUPTED: return "interrupted";
   case KITE_TRAP_HOST: return "host error";
   case KITE_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+  case KITE_TRAP_NOT_SHARED: return "expected shared memory";
   }
   return "trap";
 }

@@ -145,7 +145,10 @@ static bool bind_imports(kite_instance *inst, const kite_extern *imports, kite_e
     switch (imp->kind) {
     case KITE_EXTERN_FUNC: inst->funcs[nf++] = x->u.func; break;
     case KITE_EXTERN_TABLE: inst->tables[nt++] = x->u.table; break;
-    case KITE_EXTERN_MEMORY: inst->memories[nm++] = x->u.memory; break;
+    case KITE_EXTERN_MEMORY:
+      if (!kite_meminst_share(inst->store, x->u.memory, err)) return false;
+      inst->memories[nm++] = x->u.memory;
+      break;
     case KITE_EXTERN_GLOBAL: inst->globals[ng++] = x->u.global; break;
     case KITE_EXTERN_TAG: inst->tags[ntag++] = x->u.tag; break;
     }

@@ -220,16 +220,27 @@ struct kite_tableinst {
   size_t cap; /* allocated elements */
 };
 
+/*
+** A linear memory. A shared memory (limits.shared) may be used by several stores on
+** several threads at once: its address space (the maximum) is reserved up front so data
+** never moves, growing is serialised by a lock and publishes size before pages, and the
+** object is reference-counted (`sync`, atomics_wait.c): the creating store holds one
+** reference and every store that instantiates a module importing it takes another, so
+** the memory lives until the last of those stores is freed. size and pages are atomic
+** so that another thread's memory.grow is seen (plain reads are sequentially consistent
+** loads). The allocator it was made with (its engine's) must outlive every such store.
+*/
 struct kite_meminst {
   kite_object obj;
-  kite_alloc *alloc; /* the owning store's */
+  kite_alloc *alloc; /* the creating store's */
   kite_limits limits; /* declared; limits.min is the initial size */
   uint8_t *data;
-  uint64_t size;      /* current size in bytes (pages << page_size_log2) */
-  uint64_t pages;     /* current size in pages */
+  _Atomic(uint64_t) size;  /* current size in bytes (pages << page_size_log2) */
+  _Atomic(uint64_t) pages; /* current size in pages */
   uint64_t max_pages; /* effective maximum (declared max, capped by the engine) */
   size_t reserved;    /* bytes of address space reserved at data (guarded) or allocated */
   bool guarded;       /* data is an mmap reservation with PROT_NONE beyond size */
+  struct kite_memsync *sync; /* shared memories: references, grow lock, waiters */
 };
 
 struct kite_globalinst {
@@ -393,6 +404,31 @@ kite_globalinst *kite_instance_global(const kite_instance *inst, uint32_t idx);
 bool kite_func_call(kite_store *s, kite_funcinst *f, const kite_value *args, uint32_t nargs,
                     kite_value *results, uint32_t nresults, kite_error *err);
 
+/* ---- shared memories: synchronisation (atomics_wait.c) ---- */
+
+/* The shared state of a shared memory; NULL on OOM. Freed by kite_memsync_unref. */
+struct kite_memsync *kite_memsync_new(kite_alloc *a);
+void kite_memsync_ref(struct kite_memsync *ms);
+/* Drop a reference; true when it was the last (the state is freed). */
+bool kite_memsync_unref(struct kite_memsync *ms);
+void kite_memsync_lock(struct kite_memsync *ms);
+void kite_memsync_unlock(struct kite_memsync *ms);
+
+/* memory.atomic.wait results */
+enum { KITE_WAIT_OK = 0, KITE_WAIT_NOT_EQUAL = 1, KITE_WAIT_TIMED_OUT = 2 };
+
+/*
+** memory.atomic.wait32/64 on a shared memory at a checked, aligned address: block until
+** notified at that address or timeout_ns passes (negative: forever), unless the value
+** there is not `expected` (4 or 8 bytes as `width` says). Returns KITE_WAIT_*, or -1
+** when the store was interrupted (kite_interrupt) while waiting.
+*/
+int kite_atomic_wait(kite_store *s, kite_meminst *m, uint64_t addr, uint64_t expected,
+                     unsigned width, int64_t timeout_ns);
+/* memory.atomic.notify: wake up to `count` waiters at addr, oldest first; returns how
+   many woke. 0 for an unshared memory (nobody can wait on it). */
+uint32_t kite_atomic_notify(kite_meminst *m, uint64_t addr, uint32_t count);
+
 /* Trap messages, as the official suite words them. */
 const char *kite_trap_message(kite_trap_code code);
 
@@ -482,8 +518,12 @@ kite_value kite_value_from_slots(kite_valtype t, const uint64_t *slots);
 
 /* Memory and table growth used by both the API and the interpreter. */
 uint64_t kite_tableinst_grow(kite_tableinst *t, uint64_t delta, kite_ref init);
+/* A store frees a memory it created: the memory and what it owns, or, when shared, the
+   store's reference. */
+void kite_meminst_drop(kite_meminst *m);
+/* Store s takes a reference to shared memory m (it instantiates a module importing it). */
+bool kite_meminst_share(kite_store *s, kite_meminst *m, kite_error *err);
 /* Release what an object owns besides itself (the store frees the object). */
-void kite_meminst_release(kite_meminst *m);
 void kite_tableinst_release(kite_tableinst *t);
 
 #endif

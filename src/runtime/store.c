@@ -93,10 +93,7 @@ static void free_object(kite_store *s, kite_object *o) {
     kite_tableinst_release((kite_tableinst *)o);
     kite_free(s->alloc, o, sizeof(kite_tableinst));
     break;
-  case KITE_EXTERN_MEMORY:
-    kite_meminst_release((kite_meminst *)o);
-    kite_free(s->alloc, o, sizeof(kite_meminst));
-    break;
+  case KITE_EXTERN_MEMORY: kite_meminst_drop((kite_meminst *)o); break;
   case KITE_EXTERN_GLOBAL: kite_free(s->alloc, o, sizeof(kite_globalinst)); break;
   case KITE_EXTERN_TAG: {
     kite_taginst *t = (kite_taginst *)o;
