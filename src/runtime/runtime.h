@@ -181,12 +181,42 @@ typedef struct kite_finalizer {
   void (*release)(struct kite_finalizer *f, kite_store *s);
 } kite_finalizer;
 
-/* A request to interrupt a store, shared with the thread that triggers it. */
+/*
+** Fuel and interrupts (the interpreter polls both in one test at every function entry
+** and loop back-edge; interp.c has the details and the memory-ordering argument).
+**
+** Fuel: a store of an engine with consume_fuel starts with initial_fuel units; each call
+** into wasm from the host, each call that wasm code makes (to a wasm or a host
+** function) and each taken branch back to a loop label costs one unit. The count depends only on the wasm
+** program and its inputs, never on how Kite lowers or optimises it. The charge that
+** finds no fuel left traps "all fuel consumed" (KITE_ERR_EXHAUSTION,
+** KITE_TRAP_OUT_OF_FUEL) and leaves the store's fuel at 0; kite_store_set_fuel (kite.h)
+** refills it, even from a host function while wasm runs.
+**
+** Interrupts: a store's request word, shared with any thread that may interrupt it and
+** reference-counted because a handle may outlive the store. kite_interrupt_request
+** stores KITE_INTERRUPT_FLOOR into `floor` (one relaxed atomic store, safe from any
+** thread or a signal handler); the running code notices at its next poll (within a few
+** microseconds even in a tight loop), clears the request and traps "interrupted"
+** (KITE_ERR_RUNTIME, KITE_TRAP_INTERRUPTED). A request made while no wasm runs
+** interrupts the next call.
+*/
 struct kite_interrupt {
   _Atomic(uint32_t) refs;
-  _Atomic(uint32_t) requested;
+  _Atomic(int64_t) floor; /* 0, or KITE_INTERRUPT_FLOOR while a request is pending */
   kite_alloc *alloc;
 };
+#define KITE_INTERRUPT_FLOOR INT64_MAX
+
+/* The store's interrupt word with one more reference (allocated on first use); NULL
+   when out of memory. Drop it with kite_interrupt_unref. */
+struct kite_interrupt *kite_store_interrupt_ref(kite_store *s);
+void kite_interrupt_unref(struct kite_interrupt *h);
+/* Ask the store's running (or next) wasm code to stop; any thread. */
+void kite_interrupt_request(struct kite_interrupt *h);
+/* Whether a request is pending, clearing it (the store's own thread, e.g. a blocking
+   wait that polls for interrupts). */
+bool kite_interrupt_take(struct kite_interrupt *h);
 
 /*
 ** A host function: results[i].type is set before the call; the callback fills u. To
@@ -205,7 +235,9 @@ struct kite_funcinst {
   uint32_t nslots_results;
   kite_host_fn host;
   void *env;
-  struct kite_xfunc *code; /* wasm: lowered code, cached here once lowered */
+  /* wasm: lowered code, cached here once lowered (atomic: an instance may be called
+     from several threads, e.g. one that only exports a shared memory) */
+  _Atomic(struct kite_xfunc *) code;
 };
 
 struct kite_tableinst {
