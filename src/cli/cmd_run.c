@@ -43,7 +43,8 @@ static void run_usage(FILE *f) {
              "  --invoke NAME         call export NAME instead of _start; ARGS are parsed by\n"
              "                        its parameter types, results printed one per line\n"
              "  --max-memory BYTES    cap every linear memory at BYTES (rounded down to pages)\n"
-             "  --fuel N              limit execution to N units of fuel (not supported yet)\n"
+             "  --fuel N              stop with a trap after N units of fuel: one per call and\n"
+             "                        per loop iteration (deterministic)\n"
              "  --features=SET        2.0, 3.0 (default) or all\n"
              "  --                    end of options\n"
              "\n"
@@ -64,6 +65,8 @@ typedef struct run_opts {
   const char *file;
   uint64_t max_memory;
   bool has_max_memory;
+  uint64_t fuel;
+  bool has_fuel;
   kite_features features;
   int nargs;
   char **args; /* after FILE */
@@ -154,11 +157,8 @@ static int parse_opts(kite_alloc *a, int argc, char **argv, run_opts *o) {
         return cli_usage_error("run", "--max-memory needs a number of bytes, not '%s'", v);
       o->has_max_memory = true;
     } else if ((v = opt_value("--fuel", argc, argv, &i, &missing))) {
-      uint64_t fuel;
-      if (!parse_u64(v, &fuel)) return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
-      /* Refuse rather than run without the limit the user asked for. */
-      fprintf(stderr, "kite run: --fuel is not supported yet: the engine has no fuel metering\n");
-      return CLI_USAGE;
+      if (!parse_u64(v, &o->fuel)) return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
+      o->has_fuel = true;
     } else if ((v = opt_value("--features", argc, argv, &i, &missing))) {
       if (!cli_parse_features(v, &o->features))
         return cli_usage_error("run", "unknown feature set '%s' (2.0, 3.0 or all)", v);
@@ -330,6 +330,8 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
   kite_engine_config_default(&cfg);
   cfg.features = o->features;
   if (o->has_max_memory) cfg.max_memory_pages = o->max_memory >> 16;
+  cfg.consume_fuel = o->has_fuel;
+  cfg.initial_fuel = o->fuel;
   if (!(st->engine = kite_engine_new(&cfg))) {
     fprintf(stderr, "kite: out of memory\n");
     return CLI_FAIL;

@@ -137,10 +137,7 @@ static int64_t now_ns(void) {
 }
 
 static bool interrupt_requested(kite_store *s) {
-  struct kite_interrupt *h = s->interrupt;
-  if (!h || !atomic_load_explicit(&h->requested, memory_order_relaxed)) return false;
-  atomic_store(&h->requested, 0);
-  return true;
+  return s->interrupt && kite_interrupt_take(s->interrupt);
 }
 
 int kite_atomic_wait(kite_store *s, kite_meminst *m, uint64_t addr, uint64_t expected,

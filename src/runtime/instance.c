@@ -65,12 +65,12 @@ static bool limits_match(uint64_t cur, bool has_max, uint64_t max, const kite_li
 static bool import_matches(const kite_module *m, const kite_import *imp, const kite_extern *x) {
   if (x->kind != imp->kind) return false;
   switch (imp->kind) {
-  case KITE_EXTERN_FUNC:
-    return x->u.func && kite_functype_eq(x->u.func->type, kite_module_functype(m, imp->u.func));
+  case KITE_EXTERN_FUNC: return x->u.func && kite_func_matches(x->u.func, m, imp->u.func);
   case KITE_EXTERN_TABLE: {
     const kite_tableinst *t = x->u.table;
     const kite_table *want = &imp->u.table;
-    return t && kite_vt_eq(t->elem, want->elem) && t->limits.is64 == want->limits.is64 &&
+    return t && kite_valtype_equiv(t->module, t->elem, m, want->elem) &&
+           t->limits.is64 == want->limits.is64 &&
            limits_match(t->size, t->limits.has_max, t->limits.max, &want->limits);
   }
   case KITE_EXTERN_MEMORY: {
@@ -81,19 +81,15 @@ static bool import_matches(const kite_module *m, const kite_import *imp, const k
            limits_match(mi->pages, mi->limits.has_max, mi->limits.max, want);
   }
   case KITE_EXTERN_GLOBAL: {
-    /* Mutable globals must match exactly; an immutable one may be of a subtype (for
-       abstract heap types: type indices of different modules need canonical types). */
+    /* Mutable globals must have an equivalent type; an immutable one may be of a
+       subtype. */
     const kite_globalinst *g = x->u.global;
     if (!g || g->type.mut != imp->u.global.mut) return false;
     kite_valtype have = g->type.type, want = imp->u.global.type;
-    if (kite_vt_eq(have, want)) return true;
-    return !g->type.mut && have.kind == KITE_VT_REF && want.kind == KITE_VT_REF &&
-           !kite_ht_is_index(have.ht) && !kite_ht_is_index(want.ht) &&
-           kite_valtype_sub(m, have, want);
+    return g->type.mut ? kite_valtype_equiv(g->module, have, m, want)
+                       : kite_valtype_matches(g->module, have, m, want);
   }
-  case KITE_EXTERN_TAG:
-    return x->u.tag &&
-           kite_functype_eq(x->u.tag->type, kite_module_functype(m, imp->u.tag.type));
+  case KITE_EXTERN_TAG: return x->u.tag && kite_tag_matches(x->u.tag, m, imp->u.tag.type);
   }
   return false;
 }
@@ -176,6 +172,7 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     kite_value init = kite_value_from_slots(m->globals[i].type.type, v.s);
     inst->globals[i] = kite_global_new(s, m->globals[i].type, init, err);
     if (!inst->globals[i]) return false;
+    inst->globals[i]->module = m;
   }
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     const kite_table *t = &m->tables[i];
@@ -188,6 +185,7 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     }
     inst->tables[i] = kite_table_new(s, t->elem, &t->limits, init, err);
     if (!inst->tables[i]) return false;
+    inst->tables[i]->module = m;
   }
   for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
     inst->memories[i] = kite_memory_new(s, &m->memories[i].limits, err);
@@ -197,6 +195,8 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     kite_taginst *t = kite_calloc(s->alloc, 1, sizeof *t);
     if (!t) return oom(err);
     t->type = kite_module_functype(m, m->tags[i].type);
+    t->module = m;
+    t->typeidx = m->tags[i].type;
     kite_store_adopt(s, &t->obj, KITE_EXTERN_TAG);
     inst->tags[i] = t;
   }

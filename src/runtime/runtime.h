@@ -181,12 +181,42 @@ typedef struct kite_finalizer {
   void (*release)(struct kite_finalizer *f, kite_store *s);
 } kite_finalizer;
 
-/* A request to interrupt a store, shared with the thread that triggers it. */
+/*
+** Fuel and interrupts (the interpreter polls both in one test at every function entry
+** and loop back-edge; interp.c has the details and the memory-ordering argument).
+**
+** Fuel: a store of an engine with consume_fuel starts with initial_fuel units; each call
+** into wasm from the host, each call that wasm code makes (to a wasm or a host
+** function) and each taken branch back to a loop label costs one unit. The count depends only on the wasm
+** program and its inputs, never on how Kite lowers or optimises it. The charge that
+** finds no fuel left traps "all fuel consumed" (KITE_ERR_EXHAUSTION,
+** KITE_TRAP_OUT_OF_FUEL) and leaves the store's fuel at 0; kite_store_set_fuel (kite.h)
+** refills it, even from a host function while wasm runs.
+**
+** Interrupts: a store's request word, shared with any thread that may interrupt it and
+** reference-counted because a handle may outlive the store. kite_interrupt_request
+** stores KITE_INTERRUPT_FLOOR into `floor` (one relaxed atomic store, safe from any
+** thread or a signal handler); the running code notices at its next poll (within a few
+** microseconds even in a tight loop), clears the request and traps "interrupted"
+** (KITE_ERR_RUNTIME, KITE_TRAP_INTERRUPTED). A request made while no wasm runs
+** interrupts the next call.
+*/
 struct kite_interrupt {
   _Atomic(uint32_t) refs;
-  _Atomic(uint32_t) requested;
+  _Atomic(int64_t) floor; /* 0, or KITE_INTERRUPT_FLOOR while a request is pending */
   kite_alloc *alloc;
 };
+#define KITE_INTERRUPT_FLOOR INT64_MAX
+
+/* The store's interrupt word with one more reference (allocated on first use); NULL
+   when out of memory. Drop it with kite_interrupt_unref. */
+struct kite_interrupt *kite_store_interrupt_ref(kite_store *s);
+void kite_interrupt_unref(struct kite_interrupt *h);
+/* Ask the store's running (or next) wasm code to stop; any thread. */
+void kite_interrupt_request(struct kite_interrupt *h);
+/* Whether a request is pending, clearing it (the store's own thread, e.g. a blocking
+   wait that polls for interrupts). */
+bool kite_interrupt_take(struct kite_interrupt *h);
 
 /*
 ** A host function: results[i].type is set before the call; the callback fills u. To
@@ -213,6 +243,7 @@ struct kite_funcinst {
 struct kite_tableinst {
   kite_object obj;
   kite_alloc *alloc; /* the owning store's */
+  const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_valtype elem; /* a reference type */
   kite_limits limits; /* limits.min is the current size */
   uint32_t size;
@@ -246,6 +277,7 @@ struct kite_meminst {
 
 struct kite_globalinst {
   kite_object obj;
+  const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_globaltype type;
   uint64_t slots[2]; /* the value in interpreter slot encoding (v128: both) */
 };
@@ -253,6 +285,8 @@ struct kite_globalinst {
 struct kite_taginst {
   kite_object obj;
   const kite_functype *type;
+  const kite_module *module; /* the defining module; NULL: made by the host */
+  uint32_t typeidx;          /* the type's index in module */
   bool owns_type; /* host-created: the type is a copy after the object */
 };
 
@@ -488,8 +522,24 @@ void kite_instance_release(kite_store *s, kite_instance *inst);
 /* Fill nslots_params / nslots_results from f->type. */
 void kite_funcinst_init_slots(kite_funcinst *f);
 
-/* Structural equality of function types (call_indirect, import matching). */
+/* Structural equality of function types (host types). */
 bool kite_functype_eq(const kite_functype *a, const kite_functype *b);
+
+/*
+** Type matching across modules (types.c), iso-recursive as in 3.0. A NULL module stands
+** for the host, whose types have only abstract heap types. "matches" is subtyping,
+** "equiv" type equivalence.
+*/
+bool kite_deftype_equiv(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
+bool kite_deftype_matches(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
+bool kite_valtype_matches(const kite_module *ma, kite_valtype a, const kite_module *mb,
+                          kite_valtype b);
+bool kite_valtype_equiv(const kite_module *ma, kite_valtype a, const kite_module *mb,
+                        kite_valtype b);
+/* Whether f can be used where type b of mb is expected (imports, call_indirect). */
+bool kite_func_matches(const kite_funcinst *f, const kite_module *mb, uint32_t b);
+/* Whether tag t satisfies an import of type b of mb (tag types must be equivalent). */
+bool kite_tag_matches(const kite_taginst *t, const kite_module *mb, uint32_t b);
 
 /* Number of 64-bit slots a value of type t takes (v128: 2). */
 static inline uint32_t kite_slots_of(kite_valtype t) { return t.kind == KITE_VT_V128 ? 2 : 1; }
