@@ -33,7 +33,7 @@ typedef struct wthread {
   kite_funcinst *start;
   uint32_t tid, arg;
   pthread_t pt;
-  struct kite_interrupt interrupt;
+  struct kite_interrupt *interrupt; /* a reference to the store's */
   _Atomic(bool) done;
 } wthread;
 
@@ -53,7 +53,7 @@ struct kite_wasi_threads {
   bool ended_by_thread; /* a spawned thread ended it: end_err says how */
   kite_error end_err;
   kite_trace end_trace;
-  struct kite_interrupt main_interrupt;
+  struct kite_interrupt *main_interrupt; /* a reference to the main store's */
   pthread_mutex_t wasi_lock; /* serialises the WASI context */
 };
 
@@ -112,9 +112,8 @@ void wasi_threads_leave(kite_wasi_threads *t) { pthread_mutex_unlock(&t->wasi_lo
 
 static void request_stop(kite_wasi_threads *t) {
   t->stopping = true;
-  atomic_store(&t->main_store->interrupt->requested, 1);
-  for (wthread *th = t->threads; th; th = th->next)
-    atomic_store(&th->interrupt.requested, 1);
+  if (t->main_interrupt) kite_interrupt_request(t->main_interrupt);
+  for (wthread *th = t->threads; th; th = th->next) kite_interrupt_request(th->interrupt);
 }
 
 /* A spawned thread's run ended in err (proc_exit or a trap). The first ending of the
@@ -142,7 +141,8 @@ static void *thread_main(void *p) {
 }
 
 static void free_thread(kite_wasi_threads *t, wthread *th) {
-  kite_store_free(th->store);
+  if (th->store) kite_store_free(th->store);
+  kite_interrupt_unref(th->interrupt);
   kite_free(t->alloc, th, sizeof *th);
 }
 
@@ -183,12 +183,9 @@ static bool thread_spawn(void *env, kite_store *caller, const kite_value *args, 
   if (!th) goto done;
   th->group = t;
   th->arg = args[0].u.i32;
-  atomic_init(&th->interrupt.refs, 1);
-  atomic_init(&th->interrupt.requested, 0);
   atomic_init(&th->done, false);
   th->store = kite_store_new(t->engine);
-  if (!th->store) goto fail;
-  th->store->interrupt = &th->interrupt;
+  if (!th->store || !(th->interrupt = kite_store_interrupt_ref(th->store))) goto fail;
   /* Instantiated here, on the calling thread: the new store is handed to its thread
      only once it is complete. A failure is the guest's error code, not a trap. */
   kite_error ierr;
@@ -263,9 +260,11 @@ kite_wasi_threads *kite_wasi_threads_new(kite_wasi *w, kite_store *s, const kite
     return NULL;
   }
   /* The main thread can be stopped too (when another thread ends the program). */
-  atomic_init(&t->main_interrupt.refs, 1);
-  atomic_init(&t->main_interrupt.requested, 0);
-  if (!s->interrupt) s->interrupt = &t->main_interrupt;
+  if (!(t->main_interrupt = kite_store_interrupt_ref(s))) {
+    kite_wasi_threads_free(t);
+    kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+    return NULL;
+  }
   w->threads = t;
   return t;
 }
@@ -312,7 +311,7 @@ bool kite_wasi_threads_finish(kite_wasi_threads *t, kite_error *err, kite_trace 
     pthread_join(th->pt, NULL);
     free_thread(t, th);
   }
-  atomic_store(&t->main_interrupt.requested, 0);
+  if (t->main_interrupt) kite_interrupt_take(t->main_interrupt); /* not for a later call */
   if (!by_thread || !err) return false;
   *err = t->end_err;
   if (trace) *trace = t->end_trace;
@@ -322,8 +321,7 @@ bool kite_wasi_threads_finish(kite_wasi_threads *t, kite_error *err, kite_trace 
 void kite_wasi_threads_free(kite_wasi_threads *t) {
   if (!t) return;
   kite_wasi_threads_finish(t, NULL, NULL);
-  if (t->main_store && t->main_store->interrupt == &t->main_interrupt)
-    t->main_store->interrupt = NULL;
+  kite_interrupt_unref(t->main_interrupt);
   if (t->wasi && t->wasi->threads == t) t->wasi->threads = NULL;
   kite_free(t->alloc, t->imports, t->imports ? (t->nimports ? t->nimports : 1) * sizeof *t->imports : 0);
   pthread_mutex_destroy(&t->wasi_lock);
