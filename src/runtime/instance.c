@@ -192,6 +192,7 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     inst->globals[i] = kite_global_new(s, m->globals[i].type, init, err);
     if (!inst->globals[i]) return false;
     inst->globals[i]->rtt = rtt_of(inst, m->globals[i].type.type);
+    inst->globals[i]->module = m;
   }
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     const kite_table *t = &m->tables[i];
@@ -205,6 +206,7 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     inst->tables[i] = kite_table_new(s, t->elem, &t->limits, init, err);
     if (!inst->tables[i]) return false;
     inst->tables[i]->elem_rtt = rtt_of(inst, t->elem);
+    inst->tables[i]->module = m;
   }
   for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
     inst->memories[i] = kite_memory_new(s, &m->memories[i].limits, err);
@@ -215,6 +217,8 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     if (!t) return oom(err);
     t->type = kite_module_functype(m, m->tags[i].type);
     t->rtt = inst->rtts[m->tags[i].type];
+    t->module = m;
+    t->typeidx = m->tags[i].type;
     kite_store_adopt(s, &t->obj, KITE_EXTERN_TAG);
     inst->tags[i] = t;
   }

@@ -261,6 +261,7 @@ struct kite_funcinst {
 struct kite_tableinst {
   kite_object obj;
   kite_alloc *alloc; /* the owning store's */
+  const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_valtype elem; /* a reference type */
   kite_limits limits; /* limits.min is the current size */
   uint32_t size;
@@ -295,6 +296,7 @@ struct kite_meminst {
 
 struct kite_globalinst {
   kite_object obj;
+  const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_globaltype type;
   uint64_t slots[2]; /* the value in interpreter slot encoding (v128: both) */
   const struct kite_rtt *rtt; /* the type's heap type when it is a type index; else NULL */
@@ -303,6 +305,8 @@ struct kite_globalinst {
 struct kite_taginst {
   kite_object obj;
   const kite_functype *type;
+  const kite_module *module; /* the defining module; NULL: made by the host */
+  uint32_t typeidx;          /* the type's index in module */
   bool owns_type; /* host-created: the type is a copy after the object */
   const struct kite_rtt *rtt; /* the canonical function type (linking) */
 };
@@ -543,8 +547,24 @@ void kite_instance_release(kite_store *s, kite_instance *inst);
 /* Fill nslots_params / nslots_results from f->type. */
 void kite_funcinst_init_slots(kite_funcinst *f);
 
-/* Structural equality of function types (call_indirect, import matching). */
+/* Structural equality of function types (host types). */
 bool kite_functype_eq(const kite_functype *a, const kite_functype *b);
+
+/*
+** Type matching across modules (types.c), iso-recursive as in 3.0. A NULL module stands
+** for the host, whose types have only abstract heap types. "matches" is subtyping,
+** "equiv" type equivalence.
+*/
+bool kite_deftype_equiv(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
+bool kite_deftype_matches(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
+bool kite_valtype_matches(const kite_module *ma, kite_valtype a, const kite_module *mb,
+                          kite_valtype b);
+bool kite_valtype_equiv(const kite_module *ma, kite_valtype a, const kite_module *mb,
+                        kite_valtype b);
+/* Whether f can be used where type b of mb is expected (imports, call_indirect). */
+bool kite_func_matches(const kite_funcinst *f, const kite_module *mb, uint32_t b);
+/* Whether tag t satisfies an import of type b of mb (tag types must be equivalent). */
+bool kite_tag_matches(const kite_taginst *t, const kite_module *mb, uint32_t b);
 
 /* Number of 64-bit slots a value of type t takes (v128: 2). */
 static inline uint32_t kite_slots_of(kite_valtype t) { return t.kind == KITE_VT_V128 ? 2 : 1; }
