@@ -11,7 +11,8 @@
 ** - wait/notify: not-equal and timed-out results, timeouts that really elapse, notify
 **   counts by address, an unshared memory (wait traps, notify returns 0), and a
 **   waiting thread stopped by an interrupt.
-** - memory.grow on several threads at once: every page is granted exactly once.
+** - memory.grow on several threads at once: every page is granted exactly once; and a
+**   thread running on a bounds-checked memory reaches pages another thread added.
 ** The same program runs under ThreadSanitizer (docs/threads.md).
 */
 #if !defined(_DEFAULT_SOURCE)
@@ -473,6 +474,76 @@ static void test_grow(void) {
   kite_module_free(m);
 }
 
+/* ---- growth seen by a running thread, with explicit bounds checks ---- */
+
+typedef struct reader {
+  kite_engine *engine;
+  kite_module *module;
+  kite_meminst *mem;
+  uint64_t value;
+  bool ok;
+  kite_error err;
+} reader;
+
+static void *read_thread(void *p) {
+  reader *r = p;
+  kite_store *s = kite_store_new(r->engine);
+  kite_extern imp = {KITE_EXTERN_MEMORY, {.memory = r->mem}};
+  kite_instance *inst = kite_instantiate(s, r->module, &imp, 1, &r->err);
+  r->ok = inst && call(s, inst, "read", NULL, 0, &r->value, &r->err);
+  kite_store_free(s);
+  return NULL;
+}
+
+static void test_grow_unguarded(void) {
+  /* Without guard pages the interpreter caches the size of the memory it runs on: a
+     thread that started before another one grew the memory must still reach the new
+     pages with ordinary loads and stores. */
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.features = KITE_FEATURES_ALL;
+  cfg.no_guard_pages = true;
+  kite_engine *e = kite_engine_new(&cfg);
+  kite_engine *saved = engine;
+  engine = e;
+  kite_module *m = compile("(module (import \"env\" \"mem\" (memory 1 2 shared))\n"
+                           "  (func (export \"read\") (result i32)\n"
+                           "    (loop $l (br_if $l (i32.eqz (i32.atomic.load (i32.const 0)))))\n"
+                           "    (i32.store (i32.const 70000) (i32.const 11))\n"
+                           "    (i32.load (i32.const 70000)))\n"
+                           "  (func (export \"grow\") (result i32)\n"
+                           "    (memory.grow (i32.const 1))\n"
+                           "    (i32.atomic.store (i32.const 0) (i32.const 1))))");
+  engine = saved;
+  if (!m) {
+    kite_engine_free(e);
+    return;
+  }
+  kite_store *s = kite_store_new(e);
+  kite_limits lim = {1, 2, true, true, false, 16};
+  kite_error err;
+  kite_meminst *mem = kite_memory_new(s, &lim, &err);
+  kite_extern imp = {KITE_EXTERN_MEMORY, {.memory = mem}};
+  kite_instance *inst = kite_instantiate(s, m, &imp, 1, &err);
+  CHECK(mem && !mem->guarded && inst);
+  reader r;
+  memset(&r, 0, sizeof r);
+  r.engine = e;
+  r.module = m;
+  r.mem = mem;
+  pthread_t t;
+  CHECK(pthread_create(&t, NULL, read_thread, &r) == 0);
+  struct timespec pause = {0, 10000000};
+  nanosleep(&pause, NULL); /* let the reader start spinning with the old size */
+  uint64_t old = 0;
+  CHECK(call(s, inst, "grow", NULL, 0, &old, &err) && old == 1);
+  pthread_join(t, NULL);
+  CHECK_MSG(r.ok && r.value == 11, "reader: %s", r.err.msg);
+  kite_store_free(s);
+  kite_module_free(m);
+  kite_engine_free(e);
+}
+
 int main(void) {
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
@@ -481,6 +552,7 @@ int main(void) {
   test_unshared();
   test_wait_notify();
   test_grow();
+  test_grow_unguarded();
   test_stress();
   kite_engine_free(engine);
   return test_finish("test_threads");
