@@ -59,7 +59,6 @@ void kite_gc_free(struct kite_gc *g) {
   kite_vec_free(g->alloc, &g->objs);
   kite_vec_free(g->alloc, &g->mark_stack);
   kite_free(g->alloc, g->set, g->set_cap * sizeof *g->set);
-  kite_gc_types_free(g);
   kite_free(g->alloc, g, sizeof *g);
 }
 

@@ -1,19 +1,40 @@
 /*
-** gc_types.c: a store's canonical runtime types (kite_rtt) and reference type matching
-** across modules.
+** gc_types.c: the engine's canonical runtime types (kite_rtt) and reference type
+** matching across modules.
 **
-** Types are canonicalised per store, at instantiation: each recursion group of the
-** module is encoded as tokens in which references into the group are relative and
-** references to earlier groups name their canonical id (as kite_types_canon does
-** within one module). Equal encodings are equivalent groups (iso-recursive
-** equivalence), so a hash table of the encodings seen by the store gives each group
-** its canonical rtts, and type identity becomes pointer identity everywhere at run
-** time: call_indirect, casts, and import matching. The registry only grows; it is
-** freed with the store.
+** Types are canonicalised at instantiation: each recursion group of the module is
+** encoded as tokens in which references into the group are relative and references to
+** earlier groups name their canonical id (as kite_types_canon does within one module).
+** Equal encodings are equivalent groups (iso-recursive equivalence), so a hash table of
+** the encodings seen by the engine gives each group its canonical rtts, and type
+** identity becomes pointer identity everywhere at run time: call_indirect, casts, and
+** import matching. The registry belongs to the engine, not a store, because stores
+** share objects (host functions, shared memories: wasi-threads runs one store per
+** thread); a mutex serialises canonicalisation, and rtts, once published, are
+** immutable. The registry only grows; it is freed with the engine.
 */
+#include <pthread.h>
+
 #include "runtime.h"
 
 #include "valid.h"
+
+/* A recursion group of the registry: its encoding is tokens[start, start + len). */
+typedef struct rgroup {
+  uint32_t start, len;
+  uint32_t first; /* id of its first type */
+  uint32_t hash;
+} rgroup;
+
+struct kite_typereg {
+  kite_alloc *alloc;
+  pthread_mutex_t lock;
+  KITE_VEC(kite_rtt *) types; /* every canonical type, by id */
+  KITE_VEC(uint32_t) tokens;  /* group encodings, back to back */
+  KITE_VEC(rgroup) groups;
+  uint32_t *gtable; /* open addressing: group index + 1, 0 empty */
+  uint32_t gtable_cap;
+};
 
 /* ---- the registry's memory ---- */
 
@@ -23,14 +44,26 @@ static void free_rtt(kite_alloc *a, kite_rtt *t) {
   kite_free(a, t, sizeof *t);
 }
 
-void kite_gc_types_free(struct kite_gc *g) {
+struct kite_typereg *kite_typereg_new(kite_alloc *a) {
+  struct kite_typereg *g = kite_calloc(a, 1, sizeof *g);
+  if (!g) return NULL;
+  g->alloc = a;
+  if (pthread_mutex_init(&g->lock, NULL) != 0) {
+    kite_free(a, g, sizeof *g);
+    return NULL;
+  }
+  return g;
+}
+
+void kite_typereg_free(struct kite_typereg *g) {
+  if (!g) return;
   for (size_t i = 0; i < g->types.len; i++) free_rtt(g->alloc, g->types.data[i]);
   kite_vec_free(g->alloc, &g->types);
   kite_vec_free(g->alloc, &g->tokens);
   kite_vec_free(g->alloc, &g->groups);
   kite_free(g->alloc, g->gtable, (size_t)g->gtable_cap * sizeof *g->gtable);
-  g->gtable = NULL;
-  g->gtable_cap = 0;
+  pthread_mutex_destroy(&g->lock);
+  kite_free(g->alloc, g, sizeof *g);
 }
 
 /* ---- layout ---- */
@@ -94,7 +127,7 @@ kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fiel
 /* ---- encoding groups ---- */
 
 typedef struct enc {
-  struct kite_gc *g;
+  struct kite_typereg *g;
   const kite_module *m;
   const kite_rtt **out; /* canonical types of the module's earlier groups */
   bool oom;
@@ -168,7 +201,7 @@ static uint32_t hash_tokens(const uint32_t *p, size_t n) {
 
 /* ---- the group table ---- */
 
-static bool gtable_grow(struct kite_gc *g) {
+static bool gtable_grow(struct kite_typereg *g) {
   uint32_t cap = g->gtable_cap ? g->gtable_cap * 2 : 64;
   uint32_t *t = kite_calloc(g->alloc, cap, sizeof *t);
   if (!t) return false;
@@ -184,11 +217,11 @@ static bool gtable_grow(struct kite_gc *g) {
 }
 
 /* The group whose encoding is tokens[start..], or UINT32_MAX. */
-static uint32_t gtable_find(struct kite_gc *g, size_t start, uint32_t hash) {
+static uint32_t gtable_find(struct kite_typereg *g, size_t start, uint32_t hash) {
   if (!g->gtable_cap) return UINT32_MAX;
   size_t len = g->tokens.len - start;
   for (uint32_t h = hash & (g->gtable_cap - 1); g->gtable[h]; h = (h + 1) & (g->gtable_cap - 1)) {
-    const kite_rgroup *gr = &g->groups.data[g->gtable[h] - 1];
+    const rgroup *gr = &g->groups.data[g->gtable[h] - 1];
     if (gr->hash == hash && gr->len == len &&
         !memcmp(g->tokens.data + gr->start, g->tokens.data + start, len * sizeof(uint32_t)))
       return g->gtable[h] - 1;
@@ -196,9 +229,9 @@ static uint32_t gtable_find(struct kite_gc *g, size_t start, uint32_t hash) {
   return UINT32_MAX;
 }
 
-static bool gtable_add(struct kite_gc *g, size_t start, uint32_t hash, uint32_t first) {
+static bool gtable_add(struct kite_typereg *g, size_t start, uint32_t hash, uint32_t first) {
   if ((g->groups.len + 1) * 2 > g->gtable_cap && !gtable_grow(g)) return false;
-  kite_rgroup gr = {(uint32_t)start, (uint32_t)(g->tokens.len - start), first, hash};
+  rgroup gr = {(uint32_t)start, (uint32_t)(g->tokens.len - start), first, hash};
   if (!kite_vec_push(g->alloc, &g->groups, gr)) return false;
   uint32_t h = hash & (g->gtable_cap - 1);
   while (g->gtable[h]) h = (h + 1) & (g->gtable_cap - 1);
@@ -209,7 +242,7 @@ static bool gtable_add(struct kite_gc *g, size_t start, uint32_t hash, uint32_t 
 /* ---- creating rtts ---- */
 
 /* A new rtt for a type with the given supertype (NULL: none), registered in g. */
-static kite_rtt *new_rtt(struct kite_gc *g, uint8_t comp, bool final, const kite_rtt *super) {
+static kite_rtt *new_rtt(struct kite_typereg *g, uint8_t comp, bool final, const kite_rtt *super) {
   kite_alloc *a = g->alloc;
   kite_rtt *t = kite_calloc(a, 1, sizeof *t);
   if (!t) return NULL;
@@ -228,7 +261,7 @@ static kite_rtt *new_rtt(struct kite_gc *g, uint8_t comp, bool final, const kite
   return t;
 }
 
-static bool set_fields(struct kite_gc *g, const kite_module *m, kite_rtt *t,
+static bool set_fields(struct kite_typereg *g, const kite_module *m, kite_rtt *t,
                        const kite_subtype *st) {
   const kite_fieldtype *fs = NULL;
   uint32_t n = 0;
@@ -250,9 +283,8 @@ static bool set_fields(struct kite_gc *g, const kite_module *m, kite_rtt *t,
 
 static bool oom(kite_error *err) { return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory"); }
 
-bool kite_gc_canon_module(kite_store *s, const kite_module *m, const kite_rtt **out,
-                          kite_error *err) {
-  struct kite_gc *g = s->gc;
+static bool canon_module(struct kite_typereg *g, const kite_module *m, const kite_rtt **out,
+                         kite_error *err) {
   enc e = {g, m, out, false};
   for (uint32_t i = 0; i < m->ntypes;) {
     uint32_t first = i, count = m->types[i].rec_count;
@@ -296,8 +328,16 @@ bool kite_gc_canon_module(kite_store *s, const kite_module *m, const kite_rtt **
   return true;
 }
 
-const kite_rtt *kite_gc_functype_rtt(kite_store *s, const kite_functype *ft, kite_error *err) {
-  struct kite_gc *g = s->gc;
+bool kite_gc_canon_module(kite_engine *e, const kite_module *m, const kite_rtt **out,
+                          kite_error *err) {
+  pthread_mutex_lock(&e->types->lock);
+  bool ok = canon_module(e->types, m, out, err);
+  pthread_mutex_unlock(&e->types->lock);
+  return ok;
+}
+
+static const kite_rtt *functype_rtt(struct kite_typereg *g, const kite_functype *ft,
+                                    kite_error *err) {
   enc e = {g, NULL, NULL, false};
   size_t start = g->tokens.len;
   put(&e, 1);
@@ -323,6 +363,13 @@ const kite_rtt *kite_gc_functype_rtt(kite_store *s, const kite_functype *ft, kit
     oom(err);
     return NULL;
   }
+  return t;
+}
+
+const kite_rtt *kite_gc_functype_rtt(kite_engine *e, const kite_functype *ft, kite_error *err) {
+  pthread_mutex_lock(&e->types->lock);
+  const kite_rtt *t = functype_rtt(e->types, ft, err);
+  pthread_mutex_unlock(&e->types->lock);
   return t;
 }
 

@@ -295,7 +295,7 @@ kite_instance *kite_instantiate(kite_store *s, const kite_module *m, const kite_
     oom(err);
     return NULL;
   }
-  if (!kite_gc_canon_module(s, m, inst->rtts, err)) return NULL;
+  if (!kite_gc_canon_module(s->engine, m, inst->rtts, err)) return NULL;
   if (!bind_imports(inst, imports, err)) return NULL;
   /* Constant expressions hold new GC objects in C variables until they are stored. */
   kite_gc_inhibit(s, true);

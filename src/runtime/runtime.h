@@ -537,6 +537,7 @@ struct kite_store {
 struct kite_engine {
   kite_alloc alloc;
   kite_engine_config cfg;
+  struct kite_typereg *types; /* canonical types (gc_types.c) */
 };
 
 /* Link a new object into the store's list (after it was fully created). */
@@ -586,12 +587,13 @@ void kite_tableinst_release(kite_tableinst *t);
 /* ---- GC: canonical types and the heap (gc_types.c, gc_heap.c) ---- */
 
 /*
-** Runtime types. Every defined type of every module instantiated in a store maps to
-** one canonical kite_rtt of that store: two types are equal (iso-recursive
-** equivalence of their recursion groups) exactly when their rtts are the same
-** pointer, across modules. Declared subtyping is a display: supers[0..depth] lists
-** the supertype chain from its root down to the type itself, so a <: b is one load
-** and compare (Cohen's display).
+** Runtime types. Every defined type of every module instantiated with an engine maps
+** to one canonical kite_rtt of the engine's registry: two types are equal
+** (iso-recursive equivalence of their recursion groups) exactly when their rtts are
+** the same pointer, across modules and across the engine's stores (which share host
+** functions and memories). Declared subtyping is a display: supers[0..depth] lists the
+** supertype chain from its root down to the type itself, so a <: b is one load and
+** compare (Cohen's display). Rtts are immutable and live as long as the engine.
 */
 typedef struct kite_gcfield {
   uint32_t offset; /* in the object's payload */
@@ -602,7 +604,7 @@ typedef struct kite_gcfield {
 } kite_gcfield;
 
 typedef struct kite_rtt {
-  uint32_t id;   /* index in the store's registry */
+  uint32_t id;   /* index in the engine's registry */
   uint8_t comp;  /* kite_compkind */
   bool final;
   uint32_t depth;                 /* declared supertypes above this type */
@@ -625,24 +627,15 @@ typedef struct kite_gcobj {
 #define KITE_GCOBJ_HDR ((sizeof(kite_gcobj) + 15) & ~(size_t)15)
 static inline uint8_t *kite_gcobj_data(kite_gcobj *o) { return (uint8_t *)o + KITE_GCOBJ_HDR; }
 
-/* A recursion group of the registry: its encoding is tokens[start, start + len). */
-typedef struct kite_rgroup {
-  uint32_t start, len;
-  uint32_t first; /* id of its first type */
-  uint32_t hash;
-} kite_rgroup;
+/* The engine's type registry (gc_types.c); NULL on OOM. Thread-safe. */
+struct kite_typereg *kite_typereg_new(kite_alloc *a);
+void kite_typereg_free(struct kite_typereg *r);
 
-/* The store's GC state: the type registry (gc_types.c) and the heap (gc_heap.c). */
+/* The store's heap (gc_heap.c). */
 struct kite_gc {
   kite_alloc *alloc;
-  /* Registry: every canonical type by id, and the groups by their encoding. */
-  KITE_VEC(kite_rtt *) types;
-  KITE_VEC(uint32_t) tokens;
-  KITE_VEC(kite_rgroup) groups;
-  uint32_t *gtable; /* open addressing: group index + 1, 0 empty */
-  uint32_t gtable_cap;
-  /* Heap: every object, and the same addresses in a hash set (open addressing, 0
-     empty) to recognise object pointers among untyped stack slots. */
+  /* Every object, and the same addresses in a hash set (open addressing, 0 empty) to
+     recognise object pointers among untyped stack slots. */
   KITE_VEC(kite_gcobj *) objs;
   uintptr_t *set;
   size_t set_cap;
@@ -657,18 +650,17 @@ struct kite_gc {
 
 /* The store's GC state; NULL on OOM. */
 struct kite_gc *kite_gc_new(kite_alloc *a);
-void kite_gc_free(struct kite_gc *g); /* every object and type */
-void kite_gc_types_free(struct kite_gc *g);
+void kite_gc_free(struct kite_gc *g); /* every object */
 
 /*
-** The canonical types of a module's types in store s: out[i] for type index i (out
-** has m->ntypes entries). Recursion groups are hashed by their structure, with
-** references outside the group naming canonical ids, as in kite_types_canon.
+** The canonical types of a module's types: out[i] for type index i (out has m->ntypes
+** entries). Recursion groups are hashed by their structure, with references outside
+** the group naming canonical ids, as in kite_types_canon.
 */
-bool kite_gc_canon_module(kite_store *s, const kite_module *m, const kite_rtt **out,
+bool kite_gc_canon_module(kite_engine *e, const kite_module *m, const kite_rtt **out,
                           kite_error *err);
 /* The canonical type of a host function type: `(type (func ...))` alone in its group. */
-const kite_rtt *kite_gc_functype_rtt(kite_store *s, const kite_functype *t, kite_error *err);
+const kite_rtt *kite_gc_functype_rtt(kite_engine *e, const kite_functype *t, kite_error *err);
 /* Field layout of a struct or array type of m, as its rtt has it (for lowering). */
 kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fieldidx);
 

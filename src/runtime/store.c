@@ -63,7 +63,7 @@ kite_funcinst *kite_func_new_host(kite_store *s, const kite_functype *type, kite
     return NULL;
   }
   f->type = copy_functype((char *)f + base, type);
-  f->rtt = kite_gc_functype_rtt(s, f->type, err);
+  f->rtt = kite_gc_functype_rtt(s->engine, f->type, err);
   if (!f->rtt) {
     kite_free(s->alloc, f, typed_object_size(base, type));
     return NULL;
@@ -85,7 +85,7 @@ kite_taginst *kite_tag_new(kite_store *s, const kite_functype *type, kite_error 
   }
   t->type = copy_functype((char *)t + base, type);
   t->owns_type = true;
-  t->rtt = kite_gc_functype_rtt(s, t->type, err);
+  t->rtt = kite_gc_functype_rtt(s->engine, t->type, err);
   if (!t->rtt) {
     kite_free(s->alloc, t, typed_object_size(base, type));
     return NULL;
