@@ -4,66 +4,160 @@
 **
 ** Types are canonicalised at instantiation: each recursion group of the module is
 ** encoded as tokens in which references into the group are relative and references to
-** earlier groups name their canonical id (as kite_types_canon does within one module).
-** Equal encodings are equivalent groups (iso-recursive equivalence), so a hash table of
-** the encodings seen by the engine gives each group its canonical rtts, and type
-** identity becomes pointer identity everywhere at run time: call_indirect, casts, and
-** import matching. The registry belongs to the engine, not a store, because stores
-** share objects (host functions, shared memories: wasi-threads runs one store per
-** thread); a mutex serialises canonicalisation, and rtts, once published, are
-** immutable. The registry only grows; it is freed with the engine.
+** earlier groups name their canonical type (as kite_types_canon does within one
+** module). Equal encodings are equivalent groups (iso-recursive equivalence), so a hash
+** table of the encodings gives each group its canonical rtts, and type identity
+** becomes pointer identity everywhere at run time: call_indirect, casts, and import
+** matching.
+**
+** The registry belongs to the engine, not a store, because stores share objects (host
+** functions and shared memories: wasi-threads runs one store per thread). A short spin
+** lock serialises registration; rtts, once published, are immutable. Each group counts
+** its users: the instances whose module has it, host functions and tags, and the later
+** groups that refer to it. The last release frees it, so an engine that runs many
+** different modules over time does not accumulate their types.
 */
-#include <pthread.h>
+#include <stdatomic.h>
 
 #include "runtime.h"
 
 #include "valid.h"
 
-/* A recursion group of the registry: its encoding is tokens[start, start + len). */
-typedef struct rgroup {
-  uint32_t start, len;
-  uint32_t first; /* id of its first type */
+struct kite_rgroup {
+  uint32_t refs;    /* users: registrations and the groups that refer to this one */
   uint32_t hash;
-} rgroup;
-
-struct kite_typereg {
-  kite_alloc *alloc;
-  pthread_mutex_t lock;
-  KITE_VEC(kite_rtt *) types; /* every canonical type, by id */
-  KITE_VEC(uint32_t) tokens;  /* group encodings, back to back */
-  KITE_VEC(rgroup) groups;
-  uint32_t *gtable; /* open addressing: group index + 1, 0 empty */
-  uint32_t gtable_cap;
+  uint32_t ntokens; /* the encoding */
+  uint32_t count;   /* types in the group */
+  uint32_t nuses;   /* references to other groups, each counted in their refs */
+  uint32_t *tokens;
+  struct kite_rgroup **uses;
+  struct kite_rgroup *next_dead; /* release's work list */
+  kite_rtt *types[];
 };
+typedef struct kite_rgroup rgroup;
 
-/* ---- the registry's memory ---- */
+#define TOMBSTONE ((rgroup *)(uintptr_t)1)
+
+static void reg_lock(kite_typereg *r) {
+  while (atomic_exchange_explicit(&r->lock, 1, memory_order_acquire))
+    while (atomic_load_explicit(&r->lock, memory_order_relaxed)) {
+    }
+}
+static void reg_unlock(kite_typereg *r) { atomic_store_explicit(&r->lock, 0, memory_order_release); }
+
+/* ---- groups' memory ---- */
 
 static void free_rtt(kite_alloc *a, kite_rtt *t) {
+  if (!t) return;
   kite_free(a, (void *)t->supers, ((size_t)t->depth + 1) * sizeof *t->supers);
   kite_free(a, t->fields, (size_t)t->nfields * sizeof *t->fields);
   kite_free(a, t, sizeof *t);
 }
 
-struct kite_typereg *kite_typereg_new(kite_alloc *a) {
-  struct kite_typereg *g = kite_calloc(a, 1, sizeof *g);
-  if (!g) return NULL;
-  g->alloc = a;
-  if (pthread_mutex_init(&g->lock, NULL) != 0) {
-    kite_free(a, g, sizeof *g);
-    return NULL;
-  }
-  return g;
+static size_t group_size(uint32_t count) {
+  return sizeof(rgroup) + (size_t)count * sizeof(kite_rtt *);
 }
 
-void kite_typereg_free(struct kite_typereg *g) {
-  if (!g) return;
-  for (size_t i = 0; i < g->types.len; i++) free_rtt(g->alloc, g->types.data[i]);
-  kite_vec_free(g->alloc, &g->types);
-  kite_vec_free(g->alloc, &g->tokens);
-  kite_vec_free(g->alloc, &g->groups);
-  kite_free(g->alloc, g->gtable, (size_t)g->gtable_cap * sizeof *g->gtable);
-  pthread_mutex_destroy(&g->lock);
-  kite_free(g->alloc, g, sizeof *g);
+static void free_group(kite_alloc *a, rgroup *g) {
+  for (uint32_t i = 0; i < g->count; i++) free_rtt(a, g->types[i]);
+  kite_free(a, g->tokens, (size_t)g->ntokens * sizeof *g->tokens);
+  kite_free(a, g->uses, (size_t)g->nuses * sizeof *g->uses);
+  kite_free(a, g, group_size(g->count));
+}
+
+void kite_typereg_init(kite_typereg *r) {
+  memset(r, 0, sizeof *r);
+  atomic_init(&r->lock, 0);
+}
+
+void kite_typereg_release(kite_typereg *r, kite_alloc *a) {
+  for (uint32_t i = 0; i < r->cap; i++)
+    if (r->table[i] && r->table[i] != TOMBSTONE) free_group(a, r->table[i]);
+  kite_free(a, r->table, (size_t)r->cap * sizeof *r->table);
+  r->table = NULL;
+  r->cap = r->used = r->count = 0;
+}
+
+/* ---- the table ---- */
+
+static bool table_resize(kite_typereg *r, kite_alloc *a, uint32_t cap) {
+  rgroup **t = kite_calloc(a, cap, sizeof *t);
+  if (!t) return false;
+  for (uint32_t i = 0; i < r->cap; i++) {
+    rgroup *g = r->table[i];
+    if (!g || g == TOMBSTONE) continue;
+    uint32_t h = g->hash & (cap - 1);
+    while (t[h]) h = (h + 1) & (cap - 1);
+    t[h] = g;
+  }
+  kite_free(a, r->table, (size_t)r->cap * sizeof *r->table);
+  r->table = t;
+  r->cap = cap;
+  r->used = r->count;
+  return true;
+}
+
+static rgroup *table_find(const kite_typereg *r, const uint32_t *tokens, uint32_t n,
+                          uint32_t hash) {
+  if (!r->cap) return NULL;
+  for (uint32_t h = hash & (r->cap - 1); r->table[h]; h = (h + 1) & (r->cap - 1)) {
+    rgroup *g = r->table[h];
+    if (g != TOMBSTONE && g->hash == hash && g->ntokens == n &&
+        !memcmp(g->tokens, tokens, (size_t)n * sizeof *tokens))
+      return g;
+  }
+  return NULL;
+}
+
+static bool table_insert(kite_typereg *r, kite_alloc *a, rgroup *g) {
+  if ((r->used + 1) * 2 > r->cap) {
+    uint32_t cap = r->cap ? r->cap : 64;
+    while ((r->count + 1) * 2 > cap / 2 && cap < (1u << 30)) cap *= 2;
+    if (!table_resize(r, a, cap)) return false;
+  }
+  uint32_t h = g->hash & (r->cap - 1);
+  while (r->table[h] && r->table[h] != TOMBSTONE) h = (h + 1) & (r->cap - 1);
+  if (!r->table[h]) r->used++;
+  r->table[h] = g;
+  r->count++;
+  return true;
+}
+
+static void table_remove(kite_typereg *r, kite_alloc *a, rgroup *g) {
+  for (uint32_t h = g->hash & (r->cap - 1); r->table[h]; h = (h + 1) & (r->cap - 1)) {
+    if (r->table[h] != g) continue;
+    r->table[h] = TOMBSTONE;
+    r->count--;
+    break;
+  }
+  if (r->count == 0) {
+    kite_free(a, r->table, (size_t)r->cap * sizeof *r->table);
+    r->table = NULL;
+    r->cap = r->used = 0;
+  }
+}
+
+/* Drop one reference to g; groups nobody uses any more are freed, with the references
+   they hold (a work list, not recursion: chains of groups may be long). */
+static void release_group(kite_typereg *r, kite_alloc *a, rgroup *g) {
+  rgroup *dead = NULL;
+  if (--g->refs == 0) {
+    g->next_dead = NULL;
+    dead = g;
+  }
+  while (dead) {
+    g = dead;
+    dead = g->next_dead;
+    for (uint32_t i = 0; i < g->nuses; i++) {
+      rgroup *u = g->uses[i];
+      if (--u->refs == 0) {
+        u->next_dead = dead;
+        dead = u;
+      }
+    }
+    table_remove(r, a, g);
+    free_group(a, g);
+  }
 }
 
 /* ---- layout ---- */
@@ -127,14 +221,25 @@ kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fiel
 /* ---- encoding groups ---- */
 
 typedef struct enc {
-  struct kite_typereg *g;
+  kite_alloc *a;
   const kite_module *m;
   const kite_rtt **out; /* canonical types of the module's earlier groups */
+  KITE_VEC(uint32_t) tokens;
+  KITE_VEC(rgroup *) uses;
   bool oom;
 } enc;
 
 static void put(enc *e, uint32_t t) {
-  if (!e->oom && !kite_vec_push(e->g->alloc, &e->g->tokens, t)) e->oom = true;
+  if (!e->oom && !kite_vec_push(e->a, &e->tokens, t)) e->oom = true;
+}
+
+/* A reference to a canonical type of another group: its address names it. */
+static void put_rtt(enc *e, const kite_rtt *t) {
+  uint64_t p = (uint64_t)(uintptr_t)t;
+  put(e, 2);
+  put(e, (uint32_t)p);
+  put(e, (uint32_t)(p >> 32));
+  if (!e->oom && !kite_vec_push(e->a, &e->uses, t->group)) e->oom = true;
 }
 
 static void put_heap(enc *e, uint32_t ht, uint32_t first, uint32_t count) {
@@ -145,8 +250,7 @@ static void put_heap(enc *e, uint32_t ht, uint32_t first, uint32_t count) {
     put(e, 1);
     put(e, ht - first);
   } else if (e->m && ht < first) {
-    put(e, 2);
-    put(e, e->out[ht]->id);
+    put_rtt(e, e->out[ht]);
   } else {
     put(e, 4); /* a host type naming a type index: matches nothing of a module */
     put(e, ht);
@@ -199,69 +303,32 @@ static uint32_t hash_tokens(const uint32_t *p, size_t n) {
   return h;
 }
 
-/* ---- the group table ---- */
-
-static bool gtable_grow(struct kite_typereg *g) {
-  uint32_t cap = g->gtable_cap ? g->gtable_cap * 2 : 64;
-  uint32_t *t = kite_calloc(g->alloc, cap, sizeof *t);
-  if (!t) return false;
-  for (size_t i = 0; i < g->groups.len; i++) {
-    uint32_t h = g->groups.data[i].hash & (cap - 1);
-    while (t[h]) h = (h + 1) & (cap - 1);
-    t[h] = (uint32_t)i + 1;
-  }
-  kite_free(g->alloc, g->gtable, (size_t)g->gtable_cap * sizeof *g->gtable);
-  g->gtable = t;
-  g->gtable_cap = cap;
-  return true;
+static void enc_free(enc *e) {
+  kite_vec_free(e->a, &e->tokens);
+  kite_vec_free(e->a, &e->uses);
 }
 
-/* The group whose encoding is tokens[start..], or UINT32_MAX. */
-static uint32_t gtable_find(struct kite_typereg *g, size_t start, uint32_t hash) {
-  if (!g->gtable_cap) return UINT32_MAX;
-  size_t len = g->tokens.len - start;
-  for (uint32_t h = hash & (g->gtable_cap - 1); g->gtable[h]; h = (h + 1) & (g->gtable_cap - 1)) {
-    const rgroup *gr = &g->groups.data[g->gtable[h] - 1];
-    if (gr->hash == hash && gr->len == len &&
-        !memcmp(g->tokens.data + gr->start, g->tokens.data + start, len * sizeof(uint32_t)))
-      return g->gtable[h] - 1;
-  }
-  return UINT32_MAX;
-}
+/* ---- creating groups ---- */
 
-static bool gtable_add(struct kite_typereg *g, size_t start, uint32_t hash, uint32_t first) {
-  if ((g->groups.len + 1) * 2 > g->gtable_cap && !gtable_grow(g)) return false;
-  rgroup gr = {(uint32_t)start, (uint32_t)(g->tokens.len - start), first, hash};
-  if (!kite_vec_push(g->alloc, &g->groups, gr)) return false;
-  uint32_t h = hash & (g->gtable_cap - 1);
-  while (g->gtable[h]) h = (h + 1) & (g->gtable_cap - 1);
-  g->gtable[h] = (uint32_t)g->groups.len;
-  return true;
-}
-
-/* ---- creating rtts ---- */
-
-/* A new rtt for a type with the given supertype (NULL: none), registered in g. */
-static kite_rtt *new_rtt(struct kite_typereg *g, uint8_t comp, bool final, const kite_rtt *super) {
-  kite_alloc *a = g->alloc;
+static kite_rtt *new_rtt(kite_alloc *a, rgroup *g, uint8_t comp, bool final,
+                         const kite_rtt *super) {
   kite_rtt *t = kite_calloc(a, 1, sizeof *t);
   if (!t) return NULL;
+  t->group = g;
   t->comp = comp;
   t->final = final;
   t->depth = super ? super->depth + 1 : 0;
   t->supers = kite_malloc(a, ((size_t)t->depth + 1) * sizeof *t->supers);
-  if (!t->supers || !kite_vec_push(a, &g->types, t)) {
-    kite_free(a, (void *)t->supers, t->supers ? ((size_t)t->depth + 1) * sizeof *t->supers : 0);
+  if (!t->supers) {
     kite_free(a, t, sizeof *t);
     return NULL;
   }
-  if (super) memcpy((void *)t->supers, super->supers, (size_t)super->depth * sizeof *t->supers + sizeof *t->supers);
+  if (super) memcpy((void *)t->supers, super->supers, (size_t)t->depth * sizeof *t->supers);
   t->supers[t->depth] = t;
-  t->id = (uint32_t)g->types.len - 1;
   return t;
 }
 
-static bool set_fields(struct kite_typereg *g, const kite_module *m, kite_rtt *t,
+static bool set_fields(kite_alloc *a, const kite_module *m, kite_rtt *t,
                        const kite_subtype *st) {
   const kite_fieldtype *fs = NULL;
   uint32_t n = 0;
@@ -273,7 +340,7 @@ static bool set_fields(struct kite_typereg *g, const kite_module *m, kite_rtt *t
     n = 1;
   }
   if (!n) return true;
-  t->fields = kite_calloc(g->alloc, n, sizeof *t->fields);
+  t->fields = kite_calloc(a, n, sizeof *t->fields);
   if (!t->fields) return false;
   t->nfields = n;
   uint32_t size = layout(m, fs, n, t->fields);
@@ -281,96 +348,152 @@ static bool set_fields(struct kite_typereg *g, const kite_module *m, kite_rtt *t
   return true;
 }
 
+/* A new group with e's encoding and room for `count` types (the caller makes them),
+   not yet published. NULL on OOM. */
+static rgroup *new_group(enc *e, uint32_t count, uint32_t hash) {
+  kite_alloc *a = e->a;
+  rgroup *g = kite_calloc(a, 1, group_size(count));
+  if (!g) return NULL;
+  g->hash = hash;
+  g->count = count;
+  g->ntokens = (uint32_t)e->tokens.len;
+  g->tokens = kite_malloc(a, (size_t)g->ntokens * sizeof *g->tokens);
+  if (e->uses.len) g->uses = kite_malloc(a, e->uses.len * sizeof *g->uses);
+  if (!g->tokens || (e->uses.len && !g->uses)) {
+    kite_free(a, g->tokens, g->tokens ? (size_t)g->ntokens * sizeof *g->tokens : 0);
+    kite_free(a, g->uses, g->uses ? e->uses.len * sizeof *g->uses : 0);
+    kite_free(a, g, group_size(count));
+    return NULL;
+  }
+  memcpy(g->tokens, e->tokens.data, (size_t)g->ntokens * sizeof *g->tokens);
+  if (e->uses.len) memcpy(g->uses, e->uses.data, e->uses.len * sizeof *g->uses);
+  g->nuses = (uint32_t)e->uses.len;
+  return g;
+}
+
+/* Publish a complete group: it now holds its references to other groups. */
+static bool publish(kite_typereg *r, kite_alloc *a, rgroup *g) {
+  if (!table_insert(r, a, g)) return false;
+  for (uint32_t i = 0; i < g->nuses; i++) g->uses[i]->refs++;
+  return true;
+}
+
 static bool oom(kite_error *err) { return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory"); }
 
-static bool canon_module(struct kite_typereg *g, const kite_module *m, const kite_rtt **out,
-                         kite_error *err) {
-  enc e = {g, m, out, false};
-  for (uint32_t i = 0; i < m->ntypes;) {
-    uint32_t first = i, count = m->types[i].rec_count;
-    if (m->types[i].rec_first != i || count == 0 || count > m->ntypes - i) count = 1;
-    size_t start = g->tokens.len;
-    encode_group(&e, first, count);
-    if (e.oom) {
-      g->tokens.len = start;
-      return oom(err);
-    }
-    uint32_t h = hash_tokens(g->tokens.data + start, g->tokens.len - start);
-    uint32_t found = gtable_find(g, start, h);
-    if (found != UINT32_MAX) {
-      g->tokens.len = start;
-      uint32_t id = g->groups.data[found].first;
-      for (uint32_t j = 0; j < count; j++) out[first + j] = g->types.data[id + j];
-      i += count;
-      continue;
-    }
-    uint32_t first_id = (uint32_t)g->types.len;
-    for (uint32_t j = 0; j < count; j++) {
-      const kite_subtype *st = &m->types[first + j];
-      const kite_rtt *super = NULL;
-      if (st->super != KITE_NO_INDEX && st->super < first + j) super = out[st->super];
-      kite_rtt *t = new_rtt(g, st->comp, st->final, super);
-      if (!t || !set_fields(g, m, t, st)) {
-        /* Forget the group's partial types (no one refers to them yet). */
-        while (g->types.len > first_id) free_rtt(g->alloc, g->types.data[--g->types.len]);
-        g->tokens.len = start;
-        return oom(err);
-      }
-      out[first + j] = t;
-    }
-    if (!gtable_add(g, start, h, first_id)) {
-      while (g->types.len > first_id) free_rtt(g->alloc, g->types.data[--g->types.len]);
-      g->tokens.len = start;
-      return oom(err);
-    }
-    i += count;
+/* The number of types in the recursion group that starts at type `first` of m. */
+static uint32_t group_count(const kite_module *m, uint32_t first) {
+  uint32_t count = m->types[first].rec_count;
+  if (m->types[first].rec_first != first || count == 0 || count > m->ntypes - first) return 1;
+  return count;
+}
+
+/* Release the registrations of m's groups whose types start below `end`. */
+static void release_module(kite_typereg *r, kite_alloc *a, const kite_module *m,
+                           const kite_rtt **out, uint32_t end) {
+  for (uint32_t first = 0, count; first < end; first += count) {
+    count = group_count(m, first);
+    if (out[first]) release_group(r, a, out[first]->group);
+    for (uint32_t j = 0; j < count; j++) out[first + j] = NULL;
   }
+}
+
+static bool canon_module(kite_typereg *r, kite_alloc *a, const kite_module *m,
+                         const kite_rtt **out, kite_error *err) {
+  enc e;
+  memset(&e, 0, sizeof e);
+  e.a = a;
+  e.m = m;
+  e.out = out;
+  for (uint32_t first = 0, count; first < m->ntypes; first += count) {
+    count = group_count(m, first);
+    e.tokens.len = e.uses.len = 0;
+    encode_group(&e, first, count);
+    if (e.oom) goto fail;
+    uint32_t h = hash_tokens(e.tokens.data, e.tokens.len);
+    rgroup *g = table_find(r, e.tokens.data, (uint32_t)e.tokens.len, h);
+    if (!g) {
+      g = new_group(&e, count, h);
+      if (!g) goto fail;
+      for (uint32_t j = 0; j < count; j++) {
+        const kite_subtype *st = &m->types[first + j];
+        const kite_rtt *super = NULL;
+        if (st->super != KITE_NO_INDEX && st->super < first + j)
+          super = st->super >= first ? g->types[st->super - first] : out[st->super];
+        g->types[j] = new_rtt(a, g, st->comp, st->final, super);
+        if (!g->types[j] || !set_fields(a, m, g->types[j], st)) {
+          free_group(a, g);
+          goto fail;
+        }
+      }
+      if (!publish(r, a, g)) {
+        free_group(a, g);
+        goto fail;
+      }
+    }
+    g->refs++;
+    for (uint32_t j = 0; j < count; j++) out[first + j] = g->types[j];
+    continue;
+  fail:
+    release_module(r, a, m, out, first);
+    enc_free(&e);
+    return oom(err);
+  }
+  enc_free(&e);
   return true;
 }
 
 bool kite_gc_canon_module(kite_engine *e, const kite_module *m, const kite_rtt **out,
                           kite_error *err) {
-  pthread_mutex_lock(&e->types->lock);
-  bool ok = canon_module(e->types, m, out, err);
-  pthread_mutex_unlock(&e->types->lock);
+  reg_lock(&e->types);
+  bool ok = canon_module(&e->types, &e->alloc, m, out, err);
+  reg_unlock(&e->types);
   return ok;
 }
 
-static const kite_rtt *functype_rtt(struct kite_typereg *g, const kite_functype *ft,
-                                    kite_error *err) {
-  enc e = {g, NULL, NULL, false};
-  size_t start = g->tokens.len;
+void kite_gc_release_module(kite_engine *e, const kite_module *m, const kite_rtt **rtts) {
+  reg_lock(&e->types);
+  release_module(&e->types, &e->alloc, m, rtts, m->ntypes);
+  reg_unlock(&e->types);
+}
+
+const kite_rtt *kite_gc_functype_rtt(kite_engine *en, const kite_functype *ft, kite_error *err) {
+  kite_typereg *r = &en->types;
+  kite_alloc *a = &en->alloc;
+  enc e;
+  memset(&e, 0, sizeof e);
+  e.a = a;
   put(&e, 1);
   put(&e, (uint32_t)KITE_COMP_FUNC | 1u << 8);
   put(&e, 0);
   put_functype(&e, ft, 0, 0);
-  if (e.oom) {
-    g->tokens.len = start;
-    oom(err);
-    return NULL;
+  const kite_rtt *t = NULL;
+  reg_lock(r);
+  if (!e.oom) {
+    uint32_t h = hash_tokens(e.tokens.data, e.tokens.len);
+    rgroup *g = table_find(r, e.tokens.data, (uint32_t)e.tokens.len, h);
+    if (!g && (g = new_group(&e, 1, h)) != NULL) {
+      g->types[0] = new_rtt(a, g, KITE_COMP_FUNC, true, NULL);
+      if (!g->types[0] || !publish(r, a, g)) {
+        free_group(a, g);
+        g = NULL;
+      }
+    }
+    if (g) {
+      g->refs++;
+      t = g->types[0];
+    }
   }
-  uint32_t h = hash_tokens(g->tokens.data + start, g->tokens.len - start);
-  uint32_t found = gtable_find(g, start, h);
-  if (found != UINT32_MAX) {
-    g->tokens.len = start;
-    return g->types.data[g->groups.data[found].first];
-  }
-  uint32_t first_id = (uint32_t)g->types.len;
-  kite_rtt *t = new_rtt(g, KITE_COMP_FUNC, true, NULL);
-  if (!t || !gtable_add(g, start, h, first_id)) {
-    if (t) free_rtt(g->alloc, g->types.data[--g->types.len]);
-    g->tokens.len = start;
-    oom(err);
-    return NULL;
-  }
+  reg_unlock(r);
+  enc_free(&e);
+  if (!t) oom(err);
   return t;
 }
 
-const kite_rtt *kite_gc_functype_rtt(kite_engine *e, const kite_functype *ft, kite_error *err) {
-  pthread_mutex_lock(&e->types->lock);
-  const kite_rtt *t = functype_rtt(e->types, ft, err);
-  pthread_mutex_unlock(&e->types->lock);
-  return t;
+void kite_gc_release_rtt(kite_engine *e, const kite_rtt *t) {
+  if (!t) return;
+  reg_lock(&e->types);
+  release_group(&e->types, &e->alloc, t->group);
+  reg_unlock(&e->types);
 }
 
 /* ---- matching ---- */

@@ -146,6 +146,7 @@ void kite_instance_release(kite_store *s, kite_instance *inst) {
   kite_free(a, inst->elem_refs, (m->nelems ? m->nelems : 1) * sizeof *inst->elem_refs);
   kite_free(a, inst->elem_len, (m->nelems ? m->nelems : 1) * sizeof *inst->elem_len);
   kite_free(a, inst->data_len, (m->ndatas ? m->ndatas : 1) * sizeof *inst->data_len);
+  if (inst->rtts) kite_gc_release_module(s->engine, m, inst->rtts);
   kite_free(a, (void *)inst->rtts, (m->ntypes ? m->ntypes : 1) * sizeof *inst->rtts);
   kite_free(a, inst, sizeof *inst);
 }

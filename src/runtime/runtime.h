@@ -534,10 +534,19 @@ struct kite_store {
   struct kite_gc *gc;
 };
 
+/* The engine's type registry: recursion groups by their encoding (gc_types.c). */
+typedef struct kite_typereg {
+  _Atomic(int) lock;          /* a spin lock: registration is short */
+  struct kite_rgroup **table; /* open addressing: NULL empty, else a group or a tombstone */
+  uint32_t cap, used, count;  /* used: groups and tombstones */
+} kite_typereg;
+void kite_typereg_init(kite_typereg *r);
+void kite_typereg_release(kite_typereg *r, kite_alloc *a); /* frees what is left */
+
 struct kite_engine {
   kite_alloc alloc;
   kite_engine_config cfg;
-  struct kite_typereg *types; /* canonical types (gc_types.c) */
+  kite_typereg types; /* canonical types (gc_types.c) */
 };
 
 /* Link a new object into the store's list (after it was fully created). */
@@ -593,7 +602,8 @@ void kite_tableinst_release(kite_tableinst *t);
 ** the same pointer, across modules and across the engine's stores (which share host
 ** functions and memories). Declared subtyping is a display: supers[0..depth] lists the
 ** supertype chain from its root down to the type itself, so a <: b is one load and
-** compare (Cohen's display). Rtts are immutable and live as long as the engine.
+** compare (Cohen's display). Rtts are immutable; each belongs to its recursion group
+** in the registry, which lives as long as something uses it (gc_types.c).
 */
 typedef struct kite_gcfield {
   uint32_t offset; /* in the object's payload */
@@ -604,8 +614,8 @@ typedef struct kite_gcfield {
 } kite_gcfield;
 
 typedef struct kite_rtt {
-  uint32_t id;   /* index in the engine's registry */
-  uint8_t comp;  /* kite_compkind */
+  struct kite_rgroup *group; /* its recursion group in the engine's registry */
+  uint8_t comp;              /* kite_compkind */
   bool final;
   uint32_t depth;                 /* declared supertypes above this type */
   const struct kite_rtt **supers; /* [0..depth]: the root first, this type last */
@@ -627,9 +637,6 @@ typedef struct kite_gcobj {
 #define KITE_GCOBJ_HDR ((sizeof(kite_gcobj) + 15) & ~(size_t)15)
 static inline uint8_t *kite_gcobj_data(kite_gcobj *o) { return (uint8_t *)o + KITE_GCOBJ_HDR; }
 
-/* The engine's type registry (gc_types.c); NULL on OOM. Thread-safe. */
-struct kite_typereg *kite_typereg_new(kite_alloc *a);
-void kite_typereg_free(struct kite_typereg *r);
 
 /* The store's heap (gc_heap.c). */
 struct kite_gc {
@@ -654,13 +661,17 @@ void kite_gc_free(struct kite_gc *g); /* every object */
 
 /*
 ** The canonical types of a module's types: out[i] for type index i (out has m->ntypes
-** entries). Recursion groups are hashed by their structure, with references outside
-** the group naming canonical ids, as in kite_types_canon.
+** entries, NULL on failure). Recursion groups are hashed by their structure, with
+** references outside the group naming canonical types, as in kite_types_canon. Each
+** call registers a use of the module's groups, which kite_gc_release_module ends.
 */
 bool kite_gc_canon_module(kite_engine *e, const kite_module *m, const kite_rtt **out,
                           kite_error *err);
-/* The canonical type of a host function type: `(type (func ...))` alone in its group. */
+void kite_gc_release_module(kite_engine *e, const kite_module *m, const kite_rtt **rtts);
+/* The canonical type of a host function type: `(type (func ...))` alone in its group.
+   A use of it, which kite_gc_release_rtt ends. */
 const kite_rtt *kite_gc_functype_rtt(kite_engine *e, const kite_functype *t, kite_error *err);
+void kite_gc_release_rtt(kite_engine *e, const kite_rtt *t);
 /* Field layout of a struct or array type of m, as its rtt has it (for lowering). */
 kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fieldidx);
 

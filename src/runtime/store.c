@@ -101,6 +101,7 @@ static void free_object(kite_store *s, kite_object *o) {
   case KITE_EXTERN_FUNC: {
     kite_funcinst *f = (kite_funcinst *)o;
     size_t base = (sizeof(kite_funcinst) + 15) & ~(size_t)15;
+    if (!f->inst) kite_gc_release_rtt(s->engine, f->rtt);
     kite_free(s->alloc, f, f->inst ? sizeof *f : typed_object_size(base, f->type));
     break;
   }
@@ -113,6 +114,7 @@ static void free_object(kite_store *s, kite_object *o) {
   case KITE_EXTERN_TAG: {
     kite_taginst *t = (kite_taginst *)o;
     size_t base = (sizeof(kite_taginst) + 15) & ~(size_t)15;
+    if (t->owns_type) kite_gc_release_rtt(s->engine, t->rtt);
     kite_free(s->alloc, t, t->owns_type ? typed_object_size(base, t->type) : sizeof *t);
     break;
   }
@@ -123,6 +125,9 @@ static void free_object(kite_store *s, kite_object *o) {
 
 void kite_store_free(kite_store *s) {
   if (!s) return;
+  /* The heap first: its objects' types are released with the instances. */
+  kite_gc_free(s->gc);
+  s->gc = NULL;
   kite_object *o = s->objects;
   while (o) {
     kite_object *next = o->next;
@@ -131,7 +136,6 @@ void kite_store_free(kite_store *s) {
   }
   kite_exn_release_all(s);
   kite_exec_store_release(s);
-  kite_gc_free(s->gc);
   kite_free(s->alloc, s, sizeof *s);
 }
 

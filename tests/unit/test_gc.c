@@ -401,6 +401,53 @@ static void test_canonical_types(void) {
   env_close(&E);
 }
 
+static bool host_add1(void *envp, kite_store *s, const kite_value *args, uint32_t nargs,
+                      kite_value *results, uint32_t nresults, kite_error *err) {
+  (void)envp, (void)s, (void)nargs, (void)nresults, (void)err;
+  results[0] = kite_val_i32(args[0].u.i32 + 1);
+  return true;
+}
+
+/* Canonical types belong to the engine: stores share host functions (as wasi-threads
+   does), and a type lives only as long as something uses it. */
+static void test_registry(void) {
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.features = KITE_FEATURES_3_0;
+  kite_engine *e = kite_engine_new(&cfg);
+  size_t base = kite_engine_alloc(e)->bytes;
+  const char *wat =
+      "(module (type $f (func (param i32) (result i32)))\n"
+      "  (type $s (struct (field (ref null $s))))\n"
+      "  (import \"h\" \"add1\" (func $add1 (type $f)))\n"
+      "  (table 1 funcref) (elem (i32.const 0) $add1)\n"
+      "  (func (export \"f\") (result i32)\n"
+      "    (drop (struct.new $s (struct.new $s (ref.null $s))))\n"
+      "    (call_indirect (type $f) (i32.const 41) (i32.const 0))))\n";
+  for (int round = 0; round < 2; round++) {
+    env E;
+    memset(&E, 0, sizeof E);
+    E.engine = e;
+    kite_store *a = kite_store_new(e);
+    E.store = kite_store_new(e);
+    kite_valtype i32 = kite_vt(KITE_VT_I32);
+    kite_functype ft = {1, 1, &i32, &i32};
+    kite_error err;
+    kite_error_clear(&err);
+    kite_extern imp;
+    imp.kind = KITE_EXTERN_FUNC;
+    imp.u.func = kite_func_new_host(a, &ft, host_add1, NULL, &err); /* another store's */
+    kite_instance *inst = instantiate(&E, wat, &imp, 1);
+    CHECK(call(&E, inst, "f", &err, 0) == 42 && err.kind == KITE_OK);
+    kite_store_free(E.store);
+    kite_store_free(a);
+    for (int i = 0; i < E.nmods; i++) kite_module_free(E.mods[i]);
+    CHECK_MSG(kite_engine_alloc(e)->bytes == base, "round %d: %zu bytes left", round,
+              kite_engine_alloc(e)->bytes - base);
+  }
+  kite_engine_free(e);
+}
+
 int main(int argc, char **argv) {
   /* An argument runs the one test of that name. */
   const char *only = argc > 1 ? argv[1] : NULL;
@@ -408,6 +455,7 @@ int main(int argc, char **argv) {
   if (!only || !strcmp(only, #t)) t()
   RUN(test_refs);
   RUN(test_canonical_types);
+  RUN(test_registry);
   RUN(test_cycles);
   RUN(test_roots);
   RUN(test_churn);
