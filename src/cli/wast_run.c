@@ -55,8 +55,8 @@ typedef struct wast_runner {
   kite_module *last_module;
   kite_instance *last_instance;
   bool spectest_ready;
-  kite_extern spectest[15]; /* in the order of spectest_names */
-  char why[1024]; /* the current command's failure */
+  kite_extern spectest[15];                 /* in the order of spectest_names */
+  char why[1024];                           /* the current command's failure */
   KITE_VEC(struct script_thread *) threads; /* started by `thread`, not yet waited for */
 } wast_runner;
 

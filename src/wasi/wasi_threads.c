@@ -49,12 +49,12 @@ struct kite_wasi_threads {
   pthread_mutex_t lock; /* guards what follows */
   wthread *threads;
   uint32_t next_tid;
-  bool stopping;      /* the program has ended: no new threads, the others stop */
+  bool stopping;        /* the program has ended: no new threads, the others stop */
   bool ended_by_thread; /* a spawned thread ended it: end_err says how */
   kite_error end_err;
   kite_trace end_trace;
   struct kite_interrupt *main_interrupt; /* a reference to the main store's */
-  pthread_mutex_t wasi_lock; /* serialises the WASI context */
+  pthread_mutex_t wasi_lock;             /* serialises the WASI context */
 };
 
 static bool name_is(kite_name n, const char *s) {
@@ -83,9 +83,9 @@ bool kite_wasi_threads_is_import(const kite_import *imp) {
 
 /* Whether a WASI call touches the shared context (descriptors) and must hold the lock. */
 static bool needs_lock(const kite_wasi_func *f, const kite_wasi_mem *m, const uint64_t *a) {
-  static const char *const free_calls[] = {
-      "args_get",      "args_sizes_get", "environ_get", "environ_sizes_get", "clock_res_get",
-      "clock_time_get", "random_get",     "sched_yield", "proc_exit"};
+  static const char *const free_calls[] = {"args_get",          "args_sizes_get", "environ_get",
+                                           "environ_sizes_get", "clock_res_get",  "clock_time_get",
+                                           "random_get",        "sched_yield",    "proc_exit"};
   for (size_t i = 0; i < KITE_ARRAY_LEN(free_calls); i++)
     if (strcmp(f->name, free_calls[i]) == 0) return false;
   if (strcmp(f->name, "poll_oneoff") == 0) {
@@ -282,7 +282,8 @@ bool kite_wasi_threads_link(kite_wasi_threads *t, kite_store *s, kite_extern *im
       kite_functype type = {1, 1, &i32, &i32};
       if (imp->kind != KITE_EXTERN_FUNC ||
           !kite_functype_eq(&type, kite_module_functype(m, imp->u.func)))
-        return kite_fail(err, KITE_ERR_LINK, 0, 0, "incompatible import type for wasi::thread-spawn");
+        return kite_fail(err, KITE_ERR_LINK, 0, 0,
+                         "incompatible import type for wasi::thread-spawn");
       kite_funcinst *f = kite_func_new_host(s, &type, thread_spawn, t, err);
       if (!f) return false;
       imports[i].kind = KITE_EXTERN_FUNC;
@@ -323,7 +324,8 @@ void kite_wasi_threads_free(kite_wasi_threads *t) {
   kite_wasi_threads_finish(t, NULL, NULL);
   kite_interrupt_unref(t->main_interrupt);
   if (t->wasi && t->wasi->threads == t) t->wasi->threads = NULL;
-  kite_free(t->alloc, t->imports, t->imports ? (t->nimports ? t->nimports : 1) * sizeof *t->imports : 0);
+  kite_free(t->alloc, t->imports,
+            t->imports ? (t->nimports ? t->nimports : 1) * sizeof *t->imports : 0);
   pthread_mutex_destroy(&t->wasi_lock);
   pthread_mutex_destroy(&t->lock);
   kite_free(t->alloc, t, sizeof *t);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `kite wast` with threads: tests/cli/data/threads.wast (message passing, counters from
 # four threads, wait/notify with real blocking, timeouts, growth seen across threads),
-# run several times since interleavings vary; and how a thread's outcomes are reported.
+# run several times since interleavings vary; threads_memory.wast (atomics on memory64,
+# unshared and second memories); and how a thread's outcomes are reported.
 set -u
 KITE=$1
 SRC=${KITE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -15,6 +16,9 @@ for i in 1 2 3 4 5; do
   out=$(timeout 60 "$KITE" wast -v --features=all "$SRC/tests/cli/data/threads.wast" 2>&1)
   expect_line "threads.wast run $i" "56 passed, 0 failed, 0 skipped"
 done
+
+out=$("$KITE" wast -v --features=all "$SRC/tests/cli/data/threads_memory.wast" 2>&1)
+expect_line "threads_memory.wast" "19 passed, 0 failed, 0 skipped"
 
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
