@@ -114,8 +114,9 @@ bool kite_exec_supports(kite_opcode op);
 /* Map a code position of x to the wasm byte offset of its instruction. */
 uint32_t kite_xfunc_offset(const kite_xfunc *x, uint32_t code_index);
 
-/* Free the store's interpreter stacks. */
+/* Free the store's interpreter stacks and drop its interrupt word. */
 void kite_exec_store_release(kite_store *s);
+void kite_exec_interrupt_release(kite_store *s); /* limits.c */
 
 /* Call f with its arguments in slots (slot encoding); results replace them. The
    array must have room for max(parameter slots, result slots). */

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
+#include "atomic.h"
 #include "exec.h"
 #include "simd.h"
 
@@ -54,8 +55,8 @@
 #define EXEC_FEAT_EH 1
 #define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
-#define EXEC_FEAT_GC 0
-#define EXEC_FEAT_THREADS 0
+#define EXEC_FEAT_GC 1
+#define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
@@ -365,23 +366,14 @@ static uint32_t record_trace(kite_store *s, kite_funcinst *func, const uint32_t 
 
 /* ---- fuel and interrupts ---- */
 
-static bool budget_left(kite_store *s, int *code, const char **msg) {
-  struct kite_interrupt *h = s->interrupt;
-  if (h && atomic_load_explicit(&h->requested, memory_order_relaxed)) {
-    atomic_store(&h->requested, 0);
-    *code = KITE_TRAP_INTERRUPTED;
-    *msg = "interrupted";
-    return false;
-  }
-  if (s->engine->cfg.consume_fuel) {
-    if (s->fuel == 0) {
-      *code = KITE_TRAP_OUT_OF_FUEL;
-      *msg = "all fuel consumed";
-      return false;
-    }
-    s->fuel--;
-  }
-  return true;
+/*
+** The slow path of a charge (CHARGE below): an interrupt was requested, or the fuel ran
+** out. Returns the fuel to go on with, or a negative trap code (-KITE_TRAP_...). Only an
+** unmetered store goes on, after 2^63 charges.
+*/
+static int64_t budget_exhausted(kite_store *s, bool metered) {
+  if (kite_interrupt_take(s->interrupt)) return -(int64_t)KITE_TRAP_INTERRUPTED;
+  return metered ? -(int64_t)KITE_TRAP_OUT_OF_FUEL : INT64_MAX;
 }
 
 /* ---- the store's stacks ---- */
@@ -389,13 +381,27 @@ static bool budget_left(kite_store *s, int *code, const char **msg) {
 /* Host -> wasm re-entries allowed on one C stack (each costs a few KiB of it). */
 #define KITE_MAX_NESTING 250
 
+static void free_stacks(kite_store *s) {
+  if (s->stack) kite_free(s->alloc, s->stack, (size_t)s->engine->cfg.max_stack_slots * sizeof *s->stack);
+  if (s->frames)
+    kite_free(s->alloc, s->frames, ((size_t)s->engine->cfg.max_call_depth + 1) * sizeof *s->frames);
+  s->stack = NULL;
+  s->frames = NULL;
+}
+
+/* The stacks and the interrupt word, allocated on the store's first call. */
 static bool ensure_stacks(kite_store *s, kite_error *err) {
+  if (!s->interrupt) {
+    struct kite_interrupt *h = kite_store_interrupt_ref(s);
+    if (!h) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+    kite_interrupt_unref(h); /* the store keeps its own reference */
+  }
   if (s->stack) return true;
   const kite_engine_config *cfg = &s->engine->cfg;
   s->stack = kite_malloc(s->alloc, (size_t)cfg->max_stack_slots * sizeof *s->stack);
   s->frames = kite_malloc(s->alloc, ((size_t)cfg->max_call_depth + 1) * sizeof *s->frames);
   if (!s->stack || !s->frames) {
-    kite_exec_store_release(s);
+    free_stacks(s);
     return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   }
   s->stack_slots = cfg->max_stack_slots;
@@ -404,11 +410,8 @@ static bool ensure_stacks(kite_store *s, kite_error *err) {
 }
 
 void kite_exec_store_release(kite_store *s) {
-  if (s->stack) kite_free(s->alloc, s->stack, (size_t)s->engine->cfg.max_stack_slots * sizeof *s->stack);
-  if (s->frames)
-    kite_free(s->alloc, s->frames, ((size_t)s->engine->cfg.max_call_depth + 1) * sizeof *s->frames);
-  s->stack = NULL;
-  s->frames = NULL;
+  free_stacks(s);
+  kite_exec_interrupt_release(s);
 }
 
 /* ---- the loop ---- */
@@ -494,18 +497,40 @@ void kite_exec_store_release(kite_store *s) {
   }
 
 /*
-** Fuel and interrupts (kite.h): each call and each backward branch (a loop iteration)
-** costs one unit of fuel and polls the store's interrupt request. Only stores that meter
-** fuel or have an interrupt handle pay for more than one predictable test.
+** Fuel and interrupts (runtime.h) cost one test at each function entry and loop
+** back-edge: `fuel` is a local countdown (INT64_MAX when the store is not metered, so
+** it never runs out), compared with the store's interrupt word, `floor`: 0 normally,
+** INT64_MAX once another thread requested an interrupt, which fails the next test
+** whatever the fuel. Both cases then go to budget_exhausted, off the hot path.
+**
+** Memory ordering: the word is the only thing the threads share, so relaxed atomics
+** suffice: no other data is published with it. The poll is an atomic load, which the
+** compiler must repeat on every iteration (it cannot hoist it out of a loop as it could
+** a plain load), and cache coherence makes the other thread's store visible to it
+** within microseconds. The local fuel goes back to the store (s->fuel) whenever
+** anything outside this loop may look at it or change it: host calls and the end of
+** the run.
 */
-/* Take a branch by a code offset. A backward one (a loop iteration, or a branch to
-   itself) goes through the shared check at `budget` when the store is budgeted; the
-   trap then points at the branch's target. */
+#define CHARGE() (UNLIKELY(--fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
+#define CHARGE_OR_TRAP(at)                                                                 \
+  if (CHARGE()) {                                                                          \
+    int64_t r_ = budget_exhausted(s, metered);                                             \
+    if (r_ < 0) {                                                                          \
+      trap_pc = (at);                                                                      \
+      trap_code = (int)-r_;                                                                \
+      goto out_of_budget;                                                                  \
+    }                                                                                      \
+    fuel = r_;                                                                             \
+  }
+
+/* Take a branch by a code offset; a backward one is a loop iteration. */
 #define JUMP(off)                                                                          \
   do {                                                                                     \
     int32_t off_ = (int32_t)(off);                                                         \
+    if (off_ <= 0) {                                                                       \
+      CHARGE_OR_TRAP(pc);                                                                  \
+    }                                                                                      \
     pc += off_;                                                                            \
-    if (UNLIKELY(off_ <= budget_below)) goto budget;                                       \
   } while (0)
 
 /*
@@ -580,9 +605,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   kite_funcinst *callee;
   uint32_t base;
   bool tail; /* a return_call*: the callee replaces the caller's frame */
-  const bool budgeted = s->engine->cfg.consume_fuel || s->interrupt;
-  /* Backward branches (offset <= 0) are checked only when budgeted: one comparison. */
-  const int32_t budget_below = budgeted ? 0 : INT32_MIN;
+  const bool metered = s->engine->cfg.consume_fuel;
+  int64_t fuel = !metered ? INT64_MAX : s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
+  const _Atomic(int64_t) *const fuel_floor = &s->interrupt->floor;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
@@ -592,6 +617,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   depth++;
   gctx->func = func;
   gctx->depth = depth;
+  CHARGE_OR_TRAP(NULL);
   {
     kite_xfunc *x = func->code;
     ENTER(x);
@@ -827,8 +853,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
           trap_index = i;
           TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
         }
-        const kite_functype *want = kite_module_functype(inst->module, W(1));
-        if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
+        /* Canonical types: equal types are one rtt; a subtype also matches. */
+        const kite_rtt *want = inst->rtts[W(1)];
+        if (UNLIKELY(callee->rtt != want && !kite_gc_func_matches(callee, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
         tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
@@ -2336,7 +2363,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+#include "interp_atomic.inc"
 #include "interp_eh.inc"
+#include "interp_gc.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)
@@ -2363,7 +2392,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_BR_ON_NULL)
       vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
-      L_unsupported:
+      /* Unused once every feature has its handlers. */
+      L_unsupported: __attribute__((unused));
 #else
       default:
 #endif
@@ -2371,21 +2401,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
     }
   }
 
-budget:
-  /* A backward branch of a store that meters fuel or can be interrupted; pc is the
-     branch's target. */
-  if (!budget_left(s, &trap_code, &trap_msg)) {
-    trap_pc = pc;
-    goto trap;
-  }
-  vmresume;
-
 do_call:
   /* pc is the return address; callee, base and tail are set. */
-  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {
-    trap_pc = pc - 1;
-    goto trap;
-  }
+  CHARGE_OR_TRAP(pc - 1);
   if (UNLIKELY(depth >= max_depth && !tail)) {
     trap_pc = pc - 1;
     trap_code = KITE_TRAP_STACK_EXHAUSTED;
@@ -2406,7 +2424,9 @@ do_call:
     s->sp = (uint32_t)(args + n - s->stack);
     s->depth = depth;
     gctx->lo = NULL; /* a fault in host code is not a wasm trap */
+    if (metered) s->fuel = (uint64_t)fuel;
     bool ok = call_host(s, callee, args, err);
+    if (metered) fuel = s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
@@ -2467,6 +2487,7 @@ do_return: {
   kite_frame *fr = &frames[--depth];
   if (UNLIKELY(!fr->pc)) {
     s->depth = depth;
+    if (metered) s->fuel = (uint64_t)fuel;
     return true;
   }
   pc = fr->pc;
@@ -2479,7 +2500,16 @@ do_return: {
   vmresume;
 }
 
+out_of_budget:
+  /* The charge that failed is not paid: out of fuel leaves exactly 0. */
+  fuel++;
+  trap_msg = kite_trap_message((kite_trap_code)trap_code);
 trap:
+  if (UNLIKELY(trap_code == KITE_TRAP_MEMORY_OOB) && shared_memory_grew(inst, mem, &memsize)) {
+    pc = trap_pc; /* bounds checks come first: the access had no effect yet */
+    vmresume;
+  }
+  if (metered) s->fuel = fuel < 0 ? 0 : (uint64_t)fuel;
   s->depth = record_trace(s, func, trap_pc, depth);
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);
@@ -2499,11 +2529,6 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
     return call_host(s, f, slots, err);
   }
   if (!ensure_stacks(s, err)) return false;
-  int code;
-  const char *msg;
-  if ((s->engine->cfg.consume_fuel || s->interrupt) && !budget_left(s, &code, &msg))
-    return kite_fail(err, code == KITE_TRAP_OUT_OF_FUEL ? KITE_ERR_EXHAUSTION : KITE_ERR_RUNTIME,
-                     code, 0, "%s", msg);
   kite_xfunc *x = kite_exec_code(f, err);
   if (!x) return false;
   /* Each re-entry from a host function nests one C-level run: bound those separately

@@ -671,6 +671,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   switch (info->imm) {
   case IMM_MEMARG:
     emit(L, (uint32_t)in->mem.offset);
+    /* Atomics name their memory: wait/notify need the object, and every atomic access
+       checks the current size of a memory other threads may grow. */
+    if (info->feature == FEAT_THREADS) emit(L, in->mem.mem);
     break;
   case IMM_MEMARG_LANE:
     emit(L, (uint32_t)in->mem.offset);
@@ -680,7 +683,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   case IMM_SHUFFLE:
     for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
     break;
-  case IMM_NONE: break;
+  case IMM_NONE:
+  case IMM_ZERO: break;
   default: L->unsupported = true; break;
   }
   if (other_mem) {
@@ -724,6 +728,7 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
 }
 
 #include "lower_eh.inc"
+#include "lower_gc.inc"
 
 /* ---- one instruction ---- */
 
@@ -944,6 +949,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   default: break;
   }
   if (lower_eh_insn(L, in)) return;
+  if (info->feature == FEAT_GC) {
+    lower_gc(L, in);
+    return;
+  }
   if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
     lower_generic(L, in, info);
     return;
