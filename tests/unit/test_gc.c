@@ -448,6 +448,67 @@ static void test_registry(void) {
   kite_engine_free(e);
 }
 
+/*
+** Every allocation of instantiation, GC allocation and collection fails in turn: the
+** result is an out-of-memory error or success, never a crash, a wrong answer or a leak.
+*/
+static void test_alloc_failures(void) {
+  const char *wat =
+      "(module\n"
+      "  (type $n (struct (field i32) (field (ref null $n))))\n"
+      "  (type $a (array (mut (ref null $n))))\n"
+      "  (type $f (func (param i32) (result i32)))\n"
+      "  (global $g (mut (ref null $a)) (array.new_fixed $a 2 (struct.new $n (i32.const 1)\n"
+      "     (ref.null $n)) (ref.null $n)))\n"
+      "  (elem $e (ref null $n) (item (struct.new_default $n)))\n"
+      "  (func (export \"f\") (param $k i32) (result i32)\n"
+      "    (local $i i32)\n"
+      "    (global.set $g (array.new $a (ref.null $n) (i32.const 300)))\n"
+      "    (loop $l\n"
+      "      (array.set $a (global.get $g) (local.get $i)\n"
+      "        (struct.new $n (local.get $i) (array.get $a (global.get $g) (local.get $i))))\n"
+      "      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1)))\n"
+      "        (i32.const 300))))\n"
+      "    (drop (array.new_elem $a $e (i32.const 0) (i32.const 1)))\n"
+      "    (i32.add (local.get $k)\n"
+      "      (struct.get $n 0 (array.get $a (global.get $g) (i32.const 299))))))\n";
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.features = KITE_FEATURES_3_0;
+  kite_engine *e = kite_engine_new(&cfg);
+  kite_alloc *a = kite_engine_alloc(e);
+  size_t base = a->bytes;
+  bool done = false;
+  for (uint64_t n = 1; n < 100000 && !done; n++) {
+    env E;
+    memset(&E, 0, sizeof E);
+    E.engine = e;
+    kite_module *m = compile(&E, wat);
+    E.store = kite_store_new(e);
+    kite_error err;
+    kite_error_clear(&err);
+    a->fail_at = a->count + n;
+    kite_instance *inst = kite_instantiate(E.store, m, NULL, 0, &err);
+    bool ok = inst != NULL;
+    if (ok) {
+      kite_value arg = kite_val_i32(1000), r;
+      ok = kite_func_call(E.store, func(inst, "f"), &arg, 1, &r, 1, &err);
+      CHECK_MSG(!ok || r.u.i32 == 1299, "n=%llu: %u", (unsigned long long)n, r.u.i32);
+      if (ok) kite_gc_collect(E.store, NULL); /* the mark stack may fail to grow */
+      if (ok) ok = kite_func_call(E.store, func(inst, "f"), &arg, 1, &r, 1, &err);
+      CHECK(!ok || r.u.i32 == 1299);
+    }
+    CHECK_MSG(ok || err.kind == KITE_ERR_OOM, "n=%llu: %s", (unsigned long long)n, err.msg);
+    done = ok && a->count < a->fail_at;
+    a->fail_at = 0;
+    kite_store_free(E.store);
+    kite_module_free(m);
+    CHECK_MSG(a->bytes == base, "n=%llu: %zu bytes left", (unsigned long long)n, a->bytes - base);
+  }
+  CHECK(done);
+  kite_engine_free(e);
+}
+
 int main(int argc, char **argv) {
   /* An argument runs the one test of that name. */
   const char *only = argc > 1 ? argv[1] : NULL;
@@ -460,6 +521,7 @@ int main(int argc, char **argv) {
   RUN(test_roots);
   RUN(test_churn);
   RUN(test_oom);
+  RUN(test_alloc_failures);
 #undef RUN
   return test_finish("test_gc");
 }
