@@ -737,6 +737,37 @@ static void test_objects(void) {
   kite_taginst *tag = kite_tag_create(s, tp, 2, &err);
   CHECK(tag != NULL && kite_functype_param_count(kite_tag_type(tag)) == 2);
 
+  /* Tables and tags imported and exported again, found by byte names. */
+  kite_engine_config *cfg3 = kite_engine_config_new();
+  kite_engine_config_set_features(cfg3, KITE_FEATURES_WASM_3_0);
+  kite_engine *e3 = kite_engine_new(cfg3);
+  kite_engine_config_free(cfg3);
+  kite_store *s3 = kite_store_new(e3);
+  kite_taginst *tag3 = kite_tag_create(s3, tp, 2, &err);
+  kite_table_desc td3 = {.element = kite_type_funcref(), .initial = 1};
+  kite_tableinst *tab3 = kite_table_create(s3, &td3, kite_funcref(NULL), &err);
+  kite_module *m3 = compile_wat(e3, "(module (import \"x\" \"t\" (tag $t (param i32 f32)))\n"
+                                    "  (import \"x\" \"tab\" (table 1 funcref))\n"
+                                    "  (export \"t2\" (tag $t)) (export \"tab2\" (table 0)))");
+  kite_imports *imp3 = kite_imports_new(s3);
+  kite_imports_add(imp3, "x", "t", kite_extern_tag(tag3));
+  kite_imports_add(imp3, "x", "tab", kite_extern_table(tab3));
+  kite_instance *inst3 = kite_instance_new(s3, m3, imp3, &err);
+  CHECK(inst3 != NULL);
+  kite_extern x3;
+  CHECK(inst3 && kite_instance_export(inst3, "t2", 2, &x3) && x3.kind == KITE_EXTERN_TAG);
+  CHECK(inst3 && x3.u.tag == tag3);
+  CHECK(inst3 && kite_instance_export_table(inst3, "tab2") == tab3);
+  CHECK(inst3 && !kite_instance_export(inst3, "t", 1, &x3));
+  /* A tag of another type does not link. */
+  kite_taginst *other = kite_tag_create(s3, tp, 1, &err);
+  kite_imports_add(imp3, "x", "t", kite_extern_tag(other));
+  CHECK(kite_instance_new(s3, m3, imp3, &err) == NULL && err.kind == KITE_ERR_LINK);
+  kite_imports_free(imp3);
+  kite_module_release(m3);
+  kite_store_free(s3);
+  kite_engine_free(e3);
+
   /* Host objects imported into a module. */
   kite_module *m = compile_wat(
       e, "(module (import \"js\" \"mem\" (memory 1))\n"
@@ -771,6 +802,8 @@ static void test_objects(void) {
   CHECK(kite_call(s, kite_instance_export_func(inst, "bump"), NULL, 0, NULL, 0, &err));
   CHECK(kite_global_value(g).of.f64 == -7);
   CHECK(kite_instance_export_memory(inst, "load") == NULL); /* wrong kind */
+  CHECK(kite_instance_export_table(inst, "load") == NULL);
+  CHECK(kite_store_engine(s) == e);
   CHECK(kite_instance_export_func(inst, "nope") == NULL);
 
   /* Re-export to another instance through kite_imports_add_instance. */
