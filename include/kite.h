@@ -563,7 +563,8 @@ static inline kite_extern kite_extern_tag(kite_taginst *t) {
 /*
 ** An import object: (module name, field name) -> extern. Names are bytes (copied).
 ** Adding a name twice replaces the earlier entry. The objects must belong to the store
-** the imports are used with. NULL / false when out of memory.
+** the imports are used with, except shared memories, which any store may import. NULL /
+** false when out of memory.
 */
 kite_imports *kite_imports_new(kite_store *s);
 void kite_imports_free(kite_imports *imp);

@@ -19,8 +19,7 @@ static kite_module *validate_or_free(kite_module *m, kite_features f, kite_error
   return m;
 }
 
-kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len,
-                               kite_error *err) {
+kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {
   kite_features f = kite_engine_features(e);
   kite_module *m = kite_decode(kite_engine_alloc(e), bytes, len, f, NULL, err);
   return validate_or_free(m, f, err);
@@ -169,8 +168,7 @@ bool kite_module_find_export(const kite_module *m, const char *name, size_t name
   return false;
 }
 
-uint32_t kite_module_custom_section_count(const kite_module *m, const char *name,
-                                          size_t name_len) {
+uint32_t kite_module_custom_section_count(const kite_module *m, const char *name, size_t name_len) {
   uint32_t n = 0;
   for (uint32_t i = 0; i < m->ncustoms; i++) n += name_is(m->customs[i].name, name, name_len);
   return n;

@@ -10,6 +10,9 @@ DOC=$SRC/docs/embedding.md
 CC=${CC:-cc}
 if ! command -v "$CC" >/dev/null 2>&1; then echo "no C compiler: skipped"; exit 77; fi
 if [ ! -f "$BUILD/libkite.a" ]; then echo "no $BUILD/libkite.a: skipped"; exit 77; fi
+# A sanitizer build's library needs the sanitizers' runtimes in the programs too.
+SAN=()
+if nm "$BUILD/libkite.a" 2>/dev/null | grep -q __asan_; then SAN=(-fsanitize=address,undefined); fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 awk -v dir="$work" '
@@ -21,7 +24,7 @@ awk -v dir="$work" '
 pass=0 fail=0
 for src in "$work"/*.c; do
   name=$(basename "$src" .c)
-  if ! "$CC" -std=c11 -Wall -Wextra -Werror -I"$SRC/include" "$src" "$BUILD/libkite.a" \
+  if ! "$CC" -std=c11 -Wall -Wextra -Werror "${SAN[@]}" -I"$SRC/include" "$src" "$BUILD/libkite.a" \
       -lpthread -lm -o "$work/$name" 2>"$work/$name.log"; then
     fail=$((fail + 1)); echo "FAIL: $name does not compile"; cat "$work/$name.log"; continue
   fi

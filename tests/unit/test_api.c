@@ -492,10 +492,8 @@ static void test_streaming(void) {
     if (kite_compile_stream_feed(cs, bad, split, &e2) &&
         kite_compile_stream_feed(cs, bad + split, sizeof bad - split, &e2))
       mm = kite_compile_stream_finish(cs, &e2);
-    else
-      kite_compile_stream_free(cs);
-    if (!mm && e2.kind == whole.kind && e2.offset == whole.offset &&
-        strcmp(e2.msg, whole.msg) == 0)
+    else kite_compile_stream_free(cs);
+    if (!mm && e2.kind == whole.kind && e2.offset == whole.offset && strcmp(e2.msg, whole.msg) == 0)
       agree++;
     kite_module_release(mm);
   }
@@ -615,8 +613,9 @@ static void test_calls(void) {
   uint8_t v128[16];
   for (int i = 0; i < 16; i++) v128[i] = (uint8_t)(i * 3);
   int host_obj;
-  kite_val in[7] = {kite_i32(-3),        kite_i64(INT64_MIN), kite_f32(0), kite_f64(2.5),
-                    kite_vec128(v128), kite_funcref(add),   kite_externref(&host_obj)};
+  kite_val in[7] = {
+      kite_i32(-3),      kite_i64(INT64_MIN),      kite_f32(0), kite_f64(2.5), kite_vec128(v128),
+      kite_funcref(add), kite_externref(&host_obj)};
   in[2].of.f32_bits = 0x7fa00001; /* a NaN with a payload */
   kite_val out[7];
   CHECK(kite_call(s, all, in, 7, out, 7, &err));
@@ -647,7 +646,7 @@ static void test_calls(void) {
   size_t blen;
   const uint8_t *bytes = kite_module_bytes(m, &blen);
   CHECK(frames[0].module_offset < blen && bytes[frames[0].module_offset] == 0x6d); /* i32.div_s */
-  CHECK(bytes[frames[1].module_offset] == 0x10);                                  /* call */
+  CHECK(bytes[frames[1].module_offset] == 0x10);                                   /* call */
   CHECK(frames[0].func_offset > 0 && frames[0].func_offset < frames[0].module_offset);
   CHECK(kite_store_backtrace(s, frames, 1, NULL) == 2); /* copies one, reports two */
 
@@ -701,8 +700,8 @@ static void test_objects(void) {
   kite_meminst *shm = kite_memory_create(s, &sh, &err);
   CHECK(shm != NULL && kite_memory_is_shared(shm));
 
-  kite_table_desc td = {.element = kite_type_externref(), .initial = 2, .maximum = 4,
-                        .has_maximum = true};
+  kite_table_desc td = {
+      .element = kite_type_externref(), .initial = 2, .maximum = 4, .has_maximum = true};
   int a, b;
   kite_tableinst *tab = kite_table_create(s, &td, kite_externref(&a), &err);
   CHECK(tab != NULL && kite_table_size(tab) == 2);

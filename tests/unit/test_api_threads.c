@@ -233,15 +233,14 @@ static void test_atomics(void) {
   kite_engine *e = kite_engine_new(cfg);
   kite_engine_config_free(cfg);
   size_t len;
-  uint8_t *bytes =
-      wat("(module (import \"env\" \"mem\" (memory 1 1 shared))\n"
-          "  (func (export \"add\") (param $n i32)\n"
-          "    (loop $l\n"
-          "      (drop (i32.atomic.rmw.add (i32.const 64) (i32.const 1)))\n"
-          "      (drop (i64.atomic.rmw.add (i32.const 128) (i64.const 3)))\n"
-          "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
-          "      (br_if $l (local.get $n)))))",
-          &len);
+  uint8_t *bytes = wat("(module (import \"env\" \"mem\" (memory 1 1 shared))\n"
+                       "  (func (export \"add\") (param $n i32)\n"
+                       "    (loop $l\n"
+                       "      (drop (i32.atomic.rmw.add (i32.const 64) (i32.const 1)))\n"
+                       "      (drop (i64.atomic.rmw.add (i32.const 128) (i64.const 3)))\n"
+                       "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
+                       "      (br_if $l (local.get $n)))))",
+                       &len);
   kite_error err;
   kite_module *m = kite_compile(e, bytes, len, &err);
   free(bytes);
