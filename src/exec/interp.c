@@ -566,14 +566,15 @@ void kite_exec_store_release(kite_store *s) {
     }                                                                                      \
   }
 
-/* Enter a function whose code is x with fp already at its frame. */
 /* Enter a function whose code is x with fp already at its frame: zero the declared
-   locals, copy in the constants (short loops: most functions have few of either). */
+   locals and copy in the constants, mostly as one copy of the frame template. */
 #define ENTER(x)                                                                           \
   {                                                                                        \
-    for (uint32_t i_ = (x)->param_slots; i_ < (x)->local_end; i_++) fp[i_] = 0;            \
-    uint64_t *k_ = fp + (x)->const_base;                                                   \
-    for (uint32_t i_ = 0; i_ < (x)->nconsts; i_++) k_[i_] = (x)->consts[i_];               \
+    if (UNLIKELY((x)->init_base > (x)->param_slots))                                       \
+      memset(fp + (x)->param_slots, 0, ((x)->local_end - (x)->param_slots) * sizeof *fp);  \
+    uint64_t *d_ = fp + (x)->init_base;                                                    \
+    const uint64_t *s_ = (x)->init;                                                        \
+    for (uint32_t i_ = 0, n_ = (x)->ninit; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);  \
     pc = (x)->code;                                                                        \
   }
 
@@ -2490,10 +2491,14 @@ do_return: {
   pc = fr->pc;
   fp = fr->fp;
   func = fr->func;
-  inst = func->inst;
   gctx->func = func;
   gctx->depth = depth;
-  RELOAD_MEM();
+  /* Within one instance the memory cache is current: memory.grow reloads it, and so
+     does every host call (the host may grow memory, or call wasm that does). */
+  if (func->inst != inst) {
+    inst = func->inst;
+    RELOAD_MEM();
+  }
   vmresume;
 }
 

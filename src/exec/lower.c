@@ -53,6 +53,9 @@ typedef struct fixup {
 } fixup;
 
 #define KITE_MAX_CONSTS 1024
+/* Locals beyond this many slots are zeroed by memset on entry rather than copied from
+   the frame template (functions with 50,000 locals exist). */
+#define KITE_MAX_TEMPLATE_ZEROS 64
 
 typedef struct lower {
   kite_alloc *a;
@@ -973,7 +976,7 @@ static void lower_free_scratch(lower *L) {
 void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
   if (!x) return;
   kite_free(a, x->code, x->ncode * sizeof *x->code);
-  kite_free(a, x->consts, x->nconsts * sizeof *x->consts);
+  kite_free(a, x->init, x->ninit * sizeof *x->init);
   kite_free(a, x->map, x->nmap * 2 * sizeof *x->map);
   kite_xeh_free(a, x->eh);
   kite_free(a, x, sizeof *x);
@@ -1095,14 +1098,25 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     x->ncode = (uint32_t)L.code.cap;
   }
   L.code.data = NULL;
-  if (L.nconsts) {
-    x->consts = kite_malloc(a, L.nconsts * sizeof *x->consts);
-    if (!x->consts) {
+  /* The frame's initial contents: the locals' zeros and the constants in one template,
+     unless the locals are so many that a memset serves them better. */
+  x->nconsts = L.nconsts;
+  uint32_t nzero = L.local_end - param_slots;
+  if (nzero > KITE_MAX_TEMPLATE_ZEROS) nzero = 0;
+  x->init_base = L.const_base - nzero;
+  x->ninit = nzero + L.nconsts;
+  if (x->ninit) {
+    /* Copied two slots at a time: an odd template gets one more zero, which lands on
+       the first temporary (dead on entry). */
+    x->ninit += x->ninit & 1;
+    if (x->nslots < x->init_base + x->ninit) x->nslots = x->init_base + x->ninit;
+    x->init = kite_calloc(a, x->ninit, sizeof *x->init);
+    if (!x->init) {
+      x->ninit = 0;
       L.oom = true;
       goto fail;
     }
-    memcpy(x->consts, L.consts, L.nconsts * sizeof *x->consts);
-    x->nconsts = L.nconsts;
+    memcpy(x->init + nzero, L.consts, L.nconsts * sizeof *x->init);
   }
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {
