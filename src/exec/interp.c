@@ -523,7 +523,29 @@ void kite_exec_store_release(kite_store *s) {
     fuel = r_;                                                                             \
   }
 
-/* Take a branch by a code offset; a backward one is a loop iteration. */
+/* A conditional branch whose offset is word n, n + 1 words long, forward... */
+#define BRANCH_IF(cond, n)                                                                 \
+  {                                                                                        \
+    if (cond)                                                                              \
+      pc += (int32_t)W(n);                                                                 \
+    else                                                                                   \
+      pc += (n) + 1;                                                                       \
+    vmbreak;                                                                               \
+  }
+/* ... or back to a loop head: a loop iteration. */
+#define LOOP_IF(cond, n)                                                                   \
+  {                                                                                        \
+    if (cond) {                                                                            \
+      CHARGE_OR_TRAP(pc);                                                                  \
+      pc += (int32_t)W(n);                                                                 \
+    } else {                                                                               \
+      pc += (n) + 1;                                                                       \
+    }                                                                                      \
+    vmbreak;                                                                               \
+  }
+
+/* Take a branch by a code offset when its direction is not known (a branch table);
+   a backward one is a loop iteration. */
 #define JUMP(off)                                                                          \
   do {                                                                                     \
     int32_t off_ = (int32_t)(off);                                                         \
@@ -633,165 +655,57 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       /* ---- control ---- */
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
 
-      vmcase(XOP_JMP) {
-        JUMP(W(1));
-        vmbreak;
-      }
-      vmcase(XOP_BR_NZ) {
-        if (I32(1))
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
-      vmcase(XOP_BR_Z) {
-        if (!I32(1))
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
+      /*
+      ** Branches: each has a forward form and a _BACK form for branches to a loop head,
+      ** which pays fuel and polls for interrupts (the lowering picks the form).
+      */
+      vmcase(XOP_JMP) BRANCH_IF(true, 1)
+      vmcase(XOP_JMP_BACK) LOOP_IF(true, 1)
+      vmcase(XOP_BR_NZ) BRANCH_IF(I32(1), 2)
+      vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2)
+      vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
+      vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
       /* ---- fused compare and branch ---- */
-      vmcase(XOP_BR_I32_EQ) {
-        if (I32(1) == I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_NE) {
-        if (I32(1) != I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LT_S) {
-        if ((int32_t)I32(1) < (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LT_U) {
-        if (I32(1) < I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GT_S) {
-        if ((int32_t)I32(1) > (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GT_U) {
-        if (I32(1) > I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LE_S) {
-        if ((int32_t)I32(1) <= (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LE_U) {
-        if (I32(1) <= I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GE_S) {
-        if ((int32_t)I32(1) >= (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GE_U) {
-        if (I32(1) >= I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_EQ) {
-        if (I64(1) == I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_NE) {
-        if (I64(1) != I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LT_S) {
-        if ((int64_t)I64(1) < (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LT_U) {
-        if (I64(1) < I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GT_S) {
-        if ((int64_t)I64(1) > (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GT_U) {
-        if (I64(1) > I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LE_S) {
-        if ((int64_t)I64(1) <= (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LE_U) {
-        if (I64(1) <= I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GE_S) {
-        if ((int64_t)I64(1) >= (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GE_U) {
-        if (I64(1) >= I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
+      vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_NE_BACK) LOOP_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U) BRANCH_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S_BACK) LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S) BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S_BACK) LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U) BRANCH_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_NE_BACK) LOOP_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S) BRANCH_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S_BACK) LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S_BACK) LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U) BRANCH_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S) BRANCH_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S_BACK) LOOP_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U) BRANCH_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U_BACK) LOOP_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S) BRANCH_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S_BACK) LOOP_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U) BRANCH_IF(I64(1) >= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U_BACK) LOOP_IF(I64(1) >= I64(2), 3)
       vmcase(XOP_BR_TABLE) {
         uint32_t i = I32(1), n = W(2);
         JUMP(W(3 + (i < n ? i : n)));
@@ -830,20 +744,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         NEXT(3);
       }
-      vmcase(XOP_BR_NULL) {
-        if (S(1) == KITE_REF_NULL)
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
-      vmcase(XOP_BR_NON_NULL) {
-        if (S(1) != KITE_REF_NULL)
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
+      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NULL_BACK) LOOP_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL) BRANCH_IF(S(1) != KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL_BACK) LOOP_IF(S(1) != KITE_REF_NULL, 2)
       vmcase(OP_CALL_INDIRECT)
       vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];

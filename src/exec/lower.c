@@ -320,14 +320,50 @@ static void add_fixup(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
   c->fixups = (int32_t)L->fixups.len - 1;
 }
 
+/* The form of a branch instruction that jumps back to a loop head; 0 when it has none
+   (its handler then tests the direction, as a branch table's does). */
+static uint32_t loop_variant(uint32_t op) {
+  switch (op) {
+  case XOP_JMP: return XOP_JMP_BACK;
+  case XOP_BR_NZ: return XOP_BR_NZ_BACK;
+  case XOP_BR_Z: return XOP_BR_Z_BACK;
+  case XOP_BR_NULL: return XOP_BR_NULL_BACK;
+  case XOP_BR_NON_NULL: return XOP_BR_NON_NULL_BACK;
+  case XOP_BR_I32_EQ: return XOP_BR_I32_EQ_BACK;
+  case XOP_BR_I32_NE: return XOP_BR_I32_NE_BACK;
+  case XOP_BR_I32_LT_S: return XOP_BR_I32_LT_S_BACK;
+  case XOP_BR_I32_LT_U: return XOP_BR_I32_LT_U_BACK;
+  case XOP_BR_I32_GT_S: return XOP_BR_I32_GT_S_BACK;
+  case XOP_BR_I32_GT_U: return XOP_BR_I32_GT_U_BACK;
+  case XOP_BR_I32_LE_S: return XOP_BR_I32_LE_S_BACK;
+  case XOP_BR_I32_LE_U: return XOP_BR_I32_LE_U_BACK;
+  case XOP_BR_I32_GE_S: return XOP_BR_I32_GE_S_BACK;
+  case XOP_BR_I32_GE_U: return XOP_BR_I32_GE_U_BACK;
+  case XOP_BR_I64_EQ: return XOP_BR_I64_EQ_BACK;
+  case XOP_BR_I64_NE: return XOP_BR_I64_NE_BACK;
+  case XOP_BR_I64_LT_S: return XOP_BR_I64_LT_S_BACK;
+  case XOP_BR_I64_LT_U: return XOP_BR_I64_LT_U_BACK;
+  case XOP_BR_I64_GT_S: return XOP_BR_I64_GT_S_BACK;
+  case XOP_BR_I64_GT_U: return XOP_BR_I64_GT_U_BACK;
+  case XOP_BR_I64_LE_S: return XOP_BR_I64_LE_S_BACK;
+  case XOP_BR_I64_LE_U: return XOP_BR_I64_LE_U_BACK;
+  case XOP_BR_I64_GE_S: return XOP_BR_I64_GE_S_BACK;
+  case XOP_BR_I64_GE_U: return XOP_BR_I64_GE_U_BACK;
+  default: return 0;
+  }
+}
+
 /* Make the offset word at `word` of the jump starting at `insn` reach label `depth`
    (an index into ctls). */
 static void link_jump(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
   ctl *c = &L->ctls.data[depth];
-  if (c->kind == OP_LOOP)
+  if (c->kind == OP_LOOP) {
     L->code.data[word] = c->loop_pc - insn;
-  else
+    uint32_t back = loop_variant(L->code.data[insn]);
+    if (back) L->code.data[insn] = back;
+  } else {
     add_fixup(L, depth, insn, word);
+  }
 }
 
 /* Patch every forward branch to c so it lands at the current end of the code. */
