@@ -567,6 +567,8 @@ void kite_exec_store_release(kite_store *s) {
 
 /* The unchecked access of a guarded memory: the fault handler catches what is beyond. */
 #define EA_GUARDED(a, o) uint64_t ea = I64(a) + W(o)
+/* ... at the sum of two slots, wrapped to 32 bits as the i32.add it replaces. */
+#define EA_INDEXED(a, b, o) uint64_t ea = (uint64_t)(uint32_t)(I32(a) + I32(b)) + W(o)
 
 /* Point the memory cache (and the fault handler's range) at memory mi. */
 #define USE_MEMORY(mi)                                                                     \
@@ -772,6 +774,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         NEXT(3);
       }
+      vmcase(XOP_MOV2) {
+        S(1) = S(2);
+        S(3) = S(4);
+        NEXT(5);
+      }
       vmcase(XOP_MOV128) {
         uint64_t *d = &S(1), *src = &S(2);
         uint64_t lo = src[0], hi = src[1];
@@ -938,6 +945,122 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         EA(1, 3, 4);
         st32(mem + ea, (uint32_t)I64(2));
         NEXT(4);
+      }
+      /* Guarded accesses whose address is the sum of two slots (a fused i32.add). */
+      vmcase(XOP_I32_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_F32_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_F64_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD8_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, (int32_t)(int8_t)mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD8_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD16_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, (int32_t)(int16_t)ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD16_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD8_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int8_t)mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD8_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD16_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int16_t)ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD16_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD32_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int32_t)ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD32_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st64(mem + ea, I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_F32_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_F64_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st64(mem + ea, I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE8_X) {
+        EA_INDEXED(1, 2, 4);
+        mem[ea] = (uint8_t)I32(3);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE16_X) {
+        EA_INDEXED(1, 2, 4);
+        st16(mem + ea, (uint16_t)I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE8_X) {
+        EA_INDEXED(1, 2, 4);
+        mem[ea] = (uint8_t)I64(3);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE16_X) {
+        EA_INDEXED(1, 2, 4);
+        st16(mem + ea, (uint16_t)I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE32_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, (uint32_t)I64(3));
+        NEXT(5);
       }
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
@@ -1232,6 +1355,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_I32_ADD) {
         SET_I32(1, I32(2) + I32(3));
         NEXT(4);
+      }
+      vmcase(XOP_I32_ADD2) {
+        SET_I32(1, I32(2) + I32(3));
+        SET_I32(4, I32(5) + I32(6));
+        NEXT(7);
       }
       vmcase(OP_I32_SUB) {
         SET_I32(1, I32(2) - I32(3));
