@@ -36,7 +36,10 @@
 **
 ** Threads: engines and modules may be used by any number of threads at once (the
 ** allocation hook must then be thread-safe). A store and everything in it belongs to one
-** thread at a time. kite_interrupt_trigger may be called from any thread.
+** thread at a time, except shared memories (kite_memory_desc.shared): one may be
+** imported by instances of several stores on several threads, stays alive while any
+** store that created or imported it does, and grows atomically without moving.
+** kite_interrupt_trigger may be called from any thread. docs/threads.md has the rules.
 */
 #ifndef KITE_H
 #define KITE_H
@@ -242,8 +245,9 @@ void kite_store_set_fuel(kite_store *s, uint64_t fuel);
 ** Interrupting a running store from another thread: take a handle (reference-counted:
 ** valid until kite_interrupt_release, even after the store is freed) and trigger it.
 ** Wasm code running in the store then traps with KITE_TRAP_INTERRUPTED at its next
-** call or loop iteration; the trap clears the request. A request made while nothing
-** runs interrupts the next call. NULL when out of memory.
+** call or loop iteration, or within a few milliseconds when it blocks in
+** memory.atomic.wait; the trap clears the request. A request made while nothing runs
+** interrupts the next call. NULL when out of memory.
 */
 kite_interrupt *kite_store_interrupt_handle(kite_store *s);
 void kite_interrupt_trigger(kite_interrupt *h);

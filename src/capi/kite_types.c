@@ -216,7 +216,7 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite
     if (!null) {
       if (t.ht == KITE_HT_NOEXTERN)
         return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
-      out->u.ref = (kite_ref)(uintptr_t)v->of.host + 1;
+      out->u.ref = kite_ref_host((uintptr_t)v->of.host);
     }
   } else {
     null = v->of.host == NULL;
@@ -242,7 +242,7 @@ kite_val kite_capi_value_out(const kite_value *v) {
   default:
     if (v->u.ref == KITE_REF_NULL) break;
     if (kite_capi_heap_top(v->type.ht) == KITE_HT_EXTERN)
-      o.of.host = (void *)(uintptr_t)(v->u.ref - 1);
+      o.of.host = (void *)kite_ref_host_value(v->u.ref);
     else
       o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
     break;

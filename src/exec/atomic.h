@@ -28,14 +28,15 @@ enum { RMW_ADD, RMW_SUB, RMW_AND, RMW_OR, RMW_XOR, RMW_XCHG };
 #if defined(__GNUC__)
 #define KITE_AT_LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
 #define KITE_AT_STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_SEQ_CST)
-#define KITE_AT_CAS(p, e, v)                                                               \
+#define KITE_AT_CAS(p, e, v)                                                                       \
   __atomic_compare_exchange_n((p), (e), (v), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 #define KITE_AT_FENCE() __atomic_thread_fence(__ATOMIC_SEQ_CST)
 #else
 /* C11 atomics over the plain bytes: the same layout on every compiler Kite targets. */
 #define KITE_AT_LOAD(p) atomic_load((_Atomic(__typeof__(*(p))) *)(p))
 #define KITE_AT_STORE(p, v) atomic_store((_Atomic(__typeof__(*(p))) *)(p), (v))
-#define KITE_AT_CAS(p, e, v) atomic_compare_exchange_strong((_Atomic(__typeof__(*(p))) *)(p), (e), (v))
+#define KITE_AT_CAS(p, e, v)                                                                       \
+  atomic_compare_exchange_strong((_Atomic(__typeof__(*(p))) *)(p), (e), (v))
 #define KITE_AT_FENCE() atomic_thread_fence(memory_order_seq_cst)
 #endif
 
@@ -125,18 +126,18 @@ static inline uint64_t at_rmw_loop(uint8_t *p, unsigned width, int op, uint64_t 
 /* Read-modify-write: returns the old value (zero-extended). */
 static inline uint64_t at_rmw(uint8_t *p, unsigned width, int op, uint64_t v) {
 #if defined(__GNUC__) && !KITE_ATOMIC_SWAP
-#define KITE_AT_RMW_CASES(T)                                                               \
-  {                                                                                        \
-    T *q = (T *)(void *)p;                                                                 \
-    T x = (T)v;                                                                            \
-    switch (op) {                                                                          \
-    case RMW_ADD: return __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST);                       \
-    case RMW_SUB: return __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST);                       \
-    case RMW_AND: return __atomic_fetch_and(q, x, __ATOMIC_SEQ_CST);                       \
-    case RMW_OR: return __atomic_fetch_or(q, x, __ATOMIC_SEQ_CST);                         \
-    case RMW_XOR: return __atomic_fetch_xor(q, x, __ATOMIC_SEQ_CST);                       \
-    default: return __atomic_exchange_n(q, x, __ATOMIC_SEQ_CST);                           \
-    }                                                                                      \
+#define KITE_AT_RMW_CASES(T)                                                                       \
+  {                                                                                                \
+    T *q = (T *)(void *)p;                                                                         \
+    T x = (T)v;                                                                                    \
+    switch (op) {                                                                                  \
+    case RMW_ADD: return __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST);                               \
+    case RMW_SUB: return __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST);                               \
+    case RMW_AND: return __atomic_fetch_and(q, x, __ATOMIC_SEQ_CST);                               \
+    case RMW_OR: return __atomic_fetch_or(q, x, __ATOMIC_SEQ_CST);                                 \
+    case RMW_XOR: return __atomic_fetch_xor(q, x, __ATOMIC_SEQ_CST);                               \
+    default: return __atomic_exchange_n(q, x, __ATOMIC_SEQ_CST);                                   \
+    }                                                                                              \
   }
   switch (width) {
   case 1: KITE_AT_RMW_CASES(uint8_t)

@@ -55,7 +55,7 @@
 #define EXEC_FEAT_EH 1
 #define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
-#define EXEC_FEAT_GC 0
+#define EXEC_FEAT_GC 1
 #define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
 
@@ -760,8 +760,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
           trap_index = i;
           TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
         }
-        const kite_functype *want = kite_module_functype(inst->module, W(1));
-        if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
+        /* Canonical types: equal types are one rtt; a subtype also matches. */
+        const kite_rtt *want = inst->rtts[W(1)];
+        if (UNLIKELY(callee->rtt != want && !kite_gc_func_matches(callee, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
         tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
@@ -2397,6 +2398,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
 
 #include "interp_atomic.inc"
 #include "interp_eh.inc"
+#include "interp_gc.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)
@@ -2423,7 +2425,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_BR_ON_NULL)
       vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
-      L_unsupported:
+      /* Unused once every feature has its handlers. */
+      L_unsupported: __attribute__((unused));
 #else
       default:
 #endif

@@ -882,6 +882,7 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
 }
 
 #include "lower_eh.inc"
+#include "lower_gc.inc"
 
 /* ---- one instruction ---- */
 
@@ -1102,6 +1103,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   default: break;
   }
   if (lower_eh_insn(L, in)) return;
+  if (info->feature == FEAT_GC) {
+    lower_gc(L, in);
+    return;
+  }
   if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
     lower_generic(L, in, info);
     return;

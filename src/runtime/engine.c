@@ -25,6 +25,7 @@ kite_engine *kite_engine_new(const kite_engine_config *cfg) {
   if (!e) return NULL;
   e->alloc = a;
   e->cfg = *cfg;
+  kite_typereg_init(&e->types);
   if (!e->cfg.max_call_depth) e->cfg.max_call_depth = 20000;
   if (e->cfg.max_stack_slots < 1024) e->cfg.max_stack_slots = 1024;
   if (!e->cfg.max_memory_pages) e->cfg.max_memory_pages = 65536;
@@ -34,6 +35,7 @@ kite_engine *kite_engine_new(const kite_engine_config *cfg) {
 
 void kite_engine_free(kite_engine *e) {
   if (!e) return;
+  kite_typereg_release(&e->types, &e->alloc);
   kite_alloc a = e->alloc;
   kite_free(&a, e, sizeof *e);
 }

@@ -26,8 +26,9 @@
 #define KITE_HAVE_MMAP 0
 #endif
 
-
-static uint64_t page_bytes(const kite_meminst *m) { return (uint64_t)1 << m->limits.page_size_log2; }
+static uint64_t page_bytes(const kite_meminst *m) {
+  return (uint64_t)1 << m->limits.page_size_log2;
+}
 
 #if KITE_HAVE_MMAP
 static size_t host_page(void) {
@@ -42,6 +43,16 @@ static uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * t
 static uint64_t allocated_bytes(const kite_meminst *m) {
   uint64_t n = m->sync ? m->max_pages << m->limits.page_size_log2 : m->size;
   return n ? n : 1;
+}
+
+static void release_data(kite_meminst *m) {
+#if KITE_HAVE_MMAP
+  if (m->reserved) {
+    munmap(m->data, m->reserved);
+    return;
+  }
+#endif
+  kite_free(m->alloc, m->data, allocated_bytes(m));
 }
 
 /* Make [0, bytes) accessible; bytes never shrinks. */
@@ -62,8 +73,8 @@ static bool commit(kite_meminst *m, uint64_t bytes) {
     m->data = kite_calloc(m->alloc, 1, (size_t)allocated_bytes(m));
     return m->data != NULL;
   }
-  uint8_t *p = kite_realloc(m->alloc, m->data, m->data ? (m->size ? m->size : 1) : 0,
-                            bytes ? bytes : 1);
+  uint8_t *p =
+      kite_realloc(m->alloc, m->data, m->data ? (m->size ? m->size : 1) : 0, bytes ? bytes : 1);
   if (!p) return false;
   memset(p + m->size, 0, bytes - m->size);
   m->data = p;
@@ -136,11 +147,7 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   }
 #endif
   if (!commit(m, limits->min * pb)) {
-#if KITE_HAVE_MMAP
-    if (m->reserved) munmap(m->data, m->reserved);
-    else
-#endif
-      if (m->data) kite_free(s->alloc, m->data, allocated_bytes(m));
+    release_data(m);
     if (m->sync) kite_memsync_unref(m->sync);
     kite_free(s->alloc, m, sizeof *m);
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
@@ -150,16 +157,6 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   m->pages = limits->min;
   kite_store_adopt(s, &m->obj, KITE_EXTERN_MEMORY);
   return m;
-}
-
-static void release_data(kite_meminst *m) {
-#if KITE_HAVE_MMAP
-  if (m->reserved) {
-    munmap(m->data, m->reserved);
-    return;
-  }
-#endif
-  kite_free(m->alloc, m->data, allocated_bytes(m));
 }
 
 void kite_meminst_drop(kite_meminst *m) {

@@ -366,6 +366,62 @@ static void test_memory(void) {
   CHECK(call_i32(inst, "deep", 3) == 177);
 }
 
+/*
+** Every allocation of lowering and running exception handling code fails once, in
+** turn: each run ends in success or an out-of-memory error, never a crash or a leak.
+*/
+static void test_oom(void) {
+  static const char *wat =
+      "(module (tag $e (param i32))"
+      " (func $t (param i32) (throw $e (local.get 0)))"
+      " (func (export \"f\") (param i32) (result i32)"
+      "   (block $h (result i32)"
+      "     (try_table (result i32) (catch $e $h)"
+      "       (try (result i32)"
+      "         (do (call $t (local.get 0)) (i32.const 0))"
+      "         (catch_all (rethrow 0))))))"
+      " (func (export \"g\") (param i32) (result i32)"
+      "   (try (result i32) (do (try (result i32) (do (call $t (local.get 0)) (i32.const 1))"
+      "     (delegate 0))) (catch $e))))";
+  bool done = false;
+  for (uint64_t n = 1; !done && n < 100000; n++) {
+    kite_engine_config cfg;
+    kite_engine_config_default(&cfg);
+    cfg.features = features;
+    kite_engine *e = kite_engine_new(&cfg);
+    kite_alloc *a = kite_engine_alloc(e);
+    kite_error err;
+    kite_error_clear(&err);
+    kite_buf b;
+    kite_buf_init(&b, a);
+    if (!kite_wat_to_wasm(a, wat, strlen(wat), features, &b, &err)) CHECK(false);
+    kite_module *m = kite_decode(a, b.data, b.len, features, NULL, &err);
+    kite_buf_free(&b);
+    CHECK(m && kite_validate_module(m, features, &err));
+    kite_store *s = kite_store_new(e);
+    a->fail_at = a->count + n;
+    kite_instance *in = s ? kite_instantiate(s, m, NULL, 0, &err) : NULL;
+    bool ok = in != NULL;
+    const char *names[2] = {"f", "g"};
+    for (int i = 0; i < 2 && ok; i++) {
+      kite_extern x;
+      kite_value arg = kite_val_i32(6), r;
+      kite_error_clear(&err);
+      ok = kite_instance_export(in, names[i], 1, &x) &&
+           kite_func_call(s, x.u.func, &arg, 1, &r, 1, &err);
+      CHECK_MSG(ok ? r.u.i32 == 6 : err.kind == KITE_ERR_OOM, "n=%llu %s: %s",
+                (unsigned long long)n, names[i], err.msg);
+    }
+    done = ok && a->count < a->fail_at;
+    a->fail_at = 0;
+    kite_store_free(s);
+    kite_module_free(m);
+    CHECK(a->bytes == sizeof(kite_engine));
+    kite_engine_free(e);
+  }
+  CHECK(done);
+}
+
 int main(void) {
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
@@ -380,6 +436,7 @@ int main(void) {
     test_exnref();
     test_memory();
   }
+  test_oom();
   kite_store_free(store);
   for (int i = 0; i < nmodules; i++) kite_module_free(modules[i]);
   CHECK(kite_engine_alloc(engine)->bytes == sizeof(kite_engine));
