@@ -78,9 +78,13 @@ typedef struct kite_xfunc {
   uint32_t nslots;      /* frame size in slots */
   uint32_t param_slots; /* slots [0, param_slots) hold the arguments */
   uint32_t local_end;   /* slots [param_slots, local_end) are zeroed on entry */
-  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get consts[] */
+  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get the constants */
   uint32_t nconsts;
-  uint64_t *consts;
+  /* Entry is one copy of init[0, ninit) to slots [init_base, ...): the zeroed locals and
+     the constants together, or (many locals) only the constants after a memset of the
+     locals. */
+  uint32_t init_base, ninit;
+  uint64_t *init;
   uint32_t nmap;        /* pairs (code index, wasm byte offset), sorted by code index */
   uint32_t *map;
   kite_xeh *eh;         /* exception handlers; NULL when there are none */

@@ -523,7 +523,29 @@ void kite_exec_store_release(kite_store *s) {
     fuel = r_;                                                                             \
   }
 
-/* Take a branch by a code offset; a backward one is a loop iteration. */
+/* A conditional branch whose offset is word n, n + 1 words long, forward... */
+#define BRANCH_IF(cond, n)                                                                 \
+  {                                                                                        \
+    if (cond)                                                                              \
+      pc += (int32_t)W(n);                                                                 \
+    else                                                                                   \
+      pc += (n) + 1;                                                                       \
+    vmbreak;                                                                               \
+  }
+/* ... or back to a loop head: a loop iteration. */
+#define LOOP_IF(cond, n)                                                                   \
+  {                                                                                        \
+    if (cond) {                                                                            \
+      CHARGE_OR_TRAP(pc);                                                                  \
+      pc += (int32_t)W(n);                                                                 \
+    } else {                                                                               \
+      pc += (n) + 1;                                                                       \
+    }                                                                                      \
+    vmbreak;                                                                               \
+  }
+
+/* Take a branch by a code offset when its direction is not known (a branch table);
+   a backward one is a loop iteration. */
 #define JUMP(off)                                                                          \
   do {                                                                                     \
     int32_t off_ = (int32_t)(off);                                                         \
@@ -545,6 +567,8 @@ void kite_exec_store_release(kite_store *s) {
 
 /* The unchecked access of a guarded memory: the fault handler catches what is beyond. */
 #define EA_GUARDED(a, o) uint64_t ea = I64(a) + W(o)
+/* ... at the sum of two slots, wrapped to 32 bits as the i32.add it replaces. */
+#define EA_INDEXED(a, b, o) uint64_t ea = (uint64_t)(uint32_t)(I32(a) + I32(b)) + W(o)
 
 /* Point the memory cache (and the fault handler's range) at memory mi. */
 #define USE_MEMORY(mi)                                                                     \
@@ -566,14 +590,15 @@ void kite_exec_store_release(kite_store *s) {
     }                                                                                      \
   }
 
-/* Enter a function whose code is x with fp already at its frame. */
 /* Enter a function whose code is x with fp already at its frame: zero the declared
-   locals, copy in the constants (short loops: most functions have few of either). */
+   locals and copy in the constants, mostly as one copy of the frame template. */
 #define ENTER(x)                                                                           \
   {                                                                                        \
-    for (uint32_t i_ = (x)->param_slots; i_ < (x)->local_end; i_++) fp[i_] = 0;            \
-    uint64_t *k_ = fp + (x)->const_base;                                                   \
-    for (uint32_t i_ = 0; i_ < (x)->nconsts; i_++) k_[i_] = (x)->consts[i_];               \
+    if (UNLIKELY((x)->init_base > (x)->param_slots))                                       \
+      memset(fp + (x)->param_slots, 0, ((x)->local_end - (x)->param_slots) * sizeof *fp);  \
+    uint64_t *d_ = fp + (x)->init_base;                                                    \
+    const uint64_t *s_ = (x)->init;                                                        \
+    for (uint32_t i_ = 0, n_ = (x)->ninit; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);  \
     pc = (x)->code;                                                                        \
   }
 
@@ -632,165 +657,57 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       /* ---- control ---- */
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
 
-      vmcase(XOP_JMP) {
-        JUMP(W(1));
-        vmbreak;
-      }
-      vmcase(XOP_BR_NZ) {
-        if (I32(1))
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
-      vmcase(XOP_BR_Z) {
-        if (!I32(1))
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
+      /*
+      ** Branches: each has a forward form and a _BACK form for branches to a loop head,
+      ** which pays fuel and polls for interrupts (the lowering picks the form).
+      */
+      vmcase(XOP_JMP) BRANCH_IF(true, 1)
+      vmcase(XOP_JMP_BACK) LOOP_IF(true, 1)
+      vmcase(XOP_BR_NZ) BRANCH_IF(I32(1), 2)
+      vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2)
+      vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
+      vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
       /* ---- fused compare and branch ---- */
-      vmcase(XOP_BR_I32_EQ) {
-        if (I32(1) == I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_NE) {
-        if (I32(1) != I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LT_S) {
-        if ((int32_t)I32(1) < (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LT_U) {
-        if (I32(1) < I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GT_S) {
-        if ((int32_t)I32(1) > (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GT_U) {
-        if (I32(1) > I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LE_S) {
-        if ((int32_t)I32(1) <= (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_LE_U) {
-        if (I32(1) <= I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GE_S) {
-        if ((int32_t)I32(1) >= (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I32_GE_U) {
-        if (I32(1) >= I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_EQ) {
-        if (I64(1) == I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_NE) {
-        if (I64(1) != I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LT_S) {
-        if ((int64_t)I64(1) < (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LT_U) {
-        if (I64(1) < I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GT_S) {
-        if ((int64_t)I64(1) > (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GT_U) {
-        if (I64(1) > I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LE_S) {
-        if ((int64_t)I64(1) <= (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_LE_U) {
-        if (I64(1) <= I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GE_S) {
-        if ((int64_t)I64(1) >= (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
-      vmcase(XOP_BR_I64_GE_U) {
-        if (I64(1) >= I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
-      }
+      vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_NE_BACK) LOOP_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U) BRANCH_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S_BACK) LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S) BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S_BACK) LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U) BRANCH_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_NE_BACK) LOOP_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S) BRANCH_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S_BACK) LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S_BACK) LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U) BRANCH_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S) BRANCH_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S_BACK) LOOP_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U) BRANCH_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U_BACK) LOOP_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S) BRANCH_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S_BACK) LOOP_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U) BRANCH_IF(I64(1) >= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U_BACK) LOOP_IF(I64(1) >= I64(2), 3)
       vmcase(XOP_BR_TABLE) {
         uint32_t i = I32(1), n = W(2);
         JUMP(W(3 + (i < n ? i : n)));
@@ -829,20 +746,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         NEXT(3);
       }
-      vmcase(XOP_BR_NULL) {
-        if (S(1) == KITE_REF_NULL)
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
-      vmcase(XOP_BR_NON_NULL) {
-        if (S(1) != KITE_REF_NULL)
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
+      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NULL_BACK) LOOP_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL) BRANCH_IF(S(1) != KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL_BACK) LOOP_IF(S(1) != KITE_REF_NULL, 2)
       vmcase(OP_CALL_INDIRECT)
       vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
@@ -867,6 +774,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_MOV) {
         S(1) = S(2);
         NEXT(3);
+      }
+      vmcase(XOP_MOV2) {
+        S(1) = S(2);
+        S(3) = S(4);
+        NEXT(5);
       }
       vmcase(XOP_MOV128) {
         uint64_t *d = &S(1), *src = &S(2);
@@ -1034,6 +946,122 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         EA(1, 3, 4);
         st32(mem + ea, (uint32_t)I64(2));
         NEXT(4);
+      }
+      /* Guarded accesses whose address is the sum of two slots (a fused i32.add). */
+      vmcase(XOP_I32_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_F32_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_F64_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD8_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, (int32_t)(int8_t)mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD8_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD16_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, (int32_t)(int16_t)ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD16_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD8_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int8_t)mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD8_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD16_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int16_t)ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD16_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD32_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int32_t)ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD32_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st64(mem + ea, I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_F32_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_F64_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st64(mem + ea, I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE8_X) {
+        EA_INDEXED(1, 2, 4);
+        mem[ea] = (uint8_t)I32(3);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE16_X) {
+        EA_INDEXED(1, 2, 4);
+        st16(mem + ea, (uint16_t)I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE8_X) {
+        EA_INDEXED(1, 2, 4);
+        mem[ea] = (uint8_t)I64(3);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE16_X) {
+        EA_INDEXED(1, 2, 4);
+        st16(mem + ea, (uint16_t)I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE32_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, (uint32_t)I64(3));
+        NEXT(5);
       }
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
@@ -1328,6 +1356,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_I32_ADD) {
         SET_I32(1, I32(2) + I32(3));
         NEXT(4);
+      }
+      vmcase(XOP_I32_ADD2) {
+        SET_I32(1, I32(2) + I32(3));
+        SET_I32(4, I32(5) + I32(6));
+        NEXT(7);
       }
       vmcase(OP_I32_SUB) {
         SET_I32(1, I32(2) - I32(3));
@@ -2493,10 +2526,14 @@ do_return: {
   pc = fr->pc;
   fp = fr->fp;
   func = fr->func;
-  inst = func->inst;
   gctx->func = func;
   gctx->depth = depth;
-  RELOAD_MEM();
+  /* Within one instance the memory cache is current: memory.grow reloads it, and so
+     does every host call (the host may grow memory, or call wasm that does). */
+  if (func->inst != inst) {
+    inst = func->inst;
+    RELOAD_MEM();
+  }
   vmresume;
 }
 

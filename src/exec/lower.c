@@ -53,6 +53,9 @@ typedef struct fixup {
 } fixup;
 
 #define KITE_MAX_CONSTS 1024
+/* Locals beyond this many slots are zeroed by memset on entry rather than copied from
+   the frame template (functions with 50,000 locals exist). */
+#define KITE_MAX_TEMPLATE_ZEROS 64
 
 typedef struct lower {
   kite_alloc *a;
@@ -77,6 +80,11 @@ typedef struct lower {
   uint32_t cur, max;  /* next free home slot; the highest reached */
   bool last_dst_ok;   /* the last instruction wrote one result to last_dst_slot */
   uint32_t last_dst_pos, last_dst_slot;
+  bool last_dst_inner; /* ... the second result of a fused pair: not at word 1 */
+  /* The last instruction, when the next one may be fused into it (same straight-line
+     code, nothing emitted since): its opcode and its first word. */
+  bool fuse_ok;
+  uint32_t fuse_op, fuse_at;
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -97,6 +105,8 @@ static void emit(lower *L, uint32_t w) {
 static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
   L->last_dst_ok = false;
+  L->last_dst_inner = false;
+  L->fuse_ok = false;
   if (L->map.len == 0 || L->map_last != L->offset) {
     if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, L->offset))
       L->oom = true;
@@ -107,6 +117,32 @@ static uint32_t begin(lower *L, uint32_t op) {
 }
 
 static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
+
+/* A join point (a label): code after it never fuses with code before it. */
+static void join_point(lower *L) {
+  L->last_dst_ok = false;
+  L->fuse_ok = false;
+}
+
+/* The last instruction, starting at `at`, wrote its one result, of word dst_pos, to slot
+   dst; `op` may have the next instruction fused into it. */
+static void wrote_result(lower *L, uint32_t op, uint32_t at, uint32_t dst_pos, uint32_t dst) {
+  L->last_dst_ok = true;
+  L->last_dst_pos = dst_pos;
+  L->last_dst_slot = dst;
+  L->last_dst_inner = dst_pos != at + 1;
+  L->fuse_ok = true;
+  L->fuse_op = op;
+  L->fuse_at = at;
+}
+
+/* Undo the instructions from code index `at` on (to emit a fused one in their place),
+   with their entries in the offset map. */
+static void rewind_code(lower *L, uint32_t at) {
+  L->code.len = at;
+  while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
+  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+}
 
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
 
@@ -143,9 +179,20 @@ static void truncate_stack(lower *L, uint32_t height) {
 }
 
 static void emit_mov(lower *L, uint32_t dst, opnd src) {
-  begin(L, src.kind == KITE_VT_V128 ? XOP_MOV128 : XOP_MOV);
+  if (src.kind != KITE_VT_V128 && L->fuse_ok && L->fuse_op == XOP_MOV) {
+    /* Two moves in a row (copies between locals, results to a label's homes): one
+       instruction, done in order. */
+    uint32_t at = L->fuse_at;
+    L->code.data[at] = XOP_MOV2;
+    emit(L, dst);
+    emit_src(L, src);
+    wrote_result(L, XOP_MOV2, at, at + 3, dst);
+    return;
+  }
+  uint32_t at = begin(L, src.kind == KITE_VT_V128 ? XOP_MOV128 : XOP_MOV);
   emit(L, dst);
   emit_src(L, src);
+  if (src.kind != KITE_VT_V128) wrote_result(L, XOP_MOV, at, at + 1, dst);
 }
 
 static void materialize(lower *L, size_t i) {
@@ -317,14 +364,50 @@ static void add_fixup(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
   c->fixups = (int32_t)L->fixups.len - 1;
 }
 
+/* The form of a branch instruction that jumps back to a loop head; 0 when it has none
+   (its handler then tests the direction, as a branch table's does). */
+static uint32_t loop_variant(uint32_t op) {
+  switch (op) {
+  case XOP_JMP: return XOP_JMP_BACK;
+  case XOP_BR_NZ: return XOP_BR_NZ_BACK;
+  case XOP_BR_Z: return XOP_BR_Z_BACK;
+  case XOP_BR_NULL: return XOP_BR_NULL_BACK;
+  case XOP_BR_NON_NULL: return XOP_BR_NON_NULL_BACK;
+  case XOP_BR_I32_EQ: return XOP_BR_I32_EQ_BACK;
+  case XOP_BR_I32_NE: return XOP_BR_I32_NE_BACK;
+  case XOP_BR_I32_LT_S: return XOP_BR_I32_LT_S_BACK;
+  case XOP_BR_I32_LT_U: return XOP_BR_I32_LT_U_BACK;
+  case XOP_BR_I32_GT_S: return XOP_BR_I32_GT_S_BACK;
+  case XOP_BR_I32_GT_U: return XOP_BR_I32_GT_U_BACK;
+  case XOP_BR_I32_LE_S: return XOP_BR_I32_LE_S_BACK;
+  case XOP_BR_I32_LE_U: return XOP_BR_I32_LE_U_BACK;
+  case XOP_BR_I32_GE_S: return XOP_BR_I32_GE_S_BACK;
+  case XOP_BR_I32_GE_U: return XOP_BR_I32_GE_U_BACK;
+  case XOP_BR_I64_EQ: return XOP_BR_I64_EQ_BACK;
+  case XOP_BR_I64_NE: return XOP_BR_I64_NE_BACK;
+  case XOP_BR_I64_LT_S: return XOP_BR_I64_LT_S_BACK;
+  case XOP_BR_I64_LT_U: return XOP_BR_I64_LT_U_BACK;
+  case XOP_BR_I64_GT_S: return XOP_BR_I64_GT_S_BACK;
+  case XOP_BR_I64_GT_U: return XOP_BR_I64_GT_U_BACK;
+  case XOP_BR_I64_LE_S: return XOP_BR_I64_LE_S_BACK;
+  case XOP_BR_I64_LE_U: return XOP_BR_I64_LE_U_BACK;
+  case XOP_BR_I64_GE_S: return XOP_BR_I64_GE_S_BACK;
+  case XOP_BR_I64_GE_U: return XOP_BR_I64_GE_U_BACK;
+  default: return 0;
+  }
+}
+
 /* Make the offset word at `word` of the jump starting at `insn` reach label `depth`
    (an index into ctls). */
 static void link_jump(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
   ctl *c = &L->ctls.data[depth];
-  if (c->kind == OP_LOOP)
+  if (c->kind == OP_LOOP) {
     L->code.data[word] = c->loop_pc - insn;
-  else
+    uint32_t back = loop_variant(L->code.data[insn]);
+    if (back) L->code.data[insn] = back;
+  } else {
     add_fixup(L, depth, insn, word);
+  }
 }
 
 /* Patch every forward branch to c so it lands at the current end of the code. */
@@ -357,7 +440,8 @@ static void emit_br(lower *L, uint32_t rel) {
 ** Returns the jump's first word; its offset is its last word, *off_word.
 */
 static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *off_word) {
-  if (L->last_dst_ok && cond.where == W_TEMP && cond.home == L->last_dst_slot) {
+  if (L->last_dst_ok && !L->last_dst_inner && cond.where == W_TEMP &&
+      cond.home == L->last_dst_slot) {
     uint32_t at = L->last_dst_pos - 1;
     uint32_t op = L->code.data[at], fused = 0;
     switch (op) {
@@ -414,7 +498,7 @@ static void lower_br_if(lower *L, uint32_t rel) {
   uint32_t at = emit_cond_jump(L, cond, false, &word);
   emit_br(L, rel);
   if (!L->oom) L->code.data[word] = (uint32_t)L->code.len - at;
-  L->last_dst_ok = false;
+  join_point(L);
 }
 
 /*
@@ -436,7 +520,7 @@ static void lower_br_on_null(lower *L, uint32_t rel, bool non_null) {
     emit_br(L, rel);
     L->code.data[at + 2] = (uint32_t)L->code.len - at;
   }
-  L->last_dst_ok = false;
+  join_point(L);
   if (non_null)
     pop(L);
   else
@@ -513,7 +597,7 @@ static void lower_block(lower *L, const kite_insn *in) {
   }
   c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
   if (in->op == OP_IF) c.else_at = emit_cond_jump(L, cond, false, &c.else_word);
-  L->last_dst_ok = false;
+  join_point(L);
   if (in->op == OP_LOOP) c.loop_pc = (uint32_t)L->code.len;
   if (!kite_vec_push(L->a, &L->ctls, c)) L->oom = true;
 }
@@ -540,7 +624,7 @@ static void lower_else(lower *L) {
   c->kind = OP_ELSE;
   c->unreachable = false;
   reset_to_params(L, c);
-  L->last_dst_ok = false;
+  join_point(L);
 }
 
 static void lower_end(lower *L) {
@@ -561,7 +645,7 @@ static void lower_end(lower *L) {
   uint32_t n = c->nresults;
   L->ctls.len--; /* before pushing: t points into the module or at c->single, still valid */
   for (uint32_t i = 0; i < n; i++) push_temp(L, t[i].kind);
-  L->last_dst_ok = false;
+  join_point(L);
 }
 
 static void set_unreachable(lower *L) {
@@ -635,6 +719,44 @@ static uint32_t guarded_variant(kite_opcode op) {
   }
 }
 
+/* The indexed form of a guarded load or store: the address is the sum of two slots. */
+static uint32_t indexed_variant(uint32_t guarded_op) {
+  switch (guarded_op) {
+  case XOP_I32_LOAD_G: return XOP_I32_LOAD_X;
+  case XOP_I64_LOAD_G: return XOP_I64_LOAD_X;
+  case XOP_F32_LOAD_G: return XOP_F32_LOAD_X;
+  case XOP_F64_LOAD_G: return XOP_F64_LOAD_X;
+  case XOP_I32_LOAD8_S_G: return XOP_I32_LOAD8_S_X;
+  case XOP_I32_LOAD8_U_G: return XOP_I32_LOAD8_U_X;
+  case XOP_I32_LOAD16_S_G: return XOP_I32_LOAD16_S_X;
+  case XOP_I32_LOAD16_U_G: return XOP_I32_LOAD16_U_X;
+  case XOP_I64_LOAD8_S_G: return XOP_I64_LOAD8_S_X;
+  case XOP_I64_LOAD8_U_G: return XOP_I64_LOAD8_U_X;
+  case XOP_I64_LOAD16_S_G: return XOP_I64_LOAD16_S_X;
+  case XOP_I64_LOAD16_U_G: return XOP_I64_LOAD16_U_X;
+  case XOP_I64_LOAD32_S_G: return XOP_I64_LOAD32_S_X;
+  case XOP_I64_LOAD32_U_G: return XOP_I64_LOAD32_U_X;
+  case XOP_I32_STORE_G: return XOP_I32_STORE_X;
+  case XOP_I64_STORE_G: return XOP_I64_STORE_X;
+  case XOP_F32_STORE_G: return XOP_F32_STORE_X;
+  case XOP_F64_STORE_G: return XOP_F64_STORE_X;
+  case XOP_I32_STORE8_G: return XOP_I32_STORE8_X;
+  case XOP_I32_STORE16_G: return XOP_I32_STORE16_X;
+  case XOP_I64_STORE8_G: return XOP_I64_STORE8_X;
+  case XOP_I64_STORE16_G: return XOP_I64_STORE16_X;
+  case XOP_I64_STORE32_G: return XOP_I64_STORE32_X;
+  default: return 0;
+  }
+}
+
+/* Whether the address operand is the result of the i32.add just before (alone, or the
+   second of a pair), in a temporary nothing else reads. */
+static bool added_address(lower *L, opnd addr) {
+  return L->fuse_ok && L->last_dst_ok && addr.where == W_TEMP &&
+         addr.home == L->last_dst_slot &&
+         (L->fuse_op == OP_I32_ADD || L->fuse_op == XOP_I32_ADD2);
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -663,7 +785,41 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  begin(L, op);
+  if (op == OP_I32_ADD && L->fuse_ok && L->fuse_op == OP_I32_ADD) {
+    /* Two additions in a row (address arithmetic, loop counters): one instruction. */
+    uint32_t at = L->fuse_at;
+    L->code.data[at] = XOP_I32_ADD2;
+    emit(L, dst);
+    emit_src(L, args[0]);
+    emit_src(L, args[1]);
+    wrote_result(L, XOP_I32_ADD2, at, at + 4, dst);
+    return;
+  }
+  uint32_t indexed = memop && op != in->op ? indexed_variant(op) : 0;
+  if (indexed && added_address(L, args[0])) {
+    /* An i32.add computed the address: the access adds it (wrapping to 32 bits), one
+       instruction instead of two. */
+    uint32_t at = L->fuse_at, a, b;
+    if (L->fuse_op == OP_I32_ADD) {
+      a = L->code.data[at + 2];
+      b = L->code.data[at + 3];
+      rewind_code(L, at);
+    } else { /* the second addition of a pair: the first stays */
+      a = L->code.data[at + 5];
+      b = L->code.data[at + 6];
+      L->code.data[at] = OP_I32_ADD;
+      rewind_code(L, at + 4);
+    }
+    at = begin(L, indexed);
+    if (nr) emit(L, dst);
+    emit(L, a);
+    emit(L, b);
+    if (np > 1) emit_src(L, args[1]);
+    emit(L, (uint32_t)in->mem.offset);
+    if (nr) wrote_result(L, indexed, at, at + 1, dst);
+    return;
+  }
+  uint32_t at = begin(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
   if (nr > 1) emit(L, dst2);
@@ -690,9 +846,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (other_mem) {
     emit_op_u(L, XOP_USE_MEM, 0);
   } else if (nr == 1) {
-    L->last_dst_ok = true;
-    L->last_dst_pos = dst_pos;
-    L->last_dst_slot = dst;
+    wrote_result(L, op, at, dst_pos, dst);
   }
 }
 
@@ -978,7 +1132,7 @@ static void lower_free_scratch(lower *L) {
 void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
   if (!x) return;
   kite_free(a, x->code, x->ncode * sizeof *x->code);
-  kite_free(a, x->consts, x->nconsts * sizeof *x->consts);
+  kite_free(a, x->init, x->ninit * sizeof *x->init);
   kite_free(a, x->map, x->nmap * 2 * sizeof *x->map);
   kite_xeh_free(a, x->eh);
   kite_free(a, x, sizeof *x);
@@ -1100,14 +1254,25 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     x->ncode = (uint32_t)L.code.cap;
   }
   L.code.data = NULL;
-  if (L.nconsts) {
-    x->consts = kite_malloc(a, L.nconsts * sizeof *x->consts);
-    if (!x->consts) {
+  /* The frame's initial contents: the locals' zeros and the constants in one template,
+     unless the locals are so many that a memset serves them better. */
+  x->nconsts = L.nconsts;
+  uint32_t nzero = L.local_end - param_slots;
+  if (nzero > KITE_MAX_TEMPLATE_ZEROS) nzero = 0;
+  x->init_base = L.const_base - nzero;
+  x->ninit = nzero + L.nconsts;
+  if (x->ninit) {
+    /* Copied two slots at a time: an odd template gets one more zero, which lands on
+       the first temporary (dead on entry). */
+    x->ninit += x->ninit & 1;
+    if (x->nslots < x->init_base + x->ninit) x->nslots = x->init_base + x->ninit;
+    x->init = kite_calloc(a, x->ninit, sizeof *x->init);
+    if (!x->init) {
+      x->ninit = 0;
       L.oom = true;
       goto fail;
     }
-    memcpy(x->consts, L.consts, L.nconsts * sizeof *x->consts);
-    x->nconsts = L.nconsts;
+    memcpy(x->init + nzero, L.consts, L.nconsts * sizeof *x->init);
   }
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {

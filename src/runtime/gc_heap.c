@@ -1,36 +1,43 @@
 /*
 ** gc_heap.c: the store's heap of structs and arrays, and its collector.
 **
-** Objects are allocated one by one through the store's allocator hook and never move.
-** Collection is mark-sweep, triggered by allocation volume: when the bytes allocated
-** since the last collection would pass the threshold (at least twice what survived it,
-** plus the root set's size, so the work per collection stays proportional to the
-** allocation between collections), or when an allocation fails.
+** Objects are allocated one by one through the store's allocator hook and never move;
+** the heap keeps them in one array. Collection is mark-sweep, triggered by allocation
+** volume: when the bytes allocated since the last collection would pass the threshold
+** (twice what survived it, plus the root set's size, so the work per collection stays
+** proportional to the allocation between collections), or when an allocation fails.
 **
 ** Roots:
 ** - The interpreter's value stack holds untyped 64-bit slots. It is scanned
-**   conservatively: a slot is taken as an object when its value is the address of a
-**   live object, which the hash set of object addresses answers in O(1). A number
-**   that happens to equal an object's address only keeps that object alive longer;
-**   objects never move, so nothing is ever rewritten. This needs no stack maps from
-**   the lowering and stays correct whatever the interpreter keeps in its frames.
-**   The scan covers the stack from its base up to the current frame's end (the
-**   interpreter passes it at each allocation) or the store's sp, whichever is higher.
-** - Globals, tables, and the element segments of every instance of the store.
+**   conservatively: a slot whose value could be an object's address (aligned, inside
+**   the range objects were ever allocated in) is a candidate; the candidates are
+**   sorted, and one pass over the heap's objects marks those whose address is among
+**   them. So a slot never makes the collector touch memory that is not an object, and
+**   allocation pays nothing for it (no address set to maintain). A number that happens
+**   to equal an object's address only keeps that object alive longer; objects never
+**   move, so nothing is rewritten. No stack maps are needed from the lowering, and the
+**   scan stays correct whatever the interpreter keeps in its frames. It covers the
+**   stack from its base to the current frame's end (the interpreter passes it at each
+**   allocation) or the store's sp, whichever is higher.
 ** - The payloads of the store's live exceptions (exn.c frees them when caught, else
-**   with the store; they are not heap objects, so an exnref field is never traced).
-** - Host-held values: the public API has no handles for GC references yet, so objects
-**   a host keeps outside wasm-visible places are only guaranteed until the next call
+**   with the store), as candidates too.
+** - Globals, tables and the element segments of every instance of the store, by their
+**   types: a reference of the any or extern hierarchy that is a pointer is an object;
+**   func and exn references never are.
+** - Host-held values: the public API has no handles for GC references yet, so an object
+**   a host keeps outside wasm-visible places is only guaranteed until the next call
 **   into wasm; everything is released when the store is freed.
 ** While instantiation evaluates constant expressions the new objects live in C
 ** variables, so it inhibits collection (kite_gc_inhibit).
 **
-** Objects reference each other through typed fields: a reference field whose type
-** is in the any or extern hierarchy holds either a non-pointer (null, i31, host) or a
-** live object, so marking follows it without a lookup; funcref fields are skipped.
-** Marking uses an explicit stack; when the stack cannot grow, marked objects are
-** rescanned until no object is left unvisited.
+** Objects reference each other through typed fields, followed the same way: pointers in
+** fields of the any and extern hierarchies are objects; funcref and exnref fields are
+** skipped. Marking uses an explicit stack; when the stack cannot grow, marked objects
+** are rescanned until none is left unvisited. A collection that cannot get memory for
+** its candidate list does not run (the allocation then fails as out of memory).
 */
+#include <stdlib.h>
+
 #include "runtime.h"
 
 #include "binary.h"
@@ -44,6 +51,7 @@ struct kite_gc *kite_gc_new(kite_alloc *a) {
   if (!g) return NULL;
   g->alloc = a;
   g->threshold = GC_MIN_THRESHOLD;
+  g->lo = UINTPTR_MAX;
   return g;
 }
 
@@ -58,7 +66,7 @@ void kite_gc_free(struct kite_gc *g) {
     kite_free(g->alloc, g->objs.data[i], object_size(g->objs.data[i]));
   kite_vec_free(g->alloc, &g->objs);
   kite_vec_free(g->alloc, &g->mark_stack);
-  kite_free(g->alloc, g->set, g->set_cap * sizeof *g->set);
+  kite_vec_free(g->alloc, &g->candidates);
   kite_free(g->alloc, g, sizeof *g);
 }
 
@@ -67,54 +75,12 @@ void kite_gc_inhibit(kite_store *s, bool on) {
   else s->gc->inhibit--;
 }
 
-/* ---- the address set ---- */
-
-static size_t addr_hash(uintptr_t p) {
-  uint64_t x = (uint64_t)p >> 4;
-  x ^= x >> 29;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 32;
-  return (size_t)x;
-}
-
-static void set_insert(struct kite_gc *g, uintptr_t p) {
-  size_t mask = g->set_cap - 1, h = addr_hash(p) & mask;
-  while (g->set[h]) h = (h + 1) & mask;
-  g->set[h] = p;
-}
-
-static bool set_contains(const struct kite_gc *g, uintptr_t p) {
-  if (!g->set_cap) return false;
-  size_t mask = g->set_cap - 1, h = addr_hash(p) & mask;
-  for (uintptr_t e; (e = g->set[h]) != 0; h = (h + 1) & mask)
-    if (e == p) return true;
-  return false;
-}
-
-/* Rebuild the set from objs at capacity cap (a power of two above 2 * objects). */
-static void set_rebuild(struct kite_gc *g) {
-  memset(g->set, 0, g->set_cap * sizeof *g->set);
-  for (size_t i = 0; i < g->objs.len; i++) set_insert(g, (uintptr_t)g->objs.data[i]);
-}
-
-/* Room for one more object in objs and the set. */
-static bool reserve_one(struct kite_gc *g) {
-  if (!kite_vec_reserve_(g->alloc, (void **)&g->objs.data, &g->objs.cap, g->objs.len + 1,
-                         sizeof *g->objs.data))
-    return false;
-  if ((g->objs.len + 1) * 2 <= g->set_cap) return true;
-  size_t cap = g->set_cap ? g->set_cap * 2 : 256;
-  uintptr_t *set = kite_calloc(g->alloc, cap, sizeof *set);
-  if (!set) return false;
-  kite_free(g->alloc, g->set, g->set_cap * sizeof *g->set);
-  g->set = set;
-  g->set_cap = cap;
-  set_rebuild(g);
-  return true;
-}
-
 bool kite_gc_is_object(const kite_store *s, kite_ref r) {
-  return s->gc && kite_ref_is_ptr(r) && set_contains(s->gc, (uintptr_t)r);
+  const struct kite_gc *g = s->gc;
+  if (!g || !kite_ref_is_ptr(r) || r < g->lo || r > g->hi) return false;
+  for (size_t i = 0; i < g->objs.len; i++)
+    if ((kite_ref)(uintptr_t)g->objs.data[i] == r) return true;
+  return false;
 }
 
 /* ---- marking ---- */
@@ -125,32 +91,28 @@ static void mark_obj(struct kite_gc *g, kite_gcobj *o) {
   if (!kite_vec_push(g->alloc, &g->mark_stack, o)) g->mark_overflow = true;
 }
 
-/* A value that may or may not be an object (stack slots, exnref fields). */
-static void mark_maybe(struct kite_gc *g, uint64_t v) {
-  if (kite_ref_is_ptr(v) && set_contains(g, (uintptr_t)v)) mark_obj(g, (kite_gcobj *)(uintptr_t)v);
-}
-
-static void mark_field(struct kite_gc *g, const uint8_t *p, uint8_t trace) {
-  uint64_t v;
-  memcpy(&v, p, sizeof v);
-  if (trace == 1) {
-    if (kite_ref_is_ptr(v)) mark_obj(g, (kite_gcobj *)(uintptr_t)v);
-  } else {
-    mark_maybe(g, v);
-  }
+/* A reference of the any or extern hierarchy (typed: a pointer is an object). */
+static void mark_ref(struct kite_gc *g, kite_ref v) {
+  if (kite_ref_is_ptr(v)) mark_obj(g, (kite_gcobj *)(uintptr_t)v);
 }
 
 static void trace_obj(struct kite_gc *g, kite_gcobj *o) {
   const kite_rtt *t = o->rtt;
   uint8_t *data = kite_gcobj_data(o);
+  uint64_t v;
   if (t->comp == KITE_COMP_ARRAY) {
-    uint8_t trace = t->fields[0].trace;
-    if (!trace) return;
-    for (uint32_t i = 0; i < o->len; i++) mark_field(g, data + (size_t)i * t->size, trace);
+    if (t->fields[0].trace != 1) return;
+    for (uint32_t i = 0; i < o->len; i++) {
+      memcpy(&v, data + (size_t)i * sizeof v, sizeof v);
+      mark_ref(g, v);
+    }
     return;
   }
-  for (uint32_t i = 0; i < t->nfields; i++)
-    if (t->fields[i].trace) mark_field(g, data + t->fields[i].offset, t->fields[i].trace);
+  for (uint32_t i = 0; i < t->nfields; i++) {
+    if (t->fields[i].trace != 1) continue;
+    memcpy(&v, data + t->fields[i].offset, sizeof v);
+    mark_ref(g, v);
+  }
 }
 
 static void drain(struct kite_gc *g) {
@@ -164,11 +126,24 @@ static void drain(struct kite_gc *g) {
   }
 }
 
-static void mark_range(struct kite_gc *g, const uint64_t *p, size_t n) {
-  for (size_t i = 0; i < n; i++) mark_maybe(g, p[i]);
+/* Whether references of heap type ht (abstract, or a type whose rtt is t) may be
+   objects: the any and extern hierarchies. */
+static bool traced_type(uint32_t ht, const kite_rtt *t) {
+  if (kite_ht_is_index(ht)) return t && t->comp != KITE_COMP_FUNC;
+  switch (ht) {
+  case KITE_HT_FUNC:
+  case KITE_HT_NOFUNC:
+  case KITE_HT_EXN:
+  case KITE_HT_NOEXN: return false;
+  default: return true;
+  }
 }
 
-/* Roots held by the store's objects; returns the number of root slots scanned. */
+static void mark_refs(struct kite_gc *g, const kite_ref *p, size_t n) {
+  for (size_t i = 0; i < n; i++) mark_ref(g, p[i]);
+}
+
+/* Roots held by the store's objects, by type; returns the number of slots scanned. */
 static size_t mark_store_roots(kite_store *s) {
   struct kite_gc *g = s->gc;
   size_t n = 0;
@@ -176,25 +151,27 @@ static size_t mark_store_roots(kite_store *s) {
     switch (o->kind) {
     case KITE_EXTERN_GLOBAL: {
       kite_globalinst *gl = (kite_globalinst *)o;
-      if (gl->type.type.kind == KITE_VT_REF) mark_maybe(g, gl->slots[0]);
+      if (gl->type.type.kind == KITE_VT_REF && traced_type(gl->type.type.ht, gl->rtt))
+        mark_ref(g, gl->slots[0]);
       n++;
       break;
     }
     case KITE_EXTERN_TABLE: {
       kite_tableinst *t = (kite_tableinst *)o;
-      if (t->elem_rtt ? t->elem_rtt->comp == KITE_COMP_FUNC
-                      : (t->elem.ht == KITE_HT_FUNC || t->elem.ht == KITE_HT_NOFUNC))
-        break; /* functions are not heap objects */
-      mark_range(g, t->elems, t->size);
+      if (!traced_type(t->elem.ht, t->elem_rtt)) break;
+      mark_refs(g, t->elems, t->size);
       n += t->size;
       break;
     }
     case KITE_OBJ_INSTANCE: {
       kite_instance *inst = (kite_instance *)o;
-      if (!inst->elem_refs || !inst->elem_len) break;
-      for (uint32_t i = 0; i < inst->module->nelems; i++) {
-        if (!inst->elem_refs[i]) continue;
-        mark_range(g, inst->elem_refs[i], inst->elem_len[i]);
+      const kite_module *m = inst->module;
+      if (!inst->elem_refs || !inst->elem_len || !inst->rtts) break;
+      for (uint32_t i = 0; i < m->nelems; i++) {
+        uint32_t ht = m->elems[i].type.ht;
+        if (!inst->elem_refs[i] || !traced_type(ht, kite_ht_is_index(ht) ? inst->rtts[ht] : NULL))
+          continue;
+        mark_refs(g, inst->elem_refs[i], inst->elem_len[i]);
         n += inst->elem_len[i];
       }
       break;
@@ -202,23 +179,70 @@ static size_t mark_store_roots(kite_store *s) {
     default: break;
     }
   }
-  /* Exceptions live until caught or until the store dies: their payloads are roots. */
-  for (kite_exn *e = s->exns; e; e = e->next) {
-    mark_range(g, e->payload, e->nslots);
-    n += e->nslots;
-  }
   return n;
 }
 
-void kite_gc_collect(kite_store *s, uint64_t *stack_top) {
+/* Add the values among p[0..n) that could be object addresses to the candidates. */
+static bool add_candidates(struct kite_gc *g, const uint64_t *p, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    uint64_t v = p[i];
+    if (!kite_ref_is_ptr(v) || v < g->lo || v > g->hi) continue;
+    if (!kite_vec_push(g->alloc, &g->candidates, v)) return false;
+  }
+  return true;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static bool is_candidate(const struct kite_gc *g, uint64_t v) {
+  size_t lo = 0, hi = g->candidates.len;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    uint64_t c = g->candidates.data[mid];
+    if (c == v) return true;
+    if (c < v)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return false;
+}
+
+/* The conservative roots: stack slots and exception payloads. False when the candidate
+   list could not grow (then nothing may be collected). */
+static bool mark_conservative_roots(kite_store *s, uint64_t *stack_top, size_t *nroots) {
   struct kite_gc *g = s->gc;
-  size_t roots = 0;
+  g->candidates.len = 0;
   if (s->stack) {
     uint64_t *top = s->stack + s->sp;
     if (stack_top && stack_top > top) top = stack_top;
     if (top > s->stack + s->stack_slots) top = s->stack + s->stack_slots;
-    roots += (size_t)(top - s->stack);
-    mark_range(g, s->stack, (size_t)(top - s->stack));
+    *nroots += (size_t)(top - s->stack);
+    if (!add_candidates(g, s->stack, (size_t)(top - s->stack))) return false;
+  }
+  for (kite_exn *e = s->exns; e; e = e->next) {
+    *nroots += e->nslots;
+    if (!add_candidates(g, e->payload, e->nslots)) return false;
+  }
+  if (!g->candidates.len) return true;
+  qsort(g->candidates.data, g->candidates.len, sizeof *g->candidates.data, cmp_u64);
+  for (size_t i = 0; i < g->objs.len; i++)
+    if (is_candidate(g, (uint64_t)(uintptr_t)g->objs.data[i])) mark_obj(g, g->objs.data[i]);
+  return true;
+}
+
+/* Collect; false (and nothing collected) when there was no memory to do it. */
+static bool collect(kite_store *s, uint64_t *stack_top) {
+  struct kite_gc *g = s->gc;
+  size_t roots = 0;
+  if (!mark_conservative_roots(s, stack_top, &roots)) {
+    for (size_t i = 0; i < g->objs.len; i++) g->objs.data[i]->marked = 0;
+    g->mark_stack.len = 0;
+    g->mark_overflow = false;
+    return false;
   }
   roots += mark_store_roots(s);
   drain(g);
@@ -237,11 +261,13 @@ void kite_gc_collect(kite_store *s, uint64_t *stack_top) {
   }
   g->objs.len = keep;
   g->bytes = bytes;
-  if (g->set_cap) set_rebuild(g);
   g->collections++;
   size_t next = 2 * bytes + roots * sizeof(uint64_t);
   g->threshold = next > GC_MIN_THRESHOLD ? next : GC_MIN_THRESHOLD;
+  return true;
 }
+
+void kite_gc_collect(kite_store *s, uint64_t *stack_top) { collect(s, stack_top); }
 
 /* ---- allocation ---- */
 
@@ -253,16 +279,15 @@ static kite_gcobj *gc_alloc(kite_store *s, const kite_rtt *t, uint64_t size, uin
     return NULL;
   }
   bool collected = false;
-  if (!g->inhibit && g->bytes + size > g->threshold) {
-    kite_gc_collect(s, stack_top);
-    collected = true;
-  }
+  if (!g->inhibit && g->bytes + size > g->threshold) collected = collect(s, stack_top);
   kite_gcobj *o = NULL;
-  if (reserve_one(g)) o = kite_calloc(g->alloc, 1, (size_t)size);
-  if (!o && !collected && !g->inhibit) {
-    kite_gc_collect(s, stack_top);
-    if (reserve_one(g)) o = kite_calloc(g->alloc, 1, (size_t)size);
-  }
+  if (kite_vec_reserve_(g->alloc, (void **)&g->objs.data, &g->objs.cap, g->objs.len + 1,
+                        sizeof *g->objs.data))
+    o = kite_calloc(g->alloc, 1, (size_t)size);
+  if (!o && !collected && !g->inhibit && collect(s, stack_top) &&
+      kite_vec_reserve_(g->alloc, (void **)&g->objs.data, &g->objs.cap, g->objs.len + 1,
+                        sizeof *g->objs.data))
+    o = kite_calloc(g->alloc, 1, (size_t)size);
   if (!o) {
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
@@ -270,7 +295,9 @@ static kite_gcobj *gc_alloc(kite_store *s, const kite_rtt *t, uint64_t size, uin
   o->rtt = t;
   o->len = len;
   g->objs.data[g->objs.len++] = o;
-  set_insert(g, (uintptr_t)o);
+  uintptr_t p = (uintptr_t)o;
+  if (p < g->lo) g->lo = p;
+  if (p > g->hi) g->hi = p;
   g->bytes += (size_t)size;
   g->allocated += size;
   return o;

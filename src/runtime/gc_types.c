@@ -173,14 +173,13 @@ static uint8_t storage_size(uint8_t kind) {
   }
 }
 
-/* Which values of a reference field the collector follows (kite_gcfield.trace). */
+/* Whether the collector follows a field: references that may be heap objects (the any
+   and extern hierarchies; functions and exceptions are not heap objects). */
 static uint8_t trace_of(const kite_module *m, kite_valtype t) {
   if (t.kind != KITE_VT_REF) return 0;
-  if (kite_ht_is_index(t.ht)) return t.ht < m->ntypes && m->types[t.ht].comp == KITE_COMP_FUNC ? 0 : 1;
+  if (kite_ht_is_index(t.ht)) return t.ht < m->ntypes && m->types[t.ht].comp != KITE_COMP_FUNC;
   uint32_t top = kite_ht_top(m, t.ht);
-  if (top == KITE_HT_FUNC) return 0;
-  if (top == KITE_HT_EXN) return 2;
-  return 1;
+  return top != KITE_HT_FUNC && top != KITE_HT_EXN;
 }
 
 /* Place a field of `size` bytes at *off (aligned to its size, v128 to 8). */

@@ -609,8 +609,7 @@ typedef struct kite_gcfield {
   uint32_t offset; /* in the object's payload */
   uint8_t kind;    /* storage type: KITE_VT_I8, KITE_VT_I16, ..., KITE_VT_REF */
   uint8_t size;    /* bytes: 1, 2, 4, 8 or 16 */
-  uint8_t trace;   /* refs the collector follows: 0 no (numbers, funcrefs), 1 yes, 2 only
-                      values that are live objects (exnref: not a GC object itself) */
+  uint8_t trace;   /* 1: a reference the collector follows (any and extern hierarchies) */
 } kite_gcfield;
 
 typedef struct kite_rtt {
@@ -641,11 +640,9 @@ static inline uint8_t *kite_gcobj_data(kite_gcobj *o) { return (uint8_t *)o + KI
 /* The store's heap (gc_heap.c). */
 struct kite_gc {
   kite_alloc *alloc;
-  /* Every object, and the same addresses in a hash set (open addressing, 0 empty) to
-     recognise object pointers among untyped stack slots. */
-  KITE_VEC(kite_gcobj *) objs;
-  uintptr_t *set;
-  size_t set_cap;
+  KITE_VEC(kite_gcobj *) objs; /* every object */
+  uintptr_t lo, hi;             /* the lowest and highest object address so far */
+  KITE_VEC(uint64_t) candidates; /* a collection's conservative roots, sorted */
   size_t bytes;     /* of the objects in objs */
   size_t threshold; /* collect when an allocation would pass it */
   uint32_t inhibit;
