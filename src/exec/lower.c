@@ -23,13 +23,14 @@
 
 #include "binary.h"
 
-enum { W_TEMP, W_LOCAL, W_CONST };
+enum { W_TEMP, W_LOCAL, W_CONST, W_ADD };
 
 typedef struct opnd {
-  uint32_t slot; /* where the value is now */
-  uint32_t home; /* the slot this stack position owns */
-  uint8_t where; /* W_* */
-  uint8_t kind;  /* KITE_VT_* */
+  uint32_t slot;  /* where the value is now; W_ADD: the first addend */
+  uint32_t slot2; /* W_ADD: the second addend */
+  uint32_t home;  /* the slot this stack position owns */
+  uint8_t where;  /* W_* */
+  uint8_t kind;   /* KITE_VT_* */
 } opnd;
 
 typedef struct ctl {
@@ -149,7 +150,7 @@ static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 
 /* ---- the virtual stack ---- */
 
 static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
-  opnd o = {slot, L->cur, where, kind};
+  opnd o = {slot, 0, L->cur, where, kind};
   if (where == W_TEMP) o.slot = o.home;
   L->cur += slots_of_kind(kind);
   if (L->cur > L->max) L->max = L->cur;
@@ -165,10 +166,25 @@ static uint32_t push_temp(lower *L, uint8_t kind) {
   return o ? o->home : 0;
 }
 
-static opnd pop(lower *L) {
+/* Pop the top entry as it is, possibly a deferred addition (W_ADD). */
+static opnd pop_raw(lower *L) {
   opnd o = L->stack.data[--L->stack.len];
   L->cur = o.home;
   return o;
+}
+
+static void materialize(lower *L, size_t i);
+
+/* Whether the entry reads local slot `slot` (so it must be copied before the local changes). */
+static bool reads_local(const opnd *o, uint32_t slot) {
+  return (o->where == W_LOCAL && o->slot == slot) ||
+         (o->where == W_ADD && (o->slot == slot || o->slot2 == slot));
+}
+
+/* Pop the top value, in a slot. */
+static opnd pop(lower *L) {
+  if (L->stack.data[L->stack.len - 1].where == W_ADD) materialize(L, L->stack.len - 1);
+  return pop_raw(L);
 }
 
 static void truncate_stack(lower *L, uint32_t height) {
@@ -178,7 +194,13 @@ static void truncate_stack(lower *L, uint32_t height) {
   }
 }
 
+static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b);
+
 static void emit_mov(lower *L, uint32_t dst, opnd src) {
+  if (src.where == W_ADD) {
+    emit_add(L, dst, src.slot, src.slot2);
+    return;
+  }
   if (src.kind != KITE_VT_V128 && L->fuse_ok && L->fuse_op == XOP_MOV) {
     /* Two moves in a row (copies between locals, results to a label's homes): one
        instruction, done in order. */
@@ -304,6 +326,12 @@ static void emit_moves_to(lower *L, const ctl *c, const kite_valtype *t, uint32_
   }
 }
 
+/* Whether a value reads a slot below `total` (a local a result move may overwrite). */
+static bool reads_result_area(const opnd *o, uint32_t total) {
+  return (o->where == W_LOCAL && o->slot < total) ||
+         (o->where == W_ADD && (o->slot < total || o->slot2 < total));
+}
+
 /* Return: results go to slots 0... A local read that an earlier move would overwrite
    is first copied to its home. The virtual stack is left as it is: a conditional
    return's fallthrough path must not see these copies. */
@@ -316,7 +344,7 @@ static void emit_return(lower *L) {
   bool copied[16] = {false};
   for (uint32_t i = 0; i < n && i < 16; i++) {
     opnd o = L->stack.data[first + i];
-    if (o.where == W_LOCAL && o.slot < total) {
+    if (reads_result_area(&o, total)) {
       emit_mov(L, o.home, o);
       copied[i] = true;
     }
@@ -324,8 +352,9 @@ static void emit_return(lower *L) {
   if (n == 1 && t[0].kind != KITE_VT_V128) {
     /* The common case: one move and the return in one instruction. */
     opnd o = L->stack.data[first];
+    if (o.where == W_ADD && !copied[0]) emit_add(L, o.home, o.slot, o.slot2);
     begin(L, XOP_RETURN1);
-    emit_src(L, o);
+    emit(L, o.where == W_ADD ? o.home : o.slot);
     return;
   }
   uint32_t dst = 0;
@@ -334,7 +363,7 @@ static void emit_return(lower *L) {
     if (i < 16 && copied[i]) {
       o.where = W_TEMP;
       o.slot = o.home;
-    } else if (i >= 16 && o.where == W_LOCAL && o.slot < total) {
+    } else if (i >= 16 && reads_result_area(&o, total)) {
       L->unsupported = true; /* more than 16 results read from overlapping locals */
     }
     if (o.where != W_TEMP || o.home != dst) emit_mov(L, dst, o);
@@ -582,7 +611,7 @@ static void set_blocktype(lower *L, ctl *c, const kite_blocktype *bt) {
 }
 
 static void lower_block(lower *L, const kite_insn *in) {
-  opnd cond = {0, 0, 0, 0};
+  opnd cond = {0, 0, 0, 0, 0};
   if (in->op == OP_IF) cond = pop(L);
   ctl c;
   memset(&c, 0, sizeof c);
@@ -592,7 +621,8 @@ static void lower_block(lower *L, const kite_insn *in) {
   set_blocktype(L, &c, &in->bt);
   c.height = (uint32_t)L->stack.len - c.nparams;
   for (size_t i = 0; i < L->stack.len; i++) {
-    if (L->stack.data[i].where == W_LOCAL || (in->op != OP_BLOCK && i >= c.height))
+    uint8_t w = L->stack.data[i].where;
+    if (w == W_LOCAL || w == W_ADD || (in->op != OP_BLOCK && i >= c.height))
       materialize(L, i);
   }
   c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
@@ -719,6 +749,47 @@ static uint32_t guarded_variant(kite_opcode op) {
   }
 }
 
+/* dst = a + b (i32); two in a row become one instruction. */
+static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b) {
+  if (L->fuse_ok && L->fuse_op == OP_I32_ADD) {
+    uint32_t at = L->fuse_at;
+    L->code.data[at] = XOP_I32_ADD2;
+    emit(L, dst);
+    emit(L, a);
+    emit(L, b);
+    wrote_result(L, XOP_I32_ADD2, at, at + 4, dst);
+    return;
+  }
+  uint32_t at = begin(L, OP_I32_ADD);
+  emit(L, dst);
+  emit(L, a);
+  emit(L, b);
+  wrote_result(L, OP_I32_ADD, at, at + 1, dst);
+}
+
+/*
+** i32.add of locals and constants (the first operand may also be the temporary whose
+** position the sum takes) is deferred as a W_ADD entry: a load or store takes it as its
+** address, a local.set computes it straight into the local, and anything else
+** materialises it where it is used. Its operands cannot change meanwhile: writes to a
+** local materialise the entries that read it first, and no temporary above the entry's
+** own is read.
+*/
+static void lower_i32_add(lower *L) {
+  opnd b = L->stack.data[L->stack.len - 1], a = L->stack.data[L->stack.len - 2];
+  if ((b.where == W_LOCAL || b.where == W_CONST) &&
+      (a.where == W_LOCAL || a.where == W_CONST || a.where == W_TEMP)) {
+    pop_raw(L);
+    pop_raw(L);
+    opnd *o = push(L, W_ADD, a.slot, KITE_VT_I32);
+    if (o) o->slot2 = b.slot;
+    return;
+  }
+  b = pop(L);
+  a = pop(L);
+  emit_add(L, push_temp(L, KITE_VT_I32), a.slot, b.slot);
+}
+
 /* The indexed form of a guarded load or store: the address is the sum of two slots. */
 static uint32_t indexed_variant(uint32_t guarded_op) {
   switch (guarded_op) {
@@ -765,7 +836,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     L->unsupported = true;
     return;
   }
-  for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
+  /* A guarded 32-bit access may take a deferred addition as its address. */
+  bool indexable = (info->imm == IMM_MEMARG && L->guarded && in->mem.mem == 0 &&
+                    !L->m->memories[0].limits.is64 && indexed_variant(guarded_variant(in->op)));
+  for (uint32_t i = np; i-- > 0;) args[i] = i == 0 && indexable ? pop_raw(L) : pop(L);
   uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
   uint32_t dst2 = nr > 1 ? push_temp(L, sig_kind(colon[2])) : 0;
   /* Memory 0 is cached by the interpreter; an access to another memory switches the
@@ -785,20 +859,21 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  if (op == OP_I32_ADD && L->fuse_ok && L->fuse_op == OP_I32_ADD) {
-    /* Two additions in a row (address arithmetic, loop counters): one instruction. */
-    uint32_t at = L->fuse_at;
-    L->code.data[at] = XOP_I32_ADD2;
-    emit(L, dst);
-    emit_src(L, args[0]);
-    emit_src(L, args[1]);
-    wrote_result(L, XOP_I32_ADD2, at, at + 4, dst);
+  uint32_t indexed = indexable ? indexed_variant(op) : 0;
+  if (indexed && args[0].where == W_ADD) {
+    /* The address is a deferred i32.add: the access adds (wrapping to 32 bits). */
+    uint32_t at = begin(L, indexed);
+    if (nr) emit(L, dst);
+    emit(L, args[0].slot);
+    emit(L, args[0].slot2);
+    if (np > 1) emit_src(L, args[1]);
+    emit(L, (uint32_t)in->mem.offset);
+    if (nr) wrote_result(L, indexed, at, at + 1, dst);
     return;
   }
-  uint32_t indexed = memop && op != in->op ? indexed_variant(op) : 0;
   if (indexed && added_address(L, args[0])) {
-    /* An i32.add computed the address: the access adds it (wrapping to 32 bits), one
-       instruction instead of two. */
+    /* An i32.add just computed the address into a temporary: the same, in place of
+       that addition. */
     uint32_t at = L->fuse_at, a, b;
     if (L->fuse_op == OP_I32_ADD) {
       a = L->code.data[at + 2];
@@ -858,12 +933,11 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
     opnd top = L->stack.data[L->stack.len - 1];
     if (top.where == W_LOCAL && top.slot == slot) return;
   }
-  opnd v = pop(L);
+  opnd v = pop_raw(L); /* a deferred addition goes straight to the local */
   if (v.where == W_LOCAL && v.slot == slot) return; /* local.get x; local.set x */
   bool patch = L->last_dst_ok && v.where == W_TEMP && v.home == L->last_dst_slot;
   for (size_t i = 0; i < L->stack.len; i++) {
-    opnd *o = &L->stack.data[i];
-    if (o->where == W_LOCAL && o->slot == slot) {
+    if (reads_local(&L->stack.data[i], slot)) {
       materialize(L, i);
       patch = false;
     }
@@ -875,7 +949,9 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
     return;
   }
   emit_mov(L, slot, v);
-  if (tee) {
+  if (tee && v.where == W_ADD) {
+    push(L, W_LOCAL, slot, v.kind);
+  } else if (tee) {
     opnd *o = push(L, v.where, v.slot, v.kind);
     if (o && v.where == W_TEMP) o->slot = o->home;
   }
@@ -974,7 +1050,8 @@ static void lower_insn(lower *L, const kite_insn *in) {
   }
   case OP_BR_ON_NULL:
   case OP_BR_ON_NON_NULL: lower_br_on_null(L, in->idx, in->op == OP_BR_ON_NON_NULL); return;
-  case OP_DROP: pop(L); return;
+  case OP_DROP: pop_raw(L); return;
+  case OP_I32_ADD: lower_i32_add(L); return;
   case OP_SELECT:
   case OP_SELECT_T: {
     opnd c = pop(L), b = pop(L), a = pop(L);
