@@ -570,6 +570,19 @@ void kite_exec_store_release(kite_store *s) {
 /* ... at the sum of two slots, wrapped to 32 bits as the i32.add it replaces. */
 #define EA_INDEXED(a, b, o) uint64_t ea = (uint64_t)(uint32_t)(I32(a) + I32(b)) + W(o)
 
+/* dst x a b off: dst = expr of x and the f64 m at the indexed address, stored back
+   there too when `store`. The address is read before dst is written (they may share a
+   slot). */
+#define F64_MEM_OP(expr, store)                                                            \
+  {                                                                                        \
+    EA_INDEXED(3, 4, 5);                                                                   \
+    double x = F64(2), m = f64_of(ld64(mem + ea));                                         \
+    double r = (expr);                                                                     \
+    SET_F64(1, r);                                                                         \
+    if (store) st64(mem + ea, of_f64(r));                                                  \
+    NEXT(6);                                                                               \
+  }
+
 /* Point the memory cache (and the fault handler's range) at memory mi. */
 #define USE_MEMORY(mi)                                                                     \
   {                                                                                        \
@@ -1063,6 +1076,19 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         st32(mem + ea, (uint32_t)I64(3));
         NEXT(5);
       }
+      /* f64 arithmetic with a memory operand (m), and the same storing the result back */
+      vmcase(XOP_F64_ADD_RM) F64_MEM_OP(x + m, false)
+      vmcase(XOP_F64_ADD_MR) F64_MEM_OP(m + x, false)
+      vmcase(XOP_F64_SUB_RM) F64_MEM_OP(x - m, false)
+      vmcase(XOP_F64_SUB_MR) F64_MEM_OP(m - x, false)
+      vmcase(XOP_F64_MUL_RM) F64_MEM_OP(x * m, false)
+      vmcase(XOP_F64_MUL_MR) F64_MEM_OP(m * x, false)
+      vmcase(XOP_F64_ADD_RM_ST) F64_MEM_OP(x + m, true)
+      vmcase(XOP_F64_ADD_MR_ST) F64_MEM_OP(m + x, true)
+      vmcase(XOP_F64_SUB_RM_ST) F64_MEM_OP(x - m, true)
+      vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
+      vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
+      vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
         NEXT(2);

@@ -86,6 +86,7 @@ typedef struct lower {
      code, nothing emitted since): its opcode and its first word. */
   bool fuse_ok;
   uint32_t fuse_op, fuse_at;
+  uint32_t fuse_offset; /* its wasm offset (a fused access traps as the access) */
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -135,6 +136,7 @@ static void wrote_result(lower *L, uint32_t op, uint32_t at, uint32_t dst_pos, u
   L->fuse_ok = true;
   L->fuse_op = op;
   L->fuse_at = at;
+  L->fuse_offset = L->offset;
 }
 
 /* Undo the instructions from code index `at` on (to emit a fused one in their place),
@@ -283,6 +285,7 @@ static bool collect_consts(lower *L, kite_reader r) {
     case OP_F32_CONST: const_index(L, in.val.f32, true); break;
     case OP_F64_CONST: const_index(L, in.val.f64, true); break;
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
+    case OP_F64_LOAD: const_index(L, 0, true); break; /* f64_mem_op's zero index */
     default: break;
     }
   }
@@ -828,6 +831,88 @@ static bool added_address(lower *L, opnd addr) {
          (L->fuse_op == OP_I32_ADD || L->fuse_op == XOP_I32_ADD2);
 }
 
+/*
+** f64 arithmetic with a memory operand (matrix and vector code): an f64.add, f64.sub or
+** f64.mul whose operand is the f64.load just before it becomes one instruction,
+** `dst = x op mem` (_RM) or `dst = mem op x` (_MR), the address as an indexed access's
+** (a + b wrapped to 32 bits, then the offset; a plain load's address gets the zero
+** constant as b). When an f64.store of its result to the same address follows, it
+** stores too (_ST): `a[i] += x` in one instruction.
+*/
+static uint32_t f64_mem_op(uint32_t op, bool mem_first) {
+  switch (op) {
+  case OP_F64_ADD: return mem_first ? XOP_F64_ADD_MR : XOP_F64_ADD_RM;
+  case OP_F64_SUB: return mem_first ? XOP_F64_SUB_MR : XOP_F64_SUB_RM;
+  case OP_F64_MUL: return mem_first ? XOP_F64_MUL_MR : XOP_F64_MUL_RM;
+  default: return 0;
+  }
+}
+
+static uint32_t f64_mem_op_store(uint32_t op) {
+  switch (op) {
+  case XOP_F64_ADD_RM: return XOP_F64_ADD_RM_ST;
+  case XOP_F64_ADD_MR: return XOP_F64_ADD_MR_ST;
+  case XOP_F64_SUB_RM: return XOP_F64_SUB_RM_ST;
+  case XOP_F64_SUB_MR: return XOP_F64_SUB_MR_ST;
+  case XOP_F64_MUL_RM: return XOP_F64_MUL_RM_ST;
+  case XOP_F64_MUL_MR: return XOP_F64_MUL_MR_ST;
+  default: return 0;
+  }
+}
+
+/* Fuse the f64.load just emitted into the arithmetic op `op` (x op y); false when they
+   do not fit. */
+static bool fuse_f64_load(lower *L, uint32_t op, opnd x, opnd y, uint32_t dst) {
+  if (!L->fuse_ok || !L->last_dst_ok || L->last_dst_inner) return false;
+  if (L->fuse_op != XOP_F64_LOAD_G && L->fuse_op != XOP_F64_LOAD_X) return false;
+  bool mem_first = x.where == W_TEMP && x.home == L->last_dst_slot;
+  bool mem_second = !mem_first && y.where == W_TEMP && y.home == L->last_dst_slot;
+  uint32_t fused = f64_mem_op(op, mem_first);
+  if (!fused || (!mem_first && !mem_second)) return false;
+  const uint32_t *w = L->code.data + L->fuse_at;
+  uint32_t a = w[2], b, off;
+  if (L->fuse_op == XOP_F64_LOAD_X) {
+    b = w[3];
+    off = w[4];
+  } else {
+    uint32_t zero = const_index(L, 0, false);
+    if (zero == UINT32_MAX) return false;
+    b = L->const_base + zero;
+    off = w[3];
+  }
+  uint32_t at = L->fuse_at, offset = L->offset;
+  rewind_code(L, at);
+  L->offset = L->fuse_offset; /* a trap is the load's */
+  begin(L, fused);
+  L->offset = offset;
+  emit(L, dst);
+  emit(L, mem_first ? y.slot : x.slot);
+  emit(L, a);
+  emit(L, b);
+  emit(L, off);
+  wrote_result(L, fused, at, at + 1, dst);
+  return true;
+}
+
+/* An f64.store of the value the fused op before it computed, to the address it read:
+   that op stores too. */
+static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
+  if (!L->fuse_ok) return false;
+  uint32_t st = f64_mem_op_store(L->fuse_op);
+  uint32_t *w = L->code.data + L->fuse_at;
+  if (!st || value.slot != w[1] || offset != w[5]) return false;
+  if (addr.where == W_ADD) {
+    if (addr.slot != w[3] || addr.slot2 != w[4]) return false;
+  } else {
+    uint32_t zero = const_index(L, 0, false);
+    if (zero == UINT32_MAX || addr.slot != w[3] || w[4] != L->const_base + zero) return false;
+  }
+  w[0] = st;
+  L->fuse_ok = false;
+  L->last_dst_ok = false;
+  return true;
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -859,6 +944,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
+  if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
+  if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
+    return;
   uint32_t indexed = indexable ? indexed_variant(op) : 0;
   if (indexed && args[0].where == W_ADD) {
     /* The address is a deferred i32.add: the access adds (wrapping to 32 bits). */

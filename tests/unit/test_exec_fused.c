@@ -81,6 +81,48 @@ static const char *wat =
     "  (i32.add (block (result i32) (i32.add (local.get 0) (i32.const 1))\n"
     "             (br_if 0 (local.get 0)) (drop) (i32.const 7))\n"
     "           (i32.const 1000)))\n"
+    /* f64 arithmetic on memory operands: a[i] += x * b[i], both operand orders */
+    " (func (export \"axpy\") (param i32) (result f64) (local i32 f64)\n"
+    "  (loop $init\n"
+    "   (f64.store offset=1024 (i32.shl (local.get 1) (i32.const 3))\n"
+    "    (f64.convert_i32_u (local.get 1)))\n"
+    "   (f64.store offset=2048 (i32.shl (local.get 1) (i32.const 3)) (f64.const 0.5))\n"
+    "   (br_if $init (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "                          (local.get 0))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $l\n"
+    "   (f64.store offset=2048 (i32.shl (local.get 1) (i32.const 3))\n"
+    "    (f64.add (f64.load offset=2048 (i32.shl (local.get 1) (i32.const 3)))\n"
+    "             (f64.mul (f64.const 3)\n"
+    "                      (f64.load offset=1024 (i32.shl (local.get 1) (i32.const 3))))))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "                       (local.get 0))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $sum\n"
+    "   (local.set 2 (f64.add (local.get 2)\n"
+    "    (f64.load offset=2048 (i32.shl (local.get 1) (i32.const 3)))))\n"
+    "   (br_if $sum (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "                         (local.get 0))))\n"
+    "  (local.get 2))\n"
+    " (func (export \"f64_ops\") (param i32) (result f64) (local f64)\n"
+    "  (f64.store (i32.const 512) (f64.const 10))\n"
+    "  (f64.store (i32.const 520) (f64.const 4))\n"
+    "  (local.set 1 (f64.convert_i32_s (local.get 0)))\n"
+    "  (f64.store (i32.const 512) (f64.sub (f64.load (i32.const 512)) (local.get 1)))\n"
+    "  (f64.store (i32.const 520) (f64.sub (local.get 1) (f64.load (i32.const 520))))\n"
+    "  (f64.store (i32.const 528) (f64.mul (f64.load (i32.const 512)) (local.get 1)))\n"
+    "  (f64.store (i32.const 512) (f64.add (local.get 1) (f64.load (i32.const 520))))\n"
+    "  (f64.add (f64.add (f64.load (i32.const 512)) (f64.load (i32.const 520)))\n"
+    "           (f64.mul (local.get 1) (f64.load (i32.const 528)))))\n"
+    /* a NaN operand gives an arithmetic NaN with one of the payloads */
+    " (func (export \"nan_mul\") (result i64)\n"
+    "  (f64.store (i32.const 600) (f64.const nan:0x1111))\n"
+    "  (i64.reinterpret_f64 (f64.mul (f64.load (i32.const 600)) (f64.const nan:0x2222))))\n"
+    " (func (export \"nan_add\") (result i64)\n"
+    "  (f64.store (i32.const 600) (f64.const nan:0x1111))\n"
+    "  (i64.reinterpret_f64 (f64.add (f64.const 1) (f64.load (i32.const 600)))))\n"
+    " (func (export \"f64_oob\") (param i32) (result f64)\n"
+    "  (f64.mul (f64.const 2) (f64.load (i32.add (local.get 0) (i32.const 65530)))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -207,6 +249,22 @@ static void run_cases(bool guard) {
   expect(&w, "block_result", (uint32_t[]){0}, 1, 1007);
   expect(&w, "block_result", (uint32_t[]){9}, 1, 1010);
 
+  /* sum of 0.5 + 3 * i for i < n */
+  bits = call(&w, "axpy", (uint32_t[]){100}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 50 + 3 * 4950.0, "axpy: %g (%s)", d, err.msg);
+  /* x = 3: [512] = 7, [520] = -1, [528] = 21, [512] = 2; 2 - 1 + 63 */
+  bits = call(&w, "f64_ops", (uint32_t[]){3}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 64, "f64_ops: %g (%s)", d, err.msg);
+  bits = call(&w, "nan_mul", NULL, 0, &err);
+  CHECK_MSG((bits | (1ull << 63)) == 0xfff8000000001111ull ||
+                (bits | (1ull << 63)) == 0xfff8000000002222ull,
+            "nan_mul: %llx", (unsigned long long)bits);
+  bits = call(&w, "nan_add", NULL, 0, &err);
+  CHECK_MSG((bits | (1ull << 63)) == 0xfff8000000001111ull, "nan_add: %llx",
+            (unsigned long long)bits);
+  expect_oob(&w, "f64_oob", 0);
   expect_oob(&w, "load_oob", 0);
   expect_oob(&w, "load_oob", 0x10000);
   expect(&w, "load_oob", (uint32_t[]){0xffff0002u}, 1, 0x04030201); /* wraps to 0 */
