@@ -544,6 +544,12 @@ void kite_exec_store_release(kite_store *s) {
     vmbreak;                                                                               \
   }
 
+/* The additions a loop branch does first (XOP_BR_*_BACK_A1/A2): d a b [d a b]. */
+#define ADDS_1 SET_I32(1, I32(2) + I32(3))
+#define ADDS_2                                                                             \
+  SET_I32(1, I32(2) + I32(3));                                                             \
+  SET_I32(4, I32(5) + I32(6))
+
 /* Take a branch by a code offset when its direction is not known (a branch table);
    a backward one is a loop iteration. */
 #define JUMP(off)                                                                          \
@@ -721,6 +727,95 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_BR_I64_GE_S_BACK) LOOP_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
       vmcase(XOP_BR_I64_GE_U) BRANCH_IF(I64(1) >= I64(2), 3)
       vmcase(XOP_BR_I64_GE_U_BACK) LOOP_IF(I64(1) >= I64(2), 3)
+      /* ---- loop branches with the counters' additions first ---- */
+      vmcase(XOP_BR_NZ_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4), 5)
+      }
+      vmcase(XOP_BR_NZ_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7), 8)
+      }
+      vmcase(XOP_BR_I32_EQ_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) == I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_EQ_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) == I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_NE_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) != I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_NE_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) != I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_LT_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) < (int32_t)I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_LT_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) < (int32_t)I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_LT_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) < I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_LT_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) < I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_GT_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) > (int32_t)I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_GT_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) > (int32_t)I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_GT_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) > I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_GT_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) > I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_LE_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) <= (int32_t)I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_LE_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) <= (int32_t)I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_LE_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) <= I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_LE_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) <= I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_GE_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) >= (int32_t)I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_GE_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) >= (int32_t)I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_GE_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) >= I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_GE_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) >= I32(8), 9)
+      }
       vmcase(XOP_BR_TABLE) {
         uint32_t i = I32(1), n = W(2);
         JUMP(W(3 + (i < n ? i : n)));

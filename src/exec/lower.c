@@ -87,6 +87,10 @@ typedef struct lower {
   bool fuse_ok;
   uint32_t fuse_op, fuse_at;
   uint32_t fuse_offset; /* its wasm offset (a fused access traps as the access) */
+  /* The same for the instruction before it, when both could fuse (loop branches take
+     in the additions before their comparison). */
+  bool fuse2_ok;
+  uint32_t fuse2_op, fuse2_at;
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -108,6 +112,9 @@ static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
   L->last_dst_ok = false;
   L->last_dst_inner = false;
+  L->fuse2_ok = L->fuse_ok;
+  L->fuse2_op = L->fuse_op;
+  L->fuse2_at = L->fuse_at;
   L->fuse_ok = false;
   if (L->map.len == 0 || L->map_last != L->offset) {
     if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, L->offset))
@@ -124,6 +131,7 @@ static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
 static void join_point(lower *L) {
   L->last_dst_ok = false;
   L->fuse_ok = false;
+  L->fuse2_ok = false;
 }
 
 /* The last instruction, starting at `at`, wrote its one result, of word dst_pos, to slot
@@ -145,6 +153,7 @@ static void rewind_code(lower *L, uint32_t at) {
   L->code.len = at;
   while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
   L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  L->fuse_ok = L->fuse2_ok = false;
 }
 
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
@@ -503,6 +512,11 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
     if (fused) {
       uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
       L->code.len = at; /* drop the comparison; its map entry stays with this jump */
+      /* The instruction before the comparison is the last again. */
+      bool was_last = L->fuse_ok && L->fuse_at == at;
+      L->fuse_ok = was_last && L->fuse2_ok;
+      L->fuse_op = L->fuse2_op;
+      L->fuse_at = L->fuse2_at;
       begin(L, fused);
       emit(L, a);
       if (op != OP_I32_EQZ) emit(L, b);
@@ -518,13 +532,66 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
   return at;
 }
 
+/* The loop branch form that first does one addition (d a b) or two, then the branch's
+   own operands; 0 when there is none. */
+static uint32_t loop_branch_with_adds(uint32_t op, bool two) {
+  switch (op) {
+  case XOP_BR_NZ: return two ? XOP_BR_NZ_BACK_A2 : XOP_BR_NZ_BACK_A1;
+  case XOP_BR_I32_EQ: return two ? XOP_BR_I32_EQ_BACK_A2 : XOP_BR_I32_EQ_BACK_A1;
+  case XOP_BR_I32_NE: return two ? XOP_BR_I32_NE_BACK_A2 : XOP_BR_I32_NE_BACK_A1;
+  case XOP_BR_I32_LT_S: return two ? XOP_BR_I32_LT_S_BACK_A2 : XOP_BR_I32_LT_S_BACK_A1;
+  case XOP_BR_I32_LT_U: return two ? XOP_BR_I32_LT_U_BACK_A2 : XOP_BR_I32_LT_U_BACK_A1;
+  case XOP_BR_I32_GT_S: return two ? XOP_BR_I32_GT_S_BACK_A2 : XOP_BR_I32_GT_S_BACK_A1;
+  case XOP_BR_I32_GT_U: return two ? XOP_BR_I32_GT_U_BACK_A2 : XOP_BR_I32_GT_U_BACK_A1;
+  case XOP_BR_I32_LE_S: return two ? XOP_BR_I32_LE_S_BACK_A2 : XOP_BR_I32_LE_S_BACK_A1;
+  case XOP_BR_I32_LE_U: return two ? XOP_BR_I32_LE_U_BACK_A2 : XOP_BR_I32_LE_U_BACK_A1;
+  case XOP_BR_I32_GE_S: return two ? XOP_BR_I32_GE_S_BACK_A2 : XOP_BR_I32_GE_S_BACK_A1;
+  case XOP_BR_I32_GE_U: return two ? XOP_BR_I32_GE_U_BACK_A2 : XOP_BR_I32_GE_U_BACK_A1;
+  default: return 0;
+  }
+}
+
+/*
+** A loop's closing branch (a conditional jump at `at` back to the loop head) takes in
+** the one or two additions right before it (the counters' increments): one instruction
+** per iteration instead of two. Returns the (possibly moved) jump's first word and sets
+** *off_word to its offset word.
+*/
+static uint32_t absorb_additions(lower *L, uint32_t at, uint32_t *off_word) {
+  if (!L->fuse2_ok || (L->fuse2_op != OP_I32_ADD && L->fuse2_op != XOP_I32_ADD2)) return at;
+  bool two = L->fuse2_op == XOP_I32_ADD2;
+  uint32_t start = L->fuse2_at, nadd = two ? 6 : 3;
+  uint32_t fused = loop_branch_with_adds(L->code.data[at], two);
+  if (!fused || start + 1 + nadd != at) return at;
+  /* [ADD d a b][BR x y off] -> [BR_A1 d a b x y off]: the branch's operands move down
+     over its opcode word. */
+  uint32_t *w = L->code.data;
+  uint32_t nops = (uint32_t)L->code.len - at - 1;
+  memmove(w + at, w + at + 1, nops * sizeof *w);
+  w[start] = fused;
+  uint32_t offset = L->offset;
+  rewind_code(L, start + 1 + nadd + nops);
+  while (L->map.len >= 2 && L->map.data[L->map.len - 2] > start) L->map.len -= 2;
+  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  if (L->map_last != offset) {
+    /* A trap here (fuel, an interrupt) is the branch's. */
+    if (!kite_vec_push(L->a, &L->map, start) || !kite_vec_push(L->a, &L->map, offset))
+      L->oom = true;
+    L->map_last = offset;
+  }
+  *off_word = (uint32_t)L->code.len - 1;
+  return start;
+}
+
 static void lower_br_if(lower *L, uint32_t rel) {
   opnd cond = pop(L);
   uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
   uint32_t word;
   if (depth != 0 && !label_needs_moves(L, &L->ctls.data[depth])) {
     uint32_t at = emit_cond_jump(L, cond, true, &word);
-    if (!L->oom) link_jump(L, depth, at, word);
+    if (L->oom) return;
+    if (L->ctls.data[depth].kind == OP_LOOP) at = absorb_additions(L, at, &word);
+    link_jump(L, depth, at, word);
     return;
   }
   uint32_t at = emit_cond_jump(L, cond, false, &word);

@@ -136,7 +136,11 @@ typedef struct world {
   kite_instance *inst;
 } world;
 
-static bool world_new(world *w, bool guard) {
+static bool world_new_wat(world *w, bool guard, const char *wat);
+
+static bool world_new(world *w, bool guard) { return world_new_wat(w, guard, wat); }
+
+static bool world_new_wat(world *w, bool guard, const char *wat) {
   memset(w, 0, sizeof *w);
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
@@ -272,7 +276,101 @@ static void run_cases(bool guard) {
   world_free(&w);
 }
 
+/* ---- loop branches that take in the additions before them ---- */
+
+static const char *const conds[] = {"eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u",
+                                    "le_s", "le_u", "ge_s", "ge_u"};
+
+static bool holds(int c, uint32_t x, uint32_t y) {
+  switch (c) {
+  case 0: return x == y;
+  case 1: return x != y;
+  case 2: return (int32_t)x < (int32_t)y;
+  case 3: return x < y;
+  case 4: return (int32_t)x > (int32_t)y;
+  case 5: return x > y;
+  case 6: return (int32_t)x <= (int32_t)y;
+  case 7: return x <= y;
+  case 8: return (int32_t)x >= (int32_t)y;
+  default: return x >= y;
+  }
+}
+
+/* The loops below in C: k counts iterations (at most 50), i steps until cc fails; the
+   a1 loop checks the bound after counting, the a2 loop before. */
+static uint32_t loop_ref(int c, uint32_t i, uint32_t n, uint32_t step, bool check_first) {
+  uint32_t k = 0;
+  for (;;) {
+    if (check_first && k >= 50) break;
+    k++;
+    if (!check_first && k >= 50) break;
+    i += step;
+    if (!holds(c, i, n)) break;
+  }
+  return k * 1000 + (i & 0xff);
+}
+
+static void test_loop_branches(bool guard) {
+  static char src[16384];
+  size_t len = (size_t)snprintf(src, sizeof src, "(module\n");
+  for (int c = 0; c < 10; c++) {
+    /* one addition before the branch (k counts with a subtraction) ... */
+    len += (size_t)snprintf(src + len, sizeof src - len,
+        " (func (export \"a1_%s\") (param i32 i32 i32) (result i32) (local i32)\n"
+        "  (block $out (loop $l (local.set 3 (i32.sub (local.get 3) (i32.const -1)))\n"
+        "   (br_if $out (i32.ge_u (local.get 3) (i32.const 50)))\n"
+        "   (local.set 0 (i32.add (local.get 0) (local.get 2)))\n"
+        "   (br_if $l (i32.%s (local.get 0) (local.get 1)))))\n"
+        "  (i32.add (i32.mul (local.get 3) (i32.const 1000)) (i32.and (local.get 0) (i32.const 255))))\n",
+        conds[c], conds[c]);
+    /* ... and two */
+    len += (size_t)snprintf(src + len, sizeof src - len,
+        " (func (export \"a2_%s\") (param i32 i32 i32) (result i32) (local i32)\n"
+        "  (block $out (loop $l (br_if $out (i32.ge_u (local.get 3) (i32.const 50)))\n"
+        "   (local.set 3 (i32.add (local.get 3) (i32.const 1)))\n"
+        "   (local.set 0 (i32.add (local.get 0) (local.get 2)))\n"
+        "   (br_if $l (i32.%s (local.get 0) (local.get 1)))))\n"
+        "  (i32.add (i32.mul (local.get 3) (i32.const 1000)) (i32.and (local.get 0) (i32.const 255))))\n",
+        conds[c], conds[c]);
+  }
+  len += (size_t)snprintf(src + len, sizeof src - len,
+      " (func (export \"nz1\") (param i32) (result i32) (local i32)\n"
+      "  (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1)))\n"
+      "   (local.set 1 (i32.add (local.get 1) (i32.const 3)))\n"
+      "   (br_if $l (local.get 0)))\n"
+      "  (local.get 1))\n"
+      " (func (export \"nz2\") (param i32) (result i32) (local i32)\n"
+      "  (loop $l (local.set 0 (i32.add (local.get 0) (i32.const -1)))\n"
+      "   (local.set 1 (i32.add (local.get 1) (i32.const 3)))\n"
+      "   (br_if $l (local.get 0)))\n"
+      "  (local.get 1)))\n");
+  world w;
+  if (!world_new_wat(&w, guard, src)) {
+    world_free(&w);
+    return;
+  }
+  /* start, limit, step: up, down, across the sign, equal from the start, wrapping */
+  static const uint32_t cases[][3] = {{0, 10, 3},         {0, 12, 3},        {20, 5, 0xfffffffdu},
+                                      {0xfffffff0u, 8, 4}, {5, 5, 0},          {7, 7, 1},
+                                      {0x7ffffffeu, 0x80000002u, 1}, {100, 0xffffff00u, 0x40}};
+  char name[32];
+  for (int c = 0; c < 10; c++) {
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+      const uint32_t *a = cases[k];
+      snprintf(name, sizeof name, "a1_%s", conds[c]);
+      expect(&w, name, a, 3, loop_ref(c, a[0], a[1], a[2], false));
+      snprintf(name, sizeof name, "a2_%s", conds[c]);
+      expect(&w, name, a, 3, loop_ref(c, a[0], a[1], a[2], true));
+    }
+  }
+  expect(&w, "nz1", (uint32_t[]){7}, 1, 21);
+  expect(&w, "nz2", (uint32_t[]){7}, 1, 21);
+  world_free(&w);
+}
+
 int main(void) {
+  test_loop_branches(true);
+  test_loop_branches(false);
   run_cases(true);
   run_cases(false);
   return test_finish("test_exec_fused");
