@@ -405,6 +405,15 @@ static bool is_gc_object(kite_store *s, kite_ref r, uint8_t comp) {
   return kite_gc_is_object(s, r) && ((const kite_gcobj *)(uintptr_t)r)->rtt->comp == comp;
 }
 
+/* Whether a non-null reference is a function: a pointer that is no GC object (an exnref
+   is a pointer too, but only ever has an exn type). */
+static bool is_funcref(kite_store *s, const kite_value *v) {
+  return kite_ref_is_ptr(v->u.ref) && !kite_gc_is_object(s, v->u.ref) &&
+         v->type.ht != KITE_HT_EXN && v->type.ht != KITE_HT_NOEXN;
+}
+
+/* Result patterns match as the reference interpreter's do: a null pattern matches any
+   null, (ref.func) a function, (ref.any) anything but a function. */
 static bool match_value(kite_store *s, const kite_wast_value *p, const kite_value *v) {
   bool is_ref = v->type.kind == KITE_VT_REF;
   switch (p->kind) {
@@ -431,13 +440,14 @@ static bool match_value(kite_store *s, const kite_wast_value *p, const kite_valu
   case KITE_WAST_REF_ARRAY: return is_ref && is_gc_object(s, v->u.ref, KITE_COMP_ARRAY);
   case KITE_WAST_REF_EQ:
     return is_ref && (kite_ref_is_i31(v->u.ref) || kite_gc_is_object(s, v->u.ref));
-  case KITE_WAST_REF_FUNC: return is_ref && !kite_val_is_null(v) && v->type.ht != KITE_HT_EXTERN;
+  case KITE_WAST_REF_FUNC: return is_ref && is_funcref(s, v);
+  case KITE_WAST_REF_ANY: return is_ref && !kite_val_is_null(v) && !is_funcref(s, v);
   case KITE_WAST_EITHER:
     for (uint32_t i = 0; i < p->nalts; i++)
       if (match_value(s, &p->alts[i], v)) return true;
     return false;
   default:
-    /* (ref), (ref.any), (ref.exn): non-null. */
+    /* (ref), (ref.exn): non-null. */
     return is_ref && !kite_val_is_null(v);
   }
 }
