@@ -77,8 +77,9 @@ typedef struct kite_xfunc {
   uint32_t ncode;
   uint32_t nslots;      /* frame size in slots */
   uint32_t param_slots; /* slots [0, param_slots) hold the arguments */
-  uint32_t local_end;   /* slots [param_slots, local_end) are zeroed on entry */
-  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get the constants */
+  uint32_t zero_end;    /* slots [param_slots, zero_end) are zeroed on entry */
+  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get the constants;
+                           locals written before any read follow them, uninitialised */
   uint32_t nconsts;
   /* Entry is one copy of init[0, ninit) to slots [init_base, ...): the zeroed locals and
      the constants together, or (many locals) only the constants after a memset of the

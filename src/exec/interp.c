@@ -614,10 +614,15 @@ void kite_exec_store_release(kite_store *s) {
 #define ENTER(x)                                                                           \
   {                                                                                        \
     if (UNLIKELY((x)->init_base > (x)->param_slots))                                       \
-      memset(fp + (x)->param_slots, 0, ((x)->local_end - (x)->param_slots) * sizeof *fp);  \
+      memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);   \
     uint64_t *d_ = fp + (x)->init_base;                                                    \
     const uint64_t *s_ = (x)->init;                                                        \
-    for (uint32_t i_ = 0, n_ = (x)->ninit; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);  \
+    uint32_t n_ = (x)->ninit;                                                              \
+    if (n_ <= 8) {                                                                         \
+      for (uint32_t i_ = 0; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);                \
+    } else {                                                                               \
+      memcpy(d_, s_, n_ * sizeof *d_);                                                     \
+    }                                                                                      \
     pc = (x)->code;                                                                        \
   }
 

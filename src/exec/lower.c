@@ -77,6 +77,7 @@ typedef struct lower {
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
+  uint32_t zero_end;  /* end of the locals zeroed on entry (the constants follow) */
   uint32_t local_end; /* first temporary slot */
   uint32_t cur, max;  /* next free home slot; the highest reached */
   bool last_dst_ok;   /* the last instruction wrote one result to last_dst_slot */
@@ -276,8 +277,16 @@ static void push_const(lower *L, uint64_t bits, uint8_t kind) {
   push(L, W_CONST, L->const_base + k, kind);
 }
 
-/* First pass: collect the body's distinct scalar constants. */
-static bool collect_consts(lower *L, kite_reader r) {
+enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access */
+
+/*
+** First pass over the body: the distinct scalar constants, and which declared locals
+** are written before anything can read them: those whose first access is a local.set
+** or local.tee at the function's top level. Every path to a later read passes through
+** that write (structured control cannot jump into the middle of the top level), so
+** such locals need no zeroing on entry.
+*/
+static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
   L->hash_cap = 2 * KITE_MAX_CONSTS;
   L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
   L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
@@ -285,10 +294,25 @@ static bool collect_consts(lower *L, kite_reader r) {
     L->oom = true;
     return false;
   }
+  int depth = 0;
   while (r.p < r.end) {
     kite_insn in;
     if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
     switch (in.op) {
+    case OP_BLOCK:
+    case OP_LOOP:
+    case OP_IF:
+    case OP_TRY:
+    case OP_TRY_TABLE: depth++; break;
+    case OP_END:
+    case OP_DELEGATE: depth--; break;
+    case OP_LOCAL_GET:
+      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = FIRST_READ;
+      break;
+    case OP_LOCAL_SET:
+    case OP_LOCAL_TEE:
+      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = depth ? FIRST_READ : FIRST_WRITE;
+      break;
     case OP_I32_CONST: const_index(L, (uint32_t)in.val.i32, true); break;
     case OP_I64_CONST: const_index(L, (uint64_t)in.val.i64, true); break;
     case OP_F32_CONST: const_index(L, in.val.f32, true); break;
@@ -1370,28 +1394,52 @@ void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
   kite_free(a, x, sizeof *x);
 }
 
-static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn) {
+/*
+** The frame: [parameters][locals read before written: zeroed][constants][locals written
+** first][temporaries]. The zeroed locals and the constants are the frame template
+** copied in on entry; the locals after them need nothing.
+*/
+static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
+                         kite_reader body) {
   L->nlocals = ft->nparams + fn->nlocals;
-  /* No locals: nothing to allocate (lower_free_scratch frees nlocals elements). */
-  if (!L->nlocals) return true;
-  L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
-  L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
-  if (!L->local_slot || !L->local_kind) return false;
+  uint8_t *first = NULL;
+  if (L->nlocals) {
+    L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
+    L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
+    first = kite_calloc(L->a, L->nlocals, 1);
+    if (!L->local_slot || !L->local_kind || !first) {
+      kite_free(L->a, first, L->nlocals);
+      L->oom = true;
+      return false;
+    }
+  }
+  bool ok = prescan(L, body, ft->nparams, first);
   uint32_t slot = 0, k = 0;
   for (uint32_t i = 0; i < ft->nparams; i++, k++) {
     L->local_slot[k] = slot;
     L->local_kind[k] = ft->params[i].kind;
     slot += kite_slots_of(ft->params[i]);
   }
-  for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
-    for (uint32_t i = 0; i < fn->localgroups[g].count; i++, k++) {
-      L->local_slot[k] = slot;
-      L->local_kind[k] = fn->localgroups[g].type.kind;
-      slot += kite_slots_of(fn->localgroups[g].type);
+  /* Two passes over the declared locals: the zeroed ones, then (after the constants)
+     the others. */
+  for (int pass = 0; pass < 2 && ok; pass++) {
+    if (pass == 1) {
+      L->zero_end = L->const_base = slot;
+      slot += L->nconsts;
+    }
+    k = ft->nparams;
+    for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
+      for (uint32_t i = 0; i < fn->localgroups[g].count; i++, k++) {
+        if ((first[k] == FIRST_WRITE) != (pass == 1)) continue;
+        L->local_slot[k] = slot;
+        L->local_kind[k] = fn->localgroups[g].type.kind;
+        slot += kite_slots_of(fn->localgroups[g].type);
+      }
     }
   }
   L->local_end = slot;
-  return true;
+  kite_free(L->a, first, L->nlocals);
+  return ok;
 }
 
 kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kite_alloc *a,
@@ -1405,16 +1453,11 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   const kite_func *fn = &m->funcs[funcidx];
   const kite_functype *ft = kite_module_functype(m, fn->type);
   kite_xfunc *x = NULL;
-  if (!setup_locals(&L, ft, fn)) {
-    L.oom = true;
-    goto fail;
-  }
   uint32_t param_slots = 0;
   for (uint32_t i = 0; i < ft->nparams; i++) param_slots += kite_slots_of(ft->params[i]);
   kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
-  if (!collect_consts(&L, r)) goto fail;
-  L.const_base = L.local_end;
-  L.cur = L.max = L.local_end + L.nconsts;
+  if (!setup_locals(&L, ft, fn, r)) goto fail;
+  L.cur = L.max = L.local_end;
 
   ctl fc;
   memset(&fc, 0, sizeof fc);
@@ -1471,7 +1514,7 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     goto fail;
   }
   x->param_slots = param_slots;
-  x->local_end = L.local_end;
+  x->zero_end = L.zero_end;
   x->const_base = L.const_base;
   x->nslots = L.max;
   uint32_t result_slots = 0;
@@ -1489,7 +1532,7 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   /* The frame's initial contents: the locals' zeros and the constants in one template,
      unless the locals are so many that a memset serves them better. */
   x->nconsts = L.nconsts;
-  uint32_t nzero = L.local_end - param_slots;
+  uint32_t nzero = L.zero_end - param_slots;
   if (nzero > KITE_MAX_TEMPLATE_ZEROS) nzero = 0;
   x->init_base = L.const_base - nzero;
   x->ninit = nzero + L.nconsts;

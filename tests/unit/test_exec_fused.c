@@ -123,6 +123,13 @@ static const char *wat =
     "  (i64.reinterpret_f64 (f64.add (f64.const 1) (f64.load (i32.const 600)))))\n"
     " (func (export \"f64_oob\") (param i32) (result f64)\n"
     "  (f64.mul (f64.const 2) (f64.load (i32.add (local.get 0) (i32.const 65530)))))\n"
+    /* locals written first at the top level are not zeroed; all others must be */
+    " (func (export \"zeroing\") (param i32) (result i32) (local i32 i32 i32 f64)\n"
+    "  (block (br_if 0 (local.get 0)) (local.set 1 (i32.const 5)) (local.set 4 (f64.const 2)))\n"
+    "  (local.set 2 (i32.const 7))\n"
+    "  (if (i32.eqz (local.get 0)) (then (local.set 3 (i32.const 100))))\n"
+    "  (i32.add (i32.add (local.get 1) (local.get 2))\n"
+    "   (i32.add (local.get 3) (i32.trunc_f64_s (local.get 4)))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -238,6 +245,8 @@ static void run_cases(bool guard) {
   memcpy(&d, &bits, 8);
   CHECK_MSG(!kite_failed(&err) && d == 5.0, "f64_roundtrip: %g", d);
 
+  expect(&w, "zeroing", (uint32_t[]){0}, 1, 5 + 7 + 100 + 2);
+  expect(&w, "zeroing", (uint32_t[]){1}, 1, 7);
   expect(&w, "add3", (uint32_t[]){1, 20, 300}, 3, 321);
   expect(&w, "add3", (uint32_t[]){0xffffffffu, 2, 3}, 3, 4);
   /* l2 = 11, l3 = 22, p0 = 33, p1 = 66: 66 + 11 */
