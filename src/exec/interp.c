@@ -1483,6 +1483,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         SET_I32(1, I32(2) + I32(3));
         NEXT(4);
       }
+      vmcase(XOP_I32_FUNNEL) {
+        SET_I32(1, (I32(2) << (I32(3) & 31)) | (I32(4) >> (I32(5) & 31)));
+        NEXT(6);
+      }
       vmcase(XOP_I32_ADD2) {
         SET_I32(1, I32(2) + I32(3));
         SET_I32(4, I32(5) + I32(6));

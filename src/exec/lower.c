@@ -1004,6 +1004,35 @@ static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   return true;
 }
 
+/*
+** (x << a) | (y >> b), the shape of a funnel shift (musl's memcpy and memmove for
+** misaligned copies, hand-written rotates): the i32.or of an i32.shl and an i32.shr_u
+** just before it, in either order, becomes one instruction when neither shift reads
+** the other's result.
+*/
+static bool fuse_funnel(lower *L, opnd a, opnd b, uint32_t dst) {
+  if (!L->fuse_ok || !L->fuse2_ok || L->fuse2_at + 4 != L->fuse_at) return false;
+  uint32_t op1 = L->fuse2_op, op2 = L->fuse_op;
+  if (!((op1 == OP_I32_SHL && op2 == OP_I32_SHR_U) || (op1 == OP_I32_SHR_U && op2 == OP_I32_SHL)))
+    return false;
+  const uint32_t *w1 = L->code.data + L->fuse2_at, *w2 = L->code.data + L->fuse_at;
+  if (a.where != W_TEMP || b.where != W_TEMP) return false;
+  if (!((a.home == w1[1] && b.home == w2[1]) || (a.home == w2[1] && b.home == w1[1])))
+    return false;
+  if (w2[2] == w1[1] || w2[3] == w1[1]) return false;
+  const uint32_t *shl = op1 == OP_I32_SHL ? w1 : w2, *shr = op1 == OP_I32_SHL ? w2 : w1;
+  uint32_t x = shl[2], k1 = shl[3], y = shr[2], k2 = shr[3], at = L->fuse2_at;
+  rewind_code(L, at);
+  at = begin(L, XOP_I32_FUNNEL);
+  emit(L, dst);
+  emit(L, x);
+  emit(L, k1);
+  emit(L, y);
+  emit(L, k2);
+  wrote_result(L, XOP_I32_FUNNEL, at, at + 1, dst);
+  return true;
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -1036,6 +1065,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
   if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
+  if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
   uint32_t indexed = indexable ? indexed_variant(op) : 0;

@@ -123,6 +123,14 @@ static const char *wat =
     "  (i64.reinterpret_f64 (f64.add (f64.const 1) (f64.load (i32.const 600)))))\n"
     " (func (export \"f64_oob\") (param i32) (result f64)\n"
     "  (f64.mul (f64.const 2) (f64.load (i32.add (local.get 0) (i32.const 65530)))))\n"
+    /* funnel shifts: (x << a) | (y >> b) in either order, shifts modulo 32 */
+    " (func (export \"funnel\") (param i32 i32 i32 i32) (result i32)\n"
+    "  (i32.or (i32.shl (local.get 0) (local.get 2)) (i32.shr_u (local.get 1) (local.get 3))))\n"
+    " (func (export \"funnel_rev\") (param i32 i32) (result i32)\n"
+    "  (i32.or (i32.shr_u (local.get 1) (i32.const 40)) (i32.shl (local.get 0) (i32.const 8))))\n"
+    " (func (export \"shift_chain\") (param i32) (result i32)\n"
+    "  (i32.or (local.tee 0 (i32.shl (local.get 0) (i32.const 4)))\n"
+    "          (i32.shr_u (local.get 0) (i32.const 8))))\n"
     /* locals written first at the top level are not zeroed; all others must be */
     " (func (export \"zeroing\") (param i32) (result i32) (local i32 i32 i32 f64)\n"
     "  (block (br_if 0 (local.get 0)) (local.set 1 (i32.const 5)) (local.set 4 (f64.const 2)))\n"
@@ -245,6 +253,10 @@ static void run_cases(bool guard) {
   memcpy(&d, &bits, 8);
   CHECK_MSG(!kite_failed(&err) && d == 5.0, "f64_roundtrip: %g", d);
 
+  expect(&w, "funnel", (uint32_t[]){0x12345678, 0x9abcdef0, 8, 24}, 4, 0x3456789a);
+  expect(&w, "funnel", (uint32_t[]){0x12345678, 0x9abcdef0, 40, 56}, 4, 0x3456789a);
+  expect(&w, "funnel_rev", (uint32_t[]){0x12345678, 0x9abcdef0}, 2, 0x34567800 | 0x009abcde);
+  expect(&w, "shift_chain", (uint32_t[]){0x12345678}, 1, 0x23456780 | 0x00234567);
   expect(&w, "zeroing", (uint32_t[]){0}, 1, 5 + 7 + 100 + 2);
   expect(&w, "zeroing", (uint32_t[]){1}, 1, 7);
   expect(&w, "add3", (uint32_t[]){1, 20, 300}, 3, 321);
