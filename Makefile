@@ -37,6 +37,7 @@ install: all
 # Rebuild the committed .wasm fixtures from their C sources (needs clang-19, lld-19, wasi-libc).
 fixtures:
 	@$(MAKE) -C tests/fixtures
+	@$(MAKE) -C examples/wasi
 
 bench: all
 	@NATIVE_DIR=$(BUILD)/bench-native bash bench/run.sh --kite $(BUILD)/kite

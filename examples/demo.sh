@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The demo behind `make demo`: Kite at work on a real program, a SHA-256 tool written in C
-# and compiled to WebAssembly (tests/fixtures/sha256.c). Usage: demo.sh PATH/TO/kite
+# The demo behind `make demo`: Kite running real programs written in C and compiled to
+# WebAssembly: the Game of Life (examples/wasi/life.c) in the terminal, then a look inside a
+# SHA-256 tool (tests/fixtures/sha256.c). Usage: demo.sh PATH/TO/kite
 set -euo pipefail
 KITE=$(cd "$(dirname "${1:-build/kite}")" && pwd)/$(basename "${1:-build/kite}")
 cd "$(dirname "$0")/.."
@@ -13,13 +14,22 @@ show() { printf '%s$ kite %s%s\n' "$bold" "$*" "$plain"; "$KITE" "$@"; }
 step "Kite is a WebAssembly engine and toolkit. Its commands:"
 show help
 
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kite-demo.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+# In a terminal the animation is worth watching; in a log, a few generations will do.
+if [ -t 1 ]; then life_args=(300 72 36 25); else life_args=(12 48 16 0); fi
+step "examples/wasi/life.c, built with clang for wasm32-wasi, run by the interpreter through WASI"
+printf '%s$ kite run --dir %s::/out examples/wasi/life.wasm %s%s\n' "$bold" "$tmp" "${life_args[*]}" "$plain"
+sleep 1
+"$KITE" run --dir "$tmp::/out" examples/wasi/life.wasm "${life_args[@]}"
+echo "(the guest wrote through its preopened directory; on the host:)"
+head -n 3 "$tmp/life.txt"
+
 step "$WASM is a C program built with clang for wasm32-wasi. Is it a valid module?"
 show validate "$WASM"
 echo "(no output and exit status 0: valid)"
 
 step "A broken copy: the same bytes cut off in the middle of the code section"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/kite-demo.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
 head -c 2000 "$WASM" >"$tmp/truncated.wasm"
 show validate "$tmp/truncated.wasm" ||
   echo "(exit status $?: the error names the file, the byte offset and the problem)"

@@ -39,18 +39,56 @@ enum {
 };
 #define KITE_XOP_COUNT ((unsigned)XOP_END_)
 
+/*
+** Exception handlers of one function (lower_eh.inc), searched by eh.c when an exception
+** unwinds through a frame. A handler covers the code of a try_table's body or a legacy
+** try's body; among the handlers whose range holds a code position, those of inner
+** blocks come first.
+*/
+#define KITE_XCATCH_ALL UINT32_MAX
+#define KITE_XNONE UINT32_MAX
+typedef struct kite_xcatch {
+  uint32_t tag;    /* tag index; KITE_XCATCH_ALL for catch_all */
+  uint32_t dst;    /* first slot of the payload */
+  uint32_t exn;    /* slot of the exnref; KITE_XNONE: the clause takes none */
+  uint32_t target; /* code index to continue at */
+} kite_xcatch;
+typedef struct kite_xhandler {
+  uint32_t start, end;   /* code range [start, end) */
+  uint32_t depth;        /* nesting of its block: the function's body is 0 */
+  uint32_t delegate;     /* legacy delegate: depth of the target block; KITE_XNONE */
+  uint32_t first, count; /* its clauses in catches[], in order */
+} kite_xhandler;
+typedef struct kite_xeh {
+  uint32_t nhandlers, ncatches;
+  kite_xhandler *handlers;
+  kite_xcatch *catches;
+} kite_xeh;
+
+/* The clause that catches an exception of `tag` thrown at code index `at` of x, run by
+   inst; NULL when none of x's handlers does. */
+const kite_xcatch *kite_xeh_find(const kite_xeh *eh, uint32_t at, const kite_instance *inst,
+                                 const kite_taginst *tag);
+void kite_xeh_free(kite_alloc *a, kite_xeh *eh);
+
 /* One function's lowered code. Immutable once published. */
 typedef struct kite_xfunc {
   uint32_t *code;
   uint32_t ncode;
   uint32_t nslots;      /* frame size in slots */
   uint32_t param_slots; /* slots [0, param_slots) hold the arguments */
-  uint32_t local_end;   /* slots [param_slots, local_end) are zeroed on entry */
-  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get consts[] */
+  uint32_t zero_end;    /* slots [param_slots, zero_end) are zeroed on entry */
+  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get the constants;
+                           locals written before any read follow them, uninitialised */
   uint32_t nconsts;
-  uint64_t *consts;
+  /* Entry is one copy of init[0, ninit) to slots [init_base, ...): the zeroed locals and
+     the constants together, or (many locals) only the constants after a memset of the
+     locals. */
+  uint32_t init_base, ninit;
+  uint64_t *init;
   uint32_t nmap;        /* pairs (code index, wasm byte offset), sorted by code index */
   uint32_t *map;
+  kite_xeh *eh;         /* exception handlers; NULL when there are none */
 } kite_xfunc;
 
 /* The lowered code of one module, attached to it (kite_module.ext). */
@@ -81,8 +119,9 @@ bool kite_exec_supports(kite_opcode op);
 /* Map a code position of x to the wasm byte offset of its instruction. */
 uint32_t kite_xfunc_offset(const kite_xfunc *x, uint32_t code_index);
 
-/* Free the store's interpreter stacks. */
+/* Free the store's interpreter stacks and drop its interrupt word. */
 void kite_exec_store_release(kite_store *s);
+void kite_exec_interrupt_release(kite_store *s); /* limits.c */
 
 /* Call f with its arguments in slots (slot encoding); results replace them. The
    array must have room for max(parameter slots, result slots). */

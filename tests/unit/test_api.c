@@ -166,6 +166,34 @@ static void test_config(void) {
   kite_module_release(m);
   kite_store_free(s);
   kite_engine_free(e);
+
+  /* The table cap, and the value-stack limit (many locals per frame). */
+  cfg = kite_engine_config_new();
+  kite_engine_config_set_max_table_elements(cfg, 8);
+  kite_engine_config_set_max_stack_slots(cfg, 4096);
+  e = kite_engine_new(cfg);
+  kite_engine_config_free(cfg);
+  s = kite_store_new(e);
+  kite_table_desc td = {.element = kite_type_funcref(), .initial = 4};
+  kite_tableinst *t = kite_table_create(s, &td, kite_funcref(NULL), &err);
+  CHECK(t != NULL && kite_table_grow_by(t, 4, kite_funcref(NULL)) == 4);
+  CHECK(kite_table_grow_by(t, 1, kite_funcref(NULL)) == UINT64_MAX);
+  m = compile_wat(e, "(module (func $f (export \"f\") (param i32) (result i32)"
+                     " (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)"
+                     " local.get 0 i32.eqz if (result i32) i32.const 0 else"
+                     " local.get 0 i32.const 1 i32.sub call $f end))");
+  inst = kite_instance_new(s, m, NULL, &err);
+  arg = kite_i32(10);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "f"), &arg, 1, &res, 1, &err));
+  arg = kite_i32(1000);
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "f"), &arg, 1, &res, 1, &err));
+  CHECK(err.kind == KITE_ERR_EXHAUSTION && err.code == KITE_TRAP_STACK_EXHAUSTED);
+  /* The store is still usable after exhaustion. */
+  arg = kite_i32(10);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "f"), &arg, 1, &res, 1, &err));
+  kite_module_release(m);
+  kite_store_free(s);
+  kite_engine_free(e);
 }
 
 /* An allocation hook that counts, to check that the engine frees everything. */
@@ -225,6 +253,90 @@ static void test_allocator(void) {
   CHECK(err.kind == KITE_ERR_OOM);
   free(bytes);
   kite_engine_free(e);
+}
+
+/* An allocator that fails from the Nth allocation on, counting what is live. */
+typedef struct failing {
+  size_t live;
+  uint64_t calls, fail_from;
+} failing;
+
+static void *failing_alloc(void *ud, void *p, size_t osize, size_t nsize) {
+  failing *f = ud;
+  if (nsize == 0) {
+    f->live -= osize;
+    free(p);
+    return NULL;
+  }
+  if (++f->calls >= f->fail_from) return NULL;
+  void *q = realloc(p, nsize);
+  if (q) f->live = f->live - (p ? osize : 0) + nsize;
+  return q;
+}
+
+static bool host_nop(void *data, kite_store *s, const kite_val *args, size_t nargs,
+                     kite_val *results, size_t nresults, kite_error *err) {
+  (void)data, (void)s, (void)args, (void)nargs, (void)err;
+  for (size_t i = 0; i < nresults; i++) results[i] = kite_i32(3);
+  return true;
+}
+
+static void count_finalizer(void *data) { ++*(int *)data; }
+
+/* Every allocation of a whole embedding session fails in turn: each failure is an
+   OutOfMemory error (never a crash), finalizers still run once, nothing leaks. */
+static void test_allocation_failures(void) {
+  size_t len;
+  uint8_t *bytes = wat("(module (import \"h\" \"f\" (func $f (result i32)))\n"
+                       " (memory (export \"m\") 1) (table 4 funcref) (elem (i32.const 0) $g)\n"
+                       " (global (mut i32) (i32.const 0))\n"
+                       " (func $g (export \"g\") (result i32) call $f i32.const 1 i32.add))",
+                       &len);
+  int succeeded_at = 0, bad = 0;
+  for (uint64_t n = 1; n < 400 && !succeeded_at; n++) {
+    failing f = {0, 0, n};
+    int finalized = 0;
+    kite_engine_config *cfg = kite_engine_config_new();
+    kite_engine_config_set_allocator(cfg, failing_alloc, &f, 0);
+    kite_engine *e = kite_engine_new(cfg);
+    kite_engine_config_free(cfg);
+    if (!e) continue;
+    kite_error err;
+    kite_module *m = kite_compile(e, bytes, len, &err);
+    kite_store *s = m ? kite_store_new(e) : NULL;
+    bool done = false;
+    if (s) {
+      kite_type i32 = kite_type_of(KITE_I32);
+      kite_funcinst *h =
+          kite_func_create(s, NULL, 0, &i32, 1, host_nop, &finalized, count_finalizer, &err);
+      kite_imports *imp = h ? kite_imports_new(s) : NULL;
+      bool added = imp && kite_imports_add(imp, "h", "f", kite_extern_func(h));
+      kite_instance *inst = added ? kite_instance_new(s, m, imp, &err) : NULL;
+      kite_val r;
+      if (inst && kite_call(s, kite_instance_export_func(inst, "g"), NULL, 0, &r, 1, &err)) {
+        done = r.of.i32 == 4;
+      } else if (err.kind != KITE_ERR_OOM && imp && added) {
+        bad++;
+        fprintf(stderr, "allocation %llu: %s\n", (unsigned long long)n, err.msg);
+      }
+      kite_imports_free(imp);
+      if (!h && finalized != 1) bad++; /* a failed creation finalizes at once */
+    } else if (!m && err.kind != KITE_ERR_OOM) {
+      bad++;
+    }
+    kite_store_free(s);
+    kite_module_release(m);
+    kite_engine_free(e);
+    if (finalized != 1 && s) bad++;
+    if (f.live != 0) {
+      bad++;
+      fprintf(stderr, "allocation %llu: %zu bytes leaked\n", (unsigned long long)n, f.live);
+    }
+    if (done) succeeded_at = (int)n;
+  }
+  CHECK_MSG(succeeded_at > 10, "succeeded at allocation %d", succeeded_at);
+  CHECK_MSG(bad == 0, "%d bad outcomes", bad);
+  free(bytes);
 }
 
 /* ---- compiling, streaming, introspection ---- */
@@ -315,6 +427,26 @@ static void test_introspection(void) {
   kite_engine_free(e);
 }
 
+static void test_wat2wasm(void) {
+  kite_engine *e = kite_engine_new(NULL);
+  const char *text = "(module (func (export \"five\") (result i32) i32.const 5))";
+  size_t len;
+  kite_error err;
+  uint8_t *bytes = kite_wat2wasm(e, text, strlen(text), &len, &err);
+  CHECK(bytes != NULL && len > 8 && memcmp(bytes, "\0asm", 4) == 0);
+  kite_store *s = kite_store_new(e);
+  kite_instance *inst = kite_instantiate_bytes(s, bytes, len, NULL, NULL, &err);
+  kite_val r;
+  CHECK(inst && kite_call(s, kite_instance_export_func(inst, "five"), NULL, 0, &r, 1, &err));
+  CHECK(r.of.i32 == 5);
+  kite_bytes_free(e, bytes, len);
+  const char *bad = "(module\n  (func (result i32) i32.konst 5))";
+  CHECK(kite_wat2wasm(e, bad, strlen(bad), &len, &err) == NULL && len == 0);
+  CHECK(err.kind == KITE_ERR_COMPILE && err.line == 2 && err.col > 1);
+  kite_store_free(s);
+  kite_engine_free(e);
+}
+
 /* Streaming compilation gives the same result wherever the bytes are split. */
 static void test_streaming(void) {
   kite_engine *e = kite_engine_new(NULL);
@@ -360,10 +492,8 @@ static void test_streaming(void) {
     if (kite_compile_stream_feed(cs, bad, split, &e2) &&
         kite_compile_stream_feed(cs, bad + split, sizeof bad - split, &e2))
       mm = kite_compile_stream_finish(cs, &e2);
-    else
-      kite_compile_stream_free(cs);
-    if (!mm && e2.kind == whole.kind && e2.offset == whole.offset &&
-        strcmp(e2.msg, whole.msg) == 0)
+    else kite_compile_stream_free(cs);
+    if (!mm && e2.kind == whole.kind && e2.offset == whole.offset && strcmp(e2.msg, whole.msg) == 0)
       agree++;
     kite_module_release(mm);
   }
@@ -447,6 +577,10 @@ static void test_calls(void) {
   kite_extern got;
   CHECK(kite_imports_get(imp, "host", 4, "add", 3, &got) && got.u.func == add);
   CHECK(!kite_imports_get(imp, "host", 4, "sub", 3, &got));
+  /* Names are bytes: NULs included. */
+  CHECK(kite_imports_add_bytes(imp, "a\0b", 3, "", 0, kite_extern_func(add)));
+  CHECK(kite_imports_get(imp, "a\0b", 3, "", 0, &got) && got.u.func == add);
+  CHECK(!kite_imports_get(imp, "a", 1, "", 0, &got));
   kite_instance *inst = kite_instance_new(s, m, imp, &err);
   CHECK(inst != NULL);
   kite_imports_free(imp);
@@ -479,8 +613,9 @@ static void test_calls(void) {
   uint8_t v128[16];
   for (int i = 0; i < 16; i++) v128[i] = (uint8_t)(i * 3);
   int host_obj;
-  kite_val in[7] = {kite_i32(-3),        kite_i64(INT64_MIN), kite_f32(0), kite_f64(2.5),
-                    kite_vec128(v128), kite_funcref(add),   kite_externref(&host_obj)};
+  kite_val in[7] = {
+      kite_i32(-3),      kite_i64(INT64_MIN),      kite_f32(0), kite_f64(2.5), kite_vec128(v128),
+      kite_funcref(add), kite_externref(&host_obj)};
   in[2].of.f32_bits = 0x7fa00001; /* a NaN with a payload */
   kite_val out[7];
   CHECK(kite_call(s, all, in, 7, out, 7, &err));
@@ -511,7 +646,7 @@ static void test_calls(void) {
   size_t blen;
   const uint8_t *bytes = kite_module_bytes(m, &blen);
   CHECK(frames[0].module_offset < blen && bytes[frames[0].module_offset] == 0x6d); /* i32.div_s */
-  CHECK(bytes[frames[1].module_offset] == 0x10);                                  /* call */
+  CHECK(bytes[frames[1].module_offset] == 0x10);                                   /* call */
   CHECK(frames[0].func_offset > 0 && frames[0].func_offset < frames[0].module_offset);
   CHECK(kite_store_backtrace(s, frames, 1, NULL) == 2); /* copies one, reports two */
 
@@ -565,8 +700,8 @@ static void test_objects(void) {
   kite_meminst *shm = kite_memory_create(s, &sh, &err);
   CHECK(shm != NULL && kite_memory_is_shared(shm));
 
-  kite_table_desc td = {.element = kite_type_externref(), .initial = 2, .maximum = 4,
-                        .has_maximum = true};
+  kite_table_desc td = {
+      .element = kite_type_externref(), .initial = 2, .maximum = 4, .has_maximum = true};
   int a, b;
   kite_tableinst *tab = kite_table_create(s, &td, kite_externref(&a), &err);
   CHECK(tab != NULL && kite_table_size(tab) == 2);
@@ -602,6 +737,37 @@ static void test_objects(void) {
   kite_taginst *tag = kite_tag_create(s, tp, 2, &err);
   CHECK(tag != NULL && kite_functype_param_count(kite_tag_type(tag)) == 2);
 
+  /* Tables and tags imported and exported again, found by byte names. */
+  kite_engine_config *cfg3 = kite_engine_config_new();
+  kite_engine_config_set_features(cfg3, KITE_FEATURES_WASM_3_0);
+  kite_engine *e3 = kite_engine_new(cfg3);
+  kite_engine_config_free(cfg3);
+  kite_store *s3 = kite_store_new(e3);
+  kite_taginst *tag3 = kite_tag_create(s3, tp, 2, &err);
+  kite_table_desc td3 = {.element = kite_type_funcref(), .initial = 1};
+  kite_tableinst *tab3 = kite_table_create(s3, &td3, kite_funcref(NULL), &err);
+  kite_module *m3 = compile_wat(e3, "(module (import \"x\" \"t\" (tag $t (param i32 f32)))\n"
+                                    "  (import \"x\" \"tab\" (table 1 funcref))\n"
+                                    "  (export \"t2\" (tag $t)) (export \"tab2\" (table 0)))");
+  kite_imports *imp3 = kite_imports_new(s3);
+  kite_imports_add(imp3, "x", "t", kite_extern_tag(tag3));
+  kite_imports_add(imp3, "x", "tab", kite_extern_table(tab3));
+  kite_instance *inst3 = kite_instance_new(s3, m3, imp3, &err);
+  CHECK(inst3 != NULL);
+  kite_extern x3;
+  CHECK(inst3 && kite_instance_export(inst3, "t2", 2, &x3) && x3.kind == KITE_EXTERN_TAG);
+  CHECK(inst3 && x3.u.tag == tag3);
+  CHECK(inst3 && kite_instance_export_table(inst3, "tab2") == tab3);
+  CHECK(inst3 && !kite_instance_export(inst3, "t", 1, &x3));
+  /* A tag of another type does not link. */
+  kite_taginst *other = kite_tag_create(s3, tp, 1, &err);
+  kite_imports_add(imp3, "x", "t", kite_extern_tag(other));
+  CHECK(kite_instance_new(s3, m3, imp3, &err) == NULL && err.kind == KITE_ERR_LINK);
+  kite_imports_free(imp3);
+  kite_module_release(m3);
+  kite_store_free(s3);
+  kite_engine_free(e3);
+
   /* Host objects imported into a module. */
   kite_module *m = compile_wat(
       e, "(module (import \"js\" \"mem\" (memory 1))\n"
@@ -636,6 +802,8 @@ static void test_objects(void) {
   CHECK(kite_call(s, kite_instance_export_func(inst, "bump"), NULL, 0, NULL, 0, &err));
   CHECK(kite_global_value(g).of.f64 == -7);
   CHECK(kite_instance_export_memory(inst, "load") == NULL); /* wrong kind */
+  CHECK(kite_instance_export_table(inst, "load") == NULL);
+  CHECK(kite_store_engine(s) == e);
   CHECK(kite_instance_export_func(inst, "nope") == NULL);
 
   /* Re-export to another instance through kite_imports_add_instance. */
@@ -845,6 +1013,17 @@ static void test_wasi(void) {
   CHECK(res.of.i32 == 42);
   kite_module_release(m);
 
+  /* A listener and a preopen. */
+  o = kite_wasi_options_new(e);
+  CHECK(kite_wasi_options_listen(o, "127.0.0.1:0"));
+  CHECK(kite_wasi_options_preopen(o, ".", "/work"));
+  CHECK(kite_wasi_create(s, o, &err) != NULL);
+  kite_wasi_options_free(o);
+  o = kite_wasi_options_new(e);
+  kite_wasi_options_listen(o, "not an address");
+  CHECK(kite_wasi_create(s, o, &err) == NULL && err.kind == KITE_ERR_USAGE);
+  kite_wasi_options_free(o);
+
   /* A preopen that does not exist is reported at creation. */
   o = kite_wasi_options_new(e);
   kite_wasi_options_preopen(o, "/nonexistent/kite/dir", "/");
@@ -858,8 +1037,10 @@ int main(void) {
   test_errors();
   test_config();
   test_allocator();
+  test_allocation_failures();
   test_introspection();
   test_streaming();
+  test_wat2wasm();
   test_calls();
   test_host_failure();
   test_objects();

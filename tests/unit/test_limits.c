@@ -1,676 +1,306 @@
 /*
-** test_limits.c: hostile modules against every stage, end to end. Each one must give a
-** clean result (a module, an error with the suite's wording, a trap) and the process
-** must live on, also under AddressSanitizer: deep nesting (100,000 blocks in binary,
-** flat text, folded text and scripts), huge counts and giant LEB128s (decoded under a
-** small allocation limit, so nothing is allocated for what is only claimed), 50,000
-** locals, huge memory and table declarations, unbounded recursion (wasm and through
-** the host), memory.grow and table.grow to the caps, and loops that only fuel ends.
+** test_limits.c: fuel and interrupts (runtime.h). Fuel counts are exact and the same on
+** every run; an interrupt from another thread stops a tight loop within milliseconds;
+** after either trap the store works as before.
 */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "binary.h"
-#include "exec.h"
 #include "runtime.h"
 #include "test_util.h"
 #include "text.h"
 #include "valid.h"
-#include "wasm_builder.h"
 
-#define HDR "\0asm\1\0\0\0"
-#define NEST 100000
+static const char *wat =
+    "(module\n"
+    " (import \"host\" \"ping\" (func $ping))\n"
+    " (import \"host\" \"reenter\" (func $reenter (param i32) (result i32)))\n"
+    /* n iterations: n - 1 taken back-edges */
+    " (func $count (export \"count\") (param i32) (result i32) (local i32)\n"
+    "  (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "    (br_if $l (i32.lt_u (local.get 1) (local.get 0))))\n"
+    "  local.get 1)\n"
+    " (func $leaf (result i32) i32.const 1)\n"
+    /* n calls of $leaf and n taken back-edges (br $l) */
+    " (func (export \"calls\") (param i32) (result i32)\n"
+    "  (block $done (loop $l (br_if $done (i32.eqz (local.get 0)))\n"
+    "    (drop (call $leaf)) (local.set 0 (i32.sub (local.get 0) (i32.const 1))) (br $l)))\n"
+    "  i32.const 0)\n"
+    " (func $fib (export \"fib\") (param i32) (result i32)\n"
+    "  (if (result i32) (i32.lt_u (local.get 0) (i32.const 2)) (then (local.get 0))\n"
+    "   (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))\n"
+    "                  (call $fib (i32.sub (local.get 0) (i32.const 2)))))))\n"
+    /* a branch table back to the loop: each iteration is one back-edge */
+    " (func (export \"table\") (param i32) (result i32) (local i32)\n"
+    "  (block $out (loop $l\n"
+    "    (local.set 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "    (br_table $l $out (i32.ge_u (local.get 1) (local.get 0)))))\n"
+    "  local.get 1)\n"
+    " (func (export \"pings\") (param i32)\n"
+    "  (loop $l (call $ping) (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1))))))\n"
+    " (func (export \"nested\") (param i32) (result i32) (call $reenter (local.get 0)))\n"
+    " (func (export \"forever\") (loop $l (br $l)))\n"
+    " (func $spin (export \"spin\") (return_call $spin))\n"
+    " (func (export \"add\") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))";
 
-/* ---- helpers ---- */
-
-typedef struct env {
+typedef struct world {
   kite_engine *engine;
   kite_store *store;
-  kite_module *mods[16];
-  int nmods;
-} env;
+  kite_module *module;
+  kite_instance *inst;
+} world;
 
-static void env_open(env *E, const kite_engine_config *cfg) {
-  memset(E, 0, sizeof *E);
-  E->engine = kite_engine_new(cfg);
-  E->store = E->engine ? kite_store_new(E->engine) : NULL;
-  CHECK(E->store != NULL);
-}
-
-static void env_close(env *E) {
-  kite_store_free(E->store);
-  for (int i = 0; i < E->nmods; i++) kite_module_free(E->mods[i]);
-  kite_engine_free(E->engine);
-}
-
-/* Decode and validate with the engine's features; NULL with *err on failure. */
-static kite_module *compile(env *E, const uint8_t *bytes, size_t n, kite_error *err) {
-  kite_error_clear(err);
-  kite_features f = kite_engine_features(E->engine);
-  kite_module *m = kite_decode(kite_engine_alloc(E->engine), bytes, n, f, NULL, err);
-  if (m && !kite_validate_module(m, f, err)) {
-    kite_module_free(m);
-    m = NULL;
-  }
-  if (m && E->nmods < 16) E->mods[E->nmods++] = m;
-  return m;
-}
-
-static kite_instance *instantiate(env *E, const uint8_t *bytes, size_t n, kite_error *err) {
-  kite_module *m = compile(E, bytes, n, err);
-  CHECK_MSG(m != NULL, "compile: %s", err->msg);
-  if (!m) return NULL;
-  return kite_instantiate(E->store, m, NULL, 0, err);
-}
-
-static kite_funcinst *export_func(kite_instance *inst, const char *name) {
+static kite_funcinst *export_func(world *w, const char *name) {
   kite_extern x;
-  if (!inst || !kite_instance_export(inst, name, strlen(name), &x) || x.kind != KITE_EXTERN_FUNC)
+  if (!w->inst || !kite_instance_export(w->inst, name, strlen(name), &x) ||
+      x.kind != KITE_EXTERN_FUNC)
     return NULL;
   return x.u.func;
 }
 
-/* Call f with up to 2 arguments; its first result (zero when none). */
-static kite_value call(env *E, kite_funcinst *f, const kite_value *args, uint32_t nargs,
-                       kite_error *err) {
-  kite_value r[2];
+static bool host_ping(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
+                      kite_value *results, uint32_t nresults, kite_error *err) {
+  (void)env, (void)s, (void)args, (void)nargs, (void)results, (void)nresults, (void)err;
+  return true;
+}
+
+/* Calls back into wasm: count(args[0]), whose fuel the outer run must see spent. */
+static bool host_reenter(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
+                         kite_value *results, uint32_t nresults, kite_error *err) {
+  (void)nargs, (void)nresults;
+  world *w = env;
+  return kite_func_call(s, export_func(w, "count"), args, 1, results, 1, err);
+}
+
+static bool world_new(world *w, bool metered, uint64_t fuel) {
+  memset(w, 0, sizeof *w);
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.consume_fuel = metered;
+  cfg.initial_fuel = fuel;
+  w->engine = kite_engine_new(&cfg);
+  w->store = w->engine ? kite_store_new(w->engine) : NULL;
+  if (!w->store) return false;
+  kite_alloc *a = kite_engine_alloc(w->engine);
+  kite_error err;
+  kite_error_clear(&err);
+  kite_buf b;
+  kite_buf_init(&b, a);
+  kite_features f = KITE_FEATURES_3_0;
+  if (!kite_wat_to_wasm(a, wat, strlen(wat), f, &b, &err)) {
+    CHECK_MSG(false, "wat: %s at %u:%u", err.msg, err.line, err.col);
+    kite_buf_free(&b);
+    return false;
+  }
+  w->module = kite_decode(a, b.data, b.len, f, NULL, &err);
+  kite_buf_free(&b);
+  if (!w->module || !kite_validate_module(w->module, f, &err)) {
+    CHECK_MSG(false, "module: %s", err.msg);
+    return false;
+  }
+  kite_functype ping_t = {0, 0, NULL, NULL};
+  kite_valtype i32 = kite_vt(KITE_VT_I32);
+  kite_functype reenter_t = {1, 1, &i32, &i32};
+  kite_extern imports[2];
+  imports[0].kind = KITE_EXTERN_FUNC;
+  imports[0].u.func = kite_func_new_host(w->store, &ping_t, host_ping, NULL, &err);
+  imports[1].kind = KITE_EXTERN_FUNC;
+  imports[1].u.func = kite_func_new_host(w->store, &reenter_t, host_reenter, w, &err);
+  w->inst = kite_instantiate(w->store, w->module, imports, 2, &err);
+  CHECK_MSG(w->inst != NULL, "instantiate: %s", err.msg);
+  return w->inst != NULL;
+}
+
+static void world_free(world *w) {
+  if (w->store) kite_store_free(w->store);
+  if (w->module) kite_module_free(w->module);
+  if (w->engine) kite_engine_free(w->engine);
+}
+
+/* Call an export with i32 arguments; returns its i32 result (0 when it has none). */
+static bool call(world *w, const char *name, const uint32_t *args, uint32_t nargs,
+                 uint32_t *result, kite_error *err) {
+  kite_funcinst *f = export_func(w, name);
+  kite_value a[4], r[1];
+  for (uint32_t i = 0; i < nargs; i++) a[i] = kite_val_i32(args[i]);
   memset(r, 0, sizeof r);
   kite_error_clear(err);
-  if (!f) {
-    kite_fail(err, KITE_ERR_USAGE, 0, 0, "no such function");
-    return r[0];
+  bool ok = f && kite_func_call(w->store, f, a, nargs, r, f->type->nresults, err);
+  if (result) *result = r[0].u.i32;
+  return ok;
+}
+
+/* Fuel one call uses: the store starts full each time. */
+static uint64_t fuel_used(world *w, const char *name, uint32_t arg, uint32_t *result) {
+  const uint64_t full = (uint64_t)1 << 40;
+  w->store->fuel = full;
+  kite_error err;
+  bool ok = call(w, name, &arg, 1, result, &err);
+  CHECK_MSG(ok, "%s(%u): %s", name, arg, err.msg);
+  return full - w->store->fuel;
+}
+
+static uint64_t fib_calls(uint32_t n) { return n < 2 ? 1 : 1 + fib_calls(n - 1) + fib_calls(n - 2); }
+
+static void test_fuel_counts(void) {
+  world w;
+  if (!world_new(&w, true, 0)) {
+    world_free(&w);
+    return;
   }
-  kite_func_call(E->store, f, args, nargs, r, kite_func_type(f)->nresults, err);
-  return r[0];
+  uint32_t r = 0;
+  /* The unit: one per entry from the host, per call made by wasm, per back-edge. */
+  CHECK(fuel_used(&w, "count", 100, &r) == 1 + 99 && r == 100);
+  CHECK(fuel_used(&w, "count", 1, &r) == 1 && r == 1);
+  CHECK(fuel_used(&w, "calls", 100, &r) == 1 + 100 + 100);
+  CHECK(fuel_used(&w, "table", 50, &r) == 1 + 49 && r == 50);
+  CHECK(fuel_used(&w, "pings", 10, NULL) == 1 + 10 + 9); /* host functions cost one too */
+  CHECK(fuel_used(&w, "fib", 15, &r) == fib_calls(15) && r == 610);
+  /* A nested run from a host function spends the same store's fuel. */
+  CHECK(fuel_used(&w, "nested", 10, &r) == 1 + 1 + 1 + 9 && r == 10);
+  /* Deterministic: the same count every time. */
+  uint64_t a = fuel_used(&w, "fib", 20, NULL), b = fuel_used(&w, "fib", 20, NULL);
+  CHECK(a == b && a == fib_calls(20));
+
+  /* Exactly enough fuel runs to the end and leaves 0; one less traps. */
+  kite_error err;
+  uint32_t arg = 100;
+  w.store->fuel = 100;
+  CHECK(call(&w, "count", &arg, 1, &r, &err) && r == 100 && w.store->fuel == 0);
+  w.store->fuel = 99;
+  CHECK(!call(&w, "count", &arg, 1, &r, &err));
+  CHECK(err.kind == KITE_ERR_EXHAUSTION && err.code == KITE_TRAP_OUT_OF_FUEL);
+  CHECK(strcmp(err.msg, "all fuel consumed") == 0 && w.store->fuel == 0);
+  const kite_trace *tr = kite_store_trace(w.store);
+  CHECK(tr->nframes >= 1 && tr->frames[0].func_index == 2); /* $count */
+  /* Empty: even the entry traps, and calls from the host keep trapping. */
+  CHECK(!call(&w, "count", &arg, 1, &r, &err) && err.code == KITE_TRAP_OUT_OF_FUEL);
+  CHECK(!call(&w, "forever", NULL, 0, NULL, &err) && err.code == KITE_TRAP_OUT_OF_FUEL);
+  /* Refilled, the store works as before. */
+  w.store->fuel = 1000;
+  uint32_t two[2] = {40, 2};
+  CHECK(call(&w, "add", two, 2, &r, &err) && r == 42 && w.store->fuel == 999);
+  w.store->fuel = 50;
+  CHECK(!call(&w, "spin", NULL, 0, NULL, &err) && err.code == KITE_TRAP_OUT_OF_FUEL);
+  w.store->fuel = 10;
+  CHECK(!call(&w, "nested", &arg, 1, &r, &err) && err.code == KITE_TRAP_OUT_OF_FUEL);
+  CHECK(w.store->fuel == 0);
+  w.store->fuel = 1000;
+  CHECK(call(&w, "count", &arg, 1, &r, &err) && r == 100 && w.store->fuel == 900);
+  world_free(&w);
+
+  /* A second store of the same engine counts the same. */
+  world w2;
+  if (world_new(&w2, true, 1000))
+    CHECK(fuel_used(&w2, "fib", 20, NULL) == fib_calls(20));
+  world_free(&w2);
 }
 
-/* A module of one type, one function "f" (body given with its locals vector and
-   without the final end), optional memory and table sections' contents. */
-static uint8_t *one_func(const char *params, const char *results, const wb_bytes *body,
-                         const char *mem, size_t memlen, const char *tab, size_t tablen,
-                         size_t *len) {
-  wb_bytes out = {0}, s = {0};
-  wb_put(&out, HDR, 8);
-  /* type */
-  wb_byte(&s, 1);
-  wb_byte(&s, 0x60);
-  wb_uleb(&s, strlen(params));
-  for (const char *p = params; *p; p++) wb_byte(&s, wb_vt(*p));
-  wb_uleb(&s, strlen(results));
-  for (const char *p = results; *p; p++) wb_byte(&s, wb_vt(*p));
-  wb_byte(&out, 1);
-  wb_uleb(&out, s.n);
-  wb_put(&out, s.p, s.n);
-  wb_put(&out, "\x03\x02\x01\x00", 4);
-  if (tab) {
-    wb_byte(&out, 4);
-    wb_uleb(&out, tablen);
-    wb_put(&out, tab, tablen);
+/* ---- interrupts ---- */
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+typedef struct trigger {
+  struct kite_interrupt *h;
+  double delay_ms;
+  _Atomic(double) fired_at;
+} trigger;
+
+static void *trigger_later(void *p) {
+  trigger *t = p;
+  struct timespec ts = {0, (long)(t->delay_ms * 1e6)};
+  nanosleep(&ts, NULL);
+  atomic_store(&t->fired_at, now_ms());
+  kite_interrupt_request(t->h);
+  return NULL;
+}
+
+/* A broken interrupt would hang the test: fail it instead. */
+static void *watchdog(void *p) {
+  _Atomic(int) *done = p;
+  for (int i = 0; i < 600 && !atomic_load(done); i++) {
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    nanosleep(&ts, NULL);
   }
-  if (mem) {
-    wb_byte(&out, 5);
-    wb_uleb(&out, memlen);
-    wb_put(&out, mem, memlen);
+  if (!atomic_load(done)) {
+    fprintf(stderr, "test_limits: an interrupted loop never stopped\n");
+    exit(1);
   }
-  wb_put(&out, "\x07\x05\x01\x01\x66\x00\x00", 7); /* export "f" func 0 */
-  s.n = 0;
-  wb_byte(&s, 1);
-  wb_uleb(&s, body->n + 1);
-  wb_put(&s, body->p, body->n);
-  wb_byte(&s, 0x0B);
-  wb_byte(&out, 10);
-  wb_uleb(&out, s.n);
-  wb_put(&out, s.p, s.n);
-  free(s.p);
-  *len = out.n;
-  return out.p;
+  return NULL;
 }
 
-static void put_n(wb_bytes *b, const char *p, size_t len, size_t times) {
-  for (size_t i = 0; i < times; i++) wb_put(b, p, len);
-}
-
-static bool wat(const char *src, size_t len, kite_buf *out, kite_error *err) {
-  kite_error_clear(err);
-  return kite_wat_to_wasm(out->alloc, src, len, KITE_FEATURES_ALL, out, err);
-}
-
-/* ---- deep nesting ---- */
-
-static void check_prints(const kite_module *m) {
-  for (int fold = 0; fold < 2; fold++) {
-    kite_print_options opt = {fold != 0};
-    kite_buf text;
-    kite_buf_init(&text, m->alloc);
+/* Run `name` forever and interrupt it from another thread after 10 ms. */
+static void interrupt_once(world *w, const char *name) {
+  trigger t = {kite_store_interrupt_ref(w->store), 10, 0};
+  CHECK(t.h != NULL);
+  if (!t.h) return;
+  /* On a loaded machine the thread may not be scheduled in time: take the best of 3. */
+  double best = 1e9;
+  for (int attempt = 0; attempt < 3 && best > 100; attempt++) {
+    atomic_store(&t.fired_at, 0);
+    pthread_t th;
+    CHECK(pthread_create(&th, NULL, trigger_later, &t) == 0);
     kite_error err;
-    kite_error_clear(&err);
-    CHECK_MSG(kite_wasm_to_wat(m, &opt, &text, &err), "print (fold %d): %s", fold, err.msg);
-    kite_buf_free(&text);
+    bool ok = call(w, name, NULL, 0, NULL, &err);
+    double stopped = now_ms();
+    pthread_join(th, NULL);
+    CHECK(!ok && err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_INTERRUPTED);
+    CHECK(strcmp(err.msg, "interrupted") == 0);
+    double latency = stopped - atomic_load(&t.fired_at);
+    if (latency < best) best = latency;
   }
-  kite_buf dis;
-  kite_buf_init(&dis, m->alloc);
-  kite_error err;
-  kite_error_clear(&err);
-  CHECK_MSG(kite_disassemble(m, &dis, &err), "disassemble: %s", err.msg);
-  kite_buf_free(&dis);
+  CHECK_MSG(best <= 100, "%s stopped %.1f ms after the interrupt", name, best);
+  kite_interrupt_unref(t.h);
 }
 
-static void test_deep_binary(void) {
-  env E;
-  env_open(&E, NULL);
-  static const struct {
-    const char *name, *open;
-    size_t openlen;
-  } kinds[] = {{"block", "\x02\x40", 2}, {"loop", "\x03\x40", 2}, {"if", "\x41\x01\x04\x40", 4}};
-  for (size_t k = 0; k < KITE_ARRAY_LEN(kinds); k++) {
-    /* 100,000 nested blocks in one more; the innermost branches out of all of them */
-    wb_bytes body = {0};
-    wb_put(&body, "\x00\x02\x40", 3);
-    put_n(&body, kinds[k].open, kinds[k].openlen, NEST);
-    wb_byte(&body, 0x0C); /* br NEST: to the end of the outer block */
-    wb_uleb(&body, NEST);
-    put_n(&body, "\x0B", 1, NEST + 1);
-    wb_put(&body, "\x41\x07", 2);
-    size_t len;
-    uint8_t *bytes = one_func("", "i", &body, NULL, 0, NULL, 0, &len);
-    free(body.p);
+static void test_interrupt(void) {
+  _Atomic(int) done = 0;
+  pthread_t dog;
+  CHECK(pthread_create(&dog, NULL, watchdog, &done) == 0);
+  for (int metered = 0; metered < 2; metered++) {
+    world w;
+    if (!world_new(&w, metered, UINT64_MAX)) {
+      world_free(&w);
+      continue;
+    }
+    interrupt_once(&w, "forever"); /* back-edges only */
+    interrupt_once(&w, "spin");    /* tail calls only */
+    /* The store works as before, and no request is left over. */
     kite_error err;
-    kite_module *m = compile(&E, bytes, len, &err);
-    CHECK_MSG(m != NULL, "%s: %s", kinds[k].name, err.msg);
-    if (m) {
-      check_prints(m);
-      kite_instance *inst = kite_instantiate(E.store, m, NULL, 0, &err);
-      CHECK_MSG(inst != NULL, "%s: %s", kinds[k].name, err.msg);
-      kite_value r = call(&E, export_func(inst, "f"), NULL, 0, &err);
-      CHECK_MSG(err.kind == KITE_OK && r.u.i32 == 7, "%s: %s", kinds[k].name, err.msg);
-    }
-    free(bytes);
+    uint32_t r = 0, arg = 1000;
+    CHECK(call(&w, "count", &arg, 1, &r, &err) && r == 1000);
+    CHECK(call(&w, "fib", (uint32_t[]){20}, 1, &r, &err) && r == 6765);
+
+    /* A request made while nothing runs interrupts the next call, and only that one. */
+    struct kite_interrupt *h = kite_store_interrupt_ref(w.store);
+    kite_interrupt_request(h);
+    kite_interrupt_request(h);
+    CHECK(!call(&w, "count", &arg, 1, &r, &err) && err.code == KITE_TRAP_INTERRUPTED);
+    CHECK(call(&w, "count", &arg, 1, &r, &err) && r == 1000);
+
+    /* A handle outlives its store. */
+    kite_store_free(w.store);
+    w.store = NULL;
+    kite_interrupt_request(h);
+    kite_interrupt_unref(h);
+    world_free(&w);
   }
-  /* unbalanced: 100,000 blocks never closed */
-  wb_bytes body = {0};
-  wb_byte(&body, 0);
-  put_n(&body, "\x02\x40", 2, NEST);
-  size_t len;
-  uint8_t *bytes = one_func("", "", &body, NULL, 0, NULL, 0, &len);
-  free(body.p);
-  kite_error err;
-  CHECK(compile(&E, bytes, len, &err) == NULL && err.kind == KITE_ERR_COMPILE);
-  free(bytes);
-  env_close(&E);
-}
-
-static void test_deep_text(void) {
-  kite_alloc a;
-  kite_alloc_init(&a, NULL, NULL);
-  kite_error err;
-  /* flat: block ... end. The parser bounds its nesting ("nesting too deep"), so each
-     form either parses or is refused with that error at a position. */
-  wb_bytes src = {0};
-  wb_put(&src, "(module (func (result i32) ", 27);
-  put_n(&src, "block ", 6, NEST);
-  put_n(&src, "end ", 4, NEST);
-  wb_put(&src, "i32.const 7))", 13);
-  kite_buf flat;
-  kite_buf_init(&flat, &a);
-  bool flat_ok = wat((const char *)src.p, src.n, &flat, &err);
-  CHECK_MSG(flat_ok || (err.kind == KITE_ERR_COMPILE && err.line == 1 &&
-                        strcmp(err.msg, "nesting too deep") == 0),
-            "flat: %s", err.msg);
-  /* folded: (block (block ...)) either parses to the same bytes or is refused cleanly */
-  src.n = 0;
-  wb_put(&src, "(module (func (result i32) ", 27);
-  put_n(&src, "(block ", 7, NEST);
-  put_n(&src, ")", 1, NEST);
-  wb_put(&src, " i32.const 7))", 14);
-  kite_buf folded;
-  kite_buf_init(&folded, &a);
-  if (wat((const char *)src.p, src.n, &folded, &err))
-    CHECK(flat_ok && folded.len == flat.len && memcmp(folded.data, flat.data, flat.len) == 0);
-  else
-    CHECK_MSG(err.kind == KITE_ERR_COMPILE && err.line == 1, "folded: %d %s", err.kind, err.msg);
-  kite_buf_free(&folded);
-  kite_buf_free(&flat);
-  /* parentheses only: an error, not a stack overflow */
-  src.n = 0;
-  put_n(&src, "(", 1, NEST);
-  kite_buf out;
-  kite_buf_init(&out, &a);
-  CHECK(!wat((const char *)src.p, src.n, &out, &err) && err.kind == KITE_ERR_COMPILE);
-  kite_buf_free(&out);
-  /* the same as scripts */
-  static const char *const prefixes[] = {"", "(module ", "(assert_invalid (module (func ",
-                                         "(assert_return (invoke \"f\" "};
-  for (size_t i = 0; i < KITE_ARRAY_LEN(prefixes); i++) {
-    src.n = 0;
-    wb_put(&src, prefixes[i], strlen(prefixes[i]));
-    put_n(&src, "(block ", 7, NEST);
-    put_n(&src, ")", 1, NEST);
-    kite_wast_script script;
-    kite_error_clear(&err);
-    if (kite_wast_parse(&a, (const char *)src.p, src.n, KITE_FEATURES_ALL, &script, &err))
-      kite_wast_free(&script);
-    else
-      CHECK_MSG(err.kind == KITE_ERR_COMPILE, "script %zu: %d %s", i, err.kind, err.msg);
-  }
-  free(src.p);
-  CHECK(a.bytes == 0);
-}
-
-/* ---- huge counts and giant LEB128s ---- */
-
-static void test_huge_counts(void) {
-  /* Each is malformed; decoding under a 1 MiB allocation limit must say so (a compile
-     error, not an out-of-memory one): claimed counts cost nothing until bytes back them. */
-  static const struct {
-    const char *what, *bytes;
-    size_t len;
-    const char *msg; /* prefix of the expected message, or NULL: any compile error */
-  } cases[] = {
-#define CASE(what, b, msg) {what, HDR b, sizeof(HDR b) - 1, msg}
-      CASE("type count 2^32-1", "\x01\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("import count 2^32-1", "\x02\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("function count 2^32-1", "\x03\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("table count 2^32-1", "\x04\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("memory count 2^32-1", "\x05\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("global count 2^32-1", "\x06\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("export count 2^32-1", "\x07\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("element count 2^32-1", "\x09\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("code count 2^32-1", "\x0a\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("data count 2^32-1", "\x0b\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("params 2^32-1", "\x01\x07\x01\x60\xff\xff\xff\xff\x0f", NULL),
-      CASE("struct fields 2^32-1", "\x01\x07\x01\x5f\xff\xff\xff\xff\x0f", NULL),
-      CASE("rec group 2^32-1", "\x01\x07\x01\x4e\xff\xff\xff\xff\x0f", NULL),
-      CASE("name length 2^32-1", "\x00\x05\xff\xff\xff\xff\x0f", NULL),
-      CASE("section size 2^32-1", "\x01\xff\xff\xff\xff\x0f\x00", NULL),
-      CASE("data length 2^32-1", "\x0b\x0a\x01\x01\xff\xff\xff\xff\x0f", NULL),
-      CASE("elem items 2^32-1", "\x09\x07\x01\x01\x00\xff\xff\xff\xff\x0f", NULL),
-      CASE("locals 2^32-1 in one group",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x01\xff\xff\xff\xff\x0f\x7f\x0b",
-           "too many locals"),
-      CASE("locals 2 x 2^31 (overflows u32)",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x10\x01\x0e\x02\x80\x80\x80\x80\x08\x7f"
-           "\x80\x80\x80\x80\x08\x7f\x0b",
-           "too many locals"),
-      CASE("br_table 2^32-1 labels",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0c\x01\x0a\x00\x41\x00\x0e\xff\xff\xff\xff\x0f\x0b",
-           NULL),
-      CASE("select types 2^32-1",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x00\x1c\xff\xff\xff\xff\x0f\x0b",
-           NULL),
-      CASE("u32 LEB of 6 bytes", "\x01\x06\x80\x80\x80\x80\x80\x00", "integer representation too long"),
-      CASE("u32 LEB too large", "\x01\x05\xff\xff\xff\xff\x7f", "integer too large"),
-      CASE("LEB of 20 bytes",
-           "\x01\x14\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00",
-           "integer representation too long"),
-      CASE("i64.const of 11 bytes",
-           "\x01\x05\x01\x60\x00\x01\x7e\x03\x02\x01\x00\x0a\x10\x01\x0e\x00\x42\x80\x80\x80\x80"
-           "\x80\x80\x80\x80\x80\x80\x00\x0b",
-           "integer representation too long"),
-      CASE("memory limits LEB of 11 bytes",
-           "\x05\x0e\x01\x00\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00", NULL),
-#undef CASE
-  };
-  for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
-    kite_alloc a;
-    kite_alloc_init(&a, NULL, NULL);
-    a.limit = 1 << 20;
-    kite_error err;
-    kite_error_clear(&err);
-    kite_module *m = kite_decode(&a, (const uint8_t *)cases[i].bytes, cases[i].len,
-                                 KITE_FEATURES_ALL, NULL, &err);
-    if (m) { /* some only fail validation */
-      kite_validate_module(m, KITE_FEATURES_ALL, &err);
-      kite_module_free(m);
-    }
-    CHECK_MSG(err.kind == KITE_ERR_COMPILE, "%s: %s %s", cases[i].what, kite_errkind_name(err.kind),
-              err.msg);
-    if (cases[i].msg)
-      CHECK_MSG(strncmp(err.msg, cases[i].msg, strlen(cases[i].msg)) == 0, "%s: %s", cases[i].what,
-                err.msg);
-    CHECK(a.bytes == 0);
-  }
-  /* a "name" section claiming 2^32-1 function names is ignored, not allocated */
-  static const char names[] = HDR "\x00\x0c\x04name\x01\x05\xff\xff\xff\xff\x0f";
-  kite_alloc a;
-  kite_alloc_init(&a, NULL, NULL);
-  a.limit = 1 << 20;
-  kite_error err;
-  kite_error_clear(&err);
-  kite_module *m = kite_decode(&a, (const uint8_t *)names, sizeof names - 1, KITE_FEATURES_ALL, NULL, &err);
-  CHECK_MSG(m != NULL && !m->has_names, "%s", err.msg);
-  kite_module_free(m);
-}
-
-/* ---- 50,000 locals ---- */
-
-static void test_many_locals(void) {
-  env E;
-  env_open(&E, NULL);
-  kite_error err;
-  /* 50,000 i64 locals: the last one is set and read back */
-  wb_bytes body = {0};
-  wb_put(&body, "\x01", 1);
-  wb_uleb(&body, KITE_DEFAULT_MAX_LOCALS);
-  wb_byte(&body, 0x7E);
-  wb_put(&body, "\x42\x2a\x21", 3); /* i64.const 42, local.set 49999 */
-  wb_uleb(&body, KITE_DEFAULT_MAX_LOCALS - 1);
-  wb_byte(&body, 0x20); /* local.get 49999 */
-  wb_uleb(&body, KITE_DEFAULT_MAX_LOCALS - 1);
-  wb_byte(&body, 0x20); /* + local.get 0, which must be zero */
-  wb_uleb(&body, 0);
-  wb_byte(&body, 0x7C);
-  size_t len;
-  uint8_t *bytes = one_func("", "I", &body, NULL, 0, NULL, 0, &len);
-  kite_instance *inst = instantiate(&E, bytes, len, &err);
-  kite_funcinst *f = export_func(inst, "f");
-  kite_value r = call(&E, f, NULL, 0, &err);
-  CHECK_MSG(err.kind == KITE_OK && r.u.i64 == 42, "%s", err.msg);
-  if (inst) check_prints(kite_instance_module(inst));
-  free(bytes);
-  /* one more is too many */
-  body.n = 0;
-  wb_put(&body, "\x01", 1);
-  wb_uleb(&body, KITE_DEFAULT_MAX_LOCALS + 1);
-  wb_byte(&body, 0x7E);
-  wb_put(&body, "\x42\x00", 2);
-  bytes = one_func("", "I", &body, NULL, 0, NULL, 0, &len);
-  CHECK(compile(&E, bytes, len, &err) == NULL && strcmp(err.msg, "too many locals") == 0);
-  free(bytes);
-  /* 50,000 locals that recurse run out of value stack: exhaustion, not a crash */
-  body.n = 0;
-  wb_put(&body, "\x01", 1);
-  wb_uleb(&body, KITE_DEFAULT_MAX_LOCALS);
-  wb_byte(&body, 0x7E);
-  wb_put(&body, "\x10\x00", 2); /* call 0 */
-  bytes = one_func("", "I", &body, NULL, 0, NULL, 0, &len);
-  f = export_func(instantiate(&E, bytes, len, &err), "f");
-  call(&E, f, NULL, 0, &err);
-  CHECK_MSG(err.kind == KITE_ERR_EXHAUSTION && strcmp(err.msg, "call stack exhausted") == 0,
-            "%s", err.msg);
-  free(bytes);
-  free(body.p);
-  /* text: 50,000 locals declared one by one */
-  wb_bytes src = {0};
-  wb_put(&src, "(module (func (local", 20);
-  put_n(&src, " i32", 4, KITE_DEFAULT_MAX_LOCALS);
-  wb_put(&src, ")))", 3);
-  kite_buf out;
-  kite_buf_init(&out, kite_engine_alloc(E.engine));
-  CHECK_MSG(wat((const char *)src.p, src.n, &out, &err), "%s", err.msg);
-  CHECK(compile(&E, out.data, out.len, &err) != NULL);
-  kite_buf_free(&out);
-  free(src.p);
-  env_close(&E);
-}
-
-/* ---- huge memory and table declarations ---- */
-
-static void test_huge_declarations(void) {
-  kite_engine_config cfg;
-  kite_engine_config_default(&cfg);
-  cfg.features = KITE_FEATURES_3_0;
-  cfg.max_memory_pages = 256;
-  cfg.max_table_elems = 1000;
-  env E;
-  env_open(&E, &cfg);
-  wb_bytes body = {0};
-  wb_byte(&body, 0);
-  static const struct {
-    const char *what, *mem, *tab;
-    size_t memlen, tablen;
-    bool valid;
-  } cases[] = {
-      {"memory of 65536 pages", "\x01\x00\x80\x80\x04", NULL, 5, 0, true},
-      {"memory of 65536 pages, maximum 65536", "\x01\x01\x80\x80\x04\x80\x80\x04", NULL, 8, 0, true},
-      {"memory of 65537 pages", "\x01\x00\x81\x80\x04", NULL, 5, 0, false},
-      {"memory64 of 2^48 pages", "\x01\x04\x80\x80\x80\x80\x80\x80\x40", NULL, 9, 0, true},
-      {"memory64 of 2^48+1 pages", "\x01\x04\x81\x80\x80\x80\x80\x80\x40", NULL, 9, 0, false},
-      {"table of 2^32-1 elements", NULL, "\x01\x70\x00\xff\xff\xff\xff\x0f", 0, 8, true},
-      {"table of 2^32-1, maximum 2^32-1", NULL, "\x01\x70\x01\xff\xff\xff\xff\x0f\xff\xff\xff\xff\x0f", 0, 13, true},
-      {"table64 of 2^40 elements", NULL, "\x01\x70\x04\x80\x80\x80\x80\x80\x20", 0, 9, true},
-  };
-  for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
-    size_t len;
-    uint8_t *bytes = one_func("", "", &body, cases[i].mem, cases[i].memlen, cases[i].tab,
-                              cases[i].tablen, &len);
-    kite_error err;
-    kite_module *m = compile(&E, bytes, len, &err);
-    CHECK_MSG((m != NULL) == cases[i].valid, "%s: %s", cases[i].what, err.msg);
-    if (m) {
-      /* beyond the engine's caps: instantiation fails cleanly */
-      kite_error_clear(&err);
-      CHECK_MSG(kite_instantiate(E.store, m, NULL, 0, &err) == NULL && err.kind != KITE_OK &&
-                    err.msg[0],
-                "%s: instantiated", cases[i].what);
-    } else {
-      CHECK_MSG(err.kind == KITE_ERR_COMPILE, "%s: %s", cases[i].what, err.msg);
-    }
-    free(bytes);
-  }
-  free(body.p);
-  /* the store is still fine */
-  kite_limits lim = {1, 2, true, false, false, 16};
-  kite_error err;
-  kite_error_clear(&err);
-  CHECK(kite_memory_new(E.store, &lim, &err) != NULL);
-  env_close(&E);
-}
-
-/* ---- unbounded recursion ---- */
-
-typedef struct reenter {
-  env *E;
-  kite_funcinst *target;
-  unsigned calls;
-} reenter;
-
-/* A host function that calls back into wasm, which calls it again. */
-static bool host_reenter(void *ud, kite_store *s, const kite_value *args, uint32_t nargs,
-                         kite_value *results, uint32_t nresults, kite_error *err) {
-  (void)args, (void)nargs, (void)results, (void)nresults;
-  reenter *R = ud;
-  R->calls++;
-  kite_value r[1];
-  return kite_func_call(s, R->target, NULL, 0, r, 0, err);
-}
-
-static void test_recursion(void) {
-  env E;
-  env_open(&E, NULL);
-  kite_error err;
-  size_t len;
-  /* direct, through a table (call_indirect), and with a wide frame */
-  static const struct {
-    const char *what, *code;
-    size_t len;
-  } cases[] = {
-      {"direct", "\x00\x10\x00", 3},
-      {"indirect", "\x00\x41\x00\x11\x00\x00", 6},
-      {"wide frame", "\x01\xe8\x07\x7b\x10\x00", 6}, /* 1000 v128 locals */
-  };
-  for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
-    /* a table holding f, for call_indirect */
-    wb_module M;
-    wb_init(&M);
-    uint32_t t = wb_type(&M, "", "");
-    wb_table(&M, 'r', 1, 1);
-    wb_bytes fb = {0};
-    wb_put(&fb, cases[i].code, cases[i].len);
-    wb_byte(&fb, 0x0B);
-    wb_uleb(&M.funcs, t);
-    wb_uleb(&M.code, fb.n);
-    wb_put(&M.code, fb.p, fb.n);
-    M.nfuncs++;
-    free(fb.p);
-    uint32_t f0 = 0;
-    wb_elem(&M, 0, &f0, 1);
-    wb_export(&M, "f", 0, 0);
-    uint8_t *bytes = wb_finish(&M, &len);
-    kite_funcinst *f = export_func(instantiate(&E, bytes, len, &err), "f");
-    call(&E, f, NULL, 0, &err);
-    CHECK_MSG(err.kind == KITE_ERR_EXHAUSTION && err.code == KITE_TRAP_STACK_EXHAUSTED &&
-                  strcmp(err.msg, "call stack exhausted") == 0,
-              "%s: %s %s", cases[i].what, kite_errkind_name(err.kind), err.msg);
-    free(bytes);
-  }
-  /* through the host: wasm -> host -> wasm -> ... */
-  reenter R = {&E, NULL, 0};
-  kite_functype ft = {0, 0, NULL, NULL};
-  kite_funcinst *host = kite_func_new_host(E.store, &ft, host_reenter, &R, &err);
-  CHECK(host != NULL);
-  wb_module M;
-  wb_init(&M);
-  uint32_t t = wb_type(&M, "", "");
-  wb_import_func(&M, "env", "h", t);
-  uint32_t f = wb_func(&M, t, "", WB_CODE(0x10, 0x00));
-  wb_export(&M, "f", 0, f);
-  uint8_t *bytes = wb_finish(&M, &len);
-  kite_module *m = compile(&E, bytes, len, &err);
-  free(bytes);
-  kite_extern imp = {KITE_EXTERN_FUNC, {.func = host}};
-  kite_error_clear(&err);
-  kite_instance *inst = m ? kite_instantiate(E.store, m, &imp, 1, &err) : NULL;
-  R.target = export_func(inst, "f");
-  call(&E, R.target, NULL, 0, &err);
-  CHECK_MSG(err.kind == KITE_ERR_EXHAUSTION && strcmp(err.msg, "call stack exhausted") == 0,
-            "host re-entry: %s %s", kite_errkind_name(err.kind), err.msg);
-  CHECK(R.calls > 10);
-  /* and the store still runs code */
-  wb_bytes body = {0};
-  wb_put(&body, "\x00\x41\x05", 3);
-  bytes = one_func("", "i", &body, NULL, 0, NULL, 0, &len);
-  kite_value r = call(&E, export_func(instantiate(&E, bytes, len, &err), "f"), NULL, 0, &err);
-  CHECK(err.kind == KITE_OK && r.u.i32 == 5);
-  free(bytes);
-  free(body.p);
-  env_close(&E);
-}
-
-/* ---- growing to the caps ---- */
-
-static void test_memory_grow(bool guard) {
-  kite_engine_config cfg;
-  kite_engine_config_default(&cfg);
-  cfg.features = KITE_FEATURES_3_0;
-  cfg.max_memory_pages = 300;
-  cfg.no_guard_pages = !guard;
-  env E;
-  env_open(&E, &cfg);
-  kite_error err;
-  size_t len;
-  /* grow(delta) = memory.grow; memory 1 with no maximum, and with maximum 10 */
-  wb_bytes body = {0};
-  wb_put(&body, "\x00\x20\x00\x40\x00", 5);
-  for (int k = 0; k < 2; k++) {
-    uint8_t *bytes = one_func("i", "i", &body, k ? "\x01\x01\x01\x0a" : "\x01\x00\x01", k ? 4 : 3,
-                              NULL, 0, &len);
-    kite_instance *inst = instantiate(&E, bytes, len, &err);
-    kite_funcinst *grow = export_func(inst, "f");
-    uint32_t cap = k ? 10 : 300, pages = 1;
-    kite_value d = kite_val_i32(0xFFFFFFFFu);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == 0xFFFFFFFFu && err.kind == KITE_OK);
-    d = kite_val_i32(0x10000);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == 0xFFFFFFFFu);
-    d = kite_val_i32(1);
-    for (;;) {
-      kite_value r = call(&E, grow, &d, 1, &err);
-      if (err.kind != KITE_OK || r.u.i32 == 0xFFFFFFFFu) break;
-      CHECK(r.u.i32 == pages);
-      pages++;
-    }
-    CHECK_MSG(pages == cap && err.kind == KITE_OK, "grew to %u of %u: %s", pages, cap, err.msg);
-    kite_meminst *mem = inst ? kite_instance_memory(inst, 0) : NULL;
-    CHECK(mem && kite_memory_size(mem) == cap);
-    if (mem) { /* the whole memory is usable, up to the last byte */
-      uint8_t *p = kite_memory_data(mem);
-      p[(uint64_t)cap * 65536 - 1] = 1;
-      CHECK(kite_memory_grow(mem, 1) == UINT64_MAX);
-    }
-    free(bytes);
-  }
-  free(body.p);
-  /* memory64: grow by 2^63 pages fails */
-  body = (wb_bytes){0};
-  wb_put(&body, "\x00\x20\x00\x40\x00", 5);
-  uint8_t *bytes = one_func("I", "I", &body, "\x01\x04\x01", 3, NULL, 0, &len);
-  kite_funcinst *grow = export_func(instantiate(&E, bytes, len, &err), "f");
-  kite_value d = kite_val_i64(1ull << 63);
-  CHECK(call(&E, grow, &d, 1, &err).u.i64 == UINT64_MAX && err.kind == KITE_OK);
-  d = kite_val_i64(UINT64_MAX);
-  CHECK(call(&E, grow, &d, 1, &err).u.i64 == UINT64_MAX && err.kind == KITE_OK);
-  free(bytes);
-  free(body.p);
-  env_close(&E);
-}
-
-static void test_table_grow(void) {
-  kite_engine_config cfg;
-  kite_engine_config_default(&cfg);
-  cfg.features = KITE_FEATURES_3_0;
-  cfg.max_table_elems = 5000;
-  env E;
-  env_open(&E, &cfg);
-  kite_error err;
-  size_t len;
-  /* f(delta) = table.grow 0 (ref.null func) delta */
-  wb_bytes body = {0};
-  wb_put(&body, "\x00\xd0\x70\x20\x00\xfc\x0f\x00", 8);
-  for (int k = 0; k < 2; k++) {
-    uint8_t *bytes = one_func("i", "i", &body, NULL, 0, k ? "\x01\x70\x01\x00\x64" : "\x01\x70\x00\x00",
-                              k ? 5 : 4, &len);
-    kite_instance *inst = instantiate(&E, bytes, len, &err);
-    kite_funcinst *grow = export_func(inst, "f");
-    uint32_t cap = k ? 100 : 5000;
-    kite_value d = kite_val_i32(0xFFFFFFFFu);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == 0xFFFFFFFFu && err.kind == KITE_OK);
-    d = kite_val_i32(cap + 1);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == 0xFFFFFFFFu);
-    d = kite_val_i32(cap - 1);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == 0);
-    d = kite_val_i32(1);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == cap - 1);
-    CHECK(call(&E, grow, &d, 1, &err).u.i32 == 0xFFFFFFFFu);
-    kite_tableinst *tab = inst ? kite_instance_table(inst, 0) : NULL;
-    CHECK(tab && kite_table_size(tab) == cap);
-    free(bytes);
-  }
-  free(body.p);
-  env_close(&E);
-}
-
-/* ---- fuel ---- */
-
-static void test_fuel(void) {
-  kite_engine_config cfg;
-  kite_engine_config_default(&cfg);
-  cfg.consume_fuel = true;
-  cfg.initial_fuel = 100000;
-  env E;
-  env_open(&E, &cfg);
-  kite_error err;
-  size_t len;
-  wb_bytes body = {0};
-  wb_put(&body, "\x00\x03\x40\x0c\x00\x0b", 6); /* loop br 0 end */
-  uint8_t *bytes = one_func("", "", &body, NULL, 0, NULL, 0, &len);
-  call(&E, export_func(instantiate(&E, bytes, len, &err), "f"), NULL, 0, &err);
-  CHECK_MSG(err.code == KITE_TRAP_OUT_OF_FUEL && strcmp(err.msg, "all fuel consumed") == 0, "%s",
-            err.msg);
-  free(bytes);
-  free(body.p);
-  env_close(&E);
+  atomic_store(&done, 1);
+  pthread_join(dog, NULL);
 }
 
 int main(void) {
-  test_deep_binary();
-  test_deep_text();
-  test_huge_counts();
-  test_many_locals();
-  test_huge_declarations();
-  test_recursion();
-  test_memory_grow(true);
-  test_memory_grow(false);
-  test_table_grow();
-  test_fuel();
-  return test_finish("limits");
+  test_fuel_counts();
+  test_interrupt();
+  return test_finish("test_limits");
 }
