@@ -36,7 +36,10 @@
 **
 ** Threads: engines and modules may be used by any number of threads at once (the
 ** allocation hook must then be thread-safe). A store and everything in it belongs to one
-** thread at a time. kite_interrupt_trigger may be called from any thread.
+** thread at a time, except shared memories (kite_memory_desc.shared): one may be
+** imported by instances of several stores on several threads, stays alive while any
+** store that created or imported it does, and grows atomically without moving.
+** kite_interrupt_trigger may be called from any thread. docs/threads.md has the rules.
 */
 #ifndef KITE_H
 #define KITE_H
@@ -89,7 +92,8 @@ typedef enum kite_trap_code {
   KITE_TRAP_OUT_OF_FUEL,       /* all fuel consumed */
   KITE_TRAP_INTERRUPTED,       /* interrupted by the host */
   KITE_TRAP_HOST,              /* a host function reported an error */
-  KITE_TRAP_STACK_EXHAUSTED    /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_STACK_EXHAUSTED,   /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_NOT_SHARED         /* expected shared memory (memory.atomic.wait on unshared) */
 } kite_trap_code;
 
 /*
@@ -241,8 +245,9 @@ void kite_store_set_fuel(kite_store *s, uint64_t fuel);
 ** Interrupting a running store from another thread: take a handle (reference-counted:
 ** valid until kite_interrupt_release, even after the store is freed) and trigger it.
 ** Wasm code running in the store then traps with KITE_TRAP_INTERRUPTED at its next
-** call or loop iteration; the trap clears the request. A request made while nothing
-** runs interrupts the next call. NULL when out of memory.
+** call or loop iteration, or within a few milliseconds when it blocks in
+** memory.atomic.wait; the trap clears the request. A request made while nothing runs
+** interrupts the next call. NULL when out of memory.
 */
 kite_interrupt *kite_store_interrupt_handle(kite_store *s);
 void kite_interrupt_trigger(kite_interrupt *h);
@@ -461,6 +466,16 @@ bool kite_compile_stream_feed(kite_compile_stream *cs, const uint8_t *bytes, siz
 kite_module *kite_compile_stream_finish(kite_compile_stream *cs, kite_error *err);
 void kite_compile_stream_free(kite_compile_stream *cs);
 
+/*
+** The text format: translate a .wat module (the WebAssembly text format, with the
+** engine's features) to binary, as wabt's wat2wasm does. Returns the bytes (free them
+** with kite_bytes_free) and their length, or NULL with *err (KITE_ERR_COMPILE with the
+** line and column of the problem, or KITE_ERR_OOM).
+*/
+uint8_t *kite_wat2wasm(kite_engine *e, const char *text, size_t len, size_t *out_len,
+                       kite_error *err);
+void kite_bytes_free(kite_engine *e, uint8_t *bytes, size_t len);
+
 /* Take another reference (returns m); each reference is released once. Thread-safe. */
 kite_module *kite_module_retain(kite_module *m);
 void kite_module_release(kite_module *m);
@@ -548,7 +563,8 @@ static inline kite_extern kite_extern_tag(kite_taginst *t) {
 /*
 ** An import object: (module name, field name) -> extern. Names are bytes (copied).
 ** Adding a name twice replaces the earlier entry. The objects must belong to the store
-** the imports are used with. NULL / false when out of memory.
+** the imports are used with, except shared memories, which any store may import. NULL /
+** false when out of memory.
 */
 kite_imports *kite_imports_new(kite_store *s);
 void kite_imports_free(kite_imports *imp);

@@ -46,23 +46,22 @@ typedef double float64_t;
 #define own
 
 /* An owned object type: its typedef and its delete function. */
-#define WASM_DECLARE_OWN(name)                                                              \
-  typedef struct wasm_##name##_t wasm_##name##_t;                                           \
+#define WASM_DECLARE_OWN(name)                                                                     \
+  typedef struct wasm_##name##_t wasm_##name##_t;                                                  \
   WASM_API_EXTERN void wasm_##name##_delete(own wasm_##name##_t *);
 
 /* A vector of T (ptr_or_none is `*` for vectors of pointers). */
-#define WASM_DECLARE_VEC(name, ptr_or_none)                                                 \
-  typedef struct wasm_##name##_vec_t {                                                      \
-    size_t size;                                                                            \
-    wasm_##name##_t ptr_or_none *data;                                                      \
-  } wasm_##name##_vec_t;                                                                    \
-  WASM_API_EXTERN void wasm_##name##_vec_new_empty(own wasm_##name##_vec_t *out);           \
-  WASM_API_EXTERN void wasm_##name##_vec_new_uninitialized(own wasm_##name##_vec_t *out,    \
-                                                           size_t);                         \
-  WASM_API_EXTERN void wasm_##name##_vec_new(own wasm_##name##_vec_t *out, size_t,          \
-                                             own wasm_##name##_t ptr_or_none const[]);      \
-  WASM_API_EXTERN void wasm_##name##_vec_copy(own wasm_##name##_vec_t *out,                 \
-                                              const wasm_##name##_vec_t *);                 \
+#define WASM_DECLARE_VEC(name, ptr_or_none)                                                        \
+  typedef struct wasm_##name##_vec_t {                                                             \
+    size_t size;                                                                                   \
+    wasm_##name##_t ptr_or_none *data;                                                             \
+  } wasm_##name##_vec_t;                                                                           \
+  WASM_API_EXTERN void wasm_##name##_vec_new_empty(own wasm_##name##_vec_t *out);                  \
+  WASM_API_EXTERN void wasm_##name##_vec_new_uninitialized(own wasm_##name##_vec_t *out, size_t);  \
+  WASM_API_EXTERN void wasm_##name##_vec_new(own wasm_##name##_vec_t *out, size_t,                 \
+                                             own wasm_##name##_t ptr_or_none const[]);             \
+  WASM_API_EXTERN void wasm_##name##_vec_copy(own wasm_##name##_vec_t *out,                        \
+                                              const wasm_##name##_vec_t *);                        \
   WASM_API_EXTERN void wasm_##name##_vec_delete(own wasm_##name##_vec_t *);
 
 /* ---- byte vectors and names ---- */
@@ -112,9 +111,9 @@ typedef struct wasm_limits_t {
 static const uint32_t wasm_limits_max_default = 0xffffffff;
 
 /* A type: owned, in vectors, copyable. */
-#define WASM_DECLARE_TYPE(name)                                                             \
-  WASM_DECLARE_OWN(name)                                                                    \
-  WASM_DECLARE_VEC(name, *)                                                                 \
+#define WASM_DECLARE_TYPE(name)                                                                    \
+  WASM_DECLARE_OWN(name)                                                                           \
+  WASM_DECLARE_VEC(name, *)                                                                        \
   WASM_API_EXTERN own wasm_##name##_t *wasm_##name##_copy(const wasm_##name##_t *);
 
 WASM_DECLARE_TYPE(valtype)
@@ -148,8 +147,7 @@ WASM_API_EXTERN const wasm_valtype_vec_t *wasm_functype_params(const wasm_functy
 WASM_API_EXTERN const wasm_valtype_vec_t *wasm_functype_results(const wasm_functype_t *);
 
 WASM_DECLARE_TYPE(globaltype)
-WASM_API_EXTERN own wasm_globaltype_t *wasm_globaltype_new(own wasm_valtype_t *,
-                                                           wasm_mutability_t);
+WASM_API_EXTERN own wasm_globaltype_t *wasm_globaltype_new(own wasm_valtype_t *, wasm_mutability_t);
 WASM_API_EXTERN const wasm_valtype_t *wasm_globaltype_content(const wasm_globaltype_t *);
 WASM_API_EXTERN wasm_mutability_t wasm_globaltype_mutability(const wasm_globaltype_t *);
 
@@ -193,32 +191,27 @@ WASM_API_EXTERN wasm_tabletype_t *wasm_externtype_as_tabletype(wasm_externtype_t
 WASM_API_EXTERN wasm_memorytype_t *wasm_externtype_as_memorytype(wasm_externtype_t *);
 WASM_API_EXTERN wasm_tagtype_t *wasm_externtype_as_tagtype(wasm_externtype_t *);
 
-WASM_API_EXTERN const wasm_externtype_t *wasm_functype_as_externtype_const(
-    const wasm_functype_t *);
-WASM_API_EXTERN const wasm_externtype_t *wasm_globaltype_as_externtype_const(
-    const wasm_globaltype_t *);
-WASM_API_EXTERN const wasm_externtype_t *wasm_tabletype_as_externtype_const(
-    const wasm_tabletype_t *);
-WASM_API_EXTERN const wasm_externtype_t *wasm_memorytype_as_externtype_const(
-    const wasm_memorytype_t *);
-WASM_API_EXTERN const wasm_externtype_t *wasm_tagtype_as_externtype_const(
-    const wasm_tagtype_t *);
+WASM_API_EXTERN const wasm_externtype_t *wasm_functype_as_externtype_const(const wasm_functype_t *);
+WASM_API_EXTERN const wasm_externtype_t *
+wasm_globaltype_as_externtype_const(const wasm_globaltype_t *);
+WASM_API_EXTERN const wasm_externtype_t *
+wasm_tabletype_as_externtype_const(const wasm_tabletype_t *);
+WASM_API_EXTERN const wasm_externtype_t *
+wasm_memorytype_as_externtype_const(const wasm_memorytype_t *);
+WASM_API_EXTERN const wasm_externtype_t *wasm_tagtype_as_externtype_const(const wasm_tagtype_t *);
 
-WASM_API_EXTERN const wasm_functype_t *wasm_externtype_as_functype_const(
-    const wasm_externtype_t *);
-WASM_API_EXTERN const wasm_globaltype_t *wasm_externtype_as_globaltype_const(
-    const wasm_externtype_t *);
-WASM_API_EXTERN const wasm_tabletype_t *wasm_externtype_as_tabletype_const(
-    const wasm_externtype_t *);
-WASM_API_EXTERN const wasm_memorytype_t *wasm_externtype_as_memorytype_const(
-    const wasm_externtype_t *);
-WASM_API_EXTERN const wasm_tagtype_t *wasm_externtype_as_tagtype_const(
-    const wasm_externtype_t *);
+WASM_API_EXTERN const wasm_functype_t *wasm_externtype_as_functype_const(const wasm_externtype_t *);
+WASM_API_EXTERN const wasm_globaltype_t *
+wasm_externtype_as_globaltype_const(const wasm_externtype_t *);
+WASM_API_EXTERN const wasm_tabletype_t *
+wasm_externtype_as_tabletype_const(const wasm_externtype_t *);
+WASM_API_EXTERN const wasm_memorytype_t *
+wasm_externtype_as_memorytype_const(const wasm_externtype_t *);
+WASM_API_EXTERN const wasm_tagtype_t *wasm_externtype_as_tagtype_const(const wasm_externtype_t *);
 
 WASM_DECLARE_TYPE(importtype)
-WASM_API_EXTERN own wasm_importtype_t *wasm_importtype_new(own wasm_name_t *module,
-                                                           own wasm_name_t *name,
-                                                           own wasm_externtype_t *);
+WASM_API_EXTERN own wasm_importtype_t *
+wasm_importtype_new(own wasm_name_t *module, own wasm_name_t *name, own wasm_externtype_t *);
 WASM_API_EXTERN const wasm_name_t *wasm_importtype_module(const wasm_importtype_t *);
 WASM_API_EXTERN const wasm_name_t *wasm_importtype_name(const wasm_importtype_t *);
 WASM_API_EXTERN const wasm_externtype_t *wasm_importtype_type(const wasm_importtype_t *);
@@ -252,29 +245,29 @@ WASM_DECLARE_VEC(val, )
 /* ---- references ---- */
 
 /* Every reference type: owned, copyable, comparable, with host info. */
-#define WASM_DECLARE_REF_BASE(name)                                                         \
-  WASM_DECLARE_OWN(name)                                                                    \
-  WASM_API_EXTERN own wasm_##name##_t *wasm_##name##_copy(const wasm_##name##_t *);         \
-  WASM_API_EXTERN bool wasm_##name##_same(const wasm_##name##_t *, const wasm_##name##_t *);\
-  WASM_API_EXTERN void *wasm_##name##_get_host_info(const wasm_##name##_t *);               \
-  WASM_API_EXTERN void wasm_##name##_set_host_info(wasm_##name##_t *, void *);              \
-  WASM_API_EXTERN void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t *, void *,\
+#define WASM_DECLARE_REF_BASE(name)                                                                \
+  WASM_DECLARE_OWN(name)                                                                           \
+  WASM_API_EXTERN own wasm_##name##_t *wasm_##name##_copy(const wasm_##name##_t *);                \
+  WASM_API_EXTERN bool wasm_##name##_same(const wasm_##name##_t *, const wasm_##name##_t *);       \
+  WASM_API_EXTERN void *wasm_##name##_get_host_info(const wasm_##name##_t *);                      \
+  WASM_API_EXTERN void wasm_##name##_set_host_info(wasm_##name##_t *, void *);                     \
+  WASM_API_EXTERN void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t *, void *,       \
                                                                   void (*)(void *));
 
 /* ... and views to and from wasm_ref_t. */
-#define WASM_DECLARE_REF(name)                                                              \
-  WASM_DECLARE_REF_BASE(name)                                                               \
-  WASM_API_EXTERN wasm_ref_t *wasm_##name##_as_ref(wasm_##name##_t *);                      \
-  WASM_API_EXTERN wasm_##name##_t *wasm_ref_as_##name(wasm_ref_t *);                        \
-  WASM_API_EXTERN const wasm_ref_t *wasm_##name##_as_ref_const(const wasm_##name##_t *);    \
+#define WASM_DECLARE_REF(name)                                                                     \
+  WASM_DECLARE_REF_BASE(name)                                                                      \
+  WASM_API_EXTERN wasm_ref_t *wasm_##name##_as_ref(wasm_##name##_t *);                             \
+  WASM_API_EXTERN wasm_##name##_t *wasm_ref_as_##name(wasm_ref_t *);                               \
+  WASM_API_EXTERN const wasm_ref_t *wasm_##name##_as_ref_const(const wasm_##name##_t *);           \
   WASM_API_EXTERN const wasm_##name##_t *wasm_ref_as_##name##_const(const wasm_ref_t *);
 
 /* ... that can also move between stores (and threads) as a shared object. */
-#define WASM_DECLARE_SHARABLE_REF(name)                                                     \
-  WASM_DECLARE_REF(name)                                                                    \
-  WASM_DECLARE_OWN(shared_##name)                                                           \
-  WASM_API_EXTERN own wasm_shared_##name##_t *wasm_##name##_share(const wasm_##name##_t *); \
-  WASM_API_EXTERN own wasm_##name##_t *wasm_##name##_obtain(wasm_store_t *,                 \
+#define WASM_DECLARE_SHARABLE_REF(name)                                                            \
+  WASM_DECLARE_REF(name)                                                                           \
+  WASM_DECLARE_OWN(shared_##name)                                                                  \
+  WASM_API_EXTERN own wasm_shared_##name##_t *wasm_##name##_share(const wasm_##name##_t *);        \
+  WASM_API_EXTERN own wasm_##name##_t *wasm_##name##_obtain(wasm_store_t *,                        \
                                                             const wasm_shared_##name##_t *);
 
 WASM_DECLARE_REF_BASE(ref)
@@ -310,8 +303,7 @@ WASM_API_EXTERN bool wasm_module_validate(wasm_store_t *, const wasm_byte_vec_t 
 WASM_API_EXTERN void wasm_module_imports(const wasm_module_t *, own wasm_importtype_vec_t *out);
 WASM_API_EXTERN void wasm_module_exports(const wasm_module_t *, own wasm_exporttype_vec_t *out);
 WASM_API_EXTERN void wasm_module_serialize(const wasm_module_t *, own wasm_byte_vec_t *out);
-WASM_API_EXTERN own wasm_module_t *wasm_module_deserialize(wasm_store_t *,
-                                                           const wasm_byte_vec_t *);
+WASM_API_EXTERN own wasm_module_t *wasm_module_deserialize(wasm_store_t *, const wasm_byte_vec_t *);
 
 /* ---- functions ---- */
 
@@ -327,10 +319,9 @@ typedef own wasm_trap_t *(*wasm_func_callback_with_env_t)(void *env, const wasm_
 WASM_API_EXTERN own wasm_func_t *wasm_func_new(wasm_store_t *, const wasm_functype_t *,
                                                wasm_func_callback_t);
 /* `finalizer` (may be NULL) runs with env when the store is deleted. */
-WASM_API_EXTERN own wasm_func_t *wasm_func_new_with_env(wasm_store_t *,
-                                                        const wasm_functype_t *type,
-                                                        wasm_func_callback_with_env_t,
-                                                        void *env, void (*finalizer)(void *));
+WASM_API_EXTERN own wasm_func_t *wasm_func_new_with_env(wasm_store_t *, const wasm_functype_t *type,
+                                                        wasm_func_callback_with_env_t, void *env,
+                                                        void (*finalizer)(void *));
 
 WASM_API_EXTERN own wasm_functype_t *wasm_func_type(const wasm_func_t *);
 WASM_API_EXTERN size_t wasm_func_param_arity(const wasm_func_t *);
@@ -422,8 +413,10 @@ WASM_API_EXTERN void wasm_instance_exports(const wasm_instance_t *, own wasm_ext
 
 /* ---- conveniences ---- */
 
-#define WASM_EMPTY_VEC {0, NULL}
-#define WASM_ARRAY_VEC(array) {sizeof(array) / sizeof(*(array)), array}
+#define WASM_EMPTY_VEC                                                                             \
+  { 0, NULL }
+#define WASM_ARRAY_VEC(array)                                                                      \
+  { sizeof(array) / sizeof(*(array)), array }
 
 static inline own wasm_valtype_t *wasm_valtype_new_i32(void) { return wasm_valtype_new(WASM_I32); }
 static inline own wasm_valtype_t *wasm_valtype_new_i64(void) { return wasm_valtype_new(WASM_I64); }
@@ -438,8 +431,7 @@ static inline own wasm_valtype_t *wasm_valtype_new_funcref(void) {
 
 /* wasm_functype_new_P_R: P parameters, R results (each takes ownership of its types). */
 static inline own wasm_functype_t *wasm_functype_new_from_arrays_(wasm_valtype_t **ps, size_t np,
-                                                                  wasm_valtype_t **rs,
-                                                                  size_t nr) {
+                                                                  wasm_valtype_t **rs, size_t nr) {
   wasm_valtype_vec_t params, results;
   wasm_valtype_vec_new(&params, np, ps);
   wasm_valtype_vec_new(&results, nr, rs);
@@ -457,9 +449,8 @@ static inline own wasm_functype_t *wasm_functype_new_2_0(own wasm_valtype_t *p1,
   wasm_valtype_t *ps[2] = {p1, p2};
   return wasm_functype_new_from_arrays_(ps, 2, NULL, 0);
 }
-static inline own wasm_functype_t *wasm_functype_new_3_0(own wasm_valtype_t *p1,
-                                                         own wasm_valtype_t *p2,
-                                                         own wasm_valtype_t *p3) {
+static inline own wasm_functype_t *
+wasm_functype_new_3_0(own wasm_valtype_t *p1, own wasm_valtype_t *p2, own wasm_valtype_t *p3) {
   wasm_valtype_t *ps[3] = {p1, p2, p3};
   return wasm_functype_new_from_arrays_(ps, 3, NULL, 0);
 }
@@ -472,9 +463,8 @@ static inline own wasm_functype_t *wasm_functype_new_1_1(own wasm_valtype_t *p,
   wasm_valtype_t *ps[1] = {p}, *rs[1] = {r};
   return wasm_functype_new_from_arrays_(ps, 1, rs, 1);
 }
-static inline own wasm_functype_t *wasm_functype_new_2_1(own wasm_valtype_t *p1,
-                                                         own wasm_valtype_t *p2,
-                                                         own wasm_valtype_t *r) {
+static inline own wasm_functype_t *
+wasm_functype_new_2_1(own wasm_valtype_t *p1, own wasm_valtype_t *p2, own wasm_valtype_t *r) {
   wasm_valtype_t *ps[2] = {p1, p2}, *rs[1] = {r};
   return wasm_functype_new_from_arrays_(ps, 2, rs, 1);
 }
@@ -490,9 +480,8 @@ static inline own wasm_functype_t *wasm_functype_new_0_2(own wasm_valtype_t *r1,
   wasm_valtype_t *rs[2] = {r1, r2};
   return wasm_functype_new_from_arrays_(NULL, 0, rs, 2);
 }
-static inline own wasm_functype_t *wasm_functype_new_1_2(own wasm_valtype_t *p,
-                                                         own wasm_valtype_t *r1,
-                                                         own wasm_valtype_t *r2) {
+static inline own wasm_functype_t *
+wasm_functype_new_1_2(own wasm_valtype_t *p, own wasm_valtype_t *r1, own wasm_valtype_t *r2) {
   wasm_valtype_t *ps[1] = {p}, *rs[2] = {r1, r2};
   return wasm_functype_new_from_arrays_(ps, 1, rs, 2);
 }
@@ -503,11 +492,9 @@ static inline own wasm_functype_t *wasm_functype_new_2_2(own wasm_valtype_t *p1,
   wasm_valtype_t *ps[2] = {p1, p2}, *rs[2] = {r1, r2};
   return wasm_functype_new_from_arrays_(ps, 2, rs, 2);
 }
-static inline own wasm_functype_t *wasm_functype_new_3_2(own wasm_valtype_t *p1,
-                                                         own wasm_valtype_t *p2,
-                                                         own wasm_valtype_t *p3,
-                                                         own wasm_valtype_t *r1,
-                                                         own wasm_valtype_t *r2) {
+static inline own wasm_functype_t *
+wasm_functype_new_3_2(own wasm_valtype_t *p1, own wasm_valtype_t *p2, own wasm_valtype_t *p3,
+                      own wasm_valtype_t *r1, own wasm_valtype_t *r2) {
   wasm_valtype_t *ps[3] = {p1, p2, p3}, *rs[2] = {r1, r2};
   return wasm_functype_new_from_arrays_(ps, 3, rs, 2);
 }
@@ -530,12 +517,30 @@ static inline void *wasm_val_ptr(const wasm_val_t *val) {
 #endif
 }
 
-#define WASM_I32_VAL(i) {.kind = WASM_I32, .of = {.i32 = i}}
-#define WASM_I64_VAL(i) {.kind = WASM_I64, .of = {.i64 = i}}
-#define WASM_F32_VAL(z) {.kind = WASM_F32, .of = {.f32 = z}}
-#define WASM_F64_VAL(z) {.kind = WASM_F64, .of = {.f64 = z}}
-#define WASM_REF_VAL(r) {.kind = WASM_EXTERNREF, .of = {.ref = r}}
-#define WASM_INIT_VAL {.kind = WASM_EXTERNREF, .of = {.ref = NULL}}
+#define WASM_I32_VAL(i)                                                                            \
+  {                                                                                                \
+    .kind = WASM_I32, .of = {.i32 = i }                                                            \
+  }
+#define WASM_I64_VAL(i)                                                                            \
+  {                                                                                                \
+    .kind = WASM_I64, .of = {.i64 = i }                                                            \
+  }
+#define WASM_F32_VAL(z)                                                                            \
+  {                                                                                                \
+    .kind = WASM_F32, .of = {.f32 = z }                                                            \
+  }
+#define WASM_F64_VAL(z)                                                                            \
+  {                                                                                                \
+    .kind = WASM_F64, .of = {.f64 = z }                                                            \
+  }
+#define WASM_REF_VAL(r)                                                                            \
+  {                                                                                                \
+    .kind = WASM_EXTERNREF, .of = {.ref = r }                                                      \
+  }
+#define WASM_INIT_VAL                                                                              \
+  {                                                                                                \
+    .kind = WASM_EXTERNREF, .of = {.ref = NULL }                                                   \
+  }
 
 #undef own
 

@@ -41,16 +41,14 @@ bool kite_capi_limits_from_memory(const kite_memory_desc *d, kite_limits *out, k
 /* ---- modules and stores (kite_module.c, kite_instance.c) ---- */
 
 /* Validate and compile with the engine's features; used by kite_compile and wasm.h. */
-kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len,
-                               kite_error *err);
+kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err);
 
 /* Keep m alive until s is freed (a finalizer object holding one reference). Adopt it
    before the instance, so the store frees the instance first. */
 bool kite_capi_store_keep_module(kite_store *s, const kite_module *m, kite_error *err);
 
 /* Register a function to run with `data` when s is freed. On OOM runs it now and fails. */
-bool kite_capi_store_on_free(kite_store *s, void (*fn)(void *data), void *data,
-                             kite_error *err);
+bool kite_capi_store_on_free(kite_store *s, void (*fn)(void *data), void *data, kite_error *err);
 
 /*
 ** Resolve m's imports through a lookup callback into an array of m->nimports externs
@@ -59,9 +57,8 @@ bool kite_capi_store_on_free(kite_store *s, void (*fn)(void *data), void *data,
 ** already (WASI).
 */
 typedef bool (*kite_capi_lookup_fn)(void *ud, const kite_import *imp, kite_extern *out);
-kite_extern *kite_capi_resolve(kite_store *s, const kite_module *m, kite_capi_lookup_fn fn,
-                               void *ud, const bool *prefilled, kite_extern *externs,
-                               kite_error *err);
+kite_extern *kite_capi_resolve(const kite_module *m, kite_capi_lookup_fn fn, void *ud,
+                               const bool *prefilled, kite_extern *externs, kite_error *err);
 
 /* Instantiate with resolved externs, keeping the module alive (both public APIs). */
 kite_instance *kite_capi_instantiate(kite_store *s, const kite_module *m,
@@ -110,7 +107,7 @@ typedef struct wasm_capi_ref {
   void (*host_finalizer)(void *);
   struct wasm_capi_ref *next; /* the store's list of records */
   /* Host functions made by wasm_func_new*. */
-  void *callback;    /* wasm_func_callback_t or wasm_func_callback_with_env_t */
+  void *callback; /* wasm_func_callback_t or wasm_func_callback_with_env_t */
   bool with_env;
   void *env;
   void (*env_finalizer)(void *);

@@ -4,7 +4,6 @@
 ** (src/runtime): kite_engine_new, kite_store_new and their frees are declared in kite.h
 ** and defined there.
 */
-#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "capi.h"
@@ -67,43 +66,15 @@ uint64_t kite_engine_features_enabled(const kite_engine *e) {
 uint64_t kite_store_fuel(const kite_store *s) { return s->fuel; }
 void kite_store_set_fuel(kite_store *s, uint64_t fuel) { s->fuel = fuel; }
 
-/* ---- interrupts ---- */
+/* ---- interrupts (the mechanism is the runtime's: runtime.h, src/exec/limits.c) ---- */
 
-static void interrupt_unref(struct kite_interrupt *h) {
-  if (atomic_fetch_sub(&h->refs, 1) == 1) kite_free(h->alloc, h, sizeof *h);
-}
-
-/* The store's reference, dropped when the store is freed. */
-static void store_drops_interrupt(void *data) {
-  kite_store *s = data;
-  struct kite_interrupt *h = s->interrupt;
-  s->interrupt = NULL;
-  if (h) interrupt_unref(h);
-}
-
-kite_interrupt *kite_store_interrupt_handle(kite_store *s) {
-  if (!s->interrupt) {
-    struct kite_interrupt *h = kite_malloc(s->alloc, sizeof *h);
-    if (!h) return NULL;
-    atomic_init(&h->refs, 1);
-    atomic_init(&h->requested, 0);
-    h->alloc = s->alloc;
-    kite_error err;
-    kite_error_clear(&err);
-    s->interrupt = h;
-    if (!kite_capi_store_on_free(s, store_drops_interrupt, s, &err)) return NULL;
-  }
-  atomic_fetch_add(&s->interrupt->refs, 1);
-  return s->interrupt;
-}
+kite_interrupt *kite_store_interrupt_handle(kite_store *s) { return kite_store_interrupt_ref(s); }
 
 void kite_interrupt_trigger(kite_interrupt *h) {
-  if (h) atomic_store(&h->requested, 1);
+  if (h) kite_interrupt_request(h);
 }
 
-void kite_interrupt_release(kite_interrupt *h) {
-  if (h) interrupt_unref(h);
-}
+void kite_interrupt_release(kite_interrupt *h) { kite_interrupt_unref(h); }
 
 /* ---- backtraces ---- */
 

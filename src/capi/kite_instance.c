@@ -19,8 +19,7 @@ static void run_on_free(kite_finalizer *f, kite_store *s) {
   kite_free(s->alloc, o, sizeof *o);
 }
 
-bool kite_capi_store_on_free(kite_store *s, void (*fn)(void *data), void *data,
-                             kite_error *err) {
+bool kite_capi_store_on_free(kite_store *s, void (*fn)(void *data), void *data, kite_error *err) {
   on_free *o = kite_calloc(s->alloc, 1, sizeof *o);
   if (!o) {
     fn(data);
@@ -123,8 +122,8 @@ bool kite_imports_add_instance(kite_imports *imp, const char *module, const kite
     const kite_export *x = &m->exports[i];
     kite_extern ext;
     if (!kite_instance_export(inst, (const char *)x->name.ptr, x->name.len, &ext)) continue;
-    if (!kite_imports_add_bytes(imp, module, strlen(module), (const char *)x->name.ptr,
-                                x->name.len, ext))
+    if (!kite_imports_add_bytes(imp, module, strlen(module), (const char *)x->name.ptr, x->name.len,
+                                ext))
       return false;
   }
   return true;
@@ -138,20 +137,17 @@ bool kite_capi_imports_lookup(void *ud, const kite_import *imp, kite_extern *out
 
 /* ---- instantiation ---- */
 
-kite_extern *kite_capi_resolve(kite_store *s, const kite_module *m, kite_capi_lookup_fn fn,
-                               void *ud, const bool *prefilled, kite_extern *externs,
-                               kite_error *err) {
+kite_extern *kite_capi_resolve(const kite_module *m, kite_capi_lookup_fn fn, void *ud,
+                               const bool *prefilled, kite_extern *externs, kite_error *err) {
   for (uint32_t i = 0; i < m->nimports; i++) {
     if (prefilled && prefilled[i]) continue;
     const kite_import *imp = &m->imports[i];
     if (!fn(ud, imp, &externs[i])) {
-      kite_fail(err, KITE_ERR_LINK, 0, 0, "unknown import \"%.*s\" \"%.*s\"",
-                (int)imp->module.len, (const char *)imp->module.ptr, (int)imp->field.len,
-                (const char *)imp->field.ptr);
+      kite_fail(err, KITE_ERR_LINK, 0, 0, "unknown import \"%.*s\" \"%.*s\"", (int)imp->module.len,
+                (const char *)imp->module.ptr, (int)imp->field.len, (const char *)imp->field.ptr);
       return NULL;
     }
   }
-  (void)s;
   return externs;
 }
 
@@ -184,7 +180,7 @@ kite_instance *kite_instance_new(kite_store *s, const kite_module *m, const kite
     }
   }
   kite_instance *inst = NULL;
-  if (kite_capi_resolve(s, m, kite_capi_imports_lookup, (void *)imports, NULL, externs, err))
+  if (kite_capi_resolve(m, kite_capi_imports_lookup, (void *)imports, NULL, externs, err))
     inst = kite_capi_instantiate(s, m, externs, err);
   if (externs != small) kite_free(s->alloc, externs, n * sizeof *externs);
   return inst;
@@ -200,17 +196,14 @@ kite_instance *kite_instantiate_bytes(kite_store *s, const uint8_t *bytes, size_
   kite_module *m = kite_capi_compile(kite_store_engine(s), bytes, len, err);
   if (!m) return NULL;
   kite_instance *inst = kite_instance_new(s, m, imports, err);
-  if (inst && module_out)
-    *module_out = m;
-  else
-    kite_module_release(m);
+  if (inst && module_out) *module_out = m;
+  else kite_module_release(m);
   return inst;
 }
 
 /* ---- exports ---- */
 
-static bool export_of(const kite_instance *inst, const char *name, uint8_t kind,
-                      kite_extern *out) {
+static bool export_of(const kite_instance *inst, const char *name, uint8_t kind, kite_extern *out) {
   return kite_instance_export(inst, name, strlen(name), out) && out->kind == kind;
 }
 

@@ -7,6 +7,7 @@
 
 #include "binary.h"
 #include "capi.h"
+#include "text.h"
 #include "valid.h"
 
 static kite_module *validate_or_free(kite_module *m, kite_features f, kite_error *err) {
@@ -18,8 +19,7 @@ static kite_module *validate_or_free(kite_module *m, kite_features f, kite_error
   return m;
 }
 
-kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len,
-                               kite_error *err) {
+kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {
   kite_features f = kite_engine_features(e);
   return kite_decode_validate(kite_engine_alloc(e), bytes, len, f, NULL, err);
 }
@@ -73,6 +73,36 @@ void kite_compile_stream_free(kite_compile_stream *cs) {
   if (!cs) return;
   kite_decoder_free(cs->decoder);
   kite_free(kite_engine_alloc(cs->engine), cs, sizeof *cs);
+}
+
+/* ---- the text format ---- */
+
+uint8_t *kite_wat2wasm(kite_engine *e, const char *text, size_t len, size_t *out_len,
+                       kite_error *err) {
+  kite_error local;
+  if (!err) err = &local;
+  kite_error_clear(err);
+  *out_len = 0;
+  kite_alloc *a = kite_engine_alloc(e);
+  kite_buf b;
+  kite_buf_init(&b, a);
+  if (!kite_wat_to_wasm(a, text, len, kite_engine_features(e), &b, err)) {
+    kite_buf_free(&b);
+    return NULL;
+  }
+  /* Hand out exactly len bytes, so that kite_bytes_free can give the hook the size. */
+  uint8_t *p = kite_realloc(a, b.data, b.cap, b.len ? b.len : 1);
+  if (!p) {
+    kite_buf_free(&b);
+    kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+    return NULL;
+  }
+  *out_len = b.len;
+  return p;
+}
+
+void kite_bytes_free(kite_engine *e, uint8_t *bytes, size_t len) {
+  kite_free(kite_engine_alloc(e), bytes, len ? len : 1);
 }
 
 /* ---- references ---- */
@@ -137,8 +167,7 @@ bool kite_module_find_export(const kite_module *m, const char *name, size_t name
   return false;
 }
 
-uint32_t kite_module_custom_section_count(const kite_module *m, const char *name,
-                                          size_t name_len) {
+uint32_t kite_module_custom_section_count(const kite_module *m, const char *name, size_t name_len) {
   uint32_t n = 0;
   for (uint32_t i = 0; i < m->ncustoms; i++) n += name_is(m->customs[i].name, name, name_len);
   return n;

@@ -53,9 +53,8 @@ static bool host_trampoline(void *env, kite_store *s, const kite_value *args, ui
 }
 
 /* A function type over caller-provided arrays of at most `cap` values each. */
-static bool build_functype(const kite_type *params, size_t np, const kite_type *results,
-                           size_t nr, kite_valtype *buf, size_t cap, kite_functype *out,
-                           kite_error *err) {
+static bool build_functype(const kite_type *params, size_t np, const kite_type *results, size_t nr,
+                           kite_valtype *buf, size_t cap, kite_functype *out, kite_error *err) {
   if (np + nr > cap || np > UINT32_MAX || nr > UINT32_MAX)
     return kite_error_set(err, KITE_ERR_USAGE, 0, "too many parameters and results");
   for (size_t i = 0; i < np; i++) buf[i] = kite_capi_valtype(params[i]);

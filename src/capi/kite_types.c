@@ -24,11 +24,25 @@ bool kite_error_set(kite_error *err, kite_errkind kind, int code, const char *fm
 /* ---- features ---- */
 
 static const uint8_t feature_bits[] = {
-    FEAT_MVP,          FEAT_SIGN_EXT,        FEAT_SAT_CONV,    FEAT_BULK,
-    FEAT_REF_TYPES,    FEAT_SIMD,            FEAT_RELAXED_SIMD, FEAT_TAIL_CALL,
-    FEAT_EH,           FEAT_LEGACY_EH,       FEAT_FUNC_REFS,   FEAT_GC,
-    FEAT_THREADS,      FEAT_WIDE_ARITH,      FEATX_MULTI_VALUE, FEATX_MEMORY64,
-    FEATX_MULTI_MEMORY, FEATX_EXTENDED_CONST, FEATX_CUSTOM_PAGE_SIZES,
+    FEAT_MVP,
+    FEAT_SIGN_EXT,
+    FEAT_SAT_CONV,
+    FEAT_BULK,
+    FEAT_REF_TYPES,
+    FEAT_SIMD,
+    FEAT_RELAXED_SIMD,
+    FEAT_TAIL_CALL,
+    FEAT_EH,
+    FEAT_LEGACY_EH,
+    FEAT_FUNC_REFS,
+    FEAT_GC,
+    FEAT_THREADS,
+    FEAT_WIDE_ARITH,
+    FEATX_MULTI_VALUE,
+    FEATX_MEMORY64,
+    FEATX_MULTI_MEMORY,
+    FEATX_EXTENDED_CONST,
+    FEATX_CUSTOM_PAGE_SIZES,
 };
 
 kite_features kite_capi_features_in(uint64_t flags) {
@@ -134,15 +148,11 @@ bool kite_capi_limits_from_memory(const kite_memory_desc *d, kite_limits *out, k
   out->has_max = d->has_maximum;
   out->shared = d->shared;
   out->is64 = d->is64;
-  if (d->page_size == 0 || d->page_size == 65536)
-    out->page_size_log2 = 16;
-  else if (d->page_size == 1)
-    out->page_size_log2 = 0;
-  else
-    return kite_error_set(err, KITE_ERR_USAGE, 0, "invalid custom page size");
+  if (d->page_size == 0 || d->page_size == 65536) out->page_size_log2 = 16;
+  else if (d->page_size == 1) out->page_size_log2 = 0;
+  else return kite_error_set(err, KITE_ERR_USAGE, 0, "invalid custom page size");
   if (d->has_maximum && d->maximum < d->initial)
-    return kite_error_set(err, KITE_ERR_USAGE, 0,
-                          "size minimum must not be greater than maximum");
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "size minimum must not be greater than maximum");
   if (d->shared && !d->has_maximum)
     return kite_error_set(err, KITE_ERR_USAGE, 0, "shared memory must have maximum");
   return true;
@@ -216,7 +226,7 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite
     if (!null) {
       if (t.ht == KITE_HT_NOEXTERN)
         return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
-      out->u.ref = (kite_ref)(uintptr_t)v->of.host + 1;
+      out->u.ref = kite_ref_host((uintptr_t)v->of.host);
     }
   } else {
     null = v->of.host == NULL;
@@ -242,9 +252,8 @@ kite_val kite_capi_value_out(const kite_value *v) {
   default:
     if (v->u.ref == KITE_REF_NULL) break;
     if (kite_capi_heap_top(v->type.ht) == KITE_HT_EXTERN)
-      o.of.host = (void *)(uintptr_t)(v->u.ref - 1);
-    else
-      o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
+      o.of.host = (void *)kite_ref_host_value(v->u.ref);
+    else o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
     break;
   }
   return o;

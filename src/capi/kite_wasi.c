@@ -81,8 +81,7 @@ bool kite_wasi_options_env(kite_wasi_options *o, const char *name, const char *v
   return push_string(o->alloc, &o->env, s);
 }
 
-bool kite_wasi_options_preopen(kite_wasi_options *o, const char *host_dir,
-                               const char *guest_dir) {
+bool kite_wasi_options_preopen(kite_wasi_options *o, const char *host_dir, const char *guest_dir) {
   kite_wasi_preopen p;
   p.host = concat(o->alloc, host_dir, NULL);
   p.guest = concat(o->alloc, guest_dir, NULL);
@@ -140,8 +139,7 @@ static kite_instance *instantiate(kite_wasi *w, kite_store *s, const kite_module
   }
   for (uint32_t i = 0; i < m->nimports; i++) prefilled[i] = kite_wasi_is_import(&m->imports[i]);
   if (!kite_wasi_link(w, s, m, externs, err)) goto done;
-  if (!kite_capi_resolve(s, m, kite_capi_imports_lookup, (void *)imports, prefilled, externs,
-                         err))
+  if (!kite_capi_resolve(m, kite_capi_imports_lookup, (void *)imports, prefilled, externs, err))
     goto done;
   inst = kite_capi_instantiate(s, m, externs, err);
 done:

@@ -37,16 +37,16 @@ static wasm_module_t *module_handle(wasm_store_t *s, kite_module *km) {
 wasm_module_t *wasm_module_new(wasm_store_t *s, const wasm_byte_vec_t *binary) {
   kite_error err;
   kite_error_clear(&err);
-  kite_module *km = kite_capi_compile(s->engine->engine, (const uint8_t *)binary->data,
-                                      binary->size, &err);
+  kite_module *km =
+      kite_capi_compile(s->engine->engine, (const uint8_t *)binary->data, binary->size, &err);
   return km ? module_handle(s, km) : NULL;
 }
 
 bool wasm_module_validate(wasm_store_t *s, const wasm_byte_vec_t *binary) {
   kite_error err;
   kite_error_clear(&err);
-  kite_module *km = kite_capi_compile(s->engine->engine, (const uint8_t *)binary->data,
-                                      binary->size, &err);
+  kite_module *km =
+      kite_capi_compile(s->engine->engine, (const uint8_t *)binary->data, binary->size, &err);
   kite_module_release(km);
   return km != NULL;
 }
@@ -62,9 +62,7 @@ wasm_module_t *wasm_module_copy(const wasm_module_t *m) {
   return module_handle(m->r.store, kite_module_retain(module_of(m)));
 }
 
-static void name_of(wasm_name_t *out, const char *p, size_t n) {
-  wasm_name_new(out, n, p);
-}
+static void name_of(wasm_name_t *out, const char *p, size_t n) { wasm_name_new(out, n, p); }
 
 void wasm_module_imports(const wasm_module_t *m, wasm_importtype_vec_t *out) {
   const kite_module *km = module_of(m);

@@ -80,8 +80,7 @@ bool wasm_capi_val_out(wasm_store_t *s, const kite_value *v, wasm_val_t *out) {
   if (v->u.ref == KITE_REF_NULL) return true;
   if (out->kind == WASM_FUNCREF)
     out->of.ref = (wasm_ref_t *)wasm_capi_record(s, WREF_FUNC, (void *)(uintptr_t)v->u.ref);
-  else
-    out->of.ref = (wasm_ref_t *)(uintptr_t)(v->u.ref - 1);
+  else out->of.ref = (wasm_ref_t *)(uintptr_t)(v->u.ref - 1);
   return true;
 }
 
@@ -101,13 +100,13 @@ static bool host_call(void *env, kite_store *ks, const kite_value *args, uint32_
   wasm_val_vec_t argv = {nargs, vals}, resv = {nresults, vals + nargs};
   bool ok = true;
   for (uint32_t i = 0; i < nargs && ok; i++) ok = wasm_capi_val_out(s, &args[i], &vals[i]);
-  for (uint32_t i = 0; i < nresults && ok; i++) ok = wasm_capi_val_out(s, &results[i], &resv.data[i]);
+  for (uint32_t i = 0; i < nresults && ok; i++)
+    ok = wasm_capi_val_out(s, &results[i], &resv.data[i]);
   if (!ok) {
     kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, 0, "v128 values cannot pass through wasm.h");
   } else {
-    wasm_trap_t *trap = r->with_env
-                            ? ((callback_with_env)r->callback)(r->env, &argv, &resv)
-                            : ((wasm_func_callback_t)r->callback)(&argv, &resv);
+    wasm_trap_t *trap = r->with_env ? ((callback_with_env)r->callback)(r->env, &argv, &resv)
+                                    : ((wasm_func_callback_t)r->callback)(&argv, &resv);
     if (trap) {
       wasm_message_t msg;
       wasm_trap_message(trap, &msg);
@@ -129,8 +128,8 @@ static bool host_call(void *env, kite_store *ks, const kite_value *args, uint32_
   return ok;
 }
 
-static wasm_func_t *func_new(wasm_store_t *s, const wasm_functype_t *type, void *cb,
-                             bool with_env, void *env, void (*finalizer)(void *)) {
+static wasm_func_t *func_new(wasm_store_t *s, const wasm_functype_t *type, void *cb, bool with_env,
+                             void *env, void (*finalizer)(void *)) {
   kite_valtype small[32], *buf = small;
   size_t n = wasm_functype_params(type)->size + wasm_functype_results(type)->size;
   wasm_capi_ref *r = NULL;
@@ -170,9 +169,7 @@ wasm_functype_t *wasm_func_type(const wasm_func_t *f) {
   return wasm_capi_functype(kite_func_type(func_of(f)));
 }
 size_t wasm_func_param_arity(const wasm_func_t *f) { return kite_func_type(func_of(f))->nparams; }
-size_t wasm_func_result_arity(const wasm_func_t *f) {
-  return kite_func_type(func_of(f))->nresults;
-}
+size_t wasm_func_result_arity(const wasm_func_t *f) { return kite_func_type(func_of(f))->nresults; }
 
 wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
                             wasm_val_vec_t *results) {
@@ -348,12 +345,10 @@ wasm_externkind_t wasm_extern_kind(const wasm_extern_t *x) {
 
 wasm_externtype_t *wasm_extern_type(const wasm_extern_t *x) {
   switch (x->r.kind) {
-  case WREF_FUNC:
-    return wasm_functype_as_externtype(wasm_func_type((const wasm_func_t *)x));
+  case WREF_FUNC: return wasm_functype_as_externtype(wasm_func_type((const wasm_func_t *)x));
   case WREF_GLOBAL:
     return wasm_globaltype_as_externtype(wasm_global_type((const wasm_global_t *)x));
-  case WREF_TABLE:
-    return wasm_tabletype_as_externtype(wasm_table_type((const wasm_table_t *)x));
+  case WREF_TABLE: return wasm_tabletype_as_externtype(wasm_table_type((const wasm_table_t *)x));
   case WREF_MEMORY:
     return wasm_memorytype_as_externtype(wasm_memory_type((const wasm_memory_t *)x));
   default: {
@@ -363,16 +358,16 @@ wasm_externtype_t *wasm_extern_type(const wasm_extern_t *x) {
   }
 }
 
-#define EXTERN_VIEWS(name, kind_)                                                           \
-  wasm_extern_t *wasm_##name##_as_extern(wasm_##name##_t *x) { return (wasm_extern_t *)x; } \
-  const wasm_extern_t *wasm_##name##_as_extern_const(const wasm_##name##_t *x) {            \
-    return (const wasm_extern_t *)x;                                                        \
-  }                                                                                         \
-  wasm_##name##_t *wasm_extern_as_##name(wasm_extern_t *x) {                                \
-    return x && x->r.kind == (kind_) ? (wasm_##name##_t *)x : NULL;                         \
-  }                                                                                         \
-  const wasm_##name##_t *wasm_extern_as_##name##_const(const wasm_extern_t *x) {            \
-    return x && x->r.kind == (kind_) ? (const wasm_##name##_t *)x : NULL;                   \
+#define EXTERN_VIEWS(name, kind_)                                                                  \
+  wasm_extern_t *wasm_##name##_as_extern(wasm_##name##_t *x) { return (wasm_extern_t *)x; }        \
+  const wasm_extern_t *wasm_##name##_as_extern_const(const wasm_##name##_t *x) {                   \
+    return (const wasm_extern_t *)x;                                                               \
+  }                                                                                                \
+  wasm_##name##_t *wasm_extern_as_##name(wasm_extern_t *x) {                                       \
+    return x && x->r.kind == (kind_) ? (wasm_##name##_t *)x : NULL;                                \
+  }                                                                                                \
+  const wasm_##name##_t *wasm_extern_as_##name##_const(const wasm_extern_t *x) {                   \
+    return x && x->r.kind == (kind_) ? (const wasm_##name##_t *)x : NULL;                          \
   }
 
 EXTERN_VIEWS(func, WREF_FUNC)

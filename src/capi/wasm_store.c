@@ -165,38 +165,38 @@ static void ref_delete(wasm_capi_ref *r) {
 ** The functions of WASM_DECLARE_REF_BASE and the views of WASM_DECLARE_REF, for one
 ** reference type. Deleting a record's reference does nothing (see capi.h).
 */
-#define DEFINE_REF_COPY(name)                                                               \
-  wasm_##name##_t *wasm_##name##_copy(const wasm_##name##_t *x) {                           \
-    return (wasm_##name##_t *)ref_copy((const wasm_capi_ref *)x);                           \
+#define DEFINE_REF_COPY(name)                                                                      \
+  wasm_##name##_t *wasm_##name##_copy(const wasm_##name##_t *x) {                                  \
+    return (wasm_##name##_t *)ref_copy((const wasm_capi_ref *)x);                                  \
   }
 
-#define DEFINE_REF_COMMON(name)                                                             \
-  bool wasm_##name##_same(const wasm_##name##_t *a, const wasm_##name##_t *b) {             \
-    return ref_same((const wasm_capi_ref *)a, (const wasm_capi_ref *)b);                    \
-  }                                                                                         \
-  void *wasm_##name##_get_host_info(const wasm_##name##_t *x) {                             \
-    return ((const wasm_capi_ref *)x)->host_info;                                           \
-  }                                                                                         \
-  void wasm_##name##_set_host_info(wasm_##name##_t *x, void *info) {                        \
-    ((wasm_capi_ref *)x)->host_info = info;                                                 \
-    ((wasm_capi_ref *)x)->host_finalizer = NULL;                                            \
-  }                                                                                         \
-  void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t *x, void *info,           \
-                                                  void (*fin)(void *)) {                    \
-    ((wasm_capi_ref *)x)->host_info = info;                                                 \
-    ((wasm_capi_ref *)x)->host_finalizer = fin;                                             \
+#define DEFINE_REF_COMMON(name)                                                                    \
+  bool wasm_##name##_same(const wasm_##name##_t *a, const wasm_##name##_t *b) {                    \
+    return ref_same((const wasm_capi_ref *)a, (const wasm_capi_ref *)b);                           \
+  }                                                                                                \
+  void *wasm_##name##_get_host_info(const wasm_##name##_t *x) {                                    \
+    return ((const wasm_capi_ref *)x)->host_info;                                                  \
+  }                                                                                                \
+  void wasm_##name##_set_host_info(wasm_##name##_t *x, void *info) {                               \
+    ((wasm_capi_ref *)x)->host_info = info;                                                        \
+    ((wasm_capi_ref *)x)->host_finalizer = NULL;                                                   \
+  }                                                                                                \
+  void wasm_##name##_set_host_info_with_finalizer(wasm_##name##_t *x, void *info,                  \
+                                                  void (*fin)(void *)) {                           \
+    ((wasm_capi_ref *)x)->host_info = info;                                                        \
+    ((wasm_capi_ref *)x)->host_finalizer = fin;                                                    \
   }
 
-#define DEFINE_REF_VIEWS(name, kind_)                                                       \
-  wasm_ref_t *wasm_##name##_as_ref(wasm_##name##_t *x) { return (wasm_ref_t *)x; }          \
-  const wasm_ref_t *wasm_##name##_as_ref_const(const wasm_##name##_t *x) {                  \
-    return (const wasm_ref_t *)x;                                                           \
-  }                                                                                         \
-  wasm_##name##_t *wasm_ref_as_##name(wasm_ref_t *r) {                                      \
-    return r && ref_is(&r->r, kind_) ? (wasm_##name##_t *)r : NULL;                         \
-  }                                                                                         \
-  const wasm_##name##_t *wasm_ref_as_##name##_const(const wasm_ref_t *r) {                  \
-    return r && ref_is(&r->r, kind_) ? (const wasm_##name##_t *)r : NULL;                   \
+#define DEFINE_REF_VIEWS(name, kind_)                                                              \
+  wasm_ref_t *wasm_##name##_as_ref(wasm_##name##_t *x) { return (wasm_ref_t *)x; }                 \
+  const wasm_ref_t *wasm_##name##_as_ref_const(const wasm_##name##_t *x) {                         \
+    return (const wasm_ref_t *)x;                                                                  \
+  }                                                                                                \
+  wasm_##name##_t *wasm_ref_as_##name(wasm_ref_t *r) {                                             \
+    return r && ref_is(&r->r, kind_) ? (wasm_##name##_t *)r : NULL;                                \
+  }                                                                                                \
+  const wasm_##name##_t *wasm_ref_as_##name##_const(const wasm_ref_t *r) {                         \
+    return r && ref_is(&r->r, kind_) ? (const wasm_##name##_t *)r : NULL;                          \
   }
 
 /* An extern is any of func, global, table, memory, tag. */

@@ -212,20 +212,20 @@ wasm_externtype_t *wasm_externtype_copy(const wasm_externtype_t *t) {
   return NULL;
 }
 
-#define AS_EXTERNTYPE(name)                                                                 \
-  wasm_externtype_t *wasm_##name##_as_externtype(wasm_##name##_t *t) {                      \
-    return (wasm_externtype_t *)t;                                                          \
-  }                                                                                         \
-  const wasm_externtype_t *wasm_##name##_as_externtype_const(const wasm_##name##_t *t) {    \
-    return (const wasm_externtype_t *)t;                                                    \
+#define AS_EXTERNTYPE(name)                                                                        \
+  wasm_externtype_t *wasm_##name##_as_externtype(wasm_##name##_t *t) {                             \
+    return (wasm_externtype_t *)t;                                                                 \
+  }                                                                                                \
+  const wasm_externtype_t *wasm_##name##_as_externtype_const(const wasm_##name##_t *t) {           \
+    return (const wasm_externtype_t *)t;                                                           \
   }
 
-#define EXTERNTYPE_AS(name, kind_)                                                          \
-  wasm_##name##_t *wasm_externtype_as_##name(wasm_externtype_t *t) {                        \
-    return t && t->kind == (kind_) ? (wasm_##name##_t *)t : NULL;                           \
-  }                                                                                         \
-  const wasm_##name##_t *wasm_externtype_as_##name##_const(const wasm_externtype_t *t) {    \
-    return t && t->kind == (kind_) ? (const wasm_##name##_t *)t : NULL;                     \
+#define EXTERNTYPE_AS(name, kind_)                                                                 \
+  wasm_##name##_t *wasm_externtype_as_##name(wasm_externtype_t *t) {                               \
+    return t && t->kind == (kind_) ? (wasm_##name##_t *)t : NULL;                                  \
+  }                                                                                                \
+  const wasm_##name##_t *wasm_externtype_as_##name##_const(const wasm_externtype_t *t) {           \
+    return t && t->kind == (kind_) ? (const wasm_##name##_t *)t : NULL;                            \
   }
 
 AS_EXTERNTYPE(functype)
@@ -366,8 +366,7 @@ wasm_externtype_t *wasm_capi_externtype(const kite_externtype *t) {
                                                        : wasm_limits_max_default};
     return (wasm_externtype_t *)wasm_memorytype_new(&l);
   }
-  case KITE_EXTERN_TAG:
-    return (wasm_externtype_t *)wasm_tagtype_new(wasm_capi_functype(t->func));
+  case KITE_EXTERN_TAG: return (wasm_externtype_t *)wasm_tagtype_new(wasm_capi_functype(t->func));
   }
   return NULL;
 }
@@ -390,7 +389,8 @@ kite_valtype wasm_capi_kite_valtype(wasm_valkind_t k) {
 bool wasm_capi_kite_functype(const wasm_functype_t *t, kite_valtype *buf, size_t n,
                              kite_functype *out) {
   if (t->params.size + t->results.size > n) return false;
-  for (size_t i = 0; i < t->params.size; i++) buf[i] = wasm_capi_kite_valtype(t->params.data[i]->kind);
+  for (size_t i = 0; i < t->params.size; i++)
+    buf[i] = wasm_capi_kite_valtype(t->params.data[i]->kind);
   for (size_t i = 0; i < t->results.size; i++)
     buf[t->params.size + i] = wasm_capi_kite_valtype(t->results.data[i]->kind);
   out->nparams = (uint32_t)t->params.size;

@@ -43,7 +43,8 @@ static void run_usage(FILE *f) {
              "  --invoke NAME         call export NAME instead of _start; ARGS are parsed by\n"
              "                        its parameter types, results printed one per line\n"
              "  --max-memory BYTES    cap every linear memory at BYTES (rounded down to pages)\n"
-             "  --fuel N              limit execution to N units of fuel (not supported yet)\n"
+             "  --fuel N              stop with a trap after N units of fuel: one per call and\n"
+             "                        per loop iteration (deterministic)\n"
              "  --features=SET        2.0, 3.0 (default) or all\n"
              "  --                    end of options\n"
              "\n"
@@ -64,6 +65,8 @@ typedef struct run_opts {
   const char *file;
   uint64_t max_memory;
   bool has_max_memory;
+  uint64_t fuel;
+  bool has_fuel;
   kite_features features;
   int nargs;
   char **args; /* after FILE */
@@ -154,11 +157,8 @@ static int parse_opts(kite_alloc *a, int argc, char **argv, run_opts *o) {
         return cli_usage_error("run", "--max-memory needs a number of bytes, not '%s'", v);
       o->has_max_memory = true;
     } else if ((v = opt_value("--fuel", argc, argv, &i, &missing))) {
-      uint64_t fuel;
-      if (!parse_u64(v, &fuel)) return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
-      /* Refuse rather than run without the limit the user asked for. */
-      fprintf(stderr, "kite run: --fuel is not supported yet: the engine has no fuel metering\n");
-      return CLI_USAGE;
+      if (!parse_u64(v, &o->fuel)) return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
+      o->has_fuel = true;
     } else if ((v = opt_value("--features", argc, argv, &i, &missing))) {
       if (!cli_parse_features(v, &o->features))
         return cli_usage_error("run", "unknown feature set '%s' (2.0, 3.0 or all)", v);
@@ -289,9 +289,8 @@ static void print_result(const kite_value *v) {
 
 /* ---- errors ---- */
 
-static void print_trap(kite_store *s, const kite_error *err) {
+static void print_trap(const kite_trace *t, const kite_error *err) {
   fprintf(stderr, "error: wasm trap: %s\n", err->msg);
-  const kite_trace *t = kite_store_trace(s);
   if (!t || t->nframes == 0) return;
   fprintf(stderr, "wasm backtrace:\n");
   for (uint32_t i = 0; i < t->nframes; i++) {
@@ -319,6 +318,9 @@ typedef struct run_state {
   kite_store *store;
   kite_module *module;
   kite_wasi *wasi;
+  kite_wasi_threads *threads; /* a wasi-threads program */
+  kite_trace thread_trace;    /* the backtrace of a trap in a spawned thread */
+  bool thread_ended;          /* a spawned thread ended the program */
   kite_extern *imports;
   uint32_t nimports;
 } run_state;
@@ -328,6 +330,8 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
   kite_engine_config_default(&cfg);
   cfg.features = o->features;
   if (o->has_max_memory) cfg.max_memory_pages = o->max_memory >> 16;
+  cfg.consume_fuel = o->has_fuel;
+  cfg.initial_fuel = o->fuel;
   if (!(st->engine = kite_engine_new(&cfg))) {
     fprintf(stderr, "kite: out of memory\n");
     return CLI_FAIL;
@@ -357,14 +361,17 @@ static int link_imports(run_state *st, const run_opts *o, kite_error *err) {
   if (!st->imports) return CLI_FAIL;
   for (uint32_t i = 0; i < m->nimports; i++) {
     if (kite_wasi_is_import(&m->imports[i])) continue;
+    if (st->threads && kite_wasi_threads_is_import(&m->imports[i])) continue;
     fprintf(stderr, "%s: error: unknown import: ", o->file);
     cli_print_name(stderr, m->imports[i].module);
     fprintf(stderr, "::");
     cli_print_name(stderr, m->imports[i].field);
-    fprintf(stderr, " (only %s is provided)\n", KITE_WASI_MODULE);
+    fprintf(stderr, " (only %s%s is provided)\n", KITE_WASI_MODULE,
+            st->threads ? ", wasi::thread-spawn and env::memory" : "");
     return CLI_FAIL;
   }
-  if (!kite_wasi_link(st->wasi, st->store, m, st->imports, err)) {
+  if (!kite_wasi_link(st->wasi, st->store, m, st->imports, err) ||
+      (st->threads && !kite_wasi_threads_link(st->threads, st->store, st->imports, err))) {
     fprintf(stderr, "%s: error: %s\n", o->file, err->msg);
     return CLI_FAIL;
   }
@@ -453,9 +460,18 @@ static int run(run_state *st, run_opts *o) {
     goto done;
   }
   if (!(st->store = kite_store_new(st->engine))) goto done;
+  if (kite_wasi_threads_used(st->module) &&
+      !(st->threads = kite_wasi_threads_new(st->wasi, st->store, st->module, &err))) {
+    fprintf(stderr, "%s: error: %s\n", o->file, err.msg);
+    goto done;
+  }
   if ((rc = link_imports(st, o, &err))) goto done;
   kite_instance *inst = kite_instantiate(st->store, st->module, st->imports, st->nimports, &err);
   int status = 0;
+  /* The program ends with the main thread: the other threads stop now, and one that
+     ended it first (proc_exit, a trap) decides the outcome. */
+  if (st->threads && !inst)
+    st->thread_ended = kite_wasi_threads_finish(st->threads, &err, &st->thread_trace);
   if (!inst) {
     if (kite_wasi_exit_status(&err, &status)) rc = status & 0xff; /* proc_exit in start */
     else if (is_trap(&err)) rc = -1;
@@ -473,11 +489,14 @@ static int run(run_state *st, run_opts *o) {
   } else {
     rc = -1;
   }
+  if (st->threads &&
+      (st->thread_ended = kite_wasi_threads_finish(st->threads, &err, &st->thread_trace)))
+    rc = kite_wasi_exit_status(&err, &status) ? (status & 0xff) : -1;
 done:
   if (rc == -1) {
     if (is_trap(&err)) {
       fflush(stdout);
-      print_trap(st->store, &err);
+      print_trap(st->thread_ended ? &st->thread_trace : kite_store_trace(st->store), &err);
       rc = RUN_TRAP;
     } else {
       fprintf(stderr, "%s: error: %s\n", o->file, err.msg);
@@ -505,6 +524,7 @@ int cmd_run(int argc, char **argv) {
     memset(&st, 0, sizeof st);
     rc = run(&st, &o);
     fflush(stdout);
+    kite_wasi_threads_free(st.threads); /* joins any thread still running */
     if (st.store) kite_store_free(st.store);
     kite_wasi_free(st.wasi);
     if (st.engine) {

@@ -10,8 +10,16 @@
 ** decoding or validator error whose code is KITE_COMPILE_MALFORMED), assert_invalid a
 ** validation error (KITE_COMPILE_INVALID) of a module that decodes, assert_unlinkable a
 ** link error, assert_trap and assert_uninstantiable a trap.
+**
+** Threads: `(thread $T (shared (module $M))* cmd*)` runs its commands on a new pthread
+** with a runner of its own (its own store, registry, spectest and named instances, the
+** script's engine); the instances named in `shared` are visible in it by name, so its
+** modules can import their shared memories. The thread's outcomes are kept and handed
+** to the caller when `(wait $T)` joins it (or at the end of the script), so outcomes are
+** always reported from the calling thread, in a deterministic order.
 */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +39,8 @@ typedef struct named_instance {
   kite_instance *inst; /* NULL: the spectest host module */
 } named_instance;
 
+struct script_thread;
+
 typedef struct wast_runner {
   kite_engine *engine;
   kite_store *store;
@@ -45,8 +55,9 @@ typedef struct wast_runner {
   kite_module *last_module;
   kite_instance *last_instance;
   bool spectest_ready;
-  kite_extern spectest[15]; /* in the order of spectest_names */
-  char why[1024];           /* the current command's failure */
+  kite_extern spectest[15];                 /* in the order of spectest_names */
+  char why[1024];                           /* the current command's failure */
+  KITE_VEC(struct script_thread *) threads; /* started by `thread`, not yet waited for */
 } wast_runner;
 
 /* ---- outcomes ---- */
@@ -388,7 +399,21 @@ static bool match_v128(const kite_wast_value *p, const uint8_t *got) {
   return true;
 }
 
-static bool match_value(const kite_wast_value *p, const kite_value *v) {
+/* Whether a reference is a heap object of the composite kind comp. */
+static bool is_gc_object(kite_store *s, kite_ref r, uint8_t comp) {
+  return kite_gc_is_object(s, r) && ((const kite_gcobj *)(uintptr_t)r)->rtt->comp == comp;
+}
+
+/* Whether a non-null reference is a function: a pointer that is no GC object (an exnref
+   is a pointer too, but only ever has an exn type). */
+static bool is_funcref(kite_store *s, const kite_value *v) {
+  return kite_ref_is_ptr(v->u.ref) && !kite_gc_is_object(s, v->u.ref) &&
+         v->type.ht != KITE_HT_EXN && v->type.ht != KITE_HT_NOEXN;
+}
+
+/* Result patterns match as the reference interpreter's do: a null pattern matches any
+   null, (ref.func) a function, (ref.any) anything but a function. */
+static bool match_value(kite_store *s, const kite_wast_value *p, const kite_value *v) {
   bool is_ref = v->type.kind == KITE_VT_REF;
   switch (p->kind) {
   case KITE_WAST_I32: return v->type.kind == KITE_VT_I32 && v->u.i32 == p->u.i32;
@@ -403,18 +428,25 @@ static bool match_value(const kite_wast_value *p, const kite_value *v) {
   case KITE_WAST_REF_NULL: return is_ref && kite_val_is_null(v);
   case KITE_WAST_REF_EXTERN:
     return is_ref && !kite_val_is_null(v) &&
-           (!p->has_payload || kite_val_extern_host(v) == (uintptr_t)p->u.payload);
+           (!p->has_payload ||
+            (kite_ref_is_host(v->u.ref) && kite_val_extern_host(v) == (uintptr_t)p->u.payload));
   case KITE_WAST_REF_HOST:
-    /* An internalized host value keeps its encoding (host + 1). */
-    return is_ref && !kite_val_is_null(v) && kite_val_extern_host(v) == (uintptr_t)p->u.payload;
-  case KITE_WAST_REF_FUNC: return is_ref && !kite_val_is_null(v) && v->type.ht != KITE_HT_EXTERN;
+    /* An internalized host value keeps its encoding. */
+    return is_ref && kite_ref_is_host(v->u.ref) &&
+           kite_val_extern_host(v) == (uintptr_t)p->u.payload;
+  case KITE_WAST_REF_I31: return is_ref && kite_ref_is_i31(v->u.ref);
+  case KITE_WAST_REF_STRUCT: return is_ref && is_gc_object(s, v->u.ref, KITE_COMP_STRUCT);
+  case KITE_WAST_REF_ARRAY: return is_ref && is_gc_object(s, v->u.ref, KITE_COMP_ARRAY);
+  case KITE_WAST_REF_EQ:
+    return is_ref && (kite_ref_is_i31(v->u.ref) || kite_gc_is_object(s, v->u.ref));
+  case KITE_WAST_REF_FUNC: return is_ref && is_funcref(s, v);
+  case KITE_WAST_REF_ANY: return is_ref && !kite_val_is_null(v) && !is_funcref(s, v);
   case KITE_WAST_EITHER:
     for (uint32_t i = 0; i < p->nalts; i++)
-      if (match_value(&p->alts[i], v)) return true;
+      if (match_value(s, &p->alts[i], v)) return true;
     return false;
   default:
-    /* (ref), (ref.any), (ref.eq), (ref.struct), ...: non-null; the kind of a GC
-       object is not visible through the runtime API yet. */
+    /* (ref), (ref.exn): non-null. */
     return is_ref && !kite_val_is_null(v);
   }
 }
@@ -538,7 +570,7 @@ static bool run_assert_return(wast_runner *R, const kite_wast_cmd *cmd) {
   } else {
     kite_value *vals = results_of(&res);
     for (uint32_t i = 0; ok && i < res.n; i++) {
-      if (match_value(&cmd->results[i], &vals[i])) continue;
+      if (match_value(R->store, &cmd->results[i], &vals[i])) continue;
       char want[160], got[160];
       show_pattern(&cmd->results[i], want, sizeof want);
       show_value(&vals[i], got, sizeof got);
@@ -619,18 +651,156 @@ static bool run_command(wast_runner *R, const kite_wast_cmd *cmd) {
   }
 }
 
+/* ---- threads ---- */
+
+typedef struct kept_outcome {
+  const kite_wast_cmd *cmd;
+  int result;
+  char *why; /* NUL-terminated copy; NULL when empty */
+} kept_outcome;
+
+typedef struct script_thread {
+  kite_name name;
+  const kite_wast_cmd *cmd;
+  pthread_t tid;
+  wast_runner R; /* the thread's own runner */
+  KITE_VEC(kept_outcome) outcomes;
+  bool lost; /* an outcome could not be kept (out of memory) */
+} script_thread;
+
+static void run_commands(wast_runner *R, const kite_wast_cmd *cmds, uint32_t n, bool skip_all,
+                         const char *skip_why);
+
+static bool runner_init(wast_runner *R, kite_engine *engine, kite_features features,
+                        wast_outcome_fn report, void *ud) {
+  memset(R, 0, sizeof *R);
+  R->engine = engine;
+  R->alloc = kite_engine_alloc(engine);
+  R->features = features;
+  R->report = report;
+  R->ud = ud;
+  R->store = kite_store_new(engine);
+  named_instance spectest = {{(const uint8_t *)"spectest", 8}, NULL};
+  return R->store && kite_vec_push(R->alloc, &R->registry, spectest);
+}
+
+static void join_threads(wast_runner *R);
+
+static void runner_free(wast_runner *R) {
+  join_threads(R); /* threads may use this runner's instances */
+  if (R->store) kite_store_free(R->store);
+  for (size_t i = 0; i < R->modules.len; i++) kite_module_free(R->modules.data[i]);
+  kite_vec_free(R->alloc, &R->modules);
+  kite_vec_free(R->alloc, &R->defs);
+  kite_vec_free(R->alloc, &R->insts);
+  kite_vec_free(R->alloc, &R->registry);
+  kite_vec_free(R->alloc, &R->threads);
+}
+
+/* A thread's runner reports here; the outcomes are replayed when the thread is joined. */
+static void keep_outcome(void *ud, const kite_wast_cmd *cmd, int result, const char *why) {
+  script_thread *t = ud;
+  kite_alloc *a = t->R.alloc;
+  kept_outcome k = {cmd, result, NULL};
+  size_t n = why ? strlen(why) : 0;
+  if (n && (k.why = kite_malloc(a, n + 1)) != NULL) memcpy(k.why, why, n + 1);
+  if (!kite_vec_push(a, &t->outcomes, k)) {
+    kite_free(a, k.why, k.why ? n + 1 : 0);
+    t->lost = true;
+  }
+}
+
+static void *thread_main(void *p) {
+  script_thread *t = p;
+  run_commands(&t->R, t->cmd->cmds, t->cmd->ncmds, false, NULL);
+  runner_free(&t->R); /* joins the threads it started, whose outcomes it kept */
+  return NULL;
+}
+
+/* Join a thread and report what it did through R, then free it. */
+static void finish_thread(wast_runner *R, script_thread *t) {
+  pthread_join(t->tid, NULL);
+  for (size_t i = 0; i < t->outcomes.len; i++) {
+    kept_outcome *k = &t->outcomes.data[i];
+    R->report(R->ud, k->cmd, k->result, k->why ? k->why : "");
+    kite_free(R->alloc, k->why, k->why ? strlen(k->why) + 1 : 0);
+  }
+  kite_vec_free(R->alloc, &t->outcomes);
+  if (t->lost) R->report(R->ud, t->cmd, WAST_FAILED, "out of memory keeping the thread's outcomes");
+  kite_free(R->alloc, t, sizeof *t);
+}
+
+static void join_threads(wast_runner *R) {
+  for (size_t i = 0; i < R->threads.len; i++) finish_thread(R, R->threads.data[i]);
+  R->threads.len = 0;
+}
+
+static bool share_with(wast_runner *R, script_thread *t, kite_name name) {
+  char buf[64];
+  kite_instance *inst = find_instance(R, name);
+  kite_module *m = find_module(R, name);
+  if (!inst && !m) return failf(R, "unknown module $%s", show_name(name, buf, sizeof buf));
+  if (inst && !add_named_instance(&t->R, name, inst)) return false;
+  return !m || add_named_module(&t->R, name, m);
+}
+
+static bool run_thread(wast_runner *R, const kite_wast_cmd *cmd) {
+  script_thread *t = kite_calloc(R->alloc, 1, sizeof *t);
+  if (!t) return failf(R, "out of memory");
+  t->name = cmd->name;
+  t->cmd = cmd;
+  bool ok = runner_init(&t->R, R->engine, R->features, keep_outcome, t);
+  if (!ok) failf(R, "out of memory");
+  for (uint32_t i = 0; ok && i < cmd->nshared; i++) ok = share_with(R, t, cmd->shared[i]);
+  if (ok && !kite_vec_push(R->alloc, &R->threads, t)) ok = failf(R, "out of memory");
+  if (ok && pthread_create(&t->tid, NULL, thread_main, t) != 0) {
+    R->threads.len--;
+    ok = failf(R, "cannot start a thread");
+  }
+  if (!ok) {
+    runner_free(&t->R);
+    kite_free(R->alloc, t, sizeof *t);
+  }
+  return ok;
+}
+
+static bool run_wait(wast_runner *R, const kite_wast_cmd *cmd) {
+  char buf[64];
+  for (size_t i = R->threads.len; i-- > 0;) {
+    script_thread *t = R->threads.data[i];
+    if (!name_eq(t->name, cmd->name)) continue;
+    memmove(&R->threads.data[i], &R->threads.data[i + 1],
+            (R->threads.len - i - 1) * sizeof *R->threads.data);
+    R->threads.len--;
+    finish_thread(R, t);
+    return true;
+  }
+  return failf(R, "no running thread $%s", show_name(cmd->name, buf, sizeof buf));
+}
+
 static void run_commands(wast_runner *R, const kite_wast_cmd *cmds, uint32_t n, bool skip_all,
                          const char *skip_why) {
   for (uint32_t i = 0; i < n; i++) {
     const kite_wast_cmd *cmd = &cmds[i];
-    if (skip_all || cmd->kind == KITE_WAST_THREAD || cmd->kind == KITE_WAST_WAIT) {
-      const char *why = skip_all ? skip_why : "threads in scripts are not run yet";
-      R->report(R->ud, cmd, WAST_SKIPPED, why);
-      if (cmd->kind == KITE_WAST_THREAD) run_commands(R, cmd->cmds, cmd->ncmds, true, why);
+    if (skip_all) {
+      R->report(R->ud, cmd, WAST_SKIPPED, skip_why);
+      if (cmd->kind == KITE_WAST_THREAD) run_commands(R, cmd->cmds, cmd->ncmds, true, skip_why);
       continue;
     }
     R->why[0] = 0;
-    bool ok = run_command(R, cmd);
+    bool ok;
+    if (cmd->kind == KITE_WAST_THREAD) {
+      ok = run_thread(R, cmd);
+      if (!ok) {
+        R->report(R->ud, cmd, WAST_FAILED, R->why);
+        run_commands(R, cmd->cmds, cmd->ncmds, true, "its thread did not start");
+        continue;
+      }
+    } else if (cmd->kind == KITE_WAST_WAIT) {
+      ok = run_wait(R, cmd);
+    } else {
+      ok = run_command(R, cmd);
+    }
     R->report(R->ud, cmd, ok ? WAST_PASSED : WAST_FAILED, R->why);
   }
 }
@@ -643,24 +813,10 @@ bool wast_run_script(const kite_wast_script *script, kite_features features, was
   kite_engine *engine = kite_engine_new(&cfg);
   if (!engine) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   wast_runner R;
-  memset(&R, 0, sizeof R);
-  R.engine = engine;
-  R.alloc = kite_engine_alloc(engine);
-  R.features = features;
-  R.report = report;
-  R.ud = ud;
-  R.store = kite_store_new(engine);
-  bool ok = R.store != NULL;
-  named_instance spectest = {{(const uint8_t *)"spectest", 8}, NULL};
-  if (ok) ok = kite_vec_push(R.alloc, &R.registry, spectest);
+  bool ok = runner_init(&R, engine, features, report, ud);
   if (ok) run_commands(&R, script->cmds, script->ncmds, false, NULL);
   else kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
-  if (R.store) kite_store_free(R.store);
-  for (size_t i = 0; i < R.modules.len; i++) kite_module_free(R.modules.data[i]);
-  kite_vec_free(R.alloc, &R.modules);
-  kite_vec_free(R.alloc, &R.defs);
-  kite_vec_free(R.alloc, &R.insts);
-  kite_vec_free(R.alloc, &R.registry);
+  runner_free(&R);
   kite_engine_free(engine);
   return ok;
 }

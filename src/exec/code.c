@@ -52,7 +52,8 @@ kite_exec_module *kite_exec_module_get(const kite_module *m, kite_error *err) {
 }
 
 kite_xfunc *kite_exec_code(kite_funcinst *f, kite_error *err) {
-  if (f->code) return f->code;
+  kite_xfunc *cached = atomic_load_explicit(&f->code, memory_order_acquire);
+  if (cached) return cached;
   kite_instance *inst = f->inst;
   const kite_module *m = inst->module;
   kite_exec_module *em = inst->code;
@@ -68,6 +69,6 @@ kite_xfunc *kite_exec_code(kite_funcinst *f, kite_error *err) {
       x = expected;
     }
   }
-  f->code = x;
+  atomic_store_explicit(&f->code, x, memory_order_release);
   return x;
 }

@@ -77,10 +77,15 @@ typedef struct kite_xfunc {
   uint32_t ncode;
   uint32_t nslots;      /* frame size in slots */
   uint32_t param_slots; /* slots [0, param_slots) hold the arguments */
-  uint32_t local_end;   /* slots [param_slots, local_end) are zeroed on entry */
-  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get consts[] */
+  uint32_t zero_end;    /* slots [param_slots, zero_end) are zeroed on entry */
+  uint32_t const_base;  /* slots [const_base, const_base + nconsts) get the constants;
+                           locals written before any read follow them, uninitialised */
   uint32_t nconsts;
-  uint64_t *consts;
+  /* Entry is one copy of init[0, ninit) to slots [init_base, ...): the zeroed locals and
+     the constants together, or (many locals) only the constants after a memset of the
+     locals. */
+  uint32_t init_base, ninit;
+  uint64_t *init;
   uint32_t nmap;        /* pairs (code index, wasm byte offset), sorted by code index */
   uint32_t *map;
   kite_xeh *eh;         /* exception handlers; NULL when there are none */
@@ -114,8 +119,9 @@ bool kite_exec_supports(kite_opcode op);
 /* Map a code position of x to the wasm byte offset of its instruction. */
 uint32_t kite_xfunc_offset(const kite_xfunc *x, uint32_t code_index);
 
-/* Free the store's interpreter stacks. */
+/* Free the store's interpreter stacks and drop its interrupt word. */
 void kite_exec_store_release(kite_store *s);
+void kite_exec_interrupt_release(kite_store *s); /* limits.c */
 
 /* Call f with its arguments in slots (slot encoding); results replace them. The
    array must have room for max(parameter slots, result slots). */

@@ -21,6 +21,7 @@
 #include <math.h>
 #include <stdatomic.h>
 
+#include "atomic.h"
 #include "exec.h"
 #include "simd.h"
 
@@ -54,8 +55,8 @@
 #define EXEC_FEAT_EH 1
 #define EXEC_FEAT_LEGACY_EH 1
 #define EXEC_FEAT_FUNC_REFS 1
-#define EXEC_FEAT_GC 0
-#define EXEC_FEAT_THREADS 0
+#define EXEC_FEAT_GC 1
+#define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
@@ -365,23 +366,14 @@ static uint32_t record_trace(kite_store *s, kite_funcinst *func, const uint32_t 
 
 /* ---- fuel and interrupts ---- */
 
-static bool budget_left(kite_store *s, int *code, const char **msg) {
-  struct kite_interrupt *h = s->interrupt;
-  if (h && atomic_load_explicit(&h->requested, memory_order_relaxed)) {
-    atomic_store(&h->requested, 0);
-    *code = KITE_TRAP_INTERRUPTED;
-    *msg = "interrupted";
-    return false;
-  }
-  if (s->engine->cfg.consume_fuel) {
-    if (s->fuel == 0) {
-      *code = KITE_TRAP_OUT_OF_FUEL;
-      *msg = "all fuel consumed";
-      return false;
-    }
-    s->fuel--;
-  }
-  return true;
+/*
+** The slow path of a charge (CHARGE below): an interrupt was requested, or the fuel ran
+** out. Returns the fuel to go on with, or a negative trap code (-KITE_TRAP_...). Only an
+** unmetered store goes on, after 2^63 charges.
+*/
+static int64_t budget_exhausted(kite_store *s, bool metered) {
+  if (kite_interrupt_take(s->interrupt)) return -(int64_t)KITE_TRAP_INTERRUPTED;
+  return metered ? -(int64_t)KITE_TRAP_OUT_OF_FUEL : INT64_MAX;
 }
 
 /* ---- the store's stacks ---- */
@@ -389,13 +381,27 @@ static bool budget_left(kite_store *s, int *code, const char **msg) {
 /* Host -> wasm re-entries allowed on one C stack (each costs a few KiB of it). */
 #define KITE_MAX_NESTING 250
 
+static void free_stacks(kite_store *s) {
+  if (s->stack) kite_free(s->alloc, s->stack, (size_t)s->engine->cfg.max_stack_slots * sizeof *s->stack);
+  if (s->frames)
+    kite_free(s->alloc, s->frames, ((size_t)s->engine->cfg.max_call_depth + 1) * sizeof *s->frames);
+  s->stack = NULL;
+  s->frames = NULL;
+}
+
+/* The stacks and the interrupt word, allocated on the store's first call. */
 static bool ensure_stacks(kite_store *s, kite_error *err) {
+  if (!s->interrupt) {
+    struct kite_interrupt *h = kite_store_interrupt_ref(s);
+    if (!h) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+    kite_interrupt_unref(h); /* the store keeps its own reference */
+  }
   if (s->stack) return true;
   const kite_engine_config *cfg = &s->engine->cfg;
   s->stack = kite_malloc(s->alloc, (size_t)cfg->max_stack_slots * sizeof *s->stack);
   s->frames = kite_malloc(s->alloc, ((size_t)cfg->max_call_depth + 1) * sizeof *s->frames);
   if (!s->stack || !s->frames) {
-    kite_exec_store_release(s);
+    free_stacks(s);
     return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   }
   s->stack_slots = cfg->max_stack_slots;
@@ -404,11 +410,8 @@ static bool ensure_stacks(kite_store *s, kite_error *err) {
 }
 
 void kite_exec_store_release(kite_store *s) {
-  if (s->stack) kite_free(s->alloc, s->stack, (size_t)s->engine->cfg.max_stack_slots * sizeof *s->stack);
-  if (s->frames)
-    kite_free(s->alloc, s->frames, ((size_t)s->engine->cfg.max_call_depth + 1) * sizeof *s->frames);
-  s->stack = NULL;
-  s->frames = NULL;
+  free_stacks(s);
+  kite_exec_interrupt_release(s);
 }
 
 /* ---- the loop ---- */
@@ -494,22 +497,66 @@ void kite_exec_store_release(kite_store *s) {
   }
 
 /*
-** Fuel and interrupts (kite.h): each call and each backward branch (a loop iteration)
-** costs one unit of fuel and polls the store's interrupt request. Only stores that meter
-** fuel or have an interrupt handle pay for more than one predictable test.
+** Fuel and interrupts (runtime.h) cost one test at each function entry and loop
+** back-edge: `fuel` is a local countdown (INT64_MAX when the store is not metered, so
+** it never runs out), compared with the store's interrupt word, `floor`: 0 normally,
+** INT64_MAX once another thread requested an interrupt, which fails the next test
+** whatever the fuel. Both cases then go to budget_exhausted, off the hot path.
+**
+** Memory ordering: the word is the only thing the threads share, so relaxed atomics
+** suffice: no other data is published with it. The poll is an atomic load, which the
+** compiler must repeat on every iteration (it cannot hoist it out of a loop as it could
+** a plain load), and cache coherence makes the other thread's store visible to it
+** within microseconds. The local fuel goes back to the store (s->fuel) whenever
+** anything outside this loop may look at it or change it: host calls and the end of
+** the run.
 */
-#define BUDGET()                                                                           \
-  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {                      \
-    trap_pc = pc;                                                                          \
-    goto trap;                                                                             \
+#define CHARGE() (UNLIKELY(--fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
+#define CHARGE_OR_TRAP(at)                                                                 \
+  if (CHARGE()) {                                                                          \
+    int64_t r_ = budget_exhausted(s, metered);                                             \
+    if (r_ < 0) {                                                                          \
+      trap_pc = (at);                                                                      \
+      trap_code = (int)-r_;                                                                \
+      goto out_of_budget;                                                                  \
+    }                                                                                      \
+    fuel = r_;                                                                             \
   }
 
-/* Take a branch by a code offset. */
+/* A conditional branch whose offset is word n, n + 1 words long, forward... */
+#define BRANCH_IF(cond, n)                                                                 \
+  {                                                                                        \
+    if (cond)                                                                              \
+      pc += (int32_t)W(n);                                                                 \
+    else                                                                                   \
+      pc += (n) + 1;                                                                       \
+    vmbreak;                                                                               \
+  }
+/* ... or back to a loop head: a loop iteration. */
+#define LOOP_IF(cond, n)                                                                   \
+  {                                                                                        \
+    if (cond) {                                                                            \
+      CHARGE_OR_TRAP(pc);                                                                  \
+      pc += (int32_t)W(n);                                                                 \
+    } else {                                                                               \
+      pc += (n) + 1;                                                                       \
+    }                                                                                      \
+    vmbreak;                                                                               \
+  }
+
+/* The additions a loop branch does first (XOP_BR_*_BACK_A1/A2): d a b [d a b]. */
+#define ADDS_1 SET_I32(1, I32(2) + I32(3))
+#define ADDS_2                                                                             \
+  SET_I32(1, I32(2) + I32(3));                                                             \
+  SET_I32(4, I32(5) + I32(6))
+
+/* Take a branch by a code offset when its direction is not known (a branch table);
+   a backward one is a loop iteration. */
 #define JUMP(off)                                                                          \
   do {                                                                                     \
     int32_t off_ = (int32_t)(off);                                                         \
     if (off_ <= 0) {                                                                       \
-      BUDGET();                                                                            \
+      CHARGE_OR_TRAP(pc);                                                                  \
     }                                                                                      \
     pc += off_;                                                                            \
   } while (0)
@@ -526,6 +573,21 @@ void kite_exec_store_release(kite_store *s) {
 
 /* The unchecked access of a guarded memory: the fault handler catches what is beyond. */
 #define EA_GUARDED(a, o) uint64_t ea = I64(a) + W(o)
+/* ... at the sum of two slots, wrapped to 32 bits as the i32.add it replaces. */
+#define EA_INDEXED(a, b, o) uint64_t ea = (uint64_t)(uint32_t)(I32(a) + I32(b)) + W(o)
+
+/* dst x a b off: dst = expr of x and the f64 m at the indexed address, stored back
+   there too when `store`. The address is read before dst is written (they may share a
+   slot). */
+#define F64_MEM_OP(expr, store)                                                            \
+  {                                                                                        \
+    EA_INDEXED(3, 4, 5);                                                                   \
+    double x = F64(2), m = f64_of(ld64(mem + ea));                                         \
+    double r = (expr);                                                                     \
+    SET_F64(1, r);                                                                         \
+    if (store) st64(mem + ea, of_f64(r));                                                  \
+    NEXT(6);                                                                               \
+  }
 
 /* Point the memory cache (and the fault handler's range) at memory mi. */
 #define USE_MEMORY(mi)                                                                     \
@@ -547,14 +609,20 @@ void kite_exec_store_release(kite_store *s) {
     }                                                                                      \
   }
 
-/* Enter a function whose code is x with fp already at its frame. */
 /* Enter a function whose code is x with fp already at its frame: zero the declared
-   locals, copy in the constants (short loops: most functions have few of either). */
+   locals and copy in the constants, mostly as one copy of the frame template. */
 #define ENTER(x)                                                                           \
   {                                                                                        \
-    for (uint32_t i_ = (x)->param_slots; i_ < (x)->local_end; i_++) fp[i_] = 0;            \
-    uint64_t *k_ = fp + (x)->const_base;                                                   \
-    for (uint32_t i_ = 0; i_ < (x)->nconsts; i_++) k_[i_] = (x)->consts[i_];               \
+    if (UNLIKELY((x)->init_base > (x)->param_slots))                                       \
+      memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);   \
+    uint64_t *d_ = fp + (x)->init_base;                                                    \
+    const uint64_t *s_ = (x)->init;                                                        \
+    uint32_t n_ = (x)->ninit;                                                              \
+    if (n_ <= 8) {                                                                         \
+      for (uint32_t i_ = 0; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);                \
+    } else {                                                                               \
+      memcpy(d_, s_, n_ * sizeof *d_);                                                     \
+    }                                                                                      \
     pc = (x)->code;                                                                        \
   }
 
@@ -586,7 +654,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   kite_funcinst *callee;
   uint32_t base;
   bool tail; /* a return_call*: the callee replaces the caller's frame */
-  const bool budgeted = s->engine->cfg.consume_fuel || s->interrupt;
+  const bool metered = s->engine->cfg.consume_fuel;
+  int64_t fuel = !metered ? INT64_MAX : s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
+  const _Atomic(int64_t) *const fuel_floor = &s->interrupt->floor;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
   /* The entry marker: returning to it ends this run. */
@@ -596,6 +666,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   depth++;
   gctx->func = func;
   gctx->depth = depth;
+  CHARGE_OR_TRAP(NULL);
   {
     kite_xfunc *x = func->code;
     ENTER(x);
@@ -610,164 +681,145 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       /* ---- control ---- */
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
 
-      vmcase(XOP_JMP) {
-        JUMP(W(1));
-        vmbreak;
-      }
-      vmcase(XOP_BR_NZ) {
-        if (I32(1))
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
-      vmcase(XOP_BR_Z) {
-        if (!I32(1))
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
+      /*
+      ** Branches: each has a forward form and a _BACK form for branches to a loop head,
+      ** which pays fuel and polls for interrupts (the lowering picks the form).
+      */
+      vmcase(XOP_JMP) BRANCH_IF(true, 1)
+      vmcase(XOP_JMP_BACK) LOOP_IF(true, 1)
+      vmcase(XOP_BR_NZ) BRANCH_IF(I32(1), 2)
+      vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2)
+      vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
+      vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
       /* ---- fused compare and branch ---- */
-      vmcase(XOP_BR_I32_EQ) {
-        if (I32(1) == I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_NE_BACK) LOOP_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U) BRANCH_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S_BACK) LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S) BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S_BACK) LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U) BRANCH_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_NE_BACK) LOOP_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S) BRANCH_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S_BACK) LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S_BACK) LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U) BRANCH_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S) BRANCH_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S_BACK) LOOP_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U) BRANCH_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U_BACK) LOOP_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S) BRANCH_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S_BACK) LOOP_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U) BRANCH_IF(I64(1) >= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U_BACK) LOOP_IF(I64(1) >= I64(2), 3)
+      /* ---- loop branches with the counters' additions first ---- */
+      vmcase(XOP_BR_NZ_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4), 5)
       }
-      vmcase(XOP_BR_I32_NE) {
-        if (I32(1) != I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_NZ_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7), 8)
       }
-      vmcase(XOP_BR_I32_LT_S) {
-        if ((int32_t)I32(1) < (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_EQ_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) == I32(5), 6)
       }
-      vmcase(XOP_BR_I32_LT_U) {
-        if (I32(1) < I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_EQ_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) == I32(8), 9)
       }
-      vmcase(XOP_BR_I32_GT_S) {
-        if ((int32_t)I32(1) > (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_NE_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) != I32(5), 6)
       }
-      vmcase(XOP_BR_I32_GT_U) {
-        if (I32(1) > I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_NE_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) != I32(8), 9)
       }
-      vmcase(XOP_BR_I32_LE_S) {
-        if ((int32_t)I32(1) <= (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LT_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) < (int32_t)I32(5), 6)
       }
-      vmcase(XOP_BR_I32_LE_U) {
-        if (I32(1) <= I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LT_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) < (int32_t)I32(8), 9)
       }
-      vmcase(XOP_BR_I32_GE_S) {
-        if ((int32_t)I32(1) >= (int32_t)I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LT_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) < I32(5), 6)
       }
-      vmcase(XOP_BR_I32_GE_U) {
-        if (I32(1) >= I32(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LT_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) < I32(8), 9)
       }
-      vmcase(XOP_BR_I64_EQ) {
-        if (I64(1) == I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_GT_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) > (int32_t)I32(5), 6)
       }
-      vmcase(XOP_BR_I64_NE) {
-        if (I64(1) != I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_GT_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) > (int32_t)I32(8), 9)
       }
-      vmcase(XOP_BR_I64_LT_S) {
-        if ((int64_t)I64(1) < (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_GT_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) > I32(5), 6)
       }
-      vmcase(XOP_BR_I64_LT_U) {
-        if (I64(1) < I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_GT_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) > I32(8), 9)
       }
-      vmcase(XOP_BR_I64_GT_S) {
-        if ((int64_t)I64(1) > (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LE_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) <= (int32_t)I32(5), 6)
       }
-      vmcase(XOP_BR_I64_GT_U) {
-        if (I64(1) > I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LE_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) <= (int32_t)I32(8), 9)
       }
-      vmcase(XOP_BR_I64_LE_S) {
-        if ((int64_t)I64(1) <= (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LE_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) <= I32(5), 6)
       }
-      vmcase(XOP_BR_I64_LE_U) {
-        if (I64(1) <= I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_LE_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) <= I32(8), 9)
       }
-      vmcase(XOP_BR_I64_GE_S) {
-        if ((int64_t)I64(1) >= (int64_t)I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_GE_S_BACK_A1) {
+        ADDS_1;
+        LOOP_IF((int32_t)I32(4) >= (int32_t)I32(5), 6)
       }
-      vmcase(XOP_BR_I64_GE_U) {
-        if (I64(1) >= I64(2))
-          JUMP(W(3));
-        else
-          pc += 4;
-        vmbreak;
+      vmcase(XOP_BR_I32_GE_S_BACK_A2) {
+        ADDS_2;
+        LOOP_IF((int32_t)I32(7) >= (int32_t)I32(8), 9)
+      }
+      vmcase(XOP_BR_I32_GE_U_BACK_A1) {
+        ADDS_1;
+        LOOP_IF(I32(4) >= I32(5), 6)
+      }
+      vmcase(XOP_BR_I32_GE_U_BACK_A2) {
+        ADDS_2;
+        LOOP_IF(I32(7) >= I32(8), 9)
       }
       vmcase(XOP_BR_TABLE) {
         uint32_t i = I32(1), n = W(2);
@@ -807,20 +859,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         NEXT(3);
       }
-      vmcase(XOP_BR_NULL) {
-        if (S(1) == KITE_REF_NULL)
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
-      vmcase(XOP_BR_NON_NULL) {
-        if (S(1) != KITE_REF_NULL)
-          JUMP(W(2));
-        else
-          pc += 3;
-        vmbreak;
-      }
+      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NULL_BACK) LOOP_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL) BRANCH_IF(S(1) != KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL_BACK) LOOP_IF(S(1) != KITE_REF_NULL, 2)
       vmcase(OP_CALL_INDIRECT)
       vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
@@ -831,8 +873,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
           trap_index = i;
           TRAP(KITE_TRAP_INDIRECT_NULL, "uninitialized element");
         }
-        const kite_functype *want = kite_module_functype(inst->module, W(1));
-        if (UNLIKELY(callee->type != want && !kite_functype_eq(callee->type, want)))
+        /* Canonical types: equal types are one rtt; a subtype also matches. */
+        const kite_rtt *want = inst->rtts[W(1)];
+        if (UNLIKELY(callee->rtt != want && !kite_gc_func_matches(callee, want)))
           TRAP(KITE_TRAP_INDIRECT_TYPE, "indirect call type mismatch");
         tail = W(0) == OP_RETURN_CALL_INDIRECT;
         base = W(4);
@@ -844,6 +887,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_MOV) {
         S(1) = S(2);
         NEXT(3);
+      }
+      vmcase(XOP_MOV2) {
+        S(1) = S(2);
+        S(3) = S(4);
+        NEXT(5);
       }
       vmcase(XOP_MOV128) {
         uint64_t *d = &S(1), *src = &S(2);
@@ -1012,6 +1060,135 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         st32(mem + ea, (uint32_t)I64(2));
         NEXT(4);
       }
+      /* Guarded accesses whose address is the sum of two slots (a fused i32.add). */
+      vmcase(XOP_I32_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_F32_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_F64_LOAD_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld64(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD8_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, (int32_t)(int8_t)mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD8_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD16_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, (int32_t)(int16_t)ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_LOAD16_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD8_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int8_t)mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD8_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, mem[ea]);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD16_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int16_t)ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD16_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld16(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD32_S_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, (int64_t)(int32_t)ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_LOAD32_U_X) {
+        EA_INDEXED(2, 3, 4);
+        SET_I64(1, ld32(mem + ea));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st64(mem + ea, I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_F32_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_F64_STORE_X) {
+        EA_INDEXED(1, 2, 4);
+        st64(mem + ea, I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE8_X) {
+        EA_INDEXED(1, 2, 4);
+        mem[ea] = (uint8_t)I32(3);
+        NEXT(5);
+      }
+      vmcase(XOP_I32_STORE16_X) {
+        EA_INDEXED(1, 2, 4);
+        st16(mem + ea, (uint16_t)I32(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE8_X) {
+        EA_INDEXED(1, 2, 4);
+        mem[ea] = (uint8_t)I64(3);
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE16_X) {
+        EA_INDEXED(1, 2, 4);
+        st16(mem + ea, (uint16_t)I64(3));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_STORE32_X) {
+        EA_INDEXED(1, 2, 4);
+        st32(mem + ea, (uint32_t)I64(3));
+        NEXT(5);
+      }
+      /* f64 arithmetic with a memory operand (m), and the same storing the result back */
+      vmcase(XOP_F64_ADD_RM) F64_MEM_OP(x + m, false)
+      vmcase(XOP_F64_ADD_MR) F64_MEM_OP(m + x, false)
+      vmcase(XOP_F64_SUB_RM) F64_MEM_OP(x - m, false)
+      vmcase(XOP_F64_SUB_MR) F64_MEM_OP(m - x, false)
+      vmcase(XOP_F64_MUL_RM) F64_MEM_OP(x * m, false)
+      vmcase(XOP_F64_MUL_MR) F64_MEM_OP(m * x, false)
+      vmcase(XOP_F64_ADD_RM_ST) F64_MEM_OP(x + m, true)
+      vmcase(XOP_F64_ADD_MR_ST) F64_MEM_OP(m + x, true)
+      vmcase(XOP_F64_SUB_RM_ST) F64_MEM_OP(x - m, true)
+      vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
+      vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
+      vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
         NEXT(2);
@@ -1305,6 +1482,15 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_I32_ADD) {
         SET_I32(1, I32(2) + I32(3));
         NEXT(4);
+      }
+      vmcase(XOP_I32_FUNNEL) {
+        SET_I32(1, (I32(2) << (I32(3) & 31)) | (I32(4) >> (I32(5) & 31)));
+        NEXT(6);
+      }
+      vmcase(XOP_I32_ADD2) {
+        SET_I32(1, I32(2) + I32(3));
+        SET_I32(4, I32(5) + I32(6));
+        NEXT(7);
       }
       vmcase(OP_I32_SUB) {
         SET_I32(1, I32(2) - I32(3));
@@ -2340,7 +2526,9 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+#include "interp_atomic.inc"
 #include "interp_eh.inc"
+#include "interp_gc.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
       vmcase(OP_NOP)
@@ -2367,7 +2555,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_BR_ON_NULL)
       vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
-      L_unsupported:
+      /* Unused once every feature has its handlers. */
+      L_unsupported: __attribute__((unused));
 #else
       default:
 #endif
@@ -2377,10 +2566,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
 
 do_call:
   /* pc is the return address; callee, base and tail are set. */
-  if (UNLIKELY(budgeted) && !budget_left(s, &trap_code, &trap_msg)) {
-    trap_pc = pc - 1;
-    goto trap;
-  }
+  CHARGE_OR_TRAP(pc - 1);
   if (UNLIKELY(depth >= max_depth && !tail)) {
     trap_pc = pc - 1;
     trap_code = KITE_TRAP_STACK_EXHAUSTED;
@@ -2401,7 +2587,9 @@ do_call:
     s->sp = (uint32_t)(args + n - s->stack);
     s->depth = depth;
     gctx->lo = NULL; /* a fault in host code is not a wasm trap */
+    if (metered) s->fuel = (uint64_t)fuel;
     bool ok = call_host(s, callee, args, err);
+    if (metered) fuel = s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
@@ -2462,19 +2650,33 @@ do_return: {
   kite_frame *fr = &frames[--depth];
   if (UNLIKELY(!fr->pc)) {
     s->depth = depth;
+    if (metered) s->fuel = (uint64_t)fuel;
     return true;
   }
   pc = fr->pc;
   fp = fr->fp;
   func = fr->func;
-  inst = func->inst;
   gctx->func = func;
   gctx->depth = depth;
-  RELOAD_MEM();
+  /* Within one instance the memory cache is current: memory.grow reloads it, and so
+     does every host call (the host may grow memory, or call wasm that does). */
+  if (func->inst != inst) {
+    inst = func->inst;
+    RELOAD_MEM();
+  }
   vmresume;
 }
 
+out_of_budget:
+  /* The charge that failed is not paid: out of fuel leaves exactly 0. */
+  fuel++;
+  trap_msg = kite_trap_message((kite_trap_code)trap_code);
 trap:
+  if (UNLIKELY(trap_code == KITE_TRAP_MEMORY_OOB) && shared_memory_grew(inst, mem, &memsize)) {
+    pc = trap_pc; /* bounds checks come first: the access had no effect yet */
+    vmresume;
+  }
+  if (metered) s->fuel = fuel < 0 ? 0 : (uint64_t)fuel;
   s->depth = record_trace(s, func, trap_pc, depth);
   if (trap_code == KITE_TRAP_STACK_EXHAUSTED || trap_code == KITE_TRAP_OUT_OF_FUEL)
     kite_fail(err, KITE_ERR_EXHAUSTION, trap_code, 0, "%s", trap_msg);
@@ -2494,11 +2696,6 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
     return call_host(s, f, slots, err);
   }
   if (!ensure_stacks(s, err)) return false;
-  int code;
-  const char *msg;
-  if ((s->engine->cfg.consume_fuel || s->interrupt) && !budget_left(s, &code, &msg))
-    return kite_fail(err, code == KITE_TRAP_OUT_OF_FUEL ? KITE_ERR_EXHAUSTION : KITE_ERR_RUNTIME,
-                     code, 0, "%s", msg);
   kite_xfunc *x = kite_exec_code(f, err);
   if (!x) return false;
   /* Each re-entry from a host function nests one C-level run: bound those separately

@@ -23,13 +23,14 @@
 
 #include "binary.h"
 
-enum { W_TEMP, W_LOCAL, W_CONST };
+enum { W_TEMP, W_LOCAL, W_CONST, W_ADD };
 
 typedef struct opnd {
-  uint32_t slot; /* where the value is now */
-  uint32_t home; /* the slot this stack position owns */
-  uint8_t where; /* W_* */
-  uint8_t kind;  /* KITE_VT_* */
+  uint32_t slot;  /* where the value is now; W_ADD: the first addend */
+  uint32_t slot2; /* W_ADD: the second addend */
+  uint32_t home;  /* the slot this stack position owns */
+  uint8_t where;  /* W_* */
+  uint8_t kind;   /* KITE_VT_* */
 } opnd;
 
 typedef struct ctl {
@@ -53,6 +54,9 @@ typedef struct fixup {
 } fixup;
 
 #define KITE_MAX_CONSTS 1024
+/* Locals beyond this many slots are zeroed by memset on entry rather than copied from
+   the frame template (functions with 50,000 locals exist). */
+#define KITE_MAX_TEMPLATE_ZEROS 64
 
 typedef struct lower {
   kite_alloc *a;
@@ -73,10 +77,21 @@ typedef struct lower {
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
+  uint32_t zero_end;  /* end of the locals zeroed on entry (the constants follow) */
   uint32_t local_end; /* first temporary slot */
   uint32_t cur, max;  /* next free home slot; the highest reached */
   bool last_dst_ok;   /* the last instruction wrote one result to last_dst_slot */
   uint32_t last_dst_pos, last_dst_slot;
+  bool last_dst_inner; /* ... the second result of a fused pair: not at word 1 */
+  /* The last instruction, when the next one may be fused into it (same straight-line
+     code, nothing emitted since): its opcode and its first word. */
+  bool fuse_ok;
+  uint32_t fuse_op, fuse_at;
+  uint32_t fuse_offset; /* its wasm offset (a fused access traps as the access) */
+  /* The same for the instruction before it, when both could fuse (loop branches take
+     in the additions before their comparison). */
+  bool fuse2_ok;
+  uint32_t fuse2_op, fuse2_at;
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -97,6 +112,11 @@ static void emit(lower *L, uint32_t w) {
 static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
   L->last_dst_ok = false;
+  L->last_dst_inner = false;
+  L->fuse2_ok = L->fuse_ok;
+  L->fuse2_op = L->fuse_op;
+  L->fuse2_at = L->fuse_at;
+  L->fuse_ok = false;
   if (L->map.len == 0 || L->map_last != L->offset) {
     if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, L->offset))
       L->oom = true;
@@ -108,12 +128,41 @@ static uint32_t begin(lower *L, uint32_t op) {
 
 static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
 
+/* A join point (a label): code after it never fuses with code before it. */
+static void join_point(lower *L) {
+  L->last_dst_ok = false;
+  L->fuse_ok = false;
+  L->fuse2_ok = false;
+}
+
+/* The last instruction, starting at `at`, wrote its one result, of word dst_pos, to slot
+   dst; `op` may have the next instruction fused into it. */
+static void wrote_result(lower *L, uint32_t op, uint32_t at, uint32_t dst_pos, uint32_t dst) {
+  L->last_dst_ok = true;
+  L->last_dst_pos = dst_pos;
+  L->last_dst_slot = dst;
+  L->last_dst_inner = dst_pos != at + 1;
+  L->fuse_ok = true;
+  L->fuse_op = op;
+  L->fuse_at = at;
+  L->fuse_offset = L->offset;
+}
+
+/* Undo the instructions from code index `at` on (to emit a fused one in their place),
+   with their entries in the offset map. */
+static void rewind_code(lower *L, uint32_t at) {
+  L->code.len = at;
+  while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
+  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  L->fuse_ok = L->fuse2_ok = false;
+}
+
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
 
 /* ---- the virtual stack ---- */
 
 static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
-  opnd o = {slot, L->cur, where, kind};
+  opnd o = {slot, 0, L->cur, where, kind};
   if (where == W_TEMP) o.slot = o.home;
   L->cur += slots_of_kind(kind);
   if (L->cur > L->max) L->max = L->cur;
@@ -129,10 +178,25 @@ static uint32_t push_temp(lower *L, uint8_t kind) {
   return o ? o->home : 0;
 }
 
-static opnd pop(lower *L) {
+/* Pop the top entry as it is, possibly a deferred addition (W_ADD). */
+static opnd pop_raw(lower *L) {
   opnd o = L->stack.data[--L->stack.len];
   L->cur = o.home;
   return o;
+}
+
+static void materialize(lower *L, size_t i);
+
+/* Whether the entry reads local slot `slot` (so it must be copied before the local changes). */
+static bool reads_local(const opnd *o, uint32_t slot) {
+  return (o->where == W_LOCAL && o->slot == slot) ||
+         (o->where == W_ADD && (o->slot == slot || o->slot2 == slot));
+}
+
+/* Pop the top value, in a slot. */
+static opnd pop(lower *L) {
+  if (L->stack.data[L->stack.len - 1].where == W_ADD) materialize(L, L->stack.len - 1);
+  return pop_raw(L);
 }
 
 static void truncate_stack(lower *L, uint32_t height) {
@@ -142,10 +206,27 @@ static void truncate_stack(lower *L, uint32_t height) {
   }
 }
 
+static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b);
+
 static void emit_mov(lower *L, uint32_t dst, opnd src) {
-  begin(L, src.kind == KITE_VT_V128 ? XOP_MOV128 : XOP_MOV);
+  if (src.where == W_ADD) {
+    emit_add(L, dst, src.slot, src.slot2);
+    return;
+  }
+  if (src.kind != KITE_VT_V128 && L->fuse_ok && L->fuse_op == XOP_MOV) {
+    /* Two moves in a row (copies between locals, results to a label's homes): one
+       instruction, done in order. */
+    uint32_t at = L->fuse_at;
+    L->code.data[at] = XOP_MOV2;
+    emit(L, dst);
+    emit_src(L, src);
+    wrote_result(L, XOP_MOV2, at, at + 3, dst);
+    return;
+  }
+  uint32_t at = begin(L, src.kind == KITE_VT_V128 ? XOP_MOV128 : XOP_MOV);
   emit(L, dst);
   emit_src(L, src);
+  if (src.kind != KITE_VT_V128) wrote_result(L, XOP_MOV, at, at + 1, dst);
 }
 
 static void materialize(lower *L, size_t i) {
@@ -196,8 +277,16 @@ static void push_const(lower *L, uint64_t bits, uint8_t kind) {
   push(L, W_CONST, L->const_base + k, kind);
 }
 
-/* First pass: collect the body's distinct scalar constants. */
-static bool collect_consts(lower *L, kite_reader r) {
+enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access */
+
+/*
+** First pass over the body: the distinct scalar constants, and which declared locals
+** are written before anything can read them: those whose first access is a local.set
+** or local.tee at the function's top level. Every path to a later read passes through
+** that write (structured control cannot jump into the middle of the top level), so
+** such locals need no zeroing on entry.
+*/
+static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
   L->hash_cap = 2 * KITE_MAX_CONSTS;
   L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
   L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
@@ -205,15 +294,31 @@ static bool collect_consts(lower *L, kite_reader r) {
     L->oom = true;
     return false;
   }
+  int depth = 0;
   while (r.p < r.end) {
     kite_insn in;
     if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
     switch (in.op) {
+    case OP_BLOCK:
+    case OP_LOOP:
+    case OP_IF:
+    case OP_TRY:
+    case OP_TRY_TABLE: depth++; break;
+    case OP_END:
+    case OP_DELEGATE: depth--; break;
+    case OP_LOCAL_GET:
+      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = FIRST_READ;
+      break;
+    case OP_LOCAL_SET:
+    case OP_LOCAL_TEE:
+      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = depth ? FIRST_READ : FIRST_WRITE;
+      break;
     case OP_I32_CONST: const_index(L, (uint32_t)in.val.i32, true); break;
     case OP_I64_CONST: const_index(L, (uint64_t)in.val.i64, true); break;
     case OP_F32_CONST: const_index(L, in.val.f32, true); break;
     case OP_F64_CONST: const_index(L, in.val.f64, true); break;
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
+    case OP_F64_LOAD: const_index(L, 0, true); break; /* f64_mem_op's zero index */
     default: break;
     }
   }
@@ -257,6 +362,12 @@ static void emit_moves_to(lower *L, const ctl *c, const kite_valtype *t, uint32_
   }
 }
 
+/* Whether a value reads a slot below `total` (a local a result move may overwrite). */
+static bool reads_result_area(const opnd *o, uint32_t total) {
+  return (o->where == W_LOCAL && o->slot < total) ||
+         (o->where == W_ADD && (o->slot < total || o->slot2 < total));
+}
+
 /* Return: results go to slots 0... A local read that an earlier move would overwrite
    is first copied to its home. The virtual stack is left as it is: a conditional
    return's fallthrough path must not see these copies. */
@@ -269,7 +380,7 @@ static void emit_return(lower *L) {
   bool copied[16] = {false};
   for (uint32_t i = 0; i < n && i < 16; i++) {
     opnd o = L->stack.data[first + i];
-    if (o.where == W_LOCAL && o.slot < total) {
+    if (reads_result_area(&o, total)) {
       emit_mov(L, o.home, o);
       copied[i] = true;
     }
@@ -277,8 +388,9 @@ static void emit_return(lower *L) {
   if (n == 1 && t[0].kind != KITE_VT_V128) {
     /* The common case: one move and the return in one instruction. */
     opnd o = L->stack.data[first];
+    if (o.where == W_ADD && !copied[0]) emit_add(L, o.home, o.slot, o.slot2);
     begin(L, XOP_RETURN1);
-    emit_src(L, o);
+    emit(L, o.where == W_ADD ? o.home : o.slot);
     return;
   }
   uint32_t dst = 0;
@@ -287,7 +399,7 @@ static void emit_return(lower *L) {
     if (i < 16 && copied[i]) {
       o.where = W_TEMP;
       o.slot = o.home;
-    } else if (i >= 16 && o.where == W_LOCAL && o.slot < total) {
+    } else if (i >= 16 && reads_result_area(&o, total)) {
       L->unsupported = true; /* more than 16 results read from overlapping locals */
     }
     if (o.where != W_TEMP || o.home != dst) emit_mov(L, dst, o);
@@ -317,14 +429,50 @@ static void add_fixup(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
   c->fixups = (int32_t)L->fixups.len - 1;
 }
 
+/* The form of a branch instruction that jumps back to a loop head; 0 when it has none
+   (its handler then tests the direction, as a branch table's does). */
+static uint32_t loop_variant(uint32_t op) {
+  switch (op) {
+  case XOP_JMP: return XOP_JMP_BACK;
+  case XOP_BR_NZ: return XOP_BR_NZ_BACK;
+  case XOP_BR_Z: return XOP_BR_Z_BACK;
+  case XOP_BR_NULL: return XOP_BR_NULL_BACK;
+  case XOP_BR_NON_NULL: return XOP_BR_NON_NULL_BACK;
+  case XOP_BR_I32_EQ: return XOP_BR_I32_EQ_BACK;
+  case XOP_BR_I32_NE: return XOP_BR_I32_NE_BACK;
+  case XOP_BR_I32_LT_S: return XOP_BR_I32_LT_S_BACK;
+  case XOP_BR_I32_LT_U: return XOP_BR_I32_LT_U_BACK;
+  case XOP_BR_I32_GT_S: return XOP_BR_I32_GT_S_BACK;
+  case XOP_BR_I32_GT_U: return XOP_BR_I32_GT_U_BACK;
+  case XOP_BR_I32_LE_S: return XOP_BR_I32_LE_S_BACK;
+  case XOP_BR_I32_LE_U: return XOP_BR_I32_LE_U_BACK;
+  case XOP_BR_I32_GE_S: return XOP_BR_I32_GE_S_BACK;
+  case XOP_BR_I32_GE_U: return XOP_BR_I32_GE_U_BACK;
+  case XOP_BR_I64_EQ: return XOP_BR_I64_EQ_BACK;
+  case XOP_BR_I64_NE: return XOP_BR_I64_NE_BACK;
+  case XOP_BR_I64_LT_S: return XOP_BR_I64_LT_S_BACK;
+  case XOP_BR_I64_LT_U: return XOP_BR_I64_LT_U_BACK;
+  case XOP_BR_I64_GT_S: return XOP_BR_I64_GT_S_BACK;
+  case XOP_BR_I64_GT_U: return XOP_BR_I64_GT_U_BACK;
+  case XOP_BR_I64_LE_S: return XOP_BR_I64_LE_S_BACK;
+  case XOP_BR_I64_LE_U: return XOP_BR_I64_LE_U_BACK;
+  case XOP_BR_I64_GE_S: return XOP_BR_I64_GE_S_BACK;
+  case XOP_BR_I64_GE_U: return XOP_BR_I64_GE_U_BACK;
+  default: return 0;
+  }
+}
+
 /* Make the offset word at `word` of the jump starting at `insn` reach label `depth`
    (an index into ctls). */
 static void link_jump(lower *L, uint32_t depth, uint32_t insn, uint32_t word) {
   ctl *c = &L->ctls.data[depth];
-  if (c->kind == OP_LOOP)
+  if (c->kind == OP_LOOP) {
     L->code.data[word] = c->loop_pc - insn;
-  else
+    uint32_t back = loop_variant(L->code.data[insn]);
+    if (back) L->code.data[insn] = back;
+  } else {
     add_fixup(L, depth, insn, word);
+  }
 }
 
 /* Patch every forward branch to c so it lands at the current end of the code. */
@@ -357,7 +505,8 @@ static void emit_br(lower *L, uint32_t rel) {
 ** Returns the jump's first word; its offset is its last word, *off_word.
 */
 static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *off_word) {
-  if (L->last_dst_ok && cond.where == W_TEMP && cond.home == L->last_dst_slot) {
+  if (L->last_dst_ok && !L->last_dst_inner && cond.where == W_TEMP &&
+      cond.home == L->last_dst_slot) {
     uint32_t at = L->last_dst_pos - 1;
     uint32_t op = L->code.data[at], fused = 0;
     switch (op) {
@@ -387,6 +536,11 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
     if (fused) {
       uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
       L->code.len = at; /* drop the comparison; its map entry stays with this jump */
+      /* The instruction before the comparison is the last again. */
+      bool was_last = L->fuse_ok && L->fuse_at == at;
+      L->fuse_ok = was_last && L->fuse2_ok;
+      L->fuse_op = L->fuse2_op;
+      L->fuse_at = L->fuse2_at;
       begin(L, fused);
       emit(L, a);
       if (op != OP_I32_EQZ) emit(L, b);
@@ -402,19 +556,72 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
   return at;
 }
 
+/* The loop branch form that first does one addition (d a b) or two, then the branch's
+   own operands; 0 when there is none. */
+static uint32_t loop_branch_with_adds(uint32_t op, bool two) {
+  switch (op) {
+  case XOP_BR_NZ: return two ? XOP_BR_NZ_BACK_A2 : XOP_BR_NZ_BACK_A1;
+  case XOP_BR_I32_EQ: return two ? XOP_BR_I32_EQ_BACK_A2 : XOP_BR_I32_EQ_BACK_A1;
+  case XOP_BR_I32_NE: return two ? XOP_BR_I32_NE_BACK_A2 : XOP_BR_I32_NE_BACK_A1;
+  case XOP_BR_I32_LT_S: return two ? XOP_BR_I32_LT_S_BACK_A2 : XOP_BR_I32_LT_S_BACK_A1;
+  case XOP_BR_I32_LT_U: return two ? XOP_BR_I32_LT_U_BACK_A2 : XOP_BR_I32_LT_U_BACK_A1;
+  case XOP_BR_I32_GT_S: return two ? XOP_BR_I32_GT_S_BACK_A2 : XOP_BR_I32_GT_S_BACK_A1;
+  case XOP_BR_I32_GT_U: return two ? XOP_BR_I32_GT_U_BACK_A2 : XOP_BR_I32_GT_U_BACK_A1;
+  case XOP_BR_I32_LE_S: return two ? XOP_BR_I32_LE_S_BACK_A2 : XOP_BR_I32_LE_S_BACK_A1;
+  case XOP_BR_I32_LE_U: return two ? XOP_BR_I32_LE_U_BACK_A2 : XOP_BR_I32_LE_U_BACK_A1;
+  case XOP_BR_I32_GE_S: return two ? XOP_BR_I32_GE_S_BACK_A2 : XOP_BR_I32_GE_S_BACK_A1;
+  case XOP_BR_I32_GE_U: return two ? XOP_BR_I32_GE_U_BACK_A2 : XOP_BR_I32_GE_U_BACK_A1;
+  default: return 0;
+  }
+}
+
+/*
+** A loop's closing branch (a conditional jump at `at` back to the loop head) takes in
+** the one or two additions right before it (the counters' increments): one instruction
+** per iteration instead of two. Returns the (possibly moved) jump's first word and sets
+** *off_word to its offset word.
+*/
+static uint32_t absorb_additions(lower *L, uint32_t at, uint32_t *off_word) {
+  if (!L->fuse2_ok || (L->fuse2_op != OP_I32_ADD && L->fuse2_op != XOP_I32_ADD2)) return at;
+  bool two = L->fuse2_op == XOP_I32_ADD2;
+  uint32_t start = L->fuse2_at, nadd = two ? 6 : 3;
+  uint32_t fused = loop_branch_with_adds(L->code.data[at], two);
+  if (!fused || start + 1 + nadd != at) return at;
+  /* [ADD d a b][BR x y off] -> [BR_A1 d a b x y off]: the branch's operands move down
+     over its opcode word. */
+  uint32_t *w = L->code.data;
+  uint32_t nops = (uint32_t)L->code.len - at - 1;
+  memmove(w + at, w + at + 1, nops * sizeof *w);
+  w[start] = fused;
+  uint32_t offset = L->offset;
+  rewind_code(L, start + 1 + nadd + nops);
+  while (L->map.len >= 2 && L->map.data[L->map.len - 2] > start) L->map.len -= 2;
+  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  if (L->map_last != offset) {
+    /* A trap here (fuel, an interrupt) is the branch's. */
+    if (!kite_vec_push(L->a, &L->map, start) || !kite_vec_push(L->a, &L->map, offset))
+      L->oom = true;
+    L->map_last = offset;
+  }
+  *off_word = (uint32_t)L->code.len - 1;
+  return start;
+}
+
 static void lower_br_if(lower *L, uint32_t rel) {
   opnd cond = pop(L);
   uint32_t depth = (uint32_t)L->ctls.len - 1 - rel;
   uint32_t word;
   if (depth != 0 && !label_needs_moves(L, &L->ctls.data[depth])) {
     uint32_t at = emit_cond_jump(L, cond, true, &word);
-    if (!L->oom) link_jump(L, depth, at, word);
+    if (L->oom) return;
+    if (L->ctls.data[depth].kind == OP_LOOP) at = absorb_additions(L, at, &word);
+    link_jump(L, depth, at, word);
     return;
   }
   uint32_t at = emit_cond_jump(L, cond, false, &word);
   emit_br(L, rel);
   if (!L->oom) L->code.data[word] = (uint32_t)L->code.len - at;
-  L->last_dst_ok = false;
+  join_point(L);
 }
 
 /*
@@ -436,7 +643,7 @@ static void lower_br_on_null(lower *L, uint32_t rel, bool non_null) {
     emit_br(L, rel);
     L->code.data[at + 2] = (uint32_t)L->code.len - at;
   }
-  L->last_dst_ok = false;
+  join_point(L);
   if (non_null)
     pop(L);
   else
@@ -498,7 +705,7 @@ static void set_blocktype(lower *L, ctl *c, const kite_blocktype *bt) {
 }
 
 static void lower_block(lower *L, const kite_insn *in) {
-  opnd cond = {0, 0, 0, 0};
+  opnd cond = {0, 0, 0, 0, 0};
   if (in->op == OP_IF) cond = pop(L);
   ctl c;
   memset(&c, 0, sizeof c);
@@ -508,12 +715,13 @@ static void lower_block(lower *L, const kite_insn *in) {
   set_blocktype(L, &c, &in->bt);
   c.height = (uint32_t)L->stack.len - c.nparams;
   for (size_t i = 0; i < L->stack.len; i++) {
-    if (L->stack.data[i].where == W_LOCAL || (in->op != OP_BLOCK && i >= c.height))
+    uint8_t w = L->stack.data[i].where;
+    if (w == W_LOCAL || w == W_ADD || (in->op != OP_BLOCK && i >= c.height))
       materialize(L, i);
   }
   c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
   if (in->op == OP_IF) c.else_at = emit_cond_jump(L, cond, false, &c.else_word);
-  L->last_dst_ok = false;
+  join_point(L);
   if (in->op == OP_LOOP) c.loop_pc = (uint32_t)L->code.len;
   if (!kite_vec_push(L->a, &L->ctls, c)) L->oom = true;
 }
@@ -540,7 +748,7 @@ static void lower_else(lower *L) {
   c->kind = OP_ELSE;
   c->unreachable = false;
   reset_to_params(L, c);
-  L->last_dst_ok = false;
+  join_point(L);
 }
 
 static void lower_end(lower *L) {
@@ -561,7 +769,7 @@ static void lower_end(lower *L) {
   uint32_t n = c->nresults;
   L->ctls.len--; /* before pushing: t points into the module or at c->single, still valid */
   for (uint32_t i = 0; i < n; i++) push_temp(L, t[i].kind);
-  L->last_dst_ok = false;
+  join_point(L);
 }
 
 static void set_unreachable(lower *L) {
@@ -635,6 +843,196 @@ static uint32_t guarded_variant(kite_opcode op) {
   }
 }
 
+/* dst = a + b (i32); two in a row become one instruction. */
+static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b) {
+  if (L->fuse_ok && L->fuse_op == OP_I32_ADD) {
+    uint32_t at = L->fuse_at;
+    L->code.data[at] = XOP_I32_ADD2;
+    emit(L, dst);
+    emit(L, a);
+    emit(L, b);
+    wrote_result(L, XOP_I32_ADD2, at, at + 4, dst);
+    return;
+  }
+  uint32_t at = begin(L, OP_I32_ADD);
+  emit(L, dst);
+  emit(L, a);
+  emit(L, b);
+  wrote_result(L, OP_I32_ADD, at, at + 1, dst);
+}
+
+/*
+** i32.add of locals and constants (the first operand may also be the temporary whose
+** position the sum takes) is deferred as a W_ADD entry: a load or store takes it as its
+** address, a local.set computes it straight into the local, and anything else
+** materialises it where it is used. Its operands cannot change meanwhile: writes to a
+** local materialise the entries that read it first, and no temporary above the entry's
+** own is read.
+*/
+static void lower_i32_add(lower *L) {
+  opnd b = L->stack.data[L->stack.len - 1], a = L->stack.data[L->stack.len - 2];
+  if ((b.where == W_LOCAL || b.where == W_CONST) &&
+      (a.where == W_LOCAL || a.where == W_CONST || a.where == W_TEMP)) {
+    pop_raw(L);
+    pop_raw(L);
+    opnd *o = push(L, W_ADD, a.slot, KITE_VT_I32);
+    if (o) o->slot2 = b.slot;
+    return;
+  }
+  b = pop(L);
+  a = pop(L);
+  emit_add(L, push_temp(L, KITE_VT_I32), a.slot, b.slot);
+}
+
+/* The indexed form of a guarded load or store: the address is the sum of two slots. */
+static uint32_t indexed_variant(uint32_t guarded_op) {
+  switch (guarded_op) {
+  case XOP_I32_LOAD_G: return XOP_I32_LOAD_X;
+  case XOP_I64_LOAD_G: return XOP_I64_LOAD_X;
+  case XOP_F32_LOAD_G: return XOP_F32_LOAD_X;
+  case XOP_F64_LOAD_G: return XOP_F64_LOAD_X;
+  case XOP_I32_LOAD8_S_G: return XOP_I32_LOAD8_S_X;
+  case XOP_I32_LOAD8_U_G: return XOP_I32_LOAD8_U_X;
+  case XOP_I32_LOAD16_S_G: return XOP_I32_LOAD16_S_X;
+  case XOP_I32_LOAD16_U_G: return XOP_I32_LOAD16_U_X;
+  case XOP_I64_LOAD8_S_G: return XOP_I64_LOAD8_S_X;
+  case XOP_I64_LOAD8_U_G: return XOP_I64_LOAD8_U_X;
+  case XOP_I64_LOAD16_S_G: return XOP_I64_LOAD16_S_X;
+  case XOP_I64_LOAD16_U_G: return XOP_I64_LOAD16_U_X;
+  case XOP_I64_LOAD32_S_G: return XOP_I64_LOAD32_S_X;
+  case XOP_I64_LOAD32_U_G: return XOP_I64_LOAD32_U_X;
+  case XOP_I32_STORE_G: return XOP_I32_STORE_X;
+  case XOP_I64_STORE_G: return XOP_I64_STORE_X;
+  case XOP_F32_STORE_G: return XOP_F32_STORE_X;
+  case XOP_F64_STORE_G: return XOP_F64_STORE_X;
+  case XOP_I32_STORE8_G: return XOP_I32_STORE8_X;
+  case XOP_I32_STORE16_G: return XOP_I32_STORE16_X;
+  case XOP_I64_STORE8_G: return XOP_I64_STORE8_X;
+  case XOP_I64_STORE16_G: return XOP_I64_STORE16_X;
+  case XOP_I64_STORE32_G: return XOP_I64_STORE32_X;
+  default: return 0;
+  }
+}
+
+/* Whether the address operand is the result of the i32.add just before (alone, or the
+   second of a pair), in a temporary nothing else reads. */
+static bool added_address(lower *L, opnd addr) {
+  return L->fuse_ok && L->last_dst_ok && addr.where == W_TEMP &&
+         addr.home == L->last_dst_slot &&
+         (L->fuse_op == OP_I32_ADD || L->fuse_op == XOP_I32_ADD2);
+}
+
+/*
+** f64 arithmetic with a memory operand (matrix and vector code): an f64.add, f64.sub or
+** f64.mul whose operand is the f64.load just before it becomes one instruction,
+** `dst = x op mem` (_RM) or `dst = mem op x` (_MR), the address as an indexed access's
+** (a + b wrapped to 32 bits, then the offset; a plain load's address gets the zero
+** constant as b). When an f64.store of its result to the same address follows, it
+** stores too (_ST): `a[i] += x` in one instruction.
+*/
+static uint32_t f64_mem_op(uint32_t op, bool mem_first) {
+  switch (op) {
+  case OP_F64_ADD: return mem_first ? XOP_F64_ADD_MR : XOP_F64_ADD_RM;
+  case OP_F64_SUB: return mem_first ? XOP_F64_SUB_MR : XOP_F64_SUB_RM;
+  case OP_F64_MUL: return mem_first ? XOP_F64_MUL_MR : XOP_F64_MUL_RM;
+  default: return 0;
+  }
+}
+
+static uint32_t f64_mem_op_store(uint32_t op) {
+  switch (op) {
+  case XOP_F64_ADD_RM: return XOP_F64_ADD_RM_ST;
+  case XOP_F64_ADD_MR: return XOP_F64_ADD_MR_ST;
+  case XOP_F64_SUB_RM: return XOP_F64_SUB_RM_ST;
+  case XOP_F64_SUB_MR: return XOP_F64_SUB_MR_ST;
+  case XOP_F64_MUL_RM: return XOP_F64_MUL_RM_ST;
+  case XOP_F64_MUL_MR: return XOP_F64_MUL_MR_ST;
+  default: return 0;
+  }
+}
+
+/* Fuse the f64.load just emitted into the arithmetic op `op` (x op y); false when they
+   do not fit. */
+static bool fuse_f64_load(lower *L, uint32_t op, opnd x, opnd y, uint32_t dst) {
+  if (!L->fuse_ok || !L->last_dst_ok || L->last_dst_inner) return false;
+  if (L->fuse_op != XOP_F64_LOAD_G && L->fuse_op != XOP_F64_LOAD_X) return false;
+  bool mem_first = x.where == W_TEMP && x.home == L->last_dst_slot;
+  bool mem_second = !mem_first && y.where == W_TEMP && y.home == L->last_dst_slot;
+  uint32_t fused = f64_mem_op(op, mem_first);
+  if (!fused || (!mem_first && !mem_second)) return false;
+  const uint32_t *w = L->code.data + L->fuse_at;
+  uint32_t a = w[2], b, off;
+  if (L->fuse_op == XOP_F64_LOAD_X) {
+    b = w[3];
+    off = w[4];
+  } else {
+    uint32_t zero = const_index(L, 0, false);
+    if (zero == UINT32_MAX) return false;
+    b = L->const_base + zero;
+    off = w[3];
+  }
+  uint32_t at = L->fuse_at, offset = L->offset;
+  rewind_code(L, at);
+  L->offset = L->fuse_offset; /* a trap is the load's */
+  begin(L, fused);
+  L->offset = offset;
+  emit(L, dst);
+  emit(L, mem_first ? y.slot : x.slot);
+  emit(L, a);
+  emit(L, b);
+  emit(L, off);
+  wrote_result(L, fused, at, at + 1, dst);
+  return true;
+}
+
+/* An f64.store of the value the fused op before it computed, to the address it read:
+   that op stores too. */
+static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
+  if (!L->fuse_ok) return false;
+  uint32_t st = f64_mem_op_store(L->fuse_op);
+  uint32_t *w = L->code.data + L->fuse_at;
+  if (!st || value.slot != w[1] || offset != w[5]) return false;
+  if (addr.where == W_ADD) {
+    if (addr.slot != w[3] || addr.slot2 != w[4]) return false;
+  } else {
+    uint32_t zero = const_index(L, 0, false);
+    if (zero == UINT32_MAX || addr.slot != w[3] || w[4] != L->const_base + zero) return false;
+  }
+  w[0] = st;
+  L->fuse_ok = false;
+  L->last_dst_ok = false;
+  return true;
+}
+
+/*
+** (x << a) | (y >> b), the shape of a funnel shift (musl's memcpy and memmove for
+** misaligned copies, hand-written rotates): the i32.or of an i32.shl and an i32.shr_u
+** just before it, in either order, becomes one instruction when neither shift reads
+** the other's result.
+*/
+static bool fuse_funnel(lower *L, opnd a, opnd b, uint32_t dst) {
+  if (!L->fuse_ok || !L->fuse2_ok || L->fuse2_at + 4 != L->fuse_at) return false;
+  uint32_t op1 = L->fuse2_op, op2 = L->fuse_op;
+  if (!((op1 == OP_I32_SHL && op2 == OP_I32_SHR_U) || (op1 == OP_I32_SHR_U && op2 == OP_I32_SHL)))
+    return false;
+  const uint32_t *w1 = L->code.data + L->fuse2_at, *w2 = L->code.data + L->fuse_at;
+  if (a.where != W_TEMP || b.where != W_TEMP) return false;
+  if (!((a.home == w1[1] && b.home == w2[1]) || (a.home == w2[1] && b.home == w1[1])))
+    return false;
+  if (w2[2] == w1[1] || w2[3] == w1[1]) return false;
+  const uint32_t *shl = op1 == OP_I32_SHL ? w1 : w2, *shr = op1 == OP_I32_SHL ? w2 : w1;
+  uint32_t x = shl[2], k1 = shl[3], y = shr[2], k2 = shr[3], at = L->fuse2_at;
+  rewind_code(L, at);
+  at = begin(L, XOP_I32_FUNNEL);
+  emit(L, dst);
+  emit(L, x);
+  emit(L, k1);
+  emit(L, y);
+  emit(L, k2);
+  wrote_result(L, XOP_I32_FUNNEL, at, at + 1, dst);
+  return true;
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -643,7 +1041,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     L->unsupported = true;
     return;
   }
-  for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
+  /* A guarded 32-bit access may take a deferred addition as its address. */
+  bool indexable = (info->imm == IMM_MEMARG && L->guarded && in->mem.mem == 0 &&
+                    !L->m->memories[0].limits.is64 && indexed_variant(guarded_variant(in->op)));
+  for (uint32_t i = np; i-- > 0;) args[i] = i == 0 && indexable ? pop_raw(L) : pop(L);
   uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
   uint32_t dst2 = nr > 1 ? push_temp(L, sig_kind(colon[2])) : 0;
   /* Memory 0 is cached by the interpreter; an access to another memory switches the
@@ -663,7 +1064,46 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  begin(L, op);
+  if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
+  if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
+  if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
+    return;
+  uint32_t indexed = indexable ? indexed_variant(op) : 0;
+  if (indexed && args[0].where == W_ADD) {
+    /* The address is a deferred i32.add: the access adds (wrapping to 32 bits). */
+    uint32_t at = begin(L, indexed);
+    if (nr) emit(L, dst);
+    emit(L, args[0].slot);
+    emit(L, args[0].slot2);
+    if (np > 1) emit_src(L, args[1]);
+    emit(L, (uint32_t)in->mem.offset);
+    if (nr) wrote_result(L, indexed, at, at + 1, dst);
+    return;
+  }
+  if (indexed && added_address(L, args[0])) {
+    /* An i32.add just computed the address into a temporary: the same, in place of
+       that addition. */
+    uint32_t at = L->fuse_at, a, b;
+    if (L->fuse_op == OP_I32_ADD) {
+      a = L->code.data[at + 2];
+      b = L->code.data[at + 3];
+      rewind_code(L, at);
+    } else { /* the second addition of a pair: the first stays */
+      a = L->code.data[at + 5];
+      b = L->code.data[at + 6];
+      L->code.data[at] = OP_I32_ADD;
+      rewind_code(L, at + 4);
+    }
+    at = begin(L, indexed);
+    if (nr) emit(L, dst);
+    emit(L, a);
+    emit(L, b);
+    if (np > 1) emit_src(L, args[1]);
+    emit(L, (uint32_t)in->mem.offset);
+    if (nr) wrote_result(L, indexed, at, at + 1, dst);
+    return;
+  }
+  uint32_t at = begin(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
   if (nr > 1) emit(L, dst2);
@@ -671,6 +1111,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   switch (info->imm) {
   case IMM_MEMARG:
     emit(L, (uint32_t)in->mem.offset);
+    /* Atomics name their memory: wait/notify need the object, and every atomic access
+       checks the current size of a memory other threads may grow. */
+    if (info->feature == FEAT_THREADS) emit(L, in->mem.mem);
     break;
   case IMM_MEMARG_LANE:
     emit(L, (uint32_t)in->mem.offset);
@@ -680,15 +1123,14 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   case IMM_SHUFFLE:
     for (int i = 0; i < 16; i += 4) emit(L, kite_load_u32le(in->bytes + i));
     break;
-  case IMM_NONE: break;
+  case IMM_NONE:
+  case IMM_ZERO: break;
   default: L->unsupported = true; break;
   }
   if (other_mem) {
     emit_op_u(L, XOP_USE_MEM, 0);
   } else if (nr == 1) {
-    L->last_dst_ok = true;
-    L->last_dst_pos = dst_pos;
-    L->last_dst_slot = dst;
+    wrote_result(L, op, at, dst_pos, dst);
   }
 }
 
@@ -700,12 +1142,11 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
     opnd top = L->stack.data[L->stack.len - 1];
     if (top.where == W_LOCAL && top.slot == slot) return;
   }
-  opnd v = pop(L);
+  opnd v = pop_raw(L); /* a deferred addition goes straight to the local */
   if (v.where == W_LOCAL && v.slot == slot) return; /* local.get x; local.set x */
   bool patch = L->last_dst_ok && v.where == W_TEMP && v.home == L->last_dst_slot;
   for (size_t i = 0; i < L->stack.len; i++) {
-    opnd *o = &L->stack.data[i];
-    if (o->where == W_LOCAL && o->slot == slot) {
+    if (reads_local(&L->stack.data[i], slot)) {
       materialize(L, i);
       patch = false;
     }
@@ -717,13 +1158,16 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
     return;
   }
   emit_mov(L, slot, v);
-  if (tee) {
+  if (tee && v.where == W_ADD) {
+    push(L, W_LOCAL, slot, v.kind);
+  } else if (tee) {
     opnd *o = push(L, v.where, v.slot, v.kind);
     if (o && v.where == W_TEMP) o->slot = o->home;
   }
 }
 
 #include "lower_eh.inc"
+#include "lower_gc.inc"
 
 /* ---- one instruction ---- */
 
@@ -815,7 +1259,8 @@ static void lower_insn(lower *L, const kite_insn *in) {
   }
   case OP_BR_ON_NULL:
   case OP_BR_ON_NON_NULL: lower_br_on_null(L, in->idx, in->op == OP_BR_ON_NON_NULL); return;
-  case OP_DROP: pop(L); return;
+  case OP_DROP: pop_raw(L); return;
+  case OP_I32_ADD: lower_i32_add(L); return;
   case OP_SELECT:
   case OP_SELECT_T: {
     opnd c = pop(L), b = pop(L), a = pop(L);
@@ -944,6 +1389,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   default: break;
   }
   if (lower_eh_insn(L, in)) return;
+  if (info->feature == FEAT_GC) {
+    lower_gc(L, in);
+    return;
+  }
   if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
     lower_generic(L, in, info);
     return;
@@ -969,34 +1418,58 @@ static void lower_free_scratch(lower *L) {
 void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
   if (!x) return;
   kite_free(a, x->code, x->ncode * sizeof *x->code);
-  kite_free(a, x->consts, x->nconsts * sizeof *x->consts);
+  kite_free(a, x->init, x->ninit * sizeof *x->init);
   kite_free(a, x->map, x->nmap * 2 * sizeof *x->map);
   kite_xeh_free(a, x->eh);
   kite_free(a, x, sizeof *x);
 }
 
-static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn) {
+/*
+** The frame: [parameters][locals read before written: zeroed][constants][locals written
+** first][temporaries]. The zeroed locals and the constants are the frame template
+** copied in on entry; the locals after them need nothing.
+*/
+static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
+                         kite_reader body) {
   L->nlocals = ft->nparams + fn->nlocals;
-  /* No locals: nothing to allocate (lower_free_scratch frees nlocals elements). */
-  if (!L->nlocals) return true;
-  L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
-  L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
-  if (!L->local_slot || !L->local_kind) return false;
+  uint8_t *first = NULL;
+  if (L->nlocals) {
+    L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
+    L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
+    first = kite_calloc(L->a, L->nlocals, 1);
+    if (!L->local_slot || !L->local_kind || !first) {
+      kite_free(L->a, first, L->nlocals);
+      L->oom = true;
+      return false;
+    }
+  }
+  bool ok = prescan(L, body, ft->nparams, first);
   uint32_t slot = 0, k = 0;
   for (uint32_t i = 0; i < ft->nparams; i++, k++) {
     L->local_slot[k] = slot;
     L->local_kind[k] = ft->params[i].kind;
     slot += kite_slots_of(ft->params[i]);
   }
-  for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
-    for (uint32_t i = 0; i < fn->localgroups[g].count; i++, k++) {
-      L->local_slot[k] = slot;
-      L->local_kind[k] = fn->localgroups[g].type.kind;
-      slot += kite_slots_of(fn->localgroups[g].type);
+  /* Two passes over the declared locals: the zeroed ones, then (after the constants)
+     the others. */
+  for (int pass = 0; pass < 2 && ok; pass++) {
+    if (pass == 1) {
+      L->zero_end = L->const_base = slot;
+      slot += L->nconsts;
+    }
+    k = ft->nparams;
+    for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
+      for (uint32_t i = 0; i < fn->localgroups[g].count; i++, k++) {
+        if ((first[k] == FIRST_WRITE) != (pass == 1)) continue;
+        L->local_slot[k] = slot;
+        L->local_kind[k] = fn->localgroups[g].type.kind;
+        slot += kite_slots_of(fn->localgroups[g].type);
+      }
     }
   }
   L->local_end = slot;
-  return true;
+  kite_free(L->a, first, L->nlocals);
+  return ok;
 }
 
 kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kite_alloc *a,
@@ -1010,16 +1483,11 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   const kite_func *fn = &m->funcs[funcidx];
   const kite_functype *ft = kite_module_functype(m, fn->type);
   kite_xfunc *x = NULL;
-  if (!setup_locals(&L, ft, fn)) {
-    L.oom = true;
-    goto fail;
-  }
   uint32_t param_slots = 0;
   for (uint32_t i = 0; i < ft->nparams; i++) param_slots += kite_slots_of(ft->params[i]);
   kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
-  if (!collect_consts(&L, r)) goto fail;
-  L.const_base = L.local_end;
-  L.cur = L.max = L.local_end + L.nconsts;
+  if (!setup_locals(&L, ft, fn, r)) goto fail;
+  L.cur = L.max = L.local_end;
 
   ctl fc;
   memset(&fc, 0, sizeof fc);
@@ -1076,7 +1544,7 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     goto fail;
   }
   x->param_slots = param_slots;
-  x->local_end = L.local_end;
+  x->zero_end = L.zero_end;
   x->const_base = L.const_base;
   x->nslots = L.max;
   uint32_t result_slots = 0;
@@ -1091,14 +1559,25 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     x->ncode = (uint32_t)L.code.cap;
   }
   L.code.data = NULL;
-  if (L.nconsts) {
-    x->consts = kite_malloc(a, L.nconsts * sizeof *x->consts);
-    if (!x->consts) {
+  /* The frame's initial contents: the locals' zeros and the constants in one template,
+     unless the locals are so many that a memset serves them better. */
+  x->nconsts = L.nconsts;
+  uint32_t nzero = L.zero_end - param_slots;
+  if (nzero > KITE_MAX_TEMPLATE_ZEROS) nzero = 0;
+  x->init_base = L.const_base - nzero;
+  x->ninit = nzero + L.nconsts;
+  if (x->ninit) {
+    /* Copied two slots at a time: an odd template gets one more zero, which lands on
+       the first temporary (dead on entry). */
+    x->ninit += x->ninit & 1;
+    if (x->nslots < x->init_base + x->ninit) x->nslots = x->init_base + x->ninit;
+    x->init = kite_calloc(a, x->ninit, sizeof *x->init);
+    if (!x->init) {
+      x->ninit = 0;
       L.oom = true;
       goto fail;
     }
-    memcpy(x->consts, L.consts, L.nconsts * sizeof *x->consts);
-    x->nconsts = L.nconsts;
+    memcpy(x->init + nzero, L.consts, L.nconsts * sizeof *x->init);
   }
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {

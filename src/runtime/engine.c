@@ -25,6 +25,7 @@ kite_engine *kite_engine_new(const kite_engine_config *cfg) {
   if (!e) return NULL;
   e->alloc = a;
   e->cfg = *cfg;
+  kite_typereg_init(&e->types);
   if (!e->cfg.max_call_depth) e->cfg.max_call_depth = 20000;
   if (e->cfg.max_stack_slots < 1024) e->cfg.max_stack_slots = 1024;
   if (!e->cfg.max_memory_pages) e->cfg.max_memory_pages = 65536;
@@ -34,6 +35,7 @@ kite_engine *kite_engine_new(const kite_engine_config *cfg) {
 
 void kite_engine_free(kite_engine *e) {
   if (!e) return;
+  kite_typereg_release(&e->types, &e->alloc);
   kite_alloc a = e->alloc;
   kite_free(&a, e, sizeof *e);
 }
@@ -104,6 +106,7 @@ const char *kite_trap_message(kite_trap_code code) {
   case KITE_TRAP_INTERRUPTED: return "interrupted";
   case KITE_TRAP_HOST: return "host error";
   case KITE_TRAP_STACK_EXHAUSTED: return "call stack exhausted";
+  case KITE_TRAP_NOT_SHARED: return "expected shared memory";
   }
   return "trap";
 }

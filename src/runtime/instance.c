@@ -9,9 +9,7 @@
 
 /* ---- constant expressions ---- */
 
-typedef struct cval {
-  uint64_t s[2];
-} cval;
+typedef kite_cval cval;
 
 static bool eval_const(kite_instance *inst, kite_expr e, cval *out, kite_error *err) {
   const kite_module *m = inst->module;
@@ -46,6 +44,10 @@ static bool eval_const(kite_instance *inst, kite_expr e, cval *out, kite_error *
         sp++;
         break;
       }
+      if (kite_opinfo_table[in.op].feature == FEAT_GC) {
+        if (!kite_gc_const_insn(inst, &in, stack, &sp, 32, err)) return false;
+        break;
+      }
       return kite_fail(err, KITE_ERR_USAGE, 0, in.offset, "unsupported constant expression");
     }
   }
@@ -62,15 +64,29 @@ static bool limits_match(uint64_t cur, bool has_max, uint64_t max, const kite_li
   return true;
 }
 
-static bool import_matches(const kite_module *m, const kite_import *imp, const kite_extern *x) {
+/* The canonical type of a value type's heap type when it is a type index of inst's
+   module; NULL otherwise. */
+static const kite_rtt *rtt_of(const kite_instance *inst, kite_valtype t) {
+  return t.kind == KITE_VT_REF && kite_ht_is_index(t.ht) ? inst->rtts[t.ht] : NULL;
+}
+
+static bool reftype_eq(kite_valtype a, const kite_rtt *ra, kite_valtype b, const kite_rtt *rb) {
+  return kite_gc_valtype_sub(a, ra, b, rb) && kite_gc_valtype_sub(b, rb, a, ra);
+}
+
+/* Import matching uses the store's canonical types: type indices of two modules are
+   equal when their recursion groups are equivalent, and subtyping is declared. */
+static bool import_matches(const kite_instance *inst, const kite_import *imp,
+                           const kite_extern *x) {
   if (x->kind != imp->kind) return false;
   switch (imp->kind) {
   case KITE_EXTERN_FUNC:
-    return x->u.func && kite_functype_eq(x->u.func->type, kite_module_functype(m, imp->u.func));
+    return x->u.func && kite_gc_func_matches(x->u.func, inst->rtts[imp->u.func]);
   case KITE_EXTERN_TABLE: {
     const kite_tableinst *t = x->u.table;
     const kite_table *want = &imp->u.table;
-    return t && kite_vt_eq(t->elem, want->elem) && t->limits.is64 == want->limits.is64 &&
+    return t && reftype_eq(t->elem, t->elem_rtt, want->elem, rtt_of(inst, want->elem)) &&
+           t->limits.is64 == want->limits.is64 &&
            limits_match(t->size, t->limits.has_max, t->limits.max, &want->limits);
   }
   case KITE_EXTERN_MEMORY: {
@@ -81,19 +97,15 @@ static bool import_matches(const kite_module *m, const kite_import *imp, const k
            limits_match(mi->pages, mi->limits.has_max, mi->limits.max, want);
   }
   case KITE_EXTERN_GLOBAL: {
-    /* Mutable globals must match exactly; an immutable one may be of a subtype (for
-       abstract heap types: type indices of different modules need canonical types). */
+    /* Mutable globals must match exactly; an immutable one may be of a subtype. */
     const kite_globalinst *g = x->u.global;
     if (!g || g->type.mut != imp->u.global.mut) return false;
     kite_valtype have = g->type.type, want = imp->u.global.type;
-    if (kite_vt_eq(have, want)) return true;
-    return !g->type.mut && have.kind == KITE_VT_REF && want.kind == KITE_VT_REF &&
-           !kite_ht_is_index(have.ht) && !kite_ht_is_index(want.ht) &&
-           kite_valtype_sub(m, have, want);
+    const kite_rtt *rh = g->rtt, *rw = rtt_of(inst, want);
+    return g->type.mut ? reftype_eq(have, rh, want, rw) : kite_gc_valtype_sub(have, rh, want, rw);
   }
   case KITE_EXTERN_TAG:
-    return x->u.tag &&
-           kite_functype_eq(x->u.tag->type, kite_module_functype(m, imp->u.tag.type));
+    return x->u.tag && x->u.tag->rtt && x->u.tag->rtt == inst->rtts[imp->u.tag.type];
   }
   return false;
 }
@@ -113,7 +125,8 @@ static bool alloc_arrays(kite_store *s, kite_instance *inst) {
   inst->elem_refs = kite_calloc(a, m->nelems ? m->nelems : 1, sizeof *inst->elem_refs);
   inst->elem_len = kite_calloc(a, m->nelems ? m->nelems : 1, sizeof *inst->elem_len);
   inst->data_len = kite_calloc(a, m->ndatas ? m->ndatas : 1, sizeof *inst->data_len);
-  return inst->funcs && inst->own_funcs && inst->tables && inst->memories && inst->globals &&
+  inst->rtts = kite_calloc(a, m->ntypes ? m->ntypes : 1, sizeof *inst->rtts);
+  return inst->rtts && inst->funcs && inst->own_funcs && inst->tables && inst->memories && inst->globals &&
          inst->tags && inst->elem_refs && inst->elem_len && inst->data_len;
 }
 
@@ -133,6 +146,8 @@ void kite_instance_release(kite_store *s, kite_instance *inst) {
   kite_free(a, inst->elem_refs, (m->nelems ? m->nelems : 1) * sizeof *inst->elem_refs);
   kite_free(a, inst->elem_len, (m->nelems ? m->nelems : 1) * sizeof *inst->elem_len);
   kite_free(a, inst->data_len, (m->ndatas ? m->ndatas : 1) * sizeof *inst->data_len);
+  if (inst->rtts) kite_gc_release_module(s->engine, m, inst->rtts);
+  kite_free(a, (void *)inst->rtts, (m->ntypes ? m->ntypes : 1) * sizeof *inst->rtts);
   kite_free(a, inst, sizeof *inst);
 }
 
@@ -144,12 +159,15 @@ static bool bind_imports(kite_instance *inst, const kite_extern *imports, kite_e
   for (uint32_t i = 0; i < m->nimports; i++) {
     const kite_import *imp = &m->imports[i];
     const kite_extern *x = &imports[i];
-    if (!import_matches(m, imp, x))
+    if (!import_matches(inst, imp, x))
       return kite_fail(err, KITE_ERR_LINK, 0, 0, "incompatible import type");
     switch (imp->kind) {
     case KITE_EXTERN_FUNC: inst->funcs[nf++] = x->u.func; break;
     case KITE_EXTERN_TABLE: inst->tables[nt++] = x->u.table; break;
-    case KITE_EXTERN_MEMORY: inst->memories[nm++] = x->u.memory; break;
+    case KITE_EXTERN_MEMORY:
+      if (!kite_meminst_share(inst->store, x->u.memory, err)) return false;
+      inst->memories[nm++] = x->u.memory;
+      break;
     case KITE_EXTERN_GLOBAL: inst->globals[ng++] = x->u.global; break;
     case KITE_EXTERN_TAG: inst->tags[ntag++] = x->u.tag; break;
     }
@@ -164,6 +182,7 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     f->type = kite_module_func_type(m, i);
     f->inst = inst;
     f->index = i;
+    f->rtt = inst->rtts[m->funcs[i].type];
     kite_funcinst_init_slots(f);
     inst->funcs[i] = f;
   }
@@ -173,6 +192,8 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     kite_value init = kite_value_from_slots(m->globals[i].type.type, v.s);
     inst->globals[i] = kite_global_new(s, m->globals[i].type, init, err);
     if (!inst->globals[i]) return false;
+    inst->globals[i]->rtt = rtt_of(inst, m->globals[i].type.type);
+    inst->globals[i]->module = m;
   }
   for (uint32_t i = m->nimported_tables; i < m->ntables; i++) {
     const kite_table *t = &m->tables[i];
@@ -185,6 +206,8 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     }
     inst->tables[i] = kite_table_new(s, t->elem, &t->limits, init, err);
     if (!inst->tables[i]) return false;
+    inst->tables[i]->elem_rtt = rtt_of(inst, t->elem);
+    inst->tables[i]->module = m;
   }
   for (uint32_t i = m->nimported_memories; i < m->nmemories; i++) {
     inst->memories[i] = kite_memory_new(s, &m->memories[i].limits, err);
@@ -194,6 +217,9 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
     kite_taginst *t = kite_calloc(s->alloc, 1, sizeof *t);
     if (!t) return oom(err);
     t->type = kite_module_functype(m, m->tags[i].type);
+    t->rtt = inst->rtts[m->tags[i].type];
+    t->module = m;
+    t->typeidx = m->tags[i].type;
     kite_store_adopt(s, &t->obj, KITE_EXTERN_TAG);
     inst->tags[i] = t;
   }
@@ -270,8 +296,13 @@ kite_instance *kite_instantiate(kite_store *s, const kite_module *m, const kite_
     oom(err);
     return NULL;
   }
+  if (!kite_gc_canon_module(s->engine, m, inst->rtts, err)) return NULL;
   if (!bind_imports(inst, imports, err)) return NULL;
-  if (!create_definitions(s, inst, err)) return NULL;
+  /* Constant expressions hold new GC objects in C variables until they are stored. */
+  kite_gc_inhibit(s, true);
+  bool defined = create_definitions(s, inst, err);
+  kite_gc_inhibit(s, false);
+  if (!defined) return NULL;
   inst->guarded = true;
   for (uint32_t i = 0; i < m->nmemories; i++)
     if (!inst->memories[i]->limits.is64 && !inst->memories[i]->guarded) inst->guarded = false;

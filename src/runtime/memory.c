@@ -5,7 +5,11 @@
 ** addressable bytes plus the largest static offset) with PROT_NONE and makes the
 ** current size readable and writable; growing is an mprotect, and the data never
 ** moves. Elsewhere (or with no_guard_pages) the reservation is the maximum size and
-** accesses are bounds-checked explicitly. Without mmap, memory is a realloc'd buffer.
+** accesses are bounds-checked explicitly. Without mmap, memory is a realloc'd buffer
+** (for a shared memory, one buffer of the maximum size, so that it never moves).
+**
+** Shared memories are reference-counted across stores and grow under their lock
+** (runtime.h, kite_meminst); their synchronisation state lives in atomics_wait.c.
 */
 #if !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS, MAP_NORESERVE */
@@ -22,8 +26,9 @@
 #define KITE_HAVE_MMAP 0
 #endif
 
-
-static uint64_t page_bytes(const kite_meminst *m) { return (uint64_t)1 << m->limits.page_size_log2; }
+static uint64_t page_bytes(const kite_meminst *m) {
+  return (uint64_t)1 << m->limits.page_size_log2;
+}
 
 #if KITE_HAVE_MMAP
 static size_t host_page(void) {
@@ -32,6 +37,23 @@ static size_t host_page(void) {
 }
 static uint64_t round_up(uint64_t x, uint64_t to) { return (x + to - 1) / to * to; }
 #endif
+
+/* Bytes at data from the allocator (no reservation): a shared memory's data never
+   moves, so it gets its maximum at once. */
+static uint64_t allocated_bytes(const kite_meminst *m) {
+  uint64_t n = m->sync ? m->max_pages << m->limits.page_size_log2 : m->size;
+  return n ? n : 1;
+}
+
+static void release_data(kite_meminst *m) {
+#if KITE_HAVE_MMAP
+  if (m->reserved) {
+    munmap(m->data, m->reserved);
+    return;
+  }
+#endif
+  kite_free(m->alloc, m->data, allocated_bytes(m));
+}
 
 /* Make [0, bytes) accessible; bytes never shrinks. */
 static bool commit(kite_meminst *m, uint64_t bytes) {
@@ -45,8 +67,14 @@ static bool commit(kite_meminst *m, uint64_t bytes) {
   }
 #endif
   if (bytes > SIZE_MAX) return false;
-  uint8_t *p = kite_realloc(m->alloc, m->data, m->data ? (m->size ? m->size : 1) : 0,
-                            bytes ? bytes : 1);
+  if (m->sync) {
+    if (m->data) return true; /* allocated (and zeroed) up to the maximum */
+    if (allocated_bytes(m) > SIZE_MAX) return false;
+    m->data = kite_calloc(m->alloc, 1, (size_t)allocated_bytes(m));
+    return m->data != NULL;
+  }
+  uint8_t *p =
+      kite_realloc(m->alloc, m->data, m->data ? (m->size ? m->size : 1) : 0, bytes ? bytes : 1);
   if (!p) return false;
   memset(p + m->size, 0, bytes - m->size);
   m->data = p;
@@ -78,6 +106,19 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
     kite_fail(err, KITE_ERR_LINK, 0, 0, "memory size exceeds the limit");
     return NULL;
   }
+  if (limits->shared) {
+    if (!limits->has_max) {
+      kite_free(s->alloc, m, sizeof *m);
+      kite_fail(err, KITE_ERR_LINK, 0, 0, "shared memory must have maximum");
+      return NULL;
+    }
+    m->sync = kite_memsync_new(s->alloc);
+    if (!m->sync) {
+      kite_free(s->alloc, m, sizeof *m);
+      kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+      return NULL;
+    }
+  }
 #if KITE_HAVE_MMAP && UINTPTR_MAX > 0xFFFFFFFFu
   {
     /* Guarded if we can: the whole reach of 32-bit addressing. Otherwise (or when that
@@ -106,40 +147,67 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   }
 #endif
   if (!commit(m, limits->min * pb)) {
-#if KITE_HAVE_MMAP
-    if (m->reserved) munmap(m->data, m->reserved);
-    else
-#endif
-      kite_free(s->alloc, m->data, m->size ? m->size : 1);
+    release_data(m);
+    if (m->sync) kite_memsync_unref(m->sync);
     kite_free(s->alloc, m, sizeof *m);
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }
-  m->pages = limits->min;
   m->size = limits->min * pb;
+  m->pages = limits->min;
   kite_store_adopt(s, &m->obj, KITE_EXTERN_MEMORY);
   return m;
 }
 
-void kite_meminst_release(kite_meminst *m) {
-#if KITE_HAVE_MMAP
-  if (m->reserved) {
-    munmap(m->data, m->reserved);
-    return;
-  }
-#endif
-  kite_free(m->alloc, m->data, m->size ? m->size : 1);
+void kite_meminst_drop(kite_meminst *m) {
+  if (m->sync && !kite_memsync_unref(m->sync)) return; /* another store still uses it */
+  release_data(m);
+  kite_free(m->alloc, m, sizeof *m);
 }
 
-uint64_t kite_memory_grow(kite_meminst *m, uint64_t delta) {
+/* A store's reference to a shared memory it imports. */
+typedef struct mem_ref {
+  kite_finalizer fin;
+  kite_meminst *mem;
+} mem_ref;
+
+static void mem_ref_release(kite_finalizer *f, kite_store *s) {
+  mem_ref *r = (mem_ref *)f;
+  kite_meminst_drop(r->mem);
+  kite_free(s->alloc, r, sizeof *r);
+}
+
+bool kite_meminst_share(kite_store *s, kite_meminst *m, kite_error *err) {
+  if (!m->sync) return true;
+  mem_ref *r = kite_calloc(s->alloc, 1, sizeof *r);
+  if (!r) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+  kite_memsync_ref(m->sync);
+  r->mem = m;
+  r->fin.release = mem_ref_release;
+  kite_store_adopt(s, &r->fin.obj, KITE_OBJ_FINALIZER);
+  return true;
+}
+
+/* Grow by delta pages (the caller serialises shared memories). size is published
+   before pages, and only once the bytes are accessible: a thread that reads the new
+   page count can use every byte of it. */
+static uint64_t grow(kite_meminst *m, uint64_t delta) {
   uint64_t old = m->pages;
   if (delta > m->max_pages - old) return UINT64_MAX;
   uint64_t pages = old + delta;
   uint64_t bytes = pages << m->limits.page_size_log2;
   if (delta && !commit(m, bytes)) return UINT64_MAX;
-  m->pages = pages;
   m->size = bytes;
+  m->pages = pages;
   return old;
+}
+
+uint64_t kite_memory_grow(kite_meminst *m, uint64_t delta) {
+  if (!m->sync) return grow(m, delta);
+  kite_memsync_lock(m->sync);
+  uint64_t r = grow(m, delta);
+  kite_memsync_unlock(m->sync);
+  return r;
 }
 
 uint8_t *kite_memory_data(kite_meminst *m) { return m->data; }

@@ -66,13 +66,30 @@ const kite_engine_config *kite_engine_get_config(const kite_engine *e);
 /* ---- values ---- */
 
 /*
-** A reference as the interpreter holds it in a 64-bit slot: 0 is null (any heap type).
-** A funcref is the kite_funcinst pointer. An externref made by the host from a value
-** `host` is host + 1, so host values 0 .. UINTPTR_MAX-1 are all distinct and non-null
-** (the suite's `ref.extern N` compares by N). Use the helpers below, not the encoding.
+** A reference as the interpreter holds it in a 64-bit slot, told apart by its low bits:
+**   0            null (any heap type)
+**   ...1         a host reference: (host << 1) | 1, the same value whether it is seen as
+**                an externref or (after any.convert_extern) as an anyref, so both
+**                conversions are the identity (the suite's `ref.extern N` / `ref.host N`)
+**   ...10        an i31: (u31 << 2) | 2, unboxed
+**   ...00, != 0  a pointer: a kite_funcinst (func hierarchy) or a GC object, kite_gcobj
+**                (any hierarchy, and extern once externalised)
+** A host value must therefore fit in 63 bits on 64-bit hosts (any pointer or small
+** integer does). Use the helpers below, not the encoding.
 */
 typedef uint64_t kite_ref;
 #define KITE_REF_NULL ((kite_ref)0)
+static inline kite_ref kite_ref_host(uintptr_t host) { return ((kite_ref)host << 1) | 1; }
+static inline uintptr_t kite_ref_host_value(kite_ref r) { return (uintptr_t)(r >> 1); }
+static inline bool kite_ref_is_host(kite_ref r) { return (r & 1) != 0; }
+static inline bool kite_ref_is_i31(kite_ref r) { return (r & 3) == 2; }
+static inline bool kite_ref_is_ptr(kite_ref r) { return r != 0 && (r & 3) == 0; }
+static inline kite_ref kite_ref_i31(uint32_t x) { return ((kite_ref)(x & 0x7FFFFFFFu) << 2) | 2; }
+static inline uint32_t kite_ref_i31_u(kite_ref r) { return (uint32_t)(r >> 2) & 0x7FFFFFFFu; }
+static inline uint32_t kite_ref_i31_s(kite_ref r) {
+  uint32_t u = kite_ref_i31_u(r);
+  return (u & 0x40000000u) ? (u | 0x80000000u) : u;
+}
 
 /*
 ** Any WebAssembly 2.0 value with its type. Floats are raw IEEE bits so NaN payloads
@@ -141,12 +158,12 @@ static inline kite_value kite_val_funcref(kite_funcinst *f) {
   v.u.ref = (kite_ref)(uintptr_t)f;
   return v;
 }
-/* An externref for a host value (the suite's `ref.extern N`); host != UINTPTR_MAX. */
+/* An externref for a host value (the suite's `ref.extern N`); host < 2^63. */
 static inline kite_value kite_val_externref(uintptr_t host) {
   kite_value v;
   memset(&v, 0, sizeof v);
   v.type = kite_vt_ref(KITE_HT_EXTERN, true);
-  v.u.ref = (kite_ref)host + 1;
+  v.u.ref = kite_ref_host(host);
   return v;
 }
 static inline bool kite_val_is_null(const kite_value *v) { return v->u.ref == KITE_REF_NULL; }
@@ -155,7 +172,7 @@ static inline kite_funcinst *kite_val_func(const kite_value *v) {
 }
 /* The host value of a non-null externref. */
 static inline uintptr_t kite_val_extern_host(const kite_value *v) {
-  return (uintptr_t)(v->u.ref - 1);
+  return kite_ref_host_value(v->u.ref);
 }
 /* The default value of a type: zero, or a null reference. */
 kite_value kite_val_default(kite_valtype t);
@@ -181,12 +198,42 @@ typedef struct kite_finalizer {
   void (*release)(struct kite_finalizer *f, kite_store *s);
 } kite_finalizer;
 
-/* A request to interrupt a store, shared with the thread that triggers it. */
+/*
+** Fuel and interrupts (the interpreter polls both in one test at every function entry
+** and loop back-edge; interp.c has the details and the memory-ordering argument).
+**
+** Fuel: a store of an engine with consume_fuel starts with initial_fuel units; each call
+** into wasm from the host, each call that wasm code makes (to a wasm or a host
+** function) and each taken branch back to a loop label costs one unit. The count depends only on the wasm
+** program and its inputs, never on how Kite lowers or optimises it. The charge that
+** finds no fuel left traps "all fuel consumed" (KITE_ERR_EXHAUSTION,
+** KITE_TRAP_OUT_OF_FUEL) and leaves the store's fuel at 0; kite_store_set_fuel (kite.h)
+** refills it, even from a host function while wasm runs.
+**
+** Interrupts: a store's request word, shared with any thread that may interrupt it and
+** reference-counted because a handle may outlive the store. kite_interrupt_request
+** stores KITE_INTERRUPT_FLOOR into `floor` (one relaxed atomic store, safe from any
+** thread or a signal handler); the running code notices at its next poll (within a few
+** microseconds even in a tight loop), clears the request and traps "interrupted"
+** (KITE_ERR_RUNTIME, KITE_TRAP_INTERRUPTED). A request made while no wasm runs
+** interrupts the next call.
+*/
 struct kite_interrupt {
   _Atomic(uint32_t) refs;
-  _Atomic(uint32_t) requested;
+  _Atomic(int64_t) floor; /* 0, or KITE_INTERRUPT_FLOOR while a request is pending */
   kite_alloc *alloc;
 };
+#define KITE_INTERRUPT_FLOOR INT64_MAX
+
+/* The store's interrupt word with one more reference (allocated on first use); NULL
+   when out of memory. Drop it with kite_interrupt_unref. */
+struct kite_interrupt *kite_store_interrupt_ref(kite_store *s);
+void kite_interrupt_unref(struct kite_interrupt *h);
+/* Ask the store's running (or next) wasm code to stop; any thread. */
+void kite_interrupt_request(struct kite_interrupt *h);
+/* Whether a request is pending, clearing it (the store's own thread, e.g. a blocking
+   wait that polls for interrupts). */
+bool kite_interrupt_take(struct kite_interrupt *h);
 
 /*
 ** A host function: results[i].type is set before the call; the callback fills u. To
@@ -205,42 +252,63 @@ struct kite_funcinst {
   uint32_t nslots_results;
   kite_host_fn host;
   void *env;
-  struct kite_xfunc *code; /* wasm: lowered code, cached here once lowered */
+  /* wasm: lowered code, cached here once lowered (atomic: an instance may be called
+     from several threads, e.g. one that only exports a shared memory) */
+  _Atomic(struct kite_xfunc *) code;
+  const struct kite_rtt *rtt; /* its canonical type (call_indirect, casts, linking) */
 };
 
 struct kite_tableinst {
   kite_object obj;
   kite_alloc *alloc; /* the owning store's */
+  const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_valtype elem; /* a reference type */
   kite_limits limits; /* limits.min is the current size */
   uint32_t size;
   uint32_t max; /* effective maximum (declared max, capped by the engine) */
   kite_ref *elems;
   size_t cap; /* allocated elements */
+  const struct kite_rtt *elem_rtt; /* elem's heap type when it is a type index; else NULL */
 };
 
+/*
+** A linear memory. A shared memory (limits.shared) may be used by several stores on
+** several threads at once: its address space (the maximum) is reserved up front so data
+** never moves, growing is serialised by a lock and publishes size before pages, and the
+** object is reference-counted (`sync`, atomics_wait.c): the creating store holds one
+** reference and every store that instantiates a module importing it takes another, so
+** the memory lives until the last of those stores is freed. size and pages are atomic
+** so that another thread's memory.grow is seen (plain reads are sequentially consistent
+** loads). The allocator it was made with (its engine's) must outlive every such store.
+*/
 struct kite_meminst {
   kite_object obj;
-  kite_alloc *alloc; /* the owning store's */
+  kite_alloc *alloc; /* the creating store's */
   kite_limits limits; /* declared; limits.min is the initial size */
   uint8_t *data;
-  uint64_t size;      /* current size in bytes (pages << page_size_log2) */
-  uint64_t pages;     /* current size in pages */
+  _Atomic(uint64_t) size;  /* current size in bytes (pages << page_size_log2) */
+  _Atomic(uint64_t) pages; /* current size in pages */
   uint64_t max_pages; /* effective maximum (declared max, capped by the engine) */
   size_t reserved;    /* bytes of address space reserved at data (guarded) or allocated */
   bool guarded;       /* data is an mmap reservation with PROT_NONE beyond size */
+  struct kite_memsync *sync; /* shared memories: references, grow lock, waiters */
 };
 
 struct kite_globalinst {
   kite_object obj;
+  const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_globaltype type;
   uint64_t slots[2]; /* the value in interpreter slot encoding (v128: both) */
+  const struct kite_rtt *rtt; /* the type's heap type when it is a type index; else NULL */
 };
 
 struct kite_taginst {
   kite_object obj;
   const kite_functype *type;
+  const kite_module *module; /* the defining module; NULL: made by the host */
+  uint32_t typeidx;          /* the type's index in module */
   bool owns_type; /* host-created: the type is a copy after the object */
+  const struct kite_rtt *rtt; /* the canonical function type (linking) */
 };
 
 /* ---- creating objects from the host (the spectest module, WASI, embedders) ---- */
@@ -389,6 +457,31 @@ kite_globalinst *kite_instance_global(const kite_instance *inst, uint32_t idx);
 bool kite_func_call(kite_store *s, kite_funcinst *f, const kite_value *args, uint32_t nargs,
                     kite_value *results, uint32_t nresults, kite_error *err);
 
+/* ---- shared memories: synchronisation (atomics_wait.c) ---- */
+
+/* The shared state of a shared memory; NULL on OOM. Freed by kite_memsync_unref. */
+struct kite_memsync *kite_memsync_new(kite_alloc *a);
+void kite_memsync_ref(struct kite_memsync *ms);
+/* Drop a reference; true when it was the last (the state is freed). */
+bool kite_memsync_unref(struct kite_memsync *ms);
+void kite_memsync_lock(struct kite_memsync *ms);
+void kite_memsync_unlock(struct kite_memsync *ms);
+
+/* memory.atomic.wait results */
+enum { KITE_WAIT_OK = 0, KITE_WAIT_NOT_EQUAL = 1, KITE_WAIT_TIMED_OUT = 2 };
+
+/*
+** memory.atomic.wait32/64 on a shared memory at a checked, aligned address: block until
+** notified at that address or timeout_ns passes (negative: forever), unless the value
+** there is not `expected` (4 or 8 bytes as `width` says). Returns KITE_WAIT_*, or -1
+** when the store was interrupted (kite_interrupt) while waiting.
+*/
+int kite_atomic_wait(kite_store *s, kite_meminst *m, uint64_t addr, uint64_t expected,
+                     unsigned width, int64_t timeout_ns);
+/* memory.atomic.notify: wake up to `count` waiters at addr, oldest first; returns how
+   many woke. 0 for an unshared memory (nobody can wait on it). */
+uint32_t kite_atomic_notify(kite_meminst *m, uint64_t addr, uint32_t count);
+
 /* Trap messages, as the official suite words them. */
 const char *kite_trap_message(kite_trap_code code);
 
@@ -412,6 +505,8 @@ struct kite_instance {
   uint32_t *elem_len;
   /* Data segments: length 0 once dropped (contents stay in the module). */
   uint32_t *data_len;
+  /* The module's types as the store's canonical types, by type index. */
+  const struct kite_rtt **rtts;
 };
 
 struct kite_store {
@@ -435,11 +530,23 @@ struct kite_store {
   /* Set once a host asked for an interrupt handle; checked with fuel at calls and loop
      back-edges. */
   struct kite_interrupt *interrupt;
+  /* Canonical types and the GC heap (gc_types.c, gc_heap.c). */
+  struct kite_gc *gc;
 };
+
+/* The engine's type registry: recursion groups by their encoding (gc_types.c). */
+typedef struct kite_typereg {
+  _Atomic(int) lock;          /* a spin lock: registration is short */
+  struct kite_rgroup **table; /* open addressing: NULL empty, else a group or a tombstone */
+  uint32_t cap, used, count;  /* used: groups and tombstones */
+} kite_typereg;
+void kite_typereg_init(kite_typereg *r);
+void kite_typereg_release(kite_typereg *r, kite_alloc *a); /* frees what is left */
 
 struct kite_engine {
   kite_alloc alloc;
   kite_engine_config cfg;
+  kite_typereg types; /* canonical types (gc_types.c) */
 };
 
 /* Link a new object into the store's list (after it was fully created). */
@@ -450,8 +557,24 @@ void kite_instance_release(kite_store *s, kite_instance *inst);
 /* Fill nslots_params / nslots_results from f->type. */
 void kite_funcinst_init_slots(kite_funcinst *f);
 
-/* Structural equality of function types (call_indirect, import matching). */
+/* Structural equality of function types (host types). */
 bool kite_functype_eq(const kite_functype *a, const kite_functype *b);
+
+/*
+** Type matching across modules (types.c), iso-recursive as in 3.0. A NULL module stands
+** for the host, whose types have only abstract heap types. "matches" is subtyping,
+** "equiv" type equivalence.
+*/
+bool kite_deftype_equiv(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
+bool kite_deftype_matches(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
+bool kite_valtype_matches(const kite_module *ma, kite_valtype a, const kite_module *mb,
+                          kite_valtype b);
+bool kite_valtype_equiv(const kite_module *ma, kite_valtype a, const kite_module *mb,
+                        kite_valtype b);
+/* Whether f can be used where type b of mb is expected (imports, call_indirect). */
+bool kite_func_matches(const kite_funcinst *f, const kite_module *mb, uint32_t b);
+/* Whether tag t satisfies an import of type b of mb (tag types must be equivalent). */
+bool kite_tag_matches(const kite_taginst *t, const kite_module *mb, uint32_t b);
 
 /* Number of 64-bit slots a value of type t takes (v128: 2). */
 static inline uint32_t kite_slots_of(kite_valtype t) { return t.kind == KITE_VT_V128 ? 2 : 1; }
@@ -462,8 +585,197 @@ kite_value kite_value_from_slots(kite_valtype t, const uint64_t *slots);
 
 /* Memory and table growth used by both the API and the interpreter. */
 uint64_t kite_tableinst_grow(kite_tableinst *t, uint64_t delta, kite_ref init);
+/* A store frees a memory it created: the memory and what it owns, or, when shared, the
+   store's reference. */
+void kite_meminst_drop(kite_meminst *m);
+/* Store s takes a reference to shared memory m (it instantiates a module importing it). */
+bool kite_meminst_share(kite_store *s, kite_meminst *m, kite_error *err);
 /* Release what an object owns besides itself (the store frees the object). */
-void kite_meminst_release(kite_meminst *m);
 void kite_tableinst_release(kite_tableinst *t);
+
+/* ---- GC: canonical types and the heap (gc_types.c, gc_heap.c) ---- */
+
+/*
+** Runtime types. Every defined type of every module instantiated with an engine maps
+** to one canonical kite_rtt of the engine's registry: two types are equal
+** (iso-recursive equivalence of their recursion groups) exactly when their rtts are
+** the same pointer, across modules and across the engine's stores (which share host
+** functions and memories). Declared subtyping is a display: supers[0..depth] lists the
+** supertype chain from its root down to the type itself, so a <: b is one load and
+** compare (Cohen's display). Rtts are immutable; each belongs to its recursion group
+** in the registry, which lives as long as something uses it (gc_types.c).
+*/
+typedef struct kite_gcfield {
+  uint32_t offset; /* in the object's payload */
+  uint8_t kind;    /* storage type: KITE_VT_I8, KITE_VT_I16, ..., KITE_VT_REF */
+  uint8_t size;    /* bytes: 1, 2, 4, 8 or 16 */
+  uint8_t trace;   /* 1: a reference the collector follows (any and extern hierarchies) */
+} kite_gcfield;
+
+typedef struct kite_rtt {
+  struct kite_rgroup *group; /* its recursion group in the engine's registry */
+  uint8_t comp;              /* kite_compkind */
+  bool final;
+  uint32_t depth;                 /* declared supertypes above this type */
+  const struct kite_rtt **supers; /* [0..depth]: the root first, this type last */
+  uint32_t nfields;               /* structs: fields; arrays: 1 (the element) */
+  kite_gcfield *fields;
+  uint32_t size;                  /* structs: payload bytes; arrays: bytes per element */
+} kite_rtt;
+
+static inline bool kite_rtt_sub(const kite_rtt *a, const kite_rtt *b) {
+  return a == b || (a->depth > b->depth && a->supers[b->depth] == b);
+}
+
+/* A struct or array on the heap: the header, then the payload (fields or elements). */
+typedef struct kite_gcobj {
+  const kite_rtt *rtt;
+  uint32_t len;    /* arrays: elements */
+  uint32_t marked; /* the collector's mark */
+} kite_gcobj;
+#define KITE_GCOBJ_HDR ((sizeof(kite_gcobj) + 15) & ~(size_t)15)
+static inline uint8_t *kite_gcobj_data(kite_gcobj *o) { return (uint8_t *)o + KITE_GCOBJ_HDR; }
+
+
+/* The store's heap (gc_heap.c). */
+struct kite_gc {
+  kite_alloc *alloc;
+  KITE_VEC(kite_gcobj *) objs; /* every object */
+  uintptr_t lo, hi;             /* the lowest and highest object address so far */
+  KITE_VEC(uint64_t) candidates; /* a collection's conservative roots, sorted */
+  size_t bytes;     /* of the objects in objs */
+  size_t threshold; /* collect when an allocation would pass it */
+  uint32_t inhibit;
+  KITE_VEC(kite_gcobj *) mark_stack;
+  bool mark_overflow; /* the mark stack could not grow: rescan marked objects */
+  uint64_t collections;
+  uint64_t allocated;
+};
+
+/* The store's GC state; NULL on OOM. */
+struct kite_gc *kite_gc_new(kite_alloc *a);
+void kite_gc_free(struct kite_gc *g); /* every object */
+
+/*
+** The canonical types of a module's types: out[i] for type index i (out has m->ntypes
+** entries, NULL on failure). Recursion groups are hashed by their structure, with
+** references outside the group naming canonical types, as in kite_types_canon. Each
+** call registers a use of the module's groups, which kite_gc_release_module ends.
+*/
+bool kite_gc_canon_module(kite_engine *e, const kite_module *m, const kite_rtt **out,
+                          kite_error *err);
+void kite_gc_release_module(kite_engine *e, const kite_module *m, const kite_rtt **rtts);
+/* The canonical type of a host function type: `(type (func ...))` alone in its group.
+   A use of it, which kite_gc_release_rtt ends. */
+const kite_rtt *kite_gc_functype_rtt(kite_engine *e, const kite_functype *t, kite_error *err);
+void kite_gc_release_rtt(kite_engine *e, const kite_rtt *t);
+/* Field layout of a struct or array type of m, as its rtt has it (for lowering). */
+kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fieldidx);
+
+/*
+** Matching of reference types across modules: a value type together with the rtt of
+** its heap type when that is a type index (NULL otherwise).
+*/
+bool kite_gc_valtype_sub(kite_valtype a, const kite_rtt *ra, kite_valtype b,
+                         const kite_rtt *rb);
+/* Whether function f's type matches the canonical type `want` (call_indirect). */
+bool kite_gc_func_matches(const kite_funcinst *f, const kite_rtt *want);
+/* Whether a non-null reference is of heap type ht (an abstract KITE_HT_* or a type
+   index whose canonical type is t): ref.test, ref.cast, br_on_cast. */
+bool kite_gc_ref_test(kite_ref r, uint32_t ht, const kite_rtt *t);
+
+/*
+** Allocation. Objects are zeroed. A collection may run first: its roots are the value
+** stack up to stack_top (or the store's sp when that is higher; NULL: the sp), the
+** globals, tables and element segments of the store, and the exception payloads.
+** NULL with *err set (KITE_ERR_OOM) when there is no memory even after collecting.
+*/
+kite_gcobj *kite_gc_new_struct(kite_store *s, const kite_rtt *t, uint64_t *stack_top,
+                               kite_error *err);
+kite_gcobj *kite_gc_new_array(kite_store *s, const kite_rtt *t, uint32_t len,
+                              uint64_t *stack_top, kite_error *err);
+/* Collect now. */
+void kite_gc_collect(kite_store *s, uint64_t *stack_top);
+/* While inhibited (nestable), allocation never collects: instantiation holds new
+   objects in C variables. */
+void kite_gc_inhibit(kite_store *s, bool on);
+/* Whether r is a live heap object of s. */
+bool kite_gc_is_object(const kite_store *s, kite_ref r);
+
+typedef struct kite_gc_stats {
+  size_t objects, bytes;       /* live now (and not yet collected) */
+  uint64_t collections;        /* so far */
+  uint64_t allocated_bytes;    /* in total */
+} kite_gc_stats;
+void kite_gc_get_stats(const kite_store *s, kite_gc_stats *out);
+
+/* Evaluate a GC instruction of a constant expression on stack (sp entries). */
+struct kite_insn;
+typedef struct kite_cval {
+  uint64_t s[2];
+} kite_cval;
+bool kite_gc_const_insn(kite_instance *inst, const struct kite_insn *in, kite_cval *stack,
+                        uint32_t *sp, uint32_t cap, kite_error *err);
+
+/* Copy n elements of `size` bytes from little-endian bytes (array.new_data,
+   array.init_data). */
+void kite_gc_copy_le(uint8_t *dst, const uint8_t *src, uint64_t n, uint32_t size);
+
+/* Field access in slot encoding (the payload is in the host's byte order). */
+static inline void kite_gc_load(uint64_t *dst, const uint8_t *p, uint32_t kind, bool sign) {
+  switch (kind) {
+  case KITE_VT_I8: dst[0] = sign ? (uint32_t)(int32_t)(int8_t)p[0] : p[0]; break;
+  case KITE_VT_I16: {
+    uint16_t v;
+    memcpy(&v, p, 2);
+    dst[0] = sign ? (uint32_t)(int32_t)(int16_t)v : v;
+    break;
+  }
+  case KITE_VT_I32:
+  case KITE_VT_F32: {
+    uint32_t v;
+    memcpy(&v, p, 4);
+    dst[0] = v;
+    break;
+  }
+  case KITE_VT_V128: memcpy(dst, p, 16); break;
+  default: memcpy(dst, p, 8); break;
+  }
+}
+static inline void kite_gc_store(uint8_t *p, const uint64_t *src, uint32_t kind) {
+  switch (kind) {
+  case KITE_VT_I8: p[0] = (uint8_t)src[0]; break;
+  case KITE_VT_I16: {
+    uint16_t v = (uint16_t)src[0];
+    memcpy(p, &v, 2);
+    break;
+  }
+  case KITE_VT_I32:
+  case KITE_VT_F32: {
+    uint32_t v = (uint32_t)src[0];
+    memcpy(p, &v, 4);
+    break;
+  }
+  case KITE_VT_V128: memcpy(p, src, 16); break;
+  default: memcpy(p, src, 8); break;
+  }
+}
+/* Store one value into n consecutive elements of `size` bytes (array.new, array.fill). */
+static inline void kite_gc_fill(uint8_t *p, uint64_t n, const uint64_t *src, uint32_t kind,
+                                uint32_t size) {
+  if (!n) return;
+  kite_gc_store(p, src, kind);
+  if (size == 1) {
+    memset(p + 1, p[0], (size_t)n - 1);
+    return;
+  }
+  /* Doubling copies: a few memcpy calls for any length. */
+  size_t done = size, total = (size_t)n * size;
+  while (done < total) {
+    size_t k = done < total - done ? done : total - done;
+    memcpy(p + done, p, k);
+    done += k;
+  }
+}
 
 #endif

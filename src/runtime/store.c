@@ -11,6 +11,11 @@ kite_store *kite_store_new(kite_engine *e) {
   s->engine = e;
   s->alloc = &e->alloc;
   s->fuel = e->cfg.initial_fuel;
+  s->gc = kite_gc_new(s->alloc);
+  if (!s->gc) {
+    kite_free(s->alloc, s, sizeof *s);
+    return NULL;
+  }
   return s;
 }
 
@@ -58,6 +63,11 @@ kite_funcinst *kite_func_new_host(kite_store *s, const kite_functype *type, kite
     return NULL;
   }
   f->type = copy_functype((char *)f + base, type);
+  f->rtt = kite_gc_functype_rtt(s->engine, f->type, err);
+  if (!f->rtt) {
+    kite_free(s->alloc, f, typed_object_size(base, type));
+    return NULL;
+  }
   f->host = cb;
   f->env = env;
   f->index = UINT32_MAX;
@@ -75,6 +85,11 @@ kite_taginst *kite_tag_new(kite_store *s, const kite_functype *type, kite_error 
   }
   t->type = copy_functype((char *)t + base, type);
   t->owns_type = true;
+  t->rtt = kite_gc_functype_rtt(s->engine, t->type, err);
+  if (!t->rtt) {
+    kite_free(s->alloc, t, typed_object_size(base, type));
+    return NULL;
+  }
   kite_store_adopt(s, &t->obj, KITE_EXTERN_TAG);
   return t;
 }
@@ -86,6 +101,7 @@ static void free_object(kite_store *s, kite_object *o) {
   case KITE_EXTERN_FUNC: {
     kite_funcinst *f = (kite_funcinst *)o;
     size_t base = (sizeof(kite_funcinst) + 15) & ~(size_t)15;
+    if (!f->inst) kite_gc_release_rtt(s->engine, f->rtt);
     kite_free(s->alloc, f, f->inst ? sizeof *f : typed_object_size(base, f->type));
     break;
   }
@@ -93,14 +109,12 @@ static void free_object(kite_store *s, kite_object *o) {
     kite_tableinst_release((kite_tableinst *)o);
     kite_free(s->alloc, o, sizeof(kite_tableinst));
     break;
-  case KITE_EXTERN_MEMORY:
-    kite_meminst_release((kite_meminst *)o);
-    kite_free(s->alloc, o, sizeof(kite_meminst));
-    break;
+  case KITE_EXTERN_MEMORY: kite_meminst_drop((kite_meminst *)o); break;
   case KITE_EXTERN_GLOBAL: kite_free(s->alloc, o, sizeof(kite_globalinst)); break;
   case KITE_EXTERN_TAG: {
     kite_taginst *t = (kite_taginst *)o;
     size_t base = (sizeof(kite_taginst) + 15) & ~(size_t)15;
+    if (t->owns_type) kite_gc_release_rtt(s->engine, t->rtt);
     kite_free(s->alloc, t, t->owns_type ? typed_object_size(base, t->type) : sizeof *t);
     break;
   }
@@ -111,6 +125,9 @@ static void free_object(kite_store *s, kite_object *o) {
 
 void kite_store_free(kite_store *s) {
   if (!s) return;
+  /* The heap first: its objects' types are released with the instances. */
+  kite_gc_free(s->gc);
+  s->gc = NULL;
   kite_object *o = s->objects;
   while (o) {
     kite_object *next = o->next;

@@ -123,6 +123,34 @@ bool kite_wasi_run(kite_wasi *w, kite_store *s, kite_instance *inst, int *exit_c
 /* If *err is a proc_exit (KITE_ERR_EXIT), clear it, store the status and return true. */
 bool kite_wasi_exit_status(kite_error *err, int *exit_code);
 
+/* ---- wasi-threads (wasi_threads.c) ---- */
+
+/*
+** The threads of one wasi-threads program. Use: kite_wasi_threads_used(m) tells whether
+** the module needs it; kite_wasi_threads_new before linking (it creates the shared
+** memory the module imports as env::memory in the main store s, and gives s an interrupt
+** request); kite_wasi_link, then kite_wasi_threads_link (env::memory, wasi::thread-spawn;
+** it keeps the complete imports for the threads' instances); instantiate and run as
+** usual; then kite_wasi_threads_finish, which stops and joins every other thread and
+** tells whether one of them ended the program first; kite_wasi_threads_free before the
+** main store is freed. The WASI context must outlive the group.
+*/
+typedef struct kite_wasi_threads kite_wasi_threads;
+
+/* The module imports wasi::thread-spawn. */
+bool kite_wasi_threads_used(const kite_module *m);
+/* An import kite_wasi_threads_link provides: wasi::thread-spawn or env::memory. */
+bool kite_wasi_threads_is_import(const kite_import *imp);
+kite_wasi_threads *kite_wasi_threads_new(kite_wasi *w, kite_store *s, const kite_module *m,
+                                         kite_error *err);
+bool kite_wasi_threads_link(kite_wasi_threads *t, kite_store *s, kite_extern *imports,
+                            kite_error *err);
+/* The main thread's run is over: stop the others and wait for them. When a spawned
+   thread ended the program (proc_exit, a trap) before the main thread did, returns true
+   with that ending in *err and its backtrace in *trace (may be NULL). */
+bool kite_wasi_threads_finish(kite_wasi_threads *t, kite_error *err, kite_trace *trace);
+void kite_wasi_threads_free(kite_wasi_threads *t);
+
 /* ---- Shared between the src/wasi files ---- */
 
 /* WASI errno values (typenames.witx, `errno`). */
@@ -343,6 +371,7 @@ struct kite_wasi {
   bool portable_paths;
   bool no_openat2;                /* openat2 reported ENOSYS once: do not ask again */
   kite_meminst *memory;           /* the bound instance's memory */
+  struct kite_wasi_threads *threads; /* wasi-threads: calls from several threads */
   wasi_thunk thunks[WASI_NFUNCS]; /* host function environments, one per function */
 };
 
@@ -476,6 +505,11 @@ uint32_t wasi_guest_path(const kite_wasi_mem *m, uint32_t ptr, uint32_t len, con
   uint32_t wasi_##name(kite_wasi *w, const kite_wasi_mem *m, const uint64_t *a, kite_error *err);
 KITE_WASI_FUNCS(KITE_WASI_DECLARE)
 #undef KITE_WASI_DECLARE
+
+/* wasi-threads: serialise a call on the context; true when the lock was taken. */
+bool wasi_threads_enter(struct kite_wasi_threads *t, const kite_wasi_func *f,
+                        const kite_wasi_mem *m, const uint64_t *a);
+void wasi_threads_leave(struct kite_wasi_threads *t);
 
 /* Send without raising SIGPIPE when the peer has gone (EPIPE instead). */
 long wasi_sock_sendv(int host, struct iovec *iov, int n);

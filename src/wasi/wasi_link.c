@@ -19,7 +19,9 @@ static bool host_call(void *env, kite_store *s, const kite_value *args, uint32_t
     m.base = kite_memory_data(t->w->memory);
     m.size = kite_memory_size_bytes(t->w->memory);
   }
+  bool locked = t->w->threads && wasi_threads_enter(t->w->threads, t->f, &m, a);
   uint32_t rc = t->f->fn(t->w, &m, a, err);
+  if (locked) wasi_threads_leave(t->w->threads);
   if (kite_failed(err)) return false;
   if (nresults) results[0].u.i32 = rc;
   return true;

@@ -9,8 +9,7 @@ check "no module" 2 "$KITE" run
 check "unknown option" 2 "$KITE" run --frobnicate "$FIX/wasi_trap.wasm"
 contains "unknown option message" "unknown option '--frobnicate'" "$err"
 check "option without value" 2 "$KITE" run --dir
-check "--fuel is refused, not ignored" 2 "$KITE" run --fuel 100 "$FIX/wasi_trap.wasm"
-contains "--fuel message" "not supported" "$err"
+check "--fuel needs a number" 2 "$KITE" run --fuel lots "$FIX/wasi_trap.wasm"
 check "--help" 0 "$KITE" run --help
 contains "--help documents --dir" "--dir HOST[::GUEST]" "$out"
 contains "--help documents --invoke" "--invoke NAME" "$out"
@@ -63,6 +62,20 @@ check "--invoke of a missing export" 1 "$KITE" run --invoke nope "$R"
 
 check "--max-memory too small" 1 "$KITE" run --max-memory 65536 "$FIX/wasi_trap.wasm" x
 check "--max-memory large enough" 10 "$KITE" run --max-memory 16777216 "$FIX/wasi_trap.wasm" x
+# --fuel: a loop of 1000 iterations needs 1 + 999 units (the entry, the back-edges).
+cat >"$TMP/loop.wat" <<'WAT'
+(module
+  (func (export "_start") (local i32)
+    (loop $l (br_if $l (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1)))
+                                 (i32.const 1000))))))
+WAT
+if ! "$KITE" run "$TMP/loop.wat" 2>&1 | grep -q "magic header"; then
+  check "--fuel enough" 0 "$KITE" run --fuel 1000 "$TMP/loop.wat"
+  check "--fuel one short" 134 "$KITE" run --fuel 999 "$TMP/loop.wat"
+  contains "--fuel message" "all fuel consumed" "$err"
+  check "--fuel with a command" 10 "$KITE" run --fuel 100000000 "$FIX/wasi_trap.wasm" x
+  check "--fuel too small for a command" 134 "$KITE" run --fuel=50 "$FIX/wasi_trap.wasm" x
+fi
 # A text module runs the same way (once the CLI reads .wat files).
 cat >"$TMP/exit3.wat" <<'WAT'
 (module

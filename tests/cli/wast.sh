@@ -88,6 +88,32 @@ contains "-v unknown export" "bad.wast:6: assert_return: unknown export \"missin
 check "two files" 1 "$KITE" wast "$dir/suite/good.wast" "$dir/suite/bad.wast"
 last_line "two files total" "24 passed, 4 failed, 0 skipped"
 
+# Reference patterns: (ref.func) is a function, (ref.any) anything but one.
+cat >"$dir/suite/refs.wast" <<'WAST'
+(module
+  (type $s (struct))
+  (func $f)
+  (elem declare func $f)
+  (func (export "func") (result funcref) (ref.func $f))
+  (func (export "struct") (result anyref) (struct.new $s))
+  (func (export "i31") (result anyref) (ref.i31 (i32.const 5)))
+  (func (export "null") (result anyref) (ref.null none)))
+(assert_return (invoke "func") (ref.func))
+(assert_return (invoke "struct") (ref.any))
+(assert_return (invoke "struct") (ref.struct))
+(assert_return (invoke "i31") (ref.i31))
+(assert_return (invoke "i31") (ref.eq))
+(assert_return (invoke "null") (ref.null func))
+(assert_return (invoke "func") (ref.any))
+(assert_return (invoke "struct") (ref.func))
+(assert_return (invoke "struct") (ref.array))
+(assert_return (invoke "null") (ref.any))
+WAST
+check "reference patterns" 1 "$KITE" wast -v "$dir/suite/refs.wast"
+contains "reference pattern counts" "refs.wast: 7 passed, 4 failed, 0 skipped"
+contains "ref.func is not ref.any" "refs.wast:15: assert_return"
+contains "a struct is not ref.func" "refs.wast:16: assert_return"
+
 # Known failures: listed lines count as skipped; a listed file is not run.
 cat >"$dir/known" <<'LIST'
 # comment line

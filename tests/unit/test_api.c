@@ -427,6 +427,26 @@ static void test_introspection(void) {
   kite_engine_free(e);
 }
 
+static void test_wat2wasm(void) {
+  kite_engine *e = kite_engine_new(NULL);
+  const char *text = "(module (func (export \"five\") (result i32) i32.const 5))";
+  size_t len;
+  kite_error err;
+  uint8_t *bytes = kite_wat2wasm(e, text, strlen(text), &len, &err);
+  CHECK(bytes != NULL && len > 8 && memcmp(bytes, "\0asm", 4) == 0);
+  kite_store *s = kite_store_new(e);
+  kite_instance *inst = kite_instantiate_bytes(s, bytes, len, NULL, NULL, &err);
+  kite_val r;
+  CHECK(inst && kite_call(s, kite_instance_export_func(inst, "five"), NULL, 0, &r, 1, &err));
+  CHECK(r.of.i32 == 5);
+  kite_bytes_free(e, bytes, len);
+  const char *bad = "(module\n  (func (result i32) i32.konst 5))";
+  CHECK(kite_wat2wasm(e, bad, strlen(bad), &len, &err) == NULL && len == 0);
+  CHECK(err.kind == KITE_ERR_COMPILE && err.line == 2 && err.col > 1);
+  kite_store_free(s);
+  kite_engine_free(e);
+}
+
 /* Streaming compilation gives the same result wherever the bytes are split. */
 static void test_streaming(void) {
   kite_engine *e = kite_engine_new(NULL);
@@ -472,10 +492,8 @@ static void test_streaming(void) {
     if (kite_compile_stream_feed(cs, bad, split, &e2) &&
         kite_compile_stream_feed(cs, bad + split, sizeof bad - split, &e2))
       mm = kite_compile_stream_finish(cs, &e2);
-    else
-      kite_compile_stream_free(cs);
-    if (!mm && e2.kind == whole.kind && e2.offset == whole.offset &&
-        strcmp(e2.msg, whole.msg) == 0)
+    else kite_compile_stream_free(cs);
+    if (!mm && e2.kind == whole.kind && e2.offset == whole.offset && strcmp(e2.msg, whole.msg) == 0)
       agree++;
     kite_module_release(mm);
   }
@@ -595,8 +613,9 @@ static void test_calls(void) {
   uint8_t v128[16];
   for (int i = 0; i < 16; i++) v128[i] = (uint8_t)(i * 3);
   int host_obj;
-  kite_val in[7] = {kite_i32(-3),        kite_i64(INT64_MIN), kite_f32(0), kite_f64(2.5),
-                    kite_vec128(v128), kite_funcref(add),   kite_externref(&host_obj)};
+  kite_val in[7] = {
+      kite_i32(-3),      kite_i64(INT64_MIN),      kite_f32(0), kite_f64(2.5), kite_vec128(v128),
+      kite_funcref(add), kite_externref(&host_obj)};
   in[2].of.f32_bits = 0x7fa00001; /* a NaN with a payload */
   kite_val out[7];
   CHECK(kite_call(s, all, in, 7, out, 7, &err));
@@ -627,7 +646,7 @@ static void test_calls(void) {
   size_t blen;
   const uint8_t *bytes = kite_module_bytes(m, &blen);
   CHECK(frames[0].module_offset < blen && bytes[frames[0].module_offset] == 0x6d); /* i32.div_s */
-  CHECK(bytes[frames[1].module_offset] == 0x10);                                  /* call */
+  CHECK(bytes[frames[1].module_offset] == 0x10);                                   /* call */
   CHECK(frames[0].func_offset > 0 && frames[0].func_offset < frames[0].module_offset);
   CHECK(kite_store_backtrace(s, frames, 1, NULL) == 2); /* copies one, reports two */
 
@@ -681,8 +700,8 @@ static void test_objects(void) {
   kite_meminst *shm = kite_memory_create(s, &sh, &err);
   CHECK(shm != NULL && kite_memory_is_shared(shm));
 
-  kite_table_desc td = {.element = kite_type_externref(), .initial = 2, .maximum = 4,
-                        .has_maximum = true};
+  kite_table_desc td = {
+      .element = kite_type_externref(), .initial = 2, .maximum = 4, .has_maximum = true};
   int a, b;
   kite_tableinst *tab = kite_table_create(s, &td, kite_externref(&a), &err);
   CHECK(tab != NULL && kite_table_size(tab) == 2);
@@ -718,6 +737,37 @@ static void test_objects(void) {
   kite_taginst *tag = kite_tag_create(s, tp, 2, &err);
   CHECK(tag != NULL && kite_functype_param_count(kite_tag_type(tag)) == 2);
 
+  /* Tables and tags imported and exported again, found by byte names. */
+  kite_engine_config *cfg3 = kite_engine_config_new();
+  kite_engine_config_set_features(cfg3, KITE_FEATURES_WASM_3_0);
+  kite_engine *e3 = kite_engine_new(cfg3);
+  kite_engine_config_free(cfg3);
+  kite_store *s3 = kite_store_new(e3);
+  kite_taginst *tag3 = kite_tag_create(s3, tp, 2, &err);
+  kite_table_desc td3 = {.element = kite_type_funcref(), .initial = 1};
+  kite_tableinst *tab3 = kite_table_create(s3, &td3, kite_funcref(NULL), &err);
+  kite_module *m3 = compile_wat(e3, "(module (import \"x\" \"t\" (tag $t (param i32 f32)))\n"
+                                    "  (import \"x\" \"tab\" (table 1 funcref))\n"
+                                    "  (export \"t2\" (tag $t)) (export \"tab2\" (table 0)))");
+  kite_imports *imp3 = kite_imports_new(s3);
+  kite_imports_add(imp3, "x", "t", kite_extern_tag(tag3));
+  kite_imports_add(imp3, "x", "tab", kite_extern_table(tab3));
+  kite_instance *inst3 = kite_instance_new(s3, m3, imp3, &err);
+  CHECK(inst3 != NULL);
+  kite_extern x3;
+  CHECK(inst3 && kite_instance_export(inst3, "t2", 2, &x3) && x3.kind == KITE_EXTERN_TAG);
+  CHECK(inst3 && x3.u.tag == tag3);
+  CHECK(inst3 && kite_instance_export_table(inst3, "tab2") == tab3);
+  CHECK(inst3 && !kite_instance_export(inst3, "t", 1, &x3));
+  /* A tag of another type does not link. */
+  kite_taginst *other = kite_tag_create(s3, tp, 1, &err);
+  kite_imports_add(imp3, "x", "t", kite_extern_tag(other));
+  CHECK(kite_instance_new(s3, m3, imp3, &err) == NULL && err.kind == KITE_ERR_LINK);
+  kite_imports_free(imp3);
+  kite_module_release(m3);
+  kite_store_free(s3);
+  kite_engine_free(e3);
+
   /* Host objects imported into a module. */
   kite_module *m = compile_wat(
       e, "(module (import \"js\" \"mem\" (memory 1))\n"
@@ -752,6 +802,8 @@ static void test_objects(void) {
   CHECK(kite_call(s, kite_instance_export_func(inst, "bump"), NULL, 0, NULL, 0, &err));
   CHECK(kite_global_value(g).of.f64 == -7);
   CHECK(kite_instance_export_memory(inst, "load") == NULL); /* wrong kind */
+  CHECK(kite_instance_export_table(inst, "load") == NULL);
+  CHECK(kite_store_engine(s) == e);
   CHECK(kite_instance_export_func(inst, "nope") == NULL);
 
   /* Re-export to another instance through kite_imports_add_instance. */
@@ -988,6 +1040,7 @@ int main(void) {
   test_allocation_failures();
   test_introspection();
   test_streaming();
+  test_wat2wasm();
   test_calls();
   test_host_failure();
   test_objects();

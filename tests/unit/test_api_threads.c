@@ -3,7 +3,7 @@
 ** instantiated and called on N threads at once (each thread with its own store, the
 ** functions lowered lazily by whichever thread calls first); one engine whose
 ** allocation counters every thread updates; and a shared memory that instances on
-** different threads write to.
+** different threads write to, plainly and with atomic read-modify-writes.
 */
 #include <pthread.h>
 #include <stdlib.h>
@@ -209,8 +209,70 @@ static void test_shared_memory(void) {
   kite_engine_free(e);
 }
 
+/* ---- atomics on a shared memory from several threads ---- */
+
+#define ADDS 2000
+
+static void *add_many(void *p) {
+  writer *w = p;
+  kite_store *s = kite_store_new(w->engine);
+  kite_imports *imp = kite_imports_new(s);
+  kite_imports_add(imp, "env", "mem", kite_extern_memory(w->memory));
+  kite_error err;
+  kite_instance *inst = kite_instance_new(s, w->module, imp, &err);
+  kite_imports_free(imp);
+  kite_val arg = kite_i32(ADDS);
+  w->ok = inst && kite_call(s, kite_instance_export_func(inst, "add"), &arg, 1, NULL, 0, &err);
+  kite_store_free(s); /* the memory outlives this store: the main thread's store holds it */
+  return NULL;
+}
+
+static void test_atomics(void) {
+  kite_engine_config *cfg = kite_engine_config_new();
+  kite_engine_config_set_features(cfg, KITE_FEATURES_WASM_2_0 | KITE_FEATURE_THREADS);
+  kite_engine *e = kite_engine_new(cfg);
+  kite_engine_config_free(cfg);
+  size_t len;
+  uint8_t *bytes = wat("(module (import \"env\" \"mem\" (memory 1 1 shared))\n"
+                       "  (func (export \"add\") (param $n i32)\n"
+                       "    (loop $l\n"
+                       "      (drop (i32.atomic.rmw.add (i32.const 64) (i32.const 1)))\n"
+                       "      (drop (i64.atomic.rmw.add (i32.const 128) (i64.const 3)))\n"
+                       "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
+                       "      (br_if $l (local.get $n)))))",
+                       &len);
+  kite_error err;
+  kite_module *m = kite_compile(e, bytes, len, &err);
+  free(bytes);
+  CHECK(m != NULL);
+  kite_store *home = kite_store_new(e);
+  kite_memory_desc md = {.initial = 1, .maximum = 1, .has_maximum = true, .shared = true};
+  kite_meminst *mem = kite_memory_create(home, &md, &err);
+  writer ws[NTHREADS];
+  pthread_t ts[NTHREADS];
+  for (int i = 0; i < NTHREADS; i++) {
+    ws[i] = (writer){e, m, mem, i, false};
+    CHECK(pthread_create(&ts[i], NULL, add_many, &ws[i]) == 0);
+  }
+  for (int i = 0; i < NTHREADS; i++) {
+    pthread_join(ts[i], NULL);
+    CHECK(ws[i].ok);
+  }
+  const uint8_t *data = kite_memory_data(mem);
+  uint32_t count;
+  uint64_t sum;
+  memcpy(&count, data + 64, 4); /* little-endian hosts; the test suite runs on them */
+  memcpy(&sum, data + 128, 8);
+  CHECK_MSG(count == NTHREADS * ADDS, "count %u", count);
+  CHECK(sum == (uint64_t)NTHREADS * ADDS * 3);
+  kite_store_free(home);
+  kite_module_release(m);
+  kite_engine_free(e);
+}
+
 int main(void) {
   test_one_module_many_threads();
   test_shared_memory();
+  test_atomics();
   return test_finish("test_api_threads");
 }

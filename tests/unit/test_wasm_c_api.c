@@ -123,7 +123,8 @@ static void test_callback(void) {
              " (func $closure (import \"\" \"closure\") (result i32))\n"
              " (func (export \"run\") (param $x i32) (param $y i32) (result i32)\n"
              "  (i32.add (call $print (i32.add (local.get $x) (local.get $y))) (call $closure))))");
-  wasm_functype_t *print_type = wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
+  wasm_functype_t *print_type =
+      wasm_functype_new_1_1(wasm_valtype_new_i32(), wasm_valtype_new_i32());
   wasm_func_t *print = wasm_func_new(store, print_type, print_callback);
   closure_env env = {42, 0};
   wasm_functype_t *closure_type = wasm_functype_new_0_1(wasm_valtype_new_i32());
@@ -303,13 +304,13 @@ static wasm_trap_t *neg_callback(const wasm_val_vec_t *args, wasm_val_vec_t *res
 static void test_table(void) {
   wasm_engine_t *engine = wasm_engine_new();
   wasm_store_t *store = wasm_store_new(engine);
-  wasm_module_t *module = module_from_wat(
-      store, "(module (table (export \"table\") 2 10 funcref)\n"
-             " (type $i_i (func (param i32) (result i32)))\n"
-             " (func (export \"call_indirect\") (param i32 i32) (result i32)\n"
-             "  local.get 0 local.get 1 call_indirect (type $i_i))\n"
-             " (func $f (export \"f\") (param i32) (result i32) local.get 0)\n"
-             " (elem (i32.const 1) $f))");
+  wasm_module_t *module =
+      module_from_wat(store, "(module (table (export \"table\") 2 10 funcref)\n"
+                             " (type $i_i (func (param i32) (result i32)))\n"
+                             " (func (export \"call_indirect\") (param i32 i32) (result i32)\n"
+                             "  local.get 0 local.get 1 call_indirect (type $i_i))\n"
+                             " (func $f (export \"f\") (param i32) (result i32) local.get 0)\n"
+                             " (elem (i32.const 1) $f))");
   wasm_instance_t *instance = wasm_instance_new(store, module, NULL, NULL);
   wasm_extern_vec_t exports;
   wasm_instance_exports(instance, &exports);
@@ -457,8 +458,8 @@ static void test_multi_ok(void) {
              "  local.get 3 local.get 1 local.get 2 local.get 0 call $f))");
   wasm_valtype_t *ps[4] = {wasm_valtype_new_i32(), wasm_valtype_new_i64(), wasm_valtype_new_i64(),
                            wasm_valtype_new_i32()};
-  wasm_valtype_t *rs_t[4] = {wasm_valtype_new_i32(), wasm_valtype_new_i64(),
-                             wasm_valtype_new_i64(), wasm_valtype_new_i32()};
+  wasm_valtype_t *rs_t[4] = {wasm_valtype_new_i32(), wasm_valtype_new_i64(), wasm_valtype_new_i64(),
+                             wasm_valtype_new_i32()};
   wasm_valtype_vec_t params, results_t;
   wasm_valtype_vec_new(&params, 4, ps);
   wasm_valtype_vec_new(&results_t, 4, rs_t);
@@ -511,12 +512,13 @@ static void test_reflect(void) {
   CHECK(wasm_valtype_kind(wasm_functype_params(ift)->data[1]) == WASM_F64);
   CHECK(wasm_valtype_kind(wasm_functype_results(ift)->data[0]) == WASM_I64);
   CHECK(wasm_externtype_as_globaltype_const(it) == NULL);
-  const wasm_globaltype_t *igt = wasm_externtype_as_globaltype_const(wasm_importtype_type(imports.data[1]));
+  const wasm_globaltype_t *igt =
+      wasm_externtype_as_globaltype_const(wasm_importtype_type(imports.data[1]));
   CHECK(igt && wasm_globaltype_mutability(igt) == WASM_VAR);
   wasm_importtype_vec_t copy;
   wasm_importtype_vec_copy(&copy, &imports);
-  CHECK(copy.size == 2 && wasm_externtype_kind(wasm_importtype_type(copy.data[1])) ==
-                              WASM_EXTERN_GLOBAL);
+  CHECK(copy.size == 2 &&
+        wasm_externtype_kind(wasm_importtype_type(copy.data[1])) == WASM_EXTERN_GLOBAL);
   wasm_importtype_vec_delete(&copy);
   wasm_importtype_vec_delete(&imports);
 
@@ -527,16 +529,18 @@ static void test_reflect(void) {
                                 WASM_EXTERN_MEMORY};
   for (size_t i = 0; i < 4 && i < exports.size; i++)
     CHECK(wasm_externtype_kind(wasm_exporttype_type(exports.data[i])) == kinds[i]);
-  const wasm_tabletype_t *tt = wasm_externtype_as_tabletype_const(wasm_exporttype_type(exports.data[2]));
+  const wasm_tabletype_t *tt =
+      wasm_externtype_as_tabletype_const(wasm_exporttype_type(exports.data[2]));
   CHECK(tt && wasm_tabletype_limits(tt)->min == 0 && wasm_tabletype_limits(tt)->max == 50);
-  const wasm_memorytype_t *mt = wasm_externtype_as_memorytype_const(wasm_exporttype_type(exports.data[3]));
+  const wasm_memorytype_t *mt =
+      wasm_externtype_as_memorytype_const(wasm_exporttype_type(exports.data[3]));
   CHECK(mt && wasm_memorytype_limits(mt)->min == 1 &&
         wasm_memorytype_limits(mt)->max == wasm_limits_max_default);
   wasm_exporttype_vec_delete(&exports);
 
   /* The instance's externs report the same types. */
-  wasm_functype_t *ft = wasm_functype_new_2_1(wasm_valtype_new_i32(), wasm_valtype_new_f64(),
-                                              wasm_valtype_new_i64());
+  wasm_functype_t *ft =
+      wasm_functype_new_2_1(wasm_valtype_new_i32(), wasm_valtype_new_f64(), wasm_valtype_new_i64());
   wasm_func_t *f = wasm_func_new(store, ft, hello_callback);
   wasm_functype_delete(ft);
   wasm_globaltype_t *gt = wasm_globaltype_new(wasm_valtype_new_f32(), WASM_VAR);
@@ -692,10 +696,10 @@ static void *thread_run(void *p) {
 static void test_threads(void) {
   wasm_engine_t *engine = wasm_engine_new();
   wasm_store_t *store = wasm_store_new(engine);
-  wasm_module_t *module = module_from_wat(
-      store, "(module (func $message (import \"\" \"hello\") (param i32))\n"
-             " (global $id (import \"\" \"id\") i32)\n"
-             " (func (export \"run\") global.get $id call $message))");
+  wasm_module_t *module =
+      module_from_wat(store, "(module (func $message (import \"\" \"hello\") (param i32))\n"
+                             " (global $id (import \"\" \"id\") i32)\n"
+                             " (func (export \"run\") global.get $id call $message))");
   wasm_shared_module_t *shared = wasm_module_share(module);
   wasm_module_delete(module);
   wasm_store_delete(store);
@@ -757,8 +761,8 @@ static void test_hostref(void) {
              " (func (export \"func.call\") (param externref) (result externref)\n"
              "  local.get 0 call $f))");
   CHECK(module != NULL);
-  wasm_functype_t *ft = wasm_functype_new_1_1(wasm_valtype_new_externref(),
-                                              wasm_valtype_new_externref());
+  wasm_functype_t *ft =
+      wasm_functype_new_1_1(wasm_valtype_new_externref(), wasm_valtype_new_externref());
   wasm_func_t *f = wasm_func_new(store, ft, identity_callback);
   wasm_functype_delete(ft);
   wasm_extern_t *externs[] = {wasm_func_as_extern(f)};
@@ -865,8 +869,8 @@ static void test_vectors(void) {
   CHECK(wasm_valtype_is_ref(t) && !wasm_valtype_is_num(t));
   wasm_valtype_delete(t);
 
-  wasm_functype_t *ft = wasm_functype_new_2_1(wasm_valtype_new_i32(), wasm_valtype_new_f32(),
-                                              wasm_valtype_new_i64());
+  wasm_functype_t *ft =
+      wasm_functype_new_2_1(wasm_valtype_new_i32(), wasm_valtype_new_f32(), wasm_valtype_new_i64());
   wasm_externtype_t *et = wasm_functype_as_externtype(ft);
   CHECK(wasm_externtype_kind(et) == WASM_EXTERN_FUNC && wasm_externtype_as_functype(et) == ft);
   CHECK(wasm_externtype_as_memorytype(et) == NULL);
@@ -886,8 +890,9 @@ static void test_vectors(void) {
       wasm_importtype_new(&mod, &name, wasm_memorytype_as_externtype(wasm_memorytype_new(&l)));
   CHECK(wasm_importtype_module(it)->size == 3 && wasm_importtype_name(it)->size == 1);
   wasm_importtype_t *ic = wasm_importtype_copy(it);
-  CHECK(wasm_memorytype_limits(wasm_externtype_as_memorytype_const(wasm_importtype_type(ic)))->max ==
-        2);
+  CHECK(
+      wasm_memorytype_limits(wasm_externtype_as_memorytype_const(wasm_importtype_type(ic)))->max ==
+      2);
   wasm_importtype_delete(it);
   wasm_importtype_delete(ic);
 

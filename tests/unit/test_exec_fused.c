@@ -1,0 +1,398 @@
+/*
+** test_exec_fused.c: the lowering's super-instructions (lower.c) must behave exactly as
+** the instructions they replace: address arithmetic that wraps, chains of additions,
+** moves that overlap, and no fusion across a label. Every case runs on a guarded memory
+** (the fused forms) and with explicit bounds checks (the plain forms), and both must
+** agree with the expected value.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "binary.h"
+#include "runtime.h"
+#include "test_util.h"
+#include "text.h"
+#include "valid.h"
+
+static const char *wat =
+    "(module (memory 1)\n"
+    " (data (i32.const 0) \"\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f\\10\")\n"
+    /* an address that wraps: (a + b) mod 2^32, then the static offset */
+    " (func (export \"load_wrap\") (param i32 i32) (result i32)\n"
+    "  (i32.load offset=4 (i32.add (local.get 0) (local.get 1))))\n"
+    " (func (export \"load8_const\") (param i32) (result i32)\n"
+    "  (i32.load8_u (i32.add (local.get 0) (i32.const 3))))\n"
+    " (func (export \"load16_s\") (param i32) (result i32)\n"
+    "  (i32.store16 (i32.const 32) (i32.const 0xfffe))\n"
+    "  (i32.load16_s (i32.add (local.get 0) (i32.const 32))))\n"
+    " (func (export \"load64\") (param i32) (result i64)\n"
+    "  (i64.load offset=1 (i32.add (local.get 0) (i32.const 1))))\n"
+    " (func (export \"store_wrap\") (param i32 i32 i32) (result i32)\n"
+    "  (i32.store offset=8 (i32.add (local.get 0) (local.get 1)) (local.get 2))\n"
+    "  (i32.load (i32.const 100)))\n"
+    " (func (export \"store8\") (param i32) (result i32)\n"
+    "  (i32.store8 (i32.add (local.get 0) (i32.const 200)) (i32.const 0x1ff))\n"
+    "  (i32.load (i32.const 200)))\n"
+    " (func (export \"f64_roundtrip\") (param i32) (result f64)\n"
+    "  (f64.store (i32.add (local.get 0) (i32.const 64)) (f64.const 2.5))\n"
+    "  (f64.mul (f64.load (i32.add (local.get 0) (i32.const 64))) (f64.const 2)))\n"
+    /* chains of additions, dependent and independent, and one feeding a load */
+    " (func (export \"add3\") (param i32 i32 i32) (result i32)\n"
+    "  (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))\n"
+    " (func (export \"adds\") (param i32 i32) (result i32) (local i32 i32)\n"
+    "  (local.set 2 (i32.add (local.get 0) (i32.const 1)))\n"
+    "  (local.set 3 (i32.add (local.get 1) (i32.const 2)))\n"
+    "  (local.set 0 (i32.add (local.get 2) (local.get 3)))\n"
+    "  (local.set 1 (i32.add (local.get 0) (local.get 0)))\n"
+    "  (i32.add (local.get 1) (local.get 2)))\n"
+    " (func (export \"add_add_load\") (param i32 i32) (result i32)\n"
+    "  (i32.load8_u (i32.add (i32.add (local.get 0) (local.get 1)) (i32.const 2))))\n"
+    " (func (export \"tee_load\") (param i32) (result i32) (local i32)\n"
+    "  (i32.add (i32.load8_u (local.tee 1 (i32.add (local.get 0) (i32.const 1))))\n"
+    "           (i32.mul (local.get 1) (i32.const 100))))\n"
+    /* moves: copies in a row, a swap, a rotation */
+    " (func (export \"swap\") (param i32 i32) (result i32) (local i32)\n"
+    "  (local.set 2 (local.get 0)) (local.set 0 (local.get 1)) (local.set 1 (local.get 2))\n"
+    "  (i32.sub (i32.mul (local.get 0) (i32.const 10)) (local.get 1)))\n"
+    " (func (export \"rotate\") (param i32) (result i32) (local i32 i32 i32 i32)\n"
+    "  (local.set 1 (i32.const 1)) (local.set 2 (i32.const 2)) (local.set 3 (i32.const 3))\n"
+    "  (loop $l\n"
+    "   (local.set 4 (local.get 1)) (local.set 1 (local.get 2)) (local.set 2 (local.get 3))\n"
+    "   (local.set 3 (local.get 4))\n"
+    "   (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))\n"
+    "  (i32.add (i32.mul (local.get 1) (i32.const 100))\n"
+    "   (i32.add (i32.mul (local.get 2) (i32.const 10)) (local.get 3))))\n"
+    /* a loop head between two additions, and between two moves */
+    " (func (export \"loop_adds\") (param i32) (result i32) (local i32 i32)\n"
+    "  (local.set 1 (i32.add (local.get 0) (i32.const 5)))\n"
+    "  (loop $l\n"
+    "   (local.set 2 (i32.add (local.get 2) (local.get 1)))\n"
+    "   (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))\n"
+    "  (local.get 2))\n"
+    " (func (export \"loop_moves\") (param i32) (result i32) (local i32 i32)\n"
+    "  (local.set 1 (local.get 0))\n"
+    "  (loop $l\n"
+    "   (local.set 2 (local.get 1))\n"
+    "   (local.set 1 (i32.add (local.get 2) (i32.const 3)))\n"
+    "   (br_if $l (local.tee 0 (i32.sub (local.get 0) (i32.const 1)))))\n"
+    "  (local.get 1))\n"
+    " (func (export \"block_result\") (param i32) (result i32)\n"
+    "  (i32.add (block (result i32) (i32.add (local.get 0) (i32.const 1))\n"
+    "             (br_if 0 (local.get 0)) (drop) (i32.const 7))\n"
+    "           (i32.const 1000)))\n"
+    /* f64 arithmetic on memory operands: a[i] += x * b[i], both operand orders */
+    " (func (export \"axpy\") (param i32) (result f64) (local i32 f64)\n"
+    "  (loop $init\n"
+    "   (f64.store offset=1024 (i32.shl (local.get 1) (i32.const 3))\n"
+    "    (f64.convert_i32_u (local.get 1)))\n"
+    "   (f64.store offset=2048 (i32.shl (local.get 1) (i32.const 3)) (f64.const 0.5))\n"
+    "   (br_if $init (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "                          (local.get 0))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $l\n"
+    "   (f64.store offset=2048 (i32.shl (local.get 1) (i32.const 3))\n"
+    "    (f64.add (f64.load offset=2048 (i32.shl (local.get 1) (i32.const 3)))\n"
+    "             (f64.mul (f64.const 3)\n"
+    "                      (f64.load offset=1024 (i32.shl (local.get 1) (i32.const 3))))))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "                       (local.get 0))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $sum\n"
+    "   (local.set 2 (f64.add (local.get 2)\n"
+    "    (f64.load offset=2048 (i32.shl (local.get 1) (i32.const 3)))))\n"
+    "   (br_if $sum (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
+    "                         (local.get 0))))\n"
+    "  (local.get 2))\n"
+    " (func (export \"f64_ops\") (param i32) (result f64) (local f64)\n"
+    "  (f64.store (i32.const 512) (f64.const 10))\n"
+    "  (f64.store (i32.const 520) (f64.const 4))\n"
+    "  (local.set 1 (f64.convert_i32_s (local.get 0)))\n"
+    "  (f64.store (i32.const 512) (f64.sub (f64.load (i32.const 512)) (local.get 1)))\n"
+    "  (f64.store (i32.const 520) (f64.sub (local.get 1) (f64.load (i32.const 520))))\n"
+    "  (f64.store (i32.const 528) (f64.mul (f64.load (i32.const 512)) (local.get 1)))\n"
+    "  (f64.store (i32.const 512) (f64.add (local.get 1) (f64.load (i32.const 520))))\n"
+    "  (f64.add (f64.add (f64.load (i32.const 512)) (f64.load (i32.const 520)))\n"
+    "           (f64.mul (local.get 1) (f64.load (i32.const 528)))))\n"
+    /* a NaN operand gives an arithmetic NaN with one of the payloads */
+    " (func (export \"nan_mul\") (result i64)\n"
+    "  (f64.store (i32.const 600) (f64.const nan:0x1111))\n"
+    "  (i64.reinterpret_f64 (f64.mul (f64.load (i32.const 600)) (f64.const nan:0x2222))))\n"
+    " (func (export \"nan_add\") (result i64)\n"
+    "  (f64.store (i32.const 600) (f64.const nan:0x1111))\n"
+    "  (i64.reinterpret_f64 (f64.add (f64.const 1) (f64.load (i32.const 600)))))\n"
+    " (func (export \"f64_oob\") (param i32) (result f64)\n"
+    "  (f64.mul (f64.const 2) (f64.load (i32.add (local.get 0) (i32.const 65530)))))\n"
+    /* funnel shifts: (x << a) | (y >> b) in either order, shifts modulo 32 */
+    " (func (export \"funnel\") (param i32 i32 i32 i32) (result i32)\n"
+    "  (i32.or (i32.shl (local.get 0) (local.get 2)) (i32.shr_u (local.get 1) (local.get 3))))\n"
+    " (func (export \"funnel_rev\") (param i32 i32) (result i32)\n"
+    "  (i32.or (i32.shr_u (local.get 1) (i32.const 40)) (i32.shl (local.get 0) (i32.const 8))))\n"
+    " (func (export \"shift_chain\") (param i32) (result i32)\n"
+    "  (i32.or (local.tee 0 (i32.shl (local.get 0) (i32.const 4)))\n"
+    "          (i32.shr_u (local.get 0) (i32.const 8))))\n"
+    /* locals written first at the top level are not zeroed; all others must be */
+    " (func (export \"zeroing\") (param i32) (result i32) (local i32 i32 i32 f64)\n"
+    "  (block (br_if 0 (local.get 0)) (local.set 1 (i32.const 5)) (local.set 4 (f64.const 2)))\n"
+    "  (local.set 2 (i32.const 7))\n"
+    "  (if (i32.eqz (local.get 0)) (then (local.set 3 (i32.const 100))))\n"
+    "  (i32.add (i32.add (local.get 1) (local.get 2))\n"
+    "   (i32.add (local.get 3) (i32.trunc_f64_s (local.get 4)))))\n"
+    /* traps keep their meaning */
+    " (func (export \"load_oob\") (param i32) (result i32)\n"
+    "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
+    " (func (export \"store_oob\") (param i32)\n"
+    "  (i64.store (i32.add (local.get 0) (i32.const 65530)) (i64.const 1))))\n";
+
+typedef struct world {
+  kite_engine *engine;
+  kite_store *store;
+  kite_module *module;
+  kite_instance *inst;
+} world;
+
+static bool world_new_wat(world *w, bool guard, const char *wat);
+
+static bool world_new(world *w, bool guard) { return world_new_wat(w, guard, wat); }
+
+static bool world_new_wat(world *w, bool guard, const char *wat) {
+  memset(w, 0, sizeof *w);
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.no_guard_pages = !guard;
+  w->engine = kite_engine_new(&cfg);
+  w->store = w->engine ? kite_store_new(w->engine) : NULL;
+  if (!w->store) return false;
+  kite_alloc *a = kite_engine_alloc(w->engine);
+  kite_error err;
+  kite_error_clear(&err);
+  kite_buf b;
+  kite_buf_init(&b, a);
+  if (!kite_wat_to_wasm(a, wat, strlen(wat), KITE_FEATURES_3_0, &b, &err)) {
+    CHECK_MSG(false, "wat: %s at %u:%u", err.msg, err.line, err.col);
+    kite_buf_free(&b);
+    return false;
+  }
+  w->module = kite_decode(a, b.data, b.len, KITE_FEATURES_3_0, NULL, &err);
+  kite_buf_free(&b);
+  if (!w->module || !kite_validate_module(w->module, KITE_FEATURES_3_0, &err)) {
+    CHECK_MSG(false, "module: %s", err.msg);
+    return false;
+  }
+  w->inst = kite_instantiate(w->store, w->module, NULL, 0, &err);
+  CHECK_MSG(w->inst != NULL, "instantiate: %s", err.msg);
+  return w->inst != NULL;
+}
+
+static void world_free(world *w) {
+  if (w->store) kite_store_free(w->store);
+  if (w->module) kite_module_free(w->module);
+  if (w->engine) kite_engine_free(w->engine);
+}
+
+/* Call an export with i32 arguments; its one result (raw bits), or a trap in *err. */
+static uint64_t call(world *w, const char *name, const uint32_t *args, uint32_t nargs,
+                     kite_error *err) {
+  kite_extern x;
+  kite_error_clear(err);
+  if (!kite_instance_export(w->inst, name, strlen(name), &x) || x.kind != KITE_EXTERN_FUNC) {
+    CHECK_MSG(false, "no export %s", name);
+    return 0;
+  }
+  kite_value a[4], r[1];
+  for (uint32_t i = 0; i < nargs; i++) a[i] = kite_val_i32(args[i]);
+  memset(r, 0, sizeof r);
+  uint32_t nr = x.u.func->type->nresults;
+  if (!kite_func_call(w->store, x.u.func, a, nargs, r, nr, err)) return 0;
+  return r[0].type.kind == KITE_VT_I32 ? r[0].u.i32 : r[0].u.i64;
+}
+
+static void expect(world *w, const char *name, const uint32_t *args, uint32_t nargs,
+                   uint64_t want) {
+  kite_error err;
+  uint64_t got = call(w, name, args, nargs, &err);
+  CHECK_MSG(!kite_failed(&err) && got == want, "%s: got 0x%llx, want 0x%llx (%s)", name,
+            (unsigned long long)got, (unsigned long long)want, err.msg);
+}
+
+static void expect_oob(world *w, const char *name, uint32_t arg) {
+  kite_error err;
+  call(w, name, &arg, 1, &err);
+  CHECK_MSG(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_MEMORY_OOB,
+            "%s(%u): want an out-of-bounds trap, got '%s'", name, arg, err.msg);
+}
+
+/* The same computation in C, for the loops. */
+static uint32_t rotate_ref(uint32_t n) {
+  uint32_t a = 1, b = 2, c = 3;
+  do {
+    uint32_t t = a;
+    a = b, b = c, c = t;
+  } while (--n);
+  return a * 100 + b * 10 + c;
+}
+
+static void run_cases(bool guard) {
+  world w;
+  if (!world_new(&w, guard)) {
+    world_free(&w);
+    return;
+  }
+  /* 0xfffffffc + 8 wraps to 4; offset 4 reads bytes 8..11 */
+  expect(&w, "load_wrap", (uint32_t[]){0xfffffffcu, 8}, 2, 0x0c0b0a09);
+  expect(&w, "load_wrap", (uint32_t[]){2, 2}, 2, 0x0c0b0a09);
+  expect(&w, "load8_const", (uint32_t[]){0}, 1, 4);
+  expect(&w, "load8_const", (uint32_t[]){0xfffffffeu}, 1, 2);
+  expect(&w, "load16_s", (uint32_t[]){0}, 1, 0xfffffffe);
+  expect(&w, "load64", (uint32_t[]){0}, 1, 0x0a09080706050403ull);
+  expect(&w, "store_wrap", (uint32_t[]){0xfffffff0u, 108, 0xdeadbeef}, 3, 0xdeadbeef);
+  expect(&w, "store8", (uint32_t[]){0}, 1, 0xff);
+  kite_error err;
+  uint64_t bits = call(&w, "f64_roundtrip", (uint32_t[]){8}, 1, &err);
+  double d;
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 5.0, "f64_roundtrip: %g", d);
+
+  expect(&w, "funnel", (uint32_t[]){0x12345678, 0x9abcdef0, 8, 24}, 4, 0x3456789a);
+  expect(&w, "funnel", (uint32_t[]){0x12345678, 0x9abcdef0, 40, 56}, 4, 0x3456789a);
+  expect(&w, "funnel_rev", (uint32_t[]){0x12345678, 0x9abcdef0}, 2, 0x34567800 | 0x009abcde);
+  expect(&w, "shift_chain", (uint32_t[]){0x12345678}, 1, 0x23456780 | 0x00234567);
+  expect(&w, "zeroing", (uint32_t[]){0}, 1, 5 + 7 + 100 + 2);
+  expect(&w, "zeroing", (uint32_t[]){1}, 1, 7);
+  expect(&w, "add3", (uint32_t[]){1, 20, 300}, 3, 321);
+  expect(&w, "add3", (uint32_t[]){0xffffffffu, 2, 3}, 3, 4);
+  /* l2 = 11, l3 = 22, p0 = 33, p1 = 66: 66 + 11 */
+  expect(&w, "adds", (uint32_t[]){10, 20}, 2, 77);
+  expect(&w, "add_add_load", (uint32_t[]){3, 4}, 2, 10);
+  expect(&w, "add_add_load", (uint32_t[]){0xffffffffu, 1}, 2, 3);
+  expect(&w, "tee_load", (uint32_t[]){4}, 1, 6 + 500);
+
+  expect(&w, "swap", (uint32_t[]){3, 4}, 2, 37);
+  for (uint32_t n = 1; n <= 7; n++) expect(&w, "rotate", &n, 1, rotate_ref(n));
+  expect(&w, "loop_adds", (uint32_t[]){4}, 1, 4 * 9);
+  expect(&w, "loop_moves", (uint32_t[]){5}, 1, 5 + 15);
+  expect(&w, "block_result", (uint32_t[]){0}, 1, 1007);
+  expect(&w, "block_result", (uint32_t[]){9}, 1, 1010);
+
+  /* sum of 0.5 + 3 * i for i < n */
+  bits = call(&w, "axpy", (uint32_t[]){100}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 50 + 3 * 4950.0, "axpy: %g (%s)", d, err.msg);
+  /* x = 3: [512] = 7, [520] = -1, [528] = 21, [512] = 2; 2 - 1 + 63 */
+  bits = call(&w, "f64_ops", (uint32_t[]){3}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 64, "f64_ops: %g (%s)", d, err.msg);
+  bits = call(&w, "nan_mul", NULL, 0, &err);
+  CHECK_MSG((bits | (1ull << 63)) == 0xfff8000000001111ull ||
+                (bits | (1ull << 63)) == 0xfff8000000002222ull,
+            "nan_mul: %llx", (unsigned long long)bits);
+  bits = call(&w, "nan_add", NULL, 0, &err);
+  CHECK_MSG((bits | (1ull << 63)) == 0xfff8000000001111ull, "nan_add: %llx",
+            (unsigned long long)bits);
+  expect_oob(&w, "f64_oob", 0);
+  expect_oob(&w, "load_oob", 0);
+  expect_oob(&w, "load_oob", 0x10000);
+  expect(&w, "load_oob", (uint32_t[]){0xffff0002u}, 1, 0x04030201); /* wraps to 0 */
+  expect_oob(&w, "store_oob", 0);
+  world_free(&w);
+}
+
+/* ---- loop branches that take in the additions before them ---- */
+
+static const char *const conds[] = {"eq", "ne", "lt_s", "lt_u", "gt_s", "gt_u",
+                                    "le_s", "le_u", "ge_s", "ge_u"};
+
+static bool holds(int c, uint32_t x, uint32_t y) {
+  switch (c) {
+  case 0: return x == y;
+  case 1: return x != y;
+  case 2: return (int32_t)x < (int32_t)y;
+  case 3: return x < y;
+  case 4: return (int32_t)x > (int32_t)y;
+  case 5: return x > y;
+  case 6: return (int32_t)x <= (int32_t)y;
+  case 7: return x <= y;
+  case 8: return (int32_t)x >= (int32_t)y;
+  default: return x >= y;
+  }
+}
+
+/* The loops below in C: k counts iterations (at most 50), i steps until cc fails; the
+   a1 loop checks the bound after counting, the a2 loop before. */
+static uint32_t loop_ref(int c, uint32_t i, uint32_t n, uint32_t step, bool check_first) {
+  uint32_t k = 0;
+  for (;;) {
+    if (check_first && k >= 50) break;
+    k++;
+    if (!check_first && k >= 50) break;
+    i += step;
+    if (!holds(c, i, n)) break;
+  }
+  return k * 1000 + (i & 0xff);
+}
+
+static void test_loop_branches(bool guard) {
+  static char src[16384];
+  size_t len = (size_t)snprintf(src, sizeof src, "(module\n");
+  for (int c = 0; c < 10; c++) {
+    /* one addition before the branch (k counts with a subtraction) ... */
+    len += (size_t)snprintf(src + len, sizeof src - len,
+        " (func (export \"a1_%s\") (param i32 i32 i32) (result i32) (local i32)\n"
+        "  (block $out (loop $l (local.set 3 (i32.sub (local.get 3) (i32.const -1)))\n"
+        "   (br_if $out (i32.ge_u (local.get 3) (i32.const 50)))\n"
+        "   (local.set 0 (i32.add (local.get 0) (local.get 2)))\n"
+        "   (br_if $l (i32.%s (local.get 0) (local.get 1)))))\n"
+        "  (i32.add (i32.mul (local.get 3) (i32.const 1000)) (i32.and (local.get 0) (i32.const 255))))\n",
+        conds[c], conds[c]);
+    /* ... and two */
+    len += (size_t)snprintf(src + len, sizeof src - len,
+        " (func (export \"a2_%s\") (param i32 i32 i32) (result i32) (local i32)\n"
+        "  (block $out (loop $l (br_if $out (i32.ge_u (local.get 3) (i32.const 50)))\n"
+        "   (local.set 3 (i32.add (local.get 3) (i32.const 1)))\n"
+        "   (local.set 0 (i32.add (local.get 0) (local.get 2)))\n"
+        "   (br_if $l (i32.%s (local.get 0) (local.get 1)))))\n"
+        "  (i32.add (i32.mul (local.get 3) (i32.const 1000)) (i32.and (local.get 0) (i32.const 255))))\n",
+        conds[c], conds[c]);
+  }
+  len += (size_t)snprintf(src + len, sizeof src - len,
+      " (func (export \"nz1\") (param i32) (result i32) (local i32)\n"
+      "  (loop $l (local.set 0 (i32.sub (local.get 0) (i32.const 1)))\n"
+      "   (local.set 1 (i32.add (local.get 1) (i32.const 3)))\n"
+      "   (br_if $l (local.get 0)))\n"
+      "  (local.get 1))\n"
+      " (func (export \"nz2\") (param i32) (result i32) (local i32)\n"
+      "  (loop $l (local.set 0 (i32.add (local.get 0) (i32.const -1)))\n"
+      "   (local.set 1 (i32.add (local.get 1) (i32.const 3)))\n"
+      "   (br_if $l (local.get 0)))\n"
+      "  (local.get 1)))\n");
+  world w;
+  if (!world_new_wat(&w, guard, src)) {
+    world_free(&w);
+    return;
+  }
+  /* start, limit, step: up, down, across the sign, equal from the start, wrapping */
+  static const uint32_t cases[][3] = {{0, 10, 3},         {0, 12, 3},        {20, 5, 0xfffffffdu},
+                                      {0xfffffff0u, 8, 4}, {5, 5, 0},          {7, 7, 1},
+                                      {0x7ffffffeu, 0x80000002u, 1}, {100, 0xffffff00u, 0x40}};
+  char name[32];
+  for (int c = 0; c < 10; c++) {
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+      const uint32_t *a = cases[k];
+      snprintf(name, sizeof name, "a1_%s", conds[c]);
+      expect(&w, name, a, 3, loop_ref(c, a[0], a[1], a[2], false));
+      snprintf(name, sizeof name, "a2_%s", conds[c]);
+      expect(&w, name, a, 3, loop_ref(c, a[0], a[1], a[2], true));
+    }
+  }
+  expect(&w, "nz1", (uint32_t[]){7}, 1, 21);
+  expect(&w, "nz2", (uint32_t[]){7}, 1, 21);
+  world_free(&w);
+}
+
+int main(void) {
+  test_loop_branches(true);
+  test_loop_branches(false);
+  run_cases(true);
+  run_cases(false);
+  return test_finish("test_exec_fused");
+}
