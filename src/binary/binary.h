@@ -128,6 +128,10 @@ static inline bool kite_read_u32(kite_reader *r, uint32_t *out) { /* LEB128 u32 
   return ok;
 }
 static inline bool kite_read_u64(kite_reader *r, uint64_t *out) {
+  if (r->p < r->end && *r->p < 0x80) {
+    *out = *r->p++;
+    return true;
+  }
   *out = 0;
   return kite_read_leb(r, 64, false, out);
 }
@@ -144,6 +148,11 @@ static inline bool kite_read_s32(kite_reader *r, int32_t *out) {
 }
 static inline bool kite_read_s64(kite_reader *r, int64_t *out) {
   uint64_t v = 0;
+  if (r->p < r->end && *r->p < 0x80) {
+    uint8_t b = *r->p++;
+    *out = (b & 0x40) ? (int64_t)b - 0x80 : (int64_t)b;
+    return true;
+  }
   bool ok = kite_read_leb(r, 64, true, &v);
   *out = (int64_t)v;
   return ok;
@@ -161,9 +170,25 @@ bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out);
 bool kite_read_reftype(kite_reader *r, kite_features f, kite_valtype *out);
 /* A vector length or byte count: a u32 that must not exceed the bytes left in the
    reader ("length out of bounds"). */
-bool kite_read_len(kite_reader *r, uint32_t *out);
+bool kite_read_len_slow(kite_reader *r, uint32_t *out);
+static inline bool kite_read_len(kite_reader *r, uint32_t *out) {
+  if (r->p < r->end && *r->p < 0x80 && *r->p <= (size_t)(r->end - r->p)) {
+    *out = *r->p++;
+    return true;
+  }
+  return kite_read_len_slow(r, out);
+}
 /* n raw bytes; *out points at them. */
-bool kite_read_bytes(kite_reader *r, size_t n, const uint8_t **out);
+static inline bool kite_read_bytes(kite_reader *r, size_t n, const uint8_t **out) {
+  if (n > (size_t)(r->end - r->p)) {
+    *out = NULL;
+    kite_reader_eos(r);
+    return false;
+  }
+  *out = r->p;
+  r->p += n;
+  return true;
+}
 /* Set *r->err to a malformed-module error at `offset` (first error wins); returns false. */
 bool kite_reader_fail(kite_reader *r, uint64_t offset, const char *fmt, ...)
 #if defined(__GNUC__)
