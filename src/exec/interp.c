@@ -206,12 +206,12 @@ static inline double fmax64(double a, double b) {
 QUIET_NAN_OP(ceil32, float, ceilf)
 QUIET_NAN_OP(floor32, float, floorf)
 QUIET_NAN_OP(trunc32, float, truncf)
-QUIET_NAN_OP(nearest32, float, nearbyintf)
+QUIET_NAN_OP(nearest32, float, kite_nearest32)
 QUIET_NAN_OP(sqrt32, float, sqrtf)
 QUIET_NAN_OP(ceil64, double, ceil)
 QUIET_NAN_OP(floor64, double, floor)
 QUIET_NAN_OP(trunc64, double, trunc)
-QUIET_NAN_OP(nearest64, double, nearbyint)
+QUIET_NAN_OP(nearest64, double, kite_nearest64)
 QUIET_NAN_OP(sqrt64, double, sqrt)
 
 /* Saturating float-to-int conversions (NaN gives 0). */
