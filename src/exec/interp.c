@@ -694,6 +694,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
       vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
       /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)), 3)
+      vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) & I32(2)), 3)
       vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
       vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
       vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
@@ -1488,6 +1492,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_I32_FUNNEL) {
         SET_I32(1, (I32(2) << (I32(3) & 31)) | (I32(4) >> (I32(5) & 31)));
         NEXT(6);
+      }
+      vmcase(XOP_I32_XOR_ROTL) {
+        SET_I32(1, I32(2) ^ rotl32(I32(3), I32(4)));
+        NEXT(5);
       }
       vmcase(XOP_I32_ADD2) {
         SET_I32(1, I32(2) + I32(3));
