@@ -53,7 +53,7 @@ static bool print_parse(kite_alloc *a, const kite_module *m, bool fold, kite_buf
   }
   if (!kite_wat_to_wasm(a, (const char *)text->data, text->len, FEATURES, bin, err)) {
     fuzz_check_error(err, "kite_wat_to_wasm");
-    if (err->kind == KITE_ERR_OOM) return false;
+    if (fuzz_parse_limit(err)) return false;
     fprintf(stderr, "%.*s\n", (int)(text->len < 4000 ? text->len : 4000), (const char *)text->data);
     fuzz_print_error("reparse", err);
     fuzz_die("the printed text of a valid module does not parse");

@@ -77,6 +77,12 @@ static inline void fuzz_check_error(const kite_error *e, const char *what) {
   if (memchr(e->msg, 0, sizeof e->msg) == NULL) fuzz_die("error message not terminated");
 }
 
+/* Limits a parser may hit on input it would otherwise accept: running out of memory
+   (the allocation limit), and the text parser's bound on nesting. */
+static inline bool fuzz_parse_limit(const kite_error *e) {
+  return e->kind == KITE_ERR_OOM || strcmp(e->msg, "nesting too deep") == 0;
+}
+
 /* FNV-1a: a data-chosen number (split points, arguments) that is stable per input. */
 static inline uint64_t fuzz_hash(const uint8_t *p, size_t n) {
   uint64_t h = 0xcbf29ce484222325ULL;

@@ -32,7 +32,7 @@ static void print_same_bytes(kite_alloc *a, const kite_module *m, const kite_buf
     }
   } else if (!kite_wat_to_wasm(a, (const char *)text.data, text.len, FEATURES, &bin2, &err)) {
     fuzz_check_error(&err, "kite_wat_to_wasm");
-    if (err.kind != KITE_ERR_OOM) {
+    if (!fuzz_parse_limit(&err)) {
       show_text("printed", &text);
       fprintf(stderr, "  at %u:%u\n", err.line, err.col);
       fuzz_print_error("reparse", &err);

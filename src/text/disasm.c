@@ -62,7 +62,8 @@ static void put_lines(disasm *d, uint32_t from, uint32_t to, unsigned depth, con
     for (; n < BYTES_PER_LINE; n++) put(d, "   ");
     put(d, "| ");
     if (text) {
-      for (unsigned i = 0; i < depth; i++) put(d, "  ");
+      /* Capped, or blocks nested N deep would print N^2 spaces. */
+      for (unsigned i = 0; i < depth && i < 100; i++) put(d, "  ");
       kite_buf_put(d->out, text, text_len);
       text = NULL;
     }

@@ -34,7 +34,19 @@ typedef struct fold_node {
   uint32_t insn;        /* index into printer.insns */
   uint32_t kids, nkids; /* range of printer.kids */
   uint32_t nresults;
+  uint32_t height;      /* 1 + the tallest kid's */
 } fold_node;
+
+/*
+** Hostile nesting must cost linear time and bounded C stack. Indentation stops growing
+** at MAX_INDENT levels (else text of blocks nested N deep grows as N^2: 10,000 levels
+** made 200 MB). Folding recurses once per level, so a body whose blocks nest deeper
+** than MAX_FOLD_DEPTH prints flat, and an operand tree only grows while printing it
+** keeps the recursion within MAX_FOLD_DEPTH (beyond, operands print before their
+** instruction, which is the same code).
+*/
+#define MAX_INDENT 100
+#define MAX_FOLD_DEPTH 500
 
 typedef struct printer {
   const kite_module *m;
@@ -67,6 +79,7 @@ typedef struct printer {
   KITE_VEC(fold_node) nodes;
   u32_vec kids;
   u32_vec labels; /* label arities of the open blocks, outermost first */
+  uint32_t fold_nest; /* fold_print_node calls active */
 } printer;
 
 /* ------------------------------------------------------------------------------------ */
@@ -102,7 +115,7 @@ static void puts64(printer *p, int64_t v) {
 /* Start a new line at the current indentation. */
 static void newline(printer *p) {
   putc_(p, '\n');
-  for (unsigned i = 0; i < p->indent; i++) put(p, "  ");
+  for (unsigned i = 0; i < p->indent && i < MAX_INDENT; i++) put(p, "  ");
 }
 
 /* A string literal: printable ASCII as is, everything else (and " and \) as \hh. */
@@ -1287,17 +1300,19 @@ static void fold_print_block(printer *p, uint32_t at, uint32_t nkids, uint32_t k
 static void fold_print_node(printer *p, uint32_t node) {
   fold_node n = p->nodes.data[node];
   kite_insn *in = &p->insns.data[n.insn];
+  p->fold_nest++;
   if (opens_block(in->op)) {
     fold_print_block(p, n.insn, n.nkids, n.kids);
-    return;
+  } else {
+    newline(p);
+    putc_(p, '(');
+    put_insn(p, in);
+    p->indent++;
+    for (uint32_t k = 0; k < n.nkids; k++) fold_print_node(p, p->kids.data[n.kids + k]);
+    p->indent--;
+    putc_(p, ')');
   }
-  newline(p);
-  putc_(p, '(');
-  put_insn(p, in);
-  p->indent++;
-  for (uint32_t k = 0; k < n.nkids; k++) fold_print_node(p, p->kids.data[n.kids + k]);
-  p->indent--;
-  putc_(p, ')');
+  p->fold_nest--;
 }
 
 static uint32_t fold_seq(printer *p, uint32_t start) {
@@ -1323,15 +1338,17 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
     } else {
       known = insn_arity(p, in, &np, &nr);
     }
-    fold_node node = {i, (uint32_t)p->kids.len, 0, nr};
+    fold_node node = {i, (uint32_t)p->kids.len, 0, nr, 1};
     /* Take the trees that supply exactly np values, if the stack holds them. */
     size_t take = 0;
     uint32_t have = 0;
     while (known && have < np && take < stack.len) {
-      have += p->nodes.data[stack.data[stack.len - 1 - take]].nresults;
+      const fold_node *kid = &p->nodes.data[stack.data[stack.len - 1 - take]];
+      have += kid->nresults;
+      if (kid->height + 1 > node.height) node.height = kid->height + 1;
       take++;
     }
-    if (known && have == np) {
+    if (known && have == np && p->fold_nest + node.height <= MAX_FOLD_DEPTH) {
       if (!kite_vec_reserve_(p->a, (void **)&p->kids.data, &p->kids.cap, p->kids.len + take,
                              sizeof *p->kids.data)) {
         p->oom = true;
@@ -1362,6 +1379,8 @@ static uint32_t fold_seq(printer *p, uint32_t start) {
 static void print_folded_body(printer *p, kite_reader *r, const kite_functype *ft) {
   p->insns.len = 0;
   p->partner.len = 0;
+  kite_reader start = *r;
+  size_t max_open = 0;
   u32_vec open = {0};
   while (r->p < r->end && !stopped(p)) {
     kite_insn in;
@@ -1373,12 +1392,18 @@ static void print_folded_body(printer *p, kite_reader *r, const kite_functype *f
     }
     if (opens_block(in.op)) {
       if (!kite_vec_push(p->a, &open, at)) p->oom = true;
+      if (open.len > max_open) max_open = open.len;
     } else if ((in.op == OP_END || in.op == OP_DELEGATE) && open.len > 0) {
       p->partner.data[open.data[--open.len]] = at;
     }
   }
   kite_vec_free(p->a, &open);
   if (stopped(p)) return;
+  if (max_open > MAX_FOLD_DEPTH) {
+    print_flat_body(p, &start);
+    return;
+  }
+  p->fold_nest = 0;
   p->depth = 0;
   p->labels.len = 0;
   if (!kite_vec_push(p->a, &p->labels, ft ? ft->nresults : 0)) {
