@@ -50,12 +50,99 @@ typedef struct kite_reader {
 static inline uint32_t kite_reader_offset(const kite_reader *r) {
   return (uint32_t)(r->p - r->base);
 }
-bool kite_read_u8(kite_reader *r, uint8_t *out);
-bool kite_read_u32(kite_reader *r, uint32_t *out); /* LEB128 u32 */
-bool kite_read_u64(kite_reader *r, uint64_t *out);
-bool kite_read_s32(kite_reader *r, int32_t *out);
-bool kite_read_s64(kite_reader *r, int64_t *out);
-bool kite_read_s33(kite_reader *r, int64_t *out);
+bool kite_reader_eos(kite_reader *r);
+/* A LEB128 of at most `bits` value bits, every byte checked (reader.c). */
+bool kite_read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out);
+
+/*
+** A well-formed LEB128 of at most `bits` (1..64) value bits at p: stores its value and
+** returns the byte after it; NULL when it is malformed or runs past `end`, reporting
+** nothing (kite_read_leb then says exactly what is wrong). Inlined into the loops that
+** walk code, which skip or decode most immediates this way.
+*/
+static inline const uint8_t *kite_leb_fast(const uint8_t *p, const uint8_t *end, unsigned bits,
+                                           bool is_signed, uint64_t *out) {
+  if (p < end && !(*p & 0x80)) { /* one byte: most of them */
+    *out = is_signed && (*p & 0x40) ? *p | ~(uint64_t)0x7f : *p;
+    return p + 1;
+  }
+  size_t last = (bits - 1) / 7; /* index of the last byte allowed */
+  size_t avail = (size_t)(end - p);
+  uint64_t v = 0;
+  size_t i;
+  for (i = 0; i < last && i < avail; i++) {
+    uint8_t b = p[i];
+    v |= (uint64_t)(b & 0x7f) << (7 * i);
+    if (!(b & 0x80)) {
+      if (is_signed && (b & 0x40)) v |= ~(uint64_t)0 << (7 * (i + 1));
+      *out = v;
+      return p + i + 1;
+    }
+  }
+  if (i == avail) return NULL;
+  /* The last byte: no continuation, and its unused bits zero (unsigned) or copies of the
+     sign bit (signed). */
+  uint8_t b = p[last];
+  unsigned n = bits - 7 * (unsigned)last; /* value bits in it, 1..7 */
+  if (b & 0x80) return NULL;
+  if (n < 7) {
+    unsigned rest = is_signed ? (unsigned)b >> (n - 1) : (unsigned)b >> n;
+    if (rest != 0 && (!is_signed || rest != (0x7fu >> (n - 1)))) return NULL;
+  }
+  v |= (uint64_t)b << (7 * last);
+  if (is_signed && (b & 0x40) && 7 * (last + 1) < 64) v |= ~(uint64_t)0 << (7 * (last + 1));
+  *out = v;
+  return p + last + 1;
+}
+
+/* The one-byte encodings (most indices and small constants) are read inline. On an
+   error *out is zero. */
+static inline bool kite_read_u8(kite_reader *r, uint8_t *out) {
+  if (r->p >= r->end) {
+    *out = 0;
+    kite_reader_eos(r);
+    return false;
+  }
+  *out = *r->p++;
+  return true;
+}
+static inline bool kite_read_u32(kite_reader *r, uint32_t *out) { /* LEB128 u32 */
+  uint64_t v = 0;
+  if (r->p < r->end && *r->p < 0x80) {
+    *out = *r->p++;
+    return true;
+  }
+  bool ok = kite_read_leb(r, 32, false, &v);
+  *out = (uint32_t)v;
+  return ok;
+}
+static inline bool kite_read_u64(kite_reader *r, uint64_t *out) {
+  *out = 0;
+  return kite_read_leb(r, 64, false, out);
+}
+static inline bool kite_read_s32(kite_reader *r, int32_t *out) {
+  uint64_t v = 0;
+  if (r->p < r->end && *r->p < 0x80) {
+    uint8_t b = *r->p++;
+    *out = (b & 0x40) ? (int32_t)b - 0x80 : (int32_t)b;
+    return true;
+  }
+  bool ok = kite_read_leb(r, 32, true, &v);
+  *out = (int32_t)(uint32_t)v;
+  return ok;
+}
+static inline bool kite_read_s64(kite_reader *r, int64_t *out) {
+  uint64_t v = 0;
+  bool ok = kite_read_leb(r, 64, true, &v);
+  *out = (int64_t)v;
+  return ok;
+}
+static inline bool kite_read_s33(kite_reader *r, int64_t *out) {
+  uint64_t v = 0;
+  bool ok = kite_read_leb(r, 33, true, &v);
+  *out = (int64_t)v;
+  return ok;
+}
 /* Reading a value type or heap type checks the type's binary form only; type indices
    are range-checked by the validator. */
 bool kite_read_valtype(kite_reader *r, kite_features f, kite_valtype *out);
@@ -72,8 +159,8 @@ bool kite_reader_fail(kite_reader *r, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-/* "unexpected end of section or function" at the end of the readable range. */
-bool kite_reader_eos(kite_reader *r);
+/* kite_reader_eos (above): "unexpected end of section or function" at the end of the
+   readable range. */
 
 /* ---- instructions ---- */
 
@@ -185,6 +272,12 @@ const char *kite_section_name(uint8_t id);
 ** have arrived, so a section decoder must be repeatable (it computes its results from
 ** earlier sections only and publishes them when it succeeds).
 */
+/* A function body whose instructions the decoder has not walked yet: the offsets of its
+   locals, of its code and of its end. */
+typedef struct kite_pending_body {
+  uint32_t start, code, end;
+} kite_pending_body;
+
 typedef struct kite_decode_state {
   kite_module *m;
   kite_features features;
@@ -204,6 +297,11 @@ typedef struct kite_decode_state {
   uint32_t min_data_index;            /* the smallest one it uses */
   uint32_t needs_datacount_at;        /* the first instruction using that one */
   KITE_VEC(uint8_t) ctl;              /* control-frame kinds while walking an expression */
+  /* kite_decode_validate only: function bodies are not walked while decoding (the
+     validator reads them anyway); `pending` lists the ones not walked yet, walked before
+     any error is reported so that the first error is the one kite_decode would report. */
+  bool defer_walks;
+  KITE_VEC(kite_pending_body) pending;
   KITE_VEC(kite_custom) customs;
   KITE_VEC(kite_section) sections;
 } kite_decode_state;
@@ -235,6 +333,17 @@ bool kite_decode_section(kite_decode_state *st, uint8_t id, uint32_t id_offset, 
 /* Checks after the last section and the final touches (declared functions, names, name
    pointers into m->bytes, which must hold the whole binary by now). */
 bool kite_decode_end(kite_decode_state *st, size_t len);
+/* Walk the pending bodies (defer_walks) in order, over the bytes [base, base + len):
+   false with the first error in *st->err. */
+bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t len);
+/* Decode (kite_decode) with defer_walks set: a module whose bodies are still to be
+   walked, which only kite_decode_validate (valid.h) may hand out. */
+kite_module *kite_decode_deferred(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                  kite_features features, const kite_decode_limits *limits,
+                                  kite_error *err);
+/* The walk kite_decode_deferred skipped, over every body of a decoded module, and the
+   check of the data count section that depends on it. False with the first error. */
+bool kite_decode_check_code(const kite_module *m, kite_features features, kite_error *err);
 /* Decode the "name" custom section's contents; a malformed one leaves has_names false. */
 void kite_decode_names(kite_module *m, uint32_t offset, uint32_t len);
 /* Is this error one that more input could change (streaming retries on it)? */

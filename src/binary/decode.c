@@ -71,6 +71,7 @@ void kite_decode_state_free(kite_decode_state *st) {
   kite_alloc *a = st->m ? st->m->alloc : NULL;
   if (!a) return;
   kite_vec_free(a, &st->ctl);
+  kite_vec_free(a, &st->pending);
   kite_vec_free(a, &st->customs);
   kite_vec_free(a, &st->sections);
 }
@@ -193,6 +194,55 @@ static bool ctl_push(kite_decode_state *st, kite_reader *r, uint8_t kind) {
   return true;
 }
 
+static inline const uint8_t *skip_leb(const uint8_t *p, const uint8_t *end, unsigned bits, bool sign) {
+  uint64_t v;
+  return kite_leb_fast(p, end, bits, sign, &v);
+}
+
+/*
+** The common instructions, checked without filling a kite_insn: single-byte opcodes of
+** enabled features whose immediates are absent, short LEB128s, float bits, a one-byte
+** memarg flags field or a one-byte block type, and that do not change the block
+** structure (except block, loop, if and end). Returns where the instruction ends, or NULL
+** to let kite_read_insn read it (and report any error exactly).
+*/
+static inline const uint8_t *skip_simple(kite_decode_state *st, kite_reader *r, const uint8_t *p) {
+  const uint8_t *end = r->end;
+  kite_byteop bo = kite_byteop_table[*p];
+  if (!bo.op1 || !kite_has_feature(st->features, bo.feature)) return NULL;
+  kite_opcode op = (kite_opcode)(bo.op1 - 1);
+  switch ((kite_imm)bo.imm) {
+  case IMM_NONE:
+    if (op == OP_END) {
+      if (st->ctl.len == 1) return NULL; /* the expression's own end */
+      st->ctl.len--;
+      return p + 1;
+    }
+    return op == OP_ELSE || op == OP_CATCH_ALL ? NULL : p + 1;
+  case IMM_LABEL:
+  case IMM_TAG:
+    if (op == OP_DELEGATE || op == OP_CATCH) return NULL;
+    /* fall through */
+  case IMM_FUNC:
+  case IMM_TYPE:
+  case IMM_LOCAL:
+  case IMM_GLOBAL:
+  case IMM_TABLE: return skip_leb(p + 1, end, 32, false);
+  case IMM_I32: return skip_leb(p + 1, end, 32, true);
+  case IMM_I64: return skip_leb(p + 1, end, 64, true);
+  case IMM_F32: return end - p > 4 ? p + 5 : NULL;
+  case IMM_F64: return end - p > 8 ? p + 9 : NULL;
+  case IMM_MEMARG: /* flags without a memory index, then the offset (a u64 fits a u32 too) */
+    return end - p > 1 && p[1] < 0x40 ? skip_leb(p + 2, end, 32, false) : NULL;
+  case IMM_BLOCK:
+    if (op == OP_TRY || end - p < 2 || (p[1] != 0x40 && (p[1] < KITE_VT_F64 || p[1] > KITE_VT_I32)))
+      return NULL;
+    if (!ctl_push(st, r, op == OP_IF ? CTL_IF : CTL_BLOCK)) return NULL;
+    return p + 2;
+  default: return NULL;
+  }
+}
+
 /*
 ** Walk instructions up to the `end` that closes the expression, checking the block
 ** structure as the reference interpreter does (an `else` outside `if` is "END opcode
@@ -205,8 +255,24 @@ static bool walk_expr(kite_decode_state *st, kite_reader *r, bool in_func, kite_
   st->ctl.len = 0;
   if (!ctl_push(st, r, CTL_FUNC)) return false;
   for (;;) {
+    /* Runs of plain instructions and the `end` of inner blocks. */
+    while (r->p < r->end) {
+      const uint8_t *next = skip_simple(st, r, r->p);
+      if (!next) {
+        if (kite_failed(st->err)) return false; /* out of memory */
+        break;
+      }
+      r->p = next;
+    }
     kite_insn in;
-    if (!kite_read_insn(r, st->features, &in)) return false;
+    if (r->p < r->end && *r->p == 0x0B && st->ctl.len == 1 &&
+        kite_has_feature(st->features, FEAT_MVP)) {
+      in.op = OP_END;
+      in.offset = kite_reader_offset(r);
+      r->p++;
+    } else if (!kite_read_insn(r, st->features, &in)) {
+      return false;
+    }
     uint8_t *top = &st->ctl.data[st->ctl.len - 1];
     switch (in.op) {
     case OP_BLOCK:
@@ -626,6 +692,26 @@ static bool decode_datacount(kite_decode_state *st, kite_reader *r) {
   return true;
 }
 
+/* A body's instructions from r->p: they must end exactly where the body does. */
+static bool walk_body(kite_decode_state *st, kite_reader *r, const uint8_t *start, uint32_t size) {
+  if (!walk_expr(st, r, true, NULL)) return false;
+  if (r->p != start + size) return kite_reader_fail(r, off_of(r, start), "section size mismatch");
+  return true;
+}
+
+bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t len) {
+  for (size_t i = 0; i < st->pending.len; i++) {
+    kite_pending_body pb = st->pending.data[i];
+    kite_reader r = {base, base + pb.code, base + len, st->err};
+    if (!walk_body(st, &r, base + pb.start, pb.end - pb.start)) {
+      st->pending.len = 0;
+      return false;
+    }
+  }
+  st->pending.len = 0;
+  return true;
+}
+
 static bool decode_code(kite_decode_state *st, kite_reader *r) {
   kite_module *m = st->m;
   uint32_t count;
@@ -633,6 +719,7 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
   if (!kite_read_len(r, &count)) return false;
   st->section_count = count;
   st->needs_datacount = false;
+  st->pending.len = 0;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
   for (uint32_t i = 0; i < count; i++) {
     /* bodies without a function (an error reported at the end) are read and dropped */
@@ -657,8 +744,15 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
     if (total >= ((uint64_t)1 << 32) || total > st->limits.max_locals)
       return kite_reader_fail(r, off_of(r, start), "too many locals");
     uint32_t code_offset = kite_reader_offset(r);
-    if (!walk_expr(st, r, true, NULL)) return false;
-    if (r->p != start + size) return kite_reader_fail(r, off_of(r, start), "section size mismatch");
+    if (st->defer_walks && size <= (size_t)(r->end - start)) {
+      kite_pending_body pb = {off_of(r, start), code_offset, off_of(r, start + size)};
+      if (!kite_vec_push(m->alloc, &st->pending, pb)) return oom(st, r);
+      r->p = start + size;
+    } else {
+      if (!kite_decode_flush_walks(st, r->base, (size_t)(r->end - r->base)) ||
+          !walk_body(st, r, start, size))
+        return false;
+    }
     fn->nlocalgroups = ngroups;
     fn->localgroups = groups;
     fn->nlocals = (uint32_t)total;
@@ -810,6 +904,34 @@ static bool collect_declared_funcs(kite_decode_state *st) {
   return ok;
 }
 
+/* Only for an index that exists: an unknown one is the validator's "unknown data
+   segment", which the suite expects of text modules (that may lack the section). */
+static bool check_datacount_needed(kite_decode_state *st) {
+  const kite_module *m = st->m;
+  if (st->needs_datacount && !m->has_datacount && st->min_data_index < m->ndatas)
+    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
+                     "data count section required");
+  return true;
+}
+
+bool kite_decode_check_code(const kite_module *m, kite_features features, kite_error *err) {
+  kite_decode_state st;
+  kite_decode_state_init(&st, (kite_module *)m, features, NULL, err);
+  bool ok = true;
+  for (uint32_t i = m->nimported_funcs; ok && i < m->nfuncs; i++) {
+    const kite_func *fn = &m->funcs[i];
+    kite_reader r = {m->bytes, m->bytes + fn->body_offset, m->bytes + m->len, err};
+    uint32_t size;
+    ok = kite_read_u32(&r, &size);
+    const uint8_t *start = r.p;
+    r.p = m->bytes + fn->code_offset;
+    ok = ok && walk_body(&st, &r, start, size);
+  }
+  ok = ok && check_datacount_needed(&st);
+  kite_decode_state_free(&st);
+  return ok;
+}
+
 bool kite_decode_end(kite_decode_state *st, size_t len) {
   kite_module *m = st->m;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
@@ -821,11 +943,9 @@ bool kite_decode_end(kite_decode_state *st, size_t len) {
     return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED,
                      st->has_data ? st->data_count_at : len,
                      "data count and data section have inconsistent lengths");
-  /* Only for an index that exists: an unknown one is the validator's "unknown data
-     segment", which the suite expects of text modules (that may lack the section). */
-  if (st->needs_datacount && !m->has_datacount && st->min_data_index < m->ndatas)
-    return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, st->needs_datacount_at,
-                     "data count section required");
+  /* With deferred walks the bodies' data indices are not known yet: the check waits for
+     kite_decode_check_code (a module that validates cannot fail it). */
+  if (!st->defer_walks && !check_datacount_needed(st)) return false;
   for (uint32_t i = 0; i < m->nimports; i++) {
     relocate(m, &m->imports[i].module);
     relocate(m, &m->imports[i].field);

@@ -40,13 +40,11 @@ bool kite_reader_eos(kite_reader *r) {
 ** message at the same offset: first the unused bits of a final-group byte, then the
 ** length (without reading the byte after the last allowed one).
 */
-static bool read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out) {
+bool kite_read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out) {
   const uint8_t *p = r->p;
-  if (p < r->end && !(*p & 0x80)) { /* one byte: the common case */
-    uint64_t v = *p;
-    if (is_signed && (v & 0x40)) v |= ~(uint64_t)0x7f;
-    r->p = p + 1;
-    *out = v;
+  const uint8_t *q = kite_leb_fast(p, r->end, bits, is_signed, out);
+  if (q) {
+    r->p = q;
     return true;
   }
   uint64_t result = 0;
@@ -77,42 +75,6 @@ static bool read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *ou
   }
   r->p = p;
   *out = result;
-  return true;
-}
-
-bool kite_read_u8(kite_reader *r, uint8_t *out) {
-  if (r->p >= r->end) return kite_reader_eos(r);
-  *out = *r->p++;
-  return true;
-}
-
-bool kite_read_u32(kite_reader *r, uint32_t *out) {
-  uint64_t v;
-  if (!read_leb(r, 32, false, &v)) return false;
-  *out = (uint32_t)v;
-  return true;
-}
-
-bool kite_read_u64(kite_reader *r, uint64_t *out) { return read_leb(r, 64, false, out); }
-
-bool kite_read_s32(kite_reader *r, int32_t *out) {
-  uint64_t v;
-  if (!read_leb(r, 32, true, &v)) return false;
-  *out = (int32_t)(uint32_t)v;
-  return true;
-}
-
-bool kite_read_s64(kite_reader *r, int64_t *out) {
-  uint64_t v;
-  if (!read_leb(r, 64, true, &v)) return false;
-  *out = (int64_t)v;
-  return true;
-}
-
-bool kite_read_s33(kite_reader *r, int64_t *out) {
-  uint64_t v;
-  if (!read_leb(r, 33, true, &v)) return false;
-  *out = (int64_t)v;
   return true;
 }
 
@@ -421,16 +383,19 @@ bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out) {
   uint8_t b;
   if (!kite_read_u8(r, &b)) return false;
   kite_opcode op;
-  if (b == 0xFB || b == 0xFC || b == 0xFD || b == 0xFE) {
+  kite_byteop bo = kite_byteop_table[b];
+  if (bo.op1) {
+    if (!kite_has_feature(f, bo.feature))
+      return kite_reader_fail(r, out->offset, "illegal opcode %02x", b);
+    op = (kite_opcode)(bo.op1 - 1);
+  } else if (b == 0xFB || b == 0xFC || b == 0xFD || b == 0xFE) {
     uint32_t code;
     if (!kite_read_u32(r, &code)) return false;
     op = kite_opcode_lookup(b, code);
     if (op == OP_COUNT || !kite_has_feature(f, kite_opinfo_table[op].feature))
       return kite_reader_fail(r, out->offset, "illegal opcode %02x %02x", b, code);
   } else {
-    op = kite_opcode_lookup(0, b);
-    if (op == OP_COUNT || !kite_has_feature(f, kite_opinfo_table[op].feature))
-      return kite_reader_fail(r, out->offset, "illegal opcode %02x", b);
+    return kite_reader_fail(r, out->offset, "illegal opcode %02x", b);
   }
   out->op = op;
   out->items.p = out->items.end = r->p;

@@ -127,7 +127,7 @@ static bool frame_section(kite_decoder *d, bool final, bool *progress) {
 }
 
 /* Advance as far as the bytes allow. `final`: no more bytes will come. */
-static bool step(kite_decoder *d, bool final) {
+static bool step_sections(kite_decoder *d, bool final) {
   if (kite_failed(&d->err)) return false;
   if (!final && d->len < d->retry_at) return true;
   if (d->phase == PHASE_HEADER) {
@@ -149,6 +149,17 @@ static bool step(kite_decoder *d, bool final) {
     }
   }
   return true;
+}
+
+static bool step(kite_decoder *d, bool final) {
+  if (step_sections(d, final)) return true;
+  /* Deferred walks come first: kite_decode would have reported their errors before. */
+  if (d->st.pending.len) {
+    kite_error later = d->err;
+    kite_error_clear(&d->err);
+    if (kite_decode_flush_walks(&d->st, d->buf, d->len)) d->err = later;
+  }
+  return false;
 }
 
 bool kite_decoder_feed(kite_decoder *d, const uint8_t *p, size_t n, kite_error *err) {
@@ -202,13 +213,15 @@ kite_module *kite_decoder_finish(kite_decoder *d, kite_error *err) {
   return m;
 }
 
-kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
-                         const kite_decode_limits *limits, kite_error *err) {
+static kite_module *decode_whole(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                 kite_features features, const kite_decode_limits *limits,
+                                 bool defer_walks, kite_error *err) {
   kite_decoder *d = kite_decoder_new(a, features, limits);
   if (!d) {
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }
+  d->st.defer_walks = defer_walks;
   if ((uint64_t)len > d->st.limits.max_module_size) {
     fail(d, 0, "module too large");
   } else {
@@ -226,4 +239,15 @@ kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_f
     }
   }
   return kite_decoder_finish(d, err);
+}
+
+kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
+                         const kite_decode_limits *limits, kite_error *err) {
+  return decode_whole(a, bytes, len, features, limits, false, err);
+}
+
+kite_module *kite_decode_deferred(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                  kite_features features, const kite_decode_limits *limits,
+                                  kite_error *err) {
+  return decode_whole(a, bytes, len, features, limits, true, err);
 }

@@ -21,8 +21,7 @@ static kite_module *validate_or_free(kite_module *m, kite_features f, kite_error
 
 kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {
   kite_features f = kite_engine_features(e);
-  kite_module *m = kite_decode(kite_engine_alloc(e), bytes, len, f, NULL, err);
-  return validate_or_free(m, f, err);
+  return kite_decode_validate(kite_engine_alloc(e), bytes, len, f, NULL, err);
 }
 
 kite_module *kite_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {

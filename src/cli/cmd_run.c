@@ -344,9 +344,9 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
     cli_print_error(o->file, err);
     return CLI_FAIL;
   }
-  st->module = kite_decode(a, bytes.data, bytes.len, o->features, NULL, err);
+  st->module = kite_decode_validate(a, bytes.data, bytes.len, o->features, NULL, err);
   kite_buf_free(&bytes);
-  if (!st->module || !kite_validate_module(st->module, o->features, err)) {
+  if (!st->module) {
     cli_print_error(o->file, err);
     return CLI_FAIL;
   }

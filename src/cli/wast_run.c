@@ -234,7 +234,7 @@ static kite_module *load_module(wast_runner *R, const kite_wast_module *wm, kite
     bytes = text_out.data;
     len = text_out.len;
   }
-  kite_module *m = kite_decode(R->alloc, bytes, len, R->features, NULL, err);
+  kite_module *m = kite_decode_validate(R->alloc, bytes, len, R->features, NULL, err);
   kite_buf_free(&text_out);
   if (!m) return NULL;
   if (!kite_vec_push(R->alloc, &R->modules, m)) {
@@ -242,7 +242,6 @@ static kite_module *load_module(wast_runner *R, const kite_wast_module *wm, kite
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }
-  if (!kite_validate_module(m, R->features, err)) return NULL;
   return m;
 }
 

@@ -617,11 +617,13 @@ void kite_exec_store_release(kite_store *s) {
       memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);   \
     uint64_t *d_ = fp + (x)->init_base;                                                    \
     const uint64_t *s_ = (x)->init;                                                        \
-    uint32_t n_ = (x)->ninit;                                                              \
-    if (n_ <= 8) {                                                                         \
-      for (uint32_t i_ = 0; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);                \
-    } else {                                                                               \
-      memcpy(d_, s_, n_ * sizeof *d_);                                                     \
+    switch ((x)->ninit) { /* even; small ones straight-line, 16 bytes at a time */          \
+    case 8: memcpy(d_ + 6, s_ + 6, 16); /* fall through */                                 \
+    case 6: memcpy(d_ + 4, s_ + 4, 16); /* fall through */                                 \
+    case 4: memcpy(d_ + 2, s_ + 2, 16); /* fall through */                                 \
+    case 2: memcpy(d_, s_, 16); /* fall through */                                         \
+    case 0: break;                                                                         \
+    default: memcpy(d_, s_, (x)->ninit * sizeof *d_);                                      \
     }                                                                                      \
     pc = (x)->code;                                                                        \
   }
@@ -692,6 +694,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
       vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
       /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)), 3)
+      vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) & I32(2)), 3)
       vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
       vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
       vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
@@ -1486,6 +1492,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_I32_FUNNEL) {
         SET_I32(1, (I32(2) << (I32(3) & 31)) | (I32(4) >> (I32(5) & 31)));
         NEXT(6);
+      }
+      vmcase(XOP_I32_XOR_ROTL) {
+        SET_I32(1, I32(2) ^ rotl32(I32(3), I32(4)));
+        NEXT(5);
       }
       vmcase(XOP_I32_ADD2) {
         SET_I32(1, I32(2) + I32(3));

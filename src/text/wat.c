@@ -1694,7 +1694,7 @@ static bool elem_segment(wat_ctx *c, wat_sections *s, uint8_t mode, uint32_t tab
      segment's type in 3.0.) A table's inline (elem x*) has the table's type: indices
      only for funcref tables, as wabt writes them. */
   bool funcs_form = func_list && (!given || funcref);
-  uint32_t f;
+  uint32_t f = 0;
   if (ok) {
     kite_buf *b = &s->elems;
     uint8_t flags = funcs_form ? 0 : 4;

@@ -1,11 +1,26 @@
 /*
-** api.c: the public kite_validate (WebAssembly.validate).
+** api.c: decoding and validating in one go, and the public kite_validate
+** (WebAssembly.validate).
 **
 ** It accepts WebAssembly 3.0 plus the threads proposal (shared memories and atomics),
 ** which the web platform ships alongside 3.0. Legacy exceptions, wide arithmetic and
 ** custom page sizes stay off: they are proposals a host opts into through the engine.
 */
 #include "valid.h"
+
+kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                  kite_features features, const kite_decode_limits *limits,
+                                  kite_error *err) {
+  kite_module *m = kite_decode_deferred(a, bytes, len, features, limits, err);
+  if (!m) return NULL;
+  if (kite_validate_module(m, features, err)) return m;
+  /* A malformed body or a missing data count section comes before any validation error. */
+  kite_error first;
+  kite_error_clear(&first);
+  if (!kite_decode_check_code(m, features, &first)) *err = first;
+  kite_module_free(m);
+  return NULL;
+}
 
 bool kite_validate(const uint8_t *bytes, size_t len, kite_error *err) {
   kite_error local;
@@ -14,9 +29,8 @@ bool kite_validate(const uint8_t *bytes, size_t len, kite_error *err) {
   kite_alloc a;
   kite_alloc_init(&a, NULL, NULL);
   kite_features f = KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_THREADS);
-  kite_module *m = kite_decode(&a, bytes, len, f, NULL, err);
-  if (!m) return false;
-  bool ok = kite_validate_module(m, f, err);
+  kite_module *m = kite_decode_validate(&a, bytes, len, f, NULL, err);
+  bool ok = m != NULL;
   kite_module_free(m);
   return ok;
 }

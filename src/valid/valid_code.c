@@ -60,8 +60,13 @@ static const kite_valtype *label_types(const kite_vframe *fr, uint32_t *n) {
 
 /* ---- the operand stack ---- */
 
-static bool push(body *b, kite_valtype t) {
-  if (!kite_vec_push(b->v->a, &b->v->vals, t)) return oom(b);
+static inline bool push(body *b, kite_valtype t) {
+  kite_vctx *v = b->v;
+  if (v->vals.len == v->vals.cap &&
+      !kite_vec_reserve_(v->a, (void **)&v->vals.data, &v->vals.cap, v->vals.len + 1,
+                         sizeof *v->vals.data))
+    return oom(b);
+  v->vals.data[v->vals.len++] = t;
   return true;
 }
 
@@ -1031,6 +1036,295 @@ static bool do_insn(body *b) {
   }
 }
 
+/* ---- the fast path ---- */
+
+/* What the fast path does with an opcode (kite_vsig.fast). */
+enum {
+  FAST_NO,     /* leave it to the general path */
+  FAST_SIG,    /* no immediates; the fixed signature */
+  FAST_I32,    /* an s32 immediate; the signature */
+  FAST_I64,    /* an s64 immediate; the signature */
+  FAST_BYTES4, /* 4 bytes of immediate; the signature */
+  FAST_BYTES8, /* 8 bytes */
+  FAST_MEM,    /* a memarg; the signature */
+  FAST_LOCAL_GET,
+  FAST_LOCAL_SET,
+  FAST_LOCAL_TEE,
+  FAST_GLOBAL_GET,
+  FAST_GLOBAL_SET,
+  FAST_DROP,
+  FAST_SELECT,
+  FAST_NOP,
+  FAST_UNREACHABLE,
+  FAST_BLOCK, /* block, loop, if */
+  FAST_END,
+  FAST_BR,
+  FAST_BR_IF,
+  FAST_RETURN,
+  FAST_CALL
+};
+
+static uint8_t fast_kind(kite_opcode op, kite_imm imm) {
+  switch (op) {
+  case OP_LOCAL_GET: return FAST_LOCAL_GET;
+  case OP_LOCAL_SET: return FAST_LOCAL_SET;
+  case OP_LOCAL_TEE: return FAST_LOCAL_TEE;
+  case OP_GLOBAL_GET: return FAST_GLOBAL_GET;
+  case OP_GLOBAL_SET: return FAST_GLOBAL_SET;
+  case OP_DROP: return FAST_DROP;
+  case OP_SELECT: return FAST_SELECT;
+  case OP_NOP: return FAST_NOP;
+  case OP_UNREACHABLE: return FAST_UNREACHABLE;
+  case OP_BLOCK:
+  case OP_LOOP:
+  case OP_IF: return FAST_BLOCK;
+  case OP_END: return FAST_END;
+  case OP_BR: return FAST_BR;
+  case OP_BR_IF: return FAST_BR_IF;
+  case OP_RETURN: return FAST_RETURN;
+  case OP_CALL: return FAST_CALL;
+  default: break;
+  }
+  if (!kite_opinfo_table[op].sig[0]) return FAST_NO;
+  switch (imm) {
+  case IMM_NONE: return FAST_SIG;
+  case IMM_I32: return FAST_I32;
+  case IMM_I64: return FAST_I64;
+  case IMM_F32: return FAST_BYTES4;
+  case IMM_F64: return FAST_BYTES8;
+  case IMM_MEMARG: return FAST_MEM;
+  default: return FAST_NO;
+  }
+}
+
+void kite_valid_code_init(kite_vctx *v) {
+  memset(v->sigs, 0, sizeof v->sigs);
+  for (unsigned byte = 0; byte < 256; byte++) {
+    kite_byteop bo = kite_byteop_table[byte];
+    if (!bo.op1 || !kite_has_feature(v->f, bo.feature)) continue;
+    kite_opcode op = (kite_opcode)(bo.op1 - 1);
+    const kite_opinfo *info = &kite_opinfo_table[op];
+    kite_vsig *vs = &v->sigs[byte];
+    const char *c = info->sig;
+    for (; *c && *c != ':'; c++) {
+      if (vs->npop == KITE_ARRAY_LEN(vs->pop)) goto skip;
+      vs->pop[vs->npop++] = sig_type(*c).kind;
+    }
+    if (*c == ':') c++;
+    for (; *c; c++) {
+      if (vs->npush == 1) goto skip;
+      vs->push = sig_type(*c);
+      vs->npush++;
+    }
+    vs->align = info->aux;
+    vs->fast = fast_kind(op, (kite_imm)bo.imm);
+    continue;
+  skip:
+    memset(vs, 0, sizeof *vs);
+  }
+}
+
+static bool is_num_kind(uint8_t k) { return k >= KITE_VT_V128 && k <= KITE_VT_I32; }
+
+/* Do the n values on top of the stack have exactly the number types ts? */
+static bool top_is(const kite_valtype *top, const kite_valtype *ts, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++)
+    if (!is_num_kind(ts[i].kind) || top[i].kind != ts[i].kind) return false;
+  return true;
+}
+
+/*
+** Validate a run of common instructions without a kite_insn: fixed signatures over
+** numbers, locals of number types, globals, constants, accesses to a 32-bit memory 0,
+** drop, select, blocks with no type or one number type, end, branches, calls and return;
+** each only when it is well-formed and its operands match exactly (number types, no
+** subtyping). The stack lives in locals meanwhile (no call, no allocation). It stops,
+** having left the instruction untouched, at the first one it does not handle, so the
+** general path reads that one and reports any error exactly.
+*/
+static void fast_run(body *b) {
+  kite_vctx *v = b->v;
+  const kite_module *m = b->m;
+  const uint8_t *p = b->r.p, *const end = b->r.end;
+  kite_valtype *const s = v->vals.data;
+  size_t len = v->vals.len;
+  const size_t cap = v->vals.cap;
+  if (!s || !v->ctrls.len) return;
+  kite_vframe *fr = &v->ctrls.data[v->ctrls.len - 1];
+  const kite_vsig *const sigs = v->sigs;
+  const uint8_t *const local_kind = v->local_kind;
+  const uint32_t nlocal_kind = v->nlocal_kind;
+  const bool mem32 = m->nmemories && !m->memories[0].limits.is64;
+  while (p < end) {
+    const kite_vsig *sg = &sigs[*p];
+    const uint8_t *q;
+    uint64_t imm;
+    size_t avail = len - fr->height;
+    switch (sg->fast) {
+    case FAST_SIG: q = p + 1; break;
+    case FAST_I32:
+      if (!(q = kite_leb_fast(p + 1, end, 32, true, &imm))) goto done;
+      break;
+    case FAST_I64:
+      if (!(q = kite_leb_fast(p + 1, end, 64, true, &imm))) goto done;
+      break;
+    case FAST_BYTES4:
+      if (end - p < 5) goto done;
+      q = p + 5;
+      break;
+    case FAST_BYTES8:
+      if (end - p < 9) goto done;
+      q = p + 9;
+      break;
+    case FAST_MEM:
+      /* Flags below 0x40: memory 0 and the alignment; then a 32-bit offset. */
+      if (!mem32 || end - p < 2 || p[1] > sg->align) goto done;
+      if (!(q = kite_leb_fast(p + 2, end, 32, false, &imm))) goto done;
+      break;
+    case FAST_LOCAL_GET:
+    case FAST_LOCAL_SET:
+    case FAST_LOCAL_TEE: {
+      q = kite_leb_fast(p + 1, end, 32, false, &imm);
+      if (!q || imm >= nlocal_kind) goto done;
+      uint8_t k = local_kind[imm];
+      if (!k) goto done;
+      if (sg->fast == FAST_LOCAL_GET) {
+        if (len == cap) goto done;
+        s[len++] = kite_vt(k);
+      } else {
+        if (!avail || s[len - 1].kind != k) goto done;
+        if (sg->fast == FAST_LOCAL_SET) len--;
+      }
+      p = q;
+      continue;
+    }
+    case FAST_GLOBAL_GET:
+    case FAST_GLOBAL_SET: {
+      q = kite_leb_fast(p + 1, end, 32, false, &imm);
+      if (!q || imm >= m->nglobals) goto done;
+      const kite_globaltype *gt = &m->globals[imm].type;
+      if (sg->fast == FAST_GLOBAL_GET) {
+        if (len == cap) goto done;
+        s[len++] = gt->type;
+      } else {
+        if (!gt->mut || !avail || !top_is(s + len - 1, &gt->type, 1)) goto done;
+        len--;
+      }
+      p = q;
+      continue;
+    }
+    case FAST_DROP:
+      if (!avail) goto done;
+      len--;
+      p++;
+      continue;
+    case FAST_SELECT:
+      if (avail < 3 || s[len - 1].kind != KITE_VT_I32 || s[len - 2].kind != s[len - 3].kind ||
+          !is_num_kind(s[len - 2].kind))
+        goto done;
+      len -= 2;
+      p++;
+      continue;
+    case FAST_NOP: p++; continue;
+    case FAST_UNREACHABLE:
+      len = fr->height;
+      fr->unreachable = true;
+      p++;
+      continue;
+    case FAST_BLOCK: {
+      /* No type, or one number type (v128 is left to the general path). */
+      if (end - p < 2 || v->ctrls.len == v->ctrls.cap) goto done;
+      uint8_t bt = p[1];
+      if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
+      uint16_t op = *p == 0x02 ? OP_BLOCK : *p == 0x03 ? OP_LOOP : OP_IF;
+      if (op == OP_IF) {
+        if (!avail || s[len - 1].kind != KITE_VT_I32) goto done;
+        len--;
+      }
+      fr = &v->ctrls.data[v->ctrls.len++];
+      memset(fr, 0, sizeof *fr);
+      fr->op = op;
+      fr->height = (uint32_t)len;
+      fr->init_height = (uint32_t)v->init_log.len;
+      if (bt != 0x40) {
+        fr->has_single = true;
+        fr->single = kite_vt(bt);
+        fr->nresults = 1;
+      }
+      p += 2;
+      continue;
+    }
+    case FAST_END: {
+      /* An if without else passes its parameters for its results: left to the general
+         path unless both are empty; so are locals to forget. */
+      if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) ||
+          v->init_log.len != fr->init_height)
+        goto done;
+      uint32_t nr;
+      const kite_valtype *rs = frame_results(fr, &nr);
+      if (avail != nr || !top_is(s + len - nr, rs, nr)) goto done;
+      p++;
+      if (--v->ctrls.len == 0) goto done; /* the end of the body */
+      fr = &v->ctrls.data[v->ctrls.len - 1];
+      continue;
+    }
+    case FAST_BR:
+    case FAST_BR_IF: {
+      q = kite_leb_fast(p + 1, end, 32, false, &imm);
+      if (!q || imm >= v->ctrls.len) goto done;
+      size_t have = avail;
+      if (sg->fast == FAST_BR_IF) {
+        if (!have || s[len - 1].kind != KITE_VT_I32) goto done;
+        have--;
+      }
+      uint32_t n;
+      const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - imm], &n);
+      size_t top = len - (avail - have); /* below the condition */
+      if (have < n || !top_is(s + top - n, ts, n)) goto done;
+      if (sg->fast == FAST_BR_IF) {
+        len = top;
+      } else {
+        len = fr->height;
+        fr->unreachable = true;
+      }
+      p = q;
+      continue;
+    }
+    case FAST_RETURN:
+      if (avail < b->nresults || !top_is(s + len - b->nresults, b->results, b->nresults))
+        goto done;
+      len = fr->height;
+      fr->unreachable = true;
+      p++;
+      continue;
+    case FAST_CALL: {
+      q = kite_leb_fast(p + 1, end, 32, false, &imm);
+      if (!q || imm >= m->nfuncs) goto done;
+      const kite_functype *ft = kite_module_func_type(m, (uint32_t)imm);
+      if (avail < ft->nparams || len - ft->nparams + ft->nresults > cap ||
+          !top_is(s + len - ft->nparams, ft->params, ft->nparams))
+        goto done;
+      len -= ft->nparams;
+      for (uint32_t i = 0; i < ft->nresults; i++) s[len++] = ft->results[i];
+      p = q;
+      continue;
+    }
+    default: goto done;
+    }
+    /* The fixed signature. */
+    uint32_t npop = sg->npop;
+    if (avail < npop || (sg->npush && len - npop == cap)) goto done;
+    if (npop == 2 && (s[len - 2].kind != sg->pop[0] || s[len - 1].kind != sg->pop[1])) goto done;
+    if (npop == 1 && s[len - 1].kind != sg->pop[0]) goto done;
+    len -= npop;
+    if (sg->npush) s[len++] = sg->push;
+    p = q;
+  }
+done:
+  v->vals.len = len;
+  b->r.p = p;
+}
+
 /* Run the instructions of [p, end) as one block with the given results. */
 static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtype *results,
                 uint32_t nresults) {
@@ -1046,6 +1340,10 @@ static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtyp
   b->in.offset = (uint32_t)(p - b->m->bytes);
   if (!push_ctrl(b, OP_BLOCK, NULL, 0, results, nresults, false, kite_vt(0))) return false;
   while (v->ctrls.len > 0) {
+    if (!b->const_mode) {
+      fast_run(b);
+      if (v->ctrls.len == 0) break;
+    }
     if (b->r.p >= b->r.end) {
       b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
       return malformed(b, "END opcode expected");
@@ -1078,6 +1376,32 @@ static bool ensure_u32(kite_vctx *v, uint32_t **p, size_t *cap, size_t n) {
   return true;
 }
 
+/* The kinds of the first locals for the fast path: as many as the body has bytes (plus a
+   few), so that a body declaring 50000 locals in three bytes costs no more to set up. */
+static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_functype *ft,
+                             uint64_t nlocals) {
+  uint64_t n = (uint64_t)(fn->code_end - fn->code_offset) + 16;
+  if (n > nlocals) n = nlocals;
+  if (n > v->local_kind_cap) {
+    size_t cap = v->local_kind_cap ? v->local_kind_cap : 64;
+    while (cap < n) cap *= 2;
+    uint8_t *p = kite_realloc(v->a, v->local_kind, v->local_kind_cap, cap);
+    if (!p) return false;
+    v->local_kind = p;
+    v->local_kind_cap = cap;
+  }
+  v->nlocal_kind = (uint32_t)n;
+  uint32_t i = 0;
+  for (uint32_t j = 0; j < ft->nparams && i < n; j++)
+    v->local_kind[i++] = kite_vt_is_num_or_vec(ft->params[j]) ? ft->params[j].kind : 0;
+  for (uint32_t g = 0; g < fn->nlocalgroups && i < n; g++) {
+    kite_valtype t = fn->localgroups[g].type;
+    uint8_t k = kite_vt_is_num_or_vec(t) ? t.kind : 0;
+    for (uint32_t j = 0; j < fn->localgroups[g].count && i < n; j++) v->local_kind[i++] = k;
+  }
+  return true;
+}
+
 bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
   const kite_module *m = v->m;
   const kite_func *fn = &m->funcs[funcidx];
@@ -1105,6 +1429,8 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
       v->stamp = 1;
     }
   }
+  if (!fill_local_kinds(v, fn, ft, nlocals))
+    return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
   body b;
   memset(&b, 0, sizeof b);
   b.v = v;
@@ -1137,6 +1463,10 @@ void kite_vctx_free_scratch(kite_vctx *v) {
   kite_vec_free(v->a, &v->init_log);
   kite_free(v->a, v->local_stamp, v->stamp_cap * sizeof(uint32_t));
   kite_free(v->a, v->group_end, v->group_cap * sizeof(uint32_t));
+  kite_free(v->a, v->local_kind, v->local_kind_cap);
+  v->local_kind = NULL;
+  v->local_kind_cap = 0;
+  v->nlocal_kind = 0;
   v->local_stamp = v->group_end = NULL;
   v->stamp_cap = v->group_cap = 0;
 }

@@ -255,6 +255,7 @@ static bool check_datas(kite_vctx *v) {
 
 static bool check_code(kite_vctx *v) {
   const kite_module *m = v->m;
+  kite_valid_code_init(v);
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
     if (!kite_valid_func(v, i)) return false;
   return true;

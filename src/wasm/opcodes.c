@@ -21,11 +21,37 @@ static const uint8_t opname_len[OP_COUNT] = {
 #undef KITE_OPCODE
 };
 
+/* Prefixed rows go to a slot of their own past 256, so no two rows share an index and a
+   duplicated single-byte encoding is an initializer override (a -Woverride-init warning). */
+const kite_byteop kite_byteop_table[256 + OP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat) \
+  [(prefix) == 0 ? (code) : 256 + OP_##id] = {OP_##id + 1, imm, feat},
+#include "opcodes.def"
+#undef KITE_OPCODE
+};
+
+/* Per prefix (0xFB..0xFE), the opcode plus one of each code below PREFIXED_CODES, laid
+   out as the byte table above. */
+#define PREFIXED_CODES 512
+static const uint16_t prefixed_table[4 * PREFIXED_CODES + OP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                 \
+  [(prefix) >= 0xFB && (code) < PREFIXED_CODES ? ((prefix) - 0xFB) * PREFIXED_CODES + (code) \
+                                               : 4 * PREFIXED_CODES + OP_##id] = OP_##id + 1,
+#include "opcodes.def"
+#undef KITE_OPCODE
+};
+
 /*
-** One switch over (prefix << 16 | code): the compiler turns it into jump tables, and a
+** Table lookups; a prefixed code too large for the tables (none is, today) falls back to
+** one switch over (prefix << 16 | code): the compiler turns it into jump tables, and a
 ** duplicated encoding in opcodes.def is a compile error (duplicate case label).
 */
+static kite_opcode from_op1(unsigned op1) { return op1 ? (kite_opcode)(op1 - 1) : OP_COUNT; }
+
 kite_opcode kite_opcode_lookup(uint8_t prefix, uint32_t code) {
+  if (prefix == 0) return code < 256 ? from_op1(kite_byteop_table[code].op1) : OP_COUNT;
+  if (prefix >= 0xFB && prefix <= 0xFE && code < PREFIXED_CODES)
+    return from_op1(prefixed_table[(prefix - 0xFB) * PREFIXED_CODES + code]);
   if (code > 0xFFFF) return OP_COUNT;
   switch (((uint32_t)prefix << 16) | code) {
 #define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat) \

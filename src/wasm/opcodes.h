@@ -107,6 +107,19 @@ extern const kite_opinfo kite_opinfo_table[OP_COUNT];
 kite_opcode kite_opcode_lookup(uint8_t prefix, uint32_t code);
 
 /*
+** Single-byte opcodes by their byte, for the loops that walk code (decoder, validator):
+** op1 is the opcode plus one (0: the byte is no single-byte opcode, or is a prefix), with
+** the row's immediate kind and feature at hand. Only entries 0..255 are meaningful: the
+** table is generated from opcodes.def, where prefixed rows land past the end.
+*/
+typedef struct kite_byteop {
+  uint16_t op1;
+  uint8_t imm;     /* kite_imm */
+  uint8_t feature; /* kite_feature */
+} kite_byteop;
+extern const kite_byteop kite_byteop_table[256 + OP_COUNT];
+
+/*
 ** Map a mnemonic to an opcode (for the text parser); OP_COUNT when unknown. Several
 ** opcodes share a mnemonic (select, ref.test, ref.cast): the first row is returned and
 ** the parser picks the variant from the immediates. A linear scan: for bulk parsing use
