@@ -509,9 +509,12 @@ void kite_exec_store_release(kite_store *s) {
 ** a plain load), and cache coherence makes the other thread's store visible to it
 ** within microseconds. The local fuel goes back to the store (s->fuel) whenever
 ** anything outside this loop may look at it or change it: host calls and the end of
-** the run.
+** the run. Each charge also stores it in the run context, where the entry finds it
+** when a guard-page fault ends the run.
 */
-#define CHARGE() (UNLIKELY(--fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
+#define CHARGE()                                                                           \
+  (--fuel, gctx->fuel = fuel,                                                              \
+   UNLIKELY(fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
 #define CHARGE_OR_TRAP(at)                                                                 \
   if (CHARGE()) {                                                                          \
     int64_t r_ = budget_exhausted(s, metered);                                             \
@@ -521,6 +524,7 @@ void kite_exec_store_release(kite_store *s) {
       goto out_of_budget;                                                                  \
     }                                                                                      \
     fuel = r_;                                                                             \
+    gctx->fuel = fuel;                                                                     \
   }
 
 /* A conditional branch whose offset is word n, n + 1 words long, forward... */
@@ -617,11 +621,13 @@ void kite_exec_store_release(kite_store *s) {
       memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);   \
     uint64_t *d_ = fp + (x)->init_base;                                                    \
     const uint64_t *s_ = (x)->init;                                                        \
-    uint32_t n_ = (x)->ninit;                                                              \
-    if (n_ <= 8) {                                                                         \
-      for (uint32_t i_ = 0; i_ < n_; i_ += 2) memcpy(d_ + i_, s_ + i_, 16);                \
-    } else {                                                                               \
-      memcpy(d_, s_, n_ * sizeof *d_);                                                     \
+    switch ((x)->ninit) { /* even; small ones straight-line, 16 bytes at a time */          \
+    case 8: memcpy(d_ + 6, s_ + 6, 16); /* fall through */                                 \
+    case 6: memcpy(d_ + 4, s_ + 4, 16); /* fall through */                                 \
+    case 4: memcpy(d_ + 2, s_ + 2, 16); /* fall through */                                 \
+    case 2: memcpy(d_, s_, 16); /* fall through */                                         \
+    case 0: break;                                                                         \
+    default: memcpy(d_, s_, (x)->ninit * sizeof *d_);                                      \
     }                                                                                      \
     pc = (x)->code;                                                                        \
   }
@@ -656,6 +662,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   bool tail; /* a return_call*: the callee replaces the caller's frame */
   const bool metered = s->engine->cfg.consume_fuel;
   int64_t fuel = !metered ? INT64_MAX : s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
+  gctx->fuel = fuel;
   const _Atomic(int64_t) *const fuel_floor = &s->interrupt->floor;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
@@ -692,6 +699,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
       vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
       /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)), 3)
+      vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) & I32(2)), 3)
       vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
       vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
       vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
@@ -1486,6 +1497,10 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_I32_FUNNEL) {
         SET_I32(1, (I32(2) << (I32(3) & 31)) | (I32(4) >> (I32(5) & 31)));
         NEXT(6);
+      }
+      vmcase(XOP_I32_XOR_ROTL) {
+        SET_I32(1, I32(2) ^ rotl32(I32(3), I32(4)));
+        NEXT(5);
       }
       vmcase(XOP_I32_ADD2) {
         SET_I32(1, I32(2) + I32(3));
@@ -2590,6 +2605,7 @@ do_call:
     if (metered) s->fuel = (uint64_t)fuel;
     bool ok = call_host(s, callee, args, err);
     if (metered) fuel = s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
+    gctx->fuel = fuel;
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
@@ -2714,6 +2730,7 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
   if (guarded && sigsetjmp(ctx.jmp, 0)) {
     /* A load or store hit a guard region (guard.c jumped here). */
     kite_guard_leave(&ctx);
+    if (s->engine->cfg.consume_fuel) s->fuel = ctx.fuel < 0 ? 0 : (uint64_t)ctx.fuel;
     record_trace(s, ctx.func, NULL, ctx.depth);
     s->depth = saved_depth;
     s->nesting--;

@@ -438,6 +438,8 @@ static uint32_t loop_variant(uint32_t op) {
   case XOP_BR_Z: return XOP_BR_Z_BACK;
   case XOP_BR_NULL: return XOP_BR_NULL_BACK;
   case XOP_BR_NON_NULL: return XOP_BR_NON_NULL_BACK;
+  case XOP_BR_AND_NZ: return XOP_BR_AND_NZ_BACK;
+  case XOP_BR_AND_Z: return XOP_BR_AND_Z_BACK;
   case XOP_BR_I32_EQ: return XOP_BR_I32_EQ_BACK;
   case XOP_BR_I32_NE: return XOP_BR_I32_NE_BACK;
   case XOP_BR_I32_LT_S: return XOP_BR_I32_LT_S_BACK;
@@ -531,19 +533,33 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
     case OP_I64_GE_S: fused = when_true ? XOP_BR_I64_GE_S : XOP_BR_I64_LT_S; break;
     case OP_I64_GE_U: fused = when_true ? XOP_BR_I64_GE_U : XOP_BR_I64_LT_U; break;
     case OP_I32_EQZ: fused = when_true ? XOP_BR_Z : XOP_BR_NZ; break;
+    case OP_I32_AND: fused = when_true ? XOP_BR_AND_NZ : XOP_BR_AND_Z; break; /* bit tests */
     default: break;
     }
     if (fused) {
       uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
+      bool two = op != OP_I32_EQZ;
       L->code.len = at; /* drop the comparison; its map entry stays with this jump */
       /* The instruction before the comparison is the last again. */
       bool was_last = L->fuse_ok && L->fuse_at == at;
       L->fuse_ok = was_last && L->fuse2_ok;
       L->fuse_op = L->fuse2_op;
       L->fuse_at = L->fuse2_at;
+      const uint32_t *w = L->code.data + L->fuse_at;
+      if (!two && L->fuse_ok && L->fuse_op == OP_I32_AND && L->fuse_at + 4 == at && w[1] == a &&
+          w[1] >= L->local_end) {
+        /* i32.eqz of an i32.and into a temporary: a bit test, the and dropped too */
+        fused = fused == XOP_BR_Z ? XOP_BR_AND_Z : XOP_BR_AND_NZ;
+        a = w[2];
+        b = w[3];
+        two = true;
+        at = L->fuse_at;
+        L->code.len = at;
+        L->fuse_ok = false;
+      }
       begin(L, fused);
       emit(L, a);
-      if (op != OP_I32_EQZ) emit(L, b);
+      if (two) emit(L, b);
       *off_word = (uint32_t)L->code.len;
       emit(L, 0);
       return at;
@@ -1033,6 +1049,33 @@ static bool fuse_funnel(lower *L, opnd a, opnd b, uint32_t dst) {
   return true;
 }
 
+/* Which operand (0 or 1) is the result of the instruction just before, in a temporary
+   nothing else reads; -1 when neither. */
+static int prev_result_operand(lower *L, opnd a, opnd b) {
+  if (!L->fuse_ok || !L->last_dst_ok || L->last_dst_inner) return -1;
+  if (a.where == W_TEMP && a.home == L->last_dst_slot) return 0;
+  if (b.where == W_TEMP && b.home == L->last_dst_slot) return 1;
+  return -1;
+}
+
+/* y ^ rotl(x, k) (SHA-2's sigma functions, hash mixing): an i32.xor of the i32.rotl
+   just before it becomes one instruction. */
+static bool fuse_xor_rotl(lower *L, opnd a, opnd b, uint32_t dst) {
+  int which = prev_result_operand(L, a, b);
+  if (which < 0 || L->fuse_op != OP_I32_ROTL) return false;
+  const uint32_t *w = L->code.data + L->fuse_at;
+  uint32_t x = w[2], k = w[3], at = L->fuse_at;
+  uint32_t y = which == 0 ? b.slot : a.slot;
+  rewind_code(L, at);
+  at = begin(L, XOP_I32_XOR_ROTL);
+  emit(L, dst);
+  emit(L, y);
+  emit(L, x);
+  emit(L, k);
+  wrote_result(L, XOP_I32_XOR_ROTL, at, at + 1, dst);
+  return true;
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -1066,6 +1109,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
   if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
+  if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
   uint32_t indexed = indexable ? indexed_variant(op) : 0;

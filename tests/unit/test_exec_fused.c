@@ -131,6 +131,21 @@ static const char *wat =
     " (func (export \"shift_chain\") (param i32) (result i32)\n"
     "  (i32.or (local.tee 0 (i32.shl (local.get 0) (i32.const 4)))\n"
     "          (i32.shr_u (local.get 0) (i32.const 8))))\n"
+    /* bit tests: br_if / if on an i32.and, also through i32.eqz; a tee'd and is kept */
+    " (func (export \"bits\") (param i32) (result i32) (local i32 i32)\n"
+    "  (if (i32.and (local.get 0) (i32.const 1)) (then (local.set 1 (i32.const 1))))\n"
+    "  (block (br_if 0 (i32.eqz (i32.and (local.get 0) (i32.const 2))))\n"
+    "   (local.set 1 (i32.add (local.get 1) (i32.const 10))))\n"
+    "  (block (br_if 0 (i32.eqz (local.tee 2 (i32.and (local.get 0) (i32.const 12)))))\n"
+    "   (local.set 1 (i32.add (local.get 1) (local.get 2))))\n"
+    "  (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1000)))\n"
+    "   (local.set 0 (i32.shr_u (local.get 0) (i32.const 4)))\n"
+    "   (br_if $l (i32.and (local.get 0) (i32.const 0x10))))\n"
+    "  (local.get 1))\n"
+    /* SHA-2 style rotate-xor chains */
+    " (func (export \"sigma\") (param i32) (result i32)\n"
+    "  (i32.xor (i32.xor (i32.rotl (local.get 0) (i32.const 30)) (i32.rotl (local.get 0) (i32.const 19)))\n"
+    "           (i32.rotl (local.get 0) (i32.const 10))))\n"
     /* locals written first at the top level are not zeroed; all others must be */
     " (func (export \"zeroing\") (param i32) (result i32) (local i32 i32 i32 f64)\n"
     "  (block (br_if 0 (local.get 0)) (local.set 1 (i32.const 5)) (local.set 4 (f64.const 2)))\n"
@@ -257,6 +272,17 @@ static void run_cases(bool guard) {
   expect(&w, "funnel", (uint32_t[]){0x12345678, 0x9abcdef0, 40, 56}, 4, 0x3456789a);
   expect(&w, "funnel_rev", (uint32_t[]){0x12345678, 0x9abcdef0}, 2, 0x34567800 | 0x009abcde);
   expect(&w, "shift_chain", (uint32_t[]){0x12345678}, 1, 0x23456780 | 0x00234567);
+  /* bits(x): 1 if bit 0, +10 if bit 1, + (x & 12), +1000 per loop round */
+  expect(&w, "bits", (uint32_t[]){0}, 1, 1000);
+  expect(&w, "bits", (uint32_t[]){3}, 1, 1 + 10 + 1000);
+  expect(&w, "bits", (uint32_t[]){0x10c}, 1, 12 + 2000);
+  expect(&w, "bits", (uint32_t[]){0x11110}, 1, 4000);
+  for (uint32_t x = 1; x; x *= 7) {
+    uint32_t ror2 = (x >> 2) | (x << 30), ror13 = (x >> 13) | (x << 19),
+             ror22 = (x >> 22) | (x << 10);
+    expect(&w, "sigma", &x, 1, ror2 ^ ror13 ^ ror22);
+    if (x > 0x10000000u) break;
+  }
   expect(&w, "zeroing", (uint32_t[]){0}, 1, 5 + 7 + 100 + 2);
   expect(&w, "zeroing", (uint32_t[]){1}, 1, 7);
   expect(&w, "add3", (uint32_t[]){1, 20, 300}, 3, 321);
