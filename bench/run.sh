@@ -9,7 +9,7 @@
 #   --quick        the programs' small sizes, one run each, no start-up timing: a
 #                  correctness check (tests/cli/bench_smoke.sh) that takes seconds
 #   --kite PATH    the kite binary (default: build/kite)
-#   PROGRAM...     a subset of the programs (default: all)
+#   PROGRAM...     a subset of the programs (default: all; simd for the SIMD table only)
 #
 # Environment:
 #   BENCH_RUNS     runs per program and engine (default 3; 1 with --quick); the median counts
@@ -120,6 +120,7 @@ echo "$header"
 declare -A logsum count
 for e in "${ENGINES[@]}"; do logsum[$e]=0 count[$e]=0; done
 for p in "${PROGRAMS[@]}"; do
+  [ "$p" = simd ] && continue # its own table below
   read -r nt nrss nstatus <<<"$(run_median "$TMP/$p.native" "$NATIVE_DIR/$p" "${SIZE_ARG[@]}")"
   if [ "$nstatus" != 0 ]; then
     echo "$p: native run failed (status $nstatus)" >&2
