@@ -563,22 +563,6 @@ void kite_funcinst_init_slots(kite_funcinst *f);
 /* Structural equality of function types (host types). */
 bool kite_functype_eq(const kite_functype *a, const kite_functype *b);
 
-/*
-** Type matching across modules (types.c), iso-recursive as in 3.0. A NULL module stands
-** for the host, whose types have only abstract heap types. "matches" is subtyping,
-** "equiv" type equivalence.
-*/
-bool kite_deftype_equiv(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
-bool kite_deftype_matches(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
-bool kite_valtype_matches(const kite_module *ma, kite_valtype a, const kite_module *mb,
-                          kite_valtype b);
-bool kite_valtype_equiv(const kite_module *ma, kite_valtype a, const kite_module *mb,
-                        kite_valtype b);
-/* Whether f can be used where type b of mb is expected (imports, call_indirect). */
-bool kite_func_matches(const kite_funcinst *f, const kite_module *mb, uint32_t b);
-/* Whether tag t satisfies an import of type b of mb (tag types must be equivalent). */
-bool kite_tag_matches(const kite_taginst *t, const kite_module *mb, uint32_t b);
-
 /* Number of 64-bit slots a value of type t takes (v128: 2). */
 static inline uint32_t kite_slots_of(kite_valtype t) { return t.kind == KITE_VT_V128 ? 2 : 1; }
 
