@@ -349,6 +349,9 @@ kite_exn *kite_exn_new(kite_store *s, kite_taginst *tag, const uint64_t *payload
 void kite_exn_free(kite_store *s, kite_exn *e);
 /* Free every exception of the store (kite_store_free). */
 void kite_exn_release_all(kite_store *s);
+/* Make e (NULL: none) the store's pending exception, freeing the one it replaces unless
+   an exnref to that one was made. */
+void kite_exn_set_pending(kite_store *s, kite_exn *e);
 /*
 ** Throw a wasm exception from a host function: `return kite_exn_throw(...)`. Creates
 ** the exception (args match the tag's parameters, else KITE_ERR_USAGE), makes it the
