@@ -406,10 +406,11 @@ kite_engine *kite_store_engine(const kite_store *s);
 
 /* One wasm frame of a trap's backtrace, innermost first. */
 typedef struct kite_trace_frame {
-  const kite_module *module; /* NULL for a host function frame */
-  uint32_t func_index;       /* in the module's function space */
-  kite_name name;            /* from the name section; len 0 when there is none */
-  uint32_t offset;           /* byte offset in the module of the trapping/calling insn */
+  const kite_module *module;     /* NULL for a host function frame */
+  const kite_instance *instance; /* the function's instance; NULL for a host function */
+  uint32_t func_index;           /* in the module's function space */
+  kite_name name;                /* from the name section; len 0 when there is none */
+  uint32_t offset;               /* byte offset in the module of the trapping/calling insn */
 } kite_trace_frame;
 
 #define KITE_TRACE_MAX 64
