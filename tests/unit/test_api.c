@@ -643,6 +643,7 @@ static void test_calls(void) {
   CHECK(frames[0].module == m && name_eq(frames[0].name, frames[0].name_len, "fail"));
   CHECK(frames[1].module == m && name_eq(frames[1].name, frames[1].name_len, "outer"));
   CHECK(frames[0].func_index == 4 && frames[1].func_index == 5);
+  CHECK(frames[0].instance == inst && frames[1].instance == inst);
   size_t blen;
   const uint8_t *bytes = kite_module_bytes(m, &blen);
   CHECK(frames[0].module_offset < blen && bytes[frames[0].module_offset] == 0x6d); /* i32.div_s */
@@ -1011,6 +1012,33 @@ static void test_wasi(void) {
   kite_val res;
   CHECK(kite_call(s, kite_instance_export_func(inst, "get"), NULL, 0, &res, 1, &err));
   CHECK(res.of.i32 == 42);
+  kite_module_release(m);
+
+  /* WASI calls from a start function use the memory of the instance being created. */
+  int sfd[2];
+  CHECK(pipe(sfd) == 0);
+  kite_wasi_options *so = kite_wasi_options_new(e);
+  kite_wasi_options_stdio(so, -1, sfd[1], 2);
+  kite_wasi *sw = kite_wasi_create(s, so, &err);
+  kite_wasi_options_free(so);
+  CHECK(sw != NULL);
+  m = compile_wat(e, "(module (import \"wasi_snapshot_preview1\" \"fd_write\"\n"
+                     "  (func $w (param i32 i32 i32 i32) (result i32)))\n"
+                     " (memory (export \"memory\") 1) (data (i32.const 16) \"start\\n\")\n"
+                     " (global $rc (mut i32) (i32.const -1))\n"
+                     " (func $s (i32.store (i32.const 0) (i32.const 16))\n"
+                     "  (i32.store (i32.const 4) (i32.const 6))\n"
+                     "  (global.set $rc (call $w (i32.const 1) (i32.const 0) (i32.const 1)"
+                     " (i32.const 8))))\n"
+                     " (start $s) (func (export \"rc\") (result i32) global.get $rc))");
+  inst = kite_wasi_instantiate(sw, s, m, NULL, &err);
+  CHECK(inst != NULL);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "rc"), NULL, 0, &res, 1, &err));
+  CHECK(res.of.i32 == 0);
+  char sbuf[16] = {0};
+  CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
+  close(sfd[0]);
+  close(sfd[1]);
   kite_module_release(m);
 
   /* A listener and a preopen. */
