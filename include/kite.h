@@ -103,7 +103,7 @@ typedef enum kite_trap_code {
 typedef struct kite_error {
   kite_errkind kind;
   int code;             /* an enum of the kind above */
-  uint64_t offset;      /* byte offset in the binary, when has_offset */
+  uint64_t offset;      /* byte offset in the binary, when has_offset (compile errors) */
   uint32_t line, col;   /* position in text (1-based), when line != 0 */
   bool has_offset;
   char msg[256];

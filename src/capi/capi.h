@@ -39,6 +39,16 @@ bool kite_capi_value_out(const kite_value *v, const struct kite_rtt *rtt, kite_v
 /* The canonical type of t's heap type in instance inst (NULL: none or unknown). */
 const struct kite_rtt *kite_capi_rtt(const kite_instance *inst, kite_valtype t);
 
+/* Only compile errors have a place in the binary: the runtime's errors carry offset 0,
+   which the public API does not report as one. Returns false. */
+static inline bool kite_capi_drop_offset(kite_error *err) {
+  if (err && err->kind != KITE_ERR_COMPILE) {
+    err->has_offset = false;
+    err->offset = 0;
+  }
+  return false;
+}
+
 /* Internal feature flags from public KITE_FEATURE_* ones, and back. */
 kite_features kite_capi_features_in(uint64_t flags);
 uint64_t kite_capi_features_out(kite_features f);

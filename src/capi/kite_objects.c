@@ -148,6 +148,7 @@ bool kite_call(kite_store *s, kite_funcinst *f, const kite_val *args, size_t nar
       ok = kite_error_set(err, KITE_ERR_USAGE, 0,
                           "result %u: references of this type cannot go to the host", i);
   if (vals != small) kite_free(s->alloc, vals, n * sizeof *vals);
+  if (!ok) kite_capi_drop_offset(err);
   return ok;
 }
 

@@ -555,6 +555,7 @@ static void test_calls(void) {
   /* Missing import: LinkError. */
   CHECK(kite_instance_new(s, m, NULL, &err) == NULL);
   CHECK(err.kind == KITE_ERR_LINK && strstr(err.msg, "unknown import") != NULL);
+  CHECK(!err.has_offset);
 
   host_state h = {0, 0, NULL};
   kite_type params[] = {kite_type_of(KITE_I32), kite_type_of(KITE_I64)};
@@ -636,6 +637,7 @@ static void test_calls(void) {
   CHECK(!kite_call(s, outer, NULL, 0, &res, 1, &err));
   CHECK(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_INT_DIV_ZERO);
   CHECK(strcmp(err.msg, "integer divide by zero") == 0);
+  CHECK(!err.has_offset); /* the place is in the backtrace */
   kite_backtrace_frame frames[8];
   uint32_t depth;
   uint32_t n = kite_store_backtrace(s, frames, 8, &depth);
