@@ -341,6 +341,7 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
   }
   const kite_module *m = f->inst->module;
   fr->module = m;
+  fr->instance = f->inst;
   fr->func_index = f->index;
   const kite_name *nm = kite_namemap_find(&m->names.maps[KITE_NAMES_FUNC], f->index);
   if (nm) fr->name = *nm;
