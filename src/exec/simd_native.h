@@ -422,6 +422,41 @@ SIMD_NATIVE2(i8x16_swizzle) {
 #endif
 }
 
+/*
+** shuffle: pshufb picks from a with the indices >= 16 forced to zero lanes (bit 7 set),
+** and from b with the indices minus 16 (those below 16 turn negative: zero lanes). The
+** indices are the code's bytes, in lane order on this little-endian host. pshufb is SSSE3:
+** an SSE2 build asks the CPU (every x86-64 CPU since 2006 has it) and calls a function
+** compiled for SSSE3, as shuffles are frequent in vectorized code.
+*/
+#if defined(__SSSE3__)
+#define KV_SSSE3_FUNCTION static inline
+#else
+#include <tmmintrin.h>
+#define KV_SSSE3_FUNCTION static inline __attribute__((target("ssse3")))
+#endif
+KV_SSSE3_FUNCTION void kv_ssse3_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                        const uint32_t lanes[4]) {
+  __m128i idx, x, y;
+  memcpy(&idx, lanes, 16);
+  memcpy(&x, a, 16);
+  memcpy(&y, b, 16);
+  idx = _mm_and_si128(idx, _mm_set1_epi8(31));
+  __m128i from_a = _mm_shuffle_epi8(x, _mm_or_si128(idx, _mm_cmpgt_epi8(idx, _mm_set1_epi8(15))));
+  __m128i from_b = _mm_shuffle_epi8(y, _mm_sub_epi8(idx, _mm_set1_epi8(16)));
+  __m128i v = _mm_or_si128(from_a, from_b);
+  memcpy(r, &v, 16);
+}
+static inline void native_i8x16_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                        const uint32_t lanes[4]) {
+#if defined(__SSSE3__)
+  kv_ssse3_shuffle(r, a, b, lanes);
+#else
+  if (__builtin_cpu_supports("ssse3")) kv_ssse3_shuffle(r, a, b, lanes);
+  else plain_i8x16_shuffle(r, a, b, lanes);
+#endif
+}
+
 /* ---- float: sqrt is correctly rounded; roundps (SSE4.1) rounds in the given mode ---- */
 SIMD_NATIVE1(f32x4_sqrt) { KV_UN(__m128, _mm_sqrt_ps(x)); }
 SIMD_NATIVE1(f64x2_sqrt) { KV_UN(__m128d, _mm_sqrt_pd(x)); }
@@ -640,6 +675,13 @@ SIMD_NATIVE2(i32x4_dot_i16x8_s) {
 /* tbl gives 0 for an index >= 16, as wasm's swizzle does. */
 SIMD_NATIVE2(i8x16_swizzle) { KV_BIN(uint8x16_t, vqtbl1q_u8(x, y)); }
 
+/* tbl over the 32 bytes of a and b: the indices are the code's bytes, in lane order. */
+static inline void native_i8x16_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                        const uint32_t lanes[4]) {
+  uint8x16x2_t ab = {{(uint8x16_t)kv_load(a), (uint8x16_t)kv_load(b)}};
+  uint8x16_t idx = vandq_u8(vld1q_u8((const uint8_t *)lanes), vdupq_n_u8(31));
+  kv_store(r, (kv_u8)vqtbl2q_u8(ab, idx));
+}
 SIMD_NATIVE1(f32x4_sqrt) { KV_UN(float32x4_t, vsqrtq_f32(x)); }
 SIMD_NATIVE1(f64x2_sqrt) { KV_UN(float64x2_t, vsqrtq_f64(x)); }
 SIMD_NATIVE1(f32x4_ceil) { KV_UN(float32x4_t, vrndpq_f32(x)); }

@@ -298,6 +298,23 @@ static int compare_paths(void) {
       check_op(shift_ops[k].name, memcmp(&p, &q, 16) == 0, &reported, &a, NULL, n, &p, &q);
     }
   }
+  {
+    int reported = 0;
+    for (int t = 0; t < TRIALS; t++, ops += t == 1) {
+      kite_v128 a, b, p, q;
+      uint32_t lanes[4];
+      gen(&r, &a);
+      gen2(&r, &a, &b);
+      /* Mostly valid lane indices (below 32); any byte in the rest of the trials. */
+      for (int i = 0; i < 4; i++) {
+        uint64_t s = next(&r);
+        lanes[i] = (uint32_t)s & (t % 8 ? 0x1F1F1F1Fu : 0xFFFFFFFFu);
+      }
+      plain_i8x16_shuffle(&p, &a, &b, lanes);
+      native_i8x16_shuffle(&q, &a, &b, lanes);
+      check_op("i8x16_shuffle", memcmp(&p, &q, 16) == 0, &reported, &a, &b, lanes[0], &p, &q);
+    }
+  }
   for (size_t k = 0; k < COUNT(to_i32_ops); k++, ops++) {
     int reported = 0;
     for (int t = 0; t < TRIALS; t++) {
@@ -341,6 +358,11 @@ static void check_spec_values(void) {
   b.u8[0] = 16, b.u8[1] = 0x80, b.u8[2] = 0xFF, b.u8[3] = 0x70;
   i8x16_swizzle(&r, &a, &b);
   CHECK(r.u8[0] == 0 && r.u8[1] == 0 && r.u8[2] == 0 && r.u8[3] == 0 && r.u8[4] == 111);
+
+  const uint32_t lanes[4] = {0x1F100F00, 0x01020304, 0x11121314, 0x1E1D1C1B};
+  i8x16_shuffle(&r, &a, &b, lanes);
+  CHECK(r.u8[0] == a.u8[0] && r.u8[1] == a.u8[15] && r.u8[2] == b.u8[0] && r.u8[3] == b.u8[15]);
+  CHECK(r.u8[4] == a.u8[4] && r.u8[8] == b.u8[4] && r.u8[12] == b.u8[11] && r.u8[15] == b.u8[14]);
 
   a = splat32(0x7FC00000); /* NaN */
   a.u32[1] = 0x4F800000;   /* 2^32 */
