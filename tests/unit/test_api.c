@@ -1024,20 +1024,29 @@ static void test_wasi(void) {
   kite_wasi *sw = kite_wasi_create(s, so, &err);
   kite_wasi_options_free(so);
   CHECK(sw != NULL);
-  m = compile_wat(e, "(module (import \"wasi_snapshot_preview1\" \"fd_write\"\n"
-                     "  (func $w (param i32 i32 i32 i32) (result i32)))\n"
-                     " (memory (export \"memory\") 1) (data (i32.const 16) \"start\\n\")\n"
-                     " (global $rc (mut i32) (i32.const -1))\n"
-                     " (func $s (i32.store (i32.const 0) (i32.const 16))\n"
-                     "  (i32.store (i32.const 4) (i32.const 6))\n"
-                     "  (global.set $rc (call $w (i32.const 1) (i32.const 0) (i32.const 1)"
-                     " (i32.const 8))))\n"
-                     " (start $s) (func (export \"rc\") (result i32) global.get $rc))");
+  m = compile_wat(e,
+                  "(module (import \"wasi_snapshot_preview1\" \"fd_write\"\n"
+                  "  (func $w (param i32 i32 i32 i32) (result i32)))\n"
+                  " (memory (export \"memory\") 1) (data (i32.const 16) \"start\\n\")\n"
+                  " (global $rc (mut i32) (i32.const -1))\n"
+                  " (func $s (i32.store (i32.const 0) (i32.const 16))\n"
+                  "  (i32.store (i32.const 4) (i32.const 6))\n"
+                  "  (global.set $rc (call $w (i32.const 1) (i32.const 0) (i32.const 1)"
+                  " (i32.const 8))))\n"
+                  " (start $s) (func (export \"rc\") (result i32) global.get $rc)\n"
+                  " (func (export \"poke\") (i32.store (i32.const 16) (i32.const 0x58585858))))");
   inst = kite_wasi_instantiate(sw, s, m, NULL, &err);
   CHECK(inst != NULL);
   CHECK(kite_call(s, kite_instance_export_func(inst, "rc"), NULL, 0, &res, 1, &err));
   CHECK(res.of.i32 == 0);
   char sbuf[16] = {0};
+  CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
+  /* Again with the same context: the new instance's start function writes from its own
+     memory, not from the first instance's (changed by poke). */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "poke"), NULL, 0, NULL, 0, &err));
+  kite_instance *inst2 = kite_wasi_instantiate(sw, s, m, NULL, &err);
+  CHECK(inst2 != NULL);
+  memset(sbuf, 0, sizeof sbuf);
   CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
   close(sfd[0]);
   close(sfd[1]);
