@@ -10,7 +10,7 @@ CMAKE_FLAGS ?=
 PREFIX ?= /usr/local
 MAKEFLAGS += --no-print-directory
 
-.PHONY: all configure test test-sanitize demo install clean fixtures bench bench-quick fuzz fuzz-smoke
+.PHONY: all configure test test-sanitize demo install clean fixtures bench bench-quick fuzz fuzz-smoke test-tsan
 
 all: configure
 	@cmake --build $(BUILD) -j $(JOBS)
@@ -27,6 +27,21 @@ test-sanitize:
 	@cmake --build $(SAN_BUILD) -j $(JOBS)
 	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
 		UBSAN_OPTIONS=print_stacktrace=1:exitcode=86 ctest --output-on-failure -j $(JOBS)
+
+# The threads tests (the atomics stress test, the embedding API on many threads, the
+# threads script and a wasi-threads program) under ThreadSanitizer, in $(TSAN_BUILD)/.
+# GCC's -Wtsan only says that TSan does not model atomic_thread_fence (used for atomic.fence).
+TSAN_BUILD ?= build-tsan
+TSAN_FLAGS = -fsanitize=thread -g -O1
+test-tsan:
+	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_C_FLAGS="$(TSAN_FLAGS) -Wno-tsan" \
+		-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread \
+		$(CMAKE_FLAGS) >/dev/null
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads test_api_threads kite
+	@export TSAN_OPTIONS=halt_on_error=1:exitcode=66; \
+		$(TSAN_BUILD)/test_threads && $(TSAN_BUILD)/test_api_threads && \
+		$(TSAN_BUILD)/kite wast --features=all tests/cli/data/threads.wast && \
+		$(TSAN_BUILD)/kite run tests/fixtures/threads_counter.wat && echo "test-tsan: clean"
 
 demo: all
 	@bash examples/demo.sh $(BUILD)/kite
@@ -54,7 +69,7 @@ fuzz:
 fuzz-smoke:
 	@if [ -z "$$(bash fuzz/find_cc.sh)" ]; then \
 		echo "fuzz-smoke: skipped: no clang with libFuzzer (-fsanitize=fuzzer)"; \
-	else $(MAKE) -C fuzz smoke; fi
+	else $(MAKE) -j $(JOBS) -C fuzz smoke; fi
 
 clean:
-	@rm -rf $(BUILD) $(SAN_BUILD) build-fuzz
+	@rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) build-fuzz

@@ -9,7 +9,7 @@
 #   --quick        the programs' small sizes, one run each, no start-up timing: a
 #                  correctness check (tests/cli/bench_smoke.sh) that takes seconds
 #   --kite PATH    the kite binary (default: build/kite)
-#   PROGRAM...     a subset of the programs (default: all)
+#   PROGRAM...     a subset of the programs (default: all; simd for the SIMD table only)
 #
 # Environment:
 #   BENCH_RUNS     runs per program and engine (default 3; 1 with --quick); the median counts
@@ -47,7 +47,7 @@ SIZE_ARG=()
 command -v gcc >/dev/null || { echo "run.sh: gcc not found: no native baseline" >&2; exit 77; }
 [ -x "$KITE" ] || { echo "run.sh: no kite binary at $KITE (run make first)" >&2; exit 2; }
 KITE=$(cd "$(dirname "$KITE")" && pwd)/$(basename "$KITE")
-for p in "${PROGRAMS[@]}" hello big; do
+for p in "${PROGRAMS[@]}" hello big simd simd-simd128; do
   [ -f "$BENCH_DIR/$p.wasm" ] || { echo "run.sh: missing $BENCH_DIR/$p.wasm" >&2; exit 77; }
 done
 mkdir -p "$NATIVE_DIR"
@@ -120,6 +120,7 @@ echo "$header"
 declare -A logsum count
 for e in "${ENGINES[@]}"; do logsum[$e]=0 count[$e]=0; done
 for p in "${PROGRAMS[@]}"; do
+  [ "$p" = simd ] && continue # its own table below
   read -r nt nrss nstatus <<<"$(run_median "$TMP/$p.native" "$NATIVE_DIR/$p" "${SIZE_ARG[@]}")"
   if [ "$nstatus" != 0 ]; then
     echo "$p: native run failed (status $nstatus)" >&2
@@ -166,6 +167,42 @@ for e in "${ENGINES[@]}"; do
 done
 echo "$row"
 echo "$mdrow" >>"$md"
+
+# ---- SIMD ----
+# simd.c built for wasm without and with -msimd128: what v128 code buys each engine. The
+# native build is gcc -O2, which vectorizes these loops for SSE2 itself.
+if [ ${#selected[@]} -eq 0 ] || [[ " ${selected[*]} " == *" simd "* ]]; then
+  echo
+  echo "SIMD kernels (bench/simd.c): scalar wasm vs -msimd128 wasm, $CLOCK seconds"
+  printf '%-10s %9s %9s %8s %9s %8s %8s\n' engine native scalar ratio simd128 ratio speedup
+  { echo
+    echo "| engine | native s | scalar s | scalar ratio | simd128 s | simd128 ratio | SIMD speedup |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"; } >>"$md"
+  read -r nt _ nstatus <<<"$(run_median "$TMP/simd.native" "$NATIVE_DIR/simd" "${SIZE_ARG[@]}")"
+  [ "$nstatus" = 0 ] || { echo "simd: native run failed" >&2; failures=$((failures + 1)); }
+  for e in "${ENGINES[@]}"; do
+    row=()
+    for build in simd simd-simd128; do
+      # shellcheck disable=SC2046
+      read -r t _ status <<<"$(run_median "$TMP/$build.$e" $(engine_cmd "$e") "$BENCH_DIR/$build.wasm" "${SIZE_ARG[@]}")"
+      if [ "$status" != 0 ] || ! cmp -s "$TMP/simd.native" "$TMP/$build.$e"; then
+        echo "$build under $e: exit status $status, output differs from native" >&2
+        failures=$((failures + 1))
+        t=-1
+      fi
+      row+=("$t")
+    done
+    if [ "${row[0]}" = -1 ] || [ "${row[1]}" = -1 ]; then
+      printf '%-10s %9s\n' "$e" wrong
+      echo "| $e | wrong | | | | | |" >>"$md"
+      continue
+    fi
+    awk -v e="$e" -v n="$nt" -v s="${row[0]}" -v v="${row[1]}" 'BEGIN {
+      printf "%-10s %9.3f %9.3f %7.1fx %9.3f %7.1fx %7.2fx\n", e, n, s, s / n, v, v / n, s / v }'
+    awk -v e="$e" -v n="$nt" -v s="${row[0]}" -v v="${row[1]}" 'BEGIN {
+      printf "| %s | %.3f | %.3f | %.1fx | %.3f | %.1fx | %.2fx |\n", e, n, s, s / n, v, v / n, s / v }' >>"$md"
+  done
+fi
 
 # ---- start-up ----
 # hello and big (about 1 MB of code; main calls one function) must print what native hello

@@ -8,11 +8,13 @@
 ** function is called with data-chosen arguments. Traps, link errors and exhaustion are
 ** fine; crashes, leaks, undefined behaviour and an error without a kind are not.
 **
+** Each input runs twice, once with guard pages (lowered code without bounds checks for
+** 32-bit memories) and once with explicit bounds checks; both runs must agree on every
+** result, trap and exhaustion, and on the final contents of memories and globals.
+**
 ** Termination: the store meters fuel (each call and loop iteration costs one unit), so
 ** every module ends. Memories and tables are capped small so that growing to the cap
-** and filling or copying them in every loop iteration stays fast. Whether memories use
-** guard pages (no bounds checks in the lowered code) is chosen by the data; both
-** variants of every function are lowered.
+** and filling or copying them in every loop iteration stays fast.
 */
 #include "binary.h"
 #include "exec.h"
@@ -128,6 +130,33 @@ static bool make_imports(kite_store *s, const kite_module *m, kite_extern *ext, 
   return true;
 }
 
+static void digest(uint64_t *h, const void *p, size_t n) {
+  for (size_t i = 0; i < n; i++) *h = (*h ^ ((const uint8_t *)p)[i]) * 0x100000001b3ULL;
+}
+
+static void digest_error(uint64_t *h, const kite_error *err) {
+  digest(h, &err->kind, sizeof err->kind);
+  digest(h, &err->code, sizeof err->code);
+  digest(h, err->msg, strlen(err->msg));
+}
+
+/* A value's digest: numbers by their bits; references only null or not (addresses
+   differ from run to run). */
+static void digest_value(uint64_t *h, const kite_value *v) {
+  digest(h, &v->type.kind, 1);
+  switch (v->type.kind) {
+  case KITE_VT_I32:
+  case KITE_VT_F32: digest(h, &v->u.i32, 4); break;
+  case KITE_VT_I64:
+  case KITE_VT_F64: digest(h, &v->u.i64, 8); break;
+  case KITE_VT_V128: digest(h, v->u.v128, 16); break;
+  default: {
+    uint8_t null = v->u.ref == KITE_REF_NULL;
+    digest(h, &null, 1);
+  }
+  }
+}
+
 static void check_call_error(const kite_error *err) {
   fuzz_check_error(err, "kite_func_call");
   switch (err->kind) {
@@ -140,7 +169,8 @@ static void check_call_error(const kite_error *err) {
   }
 }
 
-static void run_exports(kite_store *s, kite_instance *inst, const kite_module *m, uint64_t *rng) {
+static void run_exports(kite_store *s, kite_instance *inst, const kite_module *m, uint64_t *rng,
+                        uint64_t *h, bool count) {
   uint32_t calls = 0;
   for (uint32_t i = 0; i < m->nexports && calls < MAX_EXPORT_CALLS; i++) {
     const kite_export *ex = &m->exports[i];
@@ -154,18 +184,30 @@ static void run_exports(kite_store *s, kite_instance *inst, const kite_module *m
     kite_error err;
     kite_error_clear(&err);
     calls++;
-    stats.calls++;
-    if (!kite_func_call(s, f, args, ft->nparams, results, ft->nresults, &err)) {
-      check_call_error(&err);
+    bool ok = kite_func_call(s, f, args, ft->nparams, results, ft->nresults, &err);
+    if (!ok) check_call_error(&err);
+    if (count) {
+      stats.calls++;
+      stats.ok += ok;
       stats.traps += err.kind == KITE_ERR_RUNTIME;
       stats.fuel_out += err.code == KITE_TRAP_OUT_OF_FUEL;
       stats.exhausted += err.kind == KITE_ERR_EXHAUSTION;
-    } else {
-      stats.ok++;
+    }
+    digest_error(h, &err);
+    if (getenv("FUZZ_EXEC_TRACE")) {
+      fprintf(stderr, "export %u (", i);
+      for (uint32_t k = 0; k < ft->nparams; k++)
+        fprintf(stderr, " %llx", (unsigned long long)args[k].u.i64);
+      fprintf(stderr, "): %s %d %s", kite_errkind_name(err.kind), err.code, err.msg);
+      for (uint32_t k = 0; ok && k < ft->nresults; k++)
+        fprintf(stderr, " %016llx", (unsigned long long)results[k].u.i64);
+      fprintf(stderr, "\n");
     }
     if (err.kind == KITE_OK)
-      for (uint32_t k = 0; k < ft->nresults; k++)
+      for (uint32_t k = 0; k < ft->nresults; k++) {
         if (results[k].type.kind != ft->results[k].kind) fuzz_die("a result of the wrong type");
+        digest_value(h, &results[k]);
+      }
     free(args);
     free(results);
   }
@@ -183,9 +225,23 @@ static void lower_all(const kite_module *m, kite_alloc *a) {
   }
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-  if (stats.inputs++ == 0 && getenv("FUZZ_EXEC_STATS")) atexit(print_stats);
+/* The final state an instance leaves: memory contents and global values. */
+static void digest_state(uint64_t *h, kite_instance *inst, const kite_module *m) {
+  for (uint32_t i = 0; i < m->nmemories; i++) {
+    kite_meminst *mem = kite_instance_memory(inst, i);
+    uint64_t n = kite_memory_size_bytes(mem);
+    digest(h, &n, sizeof n);
+    digest(h, kite_memory_data(mem), (size_t)n);
+  }
+  for (uint32_t i = 0; i < m->nglobals; i++) {
+    kite_value v = kite_global_get(kite_instance_global(inst, i));
+    digest_value(h, &v);
+  }
+}
+
+/* One run of the input; returns the digest of everything observable. */
+static uint64_t run_variant(const uint8_t *data, size_t size, bool no_guard_pages, bool count) {
+  uint64_t h = 0xcbf29ce484222325ULL;
   size_t live = 0;
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
@@ -200,7 +256,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   cfg.consume_fuel = true;
   cfg.initial_fuel = FUEL;
   uint64_t rng = fuzz_hash(data, size);
-  cfg.no_guard_pages = rng & 1;
+  cfg.no_guard_pages = no_guard_pages;
   kite_engine *e = kite_engine_new(&cfg);
   if (!e) fuzz_die("no engine");
   size_t engine_bytes = live;
@@ -215,8 +271,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   } else if (!kite_validate_module(m, f, &err)) {
     fuzz_check_error(&err, "kite_validate_module");
   } else {
-    stats.valid++;
-    lower_all(m, a);
+    stats.valid += count;
+    if (count) lower_all(m, a);
     kite_store *s = kite_store_new(e);
     if (!s) fuzz_die("no store");
     host_env env = {rng ^ 0x5eed, 0};
@@ -225,8 +281,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (make_imports(s, m, ext, &env)) {
       kite_error_clear(&err);
       kite_instance *inst = kite_instantiate(s, m, ext, m->nimports, &err);
-      if (inst) stats.instantiated++, run_exports(s, inst, m, &rng);
-      else fuzz_check_error(&err, "kite_instantiate");
+      if (inst) {
+        stats.instantiated += count;
+        run_exports(s, inst, m, &rng, &h, count);
+        digest_state(&h, inst, m);
+      } else {
+        fuzz_check_error(&err, "kite_instantiate");
+        digest_error(&h, &err);
+      }
     }
     free(ext);
     kite_store_free(s);
@@ -238,5 +300,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     abort();
   }
   kite_engine_free(e);
+  return h;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  if (stats.inputs++ == 0 && getenv("FUZZ_EXEC_STATS")) atexit(print_stats);
+  uint64_t guarded = run_variant(data, size, false, true);
+  uint64_t checked = run_variant(data, size, true, false);
+  if (guarded != checked) fuzz_die("guard pages and explicit bounds checks disagree");
   return 0;
 }

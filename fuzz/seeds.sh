@@ -11,3 +11,4 @@ if [ ! -d "$suite" ]; then
 fi
 "$out/seed_corpus" "$out/seeds" "$suite" "$root/tests/fixtures" "$root/tests/cli/wat"
 for t in decode exec wat wast; do mkdir -p "$out/corpus/$t"; done
+bash "$root/fuzz/make_dict.sh" "$root" >"$out/text.dict"

@@ -12,12 +12,13 @@ targets=(decode wat exec wast)
 mkdir -p "$out/found" "$out/logs"
 
 run_one() {
-  local t=$1 dirs=("$out/corpus/$1" "$out/seeds/$1")
+  local t=$1 dirs=("$out/corpus/$1" "$out/seeds/$1") opts=()
   mkdir -p "$out/corpus/$t"
   [ -d "$root/tests/regressions/$t" ] && dirs+=("$root/tests/regressions/$t")
+  case $t in wat | wast) opts+=("-dict=$out/text.dict") ;; esac
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1} \
     "$out/fuzz_$t" -max_total_time="$secs" -timeout=20 -rss_limit_mb=3072 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$out/found/$t-" "${dirs[@]}" >"$out/logs/$t.log" 2>&1
+    -print_final_stats=1 -artifact_prefix="$out/found/$t-" "${opts[@]}" "${dirs[@]}" >"$out/logs/$t.log" 2>&1
   echo $? >"$out/logs/$t.status"
 }
 

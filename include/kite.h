@@ -255,8 +255,9 @@ void kite_interrupt_release(kite_interrupt *h);
 
 /* One frame of a trap's backtrace, innermost first. */
 typedef struct kite_backtrace_frame {
-  const kite_module *module; /* NULL for a host function */
-  uint32_t func_index;       /* in the module's function index space */
+  const kite_module *module;     /* NULL for a host function */
+  const kite_instance *instance; /* the instance the function belongs to; NULL for the host */
+  uint32_t func_index;           /* in the module's function index space */
   const char *name;          /* from the name section (not NUL-terminated); NULL if none */
   size_t name_len;
   uint64_t module_offset; /* byte offset of the instruction in the module's binary */

@@ -91,7 +91,7 @@ void kite_arena_init(kite_arena *ar, kite_alloc *a) {
   ar->used = ar->cap = 0;
 }
 
-void *kite_arena_alloc(kite_arena *ar, size_t size) {
+static void *arena_take(kite_arena *ar, size_t size, bool zero) {
   size = (size + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
   if (size == 0) size = ARENA_ALIGN;
   if (!ar->head || ar->cap - ar->used < size) {
@@ -105,7 +105,7 @@ void *kite_arena_alloc(kite_arena *ar, size_t size) {
       b->next = ar->head->next;
       ar->head->next = b;
       void *p = (uint8_t *)b + ARENA_HEADER;
-      memset(p, 0, size);
+      if (zero) memset(p, 0, size);
       return p;
     }
     b->next = ar->head;
@@ -115,9 +115,13 @@ void *kite_arena_alloc(kite_arena *ar, size_t size) {
   }
   void *p = (uint8_t *)ar->head + ar->used;
   ar->used += size;
-  memset(p, 0, size);
+  if (zero) memset(p, 0, size);
   return p;
 }
+
+void *kite_arena_alloc(kite_arena *ar, size_t size) { return arena_take(ar, size, true); }
+
+void *kite_arena_alloc_uninit(kite_arena *ar, size_t size) { return arena_take(ar, size, false); }
 
 void *kite_arena_array(kite_arena *ar, size_t n, size_t size) {
   if (size && n > SIZE_MAX / size / 2) return NULL;

@@ -47,6 +47,8 @@ typedef struct kite_arena {
 
 void kite_arena_init(kite_arena *ar, kite_alloc *a);
 void *kite_arena_alloc(kite_arena *ar, size_t size); /* zeroed, 16-byte aligned */
+/* Not zeroed: for a buffer the caller fills at once (a module's copy of its binary). */
+void *kite_arena_alloc_uninit(kite_arena *ar, size_t size);
 void *kite_arena_array(kite_arena *ar, size_t n, size_t size); /* NULL on overflow */
 void kite_arena_free(kite_arena *ar);
 

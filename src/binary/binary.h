@@ -38,6 +38,17 @@ kite_decoder *kite_decoder_new(kite_alloc *a, kite_features features,
 bool kite_decoder_feed(kite_decoder *d, const uint8_t *p, size_t n, kite_error *err);
 kite_module *kite_decoder_finish(kite_decoder *d, kite_error *err); /* also frees d */
 void kite_decoder_free(kite_decoder *d);
+/*
+** For a caller that produces the whole binary itself (reads a file): a buffer of len
+** bytes, not initialised, which the module keeps as its copy of the binary, so nothing
+** is copied. Fill it, then finish. Only on a new decoder (no feed); NULL on an error
+** ("module too large", out of memory), which finish then reports.
+*/
+uint8_t *kite_decoder_buffer(kite_decoder *d, size_t len);
+/* Before finishing a decoder filled through kite_decoder_buffer: function bodies are not
+   walked (kite_decoder_finish_validate in valid.h, which validates them, is the one
+   caller). */
+void kite_decoder_defer_walks(kite_decoder *d);
 
 /* ---- reading bytes: shared by the decoder, validator, printer and lowering ---- */
 
@@ -117,6 +128,10 @@ static inline bool kite_read_u32(kite_reader *r, uint32_t *out) { /* LEB128 u32 
   return ok;
 }
 static inline bool kite_read_u64(kite_reader *r, uint64_t *out) {
+  if (r->p < r->end && *r->p < 0x80) {
+    *out = *r->p++;
+    return true;
+  }
   *out = 0;
   return kite_read_leb(r, 64, false, out);
 }
@@ -133,6 +148,11 @@ static inline bool kite_read_s32(kite_reader *r, int32_t *out) {
 }
 static inline bool kite_read_s64(kite_reader *r, int64_t *out) {
   uint64_t v = 0;
+  if (r->p < r->end && *r->p < 0x80) {
+    uint8_t b = *r->p++;
+    *out = (b & 0x40) ? (int64_t)b - 0x80 : (int64_t)b;
+    return true;
+  }
   bool ok = kite_read_leb(r, 64, true, &v);
   *out = (int64_t)v;
   return ok;
@@ -150,9 +170,25 @@ bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out);
 bool kite_read_reftype(kite_reader *r, kite_features f, kite_valtype *out);
 /* A vector length or byte count: a u32 that must not exceed the bytes left in the
    reader ("length out of bounds"). */
-bool kite_read_len(kite_reader *r, uint32_t *out);
+bool kite_read_len_slow(kite_reader *r, uint32_t *out);
+static inline bool kite_read_len(kite_reader *r, uint32_t *out) {
+  if (r->p < r->end && *r->p < 0x80 && *r->p <= (size_t)(r->end - r->p)) {
+    *out = *r->p++;
+    return true;
+  }
+  return kite_read_len_slow(r, out);
+}
 /* n raw bytes; *out points at them. */
-bool kite_read_bytes(kite_reader *r, size_t n, const uint8_t **out);
+static inline bool kite_read_bytes(kite_reader *r, size_t n, const uint8_t **out) {
+  if (n > (size_t)(r->end - r->p)) {
+    *out = NULL;
+    kite_reader_eos(r);
+    return false;
+  }
+  *out = r->p;
+  r->p += n;
+  return true;
+}
 /* Set *r->err to a malformed-module error at `offset` (first error wins); returns false. */
 bool kite_reader_fail(kite_reader *r, uint64_t offset, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -336,12 +372,7 @@ bool kite_decode_end(kite_decode_state *st, size_t len);
 /* Walk the pending bodies (defer_walks) in order, over the bytes [base, base + len):
    false with the first error in *st->err. */
 bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t len);
-/* Decode (kite_decode) with defer_walks set: a module whose bodies are still to be
-   walked, which only kite_decode_validate (valid.h) may hand out. */
-kite_module *kite_decode_deferred(kite_alloc *a, const uint8_t *bytes, size_t len,
-                                  kite_features features, const kite_decode_limits *limits,
-                                  kite_error *err);
-/* The walk kite_decode_deferred skipped, over every body of a decoded module, and the
+/* The walk a deferring decoder skipped, over every body of a decoded module, and the
    check of the data count section that depends on it. False with the first error. */
 bool kite_decode_check_code(const kite_module *m, kite_features features, kite_error *err);
 /* Decode the "name" custom section's contents; a malformed one leaves has_names false. */

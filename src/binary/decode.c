@@ -865,6 +865,42 @@ static int cmp_u32(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static unsigned ctz64(uint64_t b) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctzll(b);
+#else
+  unsigned n = 0;
+  while (!(b & 1)) b >>= 1, n++;
+  return n;
+#endif
+}
+
+/*
+** Sort function indices: those below nfuncs through a bitmap (linear; a table of every
+** function is common), any others (invalid, reported by the validator) with qsort.
+*/
+static bool sort_indices(kite_module *m, u32vec *v) {
+  size_t nwords = ((size_t)m->nfuncs + 63) / 64, nrest = 0, k = 0;
+  uint64_t *bits = kite_calloc(m->alloc, nwords ? nwords : 1, sizeof *bits);
+  if (!bits) return false;
+  for (size_t i = 0; i < v->len; i++) {
+    uint32_t x = v->data[i];
+    if (x < m->nfuncs) bits[x / 64] |= (uint64_t)1 << (x % 64);
+    else v->data[nrest++] = x;
+  }
+  qsort(v->data, nrest, sizeof *v->data, cmp_u32);
+  /* The large ones move up behind the ones the bitmap gives back (duplicates stay). */
+  size_t nlow = v->len - nrest;
+  memmove(v->data + nlow, v->data, nrest * sizeof *v->data);
+  for (size_t w = 0; w < nwords; w++)
+    for (uint64_t b = bits[w]; b; b &= b - 1) v->data[k++] = (uint32_t)(w * 64 + ctz64(b));
+  /* Duplicates below nfuncs collapsed: close the gap before the large ones. */
+  memmove(v->data + k, v->data + nlow, nrest * sizeof *v->data);
+  v->len = k + nrest;
+  kite_free(m->alloc, bits, (nwords ? nwords : 1) * sizeof *bits);
+  return true;
+}
+
 /* The functions that ref.func in code may name: those referenced outside function
    bodies (spec: the set C.refs). */
 static bool collect_declared_funcs(kite_decode_state *st) {
@@ -888,11 +924,11 @@ static bool collect_declared_funcs(kite_decode_state *st) {
   for (uint32_t i = 0; ok && i < m->ndatas; i++)
     if (m->datas[i].mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, m->datas[i].offset);
   if (ok && v.len) {
-    qsort(v.data, v.len, sizeof *v.data, cmp_u32);
+    ok = sort_indices(m, &v);
     size_t n = 1;
     for (size_t i = 1; i < v.len; i++)
       if (v.data[i] != v.data[n - 1]) v.data[n++] = v.data[i];
-    m->declared_funcs = kite_arena_array(&m->arena, n, sizeof(uint32_t));
+    if (ok) m->declared_funcs = kite_arena_array(&m->arena, n, sizeof(uint32_t));
     if (m->declared_funcs) {
       memcpy(m->declared_funcs, v.data, n * sizeof(uint32_t));
       m->ndeclared_funcs = (uint32_t)n;

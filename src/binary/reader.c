@@ -78,20 +78,13 @@ bool kite_read_leb(kite_reader *r, unsigned bits, bool is_signed, uint64_t *out)
   return true;
 }
 
-bool kite_read_len(kite_reader *r, uint32_t *out) {
+bool kite_read_len_slow(kite_reader *r, uint32_t *out) {
   const uint8_t *at = r->p;
   uint32_t n;
   if (!kite_read_u32(r, &n)) return false;
   if (n > (uint64_t)(r->end - at))
     return kite_reader_fail(r, (uint64_t)(at - r->base), "length out of bounds");
   *out = n;
-  return true;
-}
-
-bool kite_read_bytes(kite_reader *r, size_t n, const uint8_t **out) {
-  if (n > (size_t)(r->end - r->p)) return kite_reader_eos(r);
-  *out = r->p;
-  r->p += n;
   return true;
 }
 

@@ -213,41 +213,43 @@ kite_module *kite_decoder_finish(kite_decoder *d, kite_error *err) {
   return m;
 }
 
-static kite_module *decode_whole(kite_alloc *a, const uint8_t *bytes, size_t len,
-                                 kite_features features, const kite_decode_limits *limits,
-                                 bool defer_walks, kite_error *err) {
+uint8_t *kite_decoder_buffer(kite_decoder *d, size_t len) {
+  if (kite_failed(&d->err)) return NULL;
+  if (d->len || d->external) {
+    kite_fail(&d->err, KITE_ERR_USAGE, 0, 0, "kite_decoder_buffer after bytes were fed");
+    return NULL;
+  }
+  if ((uint64_t)len > d->st.limits.max_module_size) {
+    fail(d, 0, "module too large");
+    return NULL;
+  }
+  kite_module *m = d->m;
+  /* Not zeroed: the caller fills it, and a megabyte written twice costs page faults. */
+  m->bytes = kite_arena_alloc_uninit(&m->arena, len ? len : 1);
+  if (!m->bytes) {
+    kite_fail(&d->err, KITE_ERR_OOM, 0, 0, "out of memory");
+    return NULL;
+  }
+  m->len = len;
+  d->buf = m->bytes;
+  d->len = d->cap = len;
+  d->external = true;
+  return m->bytes;
+}
+
+void kite_decoder_defer_walks(kite_decoder *d) {
+  if (d->external && d->phase == PHASE_HEADER) d->st.defer_walks = true;
+}
+
+kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
+                         const kite_decode_limits *limits, kite_error *err) {
   kite_decoder *d = kite_decoder_new(a, features, limits);
   if (!d) {
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }
-  d->st.defer_walks = defer_walks;
-  if ((uint64_t)len > d->st.limits.max_module_size) {
-    fail(d, 0, "module too large");
-  } else {
-    /* Decode straight from the module's own copy: no buffer to grow or move. */
-    kite_module *m = d->m;
-    m->bytes = kite_arena_alloc(&m->arena, len ? len : 1);
-    if (!m->bytes) {
-      kite_fail(&d->err, KITE_ERR_OOM, 0, 0, "out of memory");
-    } else {
-      if (len) memcpy(m->bytes, bytes, len);
-      m->len = len;
-      d->buf = m->bytes;
-      d->len = d->cap = len;
-      d->external = true;
-    }
-  }
+  /* Decode straight from the module's own copy: no buffer to grow or move. */
+  uint8_t *buf = kite_decoder_buffer(d, len);
+  if (buf && len) memcpy(buf, bytes, len);
   return kite_decoder_finish(d, err);
-}
-
-kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
-                         const kite_decode_limits *limits, kite_error *err) {
-  return decode_whole(a, bytes, len, features, limits, false, err);
-}
-
-kite_module *kite_decode_deferred(kite_alloc *a, const uint8_t *bytes, size_t len,
-                                  kite_features features, const kite_decode_limits *limits,
-                                  kite_error *err) {
-  return decode_whole(a, bytes, len, features, limits, true, err);
 }

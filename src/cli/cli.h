@@ -57,6 +57,11 @@ bool cli_read_file(const char *path, kite_buf *out, kite_error *err);
 bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
                            kite_error *err);
 
+/* Read, decode and validate a module (kite_decode_validate). A binary file is read
+   straight into the module's own buffer. NULL on failure with *err set. */
+kite_module *cli_compile_module(kite_alloc *a, const char *path, kite_features features,
+                                kite_error *err);
+
 /* Read and decode a module (not validated). NULL on failure with *err set. */
 kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features features,
                              kite_error *err);

@@ -3,12 +3,16 @@
 ** and the one format for errors.
 */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "text.h"
+#include "valid.h"
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
@@ -76,6 +80,58 @@ kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features feat
   kite_module *m = NULL;
   if (cli_read_module_bytes(path, features, &bytes, err))
     m = kite_decode(a, bytes.data, bytes.len, features, NULL, err);
+  kite_buf_free(&bytes);
+  return m;
+}
+
+/*
+** A regular binary file, read with one read() into the decoder's buffer: no growing
+** buffer, no copy. Returns NULL with *done false when the file is not such a file (text,
+** stdin, a device, or one that changed size while read): the caller takes the general
+** way.
+*/
+static kite_module *compile_binary_file(kite_alloc *a, const char *path, kite_features features,
+                                        bool *done, kite_error *err) {
+  *done = false;
+  size_t n = strlen(path);
+  if (strcmp(path, "-") == 0 || (n >= 4 && strcmp(path + n - 4, ".wat") == 0)) return NULL;
+  bool wasm = n >= 5 && strcmp(path + n - 5, ".wasm") == 0;
+  int fd = open(path, O_RDONLY);
+  if (fd < 0) return NULL;
+  struct stat st;
+  kite_decoder *d = NULL;
+  uint8_t *buf = NULL;
+  size_t got = 0;
+  if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+      (d = kite_decoder_new(a, features, NULL)) &&
+      (buf = kite_decoder_buffer(d, (size_t)st.st_size))) {
+    while (got < (size_t)st.st_size) {
+      ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got += (size_t)r;
+    }
+  }
+  close(fd);
+  /* Anything but the bytes of a binary (text starts with a nonzero byte) goes the general
+     way, which reports errors too. */
+  if (!buf || got != (size_t)st.st_size || (!wasm && buf[0] != 0)) {
+    kite_decoder_free(d);
+    return NULL;
+  }
+  *done = true;
+  return kite_decoder_finish_validate(d, features, err);
+}
+
+kite_module *cli_compile_module(kite_alloc *a, const char *path, kite_features features,
+                                kite_error *err) {
+  bool done;
+  kite_module *m = compile_binary_file(a, path, features, &done, err);
+  if (done) return m;
+  kite_buf bytes;
+  kite_buf_init(&bytes, a);
+  if (cli_read_module_bytes(path, features, &bytes, err))
+    m = kite_decode_validate(a, bytes.data, bytes.len, features, NULL, err);
   kite_buf_free(&bytes);
   return m;
 }

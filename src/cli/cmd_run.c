@@ -336,16 +336,7 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
     fprintf(stderr, "kite: out of memory\n");
     return CLI_FAIL;
   }
-  kite_alloc *a = kite_engine_alloc(st->engine);
-  kite_buf bytes;
-  kite_buf_init(&bytes, a);
-  if (!cli_read_module_bytes(o->file, o->features, &bytes, err)) {
-    kite_buf_free(&bytes);
-    cli_print_error(o->file, err);
-    return CLI_FAIL;
-  }
-  st->module = kite_decode_validate(a, bytes.data, bytes.len, o->features, NULL, err);
-  kite_buf_free(&bytes);
+  st->module = cli_compile_module(kite_engine_alloc(st->engine), o->file, o->features, err);
   if (!st->module) {
     cli_print_error(o->file, err);
     return CLI_FAIL;

@@ -20,8 +20,8 @@ static void usage(FILE *f) {
 static bool validate_file(kite_alloc *a, const char *path, kite_features features) {
   kite_error err;
   kite_error_clear(&err);
-  kite_module *m = cli_load_module(a, path, features, &err);
-  bool valid = m && kite_validate_module(m, features, &err);
+  kite_module *m = cli_compile_module(a, path, features, &err);
+  bool valid = m != NULL;
   if (!valid) cli_print_error(path, &err);
   kite_module_free(m);
   return valid;

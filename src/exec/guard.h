@@ -21,6 +21,9 @@ typedef struct kite_guard_ctx {
   /* Where the run is, kept at calls and returns, for the backtrace of a fault. */
   kite_funcinst *func;
   uint32_t depth;
+  /* The run's fuel countdown, stored at every charge (the only place it changes), so
+     the store's fuel stays exact when a fault ends the run. */
+  volatile int64_t fuel;
 } kite_guard_ctx;
 
 /* Push c as this thread's innermost run context (false: guard pages unavailable, so

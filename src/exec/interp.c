@@ -206,12 +206,12 @@ static inline double fmax64(double a, double b) {
 QUIET_NAN_OP(ceil32, float, ceilf)
 QUIET_NAN_OP(floor32, float, floorf)
 QUIET_NAN_OP(trunc32, float, truncf)
-QUIET_NAN_OP(nearest32, float, nearbyintf)
+QUIET_NAN_OP(nearest32, float, kite_nearest32)
 QUIET_NAN_OP(sqrt32, float, sqrtf)
 QUIET_NAN_OP(ceil64, double, ceil)
 QUIET_NAN_OP(floor64, double, floor)
 QUIET_NAN_OP(trunc64, double, trunc)
-QUIET_NAN_OP(nearest64, double, nearbyint)
+QUIET_NAN_OP(nearest64, double, kite_nearest64)
 QUIET_NAN_OP(sqrt64, double, sqrt)
 
 /* Saturating float-to-int conversions (NaN gives 0). */
@@ -341,6 +341,7 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
   }
   const kite_module *m = f->inst->module;
   fr->module = m;
+  fr->instance = f->inst;
   fr->func_index = f->index;
   const kite_name *nm = kite_namemap_find(&m->names.maps[KITE_NAMES_FUNC], f->index);
   if (nm) fr->name = *nm;
@@ -509,9 +510,12 @@ void kite_exec_store_release(kite_store *s) {
 ** a plain load), and cache coherence makes the other thread's store visible to it
 ** within microseconds. The local fuel goes back to the store (s->fuel) whenever
 ** anything outside this loop may look at it or change it: host calls and the end of
-** the run.
+** the run. Each charge also stores it in the run context, where the entry finds it
+** when a guard-page fault ends the run.
 */
-#define CHARGE() (UNLIKELY(--fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
+#define CHARGE()                                                                           \
+  (--fuel, gctx->fuel = fuel,                                                              \
+   UNLIKELY(fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
 #define CHARGE_OR_TRAP(at)                                                                 \
   if (CHARGE()) {                                                                          \
     int64_t r_ = budget_exhausted(s, metered);                                             \
@@ -521,6 +525,7 @@ void kite_exec_store_release(kite_store *s) {
       goto out_of_budget;                                                                  \
     }                                                                                      \
     fuel = r_;                                                                             \
+    gctx->fuel = fuel;                                                                     \
   }
 
 /* A conditional branch whose offset is word n, n + 1 words long, forward... */
@@ -658,6 +663,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
   bool tail; /* a return_call*: the callee replaces the caller's frame */
   const bool metered = s->engine->cfg.consume_fuel;
   int64_t fuel = !metered ? INT64_MAX : s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
+  gctx->fuel = fuel;
   const _Atomic(int64_t) *const fuel_floor = &s->interrupt->floor;
   kite_v128 a_, b_, c_, r_; /* SIMD operands, shared so the frame stays small */
 
@@ -2609,6 +2615,7 @@ do_call:
     if (metered) s->fuel = (uint64_t)fuel;
     bool ok = call_host(s, callee, args, err);
     if (metered) fuel = s->fuel > INT64_MAX ? INT64_MAX : (int64_t)s->fuel;
+    gctx->fuel = fuel;
     s->sp = saved_sp;
     if (UNLIKELY(!ok)) {
       trap_pc = pc - 1;
@@ -2733,6 +2740,7 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
   if (guarded && sigsetjmp(ctx.jmp, 0)) {
     /* A load or store hit a guard region (guard.c jumped here). */
     kite_guard_leave(&ctx);
+    if (s->engine->cfg.consume_fuel) s->fuel = ctx.fuel < 0 ? 0 : (uint64_t)ctx.fuel;
     record_trace(s, ctx.func, NULL, ctx.depth);
     s->depth = saved_depth;
     s->nesting--;

@@ -81,13 +81,30 @@ static inline double simd_fmax64(double a, double b) {
   if (a == b) return signbit(a) ? b : a;
   return a > b ? a : b;
 }
+/*
+** Round to nearest, ties to even (`nearest`) without libm, whose only other use would make
+** every start of `kite` load it: adding and subtracting 2^52 (2^23) rounds a smaller
+** magnitude to an integer in the default rounding mode; the sign is put back, so -0.4
+** gives -0. Larger magnitudes, infinities and NaNs are returned as they are.
+*/
+static inline double kite_nearest64(double x) {
+  double a = fabs(x);
+  if (!(a < 4503599627370496.0)) return x;
+  return copysign((a + 4503599627370496.0) - 4503599627370496.0, x);
+}
+static inline float kite_nearest32(float x) {
+  float a = fabsf(x);
+  if (!(a < 8388608.0f)) return x;
+  return copysignf((a + 8388608.0f) - 8388608.0f, x);
+}
+
 static inline float simd_round32(float x, int mode) {
   if (x != x) return x + x;
   switch (mode) {
   case 0: return ceilf(x);
   case 1: return floorf(x);
   case 2: return truncf(x);
-  case 3: return nearbyintf(x);
+  case 3: return kite_nearest32(x);
   default: return sqrtf(x);
   }
 }
@@ -97,7 +114,7 @@ static inline double simd_round64(double x, int mode) {
   case 0: return ceil(x);
   case 1: return floor(x);
   case 2: return trunc(x);
-  case 3: return nearbyint(x);
+  case 3: return kite_nearest64(x);
   default: return sqrt(x);
   }
 }

@@ -349,6 +349,9 @@ kite_exn *kite_exn_new(kite_store *s, kite_taginst *tag, const uint64_t *payload
 void kite_exn_free(kite_store *s, kite_exn *e);
 /* Free every exception of the store (kite_store_free). */
 void kite_exn_release_all(kite_store *s);
+/* Make e (NULL: none) the store's pending exception, freeing the one it replaces unless
+   an exnref to that one was made. */
+void kite_exn_set_pending(kite_store *s, kite_exn *e);
 /*
 ** Throw a wasm exception from a host function: `return kite_exn_throw(...)`. Creates
 ** the exception (args match the tag's parameters, else KITE_ERR_USAGE), makes it the
@@ -403,10 +406,11 @@ kite_engine *kite_store_engine(const kite_store *s);
 
 /* One wasm frame of a trap's backtrace, innermost first. */
 typedef struct kite_trace_frame {
-  const kite_module *module; /* NULL for a host function frame */
-  uint32_t func_index;       /* in the module's function space */
-  kite_name name;            /* from the name section; len 0 when there is none */
-  uint32_t offset;           /* byte offset in the module of the trapping/calling insn */
+  const kite_module *module;     /* NULL for a host function frame */
+  const kite_instance *instance; /* the function's instance; NULL for a host function */
+  uint32_t func_index;           /* in the module's function space */
+  kite_name name;                /* from the name section; len 0 when there is none */
+  uint32_t offset;               /* byte offset in the module of the trapping/calling insn */
 } kite_trace_frame;
 
 #define KITE_TRACE_MAX 64
@@ -559,22 +563,6 @@ void kite_funcinst_init_slots(kite_funcinst *f);
 
 /* Structural equality of function types (host types). */
 bool kite_functype_eq(const kite_functype *a, const kite_functype *b);
-
-/*
-** Type matching across modules (types.c), iso-recursive as in 3.0. A NULL module stands
-** for the host, whose types have only abstract heap types. "matches" is subtyping,
-** "equiv" type equivalence.
-*/
-bool kite_deftype_equiv(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
-bool kite_deftype_matches(const kite_module *ma, uint32_t a, const kite_module *mb, uint32_t b);
-bool kite_valtype_matches(const kite_module *ma, kite_valtype a, const kite_module *mb,
-                          kite_valtype b);
-bool kite_valtype_equiv(const kite_module *ma, kite_valtype a, const kite_module *mb,
-                        kite_valtype b);
-/* Whether f can be used where type b of mb is expected (imports, call_indirect). */
-bool kite_func_matches(const kite_funcinst *f, const kite_module *mb, uint32_t b);
-/* Whether tag t satisfies an import of type b of mb (tag types must be equivalent). */
-bool kite_tag_matches(const kite_taginst *t, const kite_module *mb, uint32_t b);
 
 /* Number of 64-bit slots a value of type t takes (v128: 2). */
 static inline uint32_t kite_slots_of(kite_valtype t) { return t.kind == KITE_VT_V128 ? 2 : 1; }

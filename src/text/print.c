@@ -34,7 +34,7 @@ typedef struct fold_node {
   uint32_t insn;        /* index into printer.insns */
   uint32_t kids, nkids; /* range of printer.kids */
   uint32_t nresults;
-  uint32_t height;      /* 1 + the tallest kid's */
+  uint32_t height; /* 1 + the tallest kid's */
 } fold_node;
 
 /*
@@ -62,6 +62,9 @@ typedef struct printer {
 
   /* Names that may be printed as identifiers, per index space; NULL: print the index. */
   const kite_name **names[KITE_NAMES_COUNT];
+  /* Per index space, for an identifier made unique ("name.1"): the name it stands for,
+     printed as a (@name) annotation so the name section survives a round trip. */
+  const kite_name **renamed[KITE_NAMES_COUNT];
   uint32_t space_size[KITE_NAMES_COUNT];
   const kite_name **locals; /* current function: params then locals */
   uint32_t nlocals;
@@ -78,7 +81,7 @@ typedef struct printer {
   u32_vec partner; /* block opener -> its end or delegate */
   KITE_VEC(fold_node) nodes;
   u32_vec kids;
-  u32_vec labels; /* label arities of the open blocks, outermost first */
+  u32_vec labels;     /* label arities of the open blocks, outermost first */
   uint32_t fold_nest; /* fold_print_node calls active */
 } printer;
 
@@ -118,14 +121,16 @@ static void newline(printer *p) {
   for (unsigned i = 0; i < p->indent && i < MAX_INDENT; i++) put(p, "  ");
 }
 
-/* A string literal: printable ASCII as is, everything else (and " and \) as \hh. */
-static void put_string(printer *p, const uint8_t *s, size_t n) {
+/* A string literal: printable ASCII as is, everything else (and " and \) as \hh; with
+   utf8 (the string is valid UTF-8: a name), characters beyond ASCII as they are too. */
+static void put_string_as(printer *p, const uint8_t *s, size_t n, bool utf8) {
   static const char hex[] = "0123456789abcdef";
   putc_(p, '"');
   size_t run = 0;
   for (size_t i = 0; i < n; i++) {
     uint8_t c = s[i];
     if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') continue;
+    if (utf8 && c >= 0x80) continue;
     putn(p, s + run, i - run);
     char esc[3] = {'\\', hex[c >> 4], hex[c & 15]};
     putn(p, esc, 3);
@@ -134,6 +139,8 @@ static void put_string(printer *p, const uint8_t *s, size_t n) {
   putn(p, s + run, n - run);
   putc_(p, '"');
 }
+
+static void put_string(printer *p, const uint8_t *s, size_t n) { put_string_as(p, s, n, false); }
 
 static bool is_idchar(uint8_t c) {
   if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
@@ -144,7 +151,7 @@ static void put_id(printer *p, const kite_name *n) {
   putc_(p, '$');
   for (uint32_t i = 0; i < n->len; i++)
     if (!is_idchar(n->ptr[i])) {
-      put_string(p, n->ptr, n->len);
+      put_string_as(p, n->ptr, n->len, true);
       return;
     }
   putn(p, n->ptr, n->len);
@@ -169,6 +176,11 @@ static void put_def(printer *p, unsigned space, uint32_t idx) {
   const kite_name *n = name_of(p, space, idx);
   if (n) {
     put_id(p, n);
+    if (p->renamed[space] && p->renamed[space][idx]) {
+      put(p, " (@name ");
+      put_string_as(p, p->renamed[space][idx]->ptr, p->renamed[space][idx]->len, true);
+      putc_(p, ')');
+    }
   } else {
     put(p, "(;");
     putu(p, idx);
@@ -647,7 +659,7 @@ static bool name_taken(const name_entry *es, uint32_t n, const kite_name *made, 
 ** several indices stays with the lowest and the others get "name.1", "name.2", ...
 */
 static bool resolve_names(printer *p, const kite_namemap *map, const kite_name **out,
-                          uint32_t size) {
+                          const kite_name ***renamed, uint32_t size) {
   if (map->count == 0) return true;
   name_entry *es = kite_calloc(p->a, map->count, sizeof *es);
   if (!es) return false;
@@ -665,7 +677,8 @@ static bool resolve_names(printer *p, const kite_namemap *map, const kite_name *
   for (uint32_t i = 1; i < n; i++)
     if (name_cmp_bytes(es[i].name, es[i - 1].name->ptr, es[i - 1].name->len) == 0) ndups++;
   kite_name *made = ndups ? kite_arena_array(&p->arena, ndups, sizeof *made) : NULL;
-  bool ok = ndups == 0 || made != NULL;
+  if (ndups && renamed) *renamed = kite_arena_array(&p->arena, size, sizeof **renamed);
+  bool ok = ndups == 0 || (made != NULL && (!renamed || *renamed));
   uint32_t nmade = 0, suffix = 0;
   for (uint32_t i = 0; i < n && ok; i++) {
     bool dup = i > 0 && name_cmp_bytes(es[i].name, es[i - 1].name->ptr, es[i - 1].name->len) == 0;
@@ -688,6 +701,7 @@ static bool resolve_names(printer *p, const kite_namemap *map, const kite_name *
     made[nmade].ptr = buf;
     made[nmade].len = (uint32_t)len;
     out[es[i].index] = &made[nmade++];
+    if (renamed) (*renamed)[es[i].index] = es[i].name;
   }
   kite_free(p->a, es, map->count * sizeof *es);
   return ok;
@@ -716,7 +730,7 @@ static bool setup_names(printer *p) {
     p->names[s] = kite_calloc(p->a, size, sizeof *p->names[s]);
     if (!p->names[s]) return false;
     p->space_size[s] = size;
-    if (!resolve_names(p, &p->m->names.maps[s], p->names[s], size)) return false;
+    if (!resolve_names(p, &p->m->names.maps[s], p->names[s], &p->renamed[s], size)) return false;
   }
   return true;
 }
@@ -733,7 +747,7 @@ static bool setup_local_names(printer *p, uint32_t funcidx, uint32_t nlocals) {
     p->locals = kite_calloc(p->a, nlocals, sizeof *p->locals);
     if (!p->locals) return false;
     p->nlocals = nlocals;
-    return resolve_names(p, &im->entries[i].map, p->locals, nlocals);
+    return resolve_names(p, &im->entries[i].map, p->locals, NULL, nlocals);
   }
   return true;
 }

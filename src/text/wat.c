@@ -1442,13 +1442,15 @@ static bool addrtype(wat_ctx *c, bool *is64) {
   return true;
 }
 
-/* A limit: a u64 whatever the address type (the validator reports a 32-bit limit that
-   is too large, as 3.0's memory.wast expects). */
+/* A limit. With memory64 (3.0) it is a u64 whatever the address type, and the validator
+   reports a 32-bit limit that is too large, as 3.0's memory.wast expects; without it the
+   text format has only u32 limits, as the threads proposal's memory.wast expects. */
 static bool limit(wat_ctx *c, bool is64, uint64_t *out) {
   const kite_token *t = kite_wat_tok(c);
-  (void)is64;
   if (t->kind != KITE_TOK_NAT) return kite_wat_unexpected(c, t);
   if (!kite_tok_u64(t, out)) return kite_wat_fail(c, t, "i64 constant out of range");
+  if (!is64 && *out > UINT32_MAX && !kite_has_feature(c->feat, FEATX_MEMORY64))
+    return kite_wat_fail(c, t, "i32 constant out of range");
   c->pos++;
   return true;
 }

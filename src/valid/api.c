@@ -8,10 +8,10 @@
 */
 #include "valid.h"
 
-kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t len,
-                                  kite_features features, const kite_decode_limits *limits,
-                                  kite_error *err) {
-  kite_module *m = kite_decode_deferred(a, bytes, len, features, limits, err);
+kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features,
+                                          kite_error *err) {
+  if (d) kite_decoder_defer_walks(d);
+  kite_module *m = kite_decoder_finish(d, err);
   if (!m) return NULL;
   if (kite_validate_module(m, features, err)) return m;
   /* A malformed body or a missing data count section comes before any validation error. */
@@ -20,6 +20,19 @@ kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t le
   if (!kite_decode_check_code(m, features, &first)) *err = first;
   kite_module_free(m);
   return NULL;
+}
+
+kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                  kite_features features, const kite_decode_limits *limits,
+                                  kite_error *err) {
+  kite_decoder *d = kite_decoder_new(a, features, limits);
+  if (!d) {
+    kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+    return NULL;
+  }
+  uint8_t *buf = kite_decoder_buffer(d, len);
+  if (buf && len) memcpy(buf, bytes, len);
+  return kite_decoder_finish_validate(d, features, err);
 }
 
 bool kite_validate(const uint8_t *bytes, size_t len, kite_error *err) {

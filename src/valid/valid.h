@@ -27,6 +27,10 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
 kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t len,
                                   kite_features features, const kite_decode_limits *limits,
                                   kite_error *err);
+/* The same for a decoder whose bytes were placed with kite_decoder_buffer (the features
+   are the decoder's). Finishes and frees d. */
+kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features,
+                                          kite_error *err);
 
 /* Subtyping between value types of one module (the GC rules; for 2.0 modules it is
    reference-type subtyping over func/extern). Comparing two distinct defined types

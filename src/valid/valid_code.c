@@ -1042,6 +1042,10 @@ static bool do_insn(body *b) {
 enum {
   FAST_NO,     /* leave it to the general path */
   FAST_SIG,    /* no immediates; the fixed signature */
+  FAST_UNARY,  /* no immediates; one operand, one result */
+  FAST_BINARY, /* no immediates; two operands, one result */
+  FAST_LOAD,   /* a memarg; an address, one result */
+  FAST_STORE,  /* a memarg; an address and a value, no result */
   FAST_I32,    /* an s32 immediate; the signature */
   FAST_I64,    /* an s64 immediate; the signature */
   FAST_BYTES4, /* 4 bytes of immediate; the signature */
@@ -1118,6 +1122,11 @@ void kite_valid_code_init(kite_vctx *v) {
     }
     vs->align = info->aux;
     vs->fast = fast_kind(op, (kite_imm)bo.imm);
+    /* The most common shapes get their own cases. */
+    if (vs->fast == FAST_SIG && vs->npush == 1 && vs->npop == 1) vs->fast = FAST_UNARY;
+    if (vs->fast == FAST_SIG && vs->npush == 1 && vs->npop == 2) vs->fast = FAST_BINARY;
+    if (vs->fast == FAST_MEM && vs->npush == 1 && vs->npop == 1) vs->fast = FAST_LOAD;
+    if (vs->fast == FAST_MEM && vs->npush == 0 && vs->npop == 2) vs->fast = FAST_STORE;
     continue;
   skip:
     memset(vs, 0, sizeof *vs);
@@ -1155,12 +1164,38 @@ static void fast_run(body *b) {
   const uint8_t *const local_kind = v->local_kind;
   const uint32_t nlocal_kind = v->nlocal_kind;
   const bool mem32 = m->nmemories && !m->memories[0].limits.is64;
+  size_t height = fr->height;
   while (p < end) {
     const kite_vsig *sg = &sigs[*p];
     const uint8_t *q;
     uint64_t imm;
-    size_t avail = len - fr->height;
+    size_t avail = len - height;
     switch (sg->fast) {
+    case FAST_UNARY:
+      if (!avail || s[len - 1].kind != sg->pop[0]) goto done;
+      s[len - 1] = sg->push;
+      p++;
+      continue;
+    case FAST_BINARY:
+      if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != sg->pop[0]) goto done;
+      s[--len - 1] = sg->push;
+      p++;
+      continue;
+    case FAST_LOAD:
+    case FAST_STORE:
+      /* Flags below 0x40: memory 0 and the alignment; then a 32-bit offset. */
+      if (!mem32 || end - p < 2 || p[1] > sg->align) goto done;
+      if (!(q = kite_leb_fast(p + 2, end, 32, false, &imm))) goto done;
+      if (sg->fast == FAST_LOAD) {
+        if (!avail || s[len - 1].kind != KITE_VT_I32) goto done;
+        s[len - 1] = sg->push;
+      } else {
+        if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != KITE_VT_I32)
+          goto done;
+        len -= 2;
+      }
+      p = q;
+      continue;
     case FAST_SIG: q = p + 1; break;
     case FAST_I32:
       if (!(q = kite_leb_fast(p + 1, end, 32, true, &imm))) goto done;
@@ -1227,7 +1262,7 @@ static void fast_run(body *b) {
       continue;
     case FAST_NOP: p++; continue;
     case FAST_UNREACHABLE:
-      len = fr->height;
+      len = height;
       fr->unreachable = true;
       p++;
       continue;
@@ -1245,6 +1280,7 @@ static void fast_run(body *b) {
       memset(fr, 0, sizeof *fr);
       fr->op = op;
       fr->height = (uint32_t)len;
+      height = len;
       fr->init_height = (uint32_t)v->init_log.len;
       if (bt != 0x40) {
         fr->has_single = true;
@@ -1266,6 +1302,7 @@ static void fast_run(body *b) {
       p++;
       if (--v->ctrls.len == 0) goto done; /* the end of the body */
       fr = &v->ctrls.data[v->ctrls.len - 1];
+      height = fr->height;
       continue;
     }
     case FAST_BR:
@@ -1284,7 +1321,7 @@ static void fast_run(body *b) {
       if (sg->fast == FAST_BR_IF) {
         len = top;
       } else {
-        len = fr->height;
+        len = height;
         fr->unreachable = true;
       }
       p = q;
@@ -1293,7 +1330,7 @@ static void fast_run(body *b) {
     case FAST_RETURN:
       if (avail < b->nresults || !top_is(s + len - b->nresults, b->results, b->nresults))
         goto done;
-      len = fr->height;
+      len = height;
       fr->unreachable = true;
       p++;
       continue;

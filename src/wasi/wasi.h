@@ -109,7 +109,8 @@ bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_exte
                     kite_error *err);
 
 /* Let the host functions use inst's memory (its export "memory", else memory 0). Until
-   this is called they see an empty memory, so any pointer is EFAULT. */
+   this is called, a call from the store and module of the last kite_wasi_link (the
+   module's start function, run by kite_instantiate) binds the instance being created. */
 void kite_wasi_bind(kite_wasi *w, kite_instance *inst);
 
 /*
@@ -369,10 +370,15 @@ struct kite_wasi {
   wasi_fd *fds;
   uint32_t nfds; /* slots, free or not */
   bool portable_paths;
-  bool no_openat2;                /* openat2 reported ENOSYS once: do not ask again */
-  kite_meminst *memory;           /* the bound instance's memory */
+  bool no_openat2;      /* openat2 reported ENOSYS once: do not ask again */
+  kite_meminst *memory; /* the bound instance's memory */
+  /* The instance bound (kite_wasi_bind), or NULL; until then, calls from the store and
+     module last linked (a start function) bind the instance being created. */
+  const kite_instance *bound;
+  const kite_store *link_store;
+  const kite_module *link_module;
   struct kite_wasi_threads *threads; /* wasi-threads: calls from several threads */
-  wasi_thunk thunks[WASI_NFUNCS]; /* host function environments, one per function */
+  wasi_thunk thunks[WASI_NFUNCS];    /* host function environments, one per function */
 };
 
 /* Host errno to WASI errno. */

@@ -7,10 +7,26 @@
 */
 #include "wasi.h"
 
+/*
+** A call before kite_wasi_bind comes from the start function of the instance that
+** kite_instantiate is creating: it is the store's newest instance of the linked module
+** (the store adopts an instance before its start function runs), and its memories exist.
+*/
+static void bind_instance_in_creation(kite_wasi *w, kite_store *s) {
+  for (kite_object *o = s->objects; o; o = o->next) {
+    if (o->kind != KITE_OBJ_INSTANCE) continue;
+    kite_instance *inst = (kite_instance *)o;
+    if (inst->module == w->link_module) {
+      kite_wasi_bind(w, inst);
+      return;
+    }
+  }
+}
+
 static bool host_call(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
                       kite_value *results, uint32_t nresults, kite_error *err) {
-  (void)s;
   const wasi_thunk *t = env;
+  if (!t->w->bound && s == t->w->link_store) bind_instance_in_creation(t->w, s);
   uint64_t a[16] = {0};
   for (uint32_t i = 0; i < nargs && i < KITE_ARRAY_LEN(a); i++)
     a[i] = args[i].type.kind == KITE_VT_I64 ? args[i].u.i64 : args[i].u.i32;
@@ -49,6 +65,8 @@ bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_exte
                     kite_error *err) {
   size_t nfuncs;
   const kite_wasi_func *table = kite_wasi_functions(&nfuncs);
+  w->link_store = s;
+  w->link_module = m;
   for (uint32_t i = 0; i < m->nimports; i++) {
     const kite_import *imp = &m->imports[i];
     if (!kite_wasi_is_import(imp)) continue;
@@ -74,6 +92,7 @@ bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_exte
 }
 
 void kite_wasi_bind(kite_wasi *w, kite_instance *inst) {
+  w->bound = inst;
   kite_extern x;
   if (kite_instance_export(inst, "memory", 6, &x) && x.kind == KITE_EXTERN_MEMORY)
     w->memory = x.u.memory;

@@ -29,10 +29,23 @@ same "PATH once" 1 "$(grep -c '^env\[PATH=' <<<"$out")"
 KITE_TEST_VAR=host check "--env NAME takes the host value" 0 "$KITE" run --env KITE_TEST_VAR "$W"
 contains "host value" "env[KITE_TEST_VAR=host]" "$out"
 
+# Node's WASI (uvwasi) sometimes ends a 20 ms sleep a little early on a busy machine, which
+# the fixture reports as a failed check; that says nothing about kite, so such a run of the
+# reference is tried again (at most three times).
+node_steady() {
+  local i status
+  for i in 1 2 3; do
+    node_run "$@" >"$TMP/node.out"
+    status=$?
+    grep -q "FAILED: monotonic advanced" "$TMP/node.out" || break
+  done
+  cat "$TMP/node.out"
+  return "$status"
+}
 if node_available; then
-  check "node runs it" 0 node_run --env A=1 --env B= --env "C=x y" "$W" "a b" "" --env
+  check "node runs it" 0 node_steady --env A=1 --env B= --env "C=x y" "$W" "a b" "" --env
   same "kite and node print the same" "$out" "$kite_out"
-  check "node exit status" 7 node_run "$W" exit=7
+  check "node exit status" 7 node_steady "$W" exit=7
 else
   echo "wasi_clock_env_args: node with node:wasi not found: comparison skipped"
 fi

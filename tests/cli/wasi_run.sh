@@ -95,5 +95,45 @@ if "$KITE" run "$TMP/exit3.wat" 2>&1 | grep -q "magic header"; then
 else
   check "a .wat command with proc_exit(3)" 3 "$KITE" run "$TMP/exit3.wat"
   same "its output" "hi from wat" "$out"
+
+  # WASI calls from the start function (run while the instance is being created) see
+  # the instance's memory: the arguments are read and written there, then _start runs.
+  cat >"$TMP/start.wat" <<'WAT'
+(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $args (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "start: ")
+  (data (i32.const 32) "_start\n")
+  (func $write (param $ptr i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $ptr))
+    (i32.store (i32.const 4) (local.get $len))
+    (if (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))
+      (then (call $exit (i32.const 21)))))
+  (func $init (local $last i32)
+    (if (call $sizes (i32.const 48) (i32.const 52)) (then (call $exit (i32.const 20))))
+    (if (call $args (i32.const 64) (i32.const 256)) (then (call $exit (i32.const 23))))
+    (call $write (i32.const 16) (i32.const 7))
+    ;; the last argument, its NUL turned into a newline
+    (local.set $last
+      (i32.load (i32.add (i32.const 60) (i32.shl (i32.load (i32.const 48)) (i32.const 2)))))
+    (i32.store8 (i32.sub (i32.add (i32.const 256) (i32.load (i32.const 52))) (i32.const 1))
+                (i32.const 10))
+    (call $write (local.get $last)
+                 (i32.sub (i32.add (i32.const 256) (i32.load (i32.const 52))) (local.get $last))))
+  (start $init)
+  (func (export "_start") (call $write (i32.const 32) (i32.const 7))))
+WAT
+  check "WASI calls from the start function" 0 "$KITE" run "$TMP/start.wat" argument
+  same "the start function's output, then _start's" "start: argument
+_start" "$out"
+  sed 's/(start $init)/(start $init) (func (export "_initialize"))/; s/"_start"/"run"/' \
+    "$TMP/start.wat" >"$TMP/start_reactor.wat"
+  check "start function of a reactor under --invoke" 0 "$KITE" run --invoke run \
+    "$TMP/start_reactor.wat"
+  same "--invoke: start's output, then the export's" "start: $TMP/start_reactor.wat
+_start" "$out"
 fi
 finish wasi_run

@@ -643,6 +643,7 @@ static void test_calls(void) {
   CHECK(frames[0].module == m && name_eq(frames[0].name, frames[0].name_len, "fail"));
   CHECK(frames[1].module == m && name_eq(frames[1].name, frames[1].name_len, "outer"));
   CHECK(frames[0].func_index == 4 && frames[1].func_index == 5);
+  CHECK(frames[0].instance == inst && frames[1].instance == inst);
   size_t blen;
   const uint8_t *bytes = kite_module_bytes(m, &blen);
   CHECK(frames[0].module_offset < blen && bytes[frames[0].module_offset] == 0x6d); /* i32.div_s */

@@ -123,6 +123,28 @@ static void test_order(void) {
          "unknown function 5", 0x16);
 }
 
+/* The functions declared by element segments and exports: sorted, without duplicates,
+   indices past the last function (invalid, for the validator to report) included. */
+static void test_declared(void) {
+  static const char bytes[] = HDR "\1\4\1\x60\0\0" "\3\4\3\0\0\0" "\4\4\1\x70\0\x0a"
+                              "\7\5\1\1\x78\0\2"
+                              "\x09\x0c\1\0\x41\0\x0b\6\2\0\2\1\x09\x07"
+                              "\n\x0a\3\2\0\x0b\2\0\x0b\2\0\x0b";
+  kite_alloc a;
+  kite_alloc_init(&a, NULL, NULL);
+  kite_error err;
+  kite_error_clear(&err);
+  kite_module *m = kite_decode(&a, BYTES(bytes), KITE_FEATURES_ALL, NULL, &err);
+  CHECK_MSG(m != NULL, "%s", err.msg);
+  if (!m) return;
+  static const uint32_t want[] = {0, 1, 2, 7, 9};
+  CHECK(m->ndeclared_funcs == 5);
+  for (uint32_t i = 0; i < 5 && i < m->ndeclared_funcs; i++) CHECK(m->declared_funcs[i] == want[i]);
+  CHECK(!kite_validate_module(m, KITE_FEATURES_ALL, &err) &&
+        strcmp(err.msg, "unknown function 9") == 0);
+  kite_module_free(m);
+}
+
 /* ---- the suite ---- */
 
 /* A small deterministic generator (no global state: the caller owns it). */
@@ -257,6 +279,7 @@ static void test_bench(void) {
 
 int main(void) {
   test_order();
+  test_declared();
   test_bench();
   test_suite();
   printf("test_compile: %d modules compared, %d of them rejected\n", compared, rejected);

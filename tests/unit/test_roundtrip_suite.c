@@ -230,5 +230,7 @@ int main(void) {
          s.undecoded);
   CHECK(s.identical > 0);
   CHECK_MSG(s.differ == 0, "%u modules do not round-trip", s.differ);
+  CHECK(s.named_identical > 0);
+  CHECK_MSG(s.named_differ == 0, "%u modules do not round-trip with their names", s.named_differ);
   return test_finish("roundtrip_suite");
 }
