@@ -158,6 +158,17 @@ static void rewind_code(lower *L, uint32_t at) {
   L->fuse_ok = L->fuse2_ok = false;
 }
 
+/* Drop the last instruction (fusable, at fuse_at) to emit a fused one in its place: the
+   one before it becomes the last again. */
+static void drop_last_insn(lower *L) {
+  uint32_t at = L->fuse_at;
+  bool prev_ok = L->fuse2_ok;
+  rewind_code(L, at);
+  L->fuse_ok = prev_ok;
+  L->fuse_op = L->fuse2_op;
+  L->fuse_at = L->fuse2_at;
+}
+
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
 
 /* ---- the virtual stack ---- */
@@ -995,8 +1006,8 @@ static bool fuse_f64_load(lower *L, uint32_t op, opnd x, opnd y, uint32_t dst) {
     off = w[3];
   }
   uint32_t at = L->fuse_at, offset = L->offset;
-  rewind_code(L, at);
   L->offset = L->fuse_offset; /* a trap is the load's */
+  drop_last_insn(L);
   begin(L, fused);
   L->offset = offset;
   emit(L, dst);
@@ -1024,6 +1035,19 @@ static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   w[0] = st;
   L->fuse_ok = false;
   L->last_dst_ok = false;
+  /* y[i] += a * x[i]: with the product of the instruction before, into a temporary, as
+     the addend, one instruction does the lot (two roundings, as the two ops). */
+  const uint32_t *m = L->code.data + L->fuse2_at;
+  if (st == XOP_F64_ADD_RM_ST && L->fuse2_ok && L->fuse2_op == XOP_F64_MUL_RM &&
+      L->fuse2_at + 6 == L->fuse_at && w[2] == m[1] && m[1] >= L->local_end) {
+    uint32_t *d = L->code.data + L->fuse2_at;
+    uint32_t k = m[2], a1 = m[3], b1 = m[4], o1 = m[5];
+    uint32_t dst = w[1], a2 = w[3], b2 = w[4], o2 = w[5];
+    uint32_t words[9] = {XOP_F64_AXPY, dst, k, a1, b1, o1, a2, b2, o2};
+    memcpy(d, words, sizeof words);
+    L->code.len = L->fuse2_at + 9;
+    L->fuse2_ok = false;
+  }
   return true;
 }
 
