@@ -197,6 +197,20 @@ SIMD_NATIVE_SHIFT(i64x2_shl) { KV_UN(kv_u64, x << (n & 63)); }
 SIMD_NATIVE_SHIFT(i64x2_shr_s) { KV_UN(kv_i64, x >> (n & 63)); }
 SIMD_NATIVE_SHIFT(i64x2_shr_u) { KV_UN(kv_u64, x >> (n & 63)); }
 
+/* ---- splats: a scalar operand of a vector operation stands for all its lanes ---- */
+static inline void native_i8x16_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8){0} + (uint8_t)x);
+}
+static inline void native_i16x8_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8)((kv_u16){0} + (uint16_t)x));
+}
+static inline void native_i32x4_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8)((kv_u32){0} + (uint32_t)x));
+}
+static inline void native_i64x2_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8)((kv_u64){0} + x));
+}
+
 /* ---- float arithmetic: IEEE operations, one rounding each (no contraction) ---- */
 SIMD_NATIVE1(f32x4_abs) { KV_UN(kv_u32, x & 0x7FFFFFFFu); }
 SIMD_NATIVE1(f32x4_neg) { KV_UN(kv_u32, x ^ 0x80000000u); }
