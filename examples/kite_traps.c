@@ -5,8 +5,9 @@
 ** classes: CompileError (malformed or invalid, with the byte offset; text errors with
 ** line and column), LinkError, RuntimeError (a trap, with its code and a backtrace of
 ** function names and offsets), and exhaustion (call stack, fuel). Nothing prints or
-** exits; the host decides. An interrupt handle stops a runaway call from another
-** thread.
+** exits; the host decides. An uncaught exception, thrown with a tag the host created
+** (new WebAssembly.Tag), is a trap too. An interrupt handle stops a runaway call from
+** another thread.
 **
 ** Build: cc kite_traps.c $(pkg-config --cflags --libs kite) -lpthread
 */
@@ -30,13 +31,17 @@ static const char *wat =
     "    (i32.add (call $recurse (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))\n"
     "  (func (export \"spin\") (loop $forever (br $forever))))";
 
+/* Throws an exception with a tag the host made (the exceptions proposal). */
+static const char *throw_wat = "(module (import \"env\" \"oops\" (tag $oops (param i32)))\n"
+                               "  (func (export \"throw\") (throw $oops (i32.const 42))))";
+
 static void report(const char *what, const kite_error *err) {
   printf("%s: %s", what, kite_errkind_name(err->kind));
   if (err->kind == KITE_ERR_COMPILE)
     printf(" (%s)", err->code == KITE_COMPILE_MALFORMED ? "malformed" : "invalid");
   if (err->kind == KITE_ERR_RUNTIME) printf(" (trap code %d)", err->code);
   printf(": %s", err->msg);
-  if (err->kind == KITE_ERR_COMPILE && err->has_offset)
+  if (err->has_offset) /* compile errors */
     printf(" at byte offset %llu", (unsigned long long)err->offset);
   if (err->line) printf(" at line %u, column %u", (unsigned)err->line, (unsigned)err->col);
   printf("\n");
@@ -126,6 +131,7 @@ int main(void) {
   kite_error err;
   kite_engine_config *cfg = kite_engine_config_new();
   kite_engine_config_set_max_call_depth(cfg, 1000);
+  kite_engine_config_set_features(cfg, KITE_FEATURES_WASM_2_0 | KITE_FEATURE_EXCEPTIONS);
   kite_engine *engine = kite_engine_new(cfg);
   kite_engine_config_free(cfg);
 
@@ -183,6 +189,24 @@ int main(void) {
   /* A wrong call from the host is a usage error, not a crash. */
   if (!kite_call(store, kite_instance_export_func(inst, "divide"), args, 1, &result, 1, &err))
     report("divide with one argument", &err);
+
+  /* An exception nothing catches ends the call as a trap. */
+  kite_type i32 = kite_type_of(KITE_I32);
+  kite_taginst *oops = kite_tag_create(store, &i32, 1, &err);
+  kite_imports *tag_imports = kite_imports_new(store);
+  kite_imports_add(tag_imports, "env", "oops", kite_extern_tag(oops));
+  bytes = kite_wat2wasm(engine, throw_wat, strlen(throw_wat), &len, &err);
+  kite_instance *thrower = kite_instantiate_bytes(store, bytes, len, tag_imports, NULL, &err);
+  kite_bytes_free(engine, bytes, len);
+  kite_imports_free(tag_imports);
+  if (!thrower) {
+    report("instantiate thrower", &err);
+    return 1;
+  }
+  printf("tag oops carries %u value(s)\n",
+         (unsigned)kite_functype_param_count(kite_tag_type(oops)));
+  if (!kite_call(store, kite_instance_export_func(thrower, "throw"), NULL, 0, NULL, 0, &err))
+    report("throw", &err);
 
   /* Interrupted from another thread. */
   kite_interrupt *handle = kite_store_interrupt_handle(store);

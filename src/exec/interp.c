@@ -1201,6 +1201,15 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
       vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
       vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
+      vmcase(XOP_F64_AXPY) {
+        EA_INDEXED(3, 4, 5);
+        double k = F64(2), x = f64_of(ld64(mem + ea));
+        uint64_t ea2 = (uint64_t)(uint32_t)(I32(6) + I32(7)) + W(8);
+        double r = k * x + f64_of(ld64(mem + ea2)); /* two roundings: contraction is off */
+        SET_F64(1, r);
+        st64(mem + ea2, of_f64(r));
+        NEXT(9);
+      }
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
         NEXT(2);
@@ -2261,10 +2270,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_I8X16_SHUFFLE) {
         VLOAD(2, a_);
         VLOAD(3, b_);
-        for (int i = 0; i < 16; i++) {
-          uint32_t l = (W(4 + i / 4) >> (8 * (i % 4))) & 0xFF;
-          r_.u8[i] = l < 16 ? a_.u8[l] : b_.u8[l - 16];
-        }
+        i8x16_shuffle(&r_, &a_, &b_, &W(4));
         VSTORE(1, r_);
         NEXT(8);
       }
