@@ -6,7 +6,8 @@
 ** One small layer: GCC's and clang's vector extensions (kv_u8 ... kv_f64: lane-wise
 ** + - * & | ^ ~ << >> and comparisons that give all-ones lanes) where C already says what
 ** wasm says, and SSE2 (x86-64's baseline; SSSE3 and SSE4.1 only when the compiler targets
-** them) or NEON (aarch64) intrinsics for the rest. Where an instruction needs care, the
+** them, except the shuffle's pshufb, chosen at run time) or NEON (aarch64) intrinsics for
+** the rest. Where an instruction needs care, the
 ** comment says why the sequence is exact. Operands are copied in and out with memcpy, so
 ** kite_v128 needs no alignment; after inlining these are plain register loads and stores.
 **
