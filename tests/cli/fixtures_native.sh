@@ -28,9 +28,9 @@ NOT_NATIVE=(wasi_escape wasi_poll wasi_sock wasi_reactor)
 CC=gcc
 if command -v musl-gcc >/dev/null; then CC=musl-gcc; fi
 
-# Build every fixture's native twin; a source that is in neither list below is a failure,
-# so a new fixture cannot be forgotten.
-declare -A native wasm_of
+# Build every fixture's native twin. One that is neither in NOT_NATIVE nor compared below
+# is a failure, so a new fixture cannot be forgotten.
+declare -A native wasm_of ran
 for src in "$FIX"/*.c "$FIX"/*.cc "$FIX"/../../examples/wasi/*.c; do
   name=$(basename "${src%.*}")
   [[ " ${NOT_NATIVE[*]} " == *" $name "* ]] && continue
@@ -81,6 +81,7 @@ same_run() {
   nstatus=$?
   nerr=$(cat "$TMP/nerr")
   compared=$((compared + 1))
+  ran[$name]=1
   if [ -n "${MASK:-}" ]; then
     nout=$(sed "$MASK" <<<"$nout")
     kout=$(sed "$MASK" <<<"$kout")
@@ -130,5 +131,8 @@ if [ -n "${native[wasi_trap]:-}" ]; then
   contains "wasi_trap: message" "error: wasm trap: integer divide by zero" "$(cat "$TMP/kerr")"
   same_run wasi_trap "" -- x
 fi
+for name in "${!native[@]}"; do
+  [ -n "${ran[$name]:-}" ] || { fail=$((fail + 1)); echo "FAIL: $name: never compared"; }
+done
 echo "fixtures_native: $compared runs compared ($CC, ${#native[@]} programs)"
 finish fixtures_native
