@@ -69,7 +69,7 @@ fuzz:
 fuzz-smoke:
 	@if [ -z "$$(bash fuzz/find_cc.sh)" ]; then \
 		echo "fuzz-smoke: skipped: no clang with libFuzzer (-fsanitize=fuzzer)"; \
-	else $(MAKE) -C fuzz smoke; fi
+	else $(MAKE) -j $(JOBS) -C fuzz smoke; fi
 
 clean:
 	@rm -rf $(BUILD) $(SAN_BUILD) $(TSAN_BUILD) build-fuzz

@@ -74,6 +74,7 @@ typedef struct lower {
   uint32_t nconsts, const_base;
   uint32_t *const_hash; /* open addressing: index + 1, 0 when empty */
   uint32_t hash_cap;
+  uint32_t max_consts; /* the pool's capacity: what the body can hold, at most KITE_MAX_CONSTS */
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
@@ -155,6 +156,17 @@ static void rewind_code(lower *L, uint32_t at) {
   while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
   L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
   L->fuse_ok = L->fuse2_ok = false;
+}
+
+/* Drop the last instruction (fusable, at fuse_at) to emit a fused one in its place: the
+   one before it becomes the last again. */
+static void drop_last_insn(lower *L) {
+  uint32_t at = L->fuse_at;
+  bool prev_ok = L->fuse2_ok;
+  rewind_code(L, at);
+  L->fuse_ok = prev_ok;
+  L->fuse_op = L->fuse2_op;
+  L->fuse_at = L->fuse2_at;
 }
 
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
@@ -258,7 +270,7 @@ static uint32_t const_index(lower *L, uint64_t bits, bool add) {
     if (L->consts[e - 1] == bits) return e - 1;
     h = (h + 1) & mask;
   }
-  if (!add || L->nconsts >= KITE_MAX_CONSTS) return UINT32_MAX;
+  if (!add || L->nconsts >= L->max_consts) return UINT32_MAX;
   L->consts[L->nconsts] = bits;
   L->const_hash[h] = ++L->nconsts;
   return L->nconsts - 1;
@@ -287,9 +299,15 @@ enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access
 ** such locals need no zeroing on entry.
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
-  L->hash_cap = 2 * KITE_MAX_CONSTS;
+  /* Sized by the body (a constant takes at least two bytes): most functions are small,
+     and clearing a table for the largest pool on every call of a new function would
+     cost more than lowering them. */
+  size_t body = (size_t)(r.end - r.p);
+  L->max_consts = body / 2 < KITE_MAX_CONSTS ? (uint32_t)(body / 2) : KITE_MAX_CONSTS;
+  L->hash_cap = 8;
+  while (L->hash_cap < 2 * L->max_consts) L->hash_cap *= 2;
   L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
-  L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
+  L->consts = kite_malloc(L->a, ((size_t)L->max_consts + 1) * sizeof *L->consts);
   if (!L->const_hash || !L->consts) {
     L->oom = true;
     return false;
@@ -988,8 +1006,8 @@ static bool fuse_f64_load(lower *L, uint32_t op, opnd x, opnd y, uint32_t dst) {
     off = w[3];
   }
   uint32_t at = L->fuse_at, offset = L->offset;
-  rewind_code(L, at);
   L->offset = L->fuse_offset; /* a trap is the load's */
+  drop_last_insn(L);
   begin(L, fused);
   L->offset = offset;
   emit(L, dst);
@@ -1017,6 +1035,19 @@ static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   w[0] = st;
   L->fuse_ok = false;
   L->last_dst_ok = false;
+  /* y[i] += a * x[i]: with the product of the instruction before, into a temporary, as
+     the addend, one instruction does the lot (two roundings, as the two ops). */
+  const uint32_t *m = L->code.data + L->fuse2_at;
+  if (st == XOP_F64_ADD_RM_ST && L->fuse2_ok && L->fuse2_op == XOP_F64_MUL_RM &&
+      L->fuse2_at + 6 == L->fuse_at && w[2] == m[1] && m[1] >= L->local_end) {
+    uint32_t *d = L->code.data + L->fuse2_at;
+    uint32_t k = m[2], a1 = m[3], b1 = m[4], o1 = m[5];
+    uint32_t dst = w[1], a2 = w[3], b2 = w[4], o2 = w[5];
+    uint32_t words[9] = {XOP_F64_AXPY, dst, k, a1, b1, o1, a2, b2, o2};
+    memcpy(d, words, sizeof words);
+    L->code.len = L->fuse2_at + 9;
+    L->fuse2_ok = false;
+  }
   return true;
 }
 
@@ -1451,7 +1482,7 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
   kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
-  kite_free(L->a, L->consts, L->hash_cap ? KITE_MAX_CONSTS * sizeof *L->consts : 0);
+  kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
   L->const_hash = NULL;
   L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
@@ -1532,6 +1563,15 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
   if (!setup_locals(&L, ft, fn, r)) goto fail;
   L.cur = L.max = L.local_end;
+  /* Lowered code takes about 0.55 to 0.75 words per byte of body, its offset map about
+     0.35: sized once, most functions never grow them. */
+  size_t body = fn->code_end - fn->code_offset;
+  if (!kite_vec_reserve_(a, (void **)&L.code.data, &L.code.cap, body * 3 / 4 + 16,
+                         sizeof *L.code.data) ||
+      !kite_vec_reserve_(a, (void **)&L.map.data, &L.map.cap, body / 2 + 8, sizeof *L.map.data)) {
+    L.oom = true;
+    goto fail;
+  }
 
   ctl fc;
   memset(&fc, 0, sizeof fc);
@@ -1596,8 +1636,9 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   if (x->nslots < result_slots) x->nslots = result_slots;
   /* Shrink the arrays to size and hand them over. */
   x->ncode = (uint32_t)L.code.len;
-  x->code = kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
-                         x->ncode * sizeof *L.code.data);
+  x->code = x->ncode ? kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
+                                    x->ncode * sizeof *L.code.data)
+                     : NULL;
   if (!x->code) {
     x->code = L.code.data;
     x->ncode = (uint32_t)L.code.cap;
@@ -1631,6 +1672,8 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
       kite_vec_free(a, &L.map);
       x->nmap = 0;
     }
+  } else {
+    kite_vec_free(a, &L.map);
   }
   L.map.data = NULL;
   if (!eh_finish(&L, x)) {

@@ -47,6 +47,14 @@ void kite_exn_release_all(kite_store *s) {
   s->exns = s->exn = NULL;
 }
 
+/* A replaced pending exception nobody holds a reference to is unreachable: freed now, a
+   store whose calls keep ending in uncaught exceptions does not grow. */
+void kite_exn_set_pending(kite_store *s, kite_exn *e) {
+  kite_exn *old = s->exn;
+  if (old && old != e && !old->exposed) kite_exn_free(s, old);
+  s->exn = e;
+}
+
 bool kite_exn_throw(kite_store *s, kite_taginst *tag, const kite_value *args, uint32_t nargs,
                     kite_error *err) {
   const kite_functype *t = tag->type;
@@ -71,7 +79,7 @@ bool kite_exn_throw(kite_store *s, kite_taginst *tag, const kite_value *args, ui
     if (p != small) kite_free(s->alloc, p, nslots * sizeof *p);
   }
   if (!e) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
-  s->exn = e;
+  kite_exn_set_pending(s, e);
   return kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_EXCEPTION, 0, "%s",
                    kite_trap_message(KITE_TRAP_EXCEPTION));
 }

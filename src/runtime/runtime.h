@@ -349,6 +349,9 @@ kite_exn *kite_exn_new(kite_store *s, kite_taginst *tag, const uint64_t *payload
 void kite_exn_free(kite_store *s, kite_exn *e);
 /* Free every exception of the store (kite_store_free). */
 void kite_exn_release_all(kite_store *s);
+/* Make e (NULL: none) the store's pending exception, freeing the one it replaces unless
+   an exnref to that one was made. */
+void kite_exn_set_pending(kite_store *s, kite_exn *e);
 /*
 ** Throw a wasm exception from a host function: `return kite_exn_throw(...)`. Creates
 ** the exception (args match the tag's parameters, else KITE_ERR_USAGE), makes it the
@@ -403,10 +406,11 @@ kite_engine *kite_store_engine(const kite_store *s);
 
 /* One wasm frame of a trap's backtrace, innermost first. */
 typedef struct kite_trace_frame {
-  const kite_module *module; /* NULL for a host function frame */
-  uint32_t func_index;       /* in the module's function space */
-  kite_name name;            /* from the name section; len 0 when there is none */
-  uint32_t offset;           /* byte offset in the module of the trapping/calling insn */
+  const kite_module *module;     /* NULL for a host function frame */
+  const kite_instance *instance; /* the function's instance; NULL for a host function */
+  uint32_t func_index;           /* in the module's function space */
+  kite_name name;                /* from the name section; len 0 when there is none */
+  uint32_t offset;               /* byte offset in the module of the trapping/calling insn */
 } kite_trace_frame;
 
 #define KITE_TRACE_MAX 64

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# The bundled C programs (tests/fixtures/*.wasm) validate, and objdump shows their sections,
-# exports and function names. Where wabt is installed, `kite objdump -h` must list the same
-# sections at the same offsets as wasm-objdump -h.
+# The bundled C and C++ programs (tests/fixtures/*.wasm) validate, and objdump shows their
+# sections, exports and function names. Where wabt is installed, `kite objdump -h` must list
+# the same sections at the same offsets as wasm-objdump -h.
 set -u
 KITE=$1
 SRC=${KITE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -31,7 +31,10 @@ for wasm in "${fixtures[@]}"; do
   has "$name -x" "$details" 'Section Details:'
   has "$name -x" "$details" '- memory[0] pages: initial='
   has "$name -x" "$details" '<- wasi_snapshot_preview1.'
-  if grep -qF 'int main(' "${wasm%.wasm}.c"; then # a command
+  src=${wasm%.wasm}.c
+  [ -f "$src" ] || src=${wasm%.wasm}.cc # C++
+  [ -f "$src" ] || bad "$name: no source ${wasm%.wasm}.c or .cc"
+  if grep -qF 'int main(' "$src" 2>/dev/null; then # a command
     has "$name -x" "$details" '-> "_start"'
     has "$name -x" "$details" ' <_start>'
     if grep -qE ' <(__original_)?main>$' <<<"$details"; then ok; else bad "$name -x: no main"; fi

@@ -45,5 +45,8 @@ wasi_skip_unless_runnable() {
 node_available() {
   command -v node >/dev/null 2>&1 && node -e 'require("node:wasi")' >/dev/null 2>&1
 }
-# Run a fixture under node's WASI: node_run [--dir H::G]... [--env N=V]... FILE ARGS...
-node_run() { node --no-warnings "$CLI_DIR/wasi_node.mjs" "$@"; }
+# Run a fixture under node's WASI:
+#   node_run [--dir H::G]... [--env N=V]... [--invoke NAME] FILE ARGS...
+node_run() {
+  node --no-warnings --experimental-wasm-type-reflection "$CLI_DIR/wasi_node.mjs" "$@"
+}

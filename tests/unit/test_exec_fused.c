@@ -104,6 +104,38 @@ static const char *wat =
     "   (br_if $sum (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
     "                         (local.get 0))))\n"
     "  (local.get 2))\n"
+    " (func (export \"axpy2\") (param i32) (result f64) (local i32 f64)\n"
+    "  (loop $l (f64.store offset=3072 (local.get 1) (f64.convert_i32_u (local.get 1)))\n"
+    "   (f64.store offset=4096 (local.get 1) (f64.const 1))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 8)))\n"
+    "                       (i32.shl (local.get 0) (i32.const 3)))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $l\n"
+    "   (f64.store offset=4096 (local.get 1)\n"
+    "    (f64.add (f64.mul (f64.const 0.25) (f64.load offset=3072 (local.get 1)))\n"
+    "             (f64.load offset=4096 (local.get 1))))\n"
+    "   (f64.store offset=4096 (i32.add (local.get 1) (i32.const 0))\n"
+    "    (f64.add (f64.mul (f64.const 2) (f64.load offset=3072 (i32.add (local.get 1) (i32.const 0))))\n"
+    "             (f64.load offset=4096 (i32.add (local.get 1) (i32.const 0)))))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 8)))\n"
+    "                       (i32.shl (local.get 0) (i32.const 3)))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $l (local.set 2 (f64.add (local.get 2) (f64.load offset=4096 (local.get 1))))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 8)))\n"
+    "                       (i32.shl (local.get 0) (i32.const 3)))))\n"
+    "  (local.get 2))\n"
+    /* y += k * x with wrapping indexed addresses, and out of bounds at x or at y */
+    " (func (export \"axpy_wrap\") (param i32) (result f64)\n"
+    "  (f64.store (i32.const 64) (f64.const 3)) (f64.store (i32.const 72) (f64.const 5))\n"
+    "  (f64.store offset=8 (i32.add (local.get 0) (i32.const 80))\n"
+    "   (f64.add (f64.mul (f64.const 2) (f64.load (i32.add (local.get 0) (i32.const 80))))\n"
+    "            (f64.load offset=8 (i32.add (local.get 0) (i32.const 80)))))\n"
+    "  (f64.load (i32.const 72)))\n"
+    " (func (export \"axpy_oob\") (param i32) (result f64)\n"
+    "  (f64.store offset=8 (local.get 0)\n"
+    "   (f64.add (f64.mul (f64.const 2) (f64.load (local.get 0)))\n"
+    "            (f64.load offset=8 (local.get 0))))\n"
+    "  (f64.const 0))\n"
     " (func (export \"f64_ops\") (param i32) (result f64) (local f64)\n"
     "  (f64.store (i32.const 512) (f64.const 10))\n"
     "  (f64.store (i32.const 520) (f64.const 4))\n"
@@ -304,6 +336,17 @@ static void run_cases(bool guard) {
   bits = call(&w, "axpy", (uint32_t[]){100}, 1, &err);
   memcpy(&d, &bits, 8);
   CHECK_MSG(!kite_failed(&err) && d == 50 + 3 * 4950.0, "axpy: %g (%s)", d, err.msg);
+  /* x[i] = 8 i (the byte offset), y[i] = 1 + 0.25 x[i] + 2 x[i] = 1 + 18 i; the sum */
+  bits = call(&w, "axpy2", (uint32_t[]){10}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 10 + 18 * 45, "axpy2: %g (%s)", d, err.msg);
+  /* 0xfffffff0 + 80 wraps to 64: [72] = 2 * 3 + 5 */
+  bits = call(&w, "axpy_wrap", (uint32_t[]){0xfffffff0u}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 11, "axpy_wrap: %g (%s)", d, err.msg);
+  expect_oob(&w, "axpy_oob", 65528); /* x is the last 8 bytes, y beyond */
+  expect_oob(&w, "axpy_oob", 65536); /* x beyond */
+  expect_oob(&w, "axpy_oob", 0xfffffff8u);
   /* x = 3: [512] = 7, [520] = -1, [528] = 21, [512] = 2; 2 - 1 + 63 */
   bits = call(&w, "f64_ops", (uint32_t[]){3}, 1, &err);
   memcpy(&d, &bits, 8);

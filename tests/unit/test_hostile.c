@@ -5,8 +5,11 @@
 ** flat text, folded text and scripts), huge counts and giant LEB128s (decoded under a
 ** small allocation limit, so nothing is allocated for what is only claimed), 50,000
 ** locals, huge memory and table declarations, unbounded recursion (wasm and through
-** the host), memory.grow and table.grow to the caps, and loops that only fuel ends.
+** the host), memory.grow and table.grow to the caps, small call-depth and value-stack
+** caps (deep recursion, wide frames, a frame larger than the stack, 3,000 operands),
+** the decoder's caps on counts and sizes, and loops that only fuel ends.
 */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -639,6 +642,178 @@ static void test_table_grow(void) {
   env_close(&E);
 }
 
+/* ---- call depth and value-stack caps ---- */
+
+static kite_instance *instantiate_wat(env *E, const char *src, size_t n, kite_error *err) {
+  kite_buf b;
+  kite_buf_init(&b, kite_engine_alloc(E->engine));
+  kite_instance *inst = NULL;
+  bool ok = wat(src, n, &b, err);
+  CHECK_MSG(ok, "wat: %s at %u:%u", err->msg, err->line, err->col);
+  if (ok) inst = instantiate(E, b.data, b.len, err);
+  kite_buf_free(&b);
+  return inst;
+}
+
+/* With small caps (100 frames, 2048 value-stack slots) each way to exceed them ends in
+   "call stack exhausted" before the cap is passed, and the store then works as before. */
+static void test_stack_caps(void) {
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.features = KITE_FEATURES_3_0;
+  cfg.max_call_depth = 100;
+  cfg.max_stack_slots = 2048;
+  env E;
+  env_open(&E, &cfg);
+  wb_bytes src = {0};
+  static const char head[] =
+      "(module (global $n (mut i32) (i32.const 0))\n"
+      " (func (export \"n\") (result i32) (global.get $n))\n"
+      " (func (export \"reset\") (global.set $n (i32.const 0)))\n"
+      " (func (export \"add\") (param i32 i32) (result i32)\n"
+      "  (i32.add (local.get 0) (local.get 1)))\n"
+      " (func $rec (export \"rec\") (global.set $n (i32.add (global.get $n) (i32.const 1)))\n"
+      "  (call $rec))\n"
+      /* 100 locals a frame: the value stack ends it, not the frame count */
+      " (func $wide (export \"wide\") (local";
+  wb_put(&src, head, sizeof head - 1);
+  put_n(&src, " i64", 4, 100);
+  static const char mid[] =
+      ")\n (global.set $n (i32.add (global.get $n) (i32.const 1))) (call $wide))\n"
+      /* one frame larger than the whole value stack */
+      " (func (export \"huge\") (local";
+  wb_put(&src, mid, sizeof mid - 1);
+  put_n(&src, " i64", 4, 3000);
+  static const char deep[] = ") (global.set $n (i32.const 1)))\n"
+                             /* 3000 operands on the stack at once */
+                             " (func (export \"operands\") (result i32)\n";
+  wb_put(&src, deep, sizeof deep - 1);
+  put_n(&src, " i32.const 1", 12, 3000);
+  put_n(&src, " i32.add", 8, 2999);
+  wb_put(&src, "))", 2);
+  kite_error err;
+  kite_instance *inst = instantiate_wat(&E, (const char *)src.p, src.n, &err);
+  free(src.p);
+  kite_funcinst *n = export_func(inst, "n"), *reset = export_func(inst, "reset");
+  static const struct {
+    const char *name;
+    uint32_t min, max; /* frames entered */
+  } cases[] = {{"rec", 90, 100}, {"wide", 10, 21}, {"huge", 0, 0}, {"operands", 0, 0}};
+  for (int round = 0; round < 3; round++) {
+    for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
+      call(&E, reset, NULL, 0, &err);
+      call(&E, export_func(inst, cases[i].name), NULL, 0, &err);
+      CHECK_MSG(err.kind == KITE_ERR_EXHAUSTION && err.code == KITE_TRAP_STACK_EXHAUSTED &&
+                    strcmp(err.msg, "call stack exhausted") == 0,
+                "%s: %s %s", cases[i].name, kite_errkind_name(err.kind), err.msg);
+      uint32_t entered = call(&E, n, NULL, 0, &err).u.i32;
+      CHECK_MSG(entered >= cases[i].min && entered <= cases[i].max, "%s: %u frames", cases[i].name,
+                entered);
+      kite_value two[2] = {kite_val_i32(40), kite_val_i32(2)};
+      CHECK(call(&E, export_func(inst, "add"), two, 2, &err).u.i32 == 42 && err.kind == KITE_OK);
+    }
+  }
+  env_close(&E);
+}
+
+/* ---- decode-time caps on counts and sizes ---- */
+
+/* A module with three of everything the caps count, and a 40-byte function body. */
+static uint8_t *three_of_each(size_t *len) {
+  wb_module M;
+  wb_init(&M);
+  uint32_t t = wb_type(&M, "", "");
+  uint8_t body[40];
+  memset(body, 0x01, sizeof body); /* nop */
+  uint32_t f = wb_func(&M, t, "", body, sizeof body);
+  for (int i = 0; i < 3; i++) {
+    wb_memory(&M, 1, -1);
+    wb_global(&M, 'i', 0, WB_CODE(0x41, 0x00));
+    wb_elem_passive(&M, &f, 1);
+    wb_data_passive(&M, "x", 1);
+  }
+  wb_export(&M, "a", 0, f);
+  wb_export(&M, "b", 0, f);
+  wb_export(&M, "c", 0, f);
+  return wb_finish(&M, len);
+}
+
+static void test_decode_caps(void) {
+  size_t len;
+  uint8_t *bytes = three_of_each(&len);
+  static const struct {
+    size_t field; /* offset in kite_decode_limits */
+    uint32_t over, at;
+    const char *msg;
+  } cases[] = {
+#define CAP(f, over, at, msg) {offsetof(kite_decode_limits, f), over, at, msg}
+      CAP(max_memories, 2, 3, "too many memories"),
+      CAP(max_globals, 2, 3, "too many globals"),
+      CAP(max_exports, 2, 3, "too many exports"),
+      CAP(max_elems, 2, 3, "too many element segments"),
+      CAP(max_datas, 2, 3, "too many data segments"),
+      CAP(max_funcs, 0, 1, NULL), /* zero takes the default */
+      CAP(max_func_size, 40, 42, "function body too large"),
+#undef CAP
+  };
+  for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
+    for (int fits = 0; fits < 2; fits++) {
+      kite_decode_limits lim;
+      memset(&lim, 0, sizeof lim);
+      memcpy((char *)&lim + cases[i].field, fits ? &cases[i].at : &cases[i].over, sizeof(uint32_t));
+      kite_alloc a;
+      kite_alloc_init(&a, NULL, NULL);
+      kite_error err;
+      kite_error_clear(&err);
+      kite_module *m = kite_decode(&a, bytes, len, KITE_FEATURES_ALL, &lim, &err);
+      if (fits || !cases[i].msg)
+        CHECK_MSG(m != NULL && kite_validate_module(m, KITE_FEATURES_ALL, &err), "case %zu: %s", i,
+                  err.msg);
+      else
+        CHECK_MSG(!m && err.kind == KITE_ERR_COMPILE && strcmp(err.msg, cases[i].msg) == 0,
+                  "case %zu: %s", i, err.msg);
+      kite_module_free(m);
+      CHECK(a.bytes == 0);
+    }
+  }
+  free(bytes);
+  /* The default caps, each against a module that pays for its claims in bytes: one
+     more function than the default cap allows (one byte each), one more data segment. */
+  for (int k = 0; k < 2; k++) {
+    uint32_t count = k ? KITE_DEFAULT_MAX_DATAS + 1 : KITE_DEFAULT_MAX_FUNCS + 1;
+    wb_bytes s = {0}, out = {0};
+    wb_uleb(&s, count);
+    for (uint32_t i = 0; i < count; i++) wb_put(&s, k ? "\x01\x00" : "\x00", k ? 2 : 1);
+    wb_put(&out, HDR "\x01\x04\x01\x60\x00\x00", 14);
+    wb_byte(&out, k ? 11 : 3);
+    wb_uleb(&out, s.n);
+    wb_put(&out, s.p, s.n);
+    free(s.p);
+    kite_alloc a;
+    kite_alloc_init(&a, NULL, NULL);
+    kite_error err;
+    kite_error_clear(&err);
+    kite_module *m = kite_decode(&a, out.p, out.n, KITE_FEATURES_ALL, NULL, &err);
+    CHECK_MSG(!m && strcmp(err.msg, k ? "too many data segments" : "too many functions") == 0,
+              "default cap %d: %s", k, err.msg);
+    kite_module_free(m);
+    CHECK(a.bytes == 0);
+    free(out.p);
+  }
+  /* A module larger than the size cap is refused before a byte of it is allocated. */
+  kite_alloc a;
+  kite_alloc_init(&a, NULL, NULL);
+  kite_decode_limits lim;
+  memset(&lim, 0, sizeof lim);
+  lim.max_module_size = 1 << 20;
+  kite_decoder *d = kite_decoder_new(&a, KITE_FEATURES_ALL, &lim);
+  CHECK(d && kite_decoder_buffer(d, (1 << 20) + 1) == NULL);
+  kite_error err;
+  kite_error_clear(&err);
+  CHECK(d && kite_decoder_finish(d, &err) == NULL && strcmp(err.msg, "module too large") == 0);
+  CHECK(a.bytes == 0);
+}
+
 /* ---- fuel ---- */
 
 static void test_fuel(void) {
@@ -671,6 +846,8 @@ int main(void) {
   test_memory_grow(true);
   test_memory_grow(false);
   test_table_grow();
+  test_stack_caps();
+  test_decode_caps();
   test_fuel();
   return test_finish("hostile");
 }

@@ -1,7 +1,8 @@
 /*
 ** test_limits.c: fuel and interrupts (runtime.h). Fuel counts are exact and the same on
-** every run; an interrupt from another thread stops a tight loop within milliseconds;
-** after either trap the store works as before.
+** every run; an interrupt from another thread stops a tight loop within milliseconds,
+** also one running in wasm called by a host function; after either trap the store works
+** as before.
 */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
@@ -54,6 +55,7 @@ typedef struct world {
   kite_store *store;
   kite_module *module;
   kite_instance *inst;
+  bool reenter_forever; /* host_reenter calls "forever" instead of "count" */
 } world;
 
 static kite_funcinst *export_func(world *w, const char *name) {
@@ -70,11 +72,14 @@ static bool host_ping(void *env, kite_store *s, const kite_value *args, uint32_t
   return true;
 }
 
-/* Calls back into wasm: count(args[0]), whose fuel the outer run must see spent. */
+/* Calls back into wasm: count(args[0]), whose fuel the outer run must see spent (or
+   "forever", which only an interrupt or the fuel ends). */
 static bool host_reenter(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
                          kite_value *results, uint32_t nresults, kite_error *err) {
   (void)nargs, (void)nresults;
   world *w = env;
+  if (w->reenter_forever)
+    return kite_func_call(s, export_func(w, "forever"), NULL, 0, NULL, 0, err);
   return kite_func_call(s, export_func(w, "count"), args, 1, results, 1, err);
 }
 
@@ -239,7 +244,8 @@ static void *watchdog(void *p) {
   return NULL;
 }
 
-/* Run `name` forever and interrupt it from another thread after 10 ms. */
+/* Run `name` forever and interrupt it from another thread after 10 ms ("nested": wasm
+   calls the host, which runs "forever"). */
 static void interrupt_once(world *w, const char *name) {
   trigger t = {kite_store_interrupt_ref(w->store), 10, 0};
   CHECK(t.h != NULL);
@@ -251,7 +257,11 @@ static void interrupt_once(world *w, const char *name) {
     pthread_t th;
     CHECK(pthread_create(&th, NULL, trigger_later, &t) == 0);
     kite_error err;
-    bool ok = call(w, name, NULL, 0, NULL, &err);
+    uint32_t arg = 0;
+    bool nested = strcmp(name, "nested") == 0;
+    w->reenter_forever = nested;
+    bool ok = call(w, name, &arg, nested ? 1 : 0, NULL, &err);
+    w->reenter_forever = false;
     double stopped = now_ms();
     pthread_join(th, NULL);
     CHECK(!ok && err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_INTERRUPTED);
@@ -275,6 +285,7 @@ static void test_interrupt(void) {
     }
     interrupt_once(&w, "forever"); /* back-edges only */
     interrupt_once(&w, "spin");    /* tail calls only */
+    interrupt_once(&w, "nested");  /* in wasm called by the host called by wasm */
     /* The store works as before, and no request is left over. */
     kite_error err;
     uint32_t r = 0, arg = 1000;
