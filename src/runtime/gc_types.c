@@ -277,9 +277,12 @@ static void encode_group(enc *e, uint32_t first, uint32_t count) {
   put(e, count);
   for (uint32_t i = 0; i < count; i++) {
     const kite_subtype *st = &e->m->types[first + i];
-    put(e, (uint32_t)st->comp | (uint32_t)st->final << 8);
+    put(e, (uint32_t)st->comp | (uint32_t)st->final << 8 | (uint32_t)st->has_describes << 9 |
+               (uint32_t)st->has_descriptor << 10);
     if (st->super == KITE_NO_INDEX) put(e, 0);
     else put_heap(e, st->super, first, count);
+    if (st->has_describes) put_heap(e, st->describes, first, count);
+    if (st->has_descriptor) put_heap(e, st->descriptor, first, count);
     switch (st->comp) {
     case KITE_COMP_FUNC: put_functype(e, &st->u.func, first, count); break;
     case KITE_COMP_STRUCT:

@@ -107,10 +107,37 @@ static void test_binary(kite_alloc *a) {
   kite_module_free(m);
 }
 
+static void test_descriptor_clauses(kite_alloc *a) {
+  CHECK(valid(a, "(module (rec (type $a (sub (descriptor $ad) (struct)))"
+                 " (type $ad (sub (describes $a) (struct)))"
+                 " (type $b (sub $a (descriptor $bd) (struct)))"
+                 " (type $bd (sub $ad (describes $b) (struct)))))"));
+  CHECK(invalid_with(a, "(module (type (descriptor 1) (struct)) (type (describes 0) (struct)))",
+                     "descriptor type is outside rec group"));
+  CHECK(invalid_with(a,
+                     "(module (rec (type (describes 1) (struct)) (type (descriptor 0) (struct))))",
+                     "forward use of described type"));
+  CHECK(invalid_with(
+      a, "(module (rec (type (descriptor 1) (array i8)) (type (describes 0) (struct))))",
+      "descriptor type must be a struct"));
+  /* a supertype with a descriptor needs one in the subtype, and a matching one */
+  CHECK(invalid_with(a,
+                     "(module (rec (type $a (sub (descriptor $ad) (struct)))"
+                     " (type $ad (sub (describes $a) (struct))) (type $b (sub $a (struct)))))",
+                     "sub type 2 does not match super type 0"));
+  CHECK(invalid_with(a,
+                     "(module (rec (type $a (sub (descriptor $ad) (struct)))"
+                     " (type $ad (sub (describes $a) (struct)))"
+                     " (type $b (sub $a (descriptor $bd) (struct)))"
+                     " (type $bd (sub (describes $b) (struct)))))",
+                     "descriptor type 3 does not match"));
+}
+
 int main(void) {
   kite_alloc a;
   kite_alloc_init(&a, NULL, NULL);
   test_exact_subtyping(&a);
   test_binary(&a);
+  test_descriptor_clauses(&a);
   return test_finish("test_custom_desc");
 }
