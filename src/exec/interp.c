@@ -2275,24 +2275,24 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(8);
       }
       vmcase(OP_I8X16_SPLAT) {
-        memset(r_.u8, (int)(uint8_t)I32(2), 16);
+        i8x16_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I16X8_SPLAT) {
-        for (int i = 0; i < 8; i++) r_.u16[i] = (uint16_t)I32(2);
+        i16x8_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I32X4_SPLAT)
       vmcase(OP_F32X4_SPLAT) {
-        for (int i = 0; i < 4; i++) r_.u32[i] = I32(2);
+        i32x4_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I64X2_SPLAT)
       vmcase(OP_F64X2_SPLAT) {
-        r_.u64[0] = r_.u64[1] = I64(2);
+        i64x2_splat(&r_, I64(2));
         VSTORE(1, r_);
         NEXT(3);
       }

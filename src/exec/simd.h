@@ -411,6 +411,18 @@ static inline void plain_i64x2_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t 
   for (int i = 0; i < 2; i++) r->u64[i] = a->u64[i] >> (n & 63);
 }
 
+/* ---- splats (f32x4 and f64x2 use the i32x4 and i64x2 ones): x's low bits in every lane ---- */
+static inline void plain_i8x16_splat(kite_v128 *r, uint64_t x) {
+  for (int i = 0; i < 16; i++) r->u8[i] = (uint8_t)x;
+}
+static inline void plain_i16x8_splat(kite_v128 *r, uint64_t x) {
+  for (int i = 0; i < 8; i++) r->u16[i] = (uint16_t)x;
+}
+static inline void plain_i32x4_splat(kite_v128 *r, uint64_t x) {
+  for (int i = 0; i < 4; i++) r->u32[i] = (uint32_t)x;
+}
+static inline void plain_i64x2_splat(kite_v128 *r, uint64_t x) { r->u64[0] = r->u64[1] = x; }
+
 /*
 ** i8x16.shuffle: result lane i is byte lanes[i] of a then b (the validator keeps it below
 ** 32). The 16 lane indices come packed four to a 32-bit word, the lowest byte first.
@@ -463,8 +475,8 @@ static inline uint32_t plain_i64x2_bitmask(const kite_v128 *a) {
 
 /*
 ** The instructions with a native definition, by the shape of their operands: UN (r, a),
-** BIN (r, a, b), TERN (r, a, b, c), SHIFT (r, a, count) and TO_I32 (an i32 from a);
-** and i8x16_shuffle (r, a, b, lane indices).
+** BIN (r, a, b), TERN (r, a, b, c), SHIFT (r, a, count), SPLAT (r, scalar) and TO_I32 (an
+** i32 from a); and i8x16_shuffle (r, a, b, lane indices).
 */
 /* clang-format off */
 #define KITE_SIMD_NATIVE_UN(X)                                                             \
@@ -523,6 +535,7 @@ static inline uint32_t plain_i64x2_bitmask(const kite_v128 *a) {
 #define KITE_SIMD_NATIVE_SHIFT(X)                                                          \
   X(i8x16_shl) X(i8x16_shr_s) X(i8x16_shr_u) X(i16x8_shl) X(i16x8_shr_s) X(i16x8_shr_u)    \
   X(i32x4_shl) X(i32x4_shr_s) X(i32x4_shr_u) X(i64x2_shl) X(i64x2_shr_s) X(i64x2_shr_u)
+#define KITE_SIMD_NATIVE_SPLAT(X) X(i8x16_splat) X(i16x8_splat) X(i32x4_splat) X(i64x2_splat)
 #define KITE_SIMD_NATIVE_TO_I32(X)                                                         \
   X(v128_any_true) X(i8x16_all_true) X(i16x8_all_true) X(i32x4_all_true) X(i64x2_all_true) \
   X(i8x16_bitmask) X(i16x8_bitmask) X(i32x4_bitmask) X(i64x2_bitmask)
@@ -555,6 +568,8 @@ static inline uint32_t plain_i64x2_bitmask(const kite_v128 *a) {
   static inline void name(kite_v128 *r, const kite_v128 *a, uint32_t n) {                          \
     SIMD_IMPL(name)(r, a, n);                                                                      \
   }
+#define SIMD_BIND_SPLAT(name)                                                                      \
+  static inline void name(kite_v128 *r, uint64_t x) { SIMD_IMPL(name)(r, x); }
 #define SIMD_BIND_TO_I32(name)                                                                     \
   static inline uint32_t name(const kite_v128 *a) { return SIMD_IMPL(name)(a); }
 #define SIMD_BIND_PLAIN_BIN(name)                                                                  \
@@ -565,6 +580,7 @@ KITE_SIMD_NATIVE_UN(SIMD_BIND_UN)
 KITE_SIMD_NATIVE_BIN(SIMD_BIND_BIN)
 KITE_SIMD_NATIVE_TERN(SIMD_BIND_TERN)
 KITE_SIMD_NATIVE_SHIFT(SIMD_BIND_SHIFT)
+KITE_SIMD_NATIVE_SPLAT(SIMD_BIND_SPLAT)
 KITE_SIMD_NATIVE_TO_I32(SIMD_BIND_TO_I32)
 KITE_SIMD_PLAIN_BIN(SIMD_BIND_PLAIN_BIN)
 static inline void i8x16_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,

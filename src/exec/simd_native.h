@@ -6,7 +6,8 @@
 ** One small layer: GCC's and clang's vector extensions (kv_u8 ... kv_f64: lane-wise
 ** + - * & | ^ ~ << >> and comparisons that give all-ones lanes) where C already says what
 ** wasm says, and SSE2 (x86-64's baseline; SSSE3 and SSE4.1 only when the compiler targets
-** them) or NEON (aarch64) intrinsics for the rest. Where an instruction needs care, the
+** them, except the shuffle's pshufb, chosen at run time) or NEON (aarch64) intrinsics for
+** the rest. Where an instruction needs care, the
 ** comment says why the sequence is exact. Operands are copied in and out with memcpy, so
 ** kite_v128 needs no alignment; after inlining these are plain register loads and stores.
 **
@@ -195,6 +196,20 @@ SIMD_NATIVE_SHIFT(i32x4_shr_u) { KV_UN(kv_u32, x >> (n & 31)); }
 SIMD_NATIVE_SHIFT(i64x2_shl) { KV_UN(kv_u64, x << (n & 63)); }
 SIMD_NATIVE_SHIFT(i64x2_shr_s) { KV_UN(kv_i64, x >> (n & 63)); }
 SIMD_NATIVE_SHIFT(i64x2_shr_u) { KV_UN(kv_u64, x >> (n & 63)); }
+
+/* ---- splats: a scalar operand of a vector operation stands for all its lanes ---- */
+static inline void native_i8x16_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8){0} + (uint8_t)x);
+}
+static inline void native_i16x8_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8)((kv_u16){0} + (uint16_t)x));
+}
+static inline void native_i32x4_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8)((kv_u32){0} + (uint32_t)x));
+}
+static inline void native_i64x2_splat(kite_v128 *r, uint64_t x) {
+  kv_store(r, (kv_u8)((kv_u64){0} + x));
+}
 
 /* ---- float arithmetic: IEEE operations, one rounding each (no contraction) ---- */
 SIMD_NATIVE1(f32x4_abs) { KV_UN(kv_u32, x & 0x7FFFFFFFu); }

@@ -232,6 +232,10 @@ static const struct {
 } shift_ops[] = {KITE_SIMD_NATIVE_SHIFT(BIN_ROW)};
 static const struct {
   const char *name;
+  void (*plain)(kite_v128 *, uint64_t), (*native)(kite_v128 *, uint64_t);
+} splat_ops[] = {KITE_SIMD_NATIVE_SPLAT(BIN_ROW)};
+static const struct {
+  const char *name;
   simd_to_i32 plain, native;
 } to_i32_ops[] = {KITE_SIMD_NATIVE_TO_I32(BIN_ROW)};
 
@@ -315,6 +319,16 @@ static int compare_paths(void) {
       check_op("i8x16_shuffle", memcmp(&p, &q, 16) == 0, &reported, &a, &b, lanes[0], &p, &q);
     }
   }
+  for (size_t k = 0; k < COUNT(splat_ops); k++, ops++) {
+    int reported = 0;
+    for (int t = 0; t < TRIALS; t++) {
+      kite_v128 a, p, q;
+      gen(&r, &a);
+      splat_ops[k].plain(&p, a.u64[0]);
+      splat_ops[k].native(&q, a.u64[0]);
+      check_op(splat_ops[k].name, memcmp(&p, &q, 16) == 0, &reported, &a, NULL, 0, &p, &q);
+    }
+  }
   for (size_t k = 0; k < COUNT(to_i32_ops); k++, ops++) {
     int reported = 0;
     for (int t = 0; t < TRIALS; t++) {
@@ -363,6 +377,11 @@ static void check_spec_values(void) {
   i8x16_shuffle(&r, &a, &b, lanes);
   CHECK(r.u8[0] == a.u8[0] && r.u8[1] == a.u8[15] && r.u8[2] == b.u8[0] && r.u8[3] == b.u8[15]);
   CHECK(r.u8[4] == a.u8[4] && r.u8[8] == b.u8[4] && r.u8[12] == b.u8[11] && r.u8[15] == b.u8[14]);
+
+  i16x8_splat(&r, 0x12345678ABCDull);
+  CHECK(r.u16[0] == 0xABCD && r.u16[7] == 0xABCD);
+  i64x2_splat(&r, 0x8000000000000001ull);
+  CHECK(r.u64[0] == 0x8000000000000001ull && r.u64[1] == 0x8000000000000001ull);
 
   a = splat32(0x7FC00000); /* NaN */
   a.u32[1] = 0x4F800000;   /* 2^32 */
