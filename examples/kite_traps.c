@@ -36,7 +36,7 @@ static void report(const char *what, const kite_error *err) {
     printf(" (%s)", err->code == KITE_COMPILE_MALFORMED ? "malformed" : "invalid");
   if (err->kind == KITE_ERR_RUNTIME) printf(" (trap code %d)", err->code);
   printf(": %s", err->msg);
-  if (err->kind == KITE_ERR_COMPILE && err->has_offset)
+  if (err->has_offset) /* compile errors */
     printf(" at byte offset %llu", (unsigned long long)err->offset);
   if (err->line) printf(" at line %u, column %u", (unsigned)err->line, (unsigned)err->col);
   printf("\n");

@@ -103,7 +103,7 @@ typedef enum kite_trap_code {
 typedef struct kite_error {
   kite_errkind kind;
   int code;             /* an enum of the kind above */
-  uint64_t offset;      /* byte offset in the binary, when has_offset */
+  uint64_t offset;      /* byte offset in the binary, when has_offset (compile errors) */
   uint32_t line, col;   /* position in text (1-based), when line != 0 */
   bool has_offset;
   char msg[256];
@@ -377,8 +377,13 @@ const char *kite_externkind_name(kite_externkind kind);
 ** A value. `type` says what it is; for arguments only its kind is checked, against the
 ** parameter (and a reference's payload is read according to the parameter's type).
 ** Floats keep their NaN payloads: use f32_bits / f64_bits to see or set the bits.
-** References: funcref payloads are function instances (NULL: ref.null func); externref
-** payloads are host pointers (NULL: ref.null extern).
+** References: funcref payloads are function instances (NULL: ref.null func), and a
+** reference to a function type index must hold a function of that type; externref
+** payloads are host pointers (NULL: ref.null extern), and so are anyref payloads (a host
+** pointer is the same reference as an externref or an anyref). GC objects (structs,
+** arrays, i31) and exceptions cannot reach the host, which could not keep them alive: a
+** call returning one fails with KITE_ERR_USAGE (after it ran), reading one from a table
+** fails, a global holding one reads as null, and only null can be passed for them.
 */
 typedef struct kite_val {
   kite_type type;

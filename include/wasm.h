@@ -123,6 +123,9 @@ enum wasm_valkind_enum {
   WASM_I64,
   WASM_F32,
   WASM_F64,
+  /* An extension (as WAMR's): the kind reflection reports for v128. wasm_val_t cannot
+     hold such a value, so functions with v128 parameters or results trap when called. */
+  WASM_V128,
   WASM_EXTERNREF = 128,
   WASM_FUNCREF,
   /* The name of externref in the C API's first versions (engines' programs use both). */

@@ -2278,10 +2278,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_I8X16_SHUFFLE) {
         VLOAD(2, a_);
         VLOAD(3, b_);
-        for (int i = 0; i < 16; i++) {
-          uint32_t l = (W(4 + i / 4) >> (8 * (i % 4))) & 0xFF;
-          r_.u8[i] = l < 16 ? a_.u8[l] : b_.u8[l - 16];
-        }
+        i8x16_shuffle(&r_, &a_, &b_, &W(4));
         VSTORE(1, r_);
         NEXT(8);
       }

@@ -74,6 +74,7 @@ typedef struct lower {
   uint32_t nconsts, const_base;
   uint32_t *const_hash; /* open addressing: index + 1, 0 when empty */
   uint32_t hash_cap;
+  uint32_t max_consts; /* the pool's capacity: what the body can hold, at most KITE_MAX_CONSTS */
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
@@ -276,7 +277,7 @@ static uint32_t const_index(lower *L, uint64_t bits, bool add) {
     if (L->consts[e - 1] == bits) return e - 1;
     h = (h + 1) & mask;
   }
-  if (!add || L->nconsts >= KITE_MAX_CONSTS) return UINT32_MAX;
+  if (!add || L->nconsts >= L->max_consts) return UINT32_MAX;
   L->consts[L->nconsts] = bits;
   L->const_hash[h] = ++L->nconsts;
   return L->nconsts - 1;
@@ -305,9 +306,15 @@ enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access
 ** such locals need no zeroing on entry.
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
-  L->hash_cap = 2 * KITE_MAX_CONSTS;
+  /* Sized by the body (a constant takes at least two bytes): most functions are small,
+     and clearing a table for the largest pool on every call of a new function would
+     cost more than lowering them. */
+  size_t body = (size_t)(r.end - r.p);
+  L->max_consts = body / 2 < KITE_MAX_CONSTS ? (uint32_t)(body / 2) : KITE_MAX_CONSTS;
+  L->hash_cap = 8;
+  while (L->hash_cap < 2 * L->max_consts) L->hash_cap *= 2;
   L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
-  L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
+  L->consts = kite_malloc(L->a, ((size_t)L->max_consts + 1) * sizeof *L->consts);
   if (!L->const_hash || !L->consts) {
     L->oom = true;
     return false;
@@ -1522,7 +1529,7 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
   kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
-  kite_free(L->a, L->consts, L->hash_cap ? KITE_MAX_CONSTS * sizeof *L->consts : 0);
+  kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
   L->const_hash = NULL;
   L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
@@ -1603,6 +1610,15 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
   if (!setup_locals(&L, ft, fn, r)) goto fail;
   L.cur = L.max = L.local_end;
+  /* Lowered code takes about 0.55 to 0.75 words per byte of body, its offset map about
+     0.35: sized once, most functions never grow them. */
+  size_t body = fn->code_end - fn->code_offset;
+  if (!kite_vec_reserve_(a, (void **)&L.code.data, &L.code.cap, body * 3 / 4 + 16,
+                         sizeof *L.code.data) ||
+      !kite_vec_reserve_(a, (void **)&L.map.data, &L.map.cap, body / 2 + 8, sizeof *L.map.data)) {
+    L.oom = true;
+    goto fail;
+  }
 
   ctl fc;
   memset(&fc, 0, sizeof fc);
@@ -1667,8 +1683,9 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   if (x->nslots < result_slots) x->nslots = result_slots;
   /* Shrink the arrays to size and hand them over. */
   x->ncode = (uint32_t)L.code.len;
-  x->code = kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
-                         x->ncode * sizeof *L.code.data);
+  x->code = x->ncode ? kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
+                                    x->ncode * sizeof *L.code.data)
+                     : NULL;
   if (!x->code) {
     x->code = L.code.data;
     x->ncode = (uint32_t)L.code.cap;
@@ -1702,6 +1719,8 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
       kite_vec_free(a, &L.map);
       x->nmap = 0;
     }
+  } else {
+    kite_vec_free(a, &L.map);
   }
   L.map.data = NULL;
   if (!eh_finish(&L, x)) {

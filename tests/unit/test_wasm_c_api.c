@@ -473,6 +473,36 @@ static void test_frame_instances(void) {
   wasm_engine_delete(engine);
 }
 
+/* v128 has a kind for reflection; calls through wasm.h cannot carry such values. */
+static void test_v128_kind(void) {
+  wasm_engine_t *engine = wasm_engine_new();
+  wasm_store_t *store = wasm_store_new(engine);
+  wasm_module_t *module = module_from_wat(
+      store, "(module (func (export \"id\") (param v128) (result v128) (local.get 0)))");
+  wasm_exporttype_vec_t types;
+  wasm_module_exports(module, &types);
+  CHECK(types.size == 1);
+  if (types.size == 1) {
+    const wasm_functype_t *ft =
+        wasm_externtype_as_functype_const(wasm_exporttype_type(types.data[0]));
+    CHECK(ft && wasm_functype_params(ft)->size == 1);
+    CHECK(ft && wasm_valtype_kind(wasm_functype_params(ft)->data[0]) == WASM_V128);
+    CHECK(ft && wasm_valtype_kind(wasm_functype_results(ft)->data[0]) == WASM_V128);
+  }
+  wasm_exporttype_vec_delete(&types);
+  wasm_extern_vec_t none_imports = WASM_EMPTY_VEC;
+  wasm_instance_t *instance = wasm_instance_new(store, module, &none_imports, NULL);
+  wasm_extern_vec_t exports;
+  wasm_instance_exports(instance, &exports);
+  wasm_val_t as[1] = {WASM_I64_VAL(1)}, rs[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t args = WASM_ARRAY_VEC(as), results = WASM_ARRAY_VEC(rs);
+  CHECK(trap_says(wasm_func_call(export_func(&exports, 0), &args, &results), "v128"));
+  wasm_extern_vec_delete(&exports);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+}
+
 /* ---- multi-value ---- */
 
 static wasm_trap_t *wrong_kind_callback(const wasm_val_vec_t *args, wasm_val_vec_t *results) {
@@ -968,6 +998,7 @@ int main(void) {
   test_table();
   test_trap();
   test_frame_instances();
+  test_v128_kind();
   test_wrong_result();
   test_multi_ok();
   test_reflect();
