@@ -182,6 +182,7 @@ typedef struct kite_wasi_options kite_wasi_options;
 #define KITE_FEATURE_MULTI_MEMORY (1ull << 16)
 #define KITE_FEATURE_EXTENDED_CONST (1ull << 17)
 #define KITE_FEATURE_CUSTOM_PAGE_SIZES (1ull << 18)
+#define KITE_FEATURE_CUSTOM_DESCRIPTORS (1ull << 19) /* exact types, struct descriptors */
 
 /* WebAssembly 2.0 (the default). */
 #define KITE_FEATURES_WASM_2_0                                                                     \

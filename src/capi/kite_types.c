@@ -43,6 +43,7 @@ static const uint8_t feature_bits[] = {
     FEATX_MULTI_MEMORY,
     FEATX_EXTENDED_CONST,
     FEATX_CUSTOM_PAGE_SIZES,
+    FEAT_CUSTOM_DESC,
 };
 
 kite_features kite_capi_features_in(uint64_t flags) {

@@ -256,6 +256,8 @@ static bool vt_sub(const kite_module *m, const uint32_t *canon, kite_valtype a, 
   if (a.kind != b.kind) return false;
   if (a.kind != KITE_VT_REF) return true;
   if (a.nullable && !b.nullable) return false;
+  /* Custom descriptors: an exact type has no subtypes but itself and the bottoms. */
+  if (b.exact && kite_ht_is_index(a.ht)) return a.exact && idx_eq(m, canon, a.ht, b.ht);
   return ht_sub(m, canon, a.ht, b.ht);
 }
 
