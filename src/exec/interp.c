@@ -58,6 +58,7 @@
 #define EXEC_FEAT_GC 1
 #define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
+#define EXEC_FEAT_CUSTOM_DESC 0
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
 #define EXEC_PICK_(on, a, b) EXEC_PICK_##on(a, b)
@@ -1209,6 +1210,14 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         SET_F64(1, r);
         st64(mem + ea2, of_f64(r));
         NEXT(9);
+      }
+      vmcase(XOP_I32_LOAD_FUNNEL_STORE) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        uint32_t v = (I32(5) << (I32(6) & 31)) | (I32(7) >> (I32(8) & 31));
+        uint64_t ea2 = (uint64_t)(uint32_t)(I32(9) + I32(10)) + W(11);
+        st32(mem + ea2, v);
+        NEXT(12);
       }
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");

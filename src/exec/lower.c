@@ -93,6 +93,9 @@ typedef struct lower {
      in the additions before their comparison). */
   bool fuse2_ok;
   uint32_t fuse2_op, fuse2_at;
+  /* ... and the one before that (a load feeding a funnel shift, see fuse_funnel). */
+  bool fuse3_ok;
+  uint32_t fuse3_op, fuse3_at;
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -114,6 +117,9 @@ static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
   L->last_dst_ok = false;
   L->last_dst_inner = false;
+  L->fuse3_ok = L->fuse2_ok;
+  L->fuse3_op = L->fuse2_op;
+  L->fuse3_at = L->fuse2_at;
   L->fuse2_ok = L->fuse_ok;
   L->fuse2_op = L->fuse_op;
   L->fuse2_at = L->fuse_at;
@@ -134,6 +140,7 @@ static void join_point(lower *L) {
   L->last_dst_ok = false;
   L->fuse_ok = false;
   L->fuse2_ok = false;
+  L->fuse3_ok = false;
 }
 
 /* The last instruction, starting at `at`, wrote its one result, of word dst_pos, to slot
@@ -155,7 +162,7 @@ static void rewind_code(lower *L, uint32_t at) {
   L->code.len = at;
   while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
   L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
-  L->fuse_ok = L->fuse2_ok = false;
+  L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
 }
 
 /* Drop the last instruction (fusable, at fuse_at) to emit a fused one in its place: the
@@ -336,7 +343,8 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     case OP_F32_CONST: const_index(L, in.val.f32, true); break;
     case OP_F64_CONST: const_index(L, in.val.f64, true); break;
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
-    case OP_F64_LOAD: const_index(L, 0, true); break; /* f64_mem_op's zero index */
+    case OP_F64_LOAD:
+    case OP_I32_LOAD: const_index(L, 0, true); break; /* fused accesses' zero index */
     default: break;
     }
   }
@@ -1069,7 +1077,16 @@ static bool fuse_funnel(lower *L, opnd a, opnd b, uint32_t dst) {
   if (w2[2] == w1[1] || w2[3] == w1[1]) return false;
   const uint32_t *shl = op1 == OP_I32_SHL ? w1 : w2, *shr = op1 == OP_I32_SHL ? w2 : w1;
   uint32_t x = shl[2], k1 = shl[3], y = shr[2], k2 = shr[3], at = L->fuse2_at;
+  /* An i32 load right before stays the instruction before (fuse_load_funnel_store). */
+  bool load_before = L->fuse3_ok && ((L->fuse3_op == XOP_I32_LOAD_X && L->fuse3_at + 5 == at) ||
+                                     (L->fuse3_op == XOP_I32_LOAD_G && L->fuse3_at + 4 == at));
+  uint32_t load_op = L->fuse3_op, load_at = L->fuse3_at;
   rewind_code(L, at);
+  if (load_before) {
+    L->fuse_ok = true;
+    L->fuse_op = load_op;
+    L->fuse_at = load_at;
+  }
   at = begin(L, XOP_I32_FUNNEL);
   emit(L, dst);
   emit(L, x);
@@ -1104,6 +1121,33 @@ static bool fuse_xor_rotl(lower *L, opnd a, opnd b, uint32_t dst) {
   emit(L, x);
   emit(L, k);
   wrote_result(L, XOP_I32_XOR_ROTL, at, at + 1, dst);
+  return true;
+}
+
+/*
+** The inner loop of a misaligned copy (musl's memcpy): an i32 load, a funnel shift of the
+** loaded word and the one before, and an i32.store of that, one after the other, become
+** one instruction: load (to its slot, as before), shift, store, in that order. Plain
+** addresses use the zero constant as their second addend.
+*/
+static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t offset) {
+  if (!L->fuse_ok || L->fuse_op != XOP_I32_FUNNEL || !L->last_dst_ok || L->last_dst_inner ||
+      value.where != W_TEMP || value.home != L->last_dst_slot || !L->fuse2_ok)
+    return false;
+  bool indexed = L->fuse2_op == XOP_I32_LOAD_X;
+  if (!(indexed && L->fuse2_at + 5 == L->fuse_at) &&
+      !(L->fuse2_op == XOP_I32_LOAD_G && L->fuse2_at + 4 == L->fuse_at))
+    return false;
+  uint32_t zero = const_index(L, 0, false);
+  if (zero == UINT32_MAX) return false;
+  zero += L->const_base;
+  const uint32_t *ld = L->code.data + L->fuse2_at, *f = L->code.data + L->fuse_at;
+  uint32_t words[11] = {ld[1], ld[2], indexed ? ld[3] : zero, indexed ? ld[4] : ld[3],
+                        f[2], f[3], f[4], f[5],
+                        addr.slot, addr.where == W_ADD ? addr.slot2 : zero, offset};
+  rewind_code(L, L->fuse2_at);
+  begin(L, XOP_I32_LOAD_FUNNEL_STORE);
+  for (int i = 0; i < 11; i++) emit(L, words[i]);
   return true;
 }
 
@@ -1142,6 +1186,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
   if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
+    return;
+  if (op == XOP_I32_STORE_G &&
+      fuse_load_funnel_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
   uint32_t indexed = indexable ? indexed_variant(op) : 0;
   if (indexed && args[0].where == W_ADD) {

@@ -81,6 +81,8 @@ static bool import_matches(const kite_instance *inst, const kite_import *imp,
   if (x->kind != imp->kind) return false;
   switch (imp->kind) {
   case KITE_EXTERN_FUNC:
+    if (imp->exact) /* custom descriptors: the very type, not a subtype */
+      return x->u.func && x->u.func->rtt && x->u.func->rtt == inst->rtts[imp->u.func];
     return x->u.func && kite_gc_func_matches(x->u.func, inst->rtts[imp->u.func]);
   case KITE_EXTERN_TABLE: {
     const kite_tableinst *t = x->u.table;

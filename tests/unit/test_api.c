@@ -1079,12 +1079,14 @@ static const char *refs_wat =
     "  (type $s (struct (field i32)))\n"
     "  (type $ii (func (param i32) (result i32)))\n"
     "  (global $g (export \"g\") (mut anyref) (ref.null any))\n"
+    "  (table $t (export \"t\") 2 anyref)\n"
     "  (func (export \"mk\") (result (ref null $s)) (struct.new $s (i32.const 7)))\n"
     "  (func (export \"get\") (param (ref null $s)) (result i32)\n"
     "    (struct.get $s 0 (local.get 0)))\n"
     "  (func (export \"i31\") (result anyref) (ref.i31 (i32.const 5)))\n"
     "  (func (export \"keep\") (param anyref) (result anyref) (local.get 0))\n"
-    "  (func (export \"store\") (global.set $g (struct.new $s (i32.const 1))))\n"
+    "  (func (export \"store\") (global.set $g (struct.new $s (i32.const 1)))\n"
+    "    (table.set $t (i32.const 0) (global.get $g)))\n"
     "  (func $inc (export \"inc\") (type $ii) (i32.add (local.get 0) (i32.const 1)))\n"
     "  (func (export \"noop\"))\n"
     "  (func (export \"call\") (param (ref null $ii)) (param i32) (result i32)\n"
@@ -1107,11 +1109,22 @@ static void test_gc_refs(void) {
   kite_module_release(m);
   CHECK(inst != NULL);
   kite_val r, args[2];
-  /* A struct cannot go to the host (it could not keep it alive), nor an i31. */
+  /* A struct cannot go to the host (it could not keep it alive). */
   CHECK(!kite_call(s, kite_instance_export_func(inst, "mk"), NULL, 0, &r, 1, &err));
   CHECK(err.kind == KITE_ERR_USAGE && r.of.func == NULL);
-  CHECK(!kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
-  CHECK(err.kind == KITE_ERR_USAGE);
+  /* An i31 can, both ways: it is a value. */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
+  CHECK(r.type.kind == KITE_REF && r.type.heap == KITE_HEAP_I31 && !r.type.nullable);
+  CHECK(r.of.i32 == 5);
+  args[0] = kite_i31ref(-3);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.type.heap == KITE_HEAP_I31 && r.of.i32 == -3);
+  args[0] = kite_i31ref(0x40000000); /* 31 bits: wraps to the negative end */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.of.i32 == -0x40000000);
+  args[0] = kite_i31ref(1);
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "get"), args, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE); /* not a struct */
   /* Nor can a function be passed where a struct is expected. */
   args[0] = kite_funcref(kite_instance_export_func(inst, "inc"));
   args[0].type = kite_type_ref(0, true);
@@ -1139,6 +1152,14 @@ static void test_gc_refs(void) {
   kite_globalinst *g = kite_instance_export_global(inst, "g");
   CHECK(kite_call(s, kite_instance_export_func(inst, "store"), NULL, 0, NULL, 0, &err));
   CHECK(kite_global_value(g).of.host == NULL);
+  /* A table element holding one cannot be read; a host value can be stored and read. */
+  kite_tableinst *t = kite_instance_export_table(inst, "t");
+  kite_val elem;
+  CHECK(!kite_table_read(t, 0, &elem, &err) && err.kind == KITE_ERR_USAGE);
+  kite_val host_elem = kite_externref(&token);
+  host_elem.type = kite_type_ref(KITE_HEAP_ANY, true);
+  CHECK(kite_table_write(t, 1, host_elem, &err));
+  CHECK(kite_table_read(t, 1, &elem, &err) && elem.of.host == &token);
   kite_val fake = kite_funcref(kite_instance_export_func(inst, "inc"));
   fake.type = kite_type_ref(KITE_HEAP_ANY, true);
   fake.of.host = NULL;
