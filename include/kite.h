@@ -379,10 +379,14 @@ const char *kite_externkind_name(kite_externkind kind);
 ** References: funcref payloads are function instances (NULL: ref.null func), and a
 ** reference to a function type index must hold a function of that type; externref
 ** payloads are host pointers (NULL: ref.null extern), and so are anyref payloads (a host
-** pointer is the same reference as an externref or an anyref). GC objects (structs,
-** arrays, i31) and exceptions cannot reach the host, which could not keep them alive: a
-** call returning one fails with KITE_ERR_USAGE (after it ran), reading one from a table
-** fails, a global holding one reads as null, and only null can be passed for them.
+** pointer is the same reference as an externref or an anyref). An i31 (ref.i31) is the
+** value type (ref i31), not nullable, with its signed 31-bit value in of.i32 (kite_i31ref
+** makes one):
+** it may be passed for anyref, eqref and i31ref, and comes back that way. GC objects
+** (structs, arrays) and exceptions cannot reach the host, which could not keep them
+** alive: a call returning one fails with KITE_ERR_USAGE (after it ran), reading one
+** from a table fails, a global holding one reads as null, and only null can be passed
+** for them.
 */
 typedef struct kite_val {
   kite_type type;
@@ -446,6 +450,14 @@ static inline kite_val kite_externref(void *host) {
   memset(&v, 0, sizeof v);
   v.type = kite_type_externref();
   v.of.host = host;
+  return v;
+}
+/* An i31 reference (ref.i31): x keeps its low 31 bits, read back sign-extended. */
+static inline kite_val kite_i31ref(int32_t x) {
+  kite_val v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_type_ref(KITE_HEAP_I31, false);
+  v.of.i32 = x;
   return v;
 }
 

@@ -173,9 +173,19 @@ bool kite_read_reftype(kite_reader *r, kite_features f, kite_valtype *out);
    reader ("length out of bounds"). */
 bool kite_read_len_slow(kite_reader *r, uint32_t *out);
 static inline bool kite_read_len(kite_reader *r, uint32_t *out) {
-  if (r->p < r->end && *r->p < 0x80 && *r->p <= (size_t)(r->end - r->p)) {
+  size_t avail = (size_t)(r->end - r->p);
+  if (avail && *r->p < 0x80 && *r->p <= avail) {
     *out = *r->p++;
     return true;
+  }
+  /* Two bytes: function bodies and most sections. */
+  if (avail >= 2 && (r->p[0] & 0x80) && r->p[1] < 0x80) {
+    uint32_t n = (uint32_t)(r->p[0] & 0x7f) | (uint32_t)r->p[1] << 7;
+    if (n <= avail) {
+      *out = n;
+      r->p += 2;
+      return true;
+    }
   }
   return kite_read_len_slow(r, out);
 }

@@ -745,6 +745,13 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
   st->section_count = count;
   st->needs_datacount = false;
   st->pending.len = 0;
+  /* One pending walk per body, each at least two bytes: reserved at once (count is
+     bounded by the section's size, which kite_read_len checked). */
+  if (st->defer_walks && count &&
+      !kite_vec_reserve_(m->alloc, (void **)&st->pending.data, &st->pending.cap,
+                         count < (size_t)(r->end - r->p) / 2 ? count : (size_t)(r->end - r->p) / 2,
+                         sizeof *st->pending.data))
+    return oom(st, r);
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
   for (uint32_t i = 0; i < count; i++) {
     /* bodies without a function (an error reported at the end) are read and dropped */
@@ -757,8 +764,11 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
     const uint8_t *start = r->p;
     uint32_t ngroups;
     if (!kite_read_len(r, &ngroups)) return false;
-    kite_localgroup *groups = arena_array(st, r, ngroups, sizeof *groups);
-    if (!groups) return false;
+    /* Not zeroed: filled at once below. */
+    if ((uint64_t)ngroups * sizeof(kite_localgroup) > SIZE_MAX / 2) return oom(st, r);
+    kite_localgroup *groups =
+        kite_arena_alloc_uninit(&m->arena, (ngroups ? ngroups : 1) * sizeof *groups);
+    if (!groups) return oom(st, r);
     uint64_t total = 0;
     for (uint32_t j = 0; j < ngroups; j++) {
       if (!kite_read_u32(r, &groups[j].count) ||

@@ -229,6 +229,14 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, const kite_rtt *rtt, 
   }
   uint32_t top = ref_top(t, rtt);
   bool null;
+  if (v->type.heap == KITE_HEAP_I31 && !v->type.nullable) {
+    /* An i31 value, as kite_i31ref makes (a nullable i31ref type is a null or a host
+       value as usual). Unboxed, it needs no keeping alive; any, eq and i31 take it. */
+    if (t.ht != KITE_HT_ANY && t.ht != KITE_HT_EQ && t.ht != KITE_HT_I31)
+      return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
+    out->u.ref = kite_ref_i31((uint32_t)v->of.i32);
+    return true;
+  }
   if (top == KITE_HT_FUNC) {
     null = v->of.func == NULL;
     if (!null) {
@@ -274,7 +282,10 @@ bool kite_capi_value_out(const kite_value *v, const kite_rtt *rtt, kite_val *out
     if (top == KITE_HT_FUNC) o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
     else if ((top == KITE_HT_EXTERN || top == KITE_HT_ANY) && kite_ref_is_host(v->u.ref))
       o.of.host = (void *)kite_ref_host_value(v->u.ref);
-    else ok = false; /* a GC object, an i31, an exception: it stays null */
+    else if (top == KITE_HT_ANY && kite_ref_is_i31(v->u.ref)) {
+      o.type = kite_type_ref(KITE_HEAP_I31, false);
+      o.of.i32 = (int32_t)kite_ref_i31_s(v->u.ref);
+    } else ok = false; /* a GC object or an exception: it stays null */
     break;
   }
   }

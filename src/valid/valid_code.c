@@ -1138,6 +1138,8 @@ enum {
   FAST_STORE,  /* a memarg; an address and a value, no result */
   FAST_I32,    /* an s32 immediate; the signature */
   FAST_I64,    /* an s64 immediate; the signature */
+  FAST_CONST32, /* i32.const: an s32 immediate, one result */
+  FAST_CONST64, /* i64.const */
   FAST_BYTES4, /* 4 bytes of immediate; the signature */
   FAST_BYTES8, /* 8 bytes */
   FAST_MEM,    /* a memarg; the signature */
@@ -1217,6 +1219,8 @@ void kite_valid_code_init(kite_vctx *v) {
     if (vs->fast == FAST_SIG && vs->npush == 1 && vs->npop == 2) vs->fast = FAST_BINARY;
     if (vs->fast == FAST_MEM && vs->npush == 1 && vs->npop == 1) vs->fast = FAST_LOAD;
     if (vs->fast == FAST_MEM && vs->npush == 0 && vs->npop == 2) vs->fast = FAST_STORE;
+    if (vs->fast == FAST_I32 && vs->npush == 1 && vs->npop == 0) vs->fast = FAST_CONST32;
+    if (vs->fast == FAST_I64 && vs->npush == 1 && vs->npop == 0) vs->fast = FAST_CONST64;
     continue;
   skip:
     memset(vs, 0, sizeof *vs);
@@ -1230,6 +1234,34 @@ static bool top_is(const kite_valtype *top, const kite_valtype *ts, uint32_t n) 
   for (uint32_t i = 0; i < n; i++)
     if (!is_num_kind(ts[i].kind) || top[i].kind != ts[i].kind) return false;
   return true;
+}
+
+/*
+** Skip a well-formed signed LEB128 of `bits` (32 or 64) value bits whose value is not
+** needed (constants): eight bytes at once find its end. NULL when it is malformed or
+** runs past `end`.
+*/
+static inline const uint8_t *skip_sleb(const uint8_t *p, const uint8_t *end, unsigned bits) {
+  if (end - p >= 8) {
+    uint64_t stop = ~kite_load_u64le(p) & 0x8080808080808080ull;
+    if (stop) {
+#if defined(__GNUC__)
+      unsigned n = (unsigned)__builtin_ctzll(stop) / 8 + 1;
+#else
+      unsigned n = 1;
+      while (!(stop & 0x80)) stop >>= 8, n++;
+#endif
+      unsigned maxn = (bits + 6) / 7;
+      if (n < maxn) return p + n;
+      if (n == maxn && bits == 32) {
+        /* The fifth byte holds 4 value bits; the 3 unused ones copy the sign. */
+        unsigned rest = p[4] >> 3;
+        return rest == 0 || rest == 0xf ? p + 5 : NULL;
+      }
+    }
+  }
+  uint64_t v;
+  return kite_leb_fast(p, end, bits, true, &v);
 }
 
 /*
@@ -1283,6 +1315,16 @@ static void fast_run(body *b) {
         if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != KITE_VT_I32) goto done;
         len -= 2;
       }
+      p = q;
+      continue;
+    case FAST_CONST32:
+      if (!(q = skip_sleb(p + 1, end, 32)) || len == cap) goto done;
+      s[len++] = sg->push;
+      p = q;
+      continue;
+    case FAST_CONST64:
+      if (!(q = skip_sleb(p + 1, end, 64)) || len == cap) goto done;
+      s[len++] = sg->push;
       p = q;
       continue;
     case FAST_SIG: q = p + 1; break;

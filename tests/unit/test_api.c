@@ -1109,11 +1109,22 @@ static void test_gc_refs(void) {
   kite_module_release(m);
   CHECK(inst != NULL);
   kite_val r, args[2];
-  /* A struct cannot go to the host (it could not keep it alive), nor an i31. */
+  /* A struct cannot go to the host (it could not keep it alive). */
   CHECK(!kite_call(s, kite_instance_export_func(inst, "mk"), NULL, 0, &r, 1, &err));
   CHECK(err.kind == KITE_ERR_USAGE && r.of.func == NULL);
-  CHECK(!kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
-  CHECK(err.kind == KITE_ERR_USAGE);
+  /* An i31 can, both ways: it is a value. */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
+  CHECK(r.type.kind == KITE_REF && r.type.heap == KITE_HEAP_I31 && !r.type.nullable);
+  CHECK(r.of.i32 == 5);
+  args[0] = kite_i31ref(-3);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.type.heap == KITE_HEAP_I31 && r.of.i32 == -3);
+  args[0] = kite_i31ref(0x40000000); /* 31 bits: wraps to the negative end */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.of.i32 == -0x40000000);
+  args[0] = kite_i31ref(1);
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "get"), args, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE); /* not a struct */
   /* Nor can a function be passed where a struct is expected. */
   args[0] = kite_funcref(kite_instance_export_func(inst, "inc"));
   args[0].type = kite_type_ref(0, true);
