@@ -669,12 +669,29 @@ static bool do_struct(body *b) {
   if (!get_comp(b, in->idx, KITE_COMP_STRUCT, &st)) return false;
   uint32_t nf = st->u.strukt.nfields;
   const kite_fieldtype *fs = st->u.strukt.fields;
+  bool desc = in->op == OP_STRUCT_NEW_DESC || in->op == OP_STRUCT_NEW_DEFAULT_DESC;
   switch (in->op) {
   case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
+    /* custom descriptors: a type with a descriptor is allocated with one, exactly its own */
+    if (st->has_descriptor && !desc)
+      return fail(b, "type with descriptor requires descriptor allocation");
+    if (!st->has_descriptor && desc)
+      return fail(b, "type without descriptor requires non-descriptor allocation");
+    if (desc && !pop(b, exact_ref(st->descriptor, true, true))) return false;
+    break;
+  default: break;
+  }
+  switch (in->op) {
+  case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DESC:
     for (uint32_t i = nf; i-- > 0;)
       if (!pop(b, unpacked(fs[i].type))) return false;
     return push(b, made_ref(b, in->idx));
   case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
     for (uint32_t i = 0; i < nf; i++)
       if (!kite_vt_defaultable(fs[i].type))
         return fail(b, "type mismatch: field is not defaultable");
@@ -759,6 +776,47 @@ static bool do_array(body *b) {
   }
 }
 
+/* ---- custom descriptors ---- */
+
+/* The descriptor type of a cast target, which must have one. */
+static bool target_descriptor(body *b, uint32_t ht, uint32_t *out) {
+  if (!kite_valid_heaptype(b->v, ht, b->in.offset)) return false;
+  if (kite_ht_is_index(ht) && b->m->types[ht].has_descriptor) {
+    *out = b->m->types[ht].descriptor;
+    return true;
+  }
+  char name[64];
+  if (kite_ht_is_index(ht)) snprintf(name, sizeof name, "%u", ht);
+  else snprintf(name, sizeof name, "%s", kite_abstract_heaptype_text(ht));
+  return kite_vfail(b->v, b->in.offset, "type %s does not have a descriptor", name);
+}
+
+static bool do_desc(body *b) {
+  kite_insn *in = &b->in;
+  uint32_t y;
+  kite_valtype t;
+  switch (in->op) {
+  case OP_REF_GET_DESC: {
+    if (in->idx >= b->m->ntypes) return kite_vfail(b->v, in->offset, "unknown type %u", in->idx);
+    const kite_subtype *st = &b->m->types[in->idx];
+    if (!st->has_descriptor) return fail(b, "type without descriptor");
+    if (!pop_get(b, kite_vt_ref(in->idx, true), &t)) return false;
+    /* exact when the operand is exactly of this type (or can only be null) */
+    bool exact = t.kind != KITE_VT_REF || !kite_ht_is_index(t.ht) ||
+                 (t.exact && kite_ht_sub(b->v, t.ht, in->idx) && kite_ht_sub(b->v, in->idx, t.ht));
+    return push(b, exact_ref(st->descriptor, false, exact));
+  }
+  case OP_REF_CAST_DESC_EQ:
+  case OP_REF_CAST_DESC_EQ_NULL: {
+    if (!target_descriptor(b, in->ht, &y)) return false;
+    if (!pop(b, exact_ref(y, true, in->exact))) return false;
+    if (!pop(b, kite_vt_ref(kite_ht_top(b->m, in->ht), true))) return false;
+    return push(b, exact_ref(in->ht, in->op == OP_REF_CAST_DESC_EQ_NULL, in->exact));
+  }
+  default: return malformed(b, "illegal opcode");
+  }
+}
+
 /* (ref null1 ht1) minus (ref null2 ht2): what fails a cast. */
 static kite_valtype ref_diff(kite_valtype a, kite_valtype b2) {
   return exact_ref(a.ht, a.nullable && !b2.nullable, a.exact);
@@ -776,9 +834,15 @@ static bool do_cast(body *b) {
 static bool do_br_on_cast(body *b) {
   kite_insn *in = &b->in;
   kite_vframe *fr = NULL;
+  bool desc = in->op == OP_BR_ON_CAST_DESC_EQ || in->op == OP_BR_ON_CAST_DESC_EQ_FAIL;
+  bool on_success = in->op == OP_BR_ON_CAST || in->op == OP_BR_ON_CAST_DESC_EQ;
+  uint32_t y;
   if (!label(b, in->idx, &fr)) return false;
   if (!kite_valid_heaptype(b->v, in->ht, in->offset) ||
       !kite_valid_heaptype(b->v, in->ht2, in->offset))
+    return false;
+  /* br_on_cast_desc_eq*: the descriptor to compare with is on top of the reference */
+  if (desc && (!target_descriptor(b, in->ht2, &y) || !pop(b, exact_ref(y, true, in->exact2))))
     return false;
   kite_valtype rt1 = exact_ref(in->ht, in->flags & 1, in->exact);
   kite_valtype rt2 = exact_ref(in->ht2, (in->flags >> 1) & 1, in->exact2);
@@ -787,8 +851,8 @@ static bool do_br_on_cast(body *b) {
                                           : kite_vt_sub(b->v, rt2, rt1);
   if (!related) return fail(b, "type mismatch: cast target is not a subtype");
   if (!pop(b, rt1)) return false;
-  kite_valtype on_branch = in->op == OP_BR_ON_CAST ? rt2 : ref_diff(rt1, rt2);
-  kite_valtype on_fall = in->op == OP_BR_ON_CAST ? ref_diff(rt1, rt2) : rt2;
+  kite_valtype on_branch = on_success ? rt2 : ref_diff(rt1, rt2);
+  kite_valtype on_fall = on_success ? ref_diff(rt1, rt2) : rt2;
   uint32_t n;
   const kite_valtype *ts = label_types(fr, &n);
   if (n == 0) return fail(b, "type mismatch: branch target takes no reference");
@@ -909,6 +973,8 @@ static bool const_allowed(const body *b, kite_opcode op) {
   case OP_REF_I31:
   case OP_ANY_CONVERT_EXTERN:
   case OP_EXTERN_CONVERT_ANY: return has(b, FEAT_GC);
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC: return has(b, FEAT_CUSTOM_DESC);
   default: return false;
   }
 }
@@ -1020,6 +1086,8 @@ static bool do_insn(body *b) {
   case OP_RETHROW: return do_legacy_eh(b);
   case OP_STRUCT_NEW:
   case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
   case OP_STRUCT_GET:
   case OP_STRUCT_GET_S:
   case OP_STRUCT_GET_U:
@@ -1043,7 +1111,12 @@ static bool do_insn(body *b) {
   case OP_REF_CAST:
   case OP_REF_CAST_NULL: return do_cast(b);
   case OP_BR_ON_CAST:
-  case OP_BR_ON_CAST_FAIL: return do_br_on_cast(b);
+  case OP_BR_ON_CAST_FAIL:
+  case OP_BR_ON_CAST_DESC_EQ:
+  case OP_BR_ON_CAST_DESC_EQ_FAIL: return do_br_on_cast(b);
+  case OP_REF_GET_DESC:
+  case OP_REF_CAST_DESC_EQ:
+  case OP_REF_CAST_DESC_EQ_NULL: return do_desc(b);
   case OP_REF_I31:
   case OP_I31_GET_S:
   case OP_I31_GET_U:
