@@ -77,23 +77,23 @@ typedef enum kite_compile_code {
 /* Codes within KITE_ERR_RUNTIME. */
 typedef enum kite_trap_code {
   KITE_TRAP_UNREACHABLE = 1,
-  KITE_TRAP_MEMORY_OOB,        /* out of bounds memory access */
-  KITE_TRAP_TABLE_OOB,         /* out of bounds table access / undefined element */
-  KITE_TRAP_INDIRECT_NULL,     /* uninitialized element */
-  KITE_TRAP_INDIRECT_TYPE,     /* indirect call type mismatch */
-  KITE_TRAP_INT_DIV_ZERO,      /* integer divide by zero */
-  KITE_TRAP_INT_OVERFLOW,      /* integer overflow */
-  KITE_TRAP_BAD_CONVERSION,    /* invalid conversion to integer */
-  KITE_TRAP_NULL_REFERENCE,    /* null reference / null function */
-  KITE_TRAP_CAST_FAILURE,      /* cast failure */
-  KITE_TRAP_ARRAY_OOB,         /* out of bounds array access */
-  KITE_TRAP_UNALIGNED_ATOMIC,  /* unaligned atomic */
-  KITE_TRAP_EXCEPTION,         /* uncaught exception */
-  KITE_TRAP_OUT_OF_FUEL,       /* all fuel consumed */
-  KITE_TRAP_INTERRUPTED,       /* interrupted by the host */
-  KITE_TRAP_HOST,              /* a host function reported an error */
-  KITE_TRAP_STACK_EXHAUSTED,   /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
-  KITE_TRAP_NOT_SHARED         /* expected shared memory (memory.atomic.wait on unshared) */
+  KITE_TRAP_MEMORY_OOB,       /* out of bounds memory access */
+  KITE_TRAP_TABLE_OOB,        /* out of bounds table access / undefined element */
+  KITE_TRAP_INDIRECT_NULL,    /* uninitialized element */
+  KITE_TRAP_INDIRECT_TYPE,    /* indirect call type mismatch */
+  KITE_TRAP_INT_DIV_ZERO,     /* integer divide by zero */
+  KITE_TRAP_INT_OVERFLOW,     /* integer overflow */
+  KITE_TRAP_BAD_CONVERSION,   /* invalid conversion to integer */
+  KITE_TRAP_NULL_REFERENCE,   /* null reference / null function */
+  KITE_TRAP_CAST_FAILURE,     /* cast failure */
+  KITE_TRAP_ARRAY_OOB,        /* out of bounds array access */
+  KITE_TRAP_UNALIGNED_ATOMIC, /* unaligned atomic */
+  KITE_TRAP_EXCEPTION,        /* uncaught exception */
+  KITE_TRAP_OUT_OF_FUEL,      /* all fuel consumed */
+  KITE_TRAP_INTERRUPTED,      /* interrupted by the host */
+  KITE_TRAP_HOST,             /* a host function reported an error */
+  KITE_TRAP_STACK_EXHAUSTED,  /* call stack exhausted (kind is KITE_ERR_EXHAUSTION) */
+  KITE_TRAP_NOT_SHARED        /* expected shared memory (memory.atomic.wait on unshared) */
 } kite_trap_code;
 
 /*
@@ -102,9 +102,9 @@ typedef enum kite_trap_code {
 */
 typedef struct kite_error {
   kite_errkind kind;
-  int code;             /* an enum of the kind above */
-  uint64_t offset;      /* byte offset in the binary, when has_offset */
-  uint32_t line, col;   /* position in text (1-based), when line != 0 */
+  int code;           /* an enum of the kind above */
+  uint64_t offset;    /* byte offset in the binary, when has_offset (compile errors) */
+  uint32_t line, col; /* position in text (1-based), when line != 0 */
   bool has_offset;
   char msg[256];
 } kite_error;
@@ -165,7 +165,7 @@ typedef struct kite_wasi_options kite_wasi_options;
 /* Proposals, as flags of a feature set. */
 #define KITE_FEATURE_MVP (1ull << 0)
 #define KITE_FEATURE_SIGN_EXT (1ull << 1)
-#define KITE_FEATURE_SAT_CONV (1ull << 2)     /* non-trapping float-to-int */
+#define KITE_FEATURE_SAT_CONV (1ull << 2) /* non-trapping float-to-int */
 #define KITE_FEATURE_BULK_MEMORY (1ull << 3)
 #define KITE_FEATURE_REFERENCE_TYPES (1ull << 4)
 #define KITE_FEATURE_SIMD (1ull << 5)
@@ -182,16 +182,16 @@ typedef struct kite_wasi_options kite_wasi_options;
 #define KITE_FEATURE_MULTI_MEMORY (1ull << 16)
 #define KITE_FEATURE_EXTENDED_CONST (1ull << 17)
 #define KITE_FEATURE_CUSTOM_PAGE_SIZES (1ull << 18)
+#define KITE_FEATURE_CUSTOM_DESCRIPTORS (1ull << 19) /* exact types, struct descriptors */
 
 /* WebAssembly 2.0 (the default). */
-#define KITE_FEATURES_WASM_2_0                                                              \
-  (KITE_FEATURE_MVP | KITE_FEATURE_SIGN_EXT | KITE_FEATURE_SAT_CONV |                       \
-   KITE_FEATURE_BULK_MEMORY | KITE_FEATURE_REFERENCE_TYPES | KITE_FEATURE_SIMD |            \
-   KITE_FEATURE_MULTI_VALUE)
+#define KITE_FEATURES_WASM_2_0                                                                     \
+  (KITE_FEATURE_MVP | KITE_FEATURE_SIGN_EXT | KITE_FEATURE_SAT_CONV | KITE_FEATURE_BULK_MEMORY |   \
+   KITE_FEATURE_REFERENCE_TYPES | KITE_FEATURE_SIMD | KITE_FEATURE_MULTI_VALUE)
 /* WebAssembly 3.0 as standardised. */
-#define KITE_FEATURES_WASM_3_0                                                              \
-  (KITE_FEATURES_WASM_2_0 | KITE_FEATURE_RELAXED_SIMD | KITE_FEATURE_TAIL_CALL |            \
-   KITE_FEATURE_EXCEPTIONS | KITE_FEATURE_FUNCTION_REFERENCES | KITE_FEATURE_GC |           \
+#define KITE_FEATURES_WASM_3_0                                                                     \
+  (KITE_FEATURES_WASM_2_0 | KITE_FEATURE_RELAXED_SIMD | KITE_FEATURE_TAIL_CALL |                   \
+   KITE_FEATURE_EXCEPTIONS | KITE_FEATURE_FUNCTION_REFERENCES | KITE_FEATURE_GC |                  \
    KITE_FEATURE_MEMORY64 | KITE_FEATURE_MULTI_MEMORY | KITE_FEATURE_EXTENDED_CONST)
 
 /*
@@ -220,8 +220,7 @@ void kite_engine_config_set_max_stack_slots(kite_engine_config *cfg, uint32_t sl
 /* Fuel metering: when on, every store starts with `initial_fuel` units (change it with
    kite_store_set_fuel); each function call and each loop iteration (backward branch)
    costs one unit, and running out is the KITE_TRAP_OUT_OF_FUEL trap. */
-void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel,
-                                 uint64_t initial_fuel);
+void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel, uint64_t initial_fuel);
 
 /* An engine (a copy of cfg; NULL: the defaults). NULL when out of memory. */
 kite_engine *kite_engine_new(const kite_engine_config *cfg);
@@ -255,9 +254,10 @@ void kite_interrupt_release(kite_interrupt *h);
 
 /* One frame of a trap's backtrace, innermost first. */
 typedef struct kite_backtrace_frame {
-  const kite_module *module; /* NULL for a host function */
-  uint32_t func_index;       /* in the module's function index space */
-  const char *name;          /* from the name section (not NUL-terminated); NULL if none */
+  const kite_module *module;     /* NULL for a host function */
+  const kite_instance *instance; /* the instance the function belongs to; NULL for the host */
+  uint32_t func_index;           /* in the module's function index space */
+  const char *name;              /* from the name section (not NUL-terminated); NULL if none */
   size_t name_len;
   uint64_t module_offset; /* byte offset of the instruction in the module's binary */
   uint64_t func_offset;   /* the same, from the start of the function's body */
@@ -329,8 +329,8 @@ kite_type kite_functype_result(const kite_functype *ft, uint32_t i);
 typedef struct kite_memory_desc {
   uint64_t initial, maximum; /* maximum only when has_maximum */
   bool has_maximum;
-  bool shared;    /* threads: may be shared between threads (needs a maximum) */
-  bool is64;      /* memory64: i64 addresses */
+  bool shared;        /* threads: may be shared between threads (needs a maximum) */
+  bool is64;          /* memory64: i64 addresses */
   uint32_t page_size; /* bytes per page: 65536, or 1 with custom page sizes (0: 65536) */
 } kite_memory_desc;
 
@@ -376,8 +376,17 @@ const char *kite_externkind_name(kite_externkind kind);
 ** A value. `type` says what it is; for arguments only its kind is checked, against the
 ** parameter (and a reference's payload is read according to the parameter's type).
 ** Floats keep their NaN payloads: use f32_bits / f64_bits to see or set the bits.
-** References: funcref payloads are function instances (NULL: ref.null func); externref
-** payloads are host pointers (NULL: ref.null extern).
+** References: funcref payloads are function instances (NULL: ref.null func), and a
+** reference to a function type index must hold a function of that type; externref
+** payloads are host pointers (NULL: ref.null extern), and so are anyref payloads (a host
+** pointer is the same reference as an externref or an anyref). An i31 (ref.i31) is the
+** value type (ref i31), not nullable, with its signed 31-bit value in of.i32 (kite_i31ref
+** makes one):
+** it may be passed for anyref, eqref and i31ref, and comes back that way. GC objects
+** (structs, arrays) and exceptions cannot reach the host, which could not keep them
+** alive: a call returning one fails with KITE_ERR_USAGE (after it ran), reading one
+** from a table fails, a global holding one reads as null, and only null can be passed
+** for them.
 */
 typedef struct kite_val {
   kite_type type;
@@ -441,6 +450,14 @@ static inline kite_val kite_externref(void *host) {
   memset(&v, 0, sizeof v);
   v.type = kite_type_externref();
   v.of.host = host;
+  return v;
+}
+/* An i31 reference (ref.i31): x keeps its low 31 bits, read back sign-extended. */
+static inline kite_val kite_i31ref(int32_t x) {
+  kite_val v;
+  memset(&v, 0, sizeof v);
+  v.type = kite_type_ref(KITE_HEAP_I31, false);
+  v.of.i32 = x;
   return v;
 }
 
@@ -510,10 +527,9 @@ bool kite_module_find_export(const kite_module *m, const char *name, size_t name
 
 /* WebAssembly.Module.customSections: the number of custom sections named `name`, and
    the contents of the i-th of them (false when there is none). */
-uint32_t kite_module_custom_section_count(const kite_module *m, const char *name,
-                                          size_t name_len);
-bool kite_module_custom_section(const kite_module *m, const char *name, size_t name_len,
-                                uint32_t i, const uint8_t **data, size_t *len);
+uint32_t kite_module_custom_section_count(const kite_module *m, const char *name, size_t name_len);
+bool kite_module_custom_section(const kite_module *m, const char *name, size_t name_len, uint32_t i,
+                                const uint8_t **data, size_t *len);
 
 /* ======================================================================== instances */
 
@@ -695,8 +711,7 @@ void kite_wasi_options_free(kite_wasi_options *o);
 bool kite_wasi_options_arg(kite_wasi_options *o, const char *arg); /* the first is argv[0] */
 bool kite_wasi_options_env(kite_wasi_options *o, const char *name, const char *value);
 /* Let the guest see host directory `host_dir` as `guest_dir`. */
-bool kite_wasi_options_preopen(kite_wasi_options *o, const char *host_dir,
-                               const char *guest_dir);
+bool kite_wasi_options_preopen(kite_wasi_options *o, const char *host_dir, const char *guest_dir);
 /* Bind and listen on "HOST:PORT"; the guest accepts connections on it. */
 bool kite_wasi_options_listen(kite_wasi_options *o, const char *address);
 /* Host fds for the guest's stdin, stdout, stderr (-1: closed); default 0, 1, 2. */
@@ -718,7 +733,6 @@ bool kite_wasi_run_command(kite_wasi *w, kite_store *s, const kite_module *m,
                            const kite_imports *imports, int *exit_code, kite_error *err);
 kite_instance *kite_wasi_instantiate(kite_wasi *w, kite_store *s, const kite_module *m,
                                      const kite_imports *imports, kite_error *err);
-
 
 #ifdef __cplusplus
 }

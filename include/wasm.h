@@ -17,7 +17,6 @@
 ** Kite's notes:
 ** - Engines get WebAssembly 2.0 (multi-value, reference types, bulk memory, SIMD, ...).
 ** - wasm_module_serialize produces the module's binary; deserializing compiles it.
-** - wasm_frame_instance returns NULL (frames record the module and function index).
 ** - A trap's message is NUL-terminated and its size counts the NUL.
 */
 #ifndef WASM_H
@@ -124,8 +123,13 @@ enum wasm_valkind_enum {
   WASM_I64,
   WASM_F32,
   WASM_F64,
+  /* An extension (as WAMR's): the kind reflection reports for v128. wasm_val_t cannot
+     hold such a value, so functions with v128 parameters or results trap when called. */
+  WASM_V128,
   WASM_EXTERNREF = 128,
   WASM_FUNCREF,
+  /* The name of externref in the C API's first versions (engines' programs use both). */
+  WASM_ANYREF = WASM_EXTERNREF,
 };
 
 WASM_API_EXTERN own wasm_valtype_t *wasm_valtype_new(wasm_valkind_t);
@@ -424,6 +428,9 @@ static inline own wasm_valtype_t *wasm_valtype_new_f32(void) { return wasm_valty
 static inline own wasm_valtype_t *wasm_valtype_new_f64(void) { return wasm_valtype_new(WASM_F64); }
 static inline own wasm_valtype_t *wasm_valtype_new_externref(void) {
   return wasm_valtype_new(WASM_EXTERNREF);
+}
+static inline own wasm_valtype_t *wasm_valtype_new_anyref(void) {
+  return wasm_valtype_new(WASM_ANYREF);
 }
 static inline own wasm_valtype_t *wasm_valtype_new_funcref(void) {
   return wasm_valtype_new(WASM_FUNCREF);

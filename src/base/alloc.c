@@ -50,8 +50,21 @@ void *kite_malloc(kite_alloc *a, size_t size) { return kite_realloc(a, NULL, 0, 
 
 void *kite_calloc(kite_alloc *a, size_t n, size_t size) {
   if (size && n > SIZE_MAX / size) return NULL;
-  void *p = kite_malloc(a, n * size);
-  if (p) memset(p, 0, n * size);
+  size_t bytes = n * size;
+  if (!bytes) bytes = 1;
+  if (a->fn == default_alloc) {
+    /* The C library's calloc knows when memory comes fresh from the system, already
+       zero: a large array is then not written (and its pages not faulted in) until it
+       is used. Same accounting, limit and failure injection as kite_realloc. */
+    uint64_t k = atomic_fetch_add(&a->count, 1) + 1;
+    if (a->fail_at && k == a->fail_at) return NULL;
+    if (a->limit && atomic_load(&a->bytes) + bytes > a->limit) return NULL;
+    void *p = calloc(1, bytes);
+    if (p) atomic_fetch_add(&a->bytes, bytes);
+    return p;
+  }
+  void *p = kite_malloc(a, bytes);
+  if (p) memset(p, 0, bytes);
   return p;
 }
 

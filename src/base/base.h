@@ -82,7 +82,9 @@ static inline bool kite_failed(const kite_error *e) { return e->kind != KITE_OK;
   }
 bool kite_vec_reserve_(kite_alloc *a, void **data, size_t *cap, size_t need, size_t elem);
 #define kite_vec_push(a, v, x)                                                             \
-  (kite_vec_reserve_((a), (void **)&(v)->data, &(v)->cap, (v)->len + 1, sizeof *(v)->data) \
+  ((v)->len < (v)->cap ||                                                                  \
+           kite_vec_reserve_((a), (void **)&(v)->data, &(v)->cap, (v)->len + 1,            \
+                             sizeof *(v)->data)                                            \
        ? ((v)->data[(v)->len++] = (x), true)                                               \
        : false)
 #define kite_vec_free(a, v)                                                                \

@@ -166,15 +166,26 @@ static inline bool kite_read_s33(kite_reader *r, int64_t *out) {
 /* Reading a value type or heap type checks the type's binary form only; type indices
    are range-checked by the validator. */
 bool kite_read_valtype(kite_reader *r, kite_features f, kite_valtype *out);
-bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out);
+/* A heap type; *exact says whether it is custom descriptors' exact form of a type index. */
+bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out, bool *exact);
 bool kite_read_reftype(kite_reader *r, kite_features f, kite_valtype *out);
 /* A vector length or byte count: a u32 that must not exceed the bytes left in the
    reader ("length out of bounds"). */
 bool kite_read_len_slow(kite_reader *r, uint32_t *out);
 static inline bool kite_read_len(kite_reader *r, uint32_t *out) {
-  if (r->p < r->end && *r->p < 0x80 && *r->p <= (size_t)(r->end - r->p)) {
+  size_t avail = (size_t)(r->end - r->p);
+  if (avail && *r->p < 0x80 && *r->p <= avail) {
     *out = *r->p++;
     return true;
+  }
+  /* Two bytes: function bodies and most sections. */
+  if (avail >= 2 && (r->p[0] & 0x80) && r->p[1] < 0x80) {
+    uint32_t n = (uint32_t)(r->p[0] & 0x7f) | (uint32_t)r->p[1] << 7;
+    if (n <= avail) {
+      *out = n;
+      r->p += 2;
+      return true;
+    }
   }
   return kite_read_len_slow(r, out);
 }
@@ -237,8 +248,8 @@ typedef struct kite_catch {
 **   count.  TYPE_DATA, TYPE_ELEM: idx (type) idx2 (segment).
 **   MEMARG: mem.  MEMARG_LANE: mem, lane.  LANE: lane.  SHUFFLE, V128: bytes.
 **   I32 I64 F32 F64: val (floats as raw bits).  SELECT_T: count, vt (the first type;
-**   count must be 1 to validate).  HEAPTYPE: ht.  BR_ON_CAST: flags, idx (label), ht,
-**   ht2.  ZERO: nothing.
+**   count must be 1 to validate).  HEAPTYPE: ht, exact.  BR_ON_CAST: flags, idx (label),
+**   ht, exact, ht2, exact2 (exact: the heap type is an exact type index).  ZERO: nothing.
 ** Fields the kind does not set are zero, except `bytes` (set only for SHUFFLE and V128).
 */
 typedef struct kite_insn {
@@ -248,6 +259,7 @@ typedef struct kite_insn {
   kite_blocktype bt;
   kite_memarg mem;
   uint8_t lane, flags;
+  bool exact, exact2;
   uint32_t ht, ht2;
   kite_valtype vt;
   union {
@@ -272,7 +284,7 @@ bool kite_read_catch(kite_reader *r, kite_catch *out);
    parser fills a kite_insn whose items reader points at bytes it encoded itself). */
 bool kite_write_insn(kite_buf *b, const kite_insn *insn);
 bool kite_write_valtype(kite_buf *b, kite_valtype t);
-bool kite_write_heaptype(kite_buf *b, uint32_t ht);
+bool kite_write_heaptype(kite_buf *b, uint32_t ht, bool exact);
 /* Write a section: id, size and the contents of `content`. */
 bool kite_write_section(kite_buf *b, uint8_t id, const kite_buf *content);
 bool kite_write_name(kite_buf *b, const uint8_t *p, size_t len);

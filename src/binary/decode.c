@@ -194,7 +194,8 @@ static bool ctl_push(kite_decode_state *st, kite_reader *r, uint8_t kind) {
   return true;
 }
 
-static inline const uint8_t *skip_leb(const uint8_t *p, const uint8_t *end, unsigned bits, bool sign) {
+static inline const uint8_t *skip_leb(const uint8_t *p, const uint8_t *end, unsigned bits,
+                                      bool sign) {
   uint64_t v;
   return kite_leb_fast(p, end, bits, sign, &v);
 }
@@ -351,6 +352,18 @@ static bool read_subtype(kite_decode_state *st, kite_reader *r, kite_subtype *t)
       return kite_fail(st->err, KITE_ERR_COMPILE, KITE_COMPILE_INVALID, off_of(r, at),
                        "multiple supertypes");
   }
+  if (kite_has_feature(f, FEAT_CUSTOM_DESC)) { /* (describes x)? (descriptor y)? */
+    if (r->p < r->end && *r->p == 0x4C) {
+      r->p++;
+      t->has_describes = true;
+      if (!kite_read_u32(r, &t->describes)) return false;
+    }
+    if (r->p < r->end && *r->p == 0x4D) {
+      r->p++;
+      t->has_descriptor = true;
+      if (!kite_read_u32(r, &t->descriptor)) return false;
+    }
+  }
   const uint8_t *at = r->p;
   uint8_t b;
   if (!kite_read_u8(r, &b)) return false;
@@ -451,6 +464,13 @@ static bool decode_imports(kite_decode_state *st, kite_reader *r) {
     bool ok;
     switch (kind) {
     case KITE_EXTERN_FUNC: ok = kite_read_u32(r, &im->u.func); break;
+    case 0x20: /* custom descriptors: an exact function import */
+      if (!kite_has_feature(st->features, FEAT_CUSTOM_DESC))
+        return kite_reader_fail(r, off_of(r, r->p - 1), "malformed import kind");
+      ok = kite_read_u32(r, &im->u.func);
+      im->exact = true;
+      kind = KITE_EXTERN_FUNC;
+      break;
     case KITE_EXTERN_TABLE: ok = read_tabletype(st, r, &im->u.table); break;
     case KITE_EXTERN_MEMORY: ok = read_limits(st, r, true, &im->u.memory.limits); break;
     case KITE_EXTERN_GLOBAL: ok = read_globaltype(st, r, &im->u.global); break;
@@ -477,7 +497,10 @@ static bool decode_imports(kite_decode_state *st, kite_reader *r) {
   for (uint32_t i = 0; i < count; i++) {
     kite_import *im = &imports[i];
     switch (im->kind) {
-    case KITE_EXTERN_FUNC: funcs[k[0]++].type = im->u.func; break;
+    case KITE_EXTERN_FUNC:
+      funcs[k[0]].exact = im->exact;
+      funcs[k[0]++].type = im->u.func;
+      break;
     case KITE_EXTERN_TABLE: tables[k[1]++] = im->u.table; break;
     case KITE_EXTERN_MEMORY: mems[k[2]++] = im->u.memory; break;
     case KITE_EXTERN_GLOBAL: globals[k[3]++].type = im->u.global; break;
@@ -506,8 +529,10 @@ static bool decode_funcs(kite_decode_state *st, kite_reader *r) {
   uint32_t base = m->nimported_funcs;
   kite_func *funcs = grow_space(st, r, m->funcs, base, (uint64_t)base + count, sizeof *funcs);
   if (!funcs) return false;
-  for (uint32_t i = 0; i < count; i++)
+  for (uint32_t i = 0; i < count; i++) {
+    funcs[base + i].exact = true;
     if (!kite_read_u32(r, &funcs[base + i].type)) return false;
+  }
   m->funcs = funcs;
   m->nfuncs = base + count;
   return true;
@@ -720,6 +745,13 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
   st->section_count = count;
   st->needs_datacount = false;
   st->pending.len = 0;
+  /* One pending walk per body, each at least two bytes: reserved at once (count is
+     bounded by the section's size, which kite_read_len checked). */
+  if (st->defer_walks && count &&
+      !kite_vec_reserve_(m->alloc, (void **)&st->pending.data, &st->pending.cap,
+                         count < (size_t)(r->end - r->p) / 2 ? count : (size_t)(r->end - r->p) / 2,
+                         sizeof *st->pending.data))
+    return oom(st, r);
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
   for (uint32_t i = 0; i < count; i++) {
     /* bodies without a function (an error reported at the end) are read and dropped */
@@ -732,8 +764,11 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
     const uint8_t *start = r->p;
     uint32_t ngroups;
     if (!kite_read_len(r, &ngroups)) return false;
-    kite_localgroup *groups = arena_array(st, r, ngroups, sizeof *groups);
-    if (!groups) return false;
+    /* Not zeroed: filled at once below. */
+    if ((uint64_t)ngroups * sizeof(kite_localgroup) > SIZE_MAX / 2) return oom(st, r);
+    kite_localgroup *groups =
+        kite_arena_alloc_uninit(&m->arena, (ngroups ? ngroups : 1) * sizeof *groups);
+    if (!groups) return oom(st, r);
     uint64_t total = 0;
     for (uint32_t j = 0; j < ngroups; j++) {
       if (!kite_read_u32(r, &groups[j].count) ||

@@ -5,8 +5,9 @@
 */
 #include "binary.h"
 
-bool kite_write_heaptype(kite_buf *b, uint32_t ht) {
+bool kite_write_heaptype(kite_buf *b, uint32_t ht, bool exact) {
   if (!kite_ht_is_index(ht)) return kite_buf_byte(b, (uint8_t)(ht & 0x7F));
+  if (exact) kite_buf_byte(b, 0x62);    /* custom descriptors: then the index as an s32 */
   return kite_buf_sleb(b, (int64_t)ht); /* an s33 */
 }
 
@@ -15,7 +16,7 @@ bool kite_write_valtype(kite_buf *b, kite_valtype t) {
   if (t.nullable && !kite_ht_is_index(t.ht) && !t.exact) /* shorthand: funcref, anyref, ... */
     return kite_buf_byte(b, (uint8_t)(t.ht & 0x7F));
   kite_buf_byte(b, t.nullable ? 0x63 : 0x64);
-  return kite_write_heaptype(b, t.ht);
+  return kite_write_heaptype(b, t.ht, t.exact);
 }
 
 static bool write_blocktype(kite_buf *b, const kite_blocktype *bt) {
@@ -113,12 +114,12 @@ bool kite_write_insn(kite_buf *b, const kite_insn *insn) {
       kite_write_valtype(b, insn->vt);
     }
     break;
-  case IMM_HEAPTYPE: kite_write_heaptype(b, insn->ht); break;
+  case IMM_HEAPTYPE: kite_write_heaptype(b, insn->ht, insn->exact); break;
   case IMM_BR_ON_CAST:
     kite_buf_byte(b, insn->flags);
     kite_buf_uleb(b, insn->idx);
-    kite_write_heaptype(b, insn->ht);
-    kite_write_heaptype(b, insn->ht2);
+    kite_write_heaptype(b, insn->ht, insn->exact);
+    kite_write_heaptype(b, insn->ht2, insn->exact2);
     break;
   case IMM_ZERO: kite_buf_byte(b, 0x00); break;
   case IMM_COUNT: return false;

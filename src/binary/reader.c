@@ -113,9 +113,21 @@ static bool typed_refs(kite_features f) {
   return kite_has_feature(f, FEAT_FUNC_REFS) || kite_has_feature(f, FEAT_GC);
 }
 
-bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out) {
+bool kite_read_heaptype(kite_reader *r, kite_features f, uint32_t *out, bool *exact) {
   const uint8_t *at = r->p;
   int64_t v;
+  *exact = false;
+  if (r->p < r->end && *r->p == 0x62 && kite_has_feature(f, FEAT_CUSTOM_DESC)) {
+    /* custom descriptors: an exact type index, an s32 that must not be negative */
+    int32_t x;
+    r->p++;
+    at = r->p;
+    if (!kite_read_s32(r, &x)) return false;
+    if (x < 0) return kite_reader_fail(r, (uint64_t)(at - r->base), "malformed type index");
+    *out = (uint32_t)x;
+    *exact = true;
+    return true;
+  }
   if (!kite_read_s33(r, &v)) return false;
   if (v >= 0) {
     if (v > INT32_MAX || !typed_refs(f))
@@ -145,8 +157,10 @@ bool kite_read_reftype(kite_reader *r, kite_features f, kite_valtype *out) {
   }
   if ((b == 0x63 || b == 0x64) && typed_refs(f)) {
     uint32_t ht;
-    if (!kite_read_heaptype(r, f, &ht)) return false;
+    bool exact;
+    if (!kite_read_heaptype(r, f, &ht, &exact)) return false;
     *out = kite_vt_ref(ht, b == 0x63);
+    out->exact = exact;
     return true;
   }
   return kite_reader_fail(r, (uint64_t)(at - r->base), "malformed reference type");
@@ -331,7 +345,7 @@ static bool read_immediates(kite_reader *r, kite_features f, kite_insn *out) {
     out->items.end = r->p;
     return true;
   }
-  case IMM_HEAPTYPE: return kite_read_heaptype(r, f, &out->ht);
+  case IMM_HEAPTYPE: return kite_read_heaptype(r, f, &out->ht, &out->exact);
   case IMM_MEMORY_INIT: return kite_read_u32(r, &out->idx) && read_memidx(r, f, &out->idx2);
   case IMM_MEMORY_COPY: return read_memidx(r, f, &out->idx) && read_memidx(r, f, &out->idx2);
   case IMM_TABLE_INIT:
@@ -346,8 +360,8 @@ static bool read_immediates(kite_reader *r, kite_features f, kite_insn *out) {
     if (!kite_read_u8(r, &out->flags)) return false;
     if (out->flags & 0xFC)
       return kite_reader_fail(r, (uint64_t)(at - r->base), "malformed br_on_cast flags");
-    return kite_read_u32(r, &out->idx) && kite_read_heaptype(r, f, &out->ht) &&
-           kite_read_heaptype(r, f, &out->ht2);
+    return kite_read_u32(r, &out->idx) && kite_read_heaptype(r, f, &out->ht, &out->exact) &&
+           kite_read_heaptype(r, f, &out->ht2, &out->exact2);
   }
   case IMM_ZERO: {
     uint8_t b;
@@ -367,6 +381,7 @@ bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out) {
   out->bt = (kite_blocktype){0};
   out->mem = (kite_memarg){0};
   out->lane = out->flags = 0;
+  out->exact = out->exact2 = false;
   out->ht = out->ht2 = 0;
   out->vt = (kite_valtype){0};
   out->val.i64 = 0;

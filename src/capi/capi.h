@@ -22,10 +22,32 @@ kite_type kite_capi_type(kite_valtype t);
    KITE_HT_ANY (type indices count as functions: the interpreter has no GC objects). */
 uint32_t kite_capi_heap_top(uint32_t ht);
 
+/*
+** Values between the public and the internal form. `rtt` is the canonical type of t's
+** heap type when that is a type index (NULL when unknown: a host object's type): a
+** funcref to a function type must hold a function of that type, and references to
+** struct and array types (and to the any and exn hierarchies, except host values seen
+** as anyref) cannot cross, since the host could not keep them alive or tell their types.
+*/
 /* A public value as an internal one of type t (its payload is read per t). false with
    *err (KITE_ERR_USAGE) when the value cannot have that type. */
-bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite_error *err);
-kite_val kite_capi_value_out(const kite_value *v);
+bool kite_capi_value_in(const kite_val *v, kite_valtype t, const struct kite_rtt *rtt,
+                        kite_value *out, kite_error *err);
+/* An internal value as a public one; false when it is a reference the host cannot hold
+   (then *out is the null reference). */
+bool kite_capi_value_out(const kite_value *v, const struct kite_rtt *rtt, kite_val *out);
+/* The canonical type of t's heap type in instance inst (NULL: none or unknown). */
+const struct kite_rtt *kite_capi_rtt(const kite_instance *inst, kite_valtype t);
+
+/* Only compile errors have a place in the binary: the runtime's errors carry offset 0,
+   which the public API does not report as one. Returns false. */
+static inline bool kite_capi_drop_offset(kite_error *err) {
+  if (err && err->kind != KITE_ERR_COMPILE) {
+    err->has_offset = false;
+    err->offset = 0;
+  }
+  return false;
+}
 
 /* Internal feature flags from public KITE_FEATURE_* ones, and back. */
 kite_features kite_capi_features_in(uint64_t flags);

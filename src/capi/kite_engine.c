@@ -88,6 +88,7 @@ uint32_t kite_store_backtrace(const kite_store *s, kite_backtrace_frame *frames,
     kite_backtrace_frame *o = &frames[i];
     memset(o, 0, sizeof *o);
     o->module = f->module;
+    o->instance = f->instance;
     o->func_index = f->func_index;
     if (f->name.len) {
       o->name = (const char *)f->name.ptr;

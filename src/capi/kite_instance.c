@@ -183,6 +183,7 @@ kite_instance *kite_instance_new(kite_store *s, const kite_module *m, const kite
   if (kite_capi_resolve(m, kite_capi_imports_lookup, (void *)imports, NULL, externs, err))
     inst = kite_capi_instantiate(s, m, externs, err);
   if (externs != small) kite_free(s->alloc, externs, n * sizeof *externs);
+  if (!inst) kite_capi_drop_offset(err);
   return inst;
 }
 

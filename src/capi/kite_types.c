@@ -43,6 +43,7 @@ static const uint8_t feature_bits[] = {
     FEATX_MULTI_MEMORY,
     FEATX_EXTENDED_CONST,
     FEATX_CUSTOM_PAGE_SIZES,
+    FEAT_CUSTOM_DESC,
 };
 
 kite_features kite_capi_features_in(uint64_t flags) {
@@ -199,7 +200,21 @@ void kite_capi_export_type(const kite_module *m, const kite_export *exp, kite_ex
 
 /* ---- values ---- */
 
-bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite_error *err) {
+/* The hierarchy of a reference type: a type index counts as a function type only when
+   its canonical type says so; anything unknown falls in the any hierarchy (null only). */
+static uint32_t ref_top(kite_valtype t, const kite_rtt *rtt) {
+  if (kite_ht_is_index(t.ht))
+    return rtt && rtt->comp == KITE_COMP_FUNC ? KITE_HT_FUNC : KITE_HT_ANY;
+  return kite_capi_heap_top(t.ht);
+}
+
+const kite_rtt *kite_capi_rtt(const kite_instance *inst, kite_valtype t) {
+  if (t.kind != KITE_VT_REF || !kite_ht_is_index(t.ht) || !inst || !inst->rtts) return NULL;
+  return t.ht < inst->module->ntypes ? inst->rtts[t.ht] : NULL;
+}
+
+bool kite_capi_value_in(const kite_val *v, kite_valtype t, const kite_rtt *rtt, kite_value *out,
+                        kite_error *err) {
   memset(out, 0, sizeof *out);
   out->type = t;
   if (v->type.kind != t.kind)
@@ -212,16 +227,27 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite
   case KITE_VT_V128: memcpy(out->u.v128, v->of.v128, 16); return true;
   default: break;
   }
-  uint32_t top = kite_capi_heap_top(t.ht);
+  uint32_t top = ref_top(t, rtt);
   bool null;
+  if (v->type.heap == KITE_HEAP_I31 && !v->type.nullable) {
+    /* An i31 value, as kite_i31ref makes (a nullable i31ref type is a null or a host
+       value as usual). Unboxed, it needs no keeping alive; any, eq and i31 take it. */
+    if (t.ht != KITE_HT_ANY && t.ht != KITE_HT_EQ && t.ht != KITE_HT_I31)
+      return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
+    out->u.ref = kite_ref_i31((uint32_t)v->of.i32);
+    return true;
+  }
   if (top == KITE_HT_FUNC) {
     null = v->of.func == NULL;
     if (!null) {
-      if (t.ht == KITE_HT_NOFUNC)
+      /* Typed function references are called without a check: the type must match. */
+      if (t.ht == KITE_HT_NOFUNC ||
+          (kite_ht_is_index(t.ht) && !kite_gc_func_matches(v->of.func, rtt)))
         return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
       out->u.ref = (kite_ref)(uintptr_t)v->of.func;
     }
-  } else if (top == KITE_HT_EXTERN) {
+  } else if (top == KITE_HT_EXTERN || t.ht == KITE_HT_ANY) {
+    /* A host value is the same reference as an externref or (converted) an anyref. */
     null = v->of.host == NULL;
     if (!null) {
       if (t.ht == KITE_HT_NOEXTERN)
@@ -239,22 +265,30 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, kite_value *out, kite
   return true;
 }
 
-kite_val kite_capi_value_out(const kite_value *v) {
+bool kite_capi_value_out(const kite_value *v, const kite_rtt *rtt, kite_val *out) {
   kite_val o;
   memset(&o, 0, sizeof o);
   o.type = kite_capi_type(v->type);
+  bool ok = true;
   switch (v->type.kind) {
   case KITE_VT_I32: o.of.i32 = (int32_t)v->u.i32; break;
   case KITE_VT_I64: o.of.i64 = (int64_t)v->u.i64; break;
   case KITE_VT_F32: o.of.f32_bits = v->u.f32; break;
   case KITE_VT_F64: o.of.f64_bits = v->u.f64; break;
   case KITE_VT_V128: memcpy(o.of.v128, v->u.v128, 16); break;
-  default:
+  default: {
     if (v->u.ref == KITE_REF_NULL) break;
-    if (kite_capi_heap_top(v->type.ht) == KITE_HT_EXTERN)
+    uint32_t top = ref_top(v->type, rtt);
+    if (top == KITE_HT_FUNC) o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
+    else if ((top == KITE_HT_EXTERN || top == KITE_HT_ANY) && kite_ref_is_host(v->u.ref))
       o.of.host = (void *)kite_ref_host_value(v->u.ref);
-    else o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
+    else if (top == KITE_HT_ANY && kite_ref_is_i31(v->u.ref)) {
+      o.type = kite_type_ref(KITE_HEAP_I31, false);
+      o.of.i32 = (int32_t)kite_ref_i31_s(v->u.ref);
+    } else ok = false; /* a GC object or an exception: it stays null */
     break;
   }
-  return o;
+  }
+  *out = o;
+  return ok;
 }

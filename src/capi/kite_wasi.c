@@ -155,8 +155,10 @@ bool kite_wasi_run_command(kite_wasi *w, kite_store *s, const kite_module *m,
   kite_error_clear(err);
   *exit_code = 0;
   kite_instance *inst = instantiate(w, s, m, imports, err);
-  if (!inst) return kite_wasi_exit_status(err, exit_code);
-  return kite_wasi_run(w, s, inst, exit_code, err);
+  bool ok =
+      inst ? kite_wasi_run(w, s, inst, exit_code, err) : kite_wasi_exit_status(err, exit_code);
+  if (!ok) kite_capi_drop_offset(err);
+  return ok;
 }
 
 kite_instance *kite_wasi_instantiate(kite_wasi *w, kite_store *s, const kite_module *m,
@@ -165,9 +167,15 @@ kite_instance *kite_wasi_instantiate(kite_wasi *w, kite_store *s, const kite_mod
   if (!err) err = &local;
   kite_error_clear(err);
   kite_instance *inst = instantiate(w, s, m, imports, err);
-  if (!inst) return NULL;
+  if (!inst) {
+    kite_capi_drop_offset(err);
+    return NULL;
+  }
   kite_wasi_bind(w, inst);
   kite_funcinst *init = kite_instance_export_func(inst, "_initialize");
-  if (init && !kite_func_call(s, init, NULL, 0, NULL, 0, err)) return NULL;
+  if (init && !kite_func_call(s, init, NULL, 0, NULL, 0, err)) {
+    kite_capi_drop_offset(err);
+    return NULL;
+  }
   return inst;
 }

@@ -423,8 +423,11 @@ wasm_instance_t *wasm_instance_new(wasm_store_t *s, const wasm_module_t *module,
     bool ok = true;
     for (size_t i = 0; i < n && ok; i++) {
       const wasm_extern_t *x = imports && i < imports->size ? imports->data[i] : NULL;
+      const kite_import *imp = &m->imports[i];
       if (!x || !extern_of(&x->r, &externs[i]))
-        ok = kite_fail(&err, KITE_ERR_LINK, 0, 0, "unknown import %zu", i);
+        ok = kite_fail(&err, KITE_ERR_LINK, 0, 0, "unknown import \"%.*s\" \"%.*s\"",
+                       (int)imp->module.len, (const char *)imp->module.ptr, (int)imp->field.len,
+                       (const char *)imp->field.ptr);
     }
     if (ok) inst = kite_capi_instantiate(s->store, m, externs, &err);
     free(externs);

@@ -18,6 +18,7 @@ struct wasm_foreign_t {
 };
 
 struct wasm_frame_t {
+  wasm_instance_t *instance; /* its store's record: lives as long as the store */
   uint32_t func_index;
   size_t func_offset, module_offset;
 };
@@ -280,8 +281,7 @@ wasm_frame_t *wasm_frame_copy(const wasm_frame_t *f) {
   return c;
 }
 struct wasm_instance_t *wasm_frame_instance(const wasm_frame_t *f) {
-  (void)f;
-  return NULL;
+  return f->instance;
 }
 uint32_t wasm_frame_func_index(const wasm_frame_t *f) { return f->func_index; }
 size_t wasm_frame_func_offset(const wasm_frame_t *f) { return f->func_offset; }
@@ -344,6 +344,8 @@ wasm_trap_t *wasm_capi_trap_from_error(wasm_store_t *s, const kite_error *err) {
   for (size_t i = 0; i < t->trace.size; i++) {
     wasm_frame_t *f = calloc(1, sizeof *f);
     if (f) {
+      f->instance =
+          (wasm_instance_t *)wasm_capi_record(s, WREF_INSTANCE, (void *)frames[i].instance);
       f->func_index = frames[i].func_index;
       f->func_offset = (size_t)frames[i].func_offset;
       f->module_offset = (size_t)frames[i].module_offset;

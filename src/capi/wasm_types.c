@@ -309,7 +309,7 @@ uint8_t wasm_capi_valkind(kite_valtype t) {
   case KITE_VT_I64: return WASM_I64;
   case KITE_VT_F32: return WASM_F32;
   case KITE_VT_F64: return WASM_F64;
-  case KITE_VT_V128: return 4; /* no wasm.h name: such functions cannot be called */
+  case KITE_VT_V128: return WASM_V128; /* such functions cannot be called */
   default: return kite_capi_heap_top(t.ht) == KITE_HT_FUNC ? WASM_FUNCREF : WASM_EXTERNREF;
   }
 }

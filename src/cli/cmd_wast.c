@@ -194,6 +194,8 @@ static kite_features features_for(const char *relpath) {
   else if (in_folder(relpath, "proposals/custom-page-sizes/"))
     f |= KITE_FEATURE_BIT(FEATX_CUSTOM_PAGE_SIZES);
   else if (in_folder(relpath, "legacy/")) f |= KITE_FEATURE_BIT(FEAT_LEGACY_EH);
+  else if (in_folder(relpath, "proposals/custom-descriptors/"))
+    f |= KITE_FEATURE_BIT(FEAT_CUSTOM_DESC);
   return f;
 }
 

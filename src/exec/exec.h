@@ -97,8 +97,9 @@ typedef struct kite_exec_module {
   const kite_module *module;
   uint32_t nfuncs; /* defined functions */
   /* Two variants per function: [0] bounds-checks every access, [1] relies on guard
-     pages for 32-bit memories (used by instances whose memories are all guarded). */
-  _Atomic(kite_xfunc *) *funcs[2];
+     pages for 32-bit memories (used by instances whose memories are all guarded).
+     Each table is allocated when its variant is first needed. */
+  _Atomic(_Atomic(kite_xfunc *) *) funcs[2];
 } kite_exec_module;
 
 /* Attach (or find) the module's lowered-code table. NULL on OOM. */

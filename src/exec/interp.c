@@ -58,6 +58,7 @@
 #define EXEC_FEAT_GC 1
 #define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
+#define EXEC_FEAT_CUSTOM_DESC 0
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
 #define EXEC_PICK_(on, a, b) EXEC_PICK_##on(a, b)
@@ -341,6 +342,7 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
   }
   const kite_module *m = f->inst->module;
   fr->module = m;
+  fr->instance = f->inst;
   fr->func_index = f->index;
   const kite_name *nm = kite_namemap_find(&m->names.maps[KITE_NAMES_FUNC], f->index);
   if (nm) fr->name = *nm;
@@ -1200,6 +1202,23 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
       vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
       vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
+      vmcase(XOP_F64_AXPY) {
+        EA_INDEXED(3, 4, 5);
+        double k = F64(2), x = f64_of(ld64(mem + ea));
+        uint64_t ea2 = (uint64_t)(uint32_t)(I32(6) + I32(7)) + W(8);
+        double r = k * x + f64_of(ld64(mem + ea2)); /* two roundings: contraction is off */
+        SET_F64(1, r);
+        st64(mem + ea2, of_f64(r));
+        NEXT(9);
+      }
+      vmcase(XOP_I32_LOAD_FUNNEL_STORE) {
+        EA_INDEXED(2, 3, 4);
+        SET_I32(1, ld32(mem + ea));
+        uint32_t v = (I32(5) << (I32(6) & 31)) | (I32(7) >> (I32(8) & 31));
+        uint64_t ea2 = (uint64_t)(uint32_t)(I32(9) + I32(10)) + W(11);
+        st32(mem + ea2, v);
+        NEXT(12);
+      }
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
         NEXT(2);
@@ -2260,32 +2279,29 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       vmcase(OP_I8X16_SHUFFLE) {
         VLOAD(2, a_);
         VLOAD(3, b_);
-        for (int i = 0; i < 16; i++) {
-          uint32_t l = (W(4 + i / 4) >> (8 * (i % 4))) & 0xFF;
-          r_.u8[i] = l < 16 ? a_.u8[l] : b_.u8[l - 16];
-        }
+        i8x16_shuffle(&r_, &a_, &b_, &W(4));
         VSTORE(1, r_);
         NEXT(8);
       }
       vmcase(OP_I8X16_SPLAT) {
-        memset(r_.u8, (int)(uint8_t)I32(2), 16);
+        i8x16_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I16X8_SPLAT) {
-        for (int i = 0; i < 8; i++) r_.u16[i] = (uint16_t)I32(2);
+        i16x8_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I32X4_SPLAT)
       vmcase(OP_F32X4_SPLAT) {
-        for (int i = 0; i < 4; i++) r_.u32[i] = I32(2);
+        i32x4_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
       vmcase(OP_I64X2_SPLAT)
       vmcase(OP_F64X2_SPLAT) {
-        r_.u64[0] = r_.u64[1] = I64(2);
+        i64x2_splat(&r_, I64(2));
         VSTORE(1, r_);
         NEXT(3);
       }

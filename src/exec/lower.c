@@ -74,6 +74,7 @@ typedef struct lower {
   uint32_t nconsts, const_base;
   uint32_t *const_hash; /* open addressing: index + 1, 0 when empty */
   uint32_t hash_cap;
+  uint32_t max_consts; /* the pool's capacity: what the body can hold, at most KITE_MAX_CONSTS */
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
@@ -92,6 +93,9 @@ typedef struct lower {
      in the additions before their comparison). */
   bool fuse2_ok;
   uint32_t fuse2_op, fuse2_at;
+  /* ... and the one before that (a load feeding a funnel shift, see fuse_funnel). */
+  bool fuse3_ok;
+  uint32_t fuse3_op, fuse3_at;
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -113,6 +117,9 @@ static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
   L->last_dst_ok = false;
   L->last_dst_inner = false;
+  L->fuse3_ok = L->fuse2_ok;
+  L->fuse3_op = L->fuse2_op;
+  L->fuse3_at = L->fuse2_at;
   L->fuse2_ok = L->fuse_ok;
   L->fuse2_op = L->fuse_op;
   L->fuse2_at = L->fuse_at;
@@ -133,6 +140,7 @@ static void join_point(lower *L) {
   L->last_dst_ok = false;
   L->fuse_ok = false;
   L->fuse2_ok = false;
+  L->fuse3_ok = false;
 }
 
 /* The last instruction, starting at `at`, wrote its one result, of word dst_pos, to slot
@@ -154,7 +162,18 @@ static void rewind_code(lower *L, uint32_t at) {
   L->code.len = at;
   while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
   L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
-  L->fuse_ok = L->fuse2_ok = false;
+  L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
+}
+
+/* Drop the last instruction (fusable, at fuse_at) to emit a fused one in its place: the
+   one before it becomes the last again. */
+static void drop_last_insn(lower *L) {
+  uint32_t at = L->fuse_at;
+  bool prev_ok = L->fuse2_ok;
+  rewind_code(L, at);
+  L->fuse_ok = prev_ok;
+  L->fuse_op = L->fuse2_op;
+  L->fuse_at = L->fuse2_at;
 }
 
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
@@ -258,7 +277,7 @@ static uint32_t const_index(lower *L, uint64_t bits, bool add) {
     if (L->consts[e - 1] == bits) return e - 1;
     h = (h + 1) & mask;
   }
-  if (!add || L->nconsts >= KITE_MAX_CONSTS) return UINT32_MAX;
+  if (!add || L->nconsts >= L->max_consts) return UINT32_MAX;
   L->consts[L->nconsts] = bits;
   L->const_hash[h] = ++L->nconsts;
   return L->nconsts - 1;
@@ -287,9 +306,15 @@ enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access
 ** such locals need no zeroing on entry.
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
-  L->hash_cap = 2 * KITE_MAX_CONSTS;
+  /* Sized by the body (a constant takes at least two bytes): most functions are small,
+     and clearing a table for the largest pool on every call of a new function would
+     cost more than lowering them. */
+  size_t body = (size_t)(r.end - r.p);
+  L->max_consts = body / 2 < KITE_MAX_CONSTS ? (uint32_t)(body / 2) : KITE_MAX_CONSTS;
+  L->hash_cap = 8;
+  while (L->hash_cap < 2 * L->max_consts) L->hash_cap *= 2;
   L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
-  L->consts = kite_malloc(L->a, KITE_MAX_CONSTS * sizeof *L->consts);
+  L->consts = kite_malloc(L->a, ((size_t)L->max_consts + 1) * sizeof *L->consts);
   if (!L->const_hash || !L->consts) {
     L->oom = true;
     return false;
@@ -318,7 +343,8 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     case OP_F32_CONST: const_index(L, in.val.f32, true); break;
     case OP_F64_CONST: const_index(L, in.val.f64, true); break;
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
-    case OP_F64_LOAD: const_index(L, 0, true); break; /* f64_mem_op's zero index */
+    case OP_F64_LOAD:
+    case OP_I32_LOAD: const_index(L, 0, true); break; /* fused accesses' zero index */
     default: break;
     }
   }
@@ -988,8 +1014,8 @@ static bool fuse_f64_load(lower *L, uint32_t op, opnd x, opnd y, uint32_t dst) {
     off = w[3];
   }
   uint32_t at = L->fuse_at, offset = L->offset;
-  rewind_code(L, at);
   L->offset = L->fuse_offset; /* a trap is the load's */
+  drop_last_insn(L);
   begin(L, fused);
   L->offset = offset;
   emit(L, dst);
@@ -1017,6 +1043,19 @@ static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   w[0] = st;
   L->fuse_ok = false;
   L->last_dst_ok = false;
+  /* y[i] += a * x[i]: with the product of the instruction before, into a temporary, as
+     the addend, one instruction does the lot (two roundings, as the two ops). */
+  const uint32_t *m = L->code.data + L->fuse2_at;
+  if (st == XOP_F64_ADD_RM_ST && L->fuse2_ok && L->fuse2_op == XOP_F64_MUL_RM &&
+      L->fuse2_at + 6 == L->fuse_at && w[2] == m[1] && m[1] >= L->local_end) {
+    uint32_t *d = L->code.data + L->fuse2_at;
+    uint32_t k = m[2], a1 = m[3], b1 = m[4], o1 = m[5];
+    uint32_t dst = w[1], a2 = w[3], b2 = w[4], o2 = w[5];
+    uint32_t words[9] = {XOP_F64_AXPY, dst, k, a1, b1, o1, a2, b2, o2};
+    memcpy(d, words, sizeof words);
+    L->code.len = L->fuse2_at + 9;
+    L->fuse2_ok = false;
+  }
   return true;
 }
 
@@ -1038,7 +1077,16 @@ static bool fuse_funnel(lower *L, opnd a, opnd b, uint32_t dst) {
   if (w2[2] == w1[1] || w2[3] == w1[1]) return false;
   const uint32_t *shl = op1 == OP_I32_SHL ? w1 : w2, *shr = op1 == OP_I32_SHL ? w2 : w1;
   uint32_t x = shl[2], k1 = shl[3], y = shr[2], k2 = shr[3], at = L->fuse2_at;
+  /* An i32 load right before stays the instruction before (fuse_load_funnel_store). */
+  bool load_before = L->fuse3_ok && ((L->fuse3_op == XOP_I32_LOAD_X && L->fuse3_at + 5 == at) ||
+                                     (L->fuse3_op == XOP_I32_LOAD_G && L->fuse3_at + 4 == at));
+  uint32_t load_op = L->fuse3_op, load_at = L->fuse3_at;
   rewind_code(L, at);
+  if (load_before) {
+    L->fuse_ok = true;
+    L->fuse_op = load_op;
+    L->fuse_at = load_at;
+  }
   at = begin(L, XOP_I32_FUNNEL);
   emit(L, dst);
   emit(L, x);
@@ -1073,6 +1121,33 @@ static bool fuse_xor_rotl(lower *L, opnd a, opnd b, uint32_t dst) {
   emit(L, x);
   emit(L, k);
   wrote_result(L, XOP_I32_XOR_ROTL, at, at + 1, dst);
+  return true;
+}
+
+/*
+** The inner loop of a misaligned copy (musl's memcpy): an i32 load, a funnel shift of the
+** loaded word and the one before, and an i32.store of that, one after the other, become
+** one instruction: load (to its slot, as before), shift, store, in that order. Plain
+** addresses use the zero constant as their second addend.
+*/
+static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t offset) {
+  if (!L->fuse_ok || L->fuse_op != XOP_I32_FUNNEL || !L->last_dst_ok || L->last_dst_inner ||
+      value.where != W_TEMP || value.home != L->last_dst_slot || !L->fuse2_ok)
+    return false;
+  bool indexed = L->fuse2_op == XOP_I32_LOAD_X;
+  if (!(indexed && L->fuse2_at + 5 == L->fuse_at) &&
+      !(L->fuse2_op == XOP_I32_LOAD_G && L->fuse2_at + 4 == L->fuse_at))
+    return false;
+  uint32_t zero = const_index(L, 0, false);
+  if (zero == UINT32_MAX) return false;
+  zero += L->const_base;
+  const uint32_t *ld = L->code.data + L->fuse2_at, *f = L->code.data + L->fuse_at;
+  uint32_t words[11] = {ld[1], ld[2], indexed ? ld[3] : zero, indexed ? ld[4] : ld[3],
+                        f[2], f[3], f[4], f[5],
+                        addr.slot, addr.where == W_ADD ? addr.slot2 : zero, offset};
+  rewind_code(L, L->fuse2_at);
+  begin(L, XOP_I32_LOAD_FUNNEL_STORE);
+  for (int i = 0; i < 11; i++) emit(L, words[i]);
   return true;
 }
 
@@ -1111,6 +1186,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
   if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
+    return;
+  if (op == XOP_I32_STORE_G &&
+      fuse_load_funnel_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
   uint32_t indexed = indexable ? indexed_variant(op) : 0;
   if (indexed && args[0].where == W_ADD) {
@@ -1451,7 +1529,7 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
   kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
-  kite_free(L->a, L->consts, L->hash_cap ? KITE_MAX_CONSTS * sizeof *L->consts : 0);
+  kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
   L->const_hash = NULL;
   L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
@@ -1532,6 +1610,15 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   kite_reader r = {m->bytes, m->bytes + fn->code_offset, m->bytes + fn->code_end, err};
   if (!setup_locals(&L, ft, fn, r)) goto fail;
   L.cur = L.max = L.local_end;
+  /* Lowered code takes about 0.55 to 0.75 words per byte of body, its offset map about
+     0.35: sized once, most functions never grow them. */
+  size_t body = fn->code_end - fn->code_offset;
+  if (!kite_vec_reserve_(a, (void **)&L.code.data, &L.code.cap, body * 3 / 4 + 16,
+                         sizeof *L.code.data) ||
+      !kite_vec_reserve_(a, (void **)&L.map.data, &L.map.cap, body / 2 + 8, sizeof *L.map.data)) {
+    L.oom = true;
+    goto fail;
+  }
 
   ctl fc;
   memset(&fc, 0, sizeof fc);
@@ -1596,8 +1683,9 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   if (x->nslots < result_slots) x->nslots = result_slots;
   /* Shrink the arrays to size and hand them over. */
   x->ncode = (uint32_t)L.code.len;
-  x->code = kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
-                         x->ncode * sizeof *L.code.data);
+  x->code = x->ncode ? kite_realloc(a, L.code.data, L.code.cap * sizeof *L.code.data,
+                                    x->ncode * sizeof *L.code.data)
+                     : NULL;
   if (!x->code) {
     x->code = L.code.data;
     x->ncode = (uint32_t)L.code.cap;
@@ -1631,6 +1719,8 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
       kite_vec_free(a, &L.map);
       x->nmap = 0;
     }
+  } else {
+    kite_vec_free(a, &L.map);
   }
   L.map.data = NULL;
   if (!eh_finish(&L, x)) {

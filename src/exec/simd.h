@@ -3,6 +3,13 @@
 ** function per instruction, named after it (i8x16_add is i8x16.add). The interpreter's
 ** handlers copy their operands into kite_v128 values, call these, and copy the result
 ** back. Lanes are in wasm order, which is memory order on a little-endian host.
+**
+** Each instruction has a plain C definition here (plain_i8x16_add: a loop over the lanes,
+** the reference), and most have a native one in simd_native.h (native_i8x16_add: the
+** compiler's vector extensions and SSE2 or NEON intrinsics) that gives the same bits.
+** The lists at the end say which; the unit test runs both on the same inputs. Building
+** with KITE_SIMD_PORTABLE defined (or for a host without SSE2 or NEON) uses only the
+** plain definitions.
 */
 #ifndef KITE_SIMD_H
 #define KITE_SIMD_H
@@ -28,24 +35,24 @@ typedef void (*kite_simd_un)(kite_v128 *r, const kite_v128 *a);
 typedef void (*kite_simd_bin)(kite_v128 *r, const kite_v128 *a, const kite_v128 *b);
 
 /* Lane-wise unary and binary operations: the expression computes lane i from a and b. */
-#define SIMD_LANEWISE1(name, lane, n, expr)                                                \
-  static inline void name(kite_v128 *r, const kite_v128 *a) {                              \
-    kite_v128 t;                                                                           \
-    for (int i = 0; i < (n); i++) t.lane[i] = (expr);                                      \
-    *r = t;                                                                                \
+#define SIMD_LANEWISE1(name, lane, n, expr)                                                        \
+  static inline void plain_##name(kite_v128 *r, const kite_v128 *a) {                              \
+    kite_v128 t;                                                                                   \
+    for (int i = 0; i < (n); i++) t.lane[i] = (expr);                                              \
+    *r = t;                                                                                        \
   }
-#define SIMD_LANEWISE2(name, lane, n, expr)                                                \
-  static inline void name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b) {          \
-    kite_v128 t;                                                                           \
-    for (int i = 0; i < (n); i++) t.lane[i] = (expr);                                      \
-    *r = t;                                                                                \
+#define SIMD_LANEWISE2(name, lane, n, expr)                                                        \
+  static inline void plain_##name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b) {          \
+    kite_v128 t;                                                                                   \
+    for (int i = 0; i < (n); i++) t.lane[i] = (expr);                                              \
+    *r = t;                                                                                        \
   }
 /* Comparisons: all ones or all zeros per lane. */
-#define SIMD_CMP(name, lane, ulane, n, expr)                                               \
-  static inline void name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b) {          \
-    kite_v128 t;                                                                           \
-    for (int i = 0; i < (n); i++) t.ulane[i] = (expr) ? UINT64_MAX : 0;                     \
-    *r = t;                                                                                \
+#define SIMD_CMP(name, lane, ulane, n, expr)                                                       \
+  static inline void plain_##name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b) {          \
+    kite_v128 t;                                                                                   \
+    for (int i = 0; i < (n); i++) memset(&t.ulane[i], (expr) ? 0xFF : 0, sizeof t.ulane[i]);       \
+    *r = t;                                                                                        \
   }
 
 static inline uint8_t simd_popcnt8(uint8_t x) {
@@ -136,13 +143,15 @@ SIMD_LANEWISE2(v128_and, u64, 2, a->u64[i] & b->u64[i])
 SIMD_LANEWISE2(v128_andnot, u64, 2, a->u64[i] & ~b->u64[i])
 SIMD_LANEWISE2(v128_or, u64, 2, a->u64[i] | b->u64[i])
 SIMD_LANEWISE2(v128_xor, u64, 2, a->u64[i] ^ b->u64[i])
-static inline void v128_bitselect(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
-                                  const kite_v128 *c) {
+static inline void plain_v128_bitselect(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                        const kite_v128 *c) {
   kite_v128 t;
   for (int i = 0; i < 2; i++) t.u64[i] = (a->u64[i] & c->u64[i]) | (b->u64[i] & ~c->u64[i]);
   *r = t;
 }
-static inline int v128_any_true(const kite_v128 *a) { return (a->u64[0] | a->u64[1]) != 0; }
+static inline uint32_t plain_v128_any_true(const kite_v128 *a) {
+  return (a->u64[0] | a->u64[1]) != 0;
+}
 
 /* ---- i8x16 ---- */
 SIMD_CMP(i8x16_eq, u8, u8, 16, a->u8[i] == b->u8[i])
@@ -365,77 +374,218 @@ static inline void i32x4_relaxed_dot_i8x16_i7x16_add_s(kite_v128 *r, const kite_
 }
 
 /* ---- shifts (count modulo the lane width) ---- */
-static inline void i8x16_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i8x16_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 16; i++) r->u8[i] = (uint8_t)(a->u8[i] << (n & 7));
 }
-static inline void i8x16_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i8x16_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 16; i++) r->i8[i] = (int8_t)(a->i8[i] >> (n & 7));
 }
-static inline void i8x16_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i8x16_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 16; i++) r->u8[i] = (uint8_t)(a->u8[i] >> (n & 7));
 }
-static inline void i16x8_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i16x8_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 8; i++) r->u16[i] = (uint16_t)(a->u16[i] << (n & 15));
 }
-static inline void i16x8_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i16x8_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 8; i++) r->i16[i] = (int16_t)(a->i16[i] >> (n & 15));
 }
-static inline void i16x8_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i16x8_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 8; i++) r->u16[i] = (uint16_t)(a->u16[i] >> (n & 15));
 }
-static inline void i32x4_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i32x4_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 4; i++) r->u32[i] = a->u32[i] << (n & 31);
 }
-static inline void i32x4_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i32x4_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 4; i++) r->i32[i] = a->i32[i] >> (n & 31);
 }
-static inline void i32x4_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i32x4_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 4; i++) r->u32[i] = a->u32[i] >> (n & 31);
 }
-static inline void i64x2_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i64x2_shl(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 2; i++) r->u64[i] = a->u64[i] << (n & 63);
 }
-static inline void i64x2_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i64x2_shr_s(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 2; i++) r->i64[i] = a->i64[i] >> (n & 63);
 }
-static inline void i64x2_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
+static inline void plain_i64x2_shr_u(kite_v128 *r, const kite_v128 *a, uint32_t n) {
   for (int i = 0; i < 2; i++) r->u64[i] = a->u64[i] >> (n & 63);
 }
 
+/* ---- splats (f32x4 and f64x2 use the i32x4 and i64x2 ones): x's low bits in every lane ---- */
+static inline void plain_i8x16_splat(kite_v128 *r, uint64_t x) {
+  for (int i = 0; i < 16; i++) r->u8[i] = (uint8_t)x;
+}
+static inline void plain_i16x8_splat(kite_v128 *r, uint64_t x) {
+  for (int i = 0; i < 8; i++) r->u16[i] = (uint16_t)x;
+}
+static inline void plain_i32x4_splat(kite_v128 *r, uint64_t x) {
+  for (int i = 0; i < 4; i++) r->u32[i] = (uint32_t)x;
+}
+static inline void plain_i64x2_splat(kite_v128 *r, uint64_t x) { r->u64[0] = r->u64[1] = x; }
+
+/*
+** i8x16.shuffle: result lane i is byte lanes[i] of a then b (the validator keeps it below
+** 32). The 16 lane indices come packed four to a 32-bit word, the lowest byte first.
+*/
+static inline void plain_i8x16_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                       const uint32_t lanes[4]) {
+  uint8_t ab[32];
+  memcpy(ab, a, 16);
+  memcpy(ab + 16, b, 16);
+  for (int i = 0; i < 16; i++) r->u8[i] = ab[(lanes[i / 4] >> (8 * (i % 4))) & 31];
+}
+
 /* ---- reductions ---- */
-static inline uint32_t i8x16_all_true(const kite_v128 *a) {
+static inline uint32_t plain_i8x16_all_true(const kite_v128 *a) {
   for (int i = 0; i < 16; i++)
     if (!a->u8[i]) return 0;
   return 1;
 }
-static inline uint32_t i16x8_all_true(const kite_v128 *a) {
+static inline uint32_t plain_i16x8_all_true(const kite_v128 *a) {
   for (int i = 0; i < 8; i++)
     if (!a->u16[i]) return 0;
   return 1;
 }
-static inline uint32_t i32x4_all_true(const kite_v128 *a) {
+static inline uint32_t plain_i32x4_all_true(const kite_v128 *a) {
   for (int i = 0; i < 4; i++)
     if (!a->u32[i]) return 0;
   return 1;
 }
-static inline uint32_t i64x2_all_true(const kite_v128 *a) { return a->u64[0] && a->u64[1]; }
-static inline uint32_t i8x16_bitmask(const kite_v128 *a) {
+static inline uint32_t plain_i64x2_all_true(const kite_v128 *a) { return a->u64[0] && a->u64[1]; }
+static inline uint32_t plain_i8x16_bitmask(const kite_v128 *a) {
   uint32_t m = 0;
   for (int i = 0; i < 16; i++) m |= (uint32_t)(a->u8[i] >> 7) << i;
   return m;
 }
-static inline uint32_t i16x8_bitmask(const kite_v128 *a) {
+static inline uint32_t plain_i16x8_bitmask(const kite_v128 *a) {
   uint32_t m = 0;
   for (int i = 0; i < 8; i++) m |= (uint32_t)(a->u16[i] >> 15) << i;
   return m;
 }
-static inline uint32_t i32x4_bitmask(const kite_v128 *a) {
+static inline uint32_t plain_i32x4_bitmask(const kite_v128 *a) {
   uint32_t m = 0;
   for (int i = 0; i < 4; i++) m |= (a->u32[i] >> 31) << i;
   return m;
 }
-static inline uint32_t i64x2_bitmask(const kite_v128 *a) {
+static inline uint32_t plain_i64x2_bitmask(const kite_v128 *a) {
   return (uint32_t)(a->u64[0] >> 63) | (uint32_t)(a->u64[1] >> 63) << 1;
+}
+
+#include "simd_native.h"
+
+/*
+** The instructions with a native definition, by the shape of their operands: UN (r, a),
+** BIN (r, a, b), TERN (r, a, b, c), SHIFT (r, a, count), SPLAT (r, scalar) and TO_I32 (an
+** i32 from a); and i8x16_shuffle (r, a, b, lane indices).
+*/
+/* clang-format off */
+#define KITE_SIMD_NATIVE_UN(X)                                                             \
+  X(v128_not)                                                                              \
+  X(i8x16_abs) X(i8x16_neg) X(i8x16_popcnt)                                                \
+  X(i16x8_abs) X(i16x8_neg)                                                                \
+  X(i16x8_extend_low_i8x16_s) X(i16x8_extend_high_i8x16_s)                                 \
+  X(i16x8_extend_low_i8x16_u) X(i16x8_extend_high_i8x16_u)                                 \
+  X(i16x8_extadd_pairwise_i8x16_s) X(i16x8_extadd_pairwise_i8x16_u)                        \
+  X(i32x4_abs) X(i32x4_neg)                                                                \
+  X(i32x4_extend_low_i16x8_s) X(i32x4_extend_high_i16x8_s)                                 \
+  X(i32x4_extend_low_i16x8_u) X(i32x4_extend_high_i16x8_u)                                 \
+  X(i32x4_extadd_pairwise_i16x8_s) X(i32x4_extadd_pairwise_i16x8_u)                        \
+  X(i32x4_trunc_sat_f32x4_s) X(i32x4_trunc_sat_f32x4_u)                                    \
+  X(i32x4_trunc_sat_f64x2_s_zero) X(i32x4_trunc_sat_f64x2_u_zero)                          \
+  X(i64x2_abs) X(i64x2_neg)                                                                \
+  X(i64x2_extend_low_i32x4_s) X(i64x2_extend_high_i32x4_s)                                 \
+  X(i64x2_extend_low_i32x4_u) X(i64x2_extend_high_i32x4_u)                                 \
+  X(f32x4_abs) X(f32x4_neg) X(f32x4_sqrt)                                                  \
+  X(f32x4_ceil) X(f32x4_floor) X(f32x4_trunc) X(f32x4_nearest)                             \
+  X(f32x4_convert_i32x4_s) X(f32x4_convert_i32x4_u) X(f32x4_demote_f64x2_zero)             \
+  X(f64x2_abs) X(f64x2_neg) X(f64x2_sqrt)                                                  \
+  X(f64x2_ceil) X(f64x2_floor) X(f64x2_trunc) X(f64x2_nearest)                             \
+  X(f64x2_convert_low_i32x4_s) X(f64x2_convert_low_i32x4_u) X(f64x2_promote_low_f32x4)
+#define KITE_SIMD_NATIVE_BIN(X)                                                            \
+  X(v128_and) X(v128_andnot) X(v128_or) X(v128_xor)                                        \
+  X(i8x16_eq) X(i8x16_ne) X(i8x16_lt_s) X(i8x16_lt_u) X(i8x16_gt_s) X(i8x16_gt_u)          \
+  X(i8x16_le_s) X(i8x16_le_u) X(i8x16_ge_s) X(i8x16_ge_u)                                  \
+  X(i8x16_add) X(i8x16_add_sat_s) X(i8x16_add_sat_u)                                       \
+  X(i8x16_sub) X(i8x16_sub_sat_s) X(i8x16_sub_sat_u)                                       \
+  X(i8x16_min_s) X(i8x16_min_u) X(i8x16_max_s) X(i8x16_max_u) X(i8x16_avgr_u)              \
+  X(i8x16_narrow_i16x8_s) X(i8x16_narrow_i16x8_u) X(i8x16_swizzle)                         \
+  X(i16x8_eq) X(i16x8_ne) X(i16x8_lt_s) X(i16x8_lt_u) X(i16x8_gt_s) X(i16x8_gt_u)          \
+  X(i16x8_le_s) X(i16x8_le_u) X(i16x8_ge_s) X(i16x8_ge_u)                                  \
+  X(i16x8_add) X(i16x8_add_sat_s) X(i16x8_add_sat_u)                                       \
+  X(i16x8_sub) X(i16x8_sub_sat_s) X(i16x8_sub_sat_u) X(i16x8_mul)                          \
+  X(i16x8_min_s) X(i16x8_min_u) X(i16x8_max_s) X(i16x8_max_u) X(i16x8_avgr_u)              \
+  X(i16x8_q15mulr_sat_s) X(i16x8_narrow_i32x4_s) X(i16x8_narrow_i32x4_u)                   \
+  X(i16x8_extmul_low_i8x16_s) X(i16x8_extmul_high_i8x16_s)                                 \
+  X(i16x8_extmul_low_i8x16_u) X(i16x8_extmul_high_i8x16_u)                                 \
+  X(i32x4_eq) X(i32x4_ne) X(i32x4_lt_s) X(i32x4_lt_u) X(i32x4_gt_s) X(i32x4_gt_u)          \
+  X(i32x4_le_s) X(i32x4_le_u) X(i32x4_ge_s) X(i32x4_ge_u)                                  \
+  X(i32x4_add) X(i32x4_sub) X(i32x4_mul)                                                   \
+  X(i32x4_min_s) X(i32x4_min_u) X(i32x4_max_s) X(i32x4_max_u) X(i32x4_dot_i16x8_s)         \
+  X(i32x4_extmul_low_i16x8_s) X(i32x4_extmul_high_i16x8_s)                                 \
+  X(i32x4_extmul_low_i16x8_u) X(i32x4_extmul_high_i16x8_u)                                 \
+  X(i64x2_eq) X(i64x2_ne) X(i64x2_lt_s) X(i64x2_gt_s) X(i64x2_le_s) X(i64x2_ge_s)          \
+  X(i64x2_add) X(i64x2_sub) X(i64x2_mul)                                                   \
+  X(i64x2_extmul_low_i32x4_s) X(i64x2_extmul_high_i32x4_s)                                 \
+  X(i64x2_extmul_low_i32x4_u) X(i64x2_extmul_high_i32x4_u)                                 \
+  X(f32x4_eq) X(f32x4_ne) X(f32x4_lt) X(f32x4_gt) X(f32x4_le) X(f32x4_ge)                  \
+  X(f32x4_add) X(f32x4_sub) X(f32x4_mul) X(f32x4_div) X(f32x4_pmin) X(f32x4_pmax)          \
+  X(f64x2_eq) X(f64x2_ne) X(f64x2_lt) X(f64x2_gt) X(f64x2_le) X(f64x2_ge)                  \
+  X(f64x2_add) X(f64x2_sub) X(f64x2_mul) X(f64x2_div) X(f64x2_pmin) X(f64x2_pmax)
+#define KITE_SIMD_NATIVE_TERN(X) X(v128_bitselect)
+#define KITE_SIMD_NATIVE_SHIFT(X)                                                          \
+  X(i8x16_shl) X(i8x16_shr_s) X(i8x16_shr_u) X(i16x8_shl) X(i16x8_shr_s) X(i16x8_shr_u)    \
+  X(i32x4_shl) X(i32x4_shr_s) X(i32x4_shr_u) X(i64x2_shl) X(i64x2_shr_s) X(i64x2_shr_u)
+#define KITE_SIMD_NATIVE_SPLAT(X) X(i8x16_splat) X(i16x8_splat) X(i32x4_splat) X(i64x2_splat)
+#define KITE_SIMD_NATIVE_TO_I32(X)                                                         \
+  X(v128_any_true) X(i8x16_all_true) X(i16x8_all_true) X(i32x4_all_true) X(i64x2_all_true) \
+  X(i8x16_bitmask) X(i16x8_bitmask) X(i32x4_bitmask) X(i64x2_bitmask)
+/*
+** Plain C only: wasm's min and max (NaN and signed-zero rules that no min/max instruction
+** has) and the relaxed dot product (its deterministic choice has no one instruction).
+*/
+#define KITE_SIMD_PLAIN_BIN(X)                                                             \
+  X(f32x4_min) X(f32x4_max) X(f64x2_min) X(f64x2_max) X(i16x8_relaxed_dot_i8x16_i7x16_s)
+/* clang-format on */
+
+#if KITE_SIMD_NATIVE
+#define SIMD_IMPL(name) native_##name
+#else
+#define SIMD_IMPL(name) plain_##name
+#endif
+/* The names the interpreter calls, each the native or the plain definition. */
+#define SIMD_BIND_UN(name)                                                                         \
+  static inline void name(kite_v128 *r, const kite_v128 *a) { SIMD_IMPL(name)(r, a); }
+#define SIMD_BIND_BIN(name)                                                                        \
+  static inline void name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b) {                  \
+    SIMD_IMPL(name)(r, a, b);                                                                      \
+  }
+#define SIMD_BIND_TERN(name)                                                                       \
+  static inline void name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,                    \
+                          const kite_v128 *c) {                                                    \
+    SIMD_IMPL(name)(r, a, b, c);                                                                   \
+  }
+#define SIMD_BIND_SHIFT(name)                                                                      \
+  static inline void name(kite_v128 *r, const kite_v128 *a, uint32_t n) {                          \
+    SIMD_IMPL(name)(r, a, n);                                                                      \
+  }
+#define SIMD_BIND_SPLAT(name)                                                                      \
+  static inline void name(kite_v128 *r, uint64_t x) { SIMD_IMPL(name)(r, x); }
+#define SIMD_BIND_TO_I32(name)                                                                     \
+  static inline uint32_t name(const kite_v128 *a) { return SIMD_IMPL(name)(a); }
+#define SIMD_BIND_PLAIN_BIN(name)                                                                  \
+  static inline void name(kite_v128 *r, const kite_v128 *a, const kite_v128 *b) {                  \
+    plain_##name(r, a, b);                                                                         \
+  }
+KITE_SIMD_NATIVE_UN(SIMD_BIND_UN)
+KITE_SIMD_NATIVE_BIN(SIMD_BIND_BIN)
+KITE_SIMD_NATIVE_TERN(SIMD_BIND_TERN)
+KITE_SIMD_NATIVE_SHIFT(SIMD_BIND_SHIFT)
+KITE_SIMD_NATIVE_SPLAT(SIMD_BIND_SPLAT)
+KITE_SIMD_NATIVE_TO_I32(SIMD_BIND_TO_I32)
+KITE_SIMD_PLAIN_BIN(SIMD_BIND_PLAIN_BIN)
+static inline void i8x16_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
+                                 const uint32_t lanes[4]) {
+  SIMD_IMPL(i8x16_shuffle)(r, a, b, lanes);
 }
 
 #endif

@@ -277,9 +277,12 @@ static void encode_group(enc *e, uint32_t first, uint32_t count) {
   put(e, count);
   for (uint32_t i = 0; i < count; i++) {
     const kite_subtype *st = &e->m->types[first + i];
-    put(e, (uint32_t)st->comp | (uint32_t)st->final << 8);
+    put(e, (uint32_t)st->comp | (uint32_t)st->final << 8 | (uint32_t)st->has_describes << 9 |
+               (uint32_t)st->has_descriptor << 10);
     if (st->super == KITE_NO_INDEX) put(e, 0);
     else put_heap(e, st->super, first, count);
+    if (st->has_describes) put_heap(e, st->describes, first, count);
+    if (st->has_descriptor) put_heap(e, st->descriptor, first, count);
     switch (st->comp) {
     case KITE_COMP_FUNC: put_functype(e, &st->u.func, first, count); break;
     case KITE_COMP_STRUCT:
@@ -509,6 +512,7 @@ bool kite_gc_valtype_sub(kite_valtype a, const kite_rtt *ra, kite_valtype b,
   if (a.kind != KITE_VT_REF) return true;
   if (a.nullable && !b.nullable) return false;
   bool ia = kite_ht_is_index(a.ht), ib = kite_ht_is_index(b.ht);
+  if (ia && ib && b.exact) return a.exact && ra && ra == rb;
   if (ia && ib) return ra && rb && kite_rtt_sub(ra, rb);
   /* Abstract heap types mean the same in every module: the validator's rules apply. */
   static const kite_module none; /* no types: only consulted for type indices */
@@ -528,13 +532,12 @@ bool kite_gc_func_matches(const kite_funcinst *f, const kite_rtt *want) {
   return false;
 }
 
-bool kite_gc_ref_test(kite_ref r, uint32_t ht, const kite_rtt *t) {
+bool kite_gc_ref_test(kite_ref r, uint32_t ht, const kite_rtt *t, bool exact) {
   if (kite_ht_is_index(ht)) {
-    if (t->comp == KITE_COMP_FUNC) {
-      const kite_funcinst *f = (const kite_funcinst *)(uintptr_t)r;
-      return f->rtt && kite_rtt_sub(f->rtt, t);
-    }
-    return kite_ref_is_ptr(r) && kite_rtt_sub(((const kite_gcobj *)(uintptr_t)r)->rtt, t);
+    const kite_rtt *have;
+    if (t->comp == KITE_COMP_FUNC) have = ((const kite_funcinst *)(uintptr_t)r)->rtt;
+    else have = kite_ref_is_ptr(r) ? ((const kite_gcobj *)(uintptr_t)r)->rtt : NULL;
+    return have && (exact ? have == t : kite_rtt_sub(have, t));
   }
   switch (ht) {
   case KITE_HT_ANY:

@@ -81,6 +81,8 @@ static bool import_matches(const kite_instance *inst, const kite_import *imp,
   if (x->kind != imp->kind) return false;
   switch (imp->kind) {
   case KITE_EXTERN_FUNC:
+    if (imp->exact) /* custom descriptors: the very type, not a subtype */
+      return x->u.func && x->u.func->rtt && x->u.func->rtt == inst->rtts[imp->u.func];
     return x->u.func && kite_gc_func_matches(x->u.func, inst->rtts[imp->u.func]);
   case KITE_EXTERN_TABLE: {
     const kite_tableinst *t = x->u.table;
@@ -177,15 +179,27 @@ static bool bind_imports(kite_instance *inst, const kite_extern *imports, kite_e
 
 static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *err) {
   const kite_module *m = inst->module;
+  /* Slot counts per type, not per function: a module has far more functions than
+     types. The template's slot count UINT32_MAX marks a type not seen yet. */
+  kite_funcinst *tmpl = m->ntypes ? kite_malloc(s->alloc, m->ntypes * sizeof *tmpl) : NULL;
+  if (m->ntypes && !tmpl) return oom(err);
+  for (uint32_t t = 0; t < m->ntypes; t++) tmpl[t].nslots_params = UINT32_MAX;
   for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
     kite_funcinst *f = &inst->own_funcs[i - m->nimported_funcs];
+    uint32_t type = m->funcs[i].type;
     f->type = kite_module_func_type(m, i);
     f->inst = inst;
     f->index = i;
-    f->rtt = inst->rtts[m->funcs[i].type];
-    kite_funcinst_init_slots(f);
+    f->rtt = inst->rtts[type];
+    if (tmpl[type].nslots_params == UINT32_MAX) {
+      tmpl[type].type = f->type;
+      kite_funcinst_init_slots(&tmpl[type]);
+    }
+    f->nslots_params = tmpl[type].nslots_params;
+    f->nslots_results = tmpl[type].nslots_results;
     inst->funcs[i] = f;
   }
+  kite_free(s->alloc, tmpl, m->ntypes * sizeof *tmpl);
   for (uint32_t i = m->nimported_globals; i < m->nglobals; i++) {
     cval v;
     if (!eval_const(inst, m->globals[i].init, &v, err)) return false;

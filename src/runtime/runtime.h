@@ -406,10 +406,11 @@ kite_engine *kite_store_engine(const kite_store *s);
 
 /* One wasm frame of a trap's backtrace, innermost first. */
 typedef struct kite_trace_frame {
-  const kite_module *module; /* NULL for a host function frame */
-  uint32_t func_index;       /* in the module's function space */
-  kite_name name;            /* from the name section; len 0 when there is none */
-  uint32_t offset;           /* byte offset in the module of the trapping/calling insn */
+  const kite_module *module;     /* NULL for a host function frame */
+  const kite_instance *instance; /* the function's instance; NULL for a host function */
+  uint32_t func_index;           /* in the module's function space */
+  kite_name name;                /* from the name section; len 0 when there is none */
+  uint32_t offset;               /* byte offset in the module of the trapping/calling insn */
 } kite_trace_frame;
 
 #define KITE_TRACE_MAX 64
@@ -668,8 +669,11 @@ bool kite_gc_valtype_sub(kite_valtype a, const kite_rtt *ra, kite_valtype b,
 /* Whether function f's type matches the canonical type `want` (call_indirect). */
 bool kite_gc_func_matches(const kite_funcinst *f, const kite_rtt *want);
 /* Whether a non-null reference is of heap type ht (an abstract KITE_HT_* or a type
-   index whose canonical type is t): ref.test, ref.cast, br_on_cast. */
-bool kite_gc_ref_test(kite_ref r, uint32_t ht, const kite_rtt *t);
+   index whose canonical type is t; exact: t itself, not a subtype): ref.test, ref.cast,
+   br_on_cast. */
+bool kite_gc_ref_test(kite_ref r, uint32_t ht, const kite_rtt *t, bool exact);
+/* In lowered code, a cast's heap type word: a type index with this bit is exact. */
+#define KITE_HT_EXACT_BIT 0x40000000u
 
 /*
 ** Allocation. Objects are zeroed. A collection may run first: its roots are the value

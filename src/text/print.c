@@ -332,6 +332,16 @@ static void put_subtype(printer *p, uint32_t idx) {
     if (st->super != KITE_NO_INDEX) put_ref(p, KITE_NAMES_TYPE, st->super);
     putc_(p, ' ');
   }
+  if (st->has_describes) {
+    put(p, "(describes");
+    put_ref(p, KITE_NAMES_TYPE, st->describes);
+    put(p, ") ");
+  }
+  if (st->has_descriptor) {
+    put(p, "(descriptor");
+    put_ref(p, KITE_NAMES_TYPE, st->descriptor);
+    put(p, ") ");
+  }
   switch (st->comp) {
   case KITE_COMP_FUNC:
     put(p, "(func");
@@ -436,6 +446,10 @@ static bool skip_subtype(kite_reader *r, bool *has_sub) {
     while (n--)
       if (!kite_read_u32(r, &super)) return false;
     if (!kite_read_u8(r, &b)) return false;
+  }
+  for (uint8_t clause = 0x4C; clause <= 0x4D; clause++) { /* (describes x)? (descriptor y)? */
+    uint32_t x;
+    if (b == clause && (!kite_read_u32(r, &x) || !kite_read_u8(r, &b))) return false;
   }
   switch (b) {
   case 0x60: return skip_valtypes(r) && skip_valtypes(r);
@@ -924,8 +938,18 @@ static void put_insn(printer *p, const kite_insn *in) {
     break;
   case IMM_HEAPTYPE:
     putc_(p, ' ');
-    if (in->op == OP_REF_NULL) put_heaptype(p, in->ht);
-    else put_reftype(p, in->ht, in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL, false);
+    if (in->op == OP_REF_NULL && in->exact) {
+      put(p, "(exact ");
+      put_heaptype(p, in->ht);
+      putc_(p, ')');
+    } else if (in->op == OP_REF_NULL) {
+      put_heaptype(p, in->ht);
+    } else {
+      put_reftype(p, in->ht,
+                  in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL ||
+                      in->op == OP_REF_CAST_DESC_EQ_NULL,
+                  in->exact);
+    }
     break;
   case IMM_DATA: put_ref(p, KITE_NAMES_DATA, in->idx); break;
   case IMM_ELEM: put_ref(p, KITE_NAMES_ELEM, in->idx); break;
@@ -980,9 +1004,9 @@ static void put_insn(printer *p, const kite_insn *in) {
   case IMM_BR_ON_CAST:
     put_label(p, in->idx, p->depth);
     putc_(p, ' ');
-    put_reftype(p, in->ht, in->flags & 1, false);
+    put_reftype(p, in->ht, in->flags & 1, in->exact);
     putc_(p, ' ');
-    put_reftype(p, in->ht2, (in->flags >> 1) & 1, false);
+    put_reftype(p, in->ht2, (in->flags >> 1) & 1, in->exact2);
     break;
   case IMM_COUNT: break;
   }
@@ -1108,6 +1132,11 @@ static bool insn_arity(printer *p, const kite_insn *in, uint32_t *np, uint32_t *
   case OP_BR_ON_NON_NULL:
   case OP_BR_ON_CAST:
   case OP_BR_ON_CAST_FAIL: *np = *nr = label_arity(p, in->idx); return true;
+  case OP_BR_ON_CAST_DESC_EQ:
+  case OP_BR_ON_CAST_DESC_EQ_FAIL:
+    *nr = label_arity(p, in->idx);
+    *np = *nr + 1;
+    return true;
   case OP_CALL:
   case OP_RETURN_CALL:
     if (in->idx >= p->m->nfuncs) return false;
@@ -1153,6 +1182,8 @@ static bool insn_arity(printer *p, const kite_insn *in, uint32_t *np, uint32_t *
   case OP_REF_TEST_NULL:
   case OP_REF_CAST:
   case OP_REF_CAST_NULL:
+  case OP_REF_GET_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
   case OP_ANY_CONVERT_EXTERN:
   case OP_EXTERN_CONVERT_ANY:
   case OP_REF_I31:
@@ -1166,6 +1197,8 @@ static bool insn_arity(printer *p, const kite_insn *in, uint32_t *np, uint32_t *
   case OP_TABLE_SET:
   case OP_STRUCT_SET: *np = 2; return true;
   case OP_REF_EQ:
+  case OP_REF_CAST_DESC_EQ:
+  case OP_REF_CAST_DESC_EQ_NULL:
   case OP_TABLE_GROW:
   case OP_ARRAY_NEW:
   case OP_ARRAY_NEW_DATA:
@@ -1186,8 +1219,9 @@ static bool insn_arity(printer *p, const kite_insn *in, uint32_t *np, uint32_t *
   case OP_ARRAY_COPY: *np = 5; return true;
   case OP_ARRAY_NEW_FIXED: *np = in->count, *nr = 1; return true;
   case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DESC:
     if (in->idx >= p->m->ntypes || p->m->types[in->idx].comp != KITE_COMP_STRUCT) return false;
-    *np = p->m->types[in->idx].u.strukt.nfields, *nr = 1;
+    *np = p->m->types[in->idx].u.strukt.nfields + (in->op == OP_STRUCT_NEW_DESC), *nr = 1;
     return true;
   default: return false;
   }
@@ -1518,9 +1552,9 @@ static void print_imports(printer *p) {
     case KITE_EXTERN_FUNC:
       put(p, " (func");
       put_def(p, KITE_NAMES_FUNC, idx);
-      put(p, " (type");
+      put(p, im->exact ? " (exact (type" : " (type");
       put_ref(p, KITE_NAMES_TYPE, im->u.func);
-      put(p, "))");
+      put(p, im->exact ? ")))" : "))");
       break;
     case KITE_EXTERN_TABLE:
       put(p, " (table");

@@ -245,7 +245,8 @@ bool kite_wat_at_index(const wat_ctx *c); /* the token at pos is a nat or an $id
 /* Types */
 bool kite_wat_valtype(wat_ctx *c, kite_valtype *out);
 bool kite_wat_reftype(wat_ctx *c, kite_valtype *out);
-bool kite_wat_heaptype(wat_ctx *c, uint32_t *out);
+/* A heap type; *exact: it was custom descriptors' (exact typeidx). */
+bool kite_wat_heaptype(wat_ctx *c, uint32_t *out, bool *exact);
 bool kite_wat_at_valtype(const wat_ctx *c);
 /* A type use: (type x)? (param ...)* (result ...)*. Param names are allowed when
    `names` (functions); elsewhere a named param is an unexpected token. Sets *typeidx and

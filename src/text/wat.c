@@ -78,6 +78,8 @@ static const char *const structural_keywords[] = {"any",
                                                   "declare",
                                                   "definition",
                                                   "delegate",
+                                                  "describes",
+                                                  "descriptor",
                                                   "do",
                                                   "either",
                                                   "elem",
@@ -85,6 +87,7 @@ static const char *const structural_keywords[] = {"any",
                                                   "end",
                                                   "eq",
                                                   "eqref",
+                                                  "exact",
                                                   "exn",
                                                   "exnref",
                                                   "export",
@@ -711,8 +714,17 @@ static const abstract_ht *find_abstract(const abstract_ht *tab, size_t n, const 
   return NULL;
 }
 
-bool kite_wat_heaptype(wat_ctx *c, uint32_t *out) {
+bool kite_wat_heaptype(wat_ctx *c, uint32_t *out, bool *exact) {
   const kite_token *t = kite_wat_tok(c);
+  *exact = false;
+  if (kite_has_feature(c->feat, FEAT_CUSTOM_DESC) && kite_wat_at_lparen_kw(c, "exact")) {
+    /* custom descriptors: (exact typeidx), never an abstract heap type */
+    c->pos += 2;
+    t = kite_wat_tok(c);
+    if (t->kind != KITE_TOK_NAT && t->kind != KITE_TOK_ID) return kite_wat_unexpected(c, t);
+    *exact = true;
+    return kite_wat_index(c, WAT_TYPES, out) && kite_wat_expect_rparen(c);
+  }
   const abstract_ht *a =
       find_abstract(abstract_heaptypes, KITE_ARRAY_LEN(abstract_heaptypes), t, c->feat);
   if (a) {
@@ -733,8 +745,10 @@ static bool ref_form(wat_ctx *c, kite_valtype *out) {
     c->pos++;
   }
   uint32_t ht;
-  if (!kite_wat_heaptype(c, &ht)) return false;
+  bool exact;
+  if (!kite_wat_heaptype(c, &ht, &exact)) return false;
   *out = kite_vt_ref(ht, nullable);
+  out->exact = exact;
   return kite_wat_expect_rparen(c);
 }
 
@@ -1223,7 +1237,25 @@ static bool comptype(wat_ctx *c, wat_type *t) {
   return kite_wat_unexpected(c, kw);
 }
 
-/* After `(type $id?`: comptype | (sub final? typeidx* comptype), then ')'. */
+/* Custom descriptors: (describes typeidx)? (descriptor typeidx)?, before the comptype. */
+static bool desc_clauses(wat_ctx *c, wat_type *t) {
+  if (!kite_has_feature(c->feat, FEAT_CUSTOM_DESC)) return true;
+  if (kite_wat_at_lparen_kw(c, "describes")) {
+    c->pos += 2;
+    t->st.has_describes = true;
+    if (!kite_wat_index(c, WAT_TYPES, &t->st.describes) || !kite_wat_expect_rparen(c)) return false;
+  }
+  if (kite_wat_at_lparen_kw(c, "descriptor")) {
+    c->pos += 2;
+    t->st.has_descriptor = true;
+    if (!kite_wat_index(c, WAT_TYPES, &t->st.descriptor) || !kite_wat_expect_rparen(c))
+      return false;
+  }
+  return true;
+}
+
+/* After `(type $id?`: comptype | (sub final? typeidx* comptype), then ')'; the comptype
+   may have custom descriptors' clauses before it. */
 static bool typedef_rest(wat_ctx *c, wat_type *t) {
   t->st.final = true;
   t->st.super = KITE_NO_INDEX;
@@ -1240,8 +1272,8 @@ static bool typedef_rest(wat_ctx *c, wat_type *t) {
       if (!kite_wat_index(c, WAT_TYPES, &s)) return false;
       if (t->nsupers++ == 0) t->st.super = s;
     }
-    if (!comptype(c, t) || !kite_wat_expect_rparen(c)) return false;
-  } else if (!comptype(c, t)) {
+    if (!desc_clauses(c, t) || !comptype(c, t) || !kite_wat_expect_rparen(c)) return false;
+  } else if (!desc_clauses(c, t) || !comptype(c, t)) {
     return false;
   }
   return kite_wat_expect_rparen(c);
@@ -1279,13 +1311,25 @@ static bool parse_types(wat_ctx *c) {
 
 /* ---- pass 3: implicit types, and the type of every function and tag ---- */
 
-/* After `(func|tag $id? (export)* (import)?`: the type use; returns the type index. */
-static bool header_typeuse(wat_ctx *c, bool names, uint32_t *typeidx, wat_sig *sig) {
+/* Custom descriptors: an imported function's type use may be wrapped in (exact ...).
+   Consumes `(exact` and returns true when it is. */
+static bool exact_open(wat_ctx *c) {
+  if (!kite_has_feature(c->feat, FEAT_CUSTOM_DESC) || !kite_wat_at_lparen_kw(c, "exact"))
+    return false;
+  c->pos += 2;
+  return true;
+}
+
+/* After `(func|tag $id? (export)* (import)?`: the type use (of an import, maybe exact);
+   returns the type index. */
+static bool header_typeuse(wat_ctx *c, bool names, bool import, uint32_t *typeidx, wat_sig *sig) {
+  bool exact = import && exact_open(c);
   const kite_token *at = kite_wat_tok(c);
   uint32_t explicit_idx;
   memset(sig, 0, sizeof *sig);
   if (!kite_wat_typeuse(c, names, &explicit_idx, sig)) return false;
-  return kite_wat_resolve_typeuse(c, at, explicit_idx, sig, typeidx);
+  if (!kite_wat_resolve_typeuse(c, at, explicit_idx, sig, typeidx)) return false;
+  return !exact || kite_wat_expect_rparen(c);
 }
 
 typedef struct wat_emit {
@@ -1322,7 +1366,7 @@ static bool implicit_types(wat_ctx *c, wat_emit *e) {
       if (space != WAT_FUNCS && space != WAT_TAGS) break;
       c->pos += 2;
       kite_wat_opt_id(c, &name);
-      ok = header_typeuse(c, true, &type, &sig);
+      ok = header_typeuse(c, true, space == WAT_FUNCS, &type, &sig);
       kite_wat_sig_free(c, &sig);
       if (ok)
         ok = set_index_type(c, space == WAT_FUNCS ? (void *)&e->func_types : (void *)&e->tag_types,
@@ -1333,7 +1377,7 @@ static bool implicit_types(wat_ctx *c, wat_emit *e) {
     case WAT_F_TAG:
       kite_wat_opt_id(c, &name);
       inline_exports_import(c, &import);
-      ok = header_typeuse(c, f->kind == WAT_F_FUNC, &type, &sig);
+      ok = header_typeuse(c, f->kind == WAT_F_FUNC, f->kind == WAT_F_FUNC && import, &type, &sig);
       kite_wat_sig_free(c, &sig);
       if (ok)
         ok = set_index_type(c,
@@ -1366,6 +1410,14 @@ static bool write_subtype(wat_ctx *c, kite_buf *b, const wat_type *t) {
     if (!kite_buf_byte(b, st->final ? 0x4F : 0x50)) return oom(c);
     kite_buf_uleb(b, t->nsupers ? 1 : 0);
     if (t->nsupers) kite_buf_uleb(b, st->super);
+  }
+  if (st->has_describes) {
+    kite_buf_byte(b, 0x4C);
+    kite_buf_uleb(b, st->describes);
+  }
+  if (st->has_descriptor) {
+    kite_buf_byte(b, 0x4D);
+    kite_buf_uleb(b, st->descriptor);
   }
   switch (st->comp) {
   case KITE_COMP_FUNC:
@@ -1532,7 +1584,8 @@ static bool import_desc(wat_ctx *c, wat_emit *e, int space, uint32_t index, kite
     uint32_t t;
     wat_sig sig;
     memset(&sig, 0, sizeof sig);
-    bool ok = kite_wat_typeuse(c, true, &t, &sig);
+    bool exact = exact_open(c);
+    bool ok = kite_wat_typeuse(c, true, &t, &sig) && (!exact || kite_wat_expect_rparen(c));
     if (ok && c->debug_names) {
       c->local_names.len = 0;
       for (size_t i = 0; ok && i < sig.names.len; i++)
@@ -1541,7 +1594,7 @@ static bool import_desc(wat_ctx *c, wat_emit *e, int space, uint32_t index, kite
     }
     kite_wat_sig_free(c, &sig);
     if (!ok) return false;
-    kite_buf_byte(b, 0x00);
+    kite_buf_byte(b, exact ? 0x20 : 0x00);
     kite_buf_uleb(b, e->func_types.data[index]);
     break;
   }

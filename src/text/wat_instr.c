@@ -392,12 +392,16 @@ static bool immediates(wat_ctx *c, kite_insn *in, kite_buf *items) {
   case IMM_V128: return v128_const(c, in->bytes);
   case IMM_SELECT_T: return kite_wat_unexpected(c, t); /* reached through select */
   case IMM_HEAPTYPE:
-    if (in->op == OP_REF_NULL) return kite_wat_heaptype(c, &in->ht);
+    if (in->op == OP_REF_NULL) return kite_wat_heaptype(c, &in->ht, &in->exact);
     {
       kite_valtype rt;
       if (!kite_wat_reftype(c, &rt)) return false;
       in->ht = rt.ht;
-      if (rt.nullable) in->op = in->op == OP_REF_TEST ? OP_REF_TEST_NULL : OP_REF_CAST_NULL;
+      in->exact = rt.exact;
+      if (rt.nullable)
+        in->op = in->op == OP_REF_TEST   ? OP_REF_TEST_NULL
+                 : in->op == OP_REF_CAST ? OP_REF_CAST_NULL
+                                         : OP_REF_CAST_DESC_EQ_NULL;
       return true;
     }
   case IMM_DATA: return index_imm(c, WAT_DATAS, &in->idx);
@@ -442,6 +446,8 @@ static bool immediates(wat_ctx *c, kite_insn *in, kite_buf *items) {
     in->flags = (uint8_t)((a.nullable ? 1 : 0) | (b.nullable ? 2 : 0));
     in->ht = a.ht;
     in->ht2 = b.ht;
+    in->exact = a.exact;
+    in->exact2 = b.exact;
     return true;
   }
   case IMM_COUNT: break;

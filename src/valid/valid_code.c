@@ -62,9 +62,8 @@ static const kite_valtype *label_types(const kite_vframe *fr, uint32_t *n) {
 
 static inline bool push(body *b, kite_valtype t) {
   kite_vctx *v = b->v;
-  if (v->vals.len == v->vals.cap &&
-      !kite_vec_reserve_(v->a, (void **)&v->vals.data, &v->vals.cap, v->vals.len + 1,
-                         sizeof *v->vals.data))
+  if (v->vals.len == v->vals.cap && !kite_vec_reserve_(v->a, (void **)&v->vals.data, &v->vals.cap,
+                                                       v->vals.len + 1, sizeof *v->vals.data))
     return oom(b);
   v->vals.data[v->vals.len++] = t;
   return true;
@@ -582,13 +581,20 @@ static bool do_memory(body *b) {
   }
 }
 
+/* A reference type, exact when `exact` (custom descriptors; ht is then a type index). */
+static kite_valtype exact_ref(uint32_t ht, bool nullable, bool exact) {
+  kite_valtype t = kite_vt_ref(ht, nullable);
+  t.exact = exact;
+  return t;
+}
+
 static bool do_ref(body *b) {
   kite_insn *in = &b->in;
   kite_valtype t;
   switch (in->op) {
   case OP_REF_NULL:
     if (!kite_valid_heaptype(b->v, in->ht, in->offset)) return false;
-    return push(b, kite_vt_ref(in->ht, true));
+    return push(b, exact_ref(in->ht, true, in->exact));
   case OP_REF_IS_NULL:
     if (!pop_ref(b, &t)) return false;
     return push(b, kite_vt(KITE_VT_I32));
@@ -597,12 +603,15 @@ static bool do_ref(body *b) {
     if (!get_func(b, in->idx, &ft)) return false;
     if (!b->const_mode && !is_declared(b->m, in->idx))
       return fail(b, "undeclared function reference");
-    if (has(b, FEAT_FUNC_REFS)) return push(b, kite_vt_ref(b->m->funcs[in->idx].type, false));
+    if (has(b, FEAT_FUNC_REFS)) {
+      const kite_func *f = &b->m->funcs[in->idx];
+      return push(b, exact_ref(f->type, false, f->exact && has(b, FEAT_CUSTOM_DESC)));
+    }
     return push(b, kite_vt_ref(KITE_HT_FUNC, true));
   }
   case OP_REF_AS_NON_NULL:
     if (!pop_ref(b, &t)) return false;
-    return push(b, kite_vt_ref(t.ht, false));
+    return push(b, exact_ref(t.ht, false, t.exact));
   case OP_REF_EQ:
     return pop(b, kite_vt_ref(KITE_HT_EQ, true)) && pop(b, kite_vt_ref(KITE_HT_EQ, true)) &&
            push(b, kite_vt(KITE_VT_I32));
@@ -622,11 +631,11 @@ static bool do_br_on_null(body *b) {
   const kite_valtype *ts = label_types(fr, &n);
   if (in->op == OP_BR_ON_NULL) {
     if (!pop_vals(b, ts, n) || !push_vals(b, ts, n)) return false;
-    return push(b, kite_vt_ref(t.ht, false));
+    return push(b, exact_ref(t.ht, false, t.exact));
   }
   if (n == 0 || ts[n - 1].kind != KITE_VT_REF)
     return fail(b, "type mismatch: br_on_non_null target must take a reference");
-  if (!push(b, kite_vt_ref(t.ht, false))) return false;
+  if (!push(b, exact_ref(t.ht, false, t.exact))) return false;
   fr = &b->v->ctrls.data[b->v->ctrls.len - 1 - in->idx];
   ts = label_types(fr, &n);
   return pop_vals(b, ts, n) && push_vals(b, ts, n - 1);
@@ -639,6 +648,11 @@ static kite_valtype unpacked(kite_valtype t) {
 }
 
 static bool is_packed(kite_valtype t) { return t.kind == KITE_VT_I8 || t.kind == KITE_VT_I16; }
+
+/* What an allocation of type idx makes: an exact reference with custom descriptors. */
+static kite_valtype made_ref(const body *b, uint32_t idx) {
+  return exact_ref(idx, false, has(b, FEAT_CUSTOM_DESC));
+}
 
 static bool get_comp(body *b, uint32_t idx, uint8_t comp, const kite_subtype **st) {
   if (idx >= b->m->ntypes) return kite_vfail(b->v, b->in.offset, "unknown type %u", idx);
@@ -659,12 +673,12 @@ static bool do_struct(body *b) {
   case OP_STRUCT_NEW:
     for (uint32_t i = nf; i-- > 0;)
       if (!pop(b, unpacked(fs[i].type))) return false;
-    return push(b, kite_vt_ref(in->idx, false));
+    return push(b, made_ref(b, in->idx));
   case OP_STRUCT_NEW_DEFAULT:
     for (uint32_t i = 0; i < nf; i++)
       if (!kite_vt_defaultable(fs[i].type))
         return fail(b, "type mismatch: field is not defaultable");
-    return push(b, kite_vt_ref(in->idx, false));
+    return push(b, made_ref(b, in->idx));
   default: break;
   }
   if (in->idx2 >= nf) return kite_vfail(b->v, in->offset, "unknown field %u", in->idx2);
@@ -699,7 +713,7 @@ static bool do_array(body *b) {
   if (!get_comp(b, in->idx, KITE_COMP_ARRAY, &st)) return false;
   const kite_fieldtype *ft = &st->u.array;
   kite_valtype elt = unpacked(ft->type), ref = kite_vt_ref(in->idx, true);
-  kite_valtype made = kite_vt_ref(in->idx, false);
+  kite_valtype made = made_ref(b, in->idx);
   switch (in->op) {
   case OP_ARRAY_NEW: return pop(b, i32) && pop(b, elt) && push(b, made);
   case OP_ARRAY_NEW_DEFAULT:
@@ -747,7 +761,7 @@ static bool do_array(body *b) {
 
 /* (ref null1 ht1) minus (ref null2 ht2): what fails a cast. */
 static kite_valtype ref_diff(kite_valtype a, kite_valtype b2) {
-  return kite_vt_ref(a.ht, a.nullable && !b2.nullable);
+  return exact_ref(a.ht, a.nullable && !b2.nullable, a.exact);
 }
 
 static bool do_cast(body *b) {
@@ -756,7 +770,7 @@ static bool do_cast(body *b) {
   bool null = in->op == OP_REF_TEST_NULL || in->op == OP_REF_CAST_NULL;
   if (!kite_valid_heaptype(b->v, in->ht, in->offset)) return false;
   if (!pop(b, kite_vt_ref(kite_ht_top(b->m, in->ht), true))) return false;
-  return push(b, test ? kite_vt(KITE_VT_I32) : kite_vt_ref(in->ht, null));
+  return push(b, test ? kite_vt(KITE_VT_I32) : exact_ref(in->ht, null, in->exact));
 }
 
 static bool do_br_on_cast(body *b) {
@@ -766,9 +780,12 @@ static bool do_br_on_cast(body *b) {
   if (!kite_valid_heaptype(b->v, in->ht, in->offset) ||
       !kite_valid_heaptype(b->v, in->ht2, in->offset))
     return false;
-  kite_valtype rt1 = kite_vt_ref(in->ht, in->flags & 1);
-  kite_valtype rt2 = kite_vt_ref(in->ht2, (in->flags >> 1) & 1);
-  if (!kite_vt_sub(b->v, rt2, rt1)) return fail(b, "type mismatch: cast target is not a subtype");
+  kite_valtype rt1 = exact_ref(in->ht, in->flags & 1, in->exact);
+  kite_valtype rt2 = exact_ref(in->ht2, (in->flags >> 1) & 1, in->exact2);
+  /* Custom descriptors relax the target to any type of the source's hierarchy. */
+  bool related = has(b, FEAT_CUSTOM_DESC) ? kite_ht_top(b->m, rt1.ht) == kite_ht_top(b->m, rt2.ht)
+                                          : kite_vt_sub(b->v, rt2, rt1);
+  if (!related) return fail(b, "type mismatch: cast target is not a subtype");
   if (!pop(b, rt1)) return false;
   kite_valtype on_branch = in->op == OP_BR_ON_CAST ? rt2 : ref_diff(rt1, rt2);
   kite_valtype on_fall = in->op == OP_BR_ON_CAST ? ref_diff(rt1, rt2) : rt2;
@@ -1048,6 +1065,8 @@ enum {
   FAST_STORE,  /* a memarg; an address and a value, no result */
   FAST_I32,    /* an s32 immediate; the signature */
   FAST_I64,    /* an s64 immediate; the signature */
+  FAST_CONST32, /* i32.const: an s32 immediate, one result */
+  FAST_CONST64, /* i64.const */
   FAST_BYTES4, /* 4 bytes of immediate; the signature */
   FAST_BYTES8, /* 8 bytes */
   FAST_MEM,    /* a memarg; the signature */
@@ -1127,6 +1146,8 @@ void kite_valid_code_init(kite_vctx *v) {
     if (vs->fast == FAST_SIG && vs->npush == 1 && vs->npop == 2) vs->fast = FAST_BINARY;
     if (vs->fast == FAST_MEM && vs->npush == 1 && vs->npop == 1) vs->fast = FAST_LOAD;
     if (vs->fast == FAST_MEM && vs->npush == 0 && vs->npop == 2) vs->fast = FAST_STORE;
+    if (vs->fast == FAST_I32 && vs->npush == 1 && vs->npop == 0) vs->fast = FAST_CONST32;
+    if (vs->fast == FAST_I64 && vs->npush == 1 && vs->npop == 0) vs->fast = FAST_CONST64;
     continue;
   skip:
     memset(vs, 0, sizeof *vs);
@@ -1140,6 +1161,34 @@ static bool top_is(const kite_valtype *top, const kite_valtype *ts, uint32_t n) 
   for (uint32_t i = 0; i < n; i++)
     if (!is_num_kind(ts[i].kind) || top[i].kind != ts[i].kind) return false;
   return true;
+}
+
+/*
+** Skip a well-formed signed LEB128 of `bits` (32 or 64) value bits whose value is not
+** needed (constants): eight bytes at once find its end. NULL when it is malformed or
+** runs past `end`.
+*/
+static inline const uint8_t *skip_sleb(const uint8_t *p, const uint8_t *end, unsigned bits) {
+  if (end - p >= 8) {
+    uint64_t stop = ~kite_load_u64le(p) & 0x8080808080808080ull;
+    if (stop) {
+#if defined(__GNUC__)
+      unsigned n = (unsigned)__builtin_ctzll(stop) / 8 + 1;
+#else
+      unsigned n = 1;
+      while (!(stop & 0x80)) stop >>= 8, n++;
+#endif
+      unsigned maxn = (bits + 6) / 7;
+      if (n < maxn) return p + n;
+      if (n == maxn && bits == 32) {
+        /* The fifth byte holds 4 value bits; the 3 unused ones copy the sign. */
+        unsigned rest = p[4] >> 3;
+        return rest == 0 || rest == 0xf ? p + 5 : NULL;
+      }
+    }
+  }
+  uint64_t v;
+  return kite_leb_fast(p, end, bits, true, &v);
 }
 
 /*
@@ -1190,10 +1239,19 @@ static void fast_run(body *b) {
         if (!avail || s[len - 1].kind != KITE_VT_I32) goto done;
         s[len - 1] = sg->push;
       } else {
-        if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != KITE_VT_I32)
-          goto done;
+        if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != KITE_VT_I32) goto done;
         len -= 2;
       }
+      p = q;
+      continue;
+    case FAST_CONST32:
+      if (!(q = skip_sleb(p + 1, end, 32)) || len == cap) goto done;
+      s[len++] = sg->push;
+      p = q;
+      continue;
+    case FAST_CONST64:
+      if (!(q = skip_sleb(p + 1, end, 64)) || len == cap) goto done;
+      s[len++] = sg->push;
       p = q;
       continue;
     case FAST_SIG: q = p + 1; break;
@@ -1293,8 +1351,7 @@ static void fast_run(body *b) {
     case FAST_END: {
       /* An if without else passes its parameters for its results: left to the general
          path unless both are empty; so are locals to forget. */
-      if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) ||
-          v->init_log.len != fr->init_height)
+      if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) || v->init_log.len != fr->init_height)
         goto done;
       uint32_t nr;
       const kite_valtype *rs = frame_results(fr, &nr);
@@ -1328,8 +1385,7 @@ static void fast_run(body *b) {
       continue;
     }
     case FAST_RETURN:
-      if (avail < b->nresults || !top_is(s + len - b->nresults, b->results, b->nresults))
-        goto done;
+      if (avail < b->nresults || !top_is(s + len - b->nresults, b->results, b->nresults)) goto done;
       len = height;
       fr->unreachable = true;
       p++;

@@ -80,9 +80,12 @@ static void encode_group(canon_state *cs, uint32_t first, uint32_t count) {
   put(cs, count);
   for (uint32_t i = 0; i < count; i++) {
     const kite_subtype *st = &cs->m->types[first + i];
-    put(cs, (uint32_t)st->comp | (uint32_t)st->final << 8);
+    put(cs, (uint32_t)st->comp | (uint32_t)st->final << 8 | (uint32_t)st->has_describes << 9 |
+                (uint32_t)st->has_descriptor << 10);
     if (st->super == KITE_NO_INDEX) put(cs, 0);
     else put_heap(cs, st->super, first, count);
+    if (st->has_describes) put_heap(cs, st->describes, first, count);
+    if (st->has_descriptor) put_heap(cs, st->descriptor, first, count);
     switch (st->comp) {
     case KITE_COMP_FUNC:
       put(cs, st->u.func.nparams);
@@ -256,6 +259,8 @@ static bool vt_sub(const kite_module *m, const uint32_t *canon, kite_valtype a, 
   if (a.kind != b.kind) return false;
   if (a.kind != KITE_VT_REF) return true;
   if (a.nullable && !b.nullable) return false;
+  /* Custom descriptors: an exact type has no subtypes but itself and the bottoms. */
+  if (b.exact && kite_ht_is_index(a.ht)) return a.exact && idx_eq(m, canon, a.ht, b.ht);
   return ht_sub(m, canon, a.ht, b.ht);
 }
 
@@ -415,6 +420,50 @@ static uint64_t section_offset(const kite_module *m, uint8_t id) {
   return 0;
 }
 
+/* Custom descriptors: the describes and descriptor clauses of one recursion group name
+   struct types of the group that name each other back; a described type comes first. */
+static bool desc_clauses_valid(kite_vctx *v, uint32_t first, uint32_t count, uint64_t off) {
+  const kite_module *m = v->m;
+  for (uint32_t x = first; x < first + count; x++) {
+    const kite_subtype *st = &m->types[x];
+    if (st->has_descriptor) {
+      uint32_t y = st->descriptor;
+      if (y < first || y - first >= count)
+        return kite_vfail(v, off, "descriptor type is outside rec group");
+      if (st->comp != KITE_COMP_STRUCT)
+        return kite_vfail(v, off, "descriptor type must be a struct");
+      if (!m->types[y].has_describes || m->types[y].describes != x)
+        return kite_vfail(v, off, "type is not described by its descriptor");
+    }
+    if (st->has_describes) {
+      uint32_t z = st->describes;
+      if (z < first || z - first >= count)
+        return kite_vfail(v, off, "described type is outside rec group");
+      if (z >= x) return kite_vfail(v, off, "forward use of described type");
+      if (st->comp != KITE_COMP_STRUCT)
+        return kite_vfail(v, off, "described type must be a struct");
+      if (!m->types[z].has_descriptor || m->types[z].descriptor != x)
+        return kite_vfail(v, off, "described type is not described by descriptor");
+    }
+  }
+  return true;
+}
+
+/* Custom descriptors' rules for a declared supertype: a supertype's descriptor (and
+   described type) is matched by the subtype's. */
+static bool desc_sub(kite_vctx *v, uint32_t x, uint32_t s, uint64_t off) {
+  const kite_subtype *st = &v->m->types[x], *sup = &v->m->types[s];
+  if ((sup->has_descriptor && !st->has_descriptor) || st->has_describes != sup->has_describes)
+    return kite_vfail(v, off, "sub type %u does not match super type %u", x, s);
+  if (!comp_sub(v, st, sup))
+    return kite_vfail(v, off, "sub type %u does not match super type %u", x, s);
+  if (st->has_describes && !kite_ht_sub(v, st->describes, sup->describes))
+    return kite_vfail(v, off, "described type %u does not match", st->describes);
+  if (st->has_descriptor && sup->has_descriptor && !kite_ht_sub(v, st->descriptor, sup->descriptor))
+    return kite_vfail(v, off, "descriptor type %u does not match", st->descriptor);
+  return true;
+}
+
 bool kite_valid_types(kite_vctx *v) {
   const kite_module *m = v->m;
   if (m->ntypes == 0) return true;
@@ -428,6 +477,10 @@ bool kite_valid_types(kite_vctx *v) {
     const kite_subtype *st = &m->types[x];
     uint32_t limit = st->rec_first + st->rec_count;
     if (limit > m->ntypes || limit <= x) limit = x + 1;
+    if (st->rec_first == x && !desc_clauses_valid(v, x, limit - x, off)) {
+      ok = false;
+      break;
+    }
     if (!fields_valid(v, st, limit, off)) {
       ok = false;
       break;
@@ -439,8 +492,12 @@ bool kite_valid_types(kite_vctx *v) {
       break;
     }
     const kite_subtype *sup = &m->types[s];
-    if (sup->final || !comp_sub(v, st, sup)) {
+    if (sup->final) {
       ok = kite_vfail(v, off, "sub type %u does not match super type %u", x, s);
+      break;
+    }
+    if (!desc_sub(v, x, s, off)) {
+      ok = false;
       break;
     }
     depth[x] = (uint8_t)(depth[s] + 1);

@@ -108,9 +108,9 @@ bool kite_wasi_is_import(const kite_import *imp);
 bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_extern *imports,
                     kite_error *err);
 
-/* Let the host functions use inst's memory (its export "memory", else memory 0). Until
-   this is called, a call from the store and module of the last kite_wasi_link (the
-   module's start function, run by kite_instantiate) binds the instance being created. */
+/* Let the host functions use inst's memory (its export "memory", else memory 0). Between
+   kite_wasi_link and this call, the first call from the linked store (from the module's
+   start function, run by kite_instantiate) binds the instance being created. */
 void kite_wasi_bind(kite_wasi *w, kite_instance *inst);
 
 /*
@@ -372,11 +372,10 @@ struct kite_wasi {
   bool portable_paths;
   bool no_openat2;      /* openat2 reported ENOSYS once: do not ask again */
   kite_meminst *memory; /* the bound instance's memory */
-  /* The instance bound (kite_wasi_bind), or NULL; until then, calls from the store and
-     module last linked (a start function) bind the instance being created. */
-  const kite_instance *bound;
-  const kite_store *link_store;
-  const kite_module *link_module;
+  /* Set by kite_wasi_link, cleared by kite_wasi_bind: until then, the first call from
+     that store (a start function's) binds the instance of that module being created. */
+  const kite_store *pending_store;
+  const kite_module *pending_module;
   struct kite_wasi_threads *threads; /* wasi-threads: calls from several threads */
   wasi_thunk thunks[WASI_NFUNCS];    /* host function environments, one per function */
 };

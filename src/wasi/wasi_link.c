@@ -1,32 +1,35 @@
 /*
 ** wasi_link.c: WASI in the runtime. A module's wasi_snapshot_preview1 imports become
 ** host functions of the store, each bound to the context and to one entry of the
-** function table; after instantiation the instance's memory is what they read and
-** write. Running a command calls _start (proc_exit unwinds back to here as an error of
+** function table; they read and write the memory of the instance bound after
+** instantiation (or, from a start function, of the instance being created). Running a command calls _start (proc_exit unwinds back to here as an error of
 ** kind KITE_ERR_EXIT); a reactor gets _initialize.
 */
 #include "wasi.h"
 
 /*
-** A call before kite_wasi_bind comes from the start function of the instance that
-** kite_instantiate is creating: it is the store's newest instance of the linked module
-** (the store adopts an instance before its start function runs), and its memories exist.
+** The first call from the store after kite_wasi_link and before kite_wasi_bind comes from
+** the start function of the instance kite_instantiate is creating: the store's newest
+** instance of the linked module (the store adopts an instance before its start function
+** runs, and its memories exist by then). If there is none, the call came from an instance
+** bound earlier (the new one failed before it was created), whose memory stays.
 */
-static void bind_instance_in_creation(kite_wasi *w, kite_store *s) {
+static void bind_pending(kite_wasi *w, kite_store *s) {
   for (kite_object *o = s->objects; o; o = o->next) {
     if (o->kind != KITE_OBJ_INSTANCE) continue;
     kite_instance *inst = (kite_instance *)o;
-    if (inst->module == w->link_module) {
+    if (inst->module == w->pending_module) {
       kite_wasi_bind(w, inst);
       return;
     }
   }
+  w->pending_store = NULL;
 }
 
 static bool host_call(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
                       kite_value *results, uint32_t nresults, kite_error *err) {
   const wasi_thunk *t = env;
-  if (!t->w->bound && s == t->w->link_store) bind_instance_in_creation(t->w, s);
+  if (s == t->w->pending_store) bind_pending(t->w, s);
   uint64_t a[16] = {0};
   for (uint32_t i = 0; i < nargs && i < KITE_ARRAY_LEN(a); i++)
     a[i] = args[i].type.kind == KITE_VT_I64 ? args[i].u.i64 : args[i].u.i32;
@@ -65,8 +68,8 @@ bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_exte
                     kite_error *err) {
   size_t nfuncs;
   const kite_wasi_func *table = kite_wasi_functions(&nfuncs);
-  w->link_store = s;
-  w->link_module = m;
+  w->pending_store = s;
+  w->pending_module = m;
   for (uint32_t i = 0; i < m->nimports; i++) {
     const kite_import *imp = &m->imports[i];
     if (!kite_wasi_is_import(imp)) continue;
@@ -92,7 +95,7 @@ bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_exte
 }
 
 void kite_wasi_bind(kite_wasi *w, kite_instance *inst) {
-  w->bound = inst;
+  w->pending_store = NULL;
   kite_extern x;
   if (kite_instance_export(inst, "memory", 6, &x) && x.kind == KITE_EXTERN_MEMORY)
     w->memory = x.u.memory;

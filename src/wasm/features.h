@@ -39,9 +39,10 @@ static inline int kite_has_feature(kite_features fs, unsigned f) { return (fs >>
    KITE_FEATURE_BIT(FEATX_EXTENDED_CONST))
 
 /* Everything Kite knows, proposals included (threads, legacy exceptions, wide
-   arithmetic, custom page sizes). */
-#define KITE_FEATURES_ALL                                                                     \
-  (KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_THREADS) | KITE_FEATURE_BIT(FEAT_LEGACY_EH) |     \
-   KITE_FEATURE_BIT(FEAT_WIDE_ARITH) | KITE_FEATURE_BIT(FEATX_CUSTOM_PAGE_SIZES))
+   arithmetic, custom page sizes, custom descriptors). */
+#define KITE_FEATURES_ALL                                                                          \
+  (KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_THREADS) | KITE_FEATURE_BIT(FEAT_LEGACY_EH) |         \
+   KITE_FEATURE_BIT(FEAT_WIDE_ARITH) | KITE_FEATURE_BIT(FEATX_CUSTOM_PAGE_SIZES) |                 \
+   KITE_FEATURE_BIT(FEAT_CUSTOM_DESC))
 
 #endif

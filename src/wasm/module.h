@@ -54,7 +54,7 @@ static inline bool kite_ht_is_index(uint32_t ht) { return !(ht & KITE_HT_ABSTRAC
 typedef struct kite_valtype {
   uint8_t kind;     /* KITE_VT_* */
   uint8_t nullable; /* references only */
-  uint8_t exact;    /* references only: custom-descriptors' exact types (unused for now) */
+  uint8_t exact;    /* references only: custom descriptors' exact type (ht an index) */
   uint8_t pad;
   uint32_t ht; /* references only: heap type (type index or KITE_HT_*) */
 } kite_valtype;
@@ -91,6 +91,10 @@ typedef struct kite_subtype {
   bool final;    /* no `sub` or `sub final` */
   uint32_t super; /* supertype index, or KITE_NO_INDEX */
   uint32_t rec_first, rec_count; /* the recursion group this type belongs to */
+  /* Custom descriptors: the type this one describes and the type of its descriptor
+     (structs only), when the flags say there is one. */
+  bool has_describes, has_descriptor;
+  uint32_t describes, descriptor;
   union {
     kite_functype func;
     struct {
@@ -163,6 +167,7 @@ typedef struct kite_import {
     kite_globaltype global;
     kite_tag tag;
   } u;
+  bool exact; /* functions: custom descriptors' exact import (kind byte 0x20) */
 } kite_import;
 
 typedef struct kite_export {
@@ -187,6 +192,7 @@ typedef struct kite_func {
   uint32_t code_offset; /* first instruction, in module->bytes */
   uint32_t code_end;    /* one past the final `end` */
   uint32_t body_offset; /* start of the body (its size LEB), for objdump and backtraces */
+  bool exact;           /* references to it are exact: defined functions and exact imports */
 } kite_func;
 
 /* ---- element and data segments ---- */

@@ -45,7 +45,7 @@ typedef enum kite_imm {
   IMM_F64,           /* 8 bytes */
   IMM_V128,          /* 16 bytes */
   IMM_SELECT_T,      /* vec(valtype) */
-  IMM_HEAPTYPE,      /* heaptype: ref.null, ref.test, ref.cast */
+  IMM_HEAPTYPE,      /* heaptype: ref.null, ref.test, ref.cast, ref.cast_desc_eq */
   IMM_DATA,          /* dataidx: data.drop */
   IMM_ELEM,          /* elemidx: elem.drop */
   IMM_MEMORY_INIT,   /* dataidx memidx */
@@ -57,7 +57,7 @@ typedef enum kite_imm {
   IMM_TYPE_N,        /* typeidx u32: array.new_fixed */
   IMM_TYPE_DATA,     /* typeidx dataidx: array.new_data, array.init_data */
   IMM_TYPE_ELEM,     /* typeidx elemidx: array.new_elem, array.init_elem */
-  IMM_BR_ON_CAST,    /* castflags labelidx heaptype heaptype */
+  IMM_BR_ON_CAST,    /* castflags labelidx heaptype heaptype: br_on_cast*, br_on_cast_desc_eq* */
   IMM_ZERO,          /* one reserved 0x00 byte: atomic.fence */
   IMM_COUNT
 } kite_imm;
@@ -77,6 +77,7 @@ typedef enum kite_feature {
   FEAT_GC,
   FEAT_THREADS,
   FEAT_WIDE_ARITH,
+  FEAT_CUSTOM_DESC, /* custom descriptors: exact types, descriptor clauses */
   FEAT_COUNT
 } kite_feature;
 
@@ -91,7 +92,7 @@ typedef struct kite_opinfo {
   const char *text;
   uint8_t prefix;
   uint32_t code;
-  uint8_t imm;  /* kite_imm */
+  uint8_t imm; /* kite_imm */
   const char *sig;
   uint8_t aux;
   uint8_t feature; /* kite_feature */

@@ -11,8 +11,11 @@ contains "unknown option message" "unknown option '--frobnicate'" "$err"
 check "option without value" 2 "$KITE" run --dir
 check "--fuel needs a number" 2 "$KITE" run --fuel lots "$FIX/wasi_trap.wasm"
 check "--help" 0 "$KITE" run --help
-contains "--help documents --dir" "--dir HOST[::GUEST]" "$out"
-contains "--help documents --invoke" "--invoke NAME" "$out"
+for opt in "--dir HOST[::GUEST]" "--env NAME=VALUE" "--inherit-env" "--listen HOST:PORT" \
+  "--invoke NAME" "--max-memory BYTES" "--fuel N" "--features=SET" "--  " "kite FILE [ARGS" \
+  "FILE.wasm|FILE.wat" "exit status" "134 when it" "traps"; do
+  contains "--help documents '$opt'" "$opt" "$out"
+done
 check "kite help run" 0 "$KITE" help run
 check "missing file" 1 "$KITE" run "$TMP/none.wasm"
 contains "missing file message" "cannot read" "$err"
@@ -36,6 +39,7 @@ check "a module with nothing to run" 0 "$KITE" run "$TMP/empty.wasm"
 check "trap" 134 "$KITE" run "$FIX/wasi_trap.wasm"
 same "output before the trap" "before the trap" "$out"
 contains "trap message" "error: wasm trap: integer divide by zero" "$err"
+contains "trap backtrace" "wasm backtrace:" "$err"
 contains "backtrace names the function" "divide" "$err"
 check "no trap" 10 "$KITE" run "$FIX/wasi_trap.wasm" x
 
@@ -135,5 +139,13 @@ _start" "$out"
     "$TMP/start_reactor.wat"
   same "--invoke: start's output, then the export's" "start: $TMP/start_reactor.wat
 _start" "$out"
+  # proc_exit in a start function ends the program with its status; a trap there is a trap.
+  sed 's/(start $init)/(func $bye (call $init) (call $exit (i32.const 9))) (start $bye)/' \
+    "$TMP/start.wat" >"$TMP/start_exit.wat"
+  printf '(module (func $s unreachable) (start $s))' >"$TMP/start_trap.wat"
+  check "proc_exit in a start function" 9 "$KITE" run "$TMP/start_exit.wat"
+  same "output before it, and _start never runs" "start: $TMP/start_exit.wat" "$out"
+  check "a trap in a start function" 134 "$KITE" run "$TMP/start_trap.wat"
+  contains "start function trap message" "error: wasm trap: unreachable" "$err"
 fi
 finish wasi_run

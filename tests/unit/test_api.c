@@ -555,6 +555,7 @@ static void test_calls(void) {
   /* Missing import: LinkError. */
   CHECK(kite_instance_new(s, m, NULL, &err) == NULL);
   CHECK(err.kind == KITE_ERR_LINK && strstr(err.msg, "unknown import") != NULL);
+  CHECK(!err.has_offset);
 
   host_state h = {0, 0, NULL};
   kite_type params[] = {kite_type_of(KITE_I32), kite_type_of(KITE_I64)};
@@ -636,6 +637,7 @@ static void test_calls(void) {
   CHECK(!kite_call(s, outer, NULL, 0, &res, 1, &err));
   CHECK(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_INT_DIV_ZERO);
   CHECK(strcmp(err.msg, "integer divide by zero") == 0);
+  CHECK(!err.has_offset); /* the place is in the backtrace */
   kite_backtrace_frame frames[8];
   uint32_t depth;
   uint32_t n = kite_store_backtrace(s, frames, 8, &depth);
@@ -643,6 +645,7 @@ static void test_calls(void) {
   CHECK(frames[0].module == m && name_eq(frames[0].name, frames[0].name_len, "fail"));
   CHECK(frames[1].module == m && name_eq(frames[1].name, frames[1].name_len, "outer"));
   CHECK(frames[0].func_index == 4 && frames[1].func_index == 5);
+  CHECK(frames[0].instance == inst && frames[1].instance == inst);
   size_t blen;
   const uint8_t *bytes = kite_module_bytes(m, &blen);
   CHECK(frames[0].module_offset < blen && bytes[frames[0].module_offset] == 0x6d); /* i32.div_s */
@@ -1013,6 +1016,42 @@ static void test_wasi(void) {
   CHECK(res.of.i32 == 42);
   kite_module_release(m);
 
+  /* WASI calls from a start function use the memory of the instance being created. */
+  int sfd[2];
+  CHECK(pipe(sfd) == 0);
+  kite_wasi_options *so = kite_wasi_options_new(e);
+  kite_wasi_options_stdio(so, -1, sfd[1], 2);
+  kite_wasi *sw = kite_wasi_create(s, so, &err);
+  kite_wasi_options_free(so);
+  CHECK(sw != NULL);
+  m = compile_wat(e,
+                  "(module (import \"wasi_snapshot_preview1\" \"fd_write\"\n"
+                  "  (func $w (param i32 i32 i32 i32) (result i32)))\n"
+                  " (memory (export \"memory\") 1) (data (i32.const 16) \"start\\n\")\n"
+                  " (global $rc (mut i32) (i32.const -1))\n"
+                  " (func $s (i32.store (i32.const 0) (i32.const 16))\n"
+                  "  (i32.store (i32.const 4) (i32.const 6))\n"
+                  "  (global.set $rc (call $w (i32.const 1) (i32.const 0) (i32.const 1)"
+                  " (i32.const 8))))\n"
+                  " (start $s) (func (export \"rc\") (result i32) global.get $rc)\n"
+                  " (func (export \"poke\") (i32.store (i32.const 16) (i32.const 0x58585858))))");
+  inst = kite_wasi_instantiate(sw, s, m, NULL, &err);
+  CHECK(inst != NULL);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "rc"), NULL, 0, &res, 1, &err));
+  CHECK(res.of.i32 == 0);
+  char sbuf[16] = {0};
+  CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
+  /* Again with the same context: the new instance's start function writes from its own
+     memory, not from the first instance's (changed by poke). */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "poke"), NULL, 0, NULL, 0, &err));
+  kite_instance *inst2 = kite_wasi_instantiate(sw, s, m, NULL, &err);
+  CHECK(inst2 != NULL);
+  memset(sbuf, 0, sizeof sbuf);
+  CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
+  close(sfd[0]);
+  close(sfd[1]);
+  kite_module_release(m);
+
   /* A listener and a preopen. */
   o = kite_wasi_options_new(e);
   CHECK(kite_wasi_options_listen(o, "127.0.0.1:0"));
@@ -1033,6 +1072,102 @@ static void test_wasi(void) {
   kite_engine_free(e);
 }
 
+/* ---- references the host may and may not hold ---- */
+
+static const char *refs_wat =
+    "(module\n"
+    "  (type $s (struct (field i32)))\n"
+    "  (type $ii (func (param i32) (result i32)))\n"
+    "  (global $g (export \"g\") (mut anyref) (ref.null any))\n"
+    "  (table $t (export \"t\") 2 anyref)\n"
+    "  (func (export \"mk\") (result (ref null $s)) (struct.new $s (i32.const 7)))\n"
+    "  (func (export \"get\") (param (ref null $s)) (result i32)\n"
+    "    (struct.get $s 0 (local.get 0)))\n"
+    "  (func (export \"i31\") (result anyref) (ref.i31 (i32.const 5)))\n"
+    "  (func (export \"keep\") (param anyref) (result anyref) (local.get 0))\n"
+    "  (func (export \"store\") (global.set $g (struct.new $s (i32.const 1)))\n"
+    "    (table.set $t (i32.const 0) (global.get $g)))\n"
+    "  (func $inc (export \"inc\") (type $ii) (i32.add (local.get 0) (i32.const 1)))\n"
+    "  (func (export \"noop\"))\n"
+    "  (func (export \"call\") (param (ref null $ii)) (param i32) (result i32)\n"
+    "    (call_ref $ii (local.get 1) (local.get 0))))";
+
+static void test_gc_refs(void) {
+  kite_engine_config *cfg = kite_engine_config_new();
+  kite_engine_config_set_features(cfg, KITE_FEATURES_WASM_3_0);
+  kite_engine *e = kite_engine_new(cfg);
+  kite_engine_config_free(cfg);
+  kite_module *m = compile_wat(e, refs_wat);
+  CHECK(m != NULL);
+  if (!m) {
+    kite_engine_free(e);
+    return;
+  }
+  kite_store *s = kite_store_new(e);
+  kite_error err;
+  kite_instance *inst = kite_instance_new(s, m, NULL, &err);
+  kite_module_release(m);
+  CHECK(inst != NULL);
+  kite_val r, args[2];
+  /* A struct cannot go to the host (it could not keep it alive). */
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "mk"), NULL, 0, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE && r.of.func == NULL);
+  /* An i31 can, both ways: it is a value. */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
+  CHECK(r.type.kind == KITE_REF && r.type.heap == KITE_HEAP_I31 && !r.type.nullable);
+  CHECK(r.of.i32 == 5);
+  args[0] = kite_i31ref(-3);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.type.heap == KITE_HEAP_I31 && r.of.i32 == -3);
+  args[0] = kite_i31ref(0x40000000); /* 31 bits: wraps to the negative end */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.of.i32 == -0x40000000);
+  args[0] = kite_i31ref(1);
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "get"), args, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE); /* not a struct */
+  /* Nor can a function be passed where a struct is expected. */
+  args[0] = kite_funcref(kite_instance_export_func(inst, "inc"));
+  args[0].type = kite_type_ref(0, true);
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "get"), args, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE);
+  args[0].of.func = NULL;
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "get"), args, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_NULL_REFERENCE);
+  /* A typed function reference must hold a function of that type. */
+  args[0] = kite_funcref(kite_instance_export_func(inst, "inc"));
+  args[0].type = kite_type_ref(1, true);
+  args[1] = kite_i32(41);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "call"), args, 2, &r, 1, &err));
+  CHECK(r.of.i32 == 42);
+  args[0].of.func = kite_instance_export_func(inst, "noop");
+  CHECK(!kite_call(s, kite_instance_export_func(inst, "call"), args, 2, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE);
+  /* A host value passes through anyref unchanged. */
+  int token;
+  args[0] = kite_externref(&token);
+  args[0].type = kite_type_ref(KITE_HEAP_ANY, true);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
+  CHECK(r.of.host == &token);
+  /* A global holding a struct reads as null; writing one from the host is refused. */
+  kite_globalinst *g = kite_instance_export_global(inst, "g");
+  CHECK(kite_call(s, kite_instance_export_func(inst, "store"), NULL, 0, NULL, 0, &err));
+  CHECK(kite_global_value(g).of.host == NULL);
+  /* A table element holding one cannot be read; a host value can be stored and read. */
+  kite_tableinst *t = kite_instance_export_table(inst, "t");
+  kite_val elem;
+  CHECK(!kite_table_read(t, 0, &elem, &err) && err.kind == KITE_ERR_USAGE);
+  kite_val host_elem = kite_externref(&token);
+  host_elem.type = kite_type_ref(KITE_HEAP_ANY, true);
+  CHECK(kite_table_write(t, 1, host_elem, &err));
+  CHECK(kite_table_read(t, 1, &elem, &err) && elem.of.host == &token);
+  kite_val fake = kite_funcref(kite_instance_export_func(inst, "inc"));
+  fake.type = kite_type_ref(KITE_HEAP_ANY, true);
+  fake.of.host = NULL;
+  CHECK(kite_global_set_value(g, fake, &err));
+  kite_store_free(s);
+  kite_engine_free(e);
+}
+
 int main(void) {
   test_errors();
   test_config();
@@ -1048,5 +1183,6 @@ int main(void) {
   test_fuel();
   test_interrupt();
   test_wasi();
+  test_gc_refs();
   return test_finish("test_api");
 }

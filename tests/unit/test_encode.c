@@ -197,7 +197,7 @@ static void test_types(void) {
   kite_buf_init(&b, &alloc);
   kite_write_valtype(&b, kite_vt_ref(KITE_HT_ANY, true));
   kite_write_valtype(&b, kite_vt_ref(KITE_HT_ANY, false));
-  kite_write_heaptype(&b, 64); /* needs two bytes as an s33 */
+  kite_write_heaptype(&b, 64, false); /* needs two bytes as an s33 */
   CHECK(b.len == 5 && b.data[0] == 0x6E && b.data[1] == 0x64 && b.data[2] == 0x6E &&
         b.data[3] == 0xC0 && b.data[4] == 0x00);
   kite_buf_free(&b);

@@ -104,6 +104,72 @@ static const char *wat =
     "   (br_if $sum (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 1)))\n"
     "                         (local.get 0))))\n"
     "  (local.get 2))\n"
+    " (func (export \"axpy2\") (param i32) (result f64) (local i32 f64)\n"
+    "  (loop $l (f64.store offset=3072 (local.get 1) (f64.convert_i32_u (local.get 1)))\n"
+    "   (f64.store offset=4096 (local.get 1) (f64.const 1))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 8)))\n"
+    "                       (i32.shl (local.get 0) (i32.const 3)))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $l\n"
+    "   (f64.store offset=4096 (local.get 1)\n"
+    "    (f64.add (f64.mul (f64.const 0.25) (f64.load offset=3072 (local.get 1)))\n"
+    "             (f64.load offset=4096 (local.get 1))))\n"
+    "   (f64.store offset=4096 (i32.add (local.get 1) (i32.const 0))\n"
+    "    (f64.add (f64.mul (f64.const 2) (f64.load offset=3072 (i32.add (local.get 1) (i32.const 0))))\n"
+    "             (f64.load offset=4096 (i32.add (local.get 1) (i32.const 0)))))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 8)))\n"
+    "                       (i32.shl (local.get 0) (i32.const 3)))))\n"
+    "  (local.set 1 (i32.const 0))\n"
+    "  (loop $l (local.set 2 (f64.add (local.get 2) (f64.load offset=4096 (local.get 1))))\n"
+    "   (br_if $l (i32.lt_u (local.tee 1 (i32.add (local.get 1) (i32.const 8)))\n"
+    "                       (i32.shl (local.get 0) (i32.const 3)))))\n"
+    "  (local.get 2))\n"
+    /* y += k * x with wrapping indexed addresses, and out of bounds at x or at y */
+    " (func (export \"axpy_wrap\") (param i32) (result f64)\n"
+    "  (f64.store (i32.const 64) (f64.const 3)) (f64.store (i32.const 72) (f64.const 5))\n"
+    "  (f64.store offset=8 (i32.add (local.get 0) (i32.const 80))\n"
+    "   (f64.add (f64.mul (f64.const 2) (f64.load (i32.add (local.get 0) (i32.const 80))))\n"
+    "            (f64.load offset=8 (i32.add (local.get 0) (i32.const 80)))))\n"
+    "  (f64.load (i32.const 72)))\n"
+    " (func (export \"axpy_oob\") (param i32) (result f64)\n"
+    "  (f64.store offset=8 (local.get 0)\n"
+    "   (f64.add (f64.mul (f64.const 2) (f64.load (local.get 0)))\n"
+    "            (f64.load offset=8 (local.get 0))))\n"
+    "  (f64.const 0))\n"
+    /* a misaligned copy (musl's memcpy): load, funnel shift, store as one instruction */
+    " (func (export \"lfs_copy\") (param $n i32) (result i32) (local $i i32) (local $a i32)\n"
+    "  (local $b i32) (local $d i32) (local $s i32) (local $h i32)\n"
+    "  (loop $f (i32.store8 offset=1024 (local.get $i)\n"
+    "            (i32.add (i32.mul (local.get $i) (i32.const 7)) (i32.const 3)))\n"
+    "   (br_if $f (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 256))))\n"
+    "  (local.set $d (i32.const 2048)) (local.set $s (i32.const 1024)) (local.set $i (i32.const 0))\n"
+    "  (local.set $a (i32.load (local.get $s)))\n"
+    "  (loop $l\n"
+    "   (i32.store (i32.add (local.get $d) (local.get $i))\n"
+    "    (i32.or (i32.shl (local.tee $b (i32.load offset=4 (i32.add (local.get $s) (local.get $i))))\n"
+    "                     (i32.const 8))\n"
+    "            (i32.shr_u (local.get $a) (i32.const 24))))\n"
+    "   (local.set $a (i32.load offset=8 (i32.add (local.get $s) (local.get $i))))\n"
+    "   (i32.store offset=4 (i32.add (local.get $d) (local.get $i))\n"
+    "    (i32.or (i32.shr_u (local.get $b) (i32.const 24)) (i32.shl (local.get $a) (i32.const 8))))\n"
+    "   (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 8))) (local.get $n))))\n"
+    "  (local.set $i (i32.const 0))\n"
+    "  (loop $c (local.set $h (i32.add (i32.mul (local.get $h) (i32.const 31))\n"
+    "                                  (i32.load offset=2048 (local.get $i))))\n"
+    "   (br_if $c (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (local.get $n))))\n"
+    "  (local.get $h))\n"
+    /* plain addresses: out of bounds at the load (nothing stored) or at the store */
+    " (func (export \"lfs_oob\") (param i32 i32) (local i32)\n"
+    "  (i32.store (local.get 1) (i32.or (i32.shl (local.tee 2 (i32.load (local.get 0))) (i32.const 8))\n"
+    "                                   (i32.shr_u (local.get 2) (i32.const 24)))))\n"
+    " (func (export \"lfs_wrap\") (param i32) (result i32) (local i32)\n"
+    "  (i32.store (i32.const 2992) (i32.const 0x11223344))\n"
+    "  (i32.store (i32.add (local.get 0) (i32.const 3004))\n"
+    "   (i32.or (i32.shl (local.tee 1 (i32.load (i32.add (local.get 0) (i32.const 3000))))\n"
+    "                    (i32.const 16))\n"
+    "           (i32.shr_u (local.get 1) (i32.const 16))))\n"
+    "  (i32.load (i32.const 2996)))\n"
+    " (func (export \"peek\") (param i32) (result i32) (i32.load (local.get 0)))\n"
     " (func (export \"f64_ops\") (param i32) (result f64) (local f64)\n"
     "  (f64.store (i32.const 512) (f64.const 10))\n"
     "  (f64.store (i32.const 520) (f64.const 4))\n"
@@ -304,6 +370,48 @@ static void run_cases(bool guard) {
   bits = call(&w, "axpy", (uint32_t[]){100}, 1, &err);
   memcpy(&d, &bits, 8);
   CHECK_MSG(!kite_failed(&err) && d == 50 + 3 * 4950.0, "axpy: %g (%s)", d, err.msg);
+  /* x[i] = 8 i (the byte offset), y[i] = 1 + 0.25 x[i] + 2 x[i] = 1 + 18 i; the sum */
+  bits = call(&w, "axpy2", (uint32_t[]){10}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 10 + 18 * 45, "axpy2: %g (%s)", d, err.msg);
+  /* 0xfffffff0 + 80 wraps to 64: [72] = 2 * 3 + 5 */
+  bits = call(&w, "axpy_wrap", (uint32_t[]){0xfffffff0u}, 1, &err);
+  memcpy(&d, &bits, 8);
+  CHECK_MSG(!kite_failed(&err) && d == 11, "axpy_wrap: %g (%s)", d, err.msg);
+  expect_oob(&w, "axpy_oob", 65528); /* x is the last 8 bytes, y beyond */
+  expect_oob(&w, "axpy_oob", 65536); /* x beyond */
+  expect_oob(&w, "axpy_oob", 0xfffffff8u);
+  /* the copy, in C */
+  {
+    uint8_t m[1024 + 264] = {0};
+    for (uint32_t i = 0; i < 256; i++) m[1024 + i] = (uint8_t)(i * 7 + 3);
+#define WORD(p) ((uint32_t)m[p] | (uint32_t)m[(p) + 1] << 8 | (uint32_t)m[(p) + 2] << 16 | (uint32_t)m[(p) + 3] << 24)
+    uint32_t out[64], a = WORD(1024), h = 0;
+    for (uint32_t i = 0; i < 200; i += 8) {
+      uint32_t b = WORD(1024 + 4 + i);
+      out[i / 4] = b << 8 | a >> 24;
+      a = WORD(1024 + 8 + i);
+      out[i / 4 + 1] = b >> 24 | a << 8;
+    }
+#undef WORD
+    for (uint32_t i = 0; i < 200; i += 4) h = h * 31 + out[i / 4];
+    expect(&w, "lfs_copy", (uint32_t[]){200}, 1, h);
+  }
+  /* 0xfffffff8 + 3000 wraps to 2992: [2996] = [2992] rotated by 16 */
+  expect(&w, "lfs_wrap", (uint32_t[]){0xfffffff8u}, 1, 0x33441122);
+  call(&w, "lfs_oob", (uint32_t[]){2992, 2996}, 2, &err);
+  expect(&w, "peek", (uint32_t[]){2996}, 1, 0x22334411);
+  {
+    uint32_t args[2][2] = {{65533, 2992}, {2992, 65533}};
+    for (int i = 0; i < 2; i++) {
+      uint32_t before = (uint32_t)call(&w, "peek", (uint32_t[]){2992}, 1, &err);
+      call(&w, "lfs_oob", args[i], 2, &err);
+      CHECK_MSG(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_MEMORY_OOB,
+                "lfs_oob %d: want an out-of-bounds trap, got '%s'", i, err.msg);
+      uint32_t after = (uint32_t)call(&w, "peek", (uint32_t[]){2992}, 1, &err);
+      CHECK_MSG(before == after, "lfs_oob %d: [2992] changed", i);
+    }
+  }
   /* x = 3: [512] = 7, [520] = -1, [528] = 21, [512] = 2; 2 - 1 + 63 */
   bits = call(&w, "f64_ops", (uint32_t[]){3}, 1, &err);
   memcpy(&d, &bits, 8);

@@ -177,11 +177,27 @@ static void test_types(void) {
         strcmp(err.msg, "integer representation too long") == 0 && err.offset == 1);
   CHECK(!RD(kite_read_valtype, bad_vt, all, &t) &&
         strcmp(err.msg, "malformed reference type") == 0 && err.offset == 0);
-  static const uint8_t ht_idx[] = {0x80, 0x01}, ht_long_abs[] = {0xf0, 0x7f};
-  CHECK(RD(kite_read_heaptype, ht_idx, all, &ht) && ht == 128);
-  CHECK(!RD(kite_read_heaptype, ht_long_abs, all, &ht) &&
-        strcmp(err.msg, "integer representation too long") == 0 && err.offset == 1);
 #undef RD
+#define RDH(bytes, feats)                                                                          \
+  (kite_error_clear(&err),                                                                         \
+   kite_read_heaptype(&(kite_reader){bytes, bytes, bytes + sizeof bytes, &err}, feats, &ht,        \
+                      &exact))
+  static const uint8_t ht_idx[] = {0x80, 0x01}, ht_long_abs[] = {0xf0, 0x7f},
+                       ht_exact[] = {0x62, 0x80, 0x01}, ht_exact_neg[] = {0x62, 0x7f},
+                       ref_exact[] = {0x64, 0x62, 0x03};
+  bool exact;
+  kite_features desc = all, nodesc = all & ~KITE_FEATURE_BIT(FEAT_CUSTOM_DESC);
+  CHECK(RDH(ht_idx, all) && ht == 128 && !exact);
+  CHECK(!RDH(ht_long_abs, all) && strcmp(err.msg, "integer representation too long") == 0 &&
+        err.offset == 1);
+  CHECK(RDH(ht_exact, desc) && ht == 128 && exact);
+  CHECK(!RDH(ht_exact, nodesc) && strcmp(err.msg, "malformed heap type") == 0);
+  CHECK(!RDH(ht_exact_neg, desc) && strcmp(err.msg, "malformed type index") == 0 &&
+        err.offset == 1);
+  kite_error_clear(&err);
+  CHECK(kite_read_valtype(&(kite_reader){ref_exact, ref_exact, ref_exact + 3, &err}, desc, &t) &&
+        t.ht == 3 && t.exact && !t.nullable);
+#undef RDH
 }
 
 int main(void) {

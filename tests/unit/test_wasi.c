@@ -817,9 +817,11 @@ static void test_link(void) {
   types[2].u.func = (kite_functype){4, 1, bad, r1};
   kite_import imps[3];
   memset(imps, 0, sizeof imps);
-  imps[0] = (kite_import){nm("wasi_snapshot_preview1"), nm("fd_write"), KITE_EXTERN_FUNC, {0}};
-  imps[1] = (kite_import){nm("env"), nm("other"), KITE_EXTERN_FUNC, {0}};
-  imps[2] = (kite_import){nm("wasi_snapshot_preview1"), nm("proc_exit"), KITE_EXTERN_FUNC, {0}};
+  imps[0] =
+      (kite_import){nm("wasi_snapshot_preview1"), nm("fd_write"), KITE_EXTERN_FUNC, {0}, false};
+  imps[1] = (kite_import){nm("env"), nm("other"), KITE_EXTERN_FUNC, {0}, false};
+  imps[2] =
+      (kite_import){nm("wasi_snapshot_preview1"), nm("proc_exit"), KITE_EXTERN_FUNC, {0}, false};
   imps[0].u.func = 0;
   imps[1].u.func = 0;
   imps[2].u.func = 1;

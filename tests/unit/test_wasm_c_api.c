@@ -405,7 +405,8 @@ static void test_trap(void) {
   wasm_frame_vec_t trace;
   wasm_trap_trace(trap, &trace);
   CHECK(trace.size == 2 && wasm_frame_func_index(trace.data[1]) == 3);
-  CHECK(wasm_frame_instance(trace.data[0]) == NULL);
+  CHECK(wasm_frame_instance(trace.data[0]) == instance);
+  CHECK(wasm_frame_instance(trace.data[1]) == instance);
   wasm_frame_vec_delete(&trace);
   wasm_trap_t *copy = wasm_trap_copy(trap);
   wasm_trap_delete(trap);
@@ -413,6 +414,90 @@ static void test_trap(void) {
 
   wasm_extern_vec_delete(&exports);
   wasm_instance_delete(instance);
+  wasm_module_delete(module);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+}
+
+/* Frames name the instance of their function: here a call from one instance into an
+   export of another, which traps. */
+static void test_frame_instances(void) {
+  wasm_engine_t *engine = wasm_engine_new();
+  wasm_store_t *store = wasm_store_new(engine);
+  wasm_module_t *lib = module_from_wat(
+      store,
+      "(module (func (export \"boom\") (result i32) (i32.div_u (i32.const 1) (i32.const 0))))");
+  wasm_module_t *app =
+      module_from_wat(store, "(module (func $boom (import \"lib\" \"boom\") (result i32))\n"
+                             " (func (export \"run\") (result i32) (call $boom)))");
+  wasm_extern_vec_t none_imports = WASM_EMPTY_VEC;
+  wasm_instance_t *lib_inst = wasm_instance_new(store, lib, &none_imports, NULL);
+  wasm_extern_vec_t lib_exports;
+  wasm_instance_exports(lib_inst, &lib_exports);
+  wasm_instance_t *app_inst = wasm_instance_new(store, app, &lib_exports, NULL);
+  CHECK(lib_inst && app_inst);
+  wasm_extern_vec_t app_exports;
+  wasm_instance_exports(app_inst, &app_exports);
+  wasm_val_t rs[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t none = WASM_EMPTY_VEC, results = WASM_ARRAY_VEC(rs);
+  wasm_trap_t *trap = wasm_func_call(export_func(&app_exports, 0), &none, &results);
+  CHECK(trap != NULL);
+  wasm_frame_vec_t trace;
+  wasm_trap_trace(trap, &trace);
+  CHECK(trace.size == 2);
+  if (trace.size == 2) {
+    CHECK(wasm_frame_instance(trace.data[0]) == lib_inst);
+    CHECK(wasm_frame_func_index(trace.data[0]) == 0);
+    CHECK(wasm_frame_instance(trace.data[1]) == app_inst);
+    CHECK(wasm_frame_func_index(trace.data[1]) == 1);
+    /* A copied frame keeps its instance. */
+    wasm_frame_t *copy = wasm_frame_copy(trace.data[1]);
+    CHECK(wasm_frame_instance(copy) == app_inst);
+    wasm_frame_delete(copy);
+  }
+  wasm_frame_vec_delete(&trace);
+  wasm_trap_delete(trap);
+  /* The upstream name of externref still works. */
+  wasm_valtype_t *any = wasm_valtype_new_anyref();
+  CHECK(wasm_valtype_kind(any) == WASM_EXTERNREF && WASM_ANYREF == 128 && WASM_FUNCREF == 129);
+  wasm_valtype_delete(any);
+  /* A missing import is named in the link error. */
+  wasm_trap_t *link = NULL;
+  CHECK(wasm_instance_new(store, app, &none_imports, &link) == NULL);
+  CHECK(trap_says(link, "unknown import \"lib\" \"boom\""));
+  wasm_extern_vec_delete(&app_exports);
+  wasm_extern_vec_delete(&lib_exports);
+  wasm_module_delete(app);
+  wasm_module_delete(lib);
+  wasm_store_delete(store);
+  wasm_engine_delete(engine);
+}
+
+/* v128 has a kind for reflection; calls through wasm.h cannot carry such values. */
+static void test_v128_kind(void) {
+  wasm_engine_t *engine = wasm_engine_new();
+  wasm_store_t *store = wasm_store_new(engine);
+  wasm_module_t *module = module_from_wat(
+      store, "(module (func (export \"id\") (param v128) (result v128) (local.get 0)))");
+  wasm_exporttype_vec_t types;
+  wasm_module_exports(module, &types);
+  CHECK(types.size == 1);
+  if (types.size == 1) {
+    const wasm_functype_t *ft =
+        wasm_externtype_as_functype_const(wasm_exporttype_type(types.data[0]));
+    CHECK(ft && wasm_functype_params(ft)->size == 1);
+    CHECK(ft && wasm_valtype_kind(wasm_functype_params(ft)->data[0]) == WASM_V128);
+    CHECK(ft && wasm_valtype_kind(wasm_functype_results(ft)->data[0]) == WASM_V128);
+  }
+  wasm_exporttype_vec_delete(&types);
+  wasm_extern_vec_t none_imports = WASM_EMPTY_VEC;
+  wasm_instance_t *instance = wasm_instance_new(store, module, &none_imports, NULL);
+  wasm_extern_vec_t exports;
+  wasm_instance_exports(instance, &exports);
+  wasm_val_t as[1] = {WASM_I64_VAL(1)}, rs[1] = {WASM_INIT_VAL};
+  wasm_val_vec_t args = WASM_ARRAY_VEC(as), results = WASM_ARRAY_VEC(rs);
+  CHECK(trap_says(wasm_func_call(export_func(&exports, 0), &args, &results), "v128"));
+  wasm_extern_vec_delete(&exports);
   wasm_module_delete(module);
   wasm_store_delete(store);
   wasm_engine_delete(engine);
@@ -912,6 +997,8 @@ int main(void) {
   test_memory();
   test_table();
   test_trap();
+  test_frame_instances();
+  test_v128_kind();
   test_wrong_result();
   test_multi_ok();
   test_reflect();

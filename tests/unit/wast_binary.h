@@ -164,8 +164,12 @@ static bool wast_binary_modules(kite_alloc *a, const char *dir, const char *name
    included; returns the number of files read, -1 when one cannot be read. */
 static int wast_suite_binary_modules(kite_alloc *a, const char *suite, wast_binary_fn fn,
                                      void *ud) {
-  static const char *const subdirs[] = {"", "legacy", "proposals/threads",
-                                        "proposals/custom-page-sizes", "proposals/wide-arithmetic"};
+  static const char *const subdirs[] = {"",
+                                        "legacy",
+                                        "proposals/threads",
+                                        "proposals/custom-page-sizes",
+                                        "proposals/wide-arithmetic",
+                                        "proposals/custom-descriptors"};
   int files = 0;
   for (size_t i = 0; i < sizeof subdirs / sizeof subdirs[0]; i++) {
     char dir[4096];
@@ -198,6 +202,7 @@ static kite_features wast_features(const char *file) {
   if (strstr(file, "legacy")) f |= KITE_FEATURE_BIT(FEAT_LEGACY_EH);
   if (strstr(file, "custom-page-sizes")) f |= KITE_FEATURE_BIT(FEATX_CUSTOM_PAGE_SIZES);
   if (strstr(file, "wide-arithmetic")) f |= KITE_FEATURE_BIT(FEAT_WIDE_ARITH);
+  if (strstr(file, "custom-descriptors")) f |= KITE_FEATURE_BIT(FEAT_CUSTOM_DESC);
   return f;
 }
 

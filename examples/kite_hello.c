@@ -1,5 +1,5 @@
 /*
-** embed_hello.c: embedding Kite with its own API (kite.h).
+** kite_hello.c: embedding Kite with its own API (kite.h).
 **
 ** Compiles a small module, lists its imports and exports, gives it a host function,
 ** instantiates it, calls an export, reads its memory, and shows how errors look.
@@ -13,7 +13,7 @@
 **       (call $hello (i32.add (local.get $n) (i32.const 1)))
 **       (i32.mul (local.get $n) (local.get $n))))
 **
-** Build: cc embed_hello.c $(pkg-config --cflags --libs kite)
+** Build: cc kite_hello.c $(pkg-config --cflags --libs kite)
 */
 #include <stdio.h>
 
