@@ -58,7 +58,7 @@
 #define EXEC_FEAT_GC 1
 #define EXEC_FEAT_THREADS 1
 #define EXEC_FEAT_WIDE_ARITH 1
-#define EXEC_FEAT_CUSTOM_DESC 0
+#define EXEC_FEAT_CUSTOM_DESC 1
 
 #define EXEC_PICK(on, a, b) EXEC_PICK_(on, a, b)
 #define EXEC_PICK_(on, a, b) EXEC_PICK_##on(a, b)

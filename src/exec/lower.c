@@ -1511,7 +1511,7 @@ static void lower_insn(lower *L, const kite_insn *in) {
   default: break;
   }
   if (lower_eh_insn(L, in)) return;
-  if (info->feature == FEAT_GC) {
+  if (info->feature == FEAT_GC || info->feature == FEAT_CUSTOM_DESC) {
     lower_gc(L, in);
     return;
   }

@@ -149,6 +149,10 @@ static void trace_obj(struct kite_gc *g, kite_gcobj *o) {
     }
     return;
   }
+  if (t->has_desc) {
+    memcpy(&v, data, sizeof v);
+    mark_ref(g, v);
+  }
   for (uint32_t i = 0; i < t->nfields; i++) {
     if (t->fields[i].trace != 1) continue;
     memcpy(&v, data + t->fields[i].offset, sizeof v);
@@ -406,12 +410,20 @@ bool kite_gc_const_insn(kite_instance *inst, const kite_insn *in, kite_cval *sta
   case OP_ANY_CONVERT_EXTERN:
   case OP_EXTERN_CONVERT_ANY: return n >= 1 || const_fail(err, in, "invalid constant expression");
   case OP_STRUCT_NEW:
-  case OP_STRUCT_NEW_DEFAULT: {
+  case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC: {
     const kite_rtt *t = inst->rtts[in->idx];
-    uint32_t k = in->op == OP_STRUCT_NEW ? t->nfields : 0;
-    if (n < k || (n == k && n >= cap)) break;
+    bool desc = in->op == OP_STRUCT_NEW_DESC || in->op == OP_STRUCT_NEW_DEFAULT_DESC;
+    uint32_t k = in->op == OP_STRUCT_NEW || in->op == OP_STRUCT_NEW_DESC ? t->nfields : 0;
+    if (n < k + desc || (n == k && n >= cap)) break;
+    kite_ref d = desc ? stack[--n].s[0] : KITE_REF_NULL;
+    if (desc && d == KITE_REF_NULL)
+      return kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_NULL_REFERENCE, in->offset,
+                       "null descriptor reference");
     kite_gcobj *o = kite_gc_new_struct(s, t, NULL, err);
     if (!o) return false;
+    if (desc) memcpy(kite_gcobj_data(o), &d, sizeof d);
     fill_from(o, stack + n - k, k);
     n -= k;
     stack[n].s[0] = (kite_ref)(uintptr_t)o;

@@ -200,10 +200,13 @@ static kite_gcfield field_of(const kite_module *m, const kite_fieldtype *f, uint
   return g;
 }
 
-/* Fields in declaration order; returns the payload size (a multiple of 8). */
-static uint32_t layout(const kite_module *m, const kite_fieldtype *f, uint32_t n,
+/* Where a struct's fields start: after its descriptor, when it has one. */
+static uint32_t fields_start(const kite_subtype *st) { return st->has_descriptor ? 8 : 0; }
+
+/* Fields in declaration order from offset `off`; returns the payload size (a multiple
+   of 8). */
+static uint32_t layout(const kite_module *m, const kite_fieldtype *f, uint32_t n, uint32_t off,
                        kite_gcfield *out) {
-  uint32_t off = 0;
   for (uint32_t i = 0; i < n; i++) out[i] = field_of(m, &f[i], &off);
   return (off + 7) & ~7u;
 }
@@ -212,6 +215,7 @@ kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fiel
   const kite_subtype *st = &m->types[typeidx];
   uint32_t off = 0;
   if (st->comp == KITE_COMP_ARRAY) return field_of(m, &st->u.array, &off);
+  off = fields_start(st);
   const kite_fieldtype *fs = st->u.strukt.fields;
   for (uint32_t i = 0; i < fieldidx; i++) place(&off, storage_size(fs[i].type.kind));
   return field_of(m, &fs[fieldidx], &off);
@@ -341,11 +345,13 @@ static bool set_fields(kite_alloc *a, const kite_module *m, kite_rtt *t,
     fs = &st->u.array;
     n = 1;
   }
+  t->has_desc = st->has_descriptor;
+  t->size = fields_start(st);
   if (!n) return true;
   t->fields = kite_calloc(a, n, sizeof *t->fields);
   if (!t->fields) return false;
   t->nfields = n;
-  uint32_t size = layout(m, fs, n, t->fields);
+  uint32_t size = layout(m, fs, n, fields_start(st), t->fields);
   t->size = st->comp == KITE_COMP_ARRAY ? t->fields[0].size : size;
   return true;
 }

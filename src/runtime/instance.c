@@ -44,7 +44,8 @@ static bool eval_const(kite_instance *inst, kite_expr e, cval *out, kite_error *
         sp++;
         break;
       }
-      if (kite_opinfo_table[in.op].feature == FEAT_GC) {
+      if (kite_opinfo_table[in.op].feature == FEAT_GC ||
+          kite_opinfo_table[in.op].feature == FEAT_CUSTOM_DESC) {
         if (!kite_gc_const_insn(inst, &in, stack, &sp, 32, err)) return false;
         break;
       }

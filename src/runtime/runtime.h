@@ -611,6 +611,7 @@ typedef struct kite_rtt {
   uint32_t nfields;               /* structs: fields; arrays: 1 (the element) */
   kite_gcfield *fields;
   uint32_t size;                  /* structs: payload bytes; arrays: bytes per element */
+  bool has_desc; /* custom descriptors: the payload starts with the descriptor (a kite_ref) */
 } kite_rtt;
 
 static inline bool kite_rtt_sub(const kite_rtt *a, const kite_rtt *b) {
@@ -626,6 +627,16 @@ typedef struct kite_gcobj {
 #define KITE_GCOBJ_HDR ((sizeof(kite_gcobj) + 15) & ~(size_t)15)
 static inline uint8_t *kite_gcobj_data(kite_gcobj *o) { return (uint8_t *)o + KITE_GCOBJ_HDR; }
 
+/* Custom descriptors: whether non-null reference r is an object whose descriptor is desc
+   (ref.cast_desc_eq, br_on_cast_desc_eq). */
+static inline bool kite_gc_desc_is(kite_ref r, kite_ref desc) {
+  if (!kite_ref_is_ptr(r)) return false;
+  kite_gcobj *o = (kite_gcobj *)(uintptr_t)r;
+  kite_ref have;
+  if (!o->rtt->has_desc) return false;
+  memcpy(&have, kite_gcobj_data(o), sizeof have);
+  return have == desc;
+}
 
 /* The store's heap (gc_heap.c). */
 struct kite_gc {

@@ -669,12 +669,29 @@ static bool do_struct(body *b) {
   if (!get_comp(b, in->idx, KITE_COMP_STRUCT, &st)) return false;
   uint32_t nf = st->u.strukt.nfields;
   const kite_fieldtype *fs = st->u.strukt.fields;
+  bool desc = in->op == OP_STRUCT_NEW_DESC || in->op == OP_STRUCT_NEW_DEFAULT_DESC;
   switch (in->op) {
   case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
+    /* custom descriptors: a type with a descriptor is allocated with one, exactly its own */
+    if (st->has_descriptor && !desc)
+      return fail(b, "type with descriptor requires descriptor allocation");
+    if (!st->has_descriptor && desc)
+      return fail(b, "type without descriptor requires non-descriptor allocation");
+    if (desc && !pop(b, exact_ref(st->descriptor, true, true))) return false;
+    break;
+  default: break;
+  }
+  switch (in->op) {
+  case OP_STRUCT_NEW:
+  case OP_STRUCT_NEW_DESC:
     for (uint32_t i = nf; i-- > 0;)
       if (!pop(b, unpacked(fs[i].type))) return false;
     return push(b, made_ref(b, in->idx));
   case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
     for (uint32_t i = 0; i < nf; i++)
       if (!kite_vt_defaultable(fs[i].type))
         return fail(b, "type mismatch: field is not defaultable");
@@ -759,6 +776,47 @@ static bool do_array(body *b) {
   }
 }
 
+/* ---- custom descriptors ---- */
+
+/* The descriptor type of a cast target, which must have one. */
+static bool target_descriptor(body *b, uint32_t ht, uint32_t *out) {
+  if (!kite_valid_heaptype(b->v, ht, b->in.offset)) return false;
+  if (kite_ht_is_index(ht) && b->m->types[ht].has_descriptor) {
+    *out = b->m->types[ht].descriptor;
+    return true;
+  }
+  char name[64];
+  if (kite_ht_is_index(ht)) snprintf(name, sizeof name, "%u", ht);
+  else snprintf(name, sizeof name, "%s", kite_abstract_heaptype_text(ht));
+  return kite_vfail(b->v, b->in.offset, "type %s does not have a descriptor", name);
+}
+
+static bool do_desc(body *b) {
+  kite_insn *in = &b->in;
+  uint32_t y;
+  kite_valtype t;
+  switch (in->op) {
+  case OP_REF_GET_DESC: {
+    if (in->idx >= b->m->ntypes) return kite_vfail(b->v, in->offset, "unknown type %u", in->idx);
+    const kite_subtype *st = &b->m->types[in->idx];
+    if (!st->has_descriptor) return fail(b, "type without descriptor");
+    if (!pop_get(b, kite_vt_ref(in->idx, true), &t)) return false;
+    /* exact when the operand is exactly of this type (or can only be null) */
+    bool exact = t.kind != KITE_VT_REF || !kite_ht_is_index(t.ht) ||
+                 (t.exact && kite_ht_sub(b->v, t.ht, in->idx) && kite_ht_sub(b->v, in->idx, t.ht));
+    return push(b, exact_ref(st->descriptor, false, exact));
+  }
+  case OP_REF_CAST_DESC_EQ:
+  case OP_REF_CAST_DESC_EQ_NULL: {
+    if (!target_descriptor(b, in->ht, &y)) return false;
+    if (!pop(b, exact_ref(y, true, in->exact))) return false;
+    if (!pop(b, kite_vt_ref(kite_ht_top(b->m, in->ht), true))) return false;
+    return push(b, exact_ref(in->ht, in->op == OP_REF_CAST_DESC_EQ_NULL, in->exact));
+  }
+  default: return malformed(b, "illegal opcode");
+  }
+}
+
 /* (ref null1 ht1) minus (ref null2 ht2): what fails a cast. */
 static kite_valtype ref_diff(kite_valtype a, kite_valtype b2) {
   return exact_ref(a.ht, a.nullable && !b2.nullable, a.exact);
@@ -776,9 +834,15 @@ static bool do_cast(body *b) {
 static bool do_br_on_cast(body *b) {
   kite_insn *in = &b->in;
   kite_vframe *fr = NULL;
+  bool desc = in->op == OP_BR_ON_CAST_DESC_EQ || in->op == OP_BR_ON_CAST_DESC_EQ_FAIL;
+  bool on_success = in->op == OP_BR_ON_CAST || in->op == OP_BR_ON_CAST_DESC_EQ;
+  uint32_t y;
   if (!label(b, in->idx, &fr)) return false;
   if (!kite_valid_heaptype(b->v, in->ht, in->offset) ||
       !kite_valid_heaptype(b->v, in->ht2, in->offset))
+    return false;
+  /* br_on_cast_desc_eq*: the descriptor to compare with is on top of the reference */
+  if (desc && (!target_descriptor(b, in->ht2, &y) || !pop(b, exact_ref(y, true, in->exact2))))
     return false;
   kite_valtype rt1 = exact_ref(in->ht, in->flags & 1, in->exact);
   kite_valtype rt2 = exact_ref(in->ht2, (in->flags >> 1) & 1, in->exact2);
@@ -787,8 +851,8 @@ static bool do_br_on_cast(body *b) {
                                           : kite_vt_sub(b->v, rt2, rt1);
   if (!related) return fail(b, "type mismatch: cast target is not a subtype");
   if (!pop(b, rt1)) return false;
-  kite_valtype on_branch = in->op == OP_BR_ON_CAST ? rt2 : ref_diff(rt1, rt2);
-  kite_valtype on_fall = in->op == OP_BR_ON_CAST ? ref_diff(rt1, rt2) : rt2;
+  kite_valtype on_branch = on_success ? rt2 : ref_diff(rt1, rt2);
+  kite_valtype on_fall = on_success ? ref_diff(rt1, rt2) : rt2;
   uint32_t n;
   const kite_valtype *ts = label_types(fr, &n);
   if (n == 0) return fail(b, "type mismatch: branch target takes no reference");
@@ -909,6 +973,8 @@ static bool const_allowed(const body *b, kite_opcode op) {
   case OP_REF_I31:
   case OP_ANY_CONVERT_EXTERN:
   case OP_EXTERN_CONVERT_ANY: return has(b, FEAT_GC);
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC: return has(b, FEAT_CUSTOM_DESC);
   default: return false;
   }
 }
@@ -1020,6 +1086,8 @@ static bool do_insn(body *b) {
   case OP_RETHROW: return do_legacy_eh(b);
   case OP_STRUCT_NEW:
   case OP_STRUCT_NEW_DEFAULT:
+  case OP_STRUCT_NEW_DESC:
+  case OP_STRUCT_NEW_DEFAULT_DESC:
   case OP_STRUCT_GET:
   case OP_STRUCT_GET_S:
   case OP_STRUCT_GET_U:
@@ -1043,7 +1111,12 @@ static bool do_insn(body *b) {
   case OP_REF_CAST:
   case OP_REF_CAST_NULL: return do_cast(b);
   case OP_BR_ON_CAST:
-  case OP_BR_ON_CAST_FAIL: return do_br_on_cast(b);
+  case OP_BR_ON_CAST_FAIL:
+  case OP_BR_ON_CAST_DESC_EQ:
+  case OP_BR_ON_CAST_DESC_EQ_FAIL: return do_br_on_cast(b);
+  case OP_REF_GET_DESC:
+  case OP_REF_CAST_DESC_EQ:
+  case OP_REF_CAST_DESC_EQ_NULL: return do_desc(b);
   case OP_REF_I31:
   case OP_I31_GET_S:
   case OP_I31_GET_U:
@@ -1214,24 +1287,56 @@ static void fast_run(body *b) {
   const uint32_t nlocal_kind = v->nlocal_kind;
   const bool mem32 = m->nmemories && !m->memories[0].limits.is64;
   size_t height = fr->height;
+  const kite_vsig *sg;
+  const uint8_t *q;
+  uint64_t imm;
+  size_t avail;
+#if defined(__GNUC__)
+  /* Threaded dispatch: each handler jumps to the next one itself, so the branch
+     predictor sees one indirect jump per handler rather than one for all. */
+  static const void *const handler[] = {
+      [FAST_NO] = &&fast_no,         [FAST_SIG] = &&fast_sig,
+      [FAST_UNARY] = &&fast_unary,   [FAST_BINARY] = &&fast_binary,
+      [FAST_LOAD] = &&fast_mem_op,   [FAST_STORE] = &&fast_mem_op,
+      [FAST_I32] = &&fast_i32,       [FAST_I64] = &&fast_i64,
+      [FAST_CONST32] = &&fast_const32, [FAST_CONST64] = &&fast_const64,
+      [FAST_BYTES4] = &&fast_bytes4, [FAST_BYTES8] = &&fast_bytes8,
+      [FAST_MEM] = &&fast_mem,       [FAST_LOCAL_GET] = &&fast_local,
+      [FAST_LOCAL_SET] = &&fast_local, [FAST_LOCAL_TEE] = &&fast_local,
+      [FAST_GLOBAL_GET] = &&fast_global, [FAST_GLOBAL_SET] = &&fast_global,
+      [FAST_DROP] = &&fast_drop,     [FAST_SELECT] = &&fast_select,
+      [FAST_NOP] = &&fast_nop,       [FAST_UNREACHABLE] = &&fast_unreachable,
+      [FAST_BLOCK] = &&fast_block,   [FAST_END] = &&fast_end,
+      [FAST_BR] = &&fast_br,         [FAST_BR_IF] = &&fast_br,
+      [FAST_RETURN] = &&fast_return, [FAST_CALL] = &&fast_call};
+#define FAST_LABEL(name) name:
+#define FAST_NEXT()                                                                        \
+  do {                                                                                     \
+    if (p >= end) goto done;                                                               \
+    sg = &sigs[*p];                                                                        \
+    avail = len - height;                                                                  \
+    goto *handler[sg->fast];                                                               \
+  } while (0)
+#else
+#define FAST_LABEL(name)
+#define FAST_NEXT() continue
+#endif
   while (p < end) {
-    const kite_vsig *sg = &sigs[*p];
-    const uint8_t *q;
-    uint64_t imm;
-    size_t avail = len - height;
+    sg = &sigs[*p];
+    avail = len - height;
     switch (sg->fast) {
-    case FAST_UNARY:
+    case FAST_UNARY: FAST_LABEL(fast_unary)
       if (!avail || s[len - 1].kind != sg->pop[0]) goto done;
       s[len - 1] = sg->push;
       p++;
-      continue;
-    case FAST_BINARY:
+      FAST_NEXT();
+    case FAST_BINARY: FAST_LABEL(fast_binary)
       if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != sg->pop[0]) goto done;
       s[--len - 1] = sg->push;
       p++;
-      continue;
+      FAST_NEXT();
     case FAST_LOAD:
-    case FAST_STORE:
+    case FAST_STORE: FAST_LABEL(fast_mem_op)
       /* Flags below 0x40: memory 0 and the alignment; then a 32-bit offset. */
       if (!mem32 || end - p < 2 || p[1] > sg->align) goto done;
       if (!(q = kite_leb_fast(p + 2, end, 32, false, &imm))) goto done;
@@ -1243,40 +1348,40 @@ static void fast_run(body *b) {
         len -= 2;
       }
       p = q;
-      continue;
-    case FAST_CONST32:
+      FAST_NEXT();
+    case FAST_CONST32: FAST_LABEL(fast_const32)
       if (!(q = skip_sleb(p + 1, end, 32)) || len == cap) goto done;
       s[len++] = sg->push;
       p = q;
-      continue;
-    case FAST_CONST64:
+      FAST_NEXT();
+    case FAST_CONST64: FAST_LABEL(fast_const64)
       if (!(q = skip_sleb(p + 1, end, 64)) || len == cap) goto done;
       s[len++] = sg->push;
       p = q;
-      continue;
-    case FAST_SIG: q = p + 1; break;
-    case FAST_I32:
+      FAST_NEXT();
+    case FAST_SIG: FAST_LABEL(fast_sig) q = p + 1; break;
+    case FAST_I32: FAST_LABEL(fast_i32)
       if (!(q = kite_leb_fast(p + 1, end, 32, true, &imm))) goto done;
       break;
-    case FAST_I64:
+    case FAST_I64: FAST_LABEL(fast_i64)
       if (!(q = kite_leb_fast(p + 1, end, 64, true, &imm))) goto done;
       break;
-    case FAST_BYTES4:
+    case FAST_BYTES4: FAST_LABEL(fast_bytes4)
       if (end - p < 5) goto done;
       q = p + 5;
       break;
-    case FAST_BYTES8:
+    case FAST_BYTES8: FAST_LABEL(fast_bytes8)
       if (end - p < 9) goto done;
       q = p + 9;
       break;
-    case FAST_MEM:
+    case FAST_MEM: FAST_LABEL(fast_mem)
       /* Flags below 0x40: memory 0 and the alignment; then a 32-bit offset. */
       if (!mem32 || end - p < 2 || p[1] > sg->align) goto done;
       if (!(q = kite_leb_fast(p + 2, end, 32, false, &imm))) goto done;
       break;
     case FAST_LOCAL_GET:
     case FAST_LOCAL_SET:
-    case FAST_LOCAL_TEE: {
+    case FAST_LOCAL_TEE: FAST_LABEL(fast_local) {
       q = kite_leb_fast(p + 1, end, 32, false, &imm);
       if (!q || imm >= nlocal_kind) goto done;
       uint8_t k = local_kind[imm];
@@ -1289,10 +1394,10 @@ static void fast_run(body *b) {
         if (sg->fast == FAST_LOCAL_SET) len--;
       }
       p = q;
-      continue;
+      FAST_NEXT();
     }
     case FAST_GLOBAL_GET:
-    case FAST_GLOBAL_SET: {
+    case FAST_GLOBAL_SET: FAST_LABEL(fast_global) {
       q = kite_leb_fast(p + 1, end, 32, false, &imm);
       if (!q || imm >= m->nglobals) goto done;
       const kite_globaltype *gt = &m->globals[imm].type;
@@ -1304,27 +1409,27 @@ static void fast_run(body *b) {
         len--;
       }
       p = q;
-      continue;
+      FAST_NEXT();
     }
-    case FAST_DROP:
+    case FAST_DROP: FAST_LABEL(fast_drop)
       if (!avail) goto done;
       len--;
       p++;
-      continue;
-    case FAST_SELECT:
+      FAST_NEXT();
+    case FAST_SELECT: FAST_LABEL(fast_select)
       if (avail < 3 || s[len - 1].kind != KITE_VT_I32 || s[len - 2].kind != s[len - 3].kind ||
           !is_num_kind(s[len - 2].kind))
         goto done;
       len -= 2;
       p++;
-      continue;
-    case FAST_NOP: p++; continue;
-    case FAST_UNREACHABLE:
+      FAST_NEXT();
+    case FAST_NOP: FAST_LABEL(fast_nop) p++; FAST_NEXT();
+    case FAST_UNREACHABLE: FAST_LABEL(fast_unreachable)
       len = height;
       fr->unreachable = true;
       p++;
-      continue;
-    case FAST_BLOCK: {
+      FAST_NEXT();
+    case FAST_BLOCK: FAST_LABEL(fast_block) {
       /* No type, or one number type (v128 is left to the general path). */
       if (end - p < 2 || v->ctrls.len == v->ctrls.cap) goto done;
       uint8_t bt = p[1];
@@ -1346,9 +1451,9 @@ static void fast_run(body *b) {
         fr->nresults = 1;
       }
       p += 2;
-      continue;
+      FAST_NEXT();
     }
-    case FAST_END: {
+    case FAST_END: FAST_LABEL(fast_end) {
       /* An if without else passes its parameters for its results: left to the general
          path unless both are empty; so are locals to forget. */
       if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) || v->init_log.len != fr->init_height)
@@ -1360,10 +1465,10 @@ static void fast_run(body *b) {
       if (--v->ctrls.len == 0) goto done; /* the end of the body */
       fr = &v->ctrls.data[v->ctrls.len - 1];
       height = fr->height;
-      continue;
+      FAST_NEXT();
     }
     case FAST_BR:
-    case FAST_BR_IF: {
+    case FAST_BR_IF: FAST_LABEL(fast_br) {
       q = kite_leb_fast(p + 1, end, 32, false, &imm);
       if (!q || imm >= v->ctrls.len) goto done;
       size_t have = avail;
@@ -1382,15 +1487,15 @@ static void fast_run(body *b) {
         fr->unreachable = true;
       }
       p = q;
-      continue;
+      FAST_NEXT();
     }
-    case FAST_RETURN:
+    case FAST_RETURN: FAST_LABEL(fast_return)
       if (avail < b->nresults || !top_is(s + len - b->nresults, b->results, b->nresults)) goto done;
       len = height;
       fr->unreachable = true;
       p++;
-      continue;
-    case FAST_CALL: {
+      FAST_NEXT();
+    case FAST_CALL: FAST_LABEL(fast_call) {
       q = kite_leb_fast(p + 1, end, 32, false, &imm);
       if (!q || imm >= m->nfuncs) goto done;
       const kite_functype *ft = kite_module_func_type(m, (uint32_t)imm);
@@ -1400,9 +1505,9 @@ static void fast_run(body *b) {
       len -= ft->nparams;
       for (uint32_t i = 0; i < ft->nresults; i++) s[len++] = ft->results[i];
       p = q;
-      continue;
+      FAST_NEXT();
     }
-    default: goto done;
+    default: FAST_LABEL(fast_no) goto done;
     }
     /* The fixed signature. */
     uint32_t npop = sg->npop;
@@ -1412,7 +1517,10 @@ static void fast_run(body *b) {
     len -= npop;
     if (sg->npush) s[len++] = sg->push;
     p = q;
+    FAST_NEXT();
   }
+#undef FAST_LABEL
+#undef FAST_NEXT
 done:
   v->vals.len = len;
   b->r.p = p;

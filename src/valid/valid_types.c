@@ -335,7 +335,7 @@ void kite_vt_name(kite_valtype t, char *buf, size_t size) {
   if (s) {
     snprintf(buf, size, "%s", s);
   } else if (kite_ht_is_index(t.ht)) {
-    snprintf(buf, size, "(ref %s%u)", t.nullable ? "null " : "", t.ht);
+    snprintf(buf, size, "(ref %s%s%u)", t.nullable ? "null " : "", t.exact ? "exact " : "", t.ht);
   } else if (t.nullable && t.ht != KITE_HT_BOT) {
     snprintf(buf, size, "%sref", abstract_name(t.ht));
   } else {

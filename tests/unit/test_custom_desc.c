@@ -5,6 +5,7 @@
 */
 #include <string.h>
 
+#include "runtime.h"
 #include "test_util.h"
 #include "text.h"
 #include "valid.h"
@@ -133,11 +134,77 @@ static void test_descriptor_clauses(kite_alloc *a) {
                      "descriptor type 3 does not match"));
 }
 
+/* Run a module's exported function `name` (i32 param, i32 result) in a fresh store. */
+static int32_t run_i32(kite_engine *e, kite_module *m, const char *name, int32_t arg,
+                       kite_error *err) {
+  kite_store *s = kite_store_new(e);
+  kite_instance *inst = s ? kite_instantiate(s, m, NULL, 0, err) : NULL;
+  kite_value r = kite_val_i32(0), a = kite_val_i32((uint32_t)arg);
+  kite_extern x;
+  memset(&x, 0, sizeof x);
+  if (inst && kite_instance_export(inst, name, strlen(name), &x) && x.kind == KITE_EXTERN_FUNC) {
+    kite_error_clear(err);
+    kite_gc_collect(s, NULL); /* objects made while instantiating survive a collection */
+    kite_func_call(s, x.u.func, &a, 1, &r, 1, err);
+  }
+  kite_store_free(s);
+  return (int32_t)r.u.i32;
+}
+
+static void test_execution(void) {
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.features = desc;
+  kite_engine *e = kite_engine_new(&cfg);
+  kite_error err;
+  const char *wat =
+      "(module (rec (type $a (sub (descriptor $ad) (struct (field i32))))"
+      "  (type $ad (sub (describes $a) (struct (field i32)))))"
+      " (global $d1 (ref (exact $ad)) (struct.new $ad (i32.const 10)))"
+      " (global $d2 (ref (exact $ad)) (struct.new $ad (i32.const 20)))"
+      " (global $o (ref $a) (struct.new_desc $a (i32.const 7) (global.get $d1)))"
+      /* its descriptor is reachable through the object only */
+      " (global $o2 (ref $a) (struct.new_desc $a (i32.const 1) (struct.new $ad (i32.const 5))))"
+      " (func (export \"get2\") (param i32) (result i32)"
+      "  (i32.add (struct.get $a 0 (global.get $o2))"
+      "   (struct.get $ad 0 (ref.get_desc $a (global.get $o2)))))"
+      " (func (export \"get\") (param i32) (result i32)"
+      "  (i32.add (struct.get $a 0 (global.get $o))"
+      "   (struct.get $ad 0 (ref.get_desc $a (global.get $o)))))"
+      " (func (export \"cast\") (param i32) (result i32)"
+      "  (struct.get $a 0 (ref.cast_desc_eq (ref $a) (global.get $o)"
+      "   (select (result (ref $ad)) (global.get $d1) (global.get $d2) (local.get 0)))))"
+      " (func (export \"br\") (param i32) (result i32)"
+      "  (block $l (result (ref $a))"
+      "   (br_on_cast_desc_eq $l anyref (ref $a) (global.get $o)"
+      "    (select (result (ref $ad)) (global.get $d1) (global.get $d2) (local.get 0)))"
+      "   (drop) (return (i32.const -1)))"
+      "  (struct.get $a 0))"
+      " (func (export \"null\") (param i32) (result i32)"
+      "  (drop (struct.new_default_desc $a (ref.null (exact $ad)))) (i32.const 0)))";
+  kite_module *m = compile(kite_engine_alloc(e), wat, desc, &err);
+  CHECK_MSG(m != NULL, "%s", err.msg);
+  if (m) {
+    CHECK(run_i32(e, m, "get", 0, &err) == 17 && err.kind == KITE_OK);
+    CHECK(run_i32(e, m, "get2", 0, &err) == 6 && err.kind == KITE_OK);
+    CHECK(run_i32(e, m, "cast", 1, &err) == 7 && err.kind == KITE_OK);
+    run_i32(e, m, "cast", 0, &err);
+    CHECK(err.kind == KITE_ERR_RUNTIME && strcmp(err.msg, "descriptor cast failure") == 0);
+    CHECK(run_i32(e, m, "br", 1, &err) == 7 && err.kind == KITE_OK);
+    CHECK(run_i32(e, m, "br", 0, &err) == -1 && err.kind == KITE_OK);
+    run_i32(e, m, "null", 0, &err);
+    CHECK(err.kind == KITE_ERR_RUNTIME && strcmp(err.msg, "null descriptor reference") == 0);
+    kite_module_free(m);
+  }
+  kite_engine_free(e);
+}
+
 int main(void) {
   kite_alloc a;
   kite_alloc_init(&a, NULL, NULL);
   test_exact_subtyping(&a);
   test_binary(&a);
   test_descriptor_clauses(&a);
+  test_execution();
   return test_finish("test_custom_desc");
 }

@@ -170,6 +170,8 @@ int main(void) {
   run_dir(dir, c.text = core | KITE_FEATURE_BIT(FEATX_CUSTOM_PAGE_SIZES), &c);
   snprintf(dir, sizeof dir, "%s/proposals/wide-arithmetic", suite);
   run_dir(dir, c.text = core | KITE_FEATURE_BIT(FEAT_WIDE_ARITH), &c);
+  snprintf(dir, sizeof dir, "%s/proposals/custom-descriptors", suite);
+  run_dir(dir, c.text = core | KITE_FEATURE_BIT(FEAT_CUSTOM_DESC), &c);
   /* The threads proposal predates multi-memory and reference types (it expects "multiple
      tables"), but its text writes funcref: parse text as 2.0, validate without them. */
   snprintf(dir, sizeof dir, "%s/proposals/threads", suite);

@@ -353,6 +353,7 @@ static const struct {
                               KITE_FEATURE_BIT(FEATX_MULTI_VALUE)},
     {"proposals/wide-arithmetic", KITE_FEATURES_ALL},
     {"proposals/custom-page-sizes", KITE_FEATURES_ALL},
+    {"proposals/custom-descriptors", KITE_FEATURES_ALL},
 };
 
 /* The sorted .wast files of a directory (relative names "dir/file.wast"). */
