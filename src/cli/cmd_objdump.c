@@ -140,7 +140,10 @@ static void print_insn(dump *d, const kite_insn *insn) {
     fputs(" i32x4", stdout);
     for (int i = 0; i < 16; i += 4) printf(" 0x%08x", kite_load_u32le(insn->bytes + i));
     break;
-  case IMM_HEAPTYPE: fputc(' ', stdout), print_heaptype(d, insn->ht); break;
+  case IMM_HEAPTYPE:
+    fputs(insn->exact ? " exact " : " ", stdout);
+    print_heaptype(d, insn->ht);
+    break;
   case IMM_FUNC:
     printf(" %u", insn->idx);
     print_func_name(d, insn->idx);

@@ -231,6 +231,7 @@ static void insn_text(disasm *d, const kite_insn *in, kite_buf *t) {
     break;
   case IMM_HEAPTYPE:
     kite_buf_byte(t, ' ');
+    if (in->exact) kite_buf_put(t, "exact ", 6);
     put_heaptype(t, in->ht);
     break;
   case IMM_MEMORY_INIT:
@@ -245,9 +246,11 @@ static void insn_text(disasm *d, const kite_insn *in, kite_buf *t) {
   case IMM_BR_ON_CAST:
     kite_buf_printf(t, " %u ", in->idx);
     if (in->flags & 1) kite_buf_put(t, "null ", 5);
+    if (in->exact) kite_buf_put(t, "exact ", 6);
     put_heaptype(t, in->ht);
     kite_buf_byte(t, ' ');
     if (in->flags & 2) kite_buf_put(t, "null ", 5);
+    if (in->exact2) kite_buf_put(t, "exact ", 6);
     put_heaptype(t, in->ht2);
     break;
   }
