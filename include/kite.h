@@ -382,12 +382,18 @@ const char *kite_externkind_name(kite_externkind kind);
 ** pointer is the same reference as an externref or an anyref). An i31 (ref.i31) is the
 ** value type (ref i31), not nullable, with its signed 31-bit value in of.i32 (kite_i31ref
 ** makes one):
-** it may be passed for anyref, eqref and i31ref, and comes back that way. GC objects
-** (structs, arrays) and exceptions cannot reach the host, which could not keep them
-** alive: a call returning one fails with KITE_ERR_USAGE (after it ran), reading one
-** from a table fails, a global holding one reads as null, and only null can be passed
-** for them.
+** it may be passed for anyref, eqref and i31ref, and comes back that way.
+** GC objects (structs, arrays) and exceptions reach the host as handles: type
+** (ref struct), (ref array) or (ref exn), not nullable, with of.heapref set (see
+** kite_val_is_heapref). A handle keeps its object alive (the collector treats it as a
+** root) until kite_ref_release, or until the store is freed; the host owns every handle
+** it gets from kite_call results, kite_global_value, kite_table_read and kite_ref_copy.
+** A host function's arguments are borrowed: valid during the call only (kite_ref_copy
+** keeps one). A handle passed in (an argument, a host function's result, a global or
+** table write) must be live and of the same store, and its object must match the
+** expected type (canonical type matching for type indices), else KITE_ERR_USAGE.
 */
+typedef struct kite_heapref kite_heapref;
 typedef struct kite_val {
   kite_type type;
   union {
@@ -400,8 +406,16 @@ typedef struct kite_val {
     uint8_t v128[16];
     kite_funcinst *func;
     void *host;
+    kite_heapref *heapref;
   } of;
 } kite_val;
+
+/* Whether v is a handle to a GC object or an exception (of.heapref). */
+static inline bool kite_val_is_heapref(kite_val v) {
+  return v.type.kind == KITE_REF && !v.type.nullable &&
+         (v.type.heap == KITE_HEAP_STRUCT || v.type.heap == KITE_HEAP_ARRAY ||
+          v.type.heap == KITE_HEAP_EXN);
+}
 
 static inline kite_val kite_i32(int32_t x) {
   kite_val v;
@@ -649,6 +663,13 @@ const kite_functype *kite_func_type(const kite_funcinst *f);
 */
 bool kite_call(kite_store *s, kite_funcinst *f, const kite_val *args, size_t nargs,
                kite_val *results, size_t nresults, kite_error *err);
+
+/* Release the handle v holds (kite_val_is_heapref); nothing for any other value, nor for
+   a handle already released or of another store. */
+void kite_ref_release(kite_store *s, kite_val v);
+/* *out: a new handle to v's reference (any other value: v itself). KITE_ERR_USAGE when
+   v's handle is not live in s, KITE_ERR_OOM. */
+bool kite_ref_copy(kite_store *s, kite_val v, kite_val *out, kite_error *err);
 
 /* ======================================================================== memories */
 

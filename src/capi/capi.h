@@ -25,17 +25,17 @@ uint32_t kite_capi_heap_top(uint32_t ht);
 /*
 ** Values between the public and the internal form. `rtt` is the canonical type of t's
 ** heap type when that is a type index (NULL when unknown: a host object's type): a
-** funcref to a function type must hold a function of that type, and references to
-** struct and array types (and to the any and exn hierarchies, except host values seen
-** as anyref) cannot cross, since the host could not keep them alive or tell their types.
+** funcref to a function type must hold a function of that type. GC objects and
+** exceptions cross as handles (struct kite_heapref) of the store s.
 */
 /* A public value as an internal one of type t (its payload is read per t). false with
    *err (KITE_ERR_USAGE) when the value cannot have that type. */
-bool kite_capi_value_in(const kite_val *v, kite_valtype t, const struct kite_rtt *rtt,
-                        kite_value *out, kite_error *err);
-/* An internal value as a public one; false when it is a reference the host cannot hold
-   (then *out is the null reference). */
-bool kite_capi_value_out(const kite_value *v, const struct kite_rtt *rtt, kite_val *out);
+bool kite_capi_value_in(kite_store *s, const kite_val *v, kite_valtype t,
+                        const struct kite_rtt *rtt, kite_value *out, kite_error *err);
+/* An internal value as a public one (a GC object or exception gets a new handle of s);
+   false with *err (KITE_ERR_OOM) when no handle could be made, then *out is null. */
+bool kite_capi_value_out(kite_store *s, const kite_value *v, const struct kite_rtt *rtt,
+                         kite_val *out, kite_error *err);
 /* The canonical type of t's heap type in instance inst (NULL: none or unknown). */
 const struct kite_rtt *kite_capi_rtt(const kite_instance *inst, kite_valtype t);
 

@@ -32,17 +32,28 @@ static bool host_trampoline(void *env, kite_store *s, const kite_value *args, ui
     if (!vals) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   }
   kite_val *pub_args = vals, *pub_results = vals + nargs;
+  memset(vals, 0, n * sizeof *vals);
   bool ok = true;
+  /* Arguments are borrowed: handles made for them are released after the call. */
   for (uint32_t i = 0; i < nargs && ok; i++)
-    if (!kite_capi_value_out(&args[i], NULL, &pub_args[i]))
-      ok = kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, 0,
-                     "host function argument %u: references of this type cannot go to the host", i);
-  for (uint32_t i = 0; i < nresults; i++) kite_capi_value_out(&results[i], NULL, &pub_results[i]);
+    if (!kite_capi_value_out(s, &args[i], NULL, &pub_args[i], err)) {
+      ok = false;
+      if (err->kind == KITE_ERR_USAGE) {
+        kite_error_clear(err);
+        kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, 0,
+                  "host function argument %u: references of this type cannot go to the host", i);
+      }
+    }
+  for (uint32_t i = 0; i < nresults; i++) {
+    kite_value null = results[i];
+    if (null.type.kind == KITE_VT_REF) null.u.ref = KITE_REF_NULL; /* never a handle */
+    kite_capi_value_out(NULL, &null, NULL, &pub_results[i], NULL);
+  }
   if (ok) ok = r->cb(r->data, s, pub_args, nargs, pub_results, nresults, err);
   if (ok) {
     for (uint32_t i = 0; i < nresults && ok; i++) {
       pub_results[i].type.kind = results[i].type.kind; /* only the payload is the callee's */
-      ok = kite_capi_value_in(&pub_results[i], results[i].type, NULL, &results[i], err);
+      ok = kite_capi_value_in(s, &pub_results[i], results[i].type, NULL, &results[i], err);
     }
     if (!ok) {
       kite_error usage = *err;
@@ -52,6 +63,7 @@ static bool host_trampoline(void *env, kite_store *s, const kite_value *args, ui
   } else if (!kite_failed(err)) {
     kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, 0, "host function failed");
   }
+  for (uint32_t i = 0; i < nargs; i++) kite_ref_release(s, pub_args[i]);
   if (vals != small) kite_free(s->alloc, vals, n * sizeof *vals);
   return ok;
 }
@@ -134,7 +146,7 @@ bool kite_call(kite_store *s, kite_funcinst *f, const kite_val *args, size_t nar
   kite_value *in = vals, *out = vals + t->nparams;
   bool ok = true;
   for (uint32_t i = 0; i < t->nparams && ok; i++) {
-    ok = kite_capi_value_in(&args[i], t->params[i], kite_capi_rtt(f->inst, t->params[i]), &in[i],
+    ok = kite_capi_value_in(s, &args[i], t->params[i], kite_capi_rtt(f->inst, t->params[i]), &in[i],
                             err);
     if (!ok) {
       kite_error e = *err;
@@ -143,10 +155,19 @@ bool kite_call(kite_store *s, kite_funcinst *f, const kite_val *args, size_t nar
     }
   }
   if (ok) ok = kite_func_call(s, f, in, t->nparams, out, t->nresults, err);
-  for (uint32_t i = 0; i < t->nresults && ok; i++)
-    if (!kite_capi_value_out(&out[i], kite_capi_rtt(f->inst, t->results[i]), &results[i]))
-      ok = kite_error_set(err, KITE_ERR_USAGE, 0,
-                          "result %u: references of this type cannot go to the host", i);
+  uint32_t done = 0;
+  for (; done < t->nresults && ok; done++)
+    if (!kite_capi_value_out(s, &out[done], kite_capi_rtt(f->inst, t->results[done]),
+                             &results[done], err)) {
+      ok = false;
+      if (err->kind == KITE_ERR_USAGE) {
+        kite_error_clear(err);
+        kite_error_set(err, KITE_ERR_USAGE, 0,
+                       "result %u: references of this type cannot go to the host", done);
+      }
+    }
+  if (!ok)
+    for (uint32_t i = 0; i + 1 < done; i++) kite_ref_release(s, results[i]);
   if (vals != small) kite_free(s->alloc, vals, n * sizeof *vals);
   if (!ok) kite_capi_drop_offset(err);
   return ok;
@@ -194,7 +215,7 @@ kite_tableinst *kite_table_create(kite_store *s, const kite_table_desc *desc, ki
   }
   kite_valtype elem = kite_capi_valtype(desc->element);
   kite_value v;
-  if (!kite_capi_value_in(&init, elem, NULL, &v, err)) return NULL;
+  if (!kite_capi_value_in(s, &init, elem, NULL, &v, err)) return NULL;
   kite_limits l;
   memset(&l, 0, sizeof l);
   l.min = desc->initial;
@@ -216,9 +237,7 @@ bool kite_table_read(const kite_tableinst *t, uint64_t index, kite_val *out, kit
   kite_value v;
   if (!kite_table_get(t, index, &v))
     return kite_error_set(err, KITE_ERR_RUNTIME, KITE_TRAP_TABLE_OOB, "out of bounds table access");
-  if (!kite_capi_value_out(&v, t->elem_rtt, out))
-    return kite_error_set(err, KITE_ERR_USAGE, 0, "references of this type cannot go to the host");
-  return true;
+  return kite_capi_value_out(t->store, &v, t->elem_rtt, out, err);
 }
 
 bool kite_table_write(kite_tableinst *t, uint64_t index, kite_val v, kite_error *err) {
@@ -226,7 +245,7 @@ bool kite_table_write(kite_tableinst *t, uint64_t index, kite_val v, kite_error 
   if (!err) err = &local;
   kite_error_clear(err);
   kite_value iv;
-  if (!kite_capi_value_in(&v, t->elem, t->elem_rtt, &iv, err)) return false;
+  if (!kite_capi_value_in(t->store, &v, t->elem, t->elem_rtt, &iv, err)) return false;
   if (!kite_table_set(t, index, iv))
     return kite_error_set(err, KITE_ERR_RUNTIME, KITE_TRAP_TABLE_OOB, "out of bounds table access");
   return true;
@@ -236,7 +255,7 @@ uint64_t kite_table_grow_by(kite_tableinst *t, uint64_t delta, kite_val init) {
   kite_value iv;
   kite_error err;
   kite_error_clear(&err);
-  if (!kite_capi_value_in(&init, t->elem, t->elem_rtt, &iv, &err)) return UINT64_MAX;
+  if (!kite_capi_value_in(t->store, &init, t->elem, t->elem_rtt, &iv, &err)) return UINT64_MAX;
   return kite_table_grow(t, delta, iv);
 }
 
@@ -251,7 +270,7 @@ kite_globalinst *kite_global_create(kite_store *s, const kite_global_desc *desc,
   gt.type = kite_capi_valtype(desc->value);
   gt.mut = desc->mutable_;
   kite_value v;
-  if (!kite_capi_value_in(&init, gt.type, NULL, &v, err)) return NULL;
+  if (!kite_capi_value_in(s, &init, gt.type, NULL, &v, err)) return NULL;
   return kite_global_new(s, gt, v, err);
 }
 
@@ -263,7 +282,9 @@ void kite_global_describe(const kite_globalinst *g, kite_global_desc *out) {
 kite_val kite_global_value(const kite_globalinst *g) {
   kite_value v = kite_global_get(g);
   kite_val out;
-  kite_capi_value_out(&v, g->rtt, &out); /* a reference the host cannot hold reads as null */
+  kite_error err;
+  kite_error_clear(&err);
+  kite_capi_value_out(g->store, &v, g->rtt, &out, &err); /* null when no handle could be made */
   return out;
 }
 
@@ -273,7 +294,7 @@ bool kite_global_set_value(kite_globalinst *g, kite_val v, kite_error *err) {
   kite_error_clear(err);
   if (!g->type.mut) return kite_error_set(err, KITE_ERR_USAGE, 0, "global is immutable");
   kite_value iv;
-  if (!kite_capi_value_in(&v, g->type.type, g->rtt, &iv, err)) return false;
+  if (!kite_capi_value_in(g->store, &v, g->type.type, g->rtt, &iv, err)) return false;
   return kite_global_set(g, iv, err);
 }
 

@@ -213,8 +213,23 @@ const kite_rtt *kite_capi_rtt(const kite_instance *inst, kite_valtype t) {
   return t.ht < inst->module->ntypes ? inst->rtts[t.ht] : NULL;
 }
 
-bool kite_capi_value_in(const kite_val *v, kite_valtype t, const kite_rtt *rtt, kite_value *out,
-                        kite_error *err) {
+/* A handle passed in for type t (of hierarchy top). */
+static bool heapref_in(kite_store *s, const kite_val *v, kite_valtype t, const kite_rtt *rtt,
+                       uint32_t top, kite_value *out, kite_error *err) {
+  const struct kite_heapref *h = v->of.heapref;
+  if (!kite_gc_root_owned(s, h))
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "reference released or of another store");
+  bool ok;
+  if (h->exn) ok = top == KITE_HT_EXN && t.ht != KITE_HT_NOEXN;
+  else if (top != KITE_HT_ANY || (kite_ht_is_index(t.ht) && !rtt)) ok = false;
+  else ok = kite_gc_ref_test(h->ref, t.ht, rtt, t.exact);
+  if (!ok) return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
+  out->u.ref = h->ref;
+  return true;
+}
+
+bool kite_capi_value_in(kite_store *s, const kite_val *v, kite_valtype t, const kite_rtt *rtt,
+                        kite_value *out, kite_error *err) {
   memset(out, 0, sizeof *out);
   out->type = t;
   if (v->type.kind != t.kind)
@@ -229,6 +244,7 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, const kite_rtt *rtt, 
   }
   uint32_t top = ref_top(t, rtt);
   bool null;
+  if (kite_val_is_heapref(*v)) return heapref_in(s, v, t, rtt, top, out, err);
   if (v->type.heap == KITE_HEAP_I31 && !v->type.nullable) {
     /* An i31 value, as kite_i31ref makes (a nullable i31ref type is a null or a host
        value as usual). Unboxed, it needs no keeping alive; any, eq and i31 take it. */
@@ -265,7 +281,8 @@ bool kite_capi_value_in(const kite_val *v, kite_valtype t, const kite_rtt *rtt, 
   return true;
 }
 
-bool kite_capi_value_out(const kite_value *v, const kite_rtt *rtt, kite_val *out) {
+bool kite_capi_value_out(kite_store *s, const kite_value *v, const kite_rtt *rtt, kite_val *out,
+                         kite_error *err) {
   kite_val o;
   memset(&o, 0, sizeof o);
   o.type = kite_capi_type(v->type);
@@ -285,10 +302,45 @@ bool kite_capi_value_out(const kite_value *v, const kite_rtt *rtt, kite_val *out
     else if (top == KITE_HT_ANY && kite_ref_is_i31(v->u.ref)) {
       o.type = kite_type_ref(KITE_HEAP_I31, false);
       o.of.i32 = (int32_t)kite_ref_i31_s(v->u.ref);
-    } else ok = false; /* a GC object or an exception: it stays null */
+    } else if ((top == KITE_HT_ANY || top == KITE_HT_EXN) && kite_ref_is_ptr(v->u.ref) &&
+               (!kite_ht_is_index(v->type.ht) || rtt)) {
+      /* (A type index with an unknown rtt might be a function type: not read.) */
+      bool exn = top == KITE_HT_EXN;
+      uint32_t heap = exn ? KITE_HEAP_EXN
+                      : ((const kite_gcobj *)(uintptr_t)v->u.ref)->rtt->comp == KITE_COMP_ARRAY
+                          ? KITE_HEAP_ARRAY
+                          : KITE_HEAP_STRUCT;
+      o.of.heapref = s ? kite_gc_root_new(s, v->u.ref, exn) : NULL;
+      if (o.of.heapref) o.type = kite_type_ref(heap, false);
+      else ok = kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+    } else {
+      ok = kite_error_set(err, KITE_ERR_USAGE, 0, "references of this type cannot go to the host");
+    }
     break;
   }
   }
   *out = o;
   return ok;
+}
+
+void kite_ref_release(kite_store *s, kite_val v) {
+  if (s && kite_val_is_heapref(v) && kite_gc_root_owned(s, v.of.heapref))
+    kite_gc_root_free(s, v.of.heapref);
+}
+
+bool kite_ref_copy(kite_store *s, kite_val v, kite_val *out, kite_error *err) {
+  kite_error local;
+  if (!err) err = &local;
+  kite_error_clear(err);
+  *out = v;
+  if (!kite_val_is_heapref(v)) return true;
+  out->of.heapref = NULL;
+  if (!kite_gc_root_owned(s, v.of.heapref))
+    return kite_error_set(err, KITE_ERR_USAGE, 0, "reference released or of another store");
+  out->of.heapref = kite_gc_root_new(s, v.of.heapref->ref, v.of.heapref->exn);
+  if (!out->of.heapref) {
+    out->type.nullable = true;
+    return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
+  }
+  return true;
 }

@@ -24,9 +24,10 @@
 ** - Globals, tables and the element segments of every instance of the store, by their
 **   types: a reference of the any or extern hierarchy that is a pointer is an object;
 **   func and exn references never are.
-** - Host-held values: the public API has no handles for GC references yet, so an object
-**   a host keeps outside wasm-visible places is only guaranteed until the next call
-**   into wasm; everything is released when the store is freed.
+** - Host-held references (struct kite_heapref, the public API's handles): each is a
+**   root until the host releases it; the store frees the ones left with itself. Finding
+**   whether a handle is the store's scans the list, so that a released or foreign
+**   handle is rejected without being read.
 ** While instantiation evaluates constant expressions the new objects live in C
 ** variables, so it inhibits collection (kite_gc_inhibit).
 **
@@ -67,6 +68,9 @@ void kite_gc_free(struct kite_gc *g) {
   kite_vec_free(g->alloc, &g->objs);
   kite_vec_free(g->alloc, &g->mark_stack);
   kite_vec_free(g->alloc, &g->candidates);
+  for (size_t i = 0; i < g->host_roots.len; i++)
+    kite_free(g->alloc, g->host_roots.data[i], sizeof *g->host_roots.data[i]);
+  kite_vec_free(g->alloc, &g->host_roots);
   kite_free(g->alloc, g, sizeof *g);
 }
 
@@ -81,6 +85,43 @@ bool kite_gc_is_object(const kite_store *s, kite_ref r) {
   for (size_t i = 0; i < g->objs.len; i++)
     if ((kite_ref)(uintptr_t)g->objs.data[i] == r) return true;
   return false;
+}
+
+/* ---- host references ---- */
+
+struct kite_heapref *kite_gc_root_new(kite_store *s, kite_ref ref, bool exn) {
+  struct kite_gc *g = s->gc;
+  if (!g || g->host_roots.len >= UINT32_MAX) return NULL;
+  struct kite_heapref *h = kite_malloc(g->alloc, sizeof *h);
+  if (!h) return NULL;
+  if (!kite_vec_push(g->alloc, &g->host_roots, h)) {
+    kite_free(g->alloc, h, sizeof *h);
+    return NULL;
+  }
+  h->store = s;
+  h->ref = ref;
+  h->exn = exn;
+  h->index = (uint32_t)(g->host_roots.len - 1);
+  if (exn) ((kite_exn *)(uintptr_t)ref)->exposed = true;
+  return h;
+}
+
+bool kite_gc_root_owned(const kite_store *s, const struct kite_heapref *h) {
+  const struct kite_gc *g = s->gc;
+  if (!g || !h) return false;
+  for (size_t i = g->host_roots.len; i-- > 0;)
+    if (g->host_roots.data[i] == h) return true;
+  return false;
+}
+
+void kite_gc_root_free(kite_store *s, struct kite_heapref *h) {
+  struct kite_gc *g = s->gc;
+  struct kite_heapref *last = g->host_roots.data[--g->host_roots.len];
+  if (last != h) {
+    g->host_roots.data[h->index] = last;
+    last->index = h->index;
+  }
+  kite_free(g->alloc, h, sizeof *h);
 }
 
 /* ---- marking ---- */
@@ -183,7 +224,9 @@ static size_t mark_store_roots(kite_store *s) {
     default: break;
     }
   }
-  return n;
+  for (size_t i = 0; i < g->host_roots.len; i++)
+    if (!g->host_roots.data[i]->exn) mark_ref(g, g->host_roots.data[i]->ref);
+  return n + g->host_roots.len;
 }
 
 /* Add the values among p[0..n) that could be object addresses to the candidates. */

@@ -260,6 +260,7 @@ struct kite_funcinst {
 
 struct kite_tableinst {
   kite_object obj;
+  kite_store *store; /* the owner */
   kite_alloc *alloc; /* the owning store's */
   const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_valtype elem; /* a reference type */
@@ -296,6 +297,7 @@ struct kite_meminst {
 
 struct kite_globalinst {
   kite_object obj;
+  kite_store *store; /* the owner */
   const kite_module *module; /* the defining module (its type indices); NULL: the host's */
   kite_globaltype type;
   uint64_t slots[2]; /* the value in interpreter slot encoding (v128: both) */
@@ -647,6 +649,7 @@ struct kite_gc {
   uint32_t inhibit;
   KITE_VEC(kite_gcobj *) mark_stack;
   bool mark_overflow; /* the mark stack could not grow: rescan marked objects */
+  KITE_VEC(struct kite_heapref *) host_roots; /* references the host holds */
   uint64_t collections;
   uint64_t allocated;
 };
@@ -703,6 +706,24 @@ void kite_gc_collect(kite_store *s, uint64_t *stack_top);
 void kite_gc_inhibit(kite_store *s, bool on);
 /* Whether r is a live heap object of s. */
 bool kite_gc_is_object(const kite_store *s, kite_ref r);
+
+/*
+** A reference the host holds through the public API: an object of the any hierarchy
+** (a root of the collector until released) or an exposed exception (which lives as long
+** as the store anyway). The store frees the ones left with itself.
+*/
+struct kite_heapref {
+  kite_store *store;
+  kite_ref ref;
+  bool exn;       /* ref is a kite_exn */
+  uint32_t index; /* in the store's host_roots */
+};
+/* A new host reference to ref (exn: an exception, made exposed); NULL on OOM. */
+struct kite_heapref *kite_gc_root_new(kite_store *s, kite_ref ref, bool exn);
+/* Whether h is a live host reference of s (h is not dereferenced unless it is). */
+bool kite_gc_root_owned(const kite_store *s, const struct kite_heapref *h);
+/* Release h (which must be live in s). */
+void kite_gc_root_free(kite_store *s, struct kite_heapref *h);
 
 typedef struct kite_gc_stats {
   size_t objects, bytes;       /* live now (and not yet collected) */

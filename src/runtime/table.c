@@ -31,6 +31,7 @@ kite_tableinst *kite_table_new(kite_store *s, kite_valtype elem, const kite_limi
     return NULL;
   }
   t->alloc = s->alloc;
+  t->store = s;
   t->elem = elem;
   t->limits = *limits;
   t->size = (uint32_t)limits->min;
@@ -98,6 +99,7 @@ kite_globalinst *kite_global_new(kite_store *s, kite_globaltype type, kite_value
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }
+  g->store = s;
   g->type = type;
   kite_value_to_slots(&init, g->slots);
   kite_store_adopt(s, &g->obj, KITE_EXTERN_GLOBAL);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kite.h"
+#include "runtime.h"
 #include "test_util.h"
 #include "text.h"
 
@@ -1109,9 +1110,13 @@ static void test_gc_refs(void) {
   kite_module_release(m);
   CHECK(inst != NULL);
   kite_val r, args[2];
-  /* A struct cannot go to the host (it could not keep it alive). */
-  CHECK(!kite_call(s, kite_instance_export_func(inst, "mk"), NULL, 0, &r, 1, &err));
-  CHECK(err.kind == KITE_ERR_USAGE && r.of.func == NULL);
+  /* A struct goes to the host as a handle, and comes back as itself. */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "mk"), NULL, 0, &r, 1, &err));
+  CHECK(kite_val_is_heapref(r) && r.type.heap == KITE_HEAP_STRUCT && r.of.heapref != NULL);
+  kite_val got;
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &r, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 7);
+  kite_ref_release(s, r);
   /* An i31 can, both ways: it is a value. */
   CHECK(kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
   CHECK(r.type.kind == KITE_REF && r.type.heap == KITE_HEAP_I31 && !r.type.nullable);
@@ -1148,14 +1153,20 @@ static void test_gc_refs(void) {
   args[0].type = kite_type_ref(KITE_HEAP_ANY, true);
   CHECK(kite_call(s, kite_instance_export_func(inst, "keep"), args, 1, &r, 1, &err));
   CHECK(r.of.host == &token);
-  /* A global holding a struct reads as null; writing one from the host is refused. */
+  /* A global or a table element holding a struct reads as a handle to it. */
   kite_globalinst *g = kite_instance_export_global(inst, "g");
   CHECK(kite_call(s, kite_instance_export_func(inst, "store"), NULL, 0, NULL, 0, &err));
-  CHECK(kite_global_value(g).of.host == NULL);
-  /* A table element holding one cannot be read; a host value can be stored and read. */
+  kite_val gv = kite_global_value(g);
+  CHECK(kite_val_is_heapref(gv) && gv.type.heap == KITE_HEAP_STRUCT);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &gv, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 1);
   kite_tableinst *t = kite_instance_export_table(inst, "t");
   kite_val elem;
-  CHECK(!kite_table_read(t, 0, &elem, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(kite_table_read(t, 0, &elem, &err) && kite_val_is_heapref(elem));
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &elem, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 1);
+  kite_ref_release(s, elem);
+  kite_ref_release(s, gv);
   kite_val host_elem = kite_externref(&token);
   host_elem.type = kite_type_ref(KITE_HEAP_ANY, true);
   CHECK(kite_table_write(t, 1, host_elem, &err));
@@ -1166,6 +1177,244 @@ static void test_gc_refs(void) {
   CHECK(kite_global_set_value(g, fake, &err));
   kite_store_free(s);
   kite_engine_free(e);
+}
+
+/* ---- handles to GC objects and exceptions ---- */
+
+static const char *handles_wat =
+    "(module\n"
+    "  (type $s (struct (field (mut i32)) (field i64)))\n"
+    "  (type $a (array (mut i32)))\n"
+    "  (type $t (struct (field f32)))\n"
+    "  (tag $e (param i32))\n"
+    "  (global $g (export \"g\") (mut (ref null $s)) (ref.null $s))\n"
+    "  (table $tab (export \"tab\") 2 (ref null $s))\n"
+    "  (func (export \"mk\") (param i32) (result (ref $s))\n"
+    "    (struct.new $s (local.get 0) (i64.const 99)))\n"
+    "  (func (export \"get0\") (param (ref null $s)) (result i32)\n"
+    "    (struct.get $s 0 (local.get 0)))\n"
+    "  (func (export \"get1\") (param (ref null $s)) (result i64)\n"
+    "    (struct.get $s 1 (local.get 0)))\n"
+    "  (func (export \"mkarr\") (param i32) (result (ref $a))\n"
+    "    (array.new $a (i32.const 10) (local.get 0)))\n"
+    "  (func (export \"sum\") (param (ref $a)) (result i32) (local $i i32) (local $n i32)\n"
+    "    (block $done (loop $l\n"
+    "      (br_if $done (i32.ge_u (local.get $i) (array.len (local.get 0))))\n"
+    "      (local.set $n (i32.add (local.get $n) (array.get $a (local.get 0) (local.get $i))))\n"
+    "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+    "      (br $l)))\n"
+    "    (local.get $n))\n"
+    "  (func (export \"mkt\") (result structref) (struct.new $t (f32.const 1)))\n"
+    "  (func (export \"eq\") (param eqref) (result eqref) (local.get 0))\n"
+    "  (func (export \"arr\") (param arrayref) (result arrayref) (local.get 0))\n"
+    "  (func (export \"churn\") (param $n i32)\n"
+    "    (loop $l\n"
+    "      (drop (array.new_default $a (i32.const 1024)))\n"
+    "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
+    "      (br_if $l (local.get $n))))\n"
+    "  (func (export \"catch\") (result exnref)\n"
+    "    (block $h (result exnref)\n"
+    "      (try_table (catch_all_ref $h) (throw $e (i32.const 42)))\n"
+    "      (unreachable)))\n"
+    "  (func (export \"rethrow\") (param exnref) (result i32)\n"
+    "    (block $h (result i32)\n"
+    "      (try_table (catch $e $h) (throw_ref (local.get 0)))\n"
+    "      (unreachable))))";
+
+typedef struct echo_state {
+  kite_val kept; /* echo_host's argument, copied */
+  bool copied;
+} echo_state;
+
+/* A host function taking a borrowed struct handle: it keeps a copy and returns it. */
+static bool echo_host(void *data, kite_store *s, const kite_val *args, size_t nargs,
+                      kite_val *results, size_t nresults, kite_error *err) {
+  echo_state *st = data;
+  (void)nargs;
+  (void)nresults;
+  st->copied = kite_val_is_heapref(args[0]) && kite_ref_copy(s, args[0], &st->kept, err);
+  results[0] = args[0];
+  return true;
+}
+
+static kite_instance *handles_instance(kite_engine *e, kite_store *s) {
+  kite_module *m = compile_wat(e, handles_wat);
+  CHECK(m != NULL);
+  if (!m) return NULL;
+  kite_error err;
+  kite_instance *inst = kite_instance_new(s, m, NULL, &err);
+  kite_module_release(m);
+  CHECK(inst != NULL);
+  return inst;
+}
+
+static void test_gc_handles(void) {
+  kite_engine_config *cfg = kite_engine_config_new();
+  kite_engine_config_set_features(cfg, KITE_FEATURES_WASM_3_0);
+  kite_engine *e = kite_engine_new(cfg);
+  kite_engine_config_free(cfg);
+  kite_store *s = kite_store_new(e), *s2 = kite_store_new(e);
+  kite_instance *inst = handles_instance(e, s), *inst2 = handles_instance(e, s2);
+  if (!inst || !inst2) {
+    kite_store_free(s);
+    kite_store_free(s2);
+    kite_engine_free(e);
+    return;
+  }
+#define F(name) kite_instance_export_func(inst, name)
+  kite_error err;
+  kite_val st, arr, r, args[2];
+  args[0] = kite_i32(1234);
+  CHECK(kite_call(s, F("mk"), args, 1, &st, 1, &err));
+  CHECK(kite_val_is_heapref(st) && st.type.heap == KITE_HEAP_STRUCT);
+  args[0] = kite_i32(7);
+  CHECK(kite_call(s, F("mkarr"), args, 1, &arr, 1, &err));
+  CHECK(kite_val_is_heapref(arr) && arr.type.heap == KITE_HEAP_ARRAY);
+  /* Collect (allocate far past the threshold) while only the host holds them. */
+  kite_gc_stats before, after;
+  kite_gc_get_stats(s, &before);
+  args[0] = kite_i32(4000); /* 4000 arrays of 4 KiB */
+  CHECK(kite_call(s, F("churn"), args, 1, NULL, 0, &err));
+  kite_gc_get_stats(s, &after);
+  CHECK(after.collections > before.collections);
+  CHECK(after.objects < 4000);
+  CHECK(kite_call(s, F("get0"), &st, 1, &r, 1, &err) && r.of.i32 == 1234);
+  CHECK(kite_call(s, F("get1"), &st, 1, &r, 1, &err) && r.of.i64 == 99);
+  CHECK(kite_call(s, F("sum"), &arr, 1, &r, 1, &err) && r.of.i32 == 70);
+  /* Through abstract types: eqref, arrayref keep the handle's object. */
+  CHECK(kite_call(s, F("eq"), &st, 1, &r, 1, &err) && kite_val_is_heapref(r));
+  CHECK(r.type.heap == KITE_HEAP_STRUCT && r.of.heapref != st.of.heapref);
+  CHECK(kite_call(s, F("get0"), &r, 1, args, 1, &err) && args[0].of.i32 == 1234);
+  kite_ref_release(s, r);
+  CHECK(kite_call(s, F("arr"), &arr, 1, &r, 1, &err) && r.type.heap == KITE_HEAP_ARRAY);
+  kite_ref_release(s, r);
+  /* Type mismatches are refused before running. */
+  CHECK(!kite_call(s, F("sum"), &st, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(!kite_call(s, F("get0"), &arr, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(!kite_call(s, F("arr"), &st, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  kite_val other;
+  CHECK(kite_call(s, F("mkt"), NULL, 0, &other, 1, &err) && kite_val_is_heapref(other));
+  CHECK(!kite_call(s, F("get0"), &other, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(!kite_call(s, F("rethrow"), &other, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  kite_val ext = st;
+  ext.type = kite_type_externref();
+  ext.of.host = NULL; /* a null externref is not a struct reference's null either */
+  CHECK(!kite_call(s, F("sum"), &ext, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  /* Globals and tables: set from the host, checked by type, read back. */
+  kite_globalinst *g = kite_instance_export_global(inst, "g");
+  CHECK(kite_global_set_value(g, st, &err));
+  CHECK(!kite_global_set_value(g, arr, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(!kite_global_set_value(g, other, &err) && err.kind == KITE_ERR_USAGE);
+  r = kite_global_value(g);
+  CHECK(kite_val_is_heapref(r));
+  CHECK(kite_call(s, F("get0"), &r, 1, args, 1, &err) && args[0].of.i32 == 1234);
+  kite_ref_release(s, r);
+  kite_tableinst *tab = kite_instance_export_table(inst, "tab");
+  CHECK(kite_table_write(tab, 1, st, &err));
+  CHECK(!kite_table_write(tab, 0, arr, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(kite_table_read(tab, 1, &r, &err) && kite_val_is_heapref(r));
+  CHECK(kite_call(s, F("get1"), &r, 1, args, 1, &err) && args[0].of.i64 == 99);
+  kite_ref_release(s, r);
+  /* A handle of another store is refused, and so is a released one. */
+  CHECK(!kite_call(s2, kite_instance_export_func(inst2, "get0"), &st, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE);
+  CHECK(!kite_global_set_value(kite_instance_export_global(inst2, "g"), st, &err));
+  CHECK(err.kind == KITE_ERR_USAGE);
+  kite_val copy;
+  CHECK(kite_ref_copy(s, other, &copy, &err) && copy.of.heapref != other.of.heapref);
+  kite_ref_release(s, other);
+  CHECK(!kite_call(s, F("get0"), &other, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  kite_ref_release(s, other); /* twice: nothing */
+  kite_ref_release(s2, copy); /* another store's: nothing */
+  /* Exceptions: an exnref from a caught exception, rethrown from the host's handle. */
+  kite_val ex;
+  CHECK(kite_call(s, F("catch"), NULL, 0, &ex, 1, &err));
+  CHECK(kite_val_is_heapref(ex) && ex.type.heap == KITE_HEAP_EXN);
+  args[0] = kite_i32(400);
+  CHECK(kite_call(s, F("churn"), args, 1, NULL, 0, &err));
+  CHECK(kite_call(s, F("rethrow"), &ex, 1, &r, 1, &err) && r.of.i32 == 42);
+  CHECK(!kite_call(s, F("get0"), &ex, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  CHECK(!kite_call(s2, kite_instance_export_func(inst2, "rethrow"), &ex, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_USAGE);
+  kite_ref_release(s, ex);
+  /* A host function gets borrowed handles (kite_ref_copy keeps one) and may return them. */
+  kite_type sref = kite_type_ref(KITE_HEAP_STRUCT, true);
+  echo_state echoed = {kite_i32(0), false};
+  kite_funcinst *echo = kite_func_create(s, &sref, 1, &sref, 1, echo_host, &echoed, NULL, &err);
+  CHECK(echo != NULL);
+  CHECK(kite_call(s, echo, &st, 1, &r, 1, &err) && kite_val_is_heapref(r));
+  CHECK(echoed.copied && kite_val_is_heapref(echoed.kept));
+  CHECK(kite_call(s, F("get0"), &r, 1, args, 1, &err) && args[0].of.i32 == 1234);
+  CHECK(kite_call(s, F("get0"), &echoed.kept, 1, args, 1, &err) && args[0].of.i32 == 1234);
+  kite_ref_release(s, r);
+  kite_ref_release(s, echoed.kept);
+  /* Released handles no longer keep their objects: after a collection only what the
+     host still holds (st, arr, copy, and the global's and table's struct) is left. */
+  kite_ref_release(s, arr);
+  args[0] = kite_i32(4000);
+  CHECK(kite_call(s, F("churn"), args, 1, NULL, 0, &err));
+  CHECK(kite_call(s, F("get0"), &st, 1, &r, 1, &err) && r.of.i32 == 1234);
+  CHECK(kite_call(s, F("sum"), &arr, 1, &r, 1, &err) == false && err.kind == KITE_ERR_USAGE);
+  /* st and copy are left to the store to free. */
+#undef F
+  kite_store_free(s);
+  kite_store_free(s2);
+  kite_engine_free(e);
+}
+
+/* Every allocation failure while making, copying and storing handles is KITE_ERR_OOM,
+   and nothing leaks. */
+static void test_handle_allocation_failures(void) {
+  int succeeded_at = 0, bad = 0;
+  for (uint64_t n = 0; n < 100 && !succeeded_at; n++) {
+    failing f = {0, 0, UINT64_MAX};
+    kite_engine_config *cfg = kite_engine_config_new();
+    kite_engine_config_set_allocator(cfg, failing_alloc, &f, 0);
+    kite_engine_config_set_features(cfg, KITE_FEATURES_WASM_3_0);
+    kite_engine *e = kite_engine_new(cfg);
+    kite_engine_config_free(cfg);
+    kite_store *s = kite_store_new(e);
+    kite_instance *inst = handles_instance(e, s);
+    if (!inst) {
+      kite_store_free(s);
+      kite_engine_free(e);
+      break;
+    }
+    f.fail_from = f.calls + n + 1; /* from here on, allocation n fails */
+    kite_error err;
+    kite_val st, copy, r, ex, arg = kite_i32(5);
+    bool ok = kite_call(s, kite_instance_export_func(inst, "mk"), &arg, 1, &st, 1, &err);
+    if (ok) {
+      CHECK(kite_val_is_heapref(st));
+      ok = kite_ref_copy(s, st, &copy, &err);
+      if (ok) {
+        ok = kite_global_set_value(kite_instance_export_global(inst, "g"), copy, &err);
+        kite_ref_release(s, copy);
+      }
+      if (ok) {
+        r = kite_global_value(kite_instance_export_global(inst, "g"));
+        ok = kite_val_is_heapref(r); /* null when the handle could not be made */
+        if (!ok) err.kind = KITE_ERR_OOM;
+        kite_ref_release(s, r);
+      }
+      if (ok) ok = kite_call(s, kite_instance_export_func(inst, "catch"), NULL, 0, &ex, 1, &err);
+      if (ok) kite_ref_release(s, ex);
+      if (n % 2) kite_ref_release(s, st); /* else the store frees it */
+    }
+    if (!ok && err.kind != KITE_ERR_OOM) {
+      bad++;
+      fprintf(stderr, "handle allocation %llu: %s\n", (unsigned long long)n, err.msg);
+    }
+    kite_store_free(s);
+    kite_engine_free(e);
+    if (f.live != 0) {
+      bad++;
+      fprintf(stderr, "handle allocation %llu: %zu bytes leaked\n", (unsigned long long)n, f.live);
+    }
+    if (ok) succeeded_at = (int)n;
+  }
+  CHECK_MSG(succeeded_at > 2, "succeeded at allocation %d", succeeded_at);
+  CHECK_MSG(bad == 0, "%d bad outcomes", bad);
 }
 
 int main(void) {
@@ -1184,5 +1433,7 @@ int main(void) {
   test_interrupt();
   test_wasi();
   test_gc_refs();
+  test_gc_handles();
+  test_handle_allocation_failures();
   return test_finish("test_api");
 }
