@@ -1157,7 +1157,8 @@ enum {
   FAST_BR,
   FAST_BR_IF,
   FAST_RETURN,
-  FAST_CALL
+  FAST_CALL,
+  FAST_COUNT
 };
 
 static uint8_t fast_kind(kite_opcode op, kite_imm imm) {
@@ -1309,6 +1310,8 @@ static void fast_run(body *b) {
       [FAST_BLOCK] = &&fast_block,   [FAST_END] = &&fast_end,
       [FAST_BR] = &&fast_br,         [FAST_BR_IF] = &&fast_br,
       [FAST_RETURN] = &&fast_return, [FAST_CALL] = &&fast_call};
+  /* Every kind needs its entry: a new last one without it fails here. */
+  _Static_assert(sizeof handler / sizeof *handler == FAST_COUNT, "a fast kind has no handler");
 #define FAST_LABEL(name) name:
 #define FAST_NEXT()                                                                        \
   do {                                                                                     \
