@@ -665,7 +665,9 @@ bool kite_call(kite_store *s, kite_funcinst *f, const kite_val *args, size_t nar
                kite_val *results, size_t nresults, kite_error *err);
 
 /* Release the handle v holds (kite_val_is_heapref); nothing for any other value, nor for
-   a handle already released or of another store. */
+   a handle of another store. Do not use a handle once released: the API rejects it
+   (KITE_ERR_USAGE) or ignores it while it can tell, but a newer handle may take its
+   place. */
 void kite_ref_release(kite_store *s, kite_val v);
 /* *out: a new handle to v's reference (any other value: v itself). KITE_ERR_USAGE when
    v's handle is not live in s, KITE_ERR_OOM. */

@@ -25,9 +25,9 @@
 **   types: a reference of the any or extern hierarchy that is a pointer is an object;
 **   func and exn references never are.
 ** - Host-held references (struct kite_heapref, the public API's handles): each is a
-**   root until the host releases it; the store frees the ones left with itself. Finding
-**   whether a handle is the store's scans the list, so that a released or foreign
-**   handle is rejected without being read.
+**   root until the host releases it; the store frees the ones left with itself. The
+**   store keeps them in a pointer set, so that a released or foreign handle is found
+**   not to be the store's (and rejected) without being read.
 ** While instantiation evaluates constant expressions the new objects live in C
 ** variables, so it inhibits collection (kite_gc_inhibit).
 **
@@ -68,9 +68,9 @@ void kite_gc_free(struct kite_gc *g) {
   kite_vec_free(g->alloc, &g->objs);
   kite_vec_free(g->alloc, &g->mark_stack);
   kite_vec_free(g->alloc, &g->candidates);
-  for (size_t i = 0; i < g->host_roots.len; i++)
-    kite_free(g->alloc, g->host_roots.data[i], sizeof *g->host_roots.data[i]);
-  kite_vec_free(g->alloc, &g->host_roots);
+  for (size_t i = 0; i < g->roots_cap; i++)
+    if (g->roots[i]) kite_free(g->alloc, g->roots[i], sizeof *g->roots[i]);
+  kite_free(g->alloc, g->roots, g->roots_cap * sizeof *g->roots);
   kite_free(g->alloc, g, sizeof *g);
 }
 
@@ -89,37 +89,70 @@ bool kite_gc_is_object(const kite_store *s, kite_ref r) {
 
 /* ---- host references ---- */
 
+static size_t root_home(const struct kite_heapref *h, size_t cap) {
+  uint64_t x = (uint64_t)(uintptr_t)h;
+  x ^= x >> 29;
+  x *= 0x9E3779B97F4A7C15ull;
+  return (size_t)(x >> 32) & (cap - 1);
+}
+
+static void root_put(struct kite_heapref **set, size_t cap, struct kite_heapref *h) {
+  size_t i = root_home(h, cap);
+  while (set[i]) i = (i + 1) & (cap - 1);
+  set[i] = h;
+}
+
+/* The slot holding h, or SIZE_MAX. */
+static size_t root_find(const struct kite_gc *g, const struct kite_heapref *h) {
+  if (!g->roots_cap || !h) return SIZE_MAX;
+  for (size_t i = root_home(h, g->roots_cap); g->roots[i]; i = (i + 1) & (g->roots_cap - 1))
+    if (g->roots[i] == h) return i;
+  return SIZE_MAX;
+}
+
 struct kite_heapref *kite_gc_root_new(kite_store *s, kite_ref ref, bool exn) {
   struct kite_gc *g = s->gc;
-  if (!g || g->host_roots.len >= UINT32_MAX) return NULL;
+  if (!g) return NULL;
+  if ((g->roots_len + 1) * 2 > g->roots_cap) {
+    if (g->roots_cap > SIZE_MAX / 2 / sizeof *g->roots) return NULL;
+    size_t cap = g->roots_cap ? g->roots_cap * 2 : 16;
+    struct kite_heapref **set = kite_calloc(g->alloc, cap, sizeof *set);
+    if (!set) return NULL;
+    for (size_t i = 0; i < g->roots_cap; i++)
+      if (g->roots[i]) root_put(set, cap, g->roots[i]);
+    kite_free(g->alloc, g->roots, g->roots_cap * sizeof *g->roots);
+    g->roots = set;
+    g->roots_cap = cap;
+  }
   struct kite_heapref *h = kite_malloc(g->alloc, sizeof *h);
   if (!h) return NULL;
-  if (!kite_vec_push(g->alloc, &g->host_roots, h)) {
-    kite_free(g->alloc, h, sizeof *h);
-    return NULL;
-  }
   h->store = s;
   h->ref = ref;
   h->exn = exn;
-  h->index = (uint32_t)(g->host_roots.len - 1);
+  root_put(g->roots, g->roots_cap, h);
+  g->roots_len++;
   if (exn) ((kite_exn *)(uintptr_t)ref)->exposed = true;
   return h;
 }
 
 bool kite_gc_root_owned(const kite_store *s, const struct kite_heapref *h) {
-  const struct kite_gc *g = s->gc;
-  if (!g || !h) return false;
-  for (size_t i = g->host_roots.len; i-- > 0;)
-    if (g->host_roots.data[i] == h) return true;
-  return false;
+  return s->gc && root_find(s->gc, h) != SIZE_MAX;
 }
 
 void kite_gc_root_free(kite_store *s, struct kite_heapref *h) {
   struct kite_gc *g = s->gc;
-  struct kite_heapref *last = g->host_roots.data[--g->host_roots.len];
-  if (last != h) {
-    g->host_roots.data[h->index] = last;
-    last->index = h->index;
+  size_t i = root_find(g, h), mask = g->roots_cap - 1;
+  if (i == SIZE_MAX) return;
+  g->roots[i] = NULL;
+  g->roots_len--;
+  /* Close the gap: move back each later entry of the run that may not sit past it. */
+  for (size_t j = (i + 1) & mask; g->roots[j]; j = (j + 1) & mask) {
+    size_t home = root_home(g->roots[j], g->roots_cap);
+    bool movable = i <= j ? (home <= i || home > j) : (home <= i && home > j);
+    if (!movable) continue;
+    g->roots[i] = g->roots[j];
+    g->roots[j] = NULL;
+    i = j;
   }
   kite_free(g->alloc, h, sizeof *h);
 }
@@ -224,9 +257,9 @@ static size_t mark_store_roots(kite_store *s) {
     default: break;
     }
   }
-  for (size_t i = 0; i < g->host_roots.len; i++)
-    if (!g->host_roots.data[i]->exn) mark_ref(g, g->host_roots.data[i]->ref);
-  return n + g->host_roots.len;
+  for (size_t i = 0; i < g->roots_cap; i++)
+    if (g->roots[i] && !g->roots[i]->exn) mark_ref(g, g->roots[i]->ref);
+  return n + g->roots_len;
 }
 
 /* Add the values among p[0..n) that could be object addresses to the candidates. */

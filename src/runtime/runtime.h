@@ -649,7 +649,9 @@ struct kite_gc {
   uint32_t inhibit;
   KITE_VEC(kite_gcobj *) mark_stack;
   bool mark_overflow; /* the mark stack could not grow: rescan marked objects */
-  KITE_VEC(struct kite_heapref *) host_roots; /* references the host holds */
+  /* References the host holds: a set (open addressing, linear probing) of pointers. */
+  struct kite_heapref **roots;
+  size_t roots_cap, roots_len;
   uint64_t collections;
   uint64_t allocated;
 };
@@ -715,8 +717,7 @@ bool kite_gc_is_object(const kite_store *s, kite_ref r);
 struct kite_heapref {
   kite_store *store;
   kite_ref ref;
-  bool exn;       /* ref is a kite_exn */
-  uint32_t index; /* in the store's host_roots */
+  bool exn; /* ref is a kite_exn */
 };
 /* A new host reference to ref (exn: an exception, made exposed); NULL on OOM. */
 struct kite_heapref *kite_gc_root_new(kite_store *s, kite_ref ref, bool exn);

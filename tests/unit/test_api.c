@@ -1355,6 +1355,28 @@ static void test_gc_handles(void) {
   CHECK(kite_call(s, F("churn"), args, 1, NULL, 0, &err));
   CHECK(kite_call(s, F("get0"), &st, 1, &r, 1, &err) && r.of.i32 == 1234);
   CHECK(kite_call(s, F("sum"), &arr, 1, &r, 1, &err) == false && err.kind == KITE_ERR_USAGE);
+  /* Many handles: each stays found among the others while some are released. */
+  enum { MANY = 3000 };
+  kite_val *many = calloc(MANY, sizeof *many);
+  CHECK(many != NULL);
+  int copied = 0;
+  for (int i = 0; many && i < MANY; i++) copied += kite_ref_copy(s, st, &many[i], &err);
+  CHECK(copied == MANY);
+  for (int i = 0; many && i < MANY; i += 2) kite_ref_release(s, many[i]);
+  int found = 0, refused = 0;
+  for (int i = 0; many && i < MANY; i++) {
+    kite_val again;
+    if (kite_ref_copy(s, many[i], &again, &err)) {
+      found += i % 2;
+      kite_ref_release(s, again);
+    } else {
+      refused += err.kind == KITE_ERR_USAGE && i % 2 == 0;
+    }
+  }
+  CHECK(found == MANY / 2 && refused == MANY / 2);
+  for (int i = 1; many && i < MANY; i += 2) kite_ref_release(s, many[i]);
+  CHECK(kite_call(s, F("get0"), &st, 1, &r, 1, &err) && r.of.i32 == 1234);
+  free(many);
   /* st and copy are left to the store to free. */
 #undef F
   kite_store_free(s);
