@@ -89,6 +89,10 @@ static inline void wasm_name_new_from_string_nt(own wasm_name_t *out, const char
 
 WASM_DECLARE_OWN(config)
 WASM_API_EXTERN own wasm_config_t *wasm_config_new(void);
+/* Kite's extension: the proposals an engine made from c enables, as KITE_FEATURE_* flags
+   of kite.h (e.g. KITE_FEATURES_WASM_3_0 for GC and exceptions); the default is the
+   WebAssembly 2.0 set. */
+WASM_API_EXTERN void kite_wasm_config_set_features(wasm_config_t *c, uint64_t kite_features);
 
 WASM_DECLARE_OWN(engine)
 WASM_API_EXTERN own wasm_engine_t *wasm_engine_new(void);

@@ -99,6 +99,12 @@ bool kite_capi_imports_lookup(void *imports, const kite_import *imp, kite_extern
 ** externref handed to wasm comes back as the same wasm_ref_t, and deleting a
 ** reference is a no-op. wasm_store_delete runs the records' finalizers and frees them.
 **
+** References to GC objects, i31 values and exceptions are not records: each wasm_ref_t
+** (WREF_GC) is owned by whoever received it and holds its own root in the kite store
+** (a struct kite_heapref; none for an i31): wasm_ref_copy makes another one,
+** wasm_ref_delete releases it. The store keeps a list of them and frees those left when
+** it is deleted.
+**
 ** The wasm.h layer allocates with the C library: its types exist before, and apart
 ** from, any engine. Everything the runtime allocates still goes through the engine's
 ** hook.
@@ -112,7 +118,8 @@ enum {
   WREF_INSTANCE,
   WREF_FOREIGN,
   WREF_MODULE, /* not a record: a handle holding a module reference */
-  WREF_TRAP    /* not a record: owned by the caller */
+  WREF_TRAP,   /* not a record: owned by the caller */
+  WREF_GC      /* not a record: a GC object, i31 or exception reference (see above) */
 };
 
 struct wasm_store_t;
@@ -127,7 +134,9 @@ typedef struct wasm_capi_ref {
   void *obj; /* the kite object (kite_funcinst, ..., kite_instance); NULL for foreign */
   void *host_info;
   void (*host_finalizer)(void *);
-  struct wasm_capi_ref *next; /* the store's list of records */
+  struct wasm_capi_ref *next; /* the store's list of records (WREF_GC: of those) */
+  struct wasm_capi_ref *prev; /* WREF_GC only */
+  kite_ref gc_value;          /* WREF_GC: the reference (obj: its kite_heapref, if any) */
   /* Host functions made by wasm_func_new*. */
   void *callback; /* wasm_func_callback_t or wasm_func_callback_with_env_t */
   bool with_env;
@@ -149,6 +158,7 @@ struct wasm_store_t {
   wasm_capi_ref *records;
   wasm_capi_ref **map; /* open addressing on obj */
   size_t map_cap, map_len;
+  wasm_capi_ref *gc_refs; /* live WREF_GC references */
 };
 
 /* The record of an object in a store (created on first use); NULL when out of memory. */
@@ -159,10 +169,21 @@ wasm_capi_ref *wasm_capi_new_record(struct wasm_store_t *s, uint8_t kind, void *
 /* A trap from an error (its message, and the store's backtrace for runtime errors). */
 struct wasm_trap_t *wasm_capi_trap_from_error(struct wasm_store_t *s, const kite_error *err);
 
-/* Values between wasm.h and the runtime. */
+/* A new WREF_GC reference to ref (an object or i31 of the any hierarchy, or with exn an
+   exception); NULL on OOM. wasm_capi_gc_delete releases one. */
+wasm_capi_ref *wasm_capi_gc_new(struct wasm_store_t *s, kite_ref ref, bool exn);
+void wasm_capi_gc_delete(wasm_capi_ref *r);
+
+/*
+** Values between wasm.h and the runtime; rtt is the canonical type of t's heap type when
+** that is a type index (NULL: unknown). In: a GC reference must be of the same store and
+** match t (KITE_ERR_USAGE). Out: GC references become new WREF_GC references the caller
+** owns; false with *err (KITE_ERR_USAGE for v128, KITE_ERR_OOM).
+*/
 bool wasm_capi_val_in(struct wasm_store_t *s, const struct wasm_val_t *v, kite_valtype t,
-                      kite_value *out, kite_error *err);
-bool wasm_capi_val_out(struct wasm_store_t *s, const kite_value *v, struct wasm_val_t *out);
+                      const struct kite_rtt *rtt, kite_value *out, kite_error *err);
+bool wasm_capi_val_out(struct wasm_store_t *s, const kite_value *v, const struct kite_rtt *rtt,
+                       struct wasm_val_t *out, kite_error *err);
 
 /* wasm.h kinds from the runtime's. */
 uint8_t wasm_capi_valkind(kite_valtype t);

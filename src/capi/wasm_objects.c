@@ -33,12 +33,37 @@ struct wasm_instance_t {
 
 /* ---- values ---- */
 
-bool wasm_capi_val_in(wasm_store_t *s, const wasm_val_t *v, kite_valtype t, kite_value *out,
-                      kite_error *err) {
-  (void)s;
+/* The hierarchy of a reference type: a type index is a function type unless its
+   canonical type is known to be a struct or array. */
+static uint32_t ref_top(kite_valtype t, const kite_rtt *rtt) {
+  if (kite_ht_is_index(t.ht))
+    return rtt && rtt->comp != KITE_COMP_FUNC ? KITE_HT_ANY : KITE_HT_FUNC;
+  return kite_capi_heap_top(t.ht);
+}
+
+/* A WREF_GC reference going in as type t (of hierarchy top). */
+static bool gc_in(wasm_store_t *s, const wasm_capi_ref *r, kite_valtype t, const kite_rtt *rtt,
+                  uint32_t top, kite_value *out, kite_error *err) {
+  if (r->store != s) return kite_fail(err, KITE_ERR_USAGE, 0, 0, "reference of another store");
+  const struct kite_heapref *h = r->obj;
+  bool ok;
+  if (h && h->exn) ok = top == KITE_HT_EXN && t.ht != KITE_HT_NOEXN;
+  else if (top == KITE_HT_EXTERN) ok = t.ht == KITE_HT_EXTERN; /* as extern.convert_any */
+  else if (top != KITE_HT_ANY || (kite_ht_is_index(t.ht) && !rtt)) ok = false;
+  else ok = kite_gc_ref_test(r->gc_value, t.ht, rtt, t.exact);
+  if (!ok) return kite_fail(err, KITE_ERR_USAGE, 0, 0, "value has the wrong type");
+  out->u.ref = r->gc_value;
+  return true;
+}
+
+bool wasm_capi_val_in(wasm_store_t *s, const wasm_val_t *v, kite_valtype t, const kite_rtt *rtt,
+                      kite_value *out, kite_error *err) {
   memset(out, 0, sizeof *out);
   out->type = t;
-  uint8_t want = wasm_capi_valkind(t);
+  uint32_t top = t.kind == KITE_VT_REF ? ref_top(t, rtt) : 0;
+  uint8_t want = t.kind != KITE_VT_REF ? wasm_capi_valkind(t)
+                 : top == KITE_HT_FUNC ? WASM_FUNCREF
+                                       : WASM_EXTERNREF;
   if (t.kind == KITE_VT_V128)
     return kite_fail(err, KITE_ERR_USAGE, 0, 0, "v128 values cannot pass through wasm.h");
   if (v->kind != want) return kite_fail(err, KITE_ERR_USAGE, 0, 0, "value has the wrong type");
@@ -54,11 +79,17 @@ bool wasm_capi_val_in(wasm_store_t *s, const wasm_val_t *v, kite_valtype t, kite
     if (!t.nullable) return kite_fail(err, KITE_ERR_USAGE, 0, 0, "null reference");
     return true;
   }
+  if (r->kind == WREF_GC) return gc_in(s, r, t, rtt, top, out, err);
   if (want == WASM_FUNCREF) {
     if (r->kind != WREF_FUNC)
       return kite_fail(err, KITE_ERR_USAGE, 0, 0, "funcref value is not a function");
     out->u.ref = (kite_ref)(uintptr_t)r->obj;
   } else {
+    /* A host value is an externref, or (converted) an anyref: nothing narrower. */
+    if (top != KITE_HT_EXTERN && t.ht != KITE_HT_ANY)
+      return kite_fail(err, KITE_ERR_USAGE, 0, 0, "value has the wrong type");
+    if (t.ht == KITE_HT_NOEXTERN)
+      return kite_fail(err, KITE_ERR_USAGE, 0, 0, "value has the wrong type");
     /* Records are unique per object and live as long as the store, so the record
        itself is the host value that comes back out. */
     out->u.ref = (kite_ref)(uintptr_t)r + 1;
@@ -66,7 +97,8 @@ bool wasm_capi_val_in(wasm_store_t *s, const wasm_val_t *v, kite_valtype t, kite
   return true;
 }
 
-bool wasm_capi_val_out(wasm_store_t *s, const kite_value *v, wasm_val_t *out) {
+bool wasm_capi_val_out(wasm_store_t *s, const kite_value *v, const kite_rtt *rtt, wasm_val_t *out,
+                       kite_error *err) {
   memset(out, 0, sizeof *out);
   out->kind = wasm_capi_valkind(v->type);
   switch (v->type.kind) {
@@ -74,13 +106,22 @@ bool wasm_capi_val_out(wasm_store_t *s, const kite_value *v, wasm_val_t *out) {
   case KITE_VT_I64: out->of.i64 = (int64_t)v->u.i64; return true;
   case KITE_VT_F32: memcpy(&out->of.f32, &v->u.f32, 4); return true;
   case KITE_VT_F64: memcpy(&out->of.f64, &v->u.f64, 8); return true;
-  case KITE_VT_V128: return false;
+  case KITE_VT_V128:
+    return kite_fail(err, KITE_ERR_USAGE, 0, 0, "v128 values cannot pass through wasm.h");
   default: break;
   }
+  uint32_t top = ref_top(v->type, rtt);
+  out->kind = top == KITE_HT_FUNC ? WASM_FUNCREF : WASM_EXTERNREF;
   if (v->u.ref == KITE_REF_NULL) return true;
-  if (out->kind == WASM_FUNCREF)
+  if (top == KITE_HT_FUNC) {
     out->of.ref = (wasm_ref_t *)wasm_capi_record(s, WREF_FUNC, (void *)(uintptr_t)v->u.ref);
-  else out->of.ref = (wasm_ref_t *)(uintptr_t)(v->u.ref - 1);
+  } else if (kite_ref_is_host(v->u.ref)) {
+    out->of.ref = (wasm_ref_t *)(uintptr_t)(v->u.ref - 1);
+    return true;
+  } else {
+    out->of.ref = (wasm_ref_t *)wasm_capi_gc_new(s, v->u.ref, top == KITE_HT_EXN);
+  }
+  if (!out->of.ref) return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   return true;
 }
 
@@ -98,12 +139,20 @@ static bool host_call(void *env, kite_store *ks, const kite_value *args, uint32_
   if (n > 16 && !(vals = calloc(n, sizeof *vals)))
     return kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
   wasm_val_vec_t argv = {nargs, vals}, resv = {nresults, vals + nargs};
+  memset(vals, 0, n * sizeof *vals);
   bool ok = true;
-  for (uint32_t i = 0; i < nargs && ok; i++) ok = wasm_capi_val_out(s, &args[i], &vals[i]);
-  for (uint32_t i = 0; i < nresults && ok; i++)
-    ok = wasm_capi_val_out(s, &results[i], &resv.data[i]);
+  for (uint32_t i = 0; i < nargs && ok; i++)
+    ok = wasm_capi_val_out(s, &args[i], NULL, &vals[i], err);
+  for (uint32_t i = 0; i < nresults && ok; i++) {
+    kite_value null = results[i];
+    if (null.type.kind == KITE_VT_REF) null.u.ref = KITE_REF_NULL;
+    ok = wasm_capi_val_out(s, &null, NULL, &resv.data[i], err);
+  }
   if (!ok) {
-    kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, 0, "v128 values cannot pass through wasm.h");
+    kite_error e = *err;
+    kite_error_clear(err);
+    kite_fail(err, e.kind == KITE_ERR_OOM ? KITE_ERR_OOM : KITE_ERR_RUNTIME,
+              e.kind == KITE_ERR_OOM ? 0 : KITE_TRAP_HOST, 0, "%s", e.msg);
   } else {
     wasm_trap_t *trap = r->with_env ? ((callback_with_env)r->callback)(r->env, &argv, &resv)
                                     : ((wasm_func_callback_t)r->callback)(&argv, &resv);
@@ -116,13 +165,23 @@ static bool host_call(void *env, kite_store *ks, const kite_value *args, uint32_
       ok = false;
     }
     for (uint32_t i = 0; i < nresults && ok; i++) {
-      ok = wasm_capi_val_in(s, &resv.data[i], results[i].type, &results[i], err);
+      ok = wasm_capi_val_in(s, &resv.data[i], results[i].type, NULL, &results[i], err);
       if (!ok) {
         kite_error e = *err;
         kite_error_clear(err);
         kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, 0, "host function result: %s", e.msg);
       }
     }
+  }
+  /* Arguments were borrowed by the callback and results handed over: release the GC
+     references among them (once each, should a result be an argument itself). */
+  for (size_t i = 0; i < n; i++) {
+    wasm_capi_ref *g = REF(vals[i].of.ref);
+    if (!wasm_valkind_is_ref(vals[i].kind) || !g || g->kind != WREF_GC) continue;
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++)
+      seen = wasm_valkind_is_ref(vals[j].kind) && vals[j].of.ref == vals[i].of.ref;
+    if (!seen) wasm_capi_gc_delete(g);
   }
   if (vals != small) free(vals);
   return ok;
@@ -192,11 +251,15 @@ wasm_trap_t *wasm_func_call(const wasm_func_t *func, const wasm_val_vec_t *args,
   }
   bool ok = true;
   for (uint32_t i = 0; i < t->nparams && ok; i++)
-    ok = wasm_capi_val_in(s, &args->data[i], t->params[i], &vals[i], &err);
+    ok = wasm_capi_val_in(s, &args->data[i], t->params[i], kite_capi_rtt(f->inst, t->params[i]),
+                          &vals[i], &err);
   if (ok) ok = kite_func_call(s->store, f, vals, t->nparams, vals + t->nparams, t->nresults, &err);
-  for (uint32_t i = 0; i < t->nresults && ok; i++)
-    if (!wasm_capi_val_out(s, &vals[t->nparams + i], &results->data[i]))
-      ok = kite_fail(&err, KITE_ERR_USAGE, 0, 0, "v128 values cannot pass through wasm.h");
+  uint32_t done = 0;
+  for (; done < t->nresults && ok; done++)
+    ok = wasm_capi_val_out(s, &vals[t->nparams + done], kite_capi_rtt(f->inst, t->results[done]),
+                           &results->data[done], &err);
+  if (!ok)
+    for (uint32_t i = 0; i + 1 < done; i++) wasm_val_delete(&results->data[i]);
   if (vals != small) free(vals);
   return ok ? NULL : wasm_capi_trap_from_error(s, &err);
 }
@@ -210,7 +273,7 @@ wasm_global_t *wasm_global_new(wasm_store_t *s, const wasm_globaltype_t *gt, con
   kite_error err;
   kite_error_clear(&err);
   kite_value init;
-  if (!wasm_capi_val_in(s, v, t.type, &init, &err)) return NULL;
+  if (!wasm_capi_val_in(s, v, t.type, NULL, &init, &err)) return NULL;
   kite_globalinst *g = kite_global_new(s->store, t, init, &err);
   return g ? (wasm_global_t *)wasm_capi_record(s, WREF_GLOBAL, g) : NULL;
 }
@@ -222,8 +285,12 @@ wasm_globaltype_t *wasm_global_type(const wasm_global_t *g) {
 }
 
 void wasm_global_get(const wasm_global_t *g, wasm_val_t *out) {
-  kite_value v = kite_global_get(g->r.obj);
-  wasm_capi_val_out(g->r.store, &v, out);
+  const kite_globalinst *gi = g->r.obj;
+  kite_value v = kite_global_get(gi);
+  kite_error err;
+  kite_error_clear(&err);
+  if (!wasm_capi_val_out(g->r.store, &v, gi->rtt, out, &err) && wasm_valkind_is_ref(out->kind))
+    out->of.ref = NULL; /* no memory for the reference: reads as null */
 }
 
 void wasm_global_set(wasm_global_t *g, const wasm_val_t *v) {
@@ -231,18 +298,21 @@ void wasm_global_set(wasm_global_t *g, const wasm_val_t *v) {
   kite_error err;
   kite_error_clear(&err);
   kite_value iv;
-  if (wasm_capi_val_in(g->r.store, v, gi->type.type, &iv, &err)) kite_global_set(gi, iv, &err);
+  if (wasm_capi_val_in(g->r.store, v, gi->type.type, gi->rtt, &iv, &err))
+    kite_global_set(gi, iv, &err);
 }
 
 /* ---- tables ---- */
 
-static bool ref_value(wasm_store_t *s, wasm_ref_t *ref, kite_valtype t, kite_value *out) {
+static bool ref_value(wasm_store_t *s, wasm_ref_t *ref, kite_valtype t, const kite_rtt *rtt,
+                      kite_value *out) {
   wasm_val_t v;
-  v.kind = wasm_capi_valkind(t);
+  v.kind = kite_ht_is_index(t.ht) && rtt && rtt->comp != KITE_COMP_FUNC ? WASM_EXTERNREF
+                                                                        : wasm_capi_valkind(t);
   v.of.ref = ref;
   kite_error err;
   kite_error_clear(&err);
-  return wasm_capi_val_in(s, &v, t, out, &err);
+  return wasm_capi_val_in(s, &v, t, rtt, out, &err);
 }
 
 wasm_table_t *wasm_table_new(wasm_store_t *s, const wasm_tabletype_t *tt, wasm_ref_t *init) {
@@ -256,7 +326,7 @@ wasm_table_t *wasm_table_new(wasm_store_t *s, const wasm_tabletype_t *tt, wasm_r
   l.max = l.has_max ? wl->max : 0;
   if (l.has_max && l.max < l.min) return NULL;
   kite_value v;
-  if (!ref_value(s, init, elem, &v)) return NULL;
+  if (!ref_value(s, init, elem, NULL, &v)) return NULL;
   kite_error err;
   kite_error_clear(&err);
   kite_tableinst *t = kite_table_new(s->store, elem, &l, v, &err);
@@ -272,16 +342,19 @@ wasm_tabletype_t *wasm_table_type(const wasm_table_t *t) {
 }
 
 wasm_ref_t *wasm_table_get(const wasm_table_t *t, wasm_table_size_t index) {
+  const kite_tableinst *ti = t->r.obj;
   kite_value v;
-  if (!kite_table_get(t->r.obj, index, &v)) return NULL;
+  if (!kite_table_get(ti, index, &v)) return NULL;
   wasm_val_t out;
-  return wasm_capi_val_out(t->r.store, &v, &out) ? out.of.ref : NULL;
+  kite_error err;
+  kite_error_clear(&err);
+  return wasm_capi_val_out(t->r.store, &v, ti->elem_rtt, &out, &err) ? out.of.ref : NULL;
 }
 
 bool wasm_table_set(wasm_table_t *t, wasm_table_size_t index, wasm_ref_t *ref) {
   kite_tableinst *ti = t->r.obj;
   kite_value v;
-  return ref_value(t->r.store, ref, ti->elem, &v) && kite_table_set(ti, index, v);
+  return ref_value(t->r.store, ref, ti->elem, ti->elem_rtt, &v) && kite_table_set(ti, index, v);
 }
 
 wasm_table_size_t wasm_table_size(const wasm_table_t *t) {
@@ -292,7 +365,8 @@ wasm_table_size_t wasm_table_size(const wasm_table_t *t) {
 bool wasm_table_grow(wasm_table_t *t, wasm_table_size_t delta, wasm_ref_t *init) {
   kite_tableinst *ti = t->r.obj;
   kite_value v;
-  return ref_value(t->r.store, init, ti->elem, &v) && kite_table_grow(ti, delta, v) != UINT64_MAX;
+  return ref_value(t->r.store, init, ti->elem, ti->elem_rtt, &v) &&
+         kite_table_grow(ti, delta, v) != UINT64_MAX;
 }
 
 /* ---- memories ---- */

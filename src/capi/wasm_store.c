@@ -37,6 +37,9 @@ wasm_config_t *wasm_config_new(void) {
   return c;
 }
 void wasm_config_delete(wasm_config_t *c) { free(c); }
+void kite_wasm_config_set_features(wasm_config_t *c, uint64_t kite_features) {
+  c->cfg.features = kite_capi_features_in(kite_features);
+}
 
 wasm_engine_t *wasm_engine_new_with_config(wasm_config_t *c) {
   wasm_engine_t *e = calloc(1, sizeof *e);
@@ -74,7 +77,12 @@ void wasm_store_delete(wasm_store_t *s) {
     if (r->host_finalizer) r->host_finalizer(r->host_info);
     if (r->env_finalizer) r->env_finalizer(r->env);
   }
-  kite_store_free(s->store);
+  for (wasm_capi_ref *r = s->gc_refs, *next; r; r = next) {
+    next = r->next;
+    if (r->host_finalizer) r->host_finalizer(r->host_info);
+    free(r);
+  }
+  kite_store_free(s->store); /* with the kite handles the GC references held */
   wasm_capi_ref *r = s->records;
   while (r) {
     wasm_capi_ref *next = r->next;
@@ -140,6 +148,34 @@ wasm_capi_ref *wasm_capi_record(wasm_store_t *s, uint8_t kind, void *obj) {
   return r;
 }
 
+/* ---- references to GC objects and exceptions ---- */
+
+wasm_capi_ref *wasm_capi_gc_new(wasm_store_t *s, kite_ref ref, bool exn) {
+  wasm_capi_ref *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  if (kite_ref_is_ptr(ref) && !(r->obj = kite_gc_root_new(s->store, ref, exn))) {
+    free(r);
+    return NULL;
+  }
+  r->kind = WREF_GC;
+  r->store = s;
+  r->gc_value = ref;
+  r->next = s->gc_refs;
+  if (s->gc_refs) s->gc_refs->prev = r;
+  s->gc_refs = r;
+  return r;
+}
+
+void wasm_capi_gc_delete(wasm_capi_ref *r) {
+  wasm_store_t *s = r->store;
+  if (r->host_finalizer) r->host_finalizer(r->host_info);
+  if (r->obj) kite_gc_root_free(s->store, r->obj);
+  if (r->prev) r->prev->next = r->next;
+  else s->gc_refs = r->next;
+  if (r->next) r->next->prev = r->prev;
+  free(r);
+}
+
 /* ---- what every reference shares ---- */
 
 static wasm_capi_ref *ref_copy(const wasm_capi_ref *r);
@@ -153,6 +189,10 @@ static wasm_capi_ref *ref_copy(const wasm_capi_ref *r) {
   if (r->is_record) return (wasm_capi_ref *)r;
   if (r->kind == WREF_MODULE) return (wasm_capi_ref *)wasm_module_copy((const wasm_module_t *)r);
   if (r->kind == WREF_TRAP) return (wasm_capi_ref *)wasm_trap_copy((const wasm_trap_t *)r);
+  if (r->kind == WREF_GC) {
+    const struct kite_heapref *h = r->obj;
+    return wasm_capi_gc_new(r->store, r->gc_value, h && h->exn);
+  }
   return NULL;
 }
 
@@ -160,6 +200,7 @@ static void ref_delete(wasm_capi_ref *r) {
   if (!r || r->is_record) return;
   if (r->kind == WREF_MODULE) wasm_module_delete((wasm_module_t *)r);
   if (r->kind == WREF_TRAP) wasm_trap_delete((wasm_trap_t *)r);
+  if (r->kind == WREF_GC) wasm_capi_gc_delete(r);
 }
 
 /*
@@ -211,6 +252,7 @@ static bool ref_is(const wasm_capi_ref *r, uint8_t kind) {
 static bool ref_same(const wasm_capi_ref *a, const wasm_capi_ref *b) {
   if (a == b) return true;
   if (!a || !b || a->kind != b->kind) return false;
+  if (a->kind == WREF_GC) return a->store == b->store && a->gc_value == b->gc_value;
   return (a->kind == WREF_MODULE) && a->obj == b->obj;
 }
 

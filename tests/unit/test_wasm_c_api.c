@@ -7,8 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kite.h"
 #include "wasm.h"
 
+#include "capi.h"
 #include "test_util.h"
 #include "text.h"
 
@@ -989,6 +991,189 @@ static void test_vectors(void) {
   CHECK(wasm_val_ptr(&v) == &x);
 }
 
+/* ---- GC objects and exceptions ---- */
+
+static const char *gc_wat =
+    "(module\n"
+    "  (type $s (struct (field (mut i32)) (field i64)))\n"
+    "  (type $a (array (mut i32)))\n"
+    "  (import \"h\" \"echo\" (func $echo (param externref) (result externref)))\n"
+    "  (tag $e (param i32))\n"
+    "  (func (export \"mk\") (param i32) (result (ref $s))\n"
+    "    (struct.new $s (local.get 0) (i64.const 99)))\n"
+    "  (func (export \"get0\") (param (ref null $s)) (result i32)\n"
+    "    (struct.get $s 0 (local.get 0)))\n"
+    "  (func (export \"mkarr\") (param i32) (result (ref $a))\n"
+    "    (array.new $a (i32.const 10) (local.get 0)))\n"
+    "  (func (export \"sum\") (param (ref $a)) (result i32) (local $i i32) (local $n i32)\n"
+    "    (block $done (loop $l\n"
+    "      (br_if $done (i32.ge_u (local.get $i) (array.len (local.get 0))))\n"
+    "      (local.set $n (i32.add (local.get $n) (array.get $a (local.get 0) (local.get $i))))\n"
+    "      (local.set $i (i32.add (local.get $i) (i32.const 1)))\n"
+    "      (br $l)))\n"
+    "    (local.get $n))\n"
+    "  (func (export \"churn\") (param $n i32)\n"
+    "    (loop $l\n"
+    "      (drop (array.new_default $a (i32.const 1024)))\n"
+    "      (local.set $n (i32.sub (local.get $n) (i32.const 1)))\n"
+    "      (br_if $l (local.get $n))))\n"
+    "  (func (export \"catch\") (result exnref)\n"
+    "    (block $h (result exnref)\n"
+    "      (try_table (catch_all_ref $h) (throw $e (i32.const 42)))\n"
+    "      (unreachable)))\n"
+    "  (func (export \"rethrow\") (param exnref) (result i32)\n"
+    "    (block $h (result i32)\n"
+    "      (try_table (catch $e $h) (throw_ref (local.get 0)))\n"
+    "      (unreachable)))\n"
+    "  (global (export \"g\") (mut (ref null $s)) (ref.null $s))\n"
+    "  (table (export \"tab\") 2 (ref null $s))\n"
+    "  (func (export \"via_host\") (param i32) (result i32)\n"
+    "    (struct.get $s 0 (ref.cast (ref $s) (any.convert_extern (call $echo\n"
+    "      (extern.convert_any (struct.new $s (local.get 0) (i64.const 0)))))))))";
+
+enum { GC_MK, GC_GET0, GC_MKARR, GC_SUM, GC_CHURN, GC_CATCH, GC_RETHROW, GC_G, GC_TAB, GC_VIA };
+
+/* Returns its (borrowed) argument: the result is a copy, owned by the engine. */
+static wasm_trap_t *echo_callback(const wasm_val_vec_t *args, wasm_val_vec_t *results) {
+  wasm_val_copy(&results->data[0], &args->data[0]);
+  return NULL;
+}
+
+typedef struct gc_env {
+  wasm_store_t *store;
+  wasm_instance_t *instance;
+  wasm_extern_vec_t exports;
+  wasm_func_t *echo;
+} gc_env;
+
+static bool gc_env_new(wasm_engine_t *engine, gc_env *g) {
+  memset(g, 0, sizeof *g);
+  g->store = wasm_store_new(engine);
+  wasm_module_t *module = module_from_wat(g->store, gc_wat);
+  CHECK(module != NULL);
+  if (!module) return false;
+  wasm_functype_t *ft =
+      wasm_functype_new_1_1(wasm_valtype_new_externref(), wasm_valtype_new_externref());
+  g->echo = wasm_func_new(g->store, ft, echo_callback);
+  wasm_functype_delete(ft);
+  wasm_extern_t *imports[] = {wasm_func_as_extern(g->echo)};
+  wasm_extern_vec_t iv = WASM_ARRAY_VEC(imports);
+  g->instance = wasm_instance_new(g->store, module, &iv, NULL);
+  wasm_module_delete(module);
+  CHECK(g->instance != NULL);
+  if (!g->instance) return false;
+  wasm_instance_exports(g->instance, &g->exports);
+  CHECK(g->exports.size == GC_VIA + 1);
+  return g->exports.size == GC_VIA + 1;
+}
+
+static void gc_env_delete(gc_env *g) {
+  wasm_extern_vec_delete(&g->exports);
+  wasm_instance_delete(g->instance);
+  wasm_func_delete(g->echo);
+  wasm_store_delete(g->store);
+}
+
+/* Call export i with one argument; the trap (if any) in *trap, the result in *out. */
+static wasm_val_t gc_call(gc_env *g, int i, wasm_val_t arg, int nargs, wasm_trap_t **trap) {
+  wasm_val_t as[1] = {arg}, rs[1] = {WASM_INIT_VAL};
+  const wasm_func_t *f = export_func(&g->exports, (size_t)i);
+  wasm_val_vec_t args = {(size_t)nargs, as}, results = {f ? wasm_func_result_arity(f) : 0, rs};
+  *trap = f ? wasm_func_call(f, &args, &results) : NULL;
+  return rs[0];
+}
+
+static uint64_t gc_collections(gc_env *g) {
+  kite_gc_stats st;
+  kite_gc_get_stats(g->store->store, &st);
+  return st.collections;
+}
+
+static void test_gc_refs(void) {
+  wasm_config_t *config = wasm_config_new();
+  kite_wasm_config_set_features(config, KITE_FEATURES_WASM_3_0);
+  wasm_engine_t *engine = wasm_engine_new_with_config(config);
+  gc_env g, g2;
+  if (!gc_env_new(engine, &g) || !gc_env_new(engine, &g2)) {
+    gc_env_delete(&g);
+    gc_env_delete(&g2);
+    wasm_engine_delete(engine);
+    return;
+  }
+  wasm_trap_t *trap;
+  wasm_val_t st = gc_call(&g, GC_MK, (wasm_val_t)WASM_I32_VAL(1234), 1, &trap);
+  CHECK(!trap && st.kind == WASM_ANYREF && st.of.ref != NULL);
+  wasm_val_t arr = gc_call(&g, GC_MKARR, (wasm_val_t)WASM_I32_VAL(7), 1, &trap);
+  CHECK(!trap && arr.of.ref != NULL);
+  /* A copy is another owned reference to the same object; the original may go. */
+  wasm_ref_t *copy = wasm_ref_copy(st.of.ref);
+  CHECK(copy && copy != st.of.ref && wasm_ref_same(copy, st.of.ref));
+  CHECK(!wasm_ref_same(copy, arr.of.ref));
+  wasm_val_delete(&st);
+  /* Collect (allocate far past the threshold) while only the host holds them. */
+  uint64_t before = gc_collections(&g);
+  gc_call(&g, GC_CHURN, (wasm_val_t)WASM_I32_VAL(4000), 1, &trap);
+  CHECK(!trap && gc_collections(&g) > before);
+  wasm_val_t r = gc_call(&g, GC_GET0, (wasm_val_t)WASM_REF_VAL(copy), 1, &trap);
+  CHECK(!trap && r.of.i32 == 1234);
+  r = gc_call(&g, GC_SUM, arr, 1, &trap);
+  CHECK(!trap && r.of.i32 == 70);
+  /* Type mismatches and other stores' references are refused. */
+  gc_call(&g, GC_SUM, (wasm_val_t)WASM_REF_VAL(copy), 1, &trap);
+  CHECK(trap_says(trap, "wrong type"));
+  gc_call(&g, GC_GET0, arr, 1, &trap);
+  CHECK(trap_says(trap, "wrong type"));
+  gc_call(&g2, GC_GET0, (wasm_val_t)WASM_REF_VAL(copy), 1, &trap);
+  CHECK(trap_says(trap, "another store"));
+  wasm_foreign_t *foreign = wasm_foreign_new(g.store);
+  gc_call(&g, GC_GET0, (wasm_val_t)WASM_REF_VAL(wasm_foreign_as_ref(foreign)), 1, &trap);
+  CHECK(trap_says(trap, "wrong type"));
+  /* Globals and tables. */
+  wasm_global_t *gl = wasm_extern_as_global(g.exports.data[GC_G]);
+  wasm_val_t v = WASM_REF_VAL(copy);
+  wasm_global_set(gl, &v);
+  wasm_global_set(gl, &arr); /* refused: the global keeps the struct */
+  wasm_global_get(gl, &v);
+  CHECK(v.of.ref != NULL && v.of.ref != copy && wasm_ref_same(v.of.ref, copy));
+  r = gc_call(&g, GC_GET0, v, 1, &trap);
+  CHECK(!trap && r.of.i32 == 1234);
+  wasm_val_delete(&v);
+  wasm_table_t *tab = wasm_extern_as_table(g.exports.data[GC_TAB]);
+  CHECK(wasm_table_set(tab, 1, copy));
+  CHECK(!wasm_table_set(tab, 0, arr.of.ref));
+  CHECK(!wasm_table_set(tab, 0, wasm_foreign_as_ref(foreign)));
+  wasm_ref_t *elem = wasm_table_get(tab, 1);
+  CHECK(elem && wasm_ref_same(elem, copy));
+  r = gc_call(&g, GC_GET0, (wasm_val_t)WASM_REF_VAL(elem), 1, &trap);
+  CHECK(!trap && r.of.i32 == 1234);
+  wasm_ref_delete(elem);
+  CHECK(wasm_table_get(tab, 0) == NULL);
+  /* An exception caught in wasm, held by the host, rethrown. */
+  wasm_val_t ex = gc_call(&g, GC_CATCH, (wasm_val_t)WASM_INIT_VAL, 0, &trap);
+  CHECK(!trap && ex.of.ref != NULL);
+  gc_call(&g, GC_CHURN, (wasm_val_t)WASM_I32_VAL(400), 1, &trap);
+  r = gc_call(&g, GC_RETHROW, ex, 1, &trap);
+  CHECK(!trap && r.of.i32 == 42);
+  gc_call(&g, GC_GET0, ex, 1, &trap);
+  CHECK(trap_says(trap, "wrong type"));
+  gc_call(&g, GC_RETHROW, (wasm_val_t)WASM_REF_VAL(copy), 1, &trap);
+  CHECK(trap_says(trap, "wrong type"));
+  wasm_val_delete(&ex);
+  /* A struct through a host function (as an externref) and back. */
+  r = gc_call(&g, GC_VIA, (wasm_val_t)WASM_I32_VAL(5), 1, &trap);
+  CHECK(!trap && r.of.i32 == 5);
+  /* Released references no longer keep their objects; the rest the store frees. */
+  wasm_ref_delete(copy);
+  gc_call(&g, GC_CHURN, (wasm_val_t)WASM_I32_VAL(4000), 1, &trap);
+  CHECK(!trap);
+  r = gc_call(&g, GC_SUM, arr, 1, &trap);
+  CHECK(!trap && r.of.i32 == 70); /* arr is left to wasm_store_delete */
+  wasm_foreign_delete(foreign);
+  gc_env_delete(&g);
+  gc_env_delete(&g2);
+  wasm_engine_delete(engine);
+}
+
 int main(void) {
   test_vectors();
   test_hello();
@@ -1007,5 +1192,6 @@ int main(void) {
   test_threads();
   test_start();
   test_hostref();
+  test_gc_refs();
   return test_finish("test_wasm_c_api");
 }
