@@ -1300,6 +1300,23 @@ static void test_gc_handles(void) {
   ext.type = kite_type_externref();
   ext.of.host = NULL; /* a null externref is not a struct reference's null either */
   CHECK(!kite_call(s, F("sum"), &ext, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  /* Another module's struct types match by their canonical (structural) type. */
+  kite_module *m3 = compile_wat(e, "(module (type $s (struct (field (mut i32)) (field i64)))\n"
+                                   " (type $u (struct (field i32) (field i64)))\n"
+                                   " (func (export \"same\") (param (ref $s)) (result i32)\n"
+                                   "   (struct.get $s 0 (local.get 0)))\n"
+                                   " (func (export \"other\") (param (ref $u)) (result i32)\n"
+                                   "   (struct.get $u 0 (local.get 0))))");
+  CHECK(m3 != NULL);
+  kite_instance *inst3 = m3 ? kite_instance_new(s, m3, NULL, &err) : NULL;
+  kite_module_release(m3);
+  CHECK(inst3 != NULL);
+  if (inst3) {
+    CHECK(kite_call(s, kite_instance_export_func(inst3, "same"), &st, 1, &r, 1, &err));
+    CHECK(r.of.i32 == 1234);
+    CHECK(!kite_call(s, kite_instance_export_func(inst3, "other"), &st, 1, &r, 1, &err));
+    CHECK(err.kind == KITE_ERR_USAGE);
+  }
   /* Globals and tables: set from the host, checked by type, read back. */
   kite_globalinst *g = kite_instance_export_global(inst, "g");
   CHECK(kite_global_set_value(g, st, &err));
@@ -1347,6 +1364,15 @@ static void test_gc_handles(void) {
   CHECK(kite_call(s, F("get0"), &r, 1, args, 1, &err) && args[0].of.i32 == 1234);
   CHECK(kite_call(s, F("get0"), &echoed.kept, 1, args, 1, &err) && args[0].of.i32 == 1234);
   kite_ref_release(s, r);
+  kite_ref_release(s, echoed.kept);
+  /* The argument is checked against the host function's type, and so is its result. */
+  CHECK(!kite_call(s, echo, &arr, 1, &r, 1, &err) && err.kind == KITE_ERR_USAGE);
+  kite_type aref = kite_type_ref(KITE_HEAP_ARRAY, true);
+  kite_funcinst *bad = kite_func_create(s, &aref, 1, &sref, 1, echo_host, &echoed, NULL, &err);
+  CHECK(bad != NULL);
+  CHECK(!kite_call(s, bad, &arr, 1, &r, 1, &err));
+  CHECK(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_HOST);
+  CHECK(echoed.copied);
   kite_ref_release(s, echoed.kept);
   /* Released handles no longer keep their objects: after a collection only what the
      host still holds (st, arr, copy, and the global's and table's struct) is left. */
