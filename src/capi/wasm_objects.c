@@ -41,6 +41,12 @@ static uint32_t ref_top(kite_valtype t, const kite_rtt *rtt) {
   return kite_capi_heap_top(t.ht);
 }
 
+/* A value type's wasm.h kind, knowing its heap type's canonical type. */
+static uint8_t valkind_of(kite_valtype t, const kite_rtt *rtt) {
+  if (t.kind != KITE_VT_REF) return wasm_capi_valkind(t);
+  return ref_top(t, rtt) == KITE_HT_FUNC ? WASM_FUNCREF : WASM_EXTERNREF;
+}
+
 /* A WREF_GC reference going in as type t (of hierarchy top). */
 static bool gc_in(wasm_store_t *s, const wasm_capi_ref *r, kite_valtype t, const kite_rtt *rtt,
                   uint32_t top, kite_value *out, kite_error *err) {
@@ -61,9 +67,7 @@ bool wasm_capi_val_in(wasm_store_t *s, const wasm_val_t *v, kite_valtype t, cons
   memset(out, 0, sizeof *out);
   out->type = t;
   uint32_t top = t.kind == KITE_VT_REF ? ref_top(t, rtt) : 0;
-  uint8_t want = t.kind != KITE_VT_REF ? wasm_capi_valkind(t)
-                 : top == KITE_HT_FUNC ? WASM_FUNCREF
-                                       : WASM_EXTERNREF;
+  uint8_t want = valkind_of(t, rtt);
   if (t.kind == KITE_VT_V128)
     return kite_fail(err, KITE_ERR_USAGE, 0, 0, "v128 values cannot pass through wasm.h");
   if (v->kind != want) return kite_fail(err, KITE_ERR_USAGE, 0, 0, "value has the wrong type");
@@ -111,7 +115,7 @@ bool wasm_capi_val_out(wasm_store_t *s, const kite_value *v, const kite_rtt *rtt
   default: break;
   }
   uint32_t top = ref_top(v->type, rtt);
-  out->kind = top == KITE_HT_FUNC ? WASM_FUNCREF : WASM_EXTERNREF;
+  out->kind = valkind_of(v->type, rtt);
   if (v->u.ref == KITE_REF_NULL) return true;
   if (top == KITE_HT_FUNC) {
     out->of.ref = (wasm_ref_t *)wasm_capi_record(s, WREF_FUNC, (void *)(uintptr_t)v->u.ref);
@@ -280,7 +284,7 @@ wasm_global_t *wasm_global_new(wasm_store_t *s, const wasm_globaltype_t *gt, con
 
 wasm_globaltype_t *wasm_global_type(const wasm_global_t *g) {
   const kite_globalinst *gi = g->r.obj;
-  return wasm_globaltype_new(wasm_valtype_new(wasm_capi_valkind(gi->type.type)),
+  return wasm_globaltype_new(wasm_valtype_new(valkind_of(gi->type.type, gi->rtt)),
                              gi->type.mut ? WASM_VAR : WASM_CONST);
 }
 
@@ -338,7 +342,7 @@ wasm_tabletype_t *wasm_table_type(const wasm_table_t *t) {
   kite_limits l = ti->limits;
   l.min = ti->size;
   wasm_limits_t wl = wasm_capi_limits(&l);
-  return wasm_tabletype_new(wasm_valtype_new(wasm_capi_valkind(ti->elem)), &wl);
+  return wasm_tabletype_new(wasm_valtype_new(valkind_of(ti->elem, ti->elem_rtt)), &wl);
 }
 
 wasm_ref_t *wasm_table_get(const wasm_table_t *t, wasm_table_size_t index) {

@@ -1130,6 +1130,9 @@ static void test_gc_refs(void) {
   CHECK(trap_says(trap, "wrong type"));
   /* Globals and tables. */
   wasm_global_t *gl = wasm_extern_as_global(g.exports.data[GC_G]);
+  wasm_globaltype_t *gt = wasm_global_type(gl);
+  CHECK(wasm_valtype_kind(wasm_globaltype_content(gt)) == WASM_ANYREF);
+  wasm_globaltype_delete(gt);
   wasm_val_t v = WASM_REF_VAL(copy);
   wasm_global_set(gl, &v);
   wasm_global_set(gl, &arr); /* refused: the global keeps the struct */
@@ -1139,6 +1142,9 @@ static void test_gc_refs(void) {
   CHECK(!trap && r.of.i32 == 1234);
   wasm_val_delete(&v);
   wasm_table_t *tab = wasm_extern_as_table(g.exports.data[GC_TAB]);
+  wasm_tabletype_t *tt = wasm_table_type(tab);
+  CHECK(wasm_valtype_kind(wasm_tabletype_element(tt)) == WASM_ANYREF);
+  wasm_tabletype_delete(tt);
   CHECK(wasm_table_set(tab, 1, copy));
   CHECK(!wasm_table_set(tab, 0, arr.of.ref));
   CHECK(!wasm_table_set(tab, 0, wasm_foreign_as_ref(foreign)));
