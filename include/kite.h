@@ -214,6 +214,11 @@ void kite_engine_config_set_allocator(kite_engine_config *cfg, kite_alloc_fn fn,
    max_call_depth frames, or needing more than max_stack_slots 64-bit value slots, is
    the "call stack exhausted" trap (KITE_ERR_EXHAUSTION). */
 void kite_engine_config_set_max_memory_pages(kite_engine_config *cfg, uint64_t pages);
+/* A cap on the bytes of all the memories one store creates together (0, the default:
+   none). An unshared memory counts its current size, a shared one its maximum. Going
+   over it fails the instantiation (KITE_ERR_LINK, "memory size exceeds the limit") or
+   makes memory.grow return -1; the store stays usable. */
+void kite_engine_config_set_max_store_memory(kite_engine_config *cfg, uint64_t bytes);
 void kite_engine_config_set_max_table_elements(kite_engine_config *cfg, uint64_t elements);
 void kite_engine_config_set_max_call_depth(kite_engine_config *cfg, uint32_t frames);
 void kite_engine_config_set_max_stack_slots(kite_engine_config *cfg, uint32_t slots);

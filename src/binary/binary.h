@@ -49,6 +49,11 @@ uint8_t *kite_decoder_buffer(kite_decoder *d, size_t len);
    walked (kite_decoder_finish_validate in valid.h, which validates them, is the one
    caller). */
 void kite_decoder_defer_walks(kite_decoder *d);
+/* A new decoder holding a copy of bytes, ready to finish; NULL (*err set) when out of
+   memory. */
+kite_decoder *kite_decoder_of_bytes(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                    kite_features features, const kite_decode_limits *limits,
+                                    kite_error *err);
 
 /* ---- reading bytes: shared by the decoder, validator, printer and lowering ---- */
 

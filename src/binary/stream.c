@@ -241,15 +241,23 @@ void kite_decoder_defer_walks(kite_decoder *d) {
   if (d->external && d->phase == PHASE_HEADER) d->st.defer_walks = true;
 }
 
-kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
-                         const kite_decode_limits *limits, kite_error *err) {
+kite_decoder *kite_decoder_of_bytes(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                    kite_features features, const kite_decode_limits *limits,
+                                    kite_error *err) {
   kite_decoder *d = kite_decoder_new(a, features, limits);
   if (!d) {
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;
   }
-  /* Decode straight from the module's own copy: no buffer to grow or move. */
+  /* Decode straight from the module's own copy: no buffer to grow or move. A failed
+     buffer is reported by finish. */
   uint8_t *buf = kite_decoder_buffer(d, len);
   if (buf && len) memcpy(buf, bytes, len);
-  return kite_decoder_finish(d, err);
+  return d;
+}
+
+kite_module *kite_decode(kite_alloc *a, const uint8_t *bytes, size_t len, kite_features features,
+                         const kite_decode_limits *limits, kite_error *err) {
+  kite_decoder *d = kite_decoder_of_bytes(a, bytes, len, features, limits, err);
+  return d ? kite_decoder_finish(d, err) : NULL;
 }

@@ -39,6 +39,10 @@ void kite_engine_config_set_max_memory_pages(kite_engine_config *cfg, uint64_t p
   cfg->max_memory_pages = pages;
 }
 
+void kite_engine_config_set_max_store_memory(kite_engine_config *cfg, uint64_t bytes) {
+  cfg->max_store_memory = bytes;
+}
+
 void kite_engine_config_set_max_table_elements(kite_engine_config *cfg, uint64_t elements) {
   cfg->max_table_elems = elements;
 }

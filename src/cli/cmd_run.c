@@ -42,7 +42,8 @@ static void run_usage(FILE *f) {
              "                        on (after the preopened directories in fd order)\n"
              "  --invoke NAME         call export NAME instead of _start; ARGS are parsed by\n"
              "                        its parameter types, results printed one per line\n"
-             "  --max-memory BYTES    cap every linear memory at BYTES (rounded down to pages)\n"
+             "  --max-memory BYTES    cap the linear memories at BYTES, each and all together\n"
+             "                        (rounded down to 64 KiB pages)\n"
              "  --fuel N              stop with a trap after N units of fuel: one per call and\n"
              "                        per loop iteration (deterministic)\n"
              "  --features=SET        2.0, 3.0 (default) or all\n"
@@ -157,7 +158,8 @@ static int parse_opts(kite_alloc *a, int argc, char **argv, run_opts *o) {
         return cli_usage_error("run", "--max-memory needs a number of bytes, not '%s'", v);
       o->has_max_memory = true;
     } else if ((v = opt_value("--fuel", argc, argv, &i, &missing))) {
-      if (!parse_u64(v, &o->fuel)) return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
+      if (!parse_u64(v, &o->fuel))
+        return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
       o->has_fuel = true;
     } else if ((v = opt_value("--features", argc, argv, &i, &missing))) {
       if (!cli_parse_features(v, &o->features))
@@ -329,7 +331,10 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
   kite_engine_config cfg;
   kite_engine_config_default(&cfg);
   cfg.features = o->features;
-  if (o->has_max_memory) cfg.max_memory_pages = o->max_memory >> 16;
+  if (o->has_max_memory) {
+    cfg.max_memory_pages = o->max_memory >> 16;
+    cfg.max_store_memory = o->max_memory & ~(uint64_t)0xFFFF;
+  }
   cfg.consume_fuel = o->has_fuel;
   cfg.initial_fuel = o->fuel;
   if (!(st->engine = kite_engine_new(&cfg))) {

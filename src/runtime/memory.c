@@ -101,7 +101,11 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   if (cap > byte_cap) cap = byte_cap;
   if (max > cap) max = cap;
   m->max_pages = max;
-  if (limits->min > max) {
+  /* The store's budget: what an unshared memory starts with (its growth is charged as it
+     happens), or all a shared one may ever hold (other stores grow it). */
+  uint64_t charge = (limits->shared ? max : limits->min) * pb;
+  uint64_t store_cap = s->engine->cfg.max_store_memory;
+  if (limits->min > max || (store_cap && charge > store_cap - s->memory_bytes)) {
     kite_free(s->alloc, m, sizeof *m);
     kite_fail(err, KITE_ERR_LINK, 0, 0, "memory size exceeds the limit");
     return NULL;
@@ -155,6 +159,8 @@ kite_meminst *kite_memory_new(kite_store *s, const kite_limits *limits, kite_err
   }
   m->size = limits->min * pb;
   m->pages = limits->min;
+  m->owner = limits->shared ? NULL : s;
+  s->memory_bytes += charge;
   kite_store_adopt(s, &m->obj, KITE_EXTERN_MEMORY);
   return m;
 }
@@ -196,7 +202,12 @@ static uint64_t grow(kite_meminst *m, uint64_t delta) {
   if (delta > m->max_pages - old) return UINT64_MAX;
   uint64_t pages = old + delta;
   uint64_t bytes = pages << m->limits.page_size_log2;
+  uint64_t added = delta << m->limits.page_size_log2;
+  kite_store *s = m->owner;
+  uint64_t store_cap = s ? s->engine->cfg.max_store_memory : 0;
+  if (store_cap && added > store_cap - s->memory_bytes) return UINT64_MAX;
   if (delta && !commit(m, bytes)) return UINT64_MAX;
+  if (s) s->memory_bytes += added;
   m->size = bytes;
   m->pages = pages;
   return old;

@@ -46,6 +46,7 @@ typedef struct kite_engine_config {
   uint32_t max_call_depth; /* wasm frames on one store's stack */
   uint32_t max_stack_slots; /* 64-bit value-stack slots (locals and temporaries) */
   uint64_t max_memory_pages; /* engine-wide cap on any memory's size (64 KiB pages) */
+  uint64_t max_store_memory; /* cap on the bytes of all memories one store creates; 0: none */
   uint64_t max_table_elems;  /* engine-wide cap on any table's size */
   bool no_guard_pages;       /* force explicit bounds checks (no 8 GiB reservations) */
   bool consume_fuel;         /* meter fuel: calls and loop iterations cost one unit */
@@ -293,6 +294,9 @@ struct kite_meminst {
   size_t reserved;    /* bytes of address space reserved at data (guarded) or allocated */
   bool guarded;       /* data is an mmap reservation with PROT_NONE beyond size */
   struct kite_memsync *sync; /* shared memories: references, grow lock, waiters */
+  /* An unshared memory's store, charged for its growth (max_store_memory); a shared one
+     is charged its maximum once, by the store that creates it. */
+  kite_store *owner;
 };
 
 struct kite_globalinst {
@@ -533,6 +537,8 @@ struct kite_store {
   struct kite_exn *exn;
   /* Fuel left, when the engine meters fuel (consume_fuel). */
   uint64_t fuel;
+  /* Bytes of the memories this store created (max_store_memory). */
+  uint64_t memory_bytes;
   /* Set once a host asked for an interrupt handle; checked with fuel at calls and loop
      back-edges. */
   struct kite_interrupt *interrupt;

@@ -25,14 +25,8 @@ kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features feature
 kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t len,
                                   kite_features features, const kite_decode_limits *limits,
                                   kite_error *err) {
-  kite_decoder *d = kite_decoder_new(a, features, limits);
-  if (!d) {
-    kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
-    return NULL;
-  }
-  uint8_t *buf = kite_decoder_buffer(d, len);
-  if (buf && len) memcpy(buf, bytes, len);
-  return kite_decoder_finish_validate(d, features, err);
+  kite_decoder *d = kite_decoder_of_bytes(a, bytes, len, features, limits, err);
+  return d ? kite_decoder_finish_validate(d, features, err) : NULL;
 }
 
 bool kite_validate(const uint8_t *bytes, size_t len, kite_error *err) {

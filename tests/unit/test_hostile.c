@@ -230,8 +230,7 @@ static void test_deep_text(void) {
   kite_buf_init(&folded, &a);
   if (wat((const char *)src.p, src.n, &folded, &err))
     CHECK(flat_ok && folded.len == flat.len && memcmp(folded.data, flat.data, flat.len) == 0);
-  else
-    CHECK_MSG(err.kind == KITE_ERR_COMPILE && err.line == 1, "folded: %d %s", err.kind, err.msg);
+  else CHECK_MSG(err.kind == KITE_ERR_COMPILE && err.line == 1, "folded: %d %s", err.kind, err.msg);
   kite_buf_free(&folded);
   kite_buf_free(&flat);
   /* parentheses only: an error, not a stack overflow */
@@ -253,8 +252,7 @@ static void test_deep_text(void) {
     kite_error_clear(&err);
     if (kite_wast_parse(&a, (const char *)src.p, src.n, KITE_FEATURES_ALL, &script, &err))
       kite_wast_free(&script);
-    else
-      CHECK_MSG(err.kind == KITE_ERR_COMPILE, "script %zu: %d %s", i, err.kind, err.msg);
+    else CHECK_MSG(err.kind == KITE_ERR_COMPILE, "script %zu: %d %s", i, err.kind, err.msg);
   }
   free(src.p);
   CHECK(a.bytes == 0);
@@ -289,22 +287,27 @@ static void test_huge_counts(void) {
       CASE("data length 2^32-1", "\x0b\x0a\x01\x01\xff\xff\xff\xff\x0f", NULL),
       CASE("elem items 2^32-1", "\x09\x07\x01\x01\x00\xff\xff\xff\xff\x0f", NULL),
       CASE("locals 2^32-1 in one group",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x01\xff\xff\xff\xff\x0f\x7f\x0b",
+           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x01\xff\xff\xff\xff\x0f\x7f"
+           "\x0b",
            "too many locals"),
       CASE("locals 2 x 2^31 (overflows u32)",
            "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x10\x01\x0e\x02\x80\x80\x80\x80\x08\x7f"
            "\x80\x80\x80\x80\x08\x7f\x0b",
            "too many locals"),
       CASE("br_table 2^32-1 labels",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0c\x01\x0a\x00\x41\x00\x0e\xff\xff\xff\xff\x0f\x0b",
+           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0c\x01\x0a\x00\x41\x00\x0e\xff\xff\xff"
+           "\xff\x0f\x0b",
            NULL),
       CASE("select types 2^32-1",
-           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x00\x1c\xff\xff\xff\xff\x0f\x0b",
+           "\x01\x04\x01\x60\x00\x00\x03\x02\x01\x00\x0a\x0a\x01\x08\x00\x1c\xff\xff\xff\xff\x0f"
+           "\x0b",
            NULL),
-      CASE("u32 LEB of 6 bytes", "\x01\x06\x80\x80\x80\x80\x80\x00", "integer representation too long"),
+      CASE("u32 LEB of 6 bytes", "\x01\x06\x80\x80\x80\x80\x80\x00",
+           "integer representation too long"),
       CASE("u32 LEB too large", "\x01\x05\xff\xff\xff\xff\x7f", "integer too large"),
       CASE("LEB of 20 bytes",
-           "\x01\x14\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00",
+           "\x01\x14\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80"
+           "\x00",
            "integer representation too long"),
       CASE("i64.const of 11 bytes",
            "\x01\x05\x01\x60\x00\x01\x7e\x03\x02\x01\x00\x0a\x10\x01\x0e\x00\x42\x80\x80\x80\x80"
@@ -340,7 +343,8 @@ static void test_huge_counts(void) {
   a.limit = 1 << 20;
   kite_error err;
   kite_error_clear(&err);
-  kite_module *m = kite_decode(&a, (const uint8_t *)names, sizeof names - 1, KITE_FEATURES_ALL, NULL, &err);
+  kite_module *m =
+      kite_decode(&a, (const uint8_t *)names, sizeof names - 1, KITE_FEATURES_ALL, NULL, &err);
   CHECK_MSG(m != NULL && !m->has_names, "%s", err.msg);
   kite_module_free(m);
 }
@@ -389,8 +393,8 @@ static void test_many_locals(void) {
   bytes = one_func("", "I", &body, NULL, 0, NULL, 0, &len);
   f = export_func(instantiate(&E, bytes, len, &err), "f");
   call(&E, f, NULL, 0, &err);
-  CHECK_MSG(err.kind == KITE_ERR_EXHAUSTION && strcmp(err.msg, "call stack exhausted") == 0,
-            "%s", err.msg);
+  CHECK_MSG(err.kind == KITE_ERR_EXHAUSTION && strcmp(err.msg, "call stack exhausted") == 0, "%s",
+            err.msg);
   free(bytes);
   free(body.p);
   /* text: 50,000 locals declared one by one */
@@ -425,18 +429,20 @@ static void test_huge_declarations(void) {
     bool valid;
   } cases[] = {
       {"memory of 65536 pages", "\x01\x00\x80\x80\x04", NULL, 5, 0, true},
-      {"memory of 65536 pages, maximum 65536", "\x01\x01\x80\x80\x04\x80\x80\x04", NULL, 8, 0, true},
+      {"memory of 65536 pages, maximum 65536", "\x01\x01\x80\x80\x04\x80\x80\x04", NULL, 8, 0,
+       true},
       {"memory of 65537 pages", "\x01\x00\x81\x80\x04", NULL, 5, 0, false},
       {"memory64 of 2^48 pages", "\x01\x04\x80\x80\x80\x80\x80\x80\x40", NULL, 9, 0, true},
       {"memory64 of 2^48+1 pages", "\x01\x04\x81\x80\x80\x80\x80\x80\x40", NULL, 9, 0, false},
       {"table of 2^32-1 elements", NULL, "\x01\x70\x00\xff\xff\xff\xff\x0f", 0, 8, true},
-      {"table of 2^32-1, maximum 2^32-1", NULL, "\x01\x70\x01\xff\xff\xff\xff\x0f\xff\xff\xff\xff\x0f", 0, 13, true},
+      {"table of 2^32-1, maximum 2^32-1", NULL,
+       "\x01\x70\x01\xff\xff\xff\xff\x0f\xff\xff\xff\xff\x0f", 0, 13, true},
       {"table64 of 2^40 elements", NULL, "\x01\x70\x04\x80\x80\x80\x80\x80\x20", 0, 9, true},
   };
   for (size_t i = 0; i < KITE_ARRAY_LEN(cases); i++) {
     size_t len;
-    uint8_t *bytes = one_func("", "", &body, cases[i].mem, cases[i].memlen, cases[i].tab,
-                              cases[i].tablen, &len);
+    uint8_t *bytes =
+        one_func("", "", &body, cases[i].mem, cases[i].memlen, cases[i].tab, cases[i].tablen, &len);
     kite_error err;
     kite_module *m = compile(&E, bytes, len, &err);
     CHECK_MSG((m != NULL) == cases[i].valid, "%s: %s", cases[i].what, err.msg);
@@ -620,8 +626,8 @@ static void test_table_grow(void) {
   wb_bytes body = {0};
   wb_put(&body, "\x00\xd0\x70\x20\x00\xfc\x0f\x00", 8);
   for (int k = 0; k < 2; k++) {
-    uint8_t *bytes = one_func("i", "i", &body, NULL, 0, k ? "\x01\x70\x01\x00\x64" : "\x01\x70\x00\x00",
-                              k ? 5 : 4, &len);
+    uint8_t *bytes = one_func("i", "i", &body, NULL, 0,
+                              k ? "\x01\x70\x01\x00\x64" : "\x01\x70\x00\x00", k ? 5 : 4, &len);
     kite_instance *inst = instantiate(&E, bytes, len, &err);
     kite_funcinst *grow = export_func(inst, "f");
     uint32_t cap = k ? 100 : 5000;
@@ -653,6 +659,61 @@ static kite_instance *instantiate_wat(env *E, const char *src, size_t n, kite_er
   if (ok) inst = instantiate(E, b.data, b.len, err);
   kite_buf_free(&b);
   return inst;
+}
+
+/* A store's memories together stay within max_store_memory (here 40 pages): a module whose
+   memories would pass it does not instantiate, memory.grow returns -1 at the cap (also
+   spread over two memories and two instances), shared memories count their maximum, and
+   the store keeps working. */
+static void test_store_memory_cap(bool guard) {
+  kite_engine_config cfg;
+  kite_engine_config_default(&cfg);
+  cfg.features = KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_THREADS);
+  cfg.max_store_memory = 40 * 65536;
+  cfg.no_guard_pages = !guard;
+  env E;
+  env_open(&E, &cfg);
+  kite_error err;
+  static const char two[] =
+      "(module (memory $a 10) (memory $b 10)"
+      " (func (export \"grow_a\") (param i32) (result i32) (memory.grow $a (local.get 0)))"
+      " (func (export \"grow_b\") (param i32) (result i32) (memory.grow $b (local.get 0)))"
+      " (func (export \"poke\") (param i32) (result i32)"
+      "  (i32.store $b (local.get 0) (i32.const 7)) (i32.load $b (local.get 0))))";
+  kite_instance *inst = instantiate_wat(&E, two, sizeof two - 1, &err);
+  CHECK_MSG(inst != NULL, "instantiate: %s", err.msg);
+  kite_funcinst *grow_a = export_func(inst, "grow_a"), *grow_b = export_func(inst, "grow_b");
+  kite_value d = kite_val_i32(11); /* 10 + 10 + 11 = 31 */
+  CHECK(call(&E, grow_a, &d, 1, &err).u.i32 == 10 && err.kind == KITE_OK);
+  d = kite_val_i32(10); /* 41 > 40 */
+  CHECK(call(&E, grow_b, &d, 1, &err).u.i32 == 0xFFFFFFFFu && err.kind == KITE_OK);
+  d = kite_val_i32(9); /* exactly 40 */
+  CHECK(call(&E, grow_b, &d, 1, &err).u.i32 == 10 && err.kind == KITE_OK);
+  d = kite_val_i32(1);
+  CHECK(call(&E, grow_a, &d, 1, &err).u.i32 == 0xFFFFFFFFu && err.kind == KITE_OK);
+  kite_meminst *b = inst ? kite_instance_memory(inst, 1) : NULL;
+  CHECK(b && kite_memory_grow(b, 1) == UINT64_MAX && kite_memory_size(b) == 19);
+  d = kite_val_i32(19 * 65536 - 4); /* the last word of memory b is usable */
+  CHECK(call(&E, export_func(inst, "poke"), &d, 1, &err).u.i32 == 7 && err.kind == KITE_OK);
+  /* A second instance in the full store: even one page is too much. */
+  static const char one[] = "(module (memory 1))";
+  CHECK(instantiate_wat(&E, one, sizeof one - 1, &err) == NULL && err.kind == KITE_ERR_LINK &&
+        strcmp(err.msg, "memory size exceeds the limit") == 0);
+  static const char none[] = "(module (func (export \"f\") (result i32) (i32.const 5)))";
+  kite_instance *ok = instantiate_wat(&E, none, sizeof none - 1, &err);
+  CHECK(ok && call(&E, export_func(ok, "f"), NULL, 0, &err).u.i32 == 5 && err.kind == KITE_OK);
+  env_close(&E);
+
+  /* A fresh store: a shared memory counts its maximum. */
+  env_open(&E, &cfg);
+  static const char shared_big[] = "(module (memory 1 41 shared))";
+  CHECK(instantiate_wat(&E, shared_big, sizeof shared_big - 1, &err) == NULL &&
+        err.kind == KITE_ERR_LINK);
+  static const char shared_fits[] = "(module (memory 1 30 shared) (memory 10))";
+  CHECK_MSG(instantiate_wat(&E, shared_fits, sizeof shared_fits - 1, &err) != NULL,
+            "shared 30 + 10 pages: %s", err.msg);
+  CHECK(instantiate_wat(&E, one, sizeof one - 1, &err) == NULL && err.kind == KITE_ERR_LINK);
+  env_close(&E);
 }
 
 /* With small caps (100 frames, 2048 value-stack slots) each way to exceed them ends in
@@ -845,6 +906,8 @@ int main(void) {
   test_recursion();
   test_memory_grow(true);
   test_memory_grow(false);
+  test_store_memory_cap(true);
+  test_store_memory_cap(false);
   test_table_grow();
   test_stack_caps();
   test_decode_caps();
