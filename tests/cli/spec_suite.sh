@@ -5,8 +5,8 @@
 # that fail and, last, the totals: `N passed, N failed, N skipped`.
 set -u
 KITE=$1
-SUITE=${KITE_TESTSUITE:-}
 SRC=${KITE_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
+SUITE=${KITE_TESTSUITE:-$SRC/../shared/testsuite} # the default the README gives
 LIST=$SRC/tests/spec/known-failures
 JOBS=${KITE_SPEC_JOBS:-2}
 PER_FILE_TIMEOUT=${KITE_SPEC_TIMEOUT:-300}
