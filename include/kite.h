@@ -226,6 +226,12 @@ void kite_engine_config_set_max_stack_slots(kite_engine_config *cfg, uint32_t sl
    kite_store_set_fuel); each function call and each loop iteration (backward branch)
    costs one unit, and running out is the KITE_TRAP_OUT_OF_FUEL trap. */
 void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel, uint64_t initial_fuel);
+/* Threads that compiling one module may use: a module whose function bodies add up to
+   more than 64 KiB has them validated by up to this many threads at once (the calling
+   thread among them), each taking a contiguous run of bodies; the result, and the first
+   error of an invalid module, are those of validating on one thread. 0, the default:
+   as many as the CPUs the process may run on, at most 8. 1: the calling thread only. */
+void kite_engine_config_set_compile_threads(kite_engine_config *cfg, uint32_t threads);
 
 /* An engine (a copy of cfg; NULL: the defaults). NULL when out of memory. */
 kite_engine *kite_engine_new(const kite_engine_config *cfg);
