@@ -1086,6 +1086,10 @@ static const char *refs_wat =
     "    (struct.get $s 0 (local.get 0)))\n"
     "  (func (export \"i31\") (result anyref) (ref.i31 (i32.const 5)))\n"
     "  (func (export \"keep\") (param anyref) (result anyref) (local.get 0))\n"
+    "  (func (export \"ext\") (param anyref) (result externref)\n"
+    "    (extern.convert_any (local.get 0)))\n"
+    "  (func (export \"int\") (param externref) (result anyref)\n"
+    "    (any.convert_extern (local.get 0)))\n"
     "  (func (export \"store\") (global.set $g (struct.new $s (i32.const 1)))\n"
     "    (table.set $t (i32.const 0) (global.get $g)))\n"
     "  (func $inc (export \"inc\") (type $ii) (i32.add (local.get 0) (i32.const 1)))\n"
@@ -1116,7 +1120,27 @@ static void test_gc_refs(void) {
   kite_val got;
   CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &r, 1, &got, 1, &err));
   CHECK(got.of.i32 == 7);
+  /* Externalised, it is still a handle to the struct, and internalised again, itself. */
+  kite_val ext, in;
+  CHECK(kite_call(s, kite_instance_export_func(inst, "ext"), &r, 1, &ext, 1, &err));
+  CHECK(kite_val_is_heapref(ext) && ext.type.heap == KITE_HEAP_STRUCT);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "int"), &ext, 1, &in, 1, &err));
+  CHECK(kite_val_is_heapref(in) && in.type.heap == KITE_HEAP_STRUCT);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &in, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 7);
+  /* A struct handle passed where an externref is expected is that extern.convert_any. */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "int"), &r, 1, &in, 1, &err));
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &in, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 7);
+  kite_ref_release(s, in);
+  kite_ref_release(s, ext);
   kite_ref_release(s, r);
+  /* An i31 externalised reads as the i31, and goes back in as an externref. */
+  args[0] = kite_i31ref(9);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "ext"), args, 1, &r, 1, &err));
+  CHECK(r.type.heap == KITE_HEAP_I31 && r.of.i32 == 9);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "int"), &r, 1, &in, 1, &err));
+  CHECK(in.type.heap == KITE_HEAP_I31 && in.of.i32 == 9);
   /* An i31 can, both ways: it is a value. */
   CHECK(kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
   CHECK(r.type.kind == KITE_REF && r.type.heap == KITE_HEAP_I31 && !r.type.nullable);
