@@ -1035,6 +1035,8 @@ static void test_wasi(void) {
                   "  (global.set $rc (call $w (i32.const 1) (i32.const 0) (i32.const 1)"
                   " (i32.const 8))))\n"
                   " (start $s) (func (export \"rc\") (result i32) global.get $rc)\n"
+                  " (func (export \"say\") (drop (call $w (i32.const 1) (i32.const 0)"
+                  " (i32.const 1) (i32.const 8))))\n"
                   " (func (export \"poke\") (i32.store (i32.const 16) (i32.const 0x58585858))))");
   inst = kite_wasi_instantiate(sw, s, m, NULL, &err);
   CHECK(inst != NULL);
@@ -1047,6 +1049,18 @@ static void test_wasi(void) {
   CHECK(kite_call(s, kite_instance_export_func(inst, "poke"), NULL, 0, NULL, 0, &err));
   kite_instance *inst2 = kite_wasi_instantiate(sw, s, m, NULL, &err);
   CHECK(inst2 != NULL);
+  memset(sbuf, 0, sizeof sbuf);
+  CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
+  /* A third instance fails in its start function: the context stays with the second
+     instance's memory, not the failed one's. */
+  kite_module *bad = compile_wat(
+      e, "(module (import \"wasi_snapshot_preview1\" \"fd_write\"\n"
+         "  (func $w (param i32 i32 i32 i32) (result i32)))\n"
+         " (memory (export \"memory\") 1) (data (i32.const 0) \"\\10\\00\\00\\00\\06\")\n"
+         " (data (i32.const 16) \"other\\n\") (func $s unreachable) (start $s))");
+  CHECK(kite_wasi_instantiate(sw, s, bad, NULL, &err) == NULL && err.kind == KITE_ERR_RUNTIME);
+  kite_module_release(bad);
+  CHECK(kite_call(s, kite_instance_export_func(inst2, "say"), NULL, 0, NULL, 0, &err));
   memset(sbuf, 0, sizeof sbuf);
   CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
   close(sfd[0]);
