@@ -505,6 +505,7 @@ struct kite_instance {
   const kite_module *module;
   struct kite_exec_module *code; /* the module's lowered code (shared, see exec.h) */
   bool guarded; /* every 32-bit memory it uses is guarded: run the unchecked code */
+  bool starting; /* its start function is running (kite_instantiate has not returned) */
   kite_funcinst **funcs;
   kite_funcinst *own_funcs; /* the defined functions, in one array */
   kite_tableinst **tables;
