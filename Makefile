@@ -28,8 +28,8 @@ test-sanitize:
 	@cd $(SAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:exitcode=86 \
 		UBSAN_OPTIONS=print_stacktrace=1:exitcode=86 ctest --output-on-failure -j $(JOBS)
 
-# The threads tests (the atomics stress test, the embedding API on many threads, the
-# threads script and a wasi-threads program) under ThreadSanitizer, in $(TSAN_BUILD)/.
+# The threads tests (the atomics stress test, the embedding API on many threads, validation
+# on several threads, the threads script and a wasi-threads program) under ThreadSanitizer, in $(TSAN_BUILD)/.
 # GCC's -Wtsan only says that TSan does not model atomic_thread_fence (used for atomic.fence).
 TSAN_BUILD ?= build-tsan
 TSAN_FLAGS = -fsanitize=thread -g -O1
@@ -37,9 +37,10 @@ test-tsan:
 	@cmake -S . -B $(TSAN_BUILD) -DCMAKE_C_FLAGS="$(TSAN_FLAGS) -Wno-tsan" \
 		-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread \
 		$(CMAKE_FLAGS) >/dev/null
-	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads test_api_threads kite
+	@cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_threads test_api_threads test_valid_threads kite
 	@export TSAN_OPTIONS=halt_on_error=1:exitcode=66; \
 		$(TSAN_BUILD)/test_threads && $(TSAN_BUILD)/test_api_threads && \
+		$(TSAN_BUILD)/test_valid_threads && \
 		$(TSAN_BUILD)/kite wast --features=all tests/cli/data/threads.wast && \
 		$(TSAN_BUILD)/kite run tests/fixtures/threads_counter.wat && echo "test-tsan: clean"
 

@@ -2,13 +2,14 @@
 ** decode_speed.c: how fast Kite decodes and validates a module, each stage timed on its
 ** own. Built with the library (build/decode_speed); see docs/performance.md.
 **
-**   decode_speed [-n N] [--features=2.0|3.0|all] FILE.wasm...
+**   decode_speed [-n N] [-j THREADS] [--features=2.0|3.0|all] FILE.wasm...
 **
 ** Each file is read once, then decoded and validated N times (default 50): as two steps
 ** (kite_decode, then kite_validate_module: each timed on its own), and in one step
 ** (kite_decode_validate, what `kite run` and kite_compile use, which reads function
-** bodies once). Times are CPU time of this thread (steadier than wall time on a loaded
-** machine); the best run of each is reported, with throughput in MB/s (10^6 bytes of the
+** bodies once). Validation uses THREADS threads (default 1; 0: one per CPU). Times are CPU
+** time of this thread (steadier than wall time on a loaded machine), or wall time when
+** THREADS is not 1 (other threads share the work); the best run of each is reported, with throughput in MB/s (10^6 bytes of the
 ** whole binary per second). Under valgrind --tool=callgrind use -n 1 for exact
 ** instruction counts.
 */
@@ -21,9 +22,11 @@
 #include "binary.h"
 #include "valid.h"
 
+static bool use_wall;
+
 static double now(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  clock_gettime(use_wall ? CLOCK_MONOTONIC : CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
@@ -46,7 +49,7 @@ static unsigned char *read_all(const char *path, size_t *len) {
   return buf;
 }
 
-static int bench_file(const char *path, int runs, kite_features features) {
+static int bench_file(const char *path, int runs, kite_features features, uint32_t threads) {
   size_t len;
   unsigned char *bytes = read_all(path, &len);
   if (!bytes) {
@@ -68,7 +71,7 @@ static int bench_file(const char *path, int runs, kite_features features) {
       free(bytes);
       return 1;
     }
-    bool ok = kite_validate_module(m, features, &err);
+    bool ok = kite_validate_module_threads(m, features, threads, &err);
     double t2 = now();
     kite_module_free(m);
     if (!ok) {
@@ -78,7 +81,7 @@ static int bench_file(const char *path, int runs, kite_features features) {
       return 1;
     }
     double t3 = now();
-    m = kite_decode_validate(&a, bytes, len, features, NULL, &err);
+    m = kite_decode_validate_threads(&a, bytes, len, features, NULL, threads, &err);
     double t4 = now();
     kite_module_free(m);
     if (t1 - t0 < best_dec) best_dec = t1 - t0;
@@ -97,11 +100,15 @@ static int bench_file(const char *path, int runs, kite_features features) {
 int main(int argc, char **argv) {
   int runs = 50, rc = 0, nfiles = 0;
   kite_features features = KITE_FEATURES_3_0;
+  uint32_t threads = 1;
   for (int i = 1; i < argc; i++) {
     const char *arg = argv[i];
     if (strcmp(arg, "-n") == 0 && i + 1 < argc) {
       runs = atoi(argv[++i]);
       if (runs < 1) runs = 1;
+    } else if (strcmp(arg, "-j") == 0 && i + 1 < argc) {
+      threads = (uint32_t)atoi(argv[++i]);
+      use_wall = threads != 1;
     } else if (strcmp(arg, "--features=2.0") == 0) {
       features = KITE_FEATURES_2_0;
     } else if (strcmp(arg, "--features=3.0") == 0) {
@@ -109,15 +116,15 @@ int main(int argc, char **argv) {
     } else if (strcmp(arg, "--features=all") == 0) {
       features = KITE_FEATURES_ALL;
     } else if (arg[0] == '-') {
-      fprintf(stderr, "usage: decode_speed [-n N] [--features=2.0|3.0|all] FILE.wasm...\n");
+      fprintf(stderr, "usage: decode_speed [-n N] [-j THREADS] [--features=2.0|3.0|all] FILE.wasm...\n");
       return 2;
     } else {
       nfiles++;
-      rc |= bench_file(arg, runs, features);
+      rc |= bench_file(arg, runs, features, threads);
     }
   }
   if (!nfiles) {
-    fprintf(stderr, "usage: decode_speed [-n N] [--features=2.0|3.0|all] FILE.wasm...\n");
+    fprintf(stderr, "usage: decode_speed [-n N] [-j THREADS] [--features=2.0|3.0|all] FILE.wasm...\n");
     return 2;
   }
   return rc;

@@ -226,6 +226,12 @@ void kite_engine_config_set_max_stack_slots(kite_engine_config *cfg, uint32_t sl
    kite_store_set_fuel); each function call and each loop iteration (backward branch)
    costs one unit, and running out is the KITE_TRAP_OUT_OF_FUEL trap. */
 void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel, uint64_t initial_fuel);
+/* Threads that compiling one module may use: a module whose function bodies add up to
+   more than 64 KiB has them validated by up to this many threads at once (the calling
+   thread among them), each taking a contiguous run of bodies; the result, and the first
+   error of an invalid module, are those of validating on one thread. 0, the default:
+   as many as the CPUs the process may run on, at most 8. 1: the calling thread only. */
+void kite_engine_config_set_compile_threads(kite_engine_config *cfg, uint32_t threads);
 
 /* An engine (a copy of cfg; NULL: the defaults). NULL when out of memory. */
 kite_engine *kite_engine_new(const kite_engine_config *cfg);
@@ -387,7 +393,7 @@ const char *kite_externkind_name(kite_externkind kind);
 ** pointer is the same reference as an externref or an anyref). An i31 (ref.i31) is the
 ** value type (ref i31), not nullable, with its signed 31-bit value in of.i32 (kite_i31ref
 ** makes one):
-** it may be passed for anyref, eqref and i31ref, and comes back that way.
+** it may be passed for anyref, eqref, i31ref and externref, and comes back that way.
 ** GC objects (structs, arrays) and exceptions reach the host as handles: type
 ** (ref struct), (ref array) or (ref exn), not nullable, with of.heapref set (see
 ** kite_val_is_heapref). A handle keeps its object alive (the collector treats it as a
@@ -396,7 +402,9 @@ const char *kite_externkind_name(kite_externkind kind);
 ** A host function's arguments are borrowed: valid during the call only (kite_ref_copy
 ** keeps one). A handle passed in (an argument, a host function's result, a global or
 ** table write) must be live and of the same store, and its object must match the
-** expected type (canonical type matching for type indices), else KITE_ERR_USAGE.
+** expected type (canonical type matching for type indices), else KITE_ERR_USAGE. An
+** externref holding a GC object or an i31 (extern.convert_any) reaches the host as that
+** handle or i31, and either may be passed for externref, as extern.convert_any of it.
 */
 typedef struct kite_heapref kite_heapref;
 typedef struct kite_val {

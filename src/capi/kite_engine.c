@@ -61,6 +61,10 @@ void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel,
   cfg->initial_fuel = initial_fuel;
 }
 
+void kite_engine_config_set_compile_threads(kite_engine_config *cfg, uint32_t threads) {
+  cfg->compile_threads = threads;
+}
+
 uint64_t kite_engine_features_enabled(const kite_engine *e) {
   return kite_capi_features_out(kite_engine_features(e));
 }

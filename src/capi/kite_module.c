@@ -10,9 +10,10 @@
 #include "text.h"
 #include "valid.h"
 
-static kite_module *validate_or_free(kite_module *m, kite_features f, kite_error *err) {
+static kite_module *validate_or_free(kite_module *m, kite_engine *e, kite_error *err) {
   if (!m) return NULL;
-  if (!kite_validate_module(m, f, err)) {
+  if (!kite_validate_module_threads(m, kite_engine_features(e),
+                                    kite_engine_get_config(e)->compile_threads, err)) {
     kite_module_free(m);
     return NULL;
   }
@@ -21,7 +22,8 @@ static kite_module *validate_or_free(kite_module *m, kite_features f, kite_error
 
 kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {
   kite_features f = kite_engine_features(e);
-  return kite_decode_validate(kite_engine_alloc(e), bytes, len, f, NULL, err);
+  return kite_decode_validate_threads(kite_engine_alloc(e), bytes, len, f, NULL,
+                                      kite_engine_get_config(e)->compile_threads, err);
 }
 
 kite_module *kite_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {
@@ -66,7 +68,7 @@ kite_module *kite_compile_stream_finish(kite_compile_stream *cs, kite_error *err
   kite_engine *e = cs->engine;
   kite_module *m = kite_decoder_finish(cs->decoder, err);
   kite_free(kite_engine_alloc(e), cs, sizeof *cs);
-  return validate_or_free(m, kite_engine_features(e), err);
+  return validate_or_free(m, e, err);
 }
 
 void kite_compile_stream_free(kite_compile_stream *cs) {

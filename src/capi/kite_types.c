@@ -221,6 +221,7 @@ static bool heapref_in(kite_store *s, const kite_val *v, kite_valtype t, const k
     return kite_error_set(err, KITE_ERR_USAGE, 0, "reference released or of another store");
   bool ok;
   if (h->exn) ok = top == KITE_HT_EXN && t.ht != KITE_HT_NOEXN;
+  else if (top == KITE_HT_EXTERN) ok = t.ht == KITE_HT_EXTERN; /* as extern.convert_any */
   else if (top != KITE_HT_ANY || (kite_ht_is_index(t.ht) && !rtt)) ok = false;
   else ok = kite_gc_ref_test(h->ref, t.ht, rtt, t.exact);
   if (!ok) return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
@@ -247,8 +248,9 @@ bool kite_capi_value_in(kite_store *s, const kite_val *v, kite_valtype t, const 
   if (kite_val_is_heapref(*v)) return heapref_in(s, v, t, rtt, top, out, err);
   if (v->type.heap == KITE_HEAP_I31 && !v->type.nullable) {
     /* An i31 value, as kite_i31ref makes (a nullable i31ref type is a null or a host
-       value as usual). Unboxed, it needs no keeping alive; any, eq and i31 take it. */
-    if (t.ht != KITE_HT_ANY && t.ht != KITE_HT_EQ && t.ht != KITE_HT_I31)
+       value as usual). Unboxed, it needs no keeping alive; any, eq and i31 take it, and
+       extern as extern.convert_any would make it. */
+    if (t.ht != KITE_HT_ANY && t.ht != KITE_HT_EQ && t.ht != KITE_HT_I31 && t.ht != KITE_HT_EXTERN)
       return kite_error_set(err, KITE_ERR_USAGE, 0, "value has the wrong type");
     out->u.ref = kite_ref_i31((uint32_t)v->of.i32);
     return true;
@@ -299,11 +301,12 @@ bool kite_capi_value_out(kite_store *s, const kite_value *v, const kite_rtt *rtt
     if (top == KITE_HT_FUNC) o.of.func = (kite_funcinst *)(uintptr_t)v->u.ref;
     else if ((top == KITE_HT_EXTERN || top == KITE_HT_ANY) && kite_ref_is_host(v->u.ref))
       o.of.host = (void *)kite_ref_host_value(v->u.ref);
-    else if (top == KITE_HT_ANY && kite_ref_is_i31(v->u.ref)) {
+    else if ((top == KITE_HT_ANY || top == KITE_HT_EXTERN) && kite_ref_is_i31(v->u.ref)) {
+      /* (An externref holding an i31 or a GC object came from extern.convert_any.) */
       o.type = kite_type_ref(KITE_HEAP_I31, false);
       o.of.i32 = (int32_t)kite_ref_i31_s(v->u.ref);
-    } else if ((top == KITE_HT_ANY || top == KITE_HT_EXN) && kite_ref_is_ptr(v->u.ref) &&
-               (!kite_ht_is_index(v->type.ht) || rtt)) {
+    } else if ((top == KITE_HT_ANY || top == KITE_HT_EXN || top == KITE_HT_EXTERN) &&
+               kite_ref_is_ptr(v->u.ref) && (!kite_ht_is_index(v->type.ht) || rtt)) {
       /* (A type index with an unknown rtt might be a function type: not read.) */
       bool exn = top == KITE_HT_EXN;
       uint32_t heap = exn ? KITE_HEAP_EXN

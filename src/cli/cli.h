@@ -42,6 +42,8 @@ static inline bool cli_is_help(const char *arg) { return strcmp(arg, "--help") =
 
 /* Parse the value of --features=: "2.0", "3.0" (the default set) or "all". */
 bool cli_parse_features(const char *value, kite_features *out);
+/* Parse the value of --compile-threads: a count, 0 for the CPUs available. */
+bool cli_parse_threads(const char *value, uint32_t *out);
 /* What commands use without --features: WebAssembly 3.0 plus threads. */
 #define CLI_DEFAULT_FEATURES (KITE_FEATURES_3_0 | KITE_FEATURE_BIT(FEAT_THREADS))
 
@@ -57,10 +59,11 @@ bool cli_read_file(const char *path, kite_buf *out, kite_error *err);
 bool cli_read_module_bytes(const char *path, kite_features features, kite_buf *out,
                            kite_error *err);
 
-/* Read, decode and validate a module (kite_decode_validate). A binary file is read
-   straight into the module's own buffer. NULL on failure with *err set. */
+/* Read, decode and validate a module (kite_decode_validate_threads, with `threads`
+   validating threads). A binary file is read straight into the module's own buffer.
+   NULL on failure with *err set. */
 kite_module *cli_compile_module(kite_alloc *a, const char *path, kite_features features,
-                                kite_error *err);
+                                uint32_t threads, kite_error *err);
 
 /* Read and decode a module (not validated). NULL on failure with *err set. */
 kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features features,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,6 +30,15 @@ bool cli_parse_features(const char *value, kite_features *out) {
   else if (strcmp(value, "3.0") == 0) *out = CLI_DEFAULT_FEATURES;
   else if (strcmp(value, "all") == 0) *out = KITE_FEATURES_ALL;
   else return false;
+  return true;
+}
+
+bool cli_parse_threads(const char *value, uint32_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long n = strtoul(value, &end, 10);
+  if (!*value || *end || errno || value[0] == '-' || n > UINT32_MAX) return false;
+  *out = (uint32_t)n;
   return true;
 }
 
@@ -91,7 +101,7 @@ kite_module *cli_load_module(kite_alloc *a, const char *path, kite_features feat
 ** way.
 */
 static kite_module *compile_binary_file(kite_alloc *a, const char *path, kite_features features,
-                                        bool *done, kite_error *err) {
+                                        uint32_t threads, bool *done, kite_error *err) {
   *done = false;
   size_t n = strlen(path);
   if (strcmp(path, "-") == 0 || (n >= 4 && strcmp(path + n - 4, ".wat") == 0)) return NULL;
@@ -120,18 +130,18 @@ static kite_module *compile_binary_file(kite_alloc *a, const char *path, kite_fe
     return NULL;
   }
   *done = true;
-  return kite_decoder_finish_validate(d, features, err);
+  return kite_decoder_finish_validate_threads(d, features, threads, err);
 }
 
 kite_module *cli_compile_module(kite_alloc *a, const char *path, kite_features features,
-                                kite_error *err) {
+                                uint32_t threads, kite_error *err) {
   bool done;
-  kite_module *m = compile_binary_file(a, path, features, &done, err);
+  kite_module *m = compile_binary_file(a, path, features, threads, &done, err);
   if (done) return m;
   kite_buf bytes;
   kite_buf_init(&bytes, a);
   if (cli_read_module_bytes(path, features, &bytes, err))
-    m = kite_decode_validate(a, bytes.data, bytes.len, features, NULL, err);
+    m = kite_decode_validate_threads(a, bytes.data, bytes.len, features, NULL, threads, err);
   kite_buf_free(&bytes);
   return m;
 }

@@ -47,6 +47,8 @@ static void run_usage(FILE *f) {
              "  --fuel N              stop with a trap after N units of fuel: one per call and\n"
              "                        per loop iteration (deterministic)\n"
              "  --features=SET        2.0, 3.0 (default) or all\n"
+             "  --compile-threads N   validate a large module's code on up to N threads\n"
+             "                        (default 0: one per CPU, at most 8)\n"
              "  --                    end of options\n"
              "\n"
              "exit status: the guest's proc_exit status (0 when _start returns); 134 when it\n"
@@ -69,6 +71,7 @@ typedef struct run_opts {
   uint64_t fuel;
   bool has_fuel;
   kite_features features;
+  uint32_t compile_threads;
   int nargs;
   char **args; /* after FILE */
 } run_opts;
@@ -161,6 +164,9 @@ static int parse_opts(kite_alloc *a, int argc, char **argv, run_opts *o) {
       if (!parse_u64(v, &o->fuel))
         return cli_usage_error("run", "--fuel needs a number, not '%s'", v);
       o->has_fuel = true;
+    } else if ((v = opt_value("--compile-threads", argc, argv, &i, &missing))) {
+      if (!cli_parse_threads(v, &o->compile_threads))
+        return cli_usage_error("run", "--compile-threads needs a number, not '%s'", v);
     } else if ((v = opt_value("--features", argc, argv, &i, &missing))) {
       if (!cli_parse_features(v, &o->features))
         return cli_usage_error("run", "unknown feature set '%s' (2.0, 3.0 or all)", v);
@@ -337,11 +343,13 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
   }
   cfg.consume_fuel = o->has_fuel;
   cfg.initial_fuel = o->fuel;
+  cfg.compile_threads = o->compile_threads;
   if (!(st->engine = kite_engine_new(&cfg))) {
     fprintf(stderr, "kite: out of memory\n");
     return CLI_FAIL;
   }
-  st->module = cli_compile_module(kite_engine_alloc(st->engine), o->file, o->features, err);
+  st->module = cli_compile_module(kite_engine_alloc(st->engine), o->file, o->features,
+                                  o->compile_threads, err);
   if (!st->module) {
     cli_print_error(o->file, err);
     return CLI_FAIL;

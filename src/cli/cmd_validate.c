@@ -9,18 +9,21 @@
 #include "valid.h"
 
 static void usage(FILE *f) {
-  fprintf(f, "usage: kite validate [--features=2.0|3.0|all] FILE...\n\n"
+  fprintf(f, "usage: kite validate [--features=2.0|3.0|all] [--compile-threads=N] FILE...\n\n"
              "Check that each WebAssembly module is valid. Prints nothing and exits 0 when\n"
              "all are; otherwise prints FILE:0xOFFSET: error: MESSAGE for each invalid one\n"
              "and exits 1. FILE may be - for standard input.\n\n"
-             "  --features=SET  2.0, 3.0 (the default: 3.0 plus threads) or all\n");
+             "  --features=SET       2.0, 3.0 (the default: 3.0 plus threads) or all\n"
+             "  --compile-threads=N  validate a large module's code on up to N threads\n"
+             "                       (default 0: one per CPU, at most 8)\n");
 }
 
 /* True when the module at path is valid; otherwise prints why. */
-static bool validate_file(kite_alloc *a, const char *path, kite_features features) {
+static bool validate_file(kite_alloc *a, const char *path, kite_features features,
+                          uint32_t threads) {
   kite_error err;
   kite_error_clear(&err);
-  kite_module *m = cli_compile_module(a, path, features, &err);
+  kite_module *m = cli_compile_module(a, path, features, threads, &err);
   bool valid = m != NULL;
   if (!valid) cli_print_error(path, &err);
   kite_module_free(m);
@@ -29,6 +32,7 @@ static bool validate_file(kite_alloc *a, const char *path, kite_features feature
 
 int cmd_validate(int argc, char **argv) {
   kite_features features = CLI_DEFAULT_FEATURES;
+  uint32_t threads = 0;
   int nfiles = 0;
   bool only_files = false; /* after "--" */
   for (int i = 1; i < argc; i++) {
@@ -43,6 +47,9 @@ int cmd_validate(int argc, char **argv) {
     } else if (strncmp(arg, "--features=", 11) == 0) {
       if (!cli_parse_features(arg + 11, &features))
         return cli_usage_error("validate", "unknown feature set '%s'", arg + 11);
+    } else if (strncmp(arg, "--compile-threads=", 18) == 0) {
+      if (!cli_parse_threads(arg + 18, &threads))
+        return cli_usage_error("validate", "--compile-threads needs a number, not '%s'", arg + 18);
     } else {
       return cli_usage_error("validate", "unknown option '%s'", arg);
     }
@@ -53,6 +60,6 @@ int cmd_validate(int argc, char **argv) {
   kite_alloc_init(&a, NULL, NULL);
   int status = CLI_OK;
   for (int i = 1; i <= nfiles; i++)
-    if (!validate_file(&a, argv[i], features)) status = CLI_FAIL;
+    if (!validate_file(&a, argv[i], features, threads)) status = CLI_FAIL;
   return status;
 }

@@ -24,7 +24,7 @@
 #include "valid.h"
 
 struct kite_rgroup {
-  uint32_t refs;    /* users: registrations and the groups that refer to this one */
+  uint32_t refs; /* users: registrations and the groups that refer to this one */
   uint32_t hash;
   uint32_t ntokens; /* the encoding */
   uint32_t count;   /* types in the group */
@@ -40,10 +40,11 @@ typedef struct kite_rgroup rgroup;
 
 static void reg_lock(kite_typereg *r) {
   while (atomic_exchange_explicit(&r->lock, 1, memory_order_acquire))
-    while (atomic_load_explicit(&r->lock, memory_order_relaxed)) {
-    }
+    while (atomic_load_explicit(&r->lock, memory_order_relaxed)) {}
 }
-static void reg_unlock(kite_typereg *r) { atomic_store_explicit(&r->lock, 0, memory_order_release); }
+static void reg_unlock(kite_typereg *r) {
+  atomic_store_explicit(&r->lock, 0, memory_order_release);
+}
 
 /* ---- groups' memory ---- */
 
@@ -224,94 +225,39 @@ kite_gcfield kite_gc_field(const kite_module *m, uint32_t typeidx, uint32_t fiel
 /* ---- encoding groups ---- */
 
 typedef struct enc {
-  kite_alloc *a;
-  const kite_module *m;
+  kite_typetok t;
   const kite_rtt **out; /* canonical types of the module's earlier groups */
-  KITE_VEC(uint32_t) tokens;
   KITE_VEC(rgroup *) uses;
-  bool oom;
 } enc;
 
-static void put(enc *e, uint32_t t) {
-  if (!e->oom && !kite_vec_push(e->a, &e->tokens, t)) e->oom = true;
-}
-
-/* A reference to a canonical type of another group: its address names it. */
-static void put_rtt(enc *e, const kite_rtt *t) {
-  uint64_t p = (uint64_t)(uintptr_t)t;
-  put(e, 2);
-  put(e, (uint32_t)p);
-  put(e, (uint32_t)(p >> 32));
-  if (!e->oom && !kite_vec_push(e->a, &e->uses, t->group)) e->oom = true;
-}
-
-static void put_heap(enc *e, uint32_t ht, uint32_t first, uint32_t count) {
-  if (!kite_ht_is_index(ht)) {
-    put(e, 3);
-    put(e, ht);
-  } else if (ht >= first && ht - first < count) {
-    put(e, 1);
-    put(e, ht - first);
-  } else if (e->m && ht < first) {
-    put_rtt(e, e->out[ht]);
-  } else {
-    put(e, 4); /* a host type naming a type index: matches nothing of a module */
-    put(e, ht);
+/* A type of an earlier group is named by the address of its canonical type. */
+static void put_outside(kite_typetok *t, uint32_t ht, uint32_t first) {
+  enc *e = t->ctx;
+  if (!t->m || ht >= first) {
+    kite_typetok_put(t, 4); /* a host type naming a type index: matches nothing of a module */
+    kite_typetok_put(t, ht);
+    return;
   }
+  const kite_rtt *rt = e->out[ht];
+  uint64_t p = (uint64_t)(uintptr_t)rt;
+  kite_typetok_put(t, 2);
+  kite_typetok_put(t, (uint32_t)p);
+  kite_typetok_put(t, (uint32_t)(p >> 32));
+  if (!t->oom && !kite_vec_push(t->a, &e->uses, rt->group)) t->oom = true;
 }
 
-static void put_valtype(enc *e, kite_valtype t, uint32_t first, uint32_t count) {
-  put(e, (uint32_t)t.kind | (uint32_t)t.nullable << 8 | (uint32_t)t.exact << 9);
-  if (t.kind == KITE_VT_REF) put_heap(e, t.ht, first, count);
-}
-
-static void put_functype(enc *e, const kite_functype *ft, uint32_t first, uint32_t count) {
-  put(e, ft->nparams);
-  put(e, ft->nresults);
-  for (uint32_t j = 0; j < ft->nparams; j++) put_valtype(e, ft->params[j], first, count);
-  for (uint32_t j = 0; j < ft->nresults; j++) put_valtype(e, ft->results[j], first, count);
-}
-
-static void put_field(enc *e, const kite_fieldtype *ft, uint32_t first, uint32_t count) {
-  put(e, ft->mut);
-  put_valtype(e, ft->type, first, count);
-}
-
-static void encode_group(enc *e, uint32_t first, uint32_t count) {
-  put(e, count);
-  for (uint32_t i = 0; i < count; i++) {
-    const kite_subtype *st = &e->m->types[first + i];
-    put(e, (uint32_t)st->comp | (uint32_t)st->final << 8 | (uint32_t)st->has_describes << 9 |
-               (uint32_t)st->has_descriptor << 10);
-    if (st->super == KITE_NO_INDEX) put(e, 0);
-    else put_heap(e, st->super, first, count);
-    if (st->has_describes) put_heap(e, st->describes, first, count);
-    if (st->has_descriptor) put_heap(e, st->descriptor, first, count);
-    switch (st->comp) {
-    case KITE_COMP_FUNC: put_functype(e, &st->u.func, first, count); break;
-    case KITE_COMP_STRUCT:
-      put(e, st->u.strukt.nfields);
-      for (uint32_t j = 0; j < st->u.strukt.nfields; j++)
-        put_field(e, &st->u.strukt.fields[j], first, count);
-      break;
-    default: put_field(e, &st->u.array, first, count); break;
-    }
-  }
-}
-
-static uint32_t hash_tokens(const uint32_t *p, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 16777619u;
-    h ^= h >> 15;
-  }
-  return h;
+static void enc_init(enc *e, kite_alloc *a, const kite_module *m, const kite_rtt **out) {
+  memset(e, 0, sizeof *e);
+  e->t.a = a;
+  e->t.m = m;
+  e->t.outside = put_outside;
+  e->t.ctx = e;
+  e->out = out;
 }
 
 static void enc_free(enc *e) {
-  kite_vec_free(e->a, &e->tokens);
-  kite_vec_free(e->a, &e->uses);
+  kite_typetok_free(&e->t);
+  kite_vec_free(e->t.a, &e->uses);
 }
 
 /* ---- creating groups ---- */
@@ -334,8 +280,7 @@ static kite_rtt *new_rtt(kite_alloc *a, rgroup *g, uint8_t comp, bool final,
   return t;
 }
 
-static bool set_fields(kite_alloc *a, const kite_module *m, kite_rtt *t,
-                       const kite_subtype *st) {
+static bool set_fields(kite_alloc *a, const kite_module *m, kite_rtt *t, const kite_subtype *st) {
   const kite_fieldtype *fs = NULL;
   uint32_t n = 0;
   if (st->comp == KITE_COMP_STRUCT) {
@@ -359,12 +304,12 @@ static bool set_fields(kite_alloc *a, const kite_module *m, kite_rtt *t,
 /* A new group with e's encoding and room for `count` types (the caller makes them),
    not yet published. NULL on OOM. */
 static rgroup *new_group(enc *e, uint32_t count, uint32_t hash) {
-  kite_alloc *a = e->a;
+  kite_alloc *a = e->t.a;
   rgroup *g = kite_calloc(a, 1, group_size(count));
   if (!g) return NULL;
   g->hash = hash;
   g->count = count;
-  g->ntokens = (uint32_t)e->tokens.len;
+  g->ntokens = (uint32_t)e->t.tokens.len;
   g->tokens = kite_malloc(a, (size_t)g->ntokens * sizeof *g->tokens);
   if (e->uses.len) g->uses = kite_malloc(a, e->uses.len * sizeof *g->uses);
   if (!g->tokens || (e->uses.len && !g->uses)) {
@@ -373,7 +318,7 @@ static rgroup *new_group(enc *e, uint32_t count, uint32_t hash) {
     kite_free(a, g, group_size(count));
     return NULL;
   }
-  memcpy(g->tokens, e->tokens.data, (size_t)g->ntokens * sizeof *g->tokens);
+  memcpy(g->tokens, e->t.tokens.data, (size_t)g->ntokens * sizeof *g->tokens);
   if (e->uses.len) memcpy(g->uses, e->uses.data, e->uses.len * sizeof *g->uses);
   g->nuses = (uint32_t)e->uses.len;
   return g;
@@ -405,20 +350,17 @@ static void release_module(kite_typereg *r, kite_alloc *a, const kite_module *m,
   }
 }
 
-static bool canon_module(kite_typereg *r, kite_alloc *a, const kite_module *m,
-                         const kite_rtt **out, kite_error *err) {
+static bool canon_module(kite_typereg *r, kite_alloc *a, const kite_module *m, const kite_rtt **out,
+                         kite_error *err) {
   enc e;
-  memset(&e, 0, sizeof e);
-  e.a = a;
-  e.m = m;
-  e.out = out;
+  enc_init(&e, a, m, out);
   for (uint32_t first = 0, count; first < m->ntypes; first += count) {
     count = group_count(m, first);
-    e.tokens.len = e.uses.len = 0;
-    encode_group(&e, first, count);
-    if (e.oom) goto fail;
-    uint32_t h = hash_tokens(e.tokens.data, e.tokens.len);
-    rgroup *g = table_find(r, e.tokens.data, (uint32_t)e.tokens.len, h);
+    e.t.tokens.len = e.uses.len = 0;
+    kite_typetok_group(&e.t, first, count);
+    if (e.t.oom) goto fail;
+    uint32_t h = kite_typetok_hash(e.t.tokens.data, e.t.tokens.len);
+    rgroup *g = table_find(r, e.t.tokens.data, (uint32_t)e.t.tokens.len, h);
     if (!g) {
       g = new_group(&e, count, h);
       if (!g) goto fail;
@@ -468,17 +410,16 @@ const kite_rtt *kite_gc_functype_rtt(kite_engine *en, const kite_functype *ft, k
   kite_typereg *r = &en->types;
   kite_alloc *a = &en->alloc;
   enc e;
-  memset(&e, 0, sizeof e);
-  e.a = a;
-  put(&e, 1);
-  put(&e, (uint32_t)KITE_COMP_FUNC | 1u << 8);
-  put(&e, 0);
-  put_functype(&e, ft, 0, 0);
+  enc_init(&e, a, NULL, NULL);
+  kite_typetok_put(&e.t, 1);
+  kite_typetok_put(&e.t, (uint32_t)KITE_COMP_FUNC | 1u << 8);
+  kite_typetok_put(&e.t, 0);
+  kite_typetok_functype(&e.t, ft, 0, 0);
   const kite_rtt *t = NULL;
   reg_lock(r);
-  if (!e.oom) {
-    uint32_t h = hash_tokens(e.tokens.data, e.tokens.len);
-    rgroup *g = table_find(r, e.tokens.data, (uint32_t)e.tokens.len, h);
+  if (!e.t.oom) {
+    uint32_t h = kite_typetok_hash(e.t.tokens.data, e.t.tokens.len);
+    rgroup *g = table_find(r, e.t.tokens.data, (uint32_t)e.t.tokens.len, h);
     if (!g && (g = new_group(&e, 1, h)) != NULL) {
       g->types[0] = new_rtt(a, g, KITE_COMP_FUNC, true, NULL);
       if (!g->types[0] || !publish(r, a, g)) {
@@ -507,13 +448,12 @@ void kite_gc_release_rtt(kite_engine *e, const kite_rtt *t) {
 /* ---- matching ---- */
 
 static uint32_t abstract_of(const kite_rtt *t) {
-  return t->comp == KITE_COMP_FUNC ? KITE_HT_FUNC
+  return t->comp == KITE_COMP_FUNC     ? KITE_HT_FUNC
          : t->comp == KITE_COMP_STRUCT ? KITE_HT_STRUCT
                                        : KITE_HT_ARRAY;
 }
 
-bool kite_gc_valtype_sub(kite_valtype a, const kite_rtt *ra, kite_valtype b,
-                         const kite_rtt *rb) {
+bool kite_gc_valtype_sub(kite_valtype a, const kite_rtt *ra, kite_valtype b, const kite_rtt *rb) {
   if (a.kind != b.kind) return false;
   if (a.kind != KITE_VT_REF) return true;
   if (a.nullable && !b.nullable) return false;

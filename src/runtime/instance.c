@@ -4,8 +4,8 @@
 #include "runtime.h"
 
 #include "binary.h"
-#include "valid.h"
 #include "exec.h"
+#include "valid.h"
 
 /* ---- constant expressions ---- */
 
@@ -25,19 +25,58 @@ static bool eval_const(kite_instance *inst, kite_expr e, cval *out, kite_error *
       return kite_fail(err, KITE_ERR_USAGE, 0, in.offset, "constant expression too deep");
     cval *t = &stack[sp];
     switch (in.op) {
-    case OP_I32_CONST: t->s[0] = (uint32_t)in.val.i32; sp++; break;
-    case OP_I64_CONST: t->s[0] = (uint64_t)in.val.i64; sp++; break;
-    case OP_F32_CONST: t->s[0] = in.val.f32; sp++; break;
-    case OP_F64_CONST: t->s[0] = in.val.f64; sp++; break;
-    case OP_REF_NULL: t->s[0] = KITE_REF_NULL; sp++; break;
-    case OP_REF_FUNC: t->s[0] = (kite_ref)(uintptr_t)inst->funcs[in.idx]; sp++; break;
-    case OP_GLOBAL_GET: memcpy(t->s, inst->globals[in.idx]->slots, sizeof t->s); sp++; break;
-    case OP_I32_ADD: sp--; stack[sp - 1].s[0] = (uint32_t)(stack[sp - 1].s[0] + stack[sp].s[0]); break;
-    case OP_I32_SUB: sp--; stack[sp - 1].s[0] = (uint32_t)(stack[sp - 1].s[0] - stack[sp].s[0]); break;
-    case OP_I32_MUL: sp--; stack[sp - 1].s[0] = (uint32_t)(stack[sp - 1].s[0] * stack[sp].s[0]); break;
-    case OP_I64_ADD: sp--; stack[sp - 1].s[0] += stack[sp].s[0]; break;
-    case OP_I64_SUB: sp--; stack[sp - 1].s[0] -= stack[sp].s[0]; break;
-    case OP_I64_MUL: sp--; stack[sp - 1].s[0] *= stack[sp].s[0]; break;
+    case OP_I32_CONST:
+      t->s[0] = (uint32_t)in.val.i32;
+      sp++;
+      break;
+    case OP_I64_CONST:
+      t->s[0] = (uint64_t)in.val.i64;
+      sp++;
+      break;
+    case OP_F32_CONST:
+      t->s[0] = in.val.f32;
+      sp++;
+      break;
+    case OP_F64_CONST:
+      t->s[0] = in.val.f64;
+      sp++;
+      break;
+    case OP_REF_NULL:
+      t->s[0] = KITE_REF_NULL;
+      sp++;
+      break;
+    case OP_REF_FUNC:
+      t->s[0] = (kite_ref)(uintptr_t)inst->funcs[in.idx];
+      sp++;
+      break;
+    case OP_GLOBAL_GET:
+      memcpy(t->s, inst->globals[in.idx]->slots, sizeof t->s);
+      sp++;
+      break;
+    case OP_I32_ADD:
+      sp--;
+      stack[sp - 1].s[0] = (uint32_t)(stack[sp - 1].s[0] + stack[sp].s[0]);
+      break;
+    case OP_I32_SUB:
+      sp--;
+      stack[sp - 1].s[0] = (uint32_t)(stack[sp - 1].s[0] - stack[sp].s[0]);
+      break;
+    case OP_I32_MUL:
+      sp--;
+      stack[sp - 1].s[0] = (uint32_t)(stack[sp - 1].s[0] * stack[sp].s[0]);
+      break;
+    case OP_I64_ADD:
+      sp--;
+      stack[sp - 1].s[0] += stack[sp].s[0];
+      break;
+    case OP_I64_SUB:
+      sp--;
+      stack[sp - 1].s[0] -= stack[sp].s[0];
+      break;
+    case OP_I64_MUL:
+      sp--;
+      stack[sp - 1].s[0] *= stack[sp].s[0];
+      break;
     default:
       if (in.op == kite_opcode_lookup(0xFD, 12)) { /* v128.const */
         memcpy(t->s, in.bytes, 16);
@@ -129,8 +168,8 @@ static bool alloc_arrays(kite_store *s, kite_instance *inst) {
   inst->elem_len = kite_calloc(a, m->nelems ? m->nelems : 1, sizeof *inst->elem_len);
   inst->data_len = kite_calloc(a, m->ndatas ? m->ndatas : 1, sizeof *inst->data_len);
   inst->rtts = kite_calloc(a, m->ntypes ? m->ntypes : 1, sizeof *inst->rtts);
-  return inst->rtts && inst->funcs && inst->own_funcs && inst->tables && inst->memories && inst->globals &&
-         inst->tags && inst->elem_refs && inst->elem_len && inst->data_len;
+  return inst->rtts && inst->funcs && inst->own_funcs && inst->tables && inst->memories &&
+         inst->globals && inst->tags && inst->elem_refs && inst->elem_len && inst->data_len;
 }
 
 void kite_instance_release(kite_store *s, kite_instance *inst) {
@@ -139,7 +178,8 @@ void kite_instance_release(kite_store *s, kite_instance *inst) {
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
   if (inst->elem_refs)
     for (uint32_t i = 0; i < m->nelems; i++)
-      kite_free(a, inst->elem_refs[i], (m->elems[i].count ? m->elems[i].count : 1) * sizeof(kite_ref));
+      kite_free(a, inst->elem_refs[i],
+                (m->elems[i].count ? m->elems[i].count : 1) * sizeof(kite_ref));
   kite_free(a, inst->funcs, (m->nfuncs ? m->nfuncs : 1) * sizeof *inst->funcs);
   kite_free(a, inst->own_funcs, (ndef ? ndef : 1) * sizeof *inst->own_funcs);
   kite_free(a, inst->tables, (m->ntables ? m->ntables : 1) * sizeof *inst->tables);
@@ -328,7 +368,10 @@ kite_instance *kite_instantiate(kite_store *s, const kite_module *m, const kite_
     kite_funcinst *f = inst->funcs[m->start];
     uint64_t slots[1];
     s->trace.nframes = s->trace.depth = 0;
-    if (!kite_exec_call(s, f, slots, err)) return NULL;
+    inst->starting = true;
+    bool started = kite_exec_call(s, f, slots, err);
+    inst->starting = false;
+    if (!started) return NULL;
   }
   return inst;
 }

@@ -51,6 +51,7 @@ typedef struct kite_engine_config {
   bool no_guard_pages;       /* force explicit bounds checks (no 8 GiB reservations) */
   bool consume_fuel;         /* meter fuel: calls and loop iterations cost one unit */
   uint64_t initial_fuel;     /* each new store's fuel when consume_fuel */
+  uint32_t compile_threads;  /* threads validating a large module's code; 0: the CPUs */
 } kite_engine_config;
 
 /* Defaults: features KITE_FEATURES_2_0, call depth 20000, 4M stack slots (32 MiB,
@@ -504,6 +505,7 @@ struct kite_instance {
   const kite_module *module;
   struct kite_exec_module *code; /* the module's lowered code (shared, see exec.h) */
   bool guarded; /* every 32-bit memory it uses is guarded: run the unchecked code */
+  bool starting; /* its start function is running (kite_instantiate has not returned) */
   kite_funcinst **funcs;
   kite_funcinst *own_funcs; /* the defined functions, in one array */
   kite_tableinst **tables;

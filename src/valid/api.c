@@ -8,12 +8,12 @@
 */
 #include "valid.h"
 
-kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features,
-                                          kite_error *err) {
+kite_module *kite_decoder_finish_validate_threads(kite_decoder *d, kite_features features,
+                                                  uint32_t threads, kite_error *err) {
   if (d) kite_decoder_defer_walks(d);
   kite_module *m = kite_decoder_finish(d, err);
   if (!m) return NULL;
-  if (kite_validate_module(m, features, err)) return m;
+  if (kite_validate_module_threads(m, features, threads, err)) return m;
   /* A malformed body or a missing data count section comes before any validation error. */
   kite_error first;
   kite_error_clear(&first);
@@ -22,11 +22,23 @@ kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features feature
   return NULL;
 }
 
+kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features,
+                                          kite_error *err) {
+  return kite_decoder_finish_validate_threads(d, features, 0, err);
+}
+
+kite_module *kite_decode_validate_threads(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                          kite_features features,
+                                          const kite_decode_limits *limits, uint32_t threads,
+                                          kite_error *err) {
+  kite_decoder *d = kite_decoder_of_bytes(a, bytes, len, features, limits, err);
+  return d ? kite_decoder_finish_validate_threads(d, features, threads, err) : NULL;
+}
+
 kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t len,
                                   kite_features features, const kite_decode_limits *limits,
                                   kite_error *err) {
-  kite_decoder *d = kite_decoder_of_bytes(a, bytes, len, features, limits, err);
-  return d ? kite_decoder_finish_validate(d, features, err) : NULL;
+  return kite_decode_validate_threads(a, bytes, len, features, limits, 0, err);
 }
 
 bool kite_validate(const uint8_t *bytes, size_t len, kite_error *err) {

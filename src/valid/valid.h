@@ -18,6 +18,20 @@
 bool kite_validate_module(const kite_module *m, kite_features features, kite_error *err);
 
 /*
+** The same with a number of threads for function bodies. When the bodies add up to more
+** than KITE_PARALLEL_CODE_BYTES, they are split into contiguous runs of about equal size,
+** validated by up to `threads` threads at once (the calling thread takes the first
+** run); the result is exactly the serial one, the first error being that of the lowest
+** failing function. 0 picks the number of CPUs the process may run on (at most
+** KITE_MAX_COMPILE_THREADS); 1 validates on the calling thread only. kite_validate_module
+** is this with 0.
+*/
+#define KITE_PARALLEL_CODE_BYTES (64u * 1024)
+#define KITE_MAX_COMPILE_THREADS 8u
+bool kite_validate_module_threads(const kite_module *m, kite_features features, uint32_t threads,
+                                  kite_error *err);
+
+/*
 ** Decode and validate in one go: the same module, or the same first error, as
 ** kite_decode followed by kite_validate_module, in about half the time for code-heavy
 ** modules: function bodies are read once, by the validator. (The decoder's own walk of
@@ -31,6 +45,13 @@ kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t le
    are the decoder's). Finishes and frees d. */
 kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features,
                                           kite_error *err);
+/* Both with the number of validation threads of kite_validate_module_threads. */
+kite_module *kite_decode_validate_threads(kite_alloc *a, const uint8_t *bytes, size_t len,
+                                          kite_features features,
+                                          const kite_decode_limits *limits, uint32_t threads,
+                                          kite_error *err);
+kite_module *kite_decoder_finish_validate_threads(kite_decoder *d, kite_features features,
+                                                  uint32_t threads, kite_error *err);
 
 /* Subtyping between value types of one module (the GC rules; for 2.0 modules it is
    reference-type subtyping over func/extern). Comparing two distinct defined types
@@ -126,6 +147,10 @@ bool kite_valid_const_expr(kite_vctx *v, kite_expr e, kite_valtype want, uint32_
 void kite_vctx_free_scratch(kite_vctx *v);
 /* Prepare the fast path (v->sigs) before the first kite_valid_func. */
 void kite_valid_code_init(kite_vctx *v);
+
+/* valid_threads.c. Validate the bodies of functions [first, end) (v prepared by
+   kite_valid_code_init), on up to `threads` threads (0: the CPUs available). */
+bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threads);
 
 /* Fail with an invalid-module error (the suite's wording). */
 bool kite_vfail(kite_vctx *v, uint64_t offset, const char *fmt, ...)

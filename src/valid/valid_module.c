@@ -253,15 +253,17 @@ static bool check_datas(kite_vctx *v) {
   return true;
 }
 
-static bool check_code(kite_vctx *v) {
-  const kite_module *m = v->m;
+static bool check_code(kite_vctx *v, uint32_t threads) {
   kite_valid_code_init(v);
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++)
-    if (!kite_valid_func(v, i)) return false;
-  return true;
+  return kite_valid_funcs(v, v->m->nimported_funcs, v->m->nfuncs, threads);
 }
 
 bool kite_validate_module(const kite_module *m, kite_features features, kite_error *err) {
+  return kite_validate_module_threads(m, features, 0, err);
+}
+
+bool kite_validate_module_threads(const kite_module *m, kite_features features, uint32_t threads,
+                                  kite_error *err) {
   kite_vctx v;
   memset(&v, 0, sizeof v);
   v.m = m;
@@ -270,7 +272,7 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
   v.a = m->alloc;
   bool ok = kite_valid_types(&v) && check_result_arity(&v) && check_imports(&v) &&
             check_definitions(&v) && check_exports(&v) && check_start(&v) && check_elems(&v) &&
-            check_datas(&v) && check_code(&v);
+            check_datas(&v) && check_code(&v, threads);
   kite_vctx_free_scratch(&v);
   if (v.canon) kite_free(v.a, v.canon, (size_t)m->ntypes * sizeof(uint32_t));
   return ok;

@@ -36,113 +36,53 @@ bool kite_vfail(kite_vctx *v, uint64_t offset, const char *fmt, ...) {
 typedef KITE_VEC(uint32_t) u32vec;
 
 typedef struct canon_state {
-  const kite_module *m;
-  kite_alloc *a;
+  kite_typetok enc; /* all group encodings, back to back */
   uint32_t *canon;
-  u32vec tokens;      /* all group encodings, back to back */
-  u32vec group_start; /* per distinct group: offset of its encoding in tokens */
+  u32vec group_start; /* per distinct group: offset of its encoding in enc.tokens */
   u32vec group_len;
   u32vec group_first; /* per distinct group: its first type index */
   uint32_t *table;    /* open addressing: distinct group number + 1, 0 = empty */
   uint32_t table_cap;
   uint32_t *table_hash;
-  bool oom;
 } canon_state;
 
-static void put(canon_state *cs, uint32_t t) {
-  if (!cs->oom && !kite_vec_push(cs->a, &cs->tokens, t)) cs->oom = true;
-}
-
-static void put_heap(canon_state *cs, uint32_t ht, uint32_t first, uint32_t count) {
-  if (!kite_ht_is_index(ht)) {
-    put(cs, 3);
-    put(cs, ht);
-  } else if (ht >= first && ht - first < count) {
-    put(cs, 1);
-    put(cs, ht - first);
-  } else {
-    put(cs, 2);
-    put(cs, ht < first ? cs->canon[ht] : ht); /* forward references are invalid anyway */
-  }
-}
-
-static void put_valtype(canon_state *cs, kite_valtype t, uint32_t first, uint32_t count) {
-  put(cs, (uint32_t)t.kind | (uint32_t)t.nullable << 8 | (uint32_t)t.exact << 9);
-  if (t.kind == KITE_VT_REF) put_heap(cs, t.ht, first, count);
-}
-
-static void put_field(canon_state *cs, const kite_fieldtype *ft, uint32_t first, uint32_t count) {
-  put(cs, ft->mut);
-  put_valtype(cs, ft->type, first, count);
-}
-
-static void encode_group(canon_state *cs, uint32_t first, uint32_t count) {
-  put(cs, count);
-  for (uint32_t i = 0; i < count; i++) {
-    const kite_subtype *st = &cs->m->types[first + i];
-    put(cs, (uint32_t)st->comp | (uint32_t)st->final << 8 | (uint32_t)st->has_describes << 9 |
-                (uint32_t)st->has_descriptor << 10);
-    if (st->super == KITE_NO_INDEX) put(cs, 0);
-    else put_heap(cs, st->super, first, count);
-    if (st->has_describes) put_heap(cs, st->describes, first, count);
-    if (st->has_descriptor) put_heap(cs, st->descriptor, first, count);
-    switch (st->comp) {
-    case KITE_COMP_FUNC:
-      put(cs, st->u.func.nparams);
-      put(cs, st->u.func.nresults);
-      for (uint32_t j = 0; j < st->u.func.nparams; j++)
-        put_valtype(cs, st->u.func.params[j], first, count);
-      for (uint32_t j = 0; j < st->u.func.nresults; j++)
-        put_valtype(cs, st->u.func.results[j], first, count);
-      break;
-    case KITE_COMP_STRUCT:
-      put(cs, st->u.strukt.nfields);
-      for (uint32_t j = 0; j < st->u.strukt.nfields; j++)
-        put_field(cs, &st->u.strukt.fields[j], first, count);
-      break;
-    default: put_field(cs, &st->u.array, first, count); break;
-    }
-  }
-}
-
-static uint32_t hash_tokens(const uint32_t *p, size_t n) {
-  uint32_t h = 2166136261u;
-  for (size_t i = 0; i < n; i++) {
-    h ^= p[i];
-    h *= 16777619u;
-    h ^= h >> 15;
-  }
-  return h;
+/* A type of an earlier group is named by its canonical index. */
+static void put_outside(kite_typetok *t, uint32_t ht, uint32_t first) {
+  const uint32_t *canon = t->ctx;
+  kite_typetok_put(t, 2);
+  kite_typetok_put(t, ht < first ? canon[ht] : ht); /* forward references are invalid anyway */
 }
 
 uint32_t *kite_types_canon(const kite_module *m, kite_alloc *a, kite_error *err) {
   if (m->ntypes == 0) return NULL;
   canon_state cs;
   memset(&cs, 0, sizeof cs);
-  cs.m = m;
-  cs.a = a;
+  cs.enc.a = a;
+  cs.enc.m = m;
+  cs.enc.outside = put_outside;
   cs.canon = kite_calloc(a, m->ntypes, sizeof(uint32_t));
+  cs.enc.ctx = cs.canon;
   /* Table capacity: a power of two at least twice the number of types. */
   uint32_t cap = 16;
   while (cap < 2 * (uint64_t)m->ntypes && cap < (1u << 31)) cap <<= 1;
   cs.table_cap = cap;
   cs.table = kite_calloc(a, cap, sizeof(uint32_t));
   cs.table_hash = kite_calloc(a, cap, sizeof(uint32_t));
-  if (!cs.canon || !cs.table || !cs.table_hash) cs.oom = true;
+  if (!cs.canon || !cs.table || !cs.table_hash) cs.enc.oom = true;
 
-  for (uint32_t i = 0; i < m->ntypes && !cs.oom;) {
+  for (uint32_t i = 0; i < m->ntypes && !cs.enc.oom;) {
     uint32_t first = i, count = m->types[i].rec_count;
     if (m->types[i].rec_first != i || count == 0 || count > m->ntypes - i) count = 1;
-    size_t start = cs.tokens.len;
-    encode_group(&cs, first, count);
-    if (cs.oom) break;
-    size_t len = cs.tokens.len - start;
-    uint32_t h = hash_tokens(cs.tokens.data + start, len);
+    size_t start = cs.enc.tokens.len;
+    kite_typetok_group(&cs.enc, first, count);
+    if (cs.enc.oom) break;
+    size_t len = cs.enc.tokens.len - start;
+    uint32_t h = kite_typetok_hash(cs.enc.tokens.data + start, len);
     uint32_t slot = h & (cap - 1), found = KITE_NO_INDEX;
     while (cs.table[slot]) {
       uint32_t g = cs.table[slot] - 1;
       if (cs.table_hash[slot] == h && cs.group_len.data[g] == len &&
-          !memcmp(cs.tokens.data + cs.group_start.data[g], cs.tokens.data + start,
+          !memcmp(cs.enc.tokens.data + cs.group_start.data[g], cs.enc.tokens.data + start,
                   len * sizeof(uint32_t))) {
         found = cs.group_first.data[g];
         break;
@@ -151,13 +91,13 @@ uint32_t *kite_types_canon(const kite_module *m, kite_alloc *a, kite_error *err)
     }
     if (found != KITE_NO_INDEX) {
       for (uint32_t j = 0; j < count; j++) cs.canon[first + j] = found + j;
-      cs.tokens.len = start; /* a duplicate: its encoding is not kept */
+      cs.enc.tokens.len = start; /* a duplicate: its encoding is not kept */
     } else {
       uint32_t g = (uint32_t)cs.group_first.len;
       if (!kite_vec_push(a, &cs.group_first, first) ||
           !kite_vec_push(a, &cs.group_start, (uint32_t)start) ||
           !kite_vec_push(a, &cs.group_len, (uint32_t)len)) {
-        cs.oom = true;
+        cs.enc.oom = true;
         break;
       }
       cs.table[slot] = g + 1;
@@ -166,13 +106,13 @@ uint32_t *kite_types_canon(const kite_module *m, kite_alloc *a, kite_error *err)
     }
     i += count;
   }
-  kite_vec_free(a, &cs.tokens);
+  kite_typetok_free(&cs.enc);
   kite_vec_free(a, &cs.group_first);
   kite_vec_free(a, &cs.group_start);
   kite_vec_free(a, &cs.group_len);
   kite_free(a, cs.table, cs.table ? (size_t)cap * sizeof(uint32_t) : 0);
   kite_free(a, cs.table_hash, cs.table_hash ? (size_t)cap * sizeof(uint32_t) : 0);
-  if (cs.oom) {
+  if (cs.enc.oom) {
     if (cs.canon) kite_free(a, cs.canon, (size_t)m->ntypes * sizeof(uint32_t));
     kite_fail(err, KITE_ERR_OOM, 0, 0, "out of memory");
     return NULL;

@@ -2,41 +2,49 @@
 ** wasi_link.c: WASI in the runtime. A module's wasi_snapshot_preview1 imports become
 ** host functions of the store, each bound to the context and to one entry of the
 ** function table; they read and write the memory of the instance bound after
-** instantiation (or, from a start function, of the instance being created). Running a command calls _start (proc_exit unwinds back to here as an error of
-** kind KITE_ERR_EXIT); a reactor gets _initialize.
+** instantiation (or, from a start function, of the instance being created). Running a
+** command calls _start (proc_exit unwinds back to here as an error of kind
+** KITE_ERR_EXIT); a reactor gets _initialize.
 */
 #include "wasi.h"
 
+/* The memory WASI calls from inst use: its export "memory", else its first memory. */
+static kite_meminst *memory_of(kite_instance *inst) {
+  kite_extern x;
+  if (kite_instance_export(inst, "memory", 6, &x) && x.kind == KITE_EXTERN_MEMORY)
+    return x.u.memory;
+  return kite_instance_module(inst)->nmemories > 0 ? kite_instance_memory(inst, 0) : NULL;
+}
+
 /*
-** The first call from the store after kite_wasi_link and before kite_wasi_bind comes from
-** the start function of the instance kite_instantiate is creating: the store's newest
-** instance of the linked module (the store adopts an instance before its start function
-** runs, and its memories exist by then). If there is none, the call came from an instance
-** bound earlier (the new one failed before it was created), whose memory stays.
+** The memory of a call. Between kite_wasi_link and kite_wasi_bind, a call may come from
+** the start function of the instance kite_instantiate is creating (the store adopts an
+** instance before its start function runs, and its memories exist by then): that call
+** uses its memory. Any other call comes from the instance bound earlier, whose memory
+** stays, even when the new instance failed.
 */
-static void bind_pending(kite_wasi *w, kite_store *s) {
-  for (kite_object *o = s->objects; o; o = o->next) {
-    if (o->kind != KITE_OBJ_INSTANCE) continue;
-    kite_instance *inst = (kite_instance *)o;
-    if (inst->module == w->pending_module) {
-      kite_wasi_bind(w, inst);
-      return;
+static kite_meminst *call_memory(kite_wasi *w, kite_store *s) {
+  if (s == w->pending_store) {
+    for (kite_object *o = s->objects; o; o = o->next) {
+      if (o->kind != KITE_OBJ_INSTANCE) continue;
+      kite_instance *inst = (kite_instance *)o;
+      if (inst->module == w->pending_module && inst->starting) return memory_of(inst);
     }
   }
-  w->pending_store = NULL;
+  return w->memory;
 }
 
 static bool host_call(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
                       kite_value *results, uint32_t nresults, kite_error *err) {
   const wasi_thunk *t = env;
-  if (s == t->w->pending_store) bind_pending(t->w, s);
   uint64_t a[16] = {0};
   for (uint32_t i = 0; i < nargs && i < KITE_ARRAY_LEN(a); i++)
     a[i] = args[i].type.kind == KITE_VT_I64 ? args[i].u.i64 : args[i].u.i32;
   kite_wasi_mem m = {NULL, 0};
-  if (t->w->memory) {
-    m.base = kite_memory_data(t->w->memory);
-    m.size = kite_memory_size_bytes(t->w->memory);
+  kite_meminst *memory = call_memory(t->w, s);
+  if (memory) {
+    m.base = kite_memory_data(memory);
+    m.size = kite_memory_size_bytes(memory);
   }
   bool locked = t->w->threads && wasi_threads_enter(t->w->threads, t->f, &m, a);
   uint32_t rc = t->f->fn(t->w, &m, a, err);
@@ -96,11 +104,7 @@ bool kite_wasi_link(kite_wasi *w, kite_store *s, const kite_module *m, kite_exte
 
 void kite_wasi_bind(kite_wasi *w, kite_instance *inst) {
   w->pending_store = NULL;
-  kite_extern x;
-  if (kite_instance_export(inst, "memory", 6, &x) && x.kind == KITE_EXTERN_MEMORY)
-    w->memory = x.u.memory;
-  else if (kite_instance_module(inst)->nmemories > 0) w->memory = kite_instance_memory(inst, 0);
-  else w->memory = NULL;
+  w->memory = memory_of(inst);
 }
 
 /* The export `name` when it is a function of type [] -> []. */

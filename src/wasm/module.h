@@ -68,8 +68,8 @@ static inline kite_valtype kite_vt_ref(uint32_t ht, bool nullable) {
   return t;
 }
 static inline bool kite_vt_eq(kite_valtype a, kite_valtype b) {
-  return a.kind == b.kind &&
-         (a.kind != KITE_VT_REF || (a.nullable == b.nullable && a.ht == b.ht && a.exact == b.exact));
+  return a.kind == b.kind && (a.kind != KITE_VT_REF ||
+                              (a.nullable == b.nullable && a.ht == b.ht && a.exact == b.exact));
 }
 
 /* ---- defined types: recursive groups, subtypes, composite types ---- */
@@ -87,9 +87,9 @@ typedef struct kite_functype {
 } kite_functype;
 
 typedef struct kite_subtype {
-  uint8_t comp;  /* kite_compkind */
-  bool final;    /* no `sub` or `sub final` */
-  uint32_t super; /* supertype index, or KITE_NO_INDEX */
+  uint8_t comp;                  /* kite_compkind */
+  bool final;                    /* no `sub` or `sub final` */
+  uint32_t super;                /* supertype index, or KITE_NO_INDEX */
   uint32_t rec_first, rec_count; /* the recursion group this type belongs to */
   /* Custom descriptors: the type this one describes and the type of its descriptor
      (structs only), when the flags say there is one. */
@@ -161,7 +161,7 @@ typedef struct kite_import {
   kite_name module, field;
   uint8_t kind; /* kite_externkind */
   union {
-    uint32_t func;  /* type index */
+    uint32_t func; /* type index */
     kite_table table;
     kite_memory memory;
     kite_globaltype global;
@@ -214,7 +214,7 @@ typedef struct kite_elem {
 typedef struct kite_data {
   uint8_t mode; /* KITE_SEG_ACTIVE or KITE_SEG_PASSIVE */
   uint32_t memory;
-  kite_expr offset; /* active only */
+  kite_expr offset;              /* active only */
   uint32_t offset_in_bytes, len; /* contents: module->bytes + offset_in_bytes */
 } kite_data;
 
@@ -242,7 +242,7 @@ typedef struct kite_indirect_namemap {
   struct kite_indirect_naming {
     uint32_t index;
     kite_namemap map;
-  } *entries; /* sorted by index */
+  } * entries; /* sorted by index */
 } kite_indirect_namemap;
 
 /* Name-section subsection ids (extended name section included). */
@@ -275,10 +275,10 @@ typedef struct kite_names {
 
 typedef struct kite_section {
   uint8_t id;
-  uint32_t offset;  /* of the id byte */
-  uint32_t start;   /* first content byte */
-  uint32_t size;    /* content size */
-  uint32_t count;   /* number of entries, when the section is a vector; else 0 */
+  uint32_t offset; /* of the id byte */
+  uint32_t start;  /* first content byte */
+  uint32_t size;   /* content size */
+  uint32_t count;  /* number of entries, when the section is a vector; else 0 */
 } kite_section;
 
 /* ---- the module ---- */
@@ -364,6 +364,32 @@ static inline const kite_functype *kite_module_func_type(const kite_module *m, u
 }
 /* Look up a name in a name map; NULL when absent. */
 const kite_name *kite_namemap_find(const kite_namemap *map, uint32_t index);
+
+/*
+** Recursion groups as token sequences (type_tokens.c): two groups are equivalent exactly
+** when their sequences are equal, given equal sequences for the types outside them. The
+** caller writes those outside references (`outside`, for a type index ht not in the group
+** that starts at `first`), e.g. as a canonical index; `ctx` is for it. Zero the struct,
+** set a, m (NULL when only kite_typetok_functype is used), outside and ctx. An
+** allocation failure sets oom and stops adding tokens.
+*/
+typedef struct kite_typetok kite_typetok;
+struct kite_typetok {
+  kite_alloc *a;
+  const kite_module *m;
+  KITE_VEC(uint32_t) tokens;
+  bool oom;
+  void (*outside)(kite_typetok *t, uint32_t ht, uint32_t first);
+  void *ctx;
+};
+void kite_typetok_put(kite_typetok *t, uint32_t word);
+/* Appends the group of count types starting at type index first of t->m. */
+void kite_typetok_group(kite_typetok *t, uint32_t first, uint32_t count);
+/* Appends a function type's parameters and results, as inside a group. */
+void kite_typetok_functype(kite_typetok *t, const kite_functype *ft, uint32_t first,
+                           uint32_t count);
+uint32_t kite_typetok_hash(const uint32_t *p, size_t n);
+void kite_typetok_free(kite_typetok *t);
 
 /*
 ** Types as text (types_text.c), in the text format with its abbreviations: i32, v128,

@@ -1035,6 +1035,8 @@ static void test_wasi(void) {
                   "  (global.set $rc (call $w (i32.const 1) (i32.const 0) (i32.const 1)"
                   " (i32.const 8))))\n"
                   " (start $s) (func (export \"rc\") (result i32) global.get $rc)\n"
+                  " (func (export \"say\") (drop (call $w (i32.const 1) (i32.const 0)"
+                  " (i32.const 1) (i32.const 8))))\n"
                   " (func (export \"poke\") (i32.store (i32.const 16) (i32.const 0x58585858))))");
   inst = kite_wasi_instantiate(sw, s, m, NULL, &err);
   CHECK(inst != NULL);
@@ -1047,6 +1049,18 @@ static void test_wasi(void) {
   CHECK(kite_call(s, kite_instance_export_func(inst, "poke"), NULL, 0, NULL, 0, &err));
   kite_instance *inst2 = kite_wasi_instantiate(sw, s, m, NULL, &err);
   CHECK(inst2 != NULL);
+  memset(sbuf, 0, sizeof sbuf);
+  CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
+  /* A third instance fails in its start function: the context stays with the second
+     instance's memory, not the failed one's. */
+  kite_module *bad = compile_wat(
+      e, "(module (import \"wasi_snapshot_preview1\" \"fd_write\"\n"
+         "  (func $w (param i32 i32 i32 i32) (result i32)))\n"
+         " (memory (export \"memory\") 1) (data (i32.const 0) \"\\10\\00\\00\\00\\06\")\n"
+         " (data (i32.const 16) \"other\\n\") (func $s unreachable) (start $s))");
+  CHECK(kite_wasi_instantiate(sw, s, bad, NULL, &err) == NULL && err.kind == KITE_ERR_RUNTIME);
+  kite_module_release(bad);
+  CHECK(kite_call(s, kite_instance_export_func(inst2, "say"), NULL, 0, NULL, 0, &err));
   memset(sbuf, 0, sizeof sbuf);
   CHECK(read(sfd[0], sbuf, sizeof sbuf) == 6 && memcmp(sbuf, "start\n", 6) == 0);
   close(sfd[0]);
@@ -1086,6 +1100,10 @@ static const char *refs_wat =
     "    (struct.get $s 0 (local.get 0)))\n"
     "  (func (export \"i31\") (result anyref) (ref.i31 (i32.const 5)))\n"
     "  (func (export \"keep\") (param anyref) (result anyref) (local.get 0))\n"
+    "  (func (export \"ext\") (param anyref) (result externref)\n"
+    "    (extern.convert_any (local.get 0)))\n"
+    "  (func (export \"int\") (param externref) (result anyref)\n"
+    "    (any.convert_extern (local.get 0)))\n"
     "  (func (export \"store\") (global.set $g (struct.new $s (i32.const 1)))\n"
     "    (table.set $t (i32.const 0) (global.get $g)))\n"
     "  (func $inc (export \"inc\") (type $ii) (i32.add (local.get 0) (i32.const 1)))\n"
@@ -1116,7 +1134,27 @@ static void test_gc_refs(void) {
   kite_val got;
   CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &r, 1, &got, 1, &err));
   CHECK(got.of.i32 == 7);
+  /* Externalised, it is still a handle to the struct, and internalised again, itself. */
+  kite_val ext, in;
+  CHECK(kite_call(s, kite_instance_export_func(inst, "ext"), &r, 1, &ext, 1, &err));
+  CHECK(kite_val_is_heapref(ext) && ext.type.heap == KITE_HEAP_STRUCT);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "int"), &ext, 1, &in, 1, &err));
+  CHECK(kite_val_is_heapref(in) && in.type.heap == KITE_HEAP_STRUCT);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &in, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 7);
+  /* A struct handle passed where an externref is expected is that extern.convert_any. */
+  CHECK(kite_call(s, kite_instance_export_func(inst, "int"), &r, 1, &in, 1, &err));
+  CHECK(kite_call(s, kite_instance_export_func(inst, "get"), &in, 1, &got, 1, &err));
+  CHECK(got.of.i32 == 7);
+  kite_ref_release(s, in);
+  kite_ref_release(s, ext);
   kite_ref_release(s, r);
+  /* An i31 externalised reads as the i31, and goes back in as an externref. */
+  args[0] = kite_i31ref(9);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "ext"), args, 1, &r, 1, &err));
+  CHECK(r.type.heap == KITE_HEAP_I31 && r.of.i32 == 9);
+  CHECK(kite_call(s, kite_instance_export_func(inst, "int"), &r, 1, &in, 1, &err));
+  CHECK(in.type.heap == KITE_HEAP_I31 && in.of.i32 == 9);
   /* An i31 can, both ways: it is a value. */
   CHECK(kite_call(s, kite_instance_export_func(inst, "i31"), NULL, 0, &r, 1, &err));
   CHECK(r.type.kind == KITE_REF && r.type.heap == KITE_HEAP_I31 && !r.type.nullable);
