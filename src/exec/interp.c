@@ -1025,6 +1025,16 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(3) = S(4);
         NEXT(5);
       }
+      vmcase(XOP_MOVN) {
+        /* n >= 3: three moves, then the rest one by one */
+        const uint32_t *end = pc + 2 + 2 * W(1);
+        S(2) = S(3);
+        S(4) = S(5);
+        S(6) = S(7);
+        for (const uint32_t *w = pc + 8; w != end; w += 2) fp[w[0]] = fp[w[1]];
+        pc = end;
+        vmbreak;
+      }
       vmcase(XOP_MOV128) {
         uint64_t *d = &S(1), *src = &S(2);
         uint64_t lo = src[0], hi = src[1];
