@@ -78,6 +78,11 @@ typedef struct lower {
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
+  /* Declared locals whose first access is a local.set of a constant at the function's
+     top level: the frame template holds the constant, and that local.set (at wasm
+     offset init_at[x]; 0 for none) emits nothing. */
+  uint32_t *init_at;
+  uint64_t *init_val;
   uint32_t zero_end;  /* end of the locals zeroed on entry (the constants follow) */
   uint32_t local_end; /* first temporary slot */
   uint32_t cur, max;  /* next free home slot; the highest reached */
@@ -296,7 +301,9 @@ static void push_const(lower *L, uint64_t bits, uint8_t kind) {
   push(L, W_CONST, L->const_base + k, kind);
 }
 
-enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access */
+/* A declared local's first access: none, a read (or a write inside a block), a write
+   at the top level, or a write of a constant at the top level. */
+enum { FIRST_NONE, FIRST_READ, FIRST_WRITE, FIRST_CONST };
 
 /*
 ** First pass over the body: the distinct scalar constants, and which declared locals
@@ -320,9 +327,25 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     return false;
   }
   int depth = 0;
+  bool prev_const = false; /* the instruction before was a scalar constant, prev_bits */
+  uint64_t prev_bits = 0;
   while (r.p < r.end) {
     kite_insn in;
+    uint32_t at = kite_reader_offset(&r);
     if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
+    if (in.op == OP_LOCAL_SET && prev_const && !depth && in.idx >= nparams && !first[in.idx]) {
+      first[in.idx] = FIRST_CONST;
+      L->init_at[in.idx] = at;
+      L->init_val[in.idx] = prev_bits;
+    }
+    prev_const = true;
+    switch (in.op) {
+    case OP_I32_CONST: prev_bits = (uint32_t)in.val.i32; break;
+    case OP_I64_CONST: prev_bits = (uint64_t)in.val.i64; break;
+    case OP_F32_CONST: prev_bits = in.val.f32; break;
+    case OP_F64_CONST: prev_bits = in.val.f64; break;
+    default: prev_const = false; break;
+    }
     switch (in.op) {
     case OP_BLOCK:
     case OP_LOOP:
@@ -1260,6 +1283,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
 
 static void lower_local_set(lower *L, uint32_t x, bool tee) {
   uint32_t slot = L->local_slot[x];
+  if (!tee && L->init_at[x] == L->offset && L->offset) {
+    pop_raw(L); /* the constant the frame template already put there */
+    return;
+  }
   if (tee) {
     opnd top = L->stack.data[L->stack.len - 1];
     if (top.where == W_LOCAL && top.slot == slot) return;
@@ -1534,6 +1561,8 @@ static void lower_free_scratch(lower *L) {
   L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
   kite_free(L->a, L->local_kind, (size_t)L->nlocals * sizeof *L->local_kind);
+  kite_free(L->a, L->init_at, (size_t)L->nlocals * sizeof *L->init_at);
+  kite_free(L->a, L->init_val, (size_t)L->nlocals * sizeof *L->init_val);
   eh_free_scratch(L);
 }
 
@@ -1558,8 +1587,10 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
   if (L->nlocals) {
     L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
     L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
+    L->init_at = kite_calloc(L->a, L->nlocals, sizeof *L->init_at);
+    L->init_val = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->init_val);
     first = kite_calloc(L->a, L->nlocals, 1);
-    if (!L->local_slot || !L->local_kind || !first) {
+    if (!L->local_slot || !L->local_kind || !L->init_at || !L->init_val || !first) {
       kite_free(L->a, first, L->nlocals);
       L->oom = true;
       return false;
@@ -1572,6 +1603,7 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
     L->local_kind[k] = ft->params[i].kind;
     slot += kite_slots_of(ft->params[i]);
   }
+  uint32_t param_end = slot;
   /* Two passes over the declared locals: the zeroed ones, then (after the constants)
      the others. */
   for (int pass = 0; pass < 2 && ok; pass++) {
@@ -1590,6 +1622,10 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
     }
   }
   L->local_end = slot;
+  if (!ok || L->zero_end - param_end > KITE_MAX_TEMPLATE_ZEROS) {
+    /* No template for the locals (a memset zeroes them): constants are set as written. */
+    for (uint32_t i = 0; i < L->nlocals; i++) L->init_at[i] = 0;
+  }
   kite_free(L->a, first, L->nlocals);
   return ok;
 }
@@ -1710,6 +1746,8 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
       goto fail;
     }
     memcpy(x->init + nzero, L.consts, L.nconsts * sizeof *x->init);
+    for (uint32_t i = ft->nparams; nzero && i < L.nlocals; i++)
+      if (L.init_at[i]) x->init[L.local_slot[i] - x->init_base] = L.init_val[i];
   }
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {

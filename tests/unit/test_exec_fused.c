@@ -219,6 +219,27 @@ static const char *wat =
     "  (if (i32.eqz (local.get 0)) (then (local.set 3 (i32.const 100))))\n"
     "  (i32.add (i32.add (local.get 1) (local.get 2))\n"
     "   (i32.add (local.get 3) (i32.trunc_f64_s (local.get 4)))))\n"
+    /* locals first set to a constant at the top level start with it (the frame
+       template): recursion reuses frames, a later set still happens, a set inside a
+       block or after a read does not count, and a tee is kept as it is */
+    " (func $cinit (export \"cinit\") (param i32) (result i32) (local i32 i64 f64 i32 i32 i32)\n"
+    "  (local.set 1 (i32.const 7)) (local.set 2 (i64.const -3)) (local.set 3 (f64.const 1.5))\n"
+    "  (local.set 5 (i32.add (local.get 4) (i32.const 11)))\n"
+    "  (local.set 4 (i32.const 1000))\n"
+    "  (drop (local.tee 6 (i32.const 40)))\n"
+    "  (block (br_if 0 (i32.eqz (local.get 0)))\n"
+    "   (local.set 1 (i32.add (local.get 1) (call $cinit (i32.sub (local.get 0) (i32.const 1))))))\n"
+    "  (local.set 2 (i64.add (local.get 2) (i64.const 1)))\n"
+    "  (i32.add (i32.add (i32.add (local.get 1) (i32.wrap_i64 (local.get 2)))\n"
+    "                    (i32.trunc_f64_s (f64.mul (local.get 3) (f64.const 2))))\n"
+    "           (i32.add (i32.add (local.get 4) (local.get 5)) (local.get 6))))\n"
+    " (func (export \"cinit_many\") (param i32) (result i32) (local i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local.set 1 (i32.const 9))\n"
+    "  (i32.add (i32.add (local.get 1) (local.get 70)) (local.get 0)))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -351,6 +372,10 @@ static void run_cases(bool guard) {
   }
   expect(&w, "zeroing", (uint32_t[]){0}, 1, 5 + 7 + 100 + 2);
   expect(&w, "zeroing", (uint32_t[]){1}, 1, 7);
+  /* cinit(0) = 7 + (-2) + 3 + 1000 + 11 + 40; cinit(n) = cinit(n - 1) + cinit(0) */
+  expect(&w, "cinit", (uint32_t[]){0}, 1, 1059);
+  expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
+  expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "add3", (uint32_t[]){1, 20, 300}, 3, 321);
   expect(&w, "add3", (uint32_t[]){0xffffffffu, 2, 3}, 3, 4);
   /* l2 = 11, l3 = 22, p0 = 33, p1 = 66: 66 + 11 */
