@@ -8,6 +8,8 @@
 #ifndef KITE_CLI_H
 #define KITE_CLI_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "binary.h"
@@ -96,5 +98,29 @@ typedef void (*wast_outcome_fn)(void *ud, const struct kite_wast_cmd *cmd, int o
    module registered. Returns false only when the runner itself could not start (OOM). */
 bool wast_run_script(const struct kite_wast_script *script, kite_features features,
                      wast_outcome_fn report, void *ud, kite_error *err);
+
+/* ---- the start-up heap of kite run (cli_heap.c) ---- */
+
+/* Modules at least this large start faster on the start-up heap. */
+#define CLI_HEAP_MIN_MODULE ((size_t)512 * 1024)
+
+typedef struct cli_heap {
+  pthread_mutex_t lock;
+  uint8_t *map;    /* the mapping, NULL when there is none */
+  size_t map_size;
+  uint8_t *base, *top, *end; /* the region (huge-page aligned), its next free byte, its end */
+  uint8_t *last;             /* the last block taken, which may grow in place */
+  _Atomic(bool) open;        /* new blocks come from the region */
+} cli_heap;
+
+/* Reserve a region for loading a module of module_size bytes; false when it cannot be
+   mapped (then do not use the heap). */
+bool cli_heap_init(cli_heap *h, size_t module_size);
+/* The allocation hook (kite_alloc_fn) with ud = the heap: thread-safe. */
+void *cli_heap_alloc(void *ud, void *p, size_t osize, size_t nsize);
+/* From now on new blocks come from malloc (blocks in the region stay valid). */
+void cli_heap_close(cli_heap *h);
+/* Unmap the region: after every block in it was freed (the engine is gone). */
+void cli_heap_free(cli_heap *h);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "runtime.h"
@@ -331,6 +332,7 @@ typedef struct run_state {
   bool thread_ended;          /* a spawned thread ended the program */
   kite_extern *imports;
   uint32_t nimports;
+  cli_heap heap; /* the engine's allocator while a large module starts (cli_heap.c) */
 } run_state;
 
 static int load(run_state *st, const run_opts *o, kite_error *err) {
@@ -344,6 +346,13 @@ static int load(run_state *st, const run_opts *o, kite_error *err) {
   cfg.consume_fuel = o->has_fuel;
   cfg.initial_fuel = o->fuel;
   cfg.compile_threads = o->compile_threads;
+  struct stat sb;
+  if (stat(o->file, &sb) == 0 && S_ISREG(sb.st_mode) &&
+      (uint64_t)sb.st_size >= CLI_HEAP_MIN_MODULE && (uint64_t)sb.st_size <= SIZE_MAX / 16 &&
+      cli_heap_init(&st->heap, (size_t)sb.st_size)) {
+    cfg.alloc = cli_heap_alloc;
+    cfg.alloc_ud = &st->heap;
+  }
   if (!(st->engine = kite_engine_new(&cfg))) {
     fprintf(stderr, "kite: out of memory\n");
     return CLI_FAIL;
@@ -485,6 +494,8 @@ static int run(run_state *st, run_opts *o) {
     }
     goto done;
   }
+  /* What the program allocates from here on is its own business: malloc. */
+  cli_heap_close(&st->heap);
   if (o->invoke) {
     kite_wasi_bind(st->wasi, inst);
     rc = invoke(st, inst, o, &err);
@@ -538,6 +549,7 @@ int cmd_run(int argc, char **argv) {
       kite_module_free(st.module);
       kite_engine_free(st.engine);
     }
+    cli_heap_free(&st.heap);
   }
   for (size_t i = 0; i < o.owned.len; i++)
     kite_free(&a, o.owned.data[i], strlen(o.owned.data[i]) + 1);
