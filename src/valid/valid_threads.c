@@ -207,6 +207,7 @@ static void init_worker_ctx(kite_vctx *w, const kite_vctx *v, kite_error *err) {
   w->local_kind = NULL;
   w->local_kind_cap = 0;
   w->nlocal_kind = 0;
+  w->job = NULL;
 }
 
 /* How many threads the bodies of [first, end), `total` bytes, are worth. */
@@ -225,13 +226,22 @@ static bool validate_serial(kite_vctx *v, uint32_t first, uint32_t end) {
   return true;
 }
 
+static void run_job(kite_vctx *v) {
+  void (*job)(void *) = v->job;
+  v->job = NULL;
+  if (job) job(v->job_arg);
+}
+
 bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threads) {
   const kite_module *m = v->m;
-  if (first >= end) return true;
-  uint64_t total = (uint64_t)m->funcs[end - 1].code_end - m->funcs[first].body_offset;
+  uint64_t total =
+      first < end ? (uint64_t)m->funcs[end - 1].code_end - m->funcs[first].body_offset : 0;
   uint32_t n = thread_count(total, threads);
   vthread *ts = n > 1 ? kite_calloc(v->a, n, sizeof *ts) : NULL;
-  if (!ts) return validate_serial(v, first, end); /* no memory for more: this thread does it */
+  if (!ts) { /* one thread, or no memory for more: this one does it all */
+    run_job(v);
+    return validate_serial(v, first, end);
+  }
   vshared sh;
   sh.m = m;
   sh.first = first;
@@ -261,6 +271,7 @@ bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threa
     atomic_init(&t->done, false);
     t->started = start_worker(&sh, t);
   }
+  run_job(v);
   take_chunks(&ts[0]);
   wait_workers(&sh, ts, n);
   for (uint32_t k = 1; k < n; k++)
