@@ -418,11 +418,129 @@ void kite_exec_store_release(kite_store *s) {
 
 /* ---- the loop ---- */
 
+/*
+** KITE_OPSTATS (a profiling build, off by default: bench/opstats.sh): count every
+** instruction the loop dispatches and every adjacent pair, and print the counts to
+** stderr at exit, the dynamic profile that says which pairs are worth fusing. The
+** counters are process-wide and unsynchronised: for single-threaded runs only.
+*/
+#ifdef KITE_OPSTATS
+#include <stdio.h>
+static uint64_t opstats_count[KITE_XOP_COUNT];
+static uint64_t opstats_pair[KITE_XOP_COUNT][KITE_XOP_COUNT];
+static uint32_t opstats_prev;
+static const char *const opstats_name[KITE_XOP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat) text,
+#include "opcodes.def"
+#undef KITE_OPCODE
+#define KITE_XOP(id) "X." #id,
+#include "xops.def"
+#undef KITE_XOP
+};
+/* Executions per code address: the hot code, listed at exit with its operand words. */
+#define OPSTATS_PCS (1u << 18)
+typedef struct opstats_pc {
+  const uint32_t *pc;
+  uint64_t n;
+  uint32_t words[16]; /* copied when first seen: the code is freed before the exit */
+} opstats_pc;
+static opstats_pc opstats_pcs[OPSTATS_PCS];
+static void opstats_note(const uint32_t *pc) {
+  uint32_t op = *pc;
+  opstats_count[op]++;
+  opstats_pair[opstats_prev][op]++;
+  opstats_prev = op;
+  uint32_t h = (uint32_t)(((uintptr_t)pc >> 2) * 0x9E3779B1u) >> 14;
+  for (;;) {
+    opstats_pc *e = &opstats_pcs[h];
+    if (e->pc == pc) {
+      e->n++;
+      return;
+    }
+    if (!e->pc) {
+      e->pc = pc;
+      e->n = 1;
+      memcpy(e->words, pc, sizeof e->words); /* may read past the code's end: a profile */
+      return;
+    }
+    h = (h + 1) & (OPSTATS_PCS - 1);
+  }
+}
+static int opstats_pc_cmp(const void *x, const void *y) {
+  uintptr_t a = (uintptr_t)((const opstats_pc *)x)->pc, b = (uintptr_t)((const opstats_pc *)y)->pc;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+static void opstats_print_code(uint64_t total) {
+  if (!getenv("KITE_OPSTATS_CODE")) return;
+  size_t n = 0;
+  for (size_t i = 0; i < OPSTATS_PCS; i++)
+    if (opstats_pcs[i].pc && opstats_pcs[i].n * 20000 >= total) opstats_pcs[n++] = opstats_pcs[i];
+  qsort(opstats_pcs, n, sizeof *opstats_pcs, opstats_pc_cmp);
+  for (size_t i = 0; i < n; i++) {
+    const uint32_t *pc = opstats_pcs[i].pc;
+    size_t len = 4;
+    if (i + 1 < n && opstats_pcs[i + 1].pc > pc && opstats_pcs[i + 1].pc - pc <= 16)
+      len = (size_t)(opstats_pcs[i + 1].pc - pc);
+    else
+      fprintf(stderr, "code ----\n");
+    const uint32_t *w = opstats_pcs[i].words;
+    fprintf(stderr, "code %p %10llu %-24s", (const void *)pc, (unsigned long long)opstats_pcs[i].n,
+            opstats_name[w[0]]);
+    for (size_t k = 1; k < len; k++) fprintf(stderr, " %d", (int)w[k]);
+    fprintf(stderr, "\n");
+  }
+}
+typedef struct opstats_row {
+  uint64_t n;
+  uint32_t a, b;
+} opstats_row;
+static int opstats_cmp(const void *x, const void *y) {
+  uint64_t a = ((const opstats_row *)x)->n, b = ((const opstats_row *)y)->n;
+  return a < b ? 1 : a > b ? -1 : 0;
+}
+__attribute__((destructor)) static void opstats_print(void) {
+  static opstats_row rows[KITE_XOP_COUNT * 64];
+  uint64_t total = 0;
+  size_t n = 0;
+  for (uint32_t i = 0; i < KITE_XOP_COUNT; i++) total += opstats_count[i];
+  if (!total) return;
+  for (uint32_t i = 0; i < KITE_XOP_COUNT; i++)
+    if (opstats_count[i]) rows[n++] = (opstats_row){opstats_count[i], i, 0};
+  qsort(rows, n, sizeof *rows, opstats_cmp);
+  fprintf(stderr, "opstats: %llu dispatches\n", (unsigned long long)total);
+  for (size_t i = 0; i < n && i < 60; i++)
+    fprintf(stderr, "op %12llu %6.2f%% %s\n", (unsigned long long)rows[i].n,
+            100.0 * (double)rows[i].n / (double)total, opstats_name[rows[i].a]);
+  n = 0;
+  for (uint32_t i = 0; i < KITE_XOP_COUNT; i++)
+    for (uint32_t j = 0; j < KITE_XOP_COUNT; j++)
+      if (opstats_pair[i][j] * 2000 >= total && n < sizeof rows / sizeof *rows)
+        rows[n++] = (opstats_row){opstats_pair[i][j], i, j};
+  qsort(rows, n, sizeof *rows, opstats_cmp);
+  for (size_t i = 0; i < n && i < 60; i++)
+    fprintf(stderr, "pair %12llu %6.2f%% %s %s\n", (unsigned long long)rows[i].n,
+            100.0 * (double)rows[i].n / (double)total, opstats_name[rows[i].a],
+            opstats_name[rows[i].b]);
+  opstats_print_code(total);
+}
+#define OPSTAT(pc) opstats_note(pc)
+#else
+#define OPSTAT(op) ((void)0)
+#endif
+
 #if KITE_COMPUTED_GOTO
 #define vmdispatch(o) goto *disp[o];
 #define vmcase(l) L_##l:
+#ifdef KITE_OPSTATS
+#define vmbreak                                                                            \
+  do {                                                                                     \
+    OPSTAT(pc);                                                                           \
+    goto *disp[*pc];                                                                       \
+  } while (0)
+#else
 #define vmbreak goto *disp[*pc]
-#define vmresume goto *disp[*pc]
+#endif
+#define vmresume vmbreak
 #else
 #define vmdispatch(o) switch (o)
 #define vmcase(l) case l:
@@ -686,6 +804,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
 #if !KITE_COMPUTED_GOTO
   resume:
 #endif
+    OPSTAT(pc);
     vmdispatch(*pc) {
       /* ---- control ---- */
       vmcase(OP_UNREACHABLE) TRAP(KITE_TRAP_UNREACHABLE, "unreachable");
@@ -905,6 +1024,16 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         S(3) = S(4);
         NEXT(5);
+      }
+      vmcase(XOP_MOVN) {
+        /* n >= 3: three moves, then the rest one by one */
+        const uint32_t *end = pc + 2 + 2 * W(1);
+        S(2) = S(3);
+        S(4) = S(5);
+        S(6) = S(7);
+        for (const uint32_t *w = pc + 8; w != end; w += 2) fp[w[0]] = fp[w[1]];
+        pc = end;
+        vmbreak;
       }
       vmcase(XOP_MOV128) {
         uint64_t *d = &S(1), *src = &S(2);

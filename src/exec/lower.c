@@ -78,11 +78,17 @@ typedef struct lower {
   uint32_t nlocals; /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
+  /* Declared locals whose first access is a local.set of a constant at the function's
+     top level: the frame template holds the constant, and that local.set (at wasm
+     offset init_at[x]; 0 for none) emits nothing. */
+  uint32_t *init_at;
+  uint64_t *init_val;
   uint32_t zero_end;  /* end of the locals zeroed on entry (the constants follow) */
   uint32_t local_end; /* first temporary slot */
   uint32_t cur, max;  /* next free home slot; the highest reached */
   bool last_dst_ok;   /* the last instruction wrote one result to last_dst_slot */
   uint32_t last_dst_pos, last_dst_slot;
+  uint32_t last_at;    /* first word of the last instruction begun */
   bool last_dst_inner; /* ... the second result of a fused pair: not at word 1 */
   /* The last instruction, when the next one may be fused into it (same straight-line
      code, nothing emitted since): its opcode and its first word. */
@@ -96,6 +102,9 @@ typedef struct lower {
   /* ... and the one before that (a load feeding a funnel shift, see fuse_funnel). */
   bool fuse3_ok;
   uint32_t fuse3_op, fuse3_at;
+  /* Copies to locals not emitted yet (see "pending copies"): pairs dst, src. */
+  KITE_VEC(uint32_t) pend;
+  uint32_t pend_at; /* the code index when the last one was recorded */
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -115,6 +124,7 @@ static void emit(lower *L, uint32_t w) {
 /* Start an instruction: remember its wasm offset for backtraces. */
 static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
+  L->last_at = at;
   L->last_dst_ok = false;
   L->last_dst_inner = false;
   L->fuse3_ok = L->fuse2_ok;
@@ -150,6 +160,7 @@ static void wrote_result(lower *L, uint32_t op, uint32_t at, uint32_t dst_pos, u
   L->last_dst_pos = dst_pos;
   L->last_dst_slot = dst;
   L->last_dst_inner = dst_pos != at + 1;
+  L->last_at = at;
   L->fuse_ok = true;
   L->fuse_op = op;
   L->fuse_at = at;
@@ -177,6 +188,110 @@ static void drop_last_insn(lower *L) {
 }
 
 static uint32_t slots_of_kind(uint8_t kind) { return kind == KITE_VT_V128 ? 2 : 1; }
+
+/*
+** Pending copies. A local.set of another local's value (or of a constant) emits nothing
+** at first: the copy is recorded, and reads of the destination read the source instead.
+** The copies go out as one instruction (MOV, MOV2, MOVN) only when they must: before the
+** source is written, and before any control instruction, call or label (where the
+** locals must hold their values). So the copies of a loop body that renames its
+** variables (SHA-2's a..h) cost one or two dispatches instead of one per pair.
+** Invariants: no local is both a destination and a source, destinations are distinct,
+** and no code emitted since pend_at reads a destination (reads were redirected) or
+** writes a source (that flushes first; a copy into a source goes out with them, last,
+** as the moves run in order). So the copies can also go in before any
+** instruction emitted since pend_at: a compare that fuses with the branch after it, or
+** an instruction whose result a local.set redirects into a source.
+*/
+#define KITE_MAX_PENDING 32
+
+static bool pend_is_src(const lower *L, uint32_t slot) {
+  for (size_t i = 1; i < L->pend.len; i += 2)
+    if (L->pend.data[i] == slot) return true;
+  return false;
+}
+
+/* The slot that holds local slot `slot`'s value now. */
+static uint32_t pend_read(const lower *L, uint32_t slot) {
+  for (size_t i = 0; i < L->pend.len; i += 2)
+    if (L->pend.data[i] == slot) return L->pend.data[i + 1];
+  return slot;
+}
+
+/* The local at `slot` is being written: its own pending copy is void. */
+static void pend_drop_dst(lower *L, uint32_t slot) {
+  for (size_t i = 0; i < L->pend.len; i += 2) {
+    if (L->pend.data[i] == slot) {
+      L->pend.data[i] = L->pend.data[L->pend.len - 2];
+      L->pend.data[i + 1] = L->pend.data[L->pend.len - 1];
+      L->pend.len -= 2;
+      return;
+    }
+  }
+}
+
+/* Insert n words at code index p (an instruction boundary at or after pend_at, with no
+   branch or label after it), moving the instructions after p up. Those keep their
+   fusion state; anything before p can no longer fuse with what follows. */
+static void insert_code(lower *L, uint32_t p, const uint32_t *words, uint32_t n) {
+  for (uint32_t i = 0; i < n; i++) emit(L, 0);
+  if (L->oom) return;
+  uint32_t *w = L->code.data;
+  memmove(w + p + n, w + p, (L->code.len - n - p) * sizeof *w);
+  memcpy(w + p, words, n * sizeof *w);
+  for (size_t i = 0; i < L->map.len; i += 2)
+    if (L->map.data[i] >= p) L->map.data[i] += n;
+  if (L->fuse_ok && L->fuse_at >= p) L->fuse_at += n; else L->fuse_ok = false;
+  if (L->fuse2_ok && L->fuse2_at >= p) L->fuse2_at += n; else L->fuse2_ok = false;
+  if (L->fuse3_ok && L->fuse3_at >= p) L->fuse3_at += n; else L->fuse3_ok = false;
+  if (L->last_dst_ok && L->last_dst_pos >= p) L->last_dst_pos += n; else L->last_dst_ok = false;
+  if (L->last_at >= p) L->last_at += n;
+}
+
+/* Emit the pending copies at code index p (the end of the code: appended). */
+static void pend_flush_at(lower *L, uint32_t p) {
+  uint32_t n = (uint32_t)L->pend.len / 2;
+  if (!n) return;
+  L->pend.len = 0;
+  if (p < L->pend_at) p = L->pend_at;
+  uint32_t words[2 + 2 * KITE_MAX_PENDING], len = 0;
+  if (p == L->code.len) {
+    begin(L, n == 1 ? XOP_MOV : n == 2 ? XOP_MOV2 : XOP_MOVN);
+    if (n > 2) emit(L, n);
+    for (uint32_t i = 0; i < 2 * n; i++) emit(L, L->pend.data[i]);
+    return;
+  }
+  words[len++] = n == 1 ? XOP_MOV : n == 2 ? XOP_MOV2 : XOP_MOVN;
+  if (n > 2) words[len++] = n;
+  for (uint32_t i = 0; i < 2 * n; i++) words[len++] = L->pend.data[i];
+  insert_code(L, p, words, len);
+}
+
+static void pend_flush(lower *L) { pend_flush_at(L, (uint32_t)L->code.len); }
+
+/* Flush before a conditional branch: ahead of the instructions that may fuse into it
+   (a comparison, an i32.and before an i32.eqz, the additions a loop branch takes in). */
+static void pend_flush_before_branch(lower *L) {
+  if (!L->pend.len) return;
+  uint32_t p = (uint32_t)L->code.len;
+  if (L->fuse_ok) p = L->fuse_at;
+  if (L->fuse_ok && L->fuse2_ok && L->fuse2_at < p) p = L->fuse2_at;
+  pend_flush_at(L, p);
+}
+
+/* Record the copy dst <- src (src not a destination, dst not a source). */
+static void pend_record(lower *L, uint32_t dst, uint32_t src) {
+  if (L->pend.len >= 2 * KITE_MAX_PENDING) pend_flush(L); /* lookups stay short */
+  if (!kite_vec_push(L->a, &L->pend, dst) || !kite_vec_push(L->a, &L->pend, src)) {
+    L->oom = true;
+    return;
+  }
+  /* As an emitted copy would: nothing before fuses with anything after, and no later
+     local.set redirects an earlier result (code before pend_at stays before the copies). */
+  L->pend_at = (uint32_t)L->code.len;
+  L->last_dst_ok = false;
+  L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
+}
 
 /* ---- the virtual stack ---- */
 
@@ -296,7 +411,9 @@ static void push_const(lower *L, uint64_t bits, uint8_t kind) {
   push(L, W_CONST, L->const_base + k, kind);
 }
 
-enum { FIRST_NONE, FIRST_READ, FIRST_WRITE }; /* a declared local's first access */
+/* A declared local's first access: none, a read (or a write inside a block), a write
+   at the top level, or a write of a constant at the top level. */
+enum { FIRST_NONE, FIRST_READ, FIRST_WRITE, FIRST_CONST };
 
 /*
 ** First pass over the body: the distinct scalar constants, and which declared locals
@@ -320,9 +437,25 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     return false;
   }
   int depth = 0;
+  bool prev_const = false; /* the instruction before was a scalar constant, prev_bits */
+  uint64_t prev_bits = 0;
   while (r.p < r.end) {
     kite_insn in;
+    uint32_t at = kite_reader_offset(&r);
     if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
+    if (in.op == OP_LOCAL_SET && prev_const && !depth && in.idx >= nparams && !first[in.idx]) {
+      first[in.idx] = FIRST_CONST;
+      L->init_at[in.idx] = at;
+      L->init_val[in.idx] = prev_bits;
+    }
+    prev_const = true;
+    switch (in.op) {
+    case OP_I32_CONST: prev_bits = (uint32_t)in.val.i32; break;
+    case OP_I64_CONST: prev_bits = (uint64_t)in.val.i64; break;
+    case OP_F32_CONST: prev_bits = in.val.f32; break;
+    case OP_F64_CONST: prev_bits = in.val.f64; break;
+    default: prev_const = false; break;
+    }
     switch (in.op) {
     case OP_BLOCK:
     case OP_LOOP:
@@ -815,6 +948,7 @@ static void lower_end(lower *L) {
 }
 
 static void set_unreachable(lower *L) {
+  L->pend.len = 0; /* the rest is dead code: its copies would never run */
   ctl *c = &L->ctls.data[L->ctls.len - 1];
   c->unreachable = true;
   truncate_stack(L, c->height);
@@ -1260,6 +1394,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
 
 static void lower_local_set(lower *L, uint32_t x, bool tee) {
   uint32_t slot = L->local_slot[x];
+  if (!tee && L->init_at[x] == L->offset && L->offset) {
+    pop_raw(L); /* the constant the frame template already put there */
+    return;
+  }
   if (tee) {
     opnd top = L->stack.data[L->stack.len - 1];
     if (top.where == W_LOCAL && top.slot == slot) return;
@@ -1271,6 +1409,25 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
     if (reads_local(&L->stack.data[i], slot)) {
       materialize(L, i);
       patch = false;
+    }
+  }
+  bool conflict = pend_is_src(L, slot);
+  pend_drop_dst(L, slot);
+  if ((v.where == W_LOCAL || v.where == W_CONST) && v.kind != KITE_VT_V128) {
+    pend_record(L, slot, v.slot);
+    /* It overwrites what an earlier copy reads: all go out now, this one last. */
+    if (conflict) pend_flush(L);
+    if (tee) push(L, v.where, v.slot, v.kind);
+    return;
+  }
+  if (conflict) {
+    /* The pending copies read this local's old value: they go first, before the
+       instruction whose result is redirected here, or here. */
+    if (patch && L->last_at >= L->pend_at) {
+      pend_flush_at(L, L->last_at);
+    } else {
+      patch = false;
+      pend_flush(L);
     }
   }
   if (patch) {
@@ -1293,8 +1450,44 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
 
 /* ---- one instruction ---- */
 
+/* Where the pending copies must go out before an instruction (see "pending copies"). */
+static void pend_before(lower *L, const kite_insn *in, const kite_opinfo *info) {
+  if (!L->pend.len) return;
+  switch (in->op) {
+  case OP_LOCAL_GET:
+  case OP_LOCAL_SET:
+  case OP_LOCAL_TEE:
+  case OP_I32_CONST:
+  case OP_I64_CONST:
+  case OP_F32_CONST:
+  case OP_F64_CONST:
+  case OP_NOP:
+  case OP_DROP:
+  case OP_SELECT:
+  case OP_SELECT_T:
+  case OP_GLOBAL_GET:
+  case OP_GLOBAL_SET: return;
+  case OP_UNREACHABLE:
+  case OP_RETURN: L->pend.len = 0; return; /* the locals are dead */
+  case OP_BR_IF:
+  case OP_IF: pend_flush_before_branch(L); return;
+  case OP_END:
+    if (L->ctls.len == 1) {
+      L->pend.len = 0; /* the function's end: a return */
+      return;
+    }
+    break;
+  default:
+    /* Value instructions (a fixed signature) neither branch nor touch locals. */
+    if (info->sig[0] && info->feature != FEAT_GC && info->feature != FEAT_CUSTOM_DESC) return;
+    break;
+  }
+  pend_flush(L);
+}
+
 static void lower_insn(lower *L, const kite_insn *in) {
   const kite_opinfo *info = &kite_opinfo_table[in->op];
+  pend_before(L, in, info);
   switch (in->op) {
   case OP_UNREACHABLE:
     begin(L, OP_UNREACHABLE);
@@ -1395,7 +1588,7 @@ static void lower_insn(lower *L, const kite_insn *in) {
     return;
   }
   case OP_LOCAL_GET:
-    push(L, W_LOCAL, L->local_slot[in->idx], L->local_kind[in->idx]);
+    push(L, W_LOCAL, pend_read(L, L->local_slot[in->idx]), L->local_kind[in->idx]);
     return;
   case OP_LOCAL_SET: lower_local_set(L, in->idx, false); return;
   case OP_LOCAL_TEE: lower_local_set(L, in->idx, true); return;
@@ -1528,12 +1721,15 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->stack);
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
+  kite_vec_free(L->a, &L->pend);
   kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
   kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
   L->const_hash = NULL;
   L->consts = NULL;
   kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
   kite_free(L->a, L->local_kind, (size_t)L->nlocals * sizeof *L->local_kind);
+  kite_free(L->a, L->init_at, (size_t)L->nlocals * sizeof *L->init_at);
+  kite_free(L->a, L->init_val, (size_t)L->nlocals * sizeof *L->init_val);
   eh_free_scratch(L);
 }
 
@@ -1558,8 +1754,10 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
   if (L->nlocals) {
     L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
     L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
+    L->init_at = kite_calloc(L->a, L->nlocals, sizeof *L->init_at);
+    L->init_val = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->init_val);
     first = kite_calloc(L->a, L->nlocals, 1);
-    if (!L->local_slot || !L->local_kind || !first) {
+    if (!L->local_slot || !L->local_kind || !L->init_at || !L->init_val || !first) {
       kite_free(L->a, first, L->nlocals);
       L->oom = true;
       return false;
@@ -1572,6 +1770,7 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
     L->local_kind[k] = ft->params[i].kind;
     slot += kite_slots_of(ft->params[i]);
   }
+  uint32_t param_end = slot;
   /* Two passes over the declared locals: the zeroed ones, then (after the constants)
      the others. */
   for (int pass = 0; pass < 2 && ok; pass++) {
@@ -1590,6 +1789,10 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
     }
   }
   L->local_end = slot;
+  if (!ok || L->zero_end - param_end > KITE_MAX_TEMPLATE_ZEROS) {
+    /* No template for the locals (a memset zeroes them): constants are set as written. */
+    for (uint32_t i = 0; i < L->nlocals; i++) L->init_at[i] = 0;
+  }
   kite_free(L->a, first, L->nlocals);
   return ok;
 }
@@ -1710,6 +1913,8 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
       goto fail;
     }
     memcpy(x->init + nzero, L.consts, L.nconsts * sizeof *x->init);
+    for (uint32_t i = ft->nparams; nzero && i < L.nlocals; i++)
+      if (L.init_at[i]) x->init[L.local_slot[i] - x->init_base] = L.init_val[i];
   }
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {

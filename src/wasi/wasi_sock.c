@@ -5,9 +5,9 @@
 */
 #define _GNU_SOURCE
 #define _DARWIN_C_SOURCE
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ int wasi_listen(const char *addr, kite_error *err) {
     kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid port in listen address '%s'", addr);
     return -1;
   }
-  char host[256];
+  char host[64];
   size_t hlen = (size_t)(colon - addr);
   if (hlen >= sizeof host) {
     kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid listen address '%s'", addr);
@@ -53,37 +53,45 @@ int wasi_listen(const char *addr, kite_error *err) {
   }
   memcpy(host, addr, hlen);
   host[hlen] = 0;
-  if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') { /* [::1]:8080 */
-    memmove(host, host + 1, hlen - 2);
-    host[hlen - 2] = 0;
-  }
-  struct addrinfo hints = {0}, *res = NULL;
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-  int gai = getaddrinfo(host, colon + 1, &hints, &res);
-  if (gai != 0) {
-    kite_fail(err, KITE_ERR_USAGE, 0, 0, "invalid listen address '%s': %s", addr,
-              gai_strerror(gai));
+  /* Numeric addresses (and localhost) only, as wasmtime's --tcplisten: no name service,
+     which a statically linked kite could not load. */
+  struct sockaddr_storage ss;
+  memset(&ss, 0, sizeof ss);
+  socklen_t len;
+  uint16_t port_n = htons((uint16_t)strtoul(port, NULL, 10));
+  struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+  struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+  if (strcmp(host, "localhost") == 0) strcpy(host, "127.0.0.1");
+  bool bracketed = hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']'; /* [::1]:8080 */
+  if (bracketed) host[hlen - 1] = 0;
+  if (!bracketed && inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = port_n;
+    len = sizeof *v4;
+  } else if (bracketed && inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = port_n;
+    len = sizeof *v6;
+  } else {
+    kite_fail(err, KITE_ERR_USAGE, 0, 0,
+              "invalid listen address '%s' (expected IPv4:PORT, [IPv6]:PORT or localhost:PORT)",
+              addr);
     return -1;
   }
-  int fd = -1, last = 0;
-  for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-    if (fd < 0) {
-      last = errno;
-      continue;
-    }
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, 128) == 0) break;
-    last = errno;
-    close(fd);
-    fd = -1;
+  int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    int e = errno;
+    kite_fail(err, KITE_ERR_IO, e, 0, "cannot listen on '%s': %s", addr, strerror(e));
+    return -1;
   }
-  freeaddrinfo(res);
-  if (fd < 0)
-    kite_fail(err, KITE_ERR_IO, last, 0, "cannot listen on '%s': %s", addr, strerror(last));
+  int one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0) {
+    int e = errno;
+    close(fd);
+    kite_fail(err, KITE_ERR_IO, e, 0, "cannot listen on '%s': %s", addr, strerror(e));
+    return -1;
+  }
   return fd;
 }
 

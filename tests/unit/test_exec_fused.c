@@ -219,6 +219,83 @@ static const char *wat =
     "  (if (i32.eqz (local.get 0)) (then (local.set 3 (i32.const 100))))\n"
     "  (i32.add (i32.add (local.get 1) (local.get 2))\n"
     "   (i32.add (local.get 3) (i32.trunc_f64_s (local.get 4)))))\n"
+    /* locals first set to a constant at the top level start with it (the frame
+       template): recursion reuses frames, a later set still happens, a set inside a
+       block or after a read does not count, and a tee is kept as it is */
+    " (func $cinit (export \"cinit\") (param i32) (result i32) (local i32 i64 f64 i32 i32 i32)\n"
+    "  (local.set 1 (i32.const 7)) (local.set 2 (i64.const -3)) (local.set 3 (f64.const 1.5))\n"
+    "  (local.set 5 (i32.add (local.get 4) (i32.const 11)))\n"
+    "  (local.set 4 (i32.const 1000))\n"
+    "  (drop (local.tee 6 (i32.const 40)))\n"
+    "  (block (br_if 0 (i32.eqz (local.get 0)))\n"
+    "   (local.set 1 (i32.add (local.get 1) (call $cinit (i32.sub (local.get 0) (i32.const 1))))))\n"
+    "  (local.set 2 (i64.add (local.get 2) (i64.const 1)))\n"
+    "  (i32.add (i32.add (i32.add (local.get 1) (i32.wrap_i64 (local.get 2)))\n"
+    "                    (i32.trunc_f64_s (f64.mul (local.get 3) (f64.const 2))))\n"
+    "           (i32.add (i32.add (local.get 4) (local.get 5)) (local.get 6))))\n"
+    " (func (export \"cinit_many\") (param i32) (result i32) (local i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local.set 1 (i32.const 9))\n"
+    "  (i32.add (i32.add (local.get 1) (local.get 70)) (local.get 0)))\n"
+    /* pending copies: a copy whose source is then written by a redirected result */
+    " (func (export \"pc_conflict\") (param i32 i32) (result i32) (local i32 i32)\n"
+    "  (local.set 2 (local.get 0)) (local.set 3 (local.get 1))\n"
+    "  (local.set 0 (i32.mul (local.get 0) (local.get 1)))\n"
+    "  (i32.add (i32.mul (local.get 2) (i32.const 1000))\n"
+    "           (i32.add (i32.mul (local.get 3) (i32.const 100)) (local.get 0))))\n"
+    /* ... before a fused compare-and-branch (both ways), an if/else (the then branch's
+       copies must not reach the else branch), a return, and unreachable code */
+    " (func (export \"pc_branch\") (param i32) (result i32) (local i32 i32)\n"
+    "  (local.set 1 (i32.const 3))\n"
+    "  (block $b (local.set 2 (local.get 0)) (local.set 1 (local.get 0))\n"
+    "   (br_if $b (i32.lt_u (local.get 0) (i32.const 10)))\n"
+    "   (local.set 1 (i32.const 77)))\n"
+    "  (if (i32.and (local.get 0) (i32.const 1))\n"
+    "   (then (local.set 2 (local.get 1)) (local.set 1 (i32.const 5)))\n"
+    "   (else (local.set 1 (i32.add (local.get 1) (local.get 2)))))\n"
+    "  (if (i32.eq (local.get 0) (i32.const 4)) (then (local.set 2 (local.get 0)) (return (i32.const -1))))\n"
+    "  (i32.add (i32.mul (local.get 1) (i32.const 1000)) (local.get 2)))\n"
+    /* ... a rotation in a loop whose branch takes in the counter's addition */
+    " (func (export \"pc_loop\") (param i32) (result i32) (local i32 i32 i32 i32 i32)\n"
+    "  (local.set 1 (i32.const 1)) (local.set 2 (i32.const 2)) (local.set 3 (i32.const 3))\n"
+    "  (loop $l\n"
+    "   (local.set 4 (local.tee 5 (local.get 1)))\n"
+    "   (local.set 1 (local.get 2)) (local.set 2 (local.get 3))\n"
+    "   (local.set 3 (i32.add (local.get 4) (local.get 5)))\n"
+    "   (br_if $l (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const -1))) (i32.const 0))))\n"
+    "  (i32.add (i32.mul (local.get 1) (i32.const 10000))\n"
+    "   (i32.add (i32.mul (local.get 2) (i32.const 100)) (local.get 3))))\n"
+    /* ... many at once (more than one instruction holds), and across a call and a throw */
+    " (func (export \"pc_many\") (param i32) (result i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32 i32)\n"
+    "  (local.set 1 (local.get 0)) (local.set 2 (local.get 1)) (local.set 3 (local.get 2))\n"
+    "  (local.set 4 (local.get 3)) (local.set 5 (local.get 4)) (local.set 6 (local.get 5))\n"
+    "  (local.set 7 (local.get 6)) (local.set 8 (local.get 7)) (local.set 9 (local.get 8))\n"
+    "  (local.set 10 (local.get 9)) (local.set 11 (local.get 10)) (local.set 12 (local.get 11))\n"
+    "  (local.set 13 (local.get 12)) (local.set 14 (local.get 13)) (local.set 15 (local.get 14))\n"
+    "  (local.set 16 (local.get 15)) (local.set 17 (local.get 16)) (local.set 18 (local.get 17))\n"
+    "  (local.set 19 (local.get 18)) (local.set 20 (local.get 19)) (local.set 21 (local.get 20))\n"
+    "  (local.set 22 (local.get 21)) (local.set 23 (local.get 22)) (local.set 24 (local.get 23))\n"
+    "  (local.set 25 (local.get 24)) (local.set 26 (local.get 25)) (local.set 27 (local.get 26))\n"
+    "  (local.set 28 (local.get 27)) (local.set 29 (local.get 28)) (local.set 30 (local.get 29))\n"
+    "  (local.set 31 (local.get 30)) (local.set 32 (local.get 31)) (local.set 33 (local.get 32))\n"
+    "  (local.set 34 (local.get 33)) (local.set 35 (i32.const 9)) (local.set 36 (local.get 35))\n"
+    "  (local.set 0 (i32.const 1))\n"
+    "  (i32.add (i32.add (local.get 34) (local.get 36)) (i32.add (local.get 17) (local.get 0))))\n"
+    " (func $id (param i32) (result i32) (local.get 0))\n"
+    " (tag $e)\n"
+    " (func (export \"pc_call\") (param i32) (result i32) (local i32 i32)\n"
+    "  (local.set 1 (local.get 0))\n"
+    "  (local.set 2 (call $id (i32.const 6)))\n"
+    "  (block $h (try_table (catch $e $h)\n"
+    "    (local.set 2 (local.get 1)) (local.set 1 (i32.const 50))\n"
+    "    (if (local.get 0) (then (throw $e)))\n"
+    "    (local.set 1 (i32.const 70))))\n"
+    "  (i32.add (i32.mul (local.get 1) (i32.const 100)) (local.get 2)))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -351,6 +428,30 @@ static void run_cases(bool guard) {
   }
   expect(&w, "zeroing", (uint32_t[]){0}, 1, 5 + 7 + 100 + 2);
   expect(&w, "zeroing", (uint32_t[]){1}, 1, 7);
+  /* cinit(0) = 7 + (-2) + 3 + 1000 + 11 + 40; cinit(n) = cinit(n - 1) + cinit(0) */
+  expect(&w, "cinit", (uint32_t[]){0}, 1, 1059);
+  expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
+  expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
+  expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  /* x < 10: l1 = l2 = x, else l1 = 77, l2 = x; odd: l2 = l1, l1 = 5; even: l1 += l2 */
+  expect(&w, "pc_branch", (uint32_t[]){3}, 1, 5003);
+  expect(&w, "pc_branch", (uint32_t[]){6}, 1, 12006);
+  expect(&w, "pc_branch", (uint32_t[]){4}, 1, 0xffffffffu);
+  expect(&w, "pc_branch", (uint32_t[]){11}, 1, 5077);
+  expect(&w, "pc_branch", (uint32_t[]){12}, 1, 89012);
+  {
+    for (uint32_t n = 1; n <= 6; n++) {
+      uint32_t a = 1, b = 2, c = 3;
+      for (uint32_t k = 0; k < n; k++) {
+        uint32_t t = a;
+        a = b, b = c, c = t + t;
+      }
+      expect(&w, "pc_loop", &n, 1, a * 10000 + b * 100 + c);
+    }
+  }
+  expect(&w, "pc_many", (uint32_t[]){20}, 1, 20 + 9 + 20 + 1);
+  expect(&w, "pc_call", (uint32_t[]){0}, 1, 7000);
+  expect(&w, "pc_call", (uint32_t[]){8}, 1, 5008);
   expect(&w, "add3", (uint32_t[]){1, 20, 300}, 3, 321);
   expect(&w, "add3", (uint32_t[]){0xffffffffu, 2, 3}, 3, 4);
   /* l2 = 11, l3 = 22, p0 = 33, p1 = 66: 66 + 11 */
