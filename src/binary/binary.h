@@ -49,6 +49,9 @@ uint8_t *kite_decoder_buffer(kite_decoder *d, size_t len);
    walked (kite_decoder_finish_validate in valid.h, which validates them, is the one
    caller). */
 void kite_decoder_defer_walks(kite_decoder *d);
+/* Before finishing: the name section is not decoded (has_names stays false) until the
+   caller runs kite_decode_module_names, e.g. on one thread while others validate. */
+void kite_decoder_defer_names(kite_decoder *d);
 /* A new decoder holding a copy of bytes, ready to finish; NULL (*err set) when out of
    memory. */
 kite_decoder *kite_decoder_of_bytes(kite_alloc *a, const uint8_t *bytes, size_t len,
@@ -354,6 +357,7 @@ typedef struct kite_decode_state {
      validator reads them anyway); `pending` lists the ones not walked yet, walked before
      any error is reported so that the first error is the one kite_decode would report. */
   bool defer_walks;
+  bool defer_names; /* kite_decoder_defer_names */
   KITE_VEC(kite_pending_body) pending;
   KITE_VEC(kite_custom) customs;
   KITE_VEC(kite_section) sections;
@@ -394,6 +398,9 @@ bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t 
 bool kite_decode_check_code(const kite_module *m, kite_features features, kite_error *err);
 /* Decode the "name" custom section's contents; a malformed one leaves has_names false. */
 void kite_decode_names(kite_module *m, uint32_t offset, uint32_t len);
+/* The same for the module's first "name" custom section, if any (after
+   kite_decoder_defer_names). */
+void kite_decode_module_names(kite_module *m);
 /* Is this error one that more input could change (streaming retries on it)? */
 bool kite_decode_error_tentative(const kite_error *err);
 

@@ -1036,7 +1036,8 @@ bool kite_decode_end(kite_decode_state *st, size_t len) {
     m->nsections = (uint32_t)st->sections.len;
   }
   if (!collect_declared_funcs(st)) goto oom;
-  if (st->has_name_section) kite_decode_names(m, st->name_offset, st->name_len);
+  if (st->has_name_section && !st->defer_names)
+    kite_decode_names(m, st->name_offset, st->name_len);
   return true;
 oom:
   return kite_fail(st->err, KITE_ERR_OOM, 0, len, "out of memory");

@@ -92,3 +92,13 @@ void kite_decode_names(kite_module *m, uint32_t offset, uint32_t len) {
     m->has_names = false;
   }
 }
+
+void kite_decode_module_names(kite_module *m) {
+  for (uint32_t i = 0; i < m->ncustoms; i++) {
+    const kite_custom *c = &m->customs[i];
+    if (c->name.len == 4 && memcmp(c->name.ptr, "name", 4) == 0) {
+      kite_decode_names(m, c->offset, c->len);
+      return;
+    }
+  }
+}

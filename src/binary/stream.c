@@ -241,6 +241,8 @@ void kite_decoder_defer_walks(kite_decoder *d) {
   if (d->external && d->phase == PHASE_HEADER) d->st.defer_walks = true;
 }
 
+void kite_decoder_defer_names(kite_decoder *d) { d->st.defer_names = true; }
+
 kite_decoder *kite_decoder_of_bytes(kite_alloc *a, const uint8_t *bytes, size_t len,
                                     kite_features features, const kite_decode_limits *limits,
                                     kite_error *err) {

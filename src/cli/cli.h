@@ -108,9 +108,11 @@ typedef struct cli_heap {
   pthread_mutex_t lock;
   uint8_t *map;    /* the mapping, NULL when there is none */
   size_t map_size;
-  uint8_t *base, *top, *end; /* the region (huge-page aligned), its next free byte, its end */
+  uint8_t *base, *top, *end; /* the region (huge-page aligned), its next free byte and how
+                                far blocks may go */
   uint8_t *last;             /* the last block taken, which may grow in place */
-  _Atomic(bool) open;        /* new blocks come from the region */
+  bool closed;               /* cli_heap_close was called */
+  _Atomic(bool) spent;       /* closed and full: new blocks come from malloc */
 } cli_heap;
 
 /* Reserve a region for loading a module of module_size bytes; false when it cannot be
@@ -118,7 +120,8 @@ typedef struct cli_heap {
 bool cli_heap_init(cli_heap *h, size_t module_size);
 /* The allocation hook (kite_alloc_fn) with ud = the heap: thread-safe. */
 void *cli_heap_alloc(void *ud, void *p, size_t osize, size_t nsize);
-/* From now on new blocks come from malloc (blocks in the region stay valid). */
+/* From now on no new huge page: blocks come from what is left of the one in use, then
+   from malloc (blocks in the region stay valid). */
 void cli_heap_close(cli_heap *h);
 /* Unmap the region: after every block in it was freed (the engine is gone). */
 void cli_heap_free(cli_heap *h);

@@ -7,13 +7,14 @@
 ** third of the start-up time of a 1 MB module, while a 2 MiB transparent huge page
 ** costs about 0.2 ms: four times less per byte. So while a large module is being loaded
 ** and instantiated, the engine's allocation hook takes memory by bumping a pointer
-** through one region advised for huge pages; once the guest's code is about to run, it
-** is closed and later allocations go to malloc as usual, so a long-running program
-** never holds more than the start-up's share of it. A block freed while the region is
-** open is given back only when it is the last one (scratch arrays that grow one after
-** the other); the others stay until the region is unmapped, which start-up's short
-** lifetime keeps small. Where transparent huge pages are off, the region simply gets
-** ordinary pages.
+** through one region advised for huge pages. Once the guest's code is about to run, it
+** is closed: new blocks still come from the rest of the huge page in use (the first
+** functions' lowered code, at no cost: it is already zeroed and mapped), then from
+** malloc as usual, so a long-running program never holds more than the start-up's share
+** of it. A block freed in the region is given back only when it is the last one
+** (scratch arrays that grow one after the other); the others stay until the region is
+** unmapped, which start-up's short life keeps small. Where transparent huge pages are
+** off, the region simply gets ordinary pages.
 */
 #if !defined(_DEFAULT_SOURCE)
 #define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS, MAP_NORESERVE, madvise */
@@ -66,13 +67,17 @@ bool cli_heap_init(cli_heap *h, size_t module_size) {
 #if defined(MADV_HUGEPAGE)
   madvise(h->base, size, MADV_HUGEPAGE);
 #endif
-  atomic_store(&h->open, true);
   return true;
 }
 
 void cli_heap_close(cli_heap *h) {
   if (!h->map) return;
-  atomic_store(&h->open, false);
+  pthread_mutex_lock(&h->lock);
+  size_t used = (size_t)(h->top - h->base);
+  size_t limit = (used + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+  if (limit < (size_t)(h->end - h->base)) h->end = h->base + limit;
+  h->closed = true;
+  pthread_mutex_unlock(&h->lock);
 }
 
 void cli_heap_free(cli_heap *h) {
@@ -83,7 +88,7 @@ void cli_heap_free(cli_heap *h) {
 }
 
 static bool in_region(const cli_heap *h, const void *p) {
-  return p && (const uint8_t *)p >= h->base && (const uint8_t *)p < h->end;
+  return p && (const uint8_t *)p >= h->map && (const uint8_t *)p < h->map + h->map_size;
 }
 
 /* A block of n bytes from the region, or NULL. When p is the last block it grows or
@@ -94,7 +99,11 @@ static void *take(cli_heap *h, uint8_t *p, size_t n) {
     h->top = p + size;
     return p;
   }
-  if (!atomic_load_explicit(&h->open, memory_order_relaxed) || n > LARGEST_BLOCK || (size_t)(h->end - h->top) < size) return NULL;
+  if (n > LARGEST_BLOCK || (size_t)(h->end - h->top) < size) {
+    /* Once closed, the first block that does not fit ends the region's service. */
+    if (h->closed) atomic_store_explicit(&h->spent, true, memory_order_relaxed);
+    return NULL;
+  }
   uint8_t *q = h->top;
   h->top += size;
   h->last = q;
@@ -116,7 +125,7 @@ void *cli_heap_alloc(void *ud, void *p, size_t osize, size_t nsize) {
       free(p);
       return NULL;
     }
-    if (!p && atomic_load_explicit(&h->open, memory_order_relaxed)) {
+    if (!p && nsize <= LARGEST_BLOCK && !atomic_load_explicit(&h->spent, memory_order_relaxed)) {
       pthread_mutex_lock(&h->lock);
       void *q = take(h, NULL, nsize);
       pthread_mutex_unlock(&h->lock);

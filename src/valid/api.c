@@ -7,13 +7,21 @@
 ** custom page sizes stay off: they are proposals a host opts into through the engine.
 */
 #include "valid.h"
+extern void kite_stamp(const char *) __attribute__((weak));
+#define STAMP(s) do { if (kite_stamp) kite_stamp(s); } while (0)
+
+static void decode_names(void *m) { kite_decode_module_names(m); }
 
 kite_module *kite_decoder_finish_validate_threads(kite_decoder *d, kite_features features,
                                                   uint32_t threads, kite_error *err) {
-  if (d) kite_decoder_defer_walks(d);
+  if (d) {
+    kite_decoder_defer_walks(d);
+    kite_decoder_defer_names(d);
+  }
   kite_module *m = kite_decoder_finish(d, err);
   if (!m) return NULL;
-  if (kite_validate_module_threads(m, features, threads, err)) return m;
+  /* The name section is decoded while other threads validate the code. */
+  if (kite_validate_module_with(m, features, threads, decode_names, m, err)) return m;
   /* A malformed body or a missing data count section comes before any validation error. */
   kite_error first;
   kite_error_clear(&first);

@@ -30,6 +30,12 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
 #define KITE_MAX_COMPILE_THREADS 8u
 bool kite_validate_module_threads(const kite_module *m, kite_features features, uint32_t threads,
                                   kite_error *err);
+/* The same, running job(job_arg) on the calling thread once the other threads have
+   started on the code (first, when there are none): work of the caller's that does not
+   touch what validation reads. It runs when validation gets to the code, so always
+   when the module is valid. */
+bool kite_validate_module_with(const kite_module *m, kite_features features, uint32_t threads,
+                               void (*job)(void *), void *job_arg, kite_error *err);
 
 /*
 ** Decode and validate in one go: the same module, or the same first error, as
@@ -124,6 +130,9 @@ typedef struct kite_vctx {
   uint8_t *local_kind;
   size_t local_kind_cap;
   uint32_t nlocal_kind;
+  /* kite_validate_module_with: the caller's job, run once by kite_valid_funcs. */
+  void (*job)(void *);
+  void *job_arg;
 } kite_vctx;
 
 /* valid_types.c */
@@ -149,7 +158,8 @@ void kite_vctx_free_scratch(kite_vctx *v);
 void kite_valid_code_init(kite_vctx *v);
 
 /* valid_threads.c. Validate the bodies of functions [first, end) (v prepared by
-   kite_valid_code_init), on up to `threads` threads (0: the CPUs available). */
+   kite_valid_code_init), on up to `threads` threads (0: the CPUs available); v->job
+   runs meanwhile. */
 bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threads);
 
 /* Fail with an invalid-module error (the suite's wording). */

@@ -264,12 +264,19 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
 
 bool kite_validate_module_threads(const kite_module *m, kite_features features, uint32_t threads,
                                   kite_error *err) {
+  return kite_validate_module_with(m, features, threads, NULL, NULL, err);
+}
+
+bool kite_validate_module_with(const kite_module *m, kite_features features, uint32_t threads,
+                               void (*job)(void *), void *job_arg, kite_error *err) {
   kite_vctx v;
   memset(&v, 0, sizeof v);
   v.m = m;
   v.f = features;
   v.err = err;
   v.a = m->alloc;
+  v.job = job;
+  v.job_arg = job_arg;
   bool ok = kite_valid_types(&v) && check_result_arity(&v) && check_imports(&v) &&
             check_definitions(&v) && check_exports(&v) && check_start(&v) && check_elems(&v) &&
             check_datas(&v) && check_code(&v, threads);

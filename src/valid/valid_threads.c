@@ -17,7 +17,10 @@
 ** last access to anything of the caller's is setting its `done` flag. The caller waits
 ** for that flag spinning for a short while (a thread that sleeps on a virtual machine
 ** may take 100 us to wake), then detaches the worker, which only has to exit; a worker
-** not done by then is joined.
+** not done by then is joined. A new thread tends to be queued on its creator's CPU,
+** where it would wait for the creator to finish, so workers start on the other CPUs and
+** are let back on any once they run (or, when one has not begun by the time the caller
+** is done, before the caller sleeps, so that it can take the caller's CPU).
 */
 #if defined(__linux__) && !defined(_GNU_SOURCE)
 #define _GNU_SOURCE 1 /* sched_getaffinity, sched_getcpu, pthread_attr_setaffinity_np */
@@ -45,6 +48,10 @@ typedef struct vshared {
   uint32_t chunk_bytes, nchunks;
   _Atomic(uint32_t) next;          /* the next chunk to take */
   _Atomic(uint32_t) lowest_failed; /* UINT32_MAX while none failed */
+#if defined(__GLIBC__)
+  bool pinned;  /* workers started on the CPUs but the caller's */
+  cpu_set_t all; /* the CPUs the process may use */
+#endif
 } vshared;
 
 typedef struct vthread {
@@ -55,7 +62,8 @@ typedef struct vthread {
   vshared *sh;
   pthread_t thread;
   bool started;
-  _Atomic(bool) done; /* the worker no longer touches anything but its own stack */
+  _Atomic(bool) running; /* the worker has begun */
+  _Atomic(bool) done;    /* the worker no longer touches anything but its own stack */
   char pad[64]; /* keeps the next thread's scratch pointers off this one's last line */
 } vthread;
 
@@ -119,8 +127,19 @@ static void take_chunks(vthread *t) {
   }
 }
 
+/* Let a worker run on any CPU again (start_worker kept it off the caller's). */
+static void unpin(vshared *sh, pthread_t thread) {
+#if defined(__GLIBC__)
+  if (sh->pinned) pthread_setaffinity_np(thread, sizeof sh->all, &sh->all);
+#else
+  (void)sh, (void)thread;
+#endif
+}
+
 static void *thread_main(void *arg) {
   vthread *t = arg;
+  atomic_store_explicit(&t->running, true, memory_order_relaxed);
+  unpin(t->sh, pthread_self());
   take_chunks(t);
   kite_vctx_free_scratch(&t->v);
   atomic_store_explicit(&t->done, true, memory_order_release);
@@ -133,11 +152,20 @@ static uint64_t now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Wait until every started worker is done: spin for up to SPIN_NS, then sleep. */
-static void wait_workers(vthread *ts, uint32_t n) {
+/*
+** Wait until every started worker is done: spin for up to SPIN_NS, then sleep. A worker
+** that has not even begun (its CPU is busy with another program) may now run on the
+** caller's CPU, which the caller leaves to it by sleeping at once.
+*/
+static void wait_workers(vshared *sh, vthread *ts, uint32_t n) {
   uint64_t start = 0;
   for (uint32_t k = 1; k < n; k++) {
     if (!ts[k].started) continue;
+    if (!atomic_load_explicit(&ts[k].running, memory_order_relaxed)) {
+      unpin(sh, ts[k].thread);
+      pthread_join(ts[k].thread, NULL);
+      continue;
+    }
     while (!atomic_load_explicit(&ts[k].done, memory_order_acquire)) {
       uint64_t t = now_ns();
       if (!start) start = t;
@@ -148,21 +176,19 @@ static void wait_workers(vthread *ts, uint32_t n) {
   }
 }
 
-/*
-** Start a worker. A new thread tends to be queued on its creator's CPU, where it would
-** wait for the creator to finish its own share; asking for the other CPUs puts it on an
-** idle one at once.
-*/
-static bool start_worker(vthread *t) {
+/* Start a worker, on a CPU other than the caller's when there is one. */
+static bool start_worker(vshared *sh, vthread *t) {
   pthread_attr_t attr;
   if (pthread_attr_init(&attr) != 0) return false;
 #if defined(__GLIBC__)
-  cpu_set_t set;
-  int cpu = sched_getcpu();
-  if (cpu >= 0 && cpu < CPU_SETSIZE && sched_getaffinity(0, sizeof set, &set) == 0) {
-    CPU_CLR(cpu, &set);
+  if (sh->pinned) {
+    cpu_set_t set = sh->all;
+    int cpu = sched_getcpu();
+    if (cpu >= 0 && cpu < CPU_SETSIZE) CPU_CLR(cpu, &set);
     if (CPU_COUNT(&set) > 0) pthread_attr_setaffinity_np(&attr, sizeof set, &set);
   }
+#else
+  (void)sh;
 #endif
   bool ok = pthread_create(&t->thread, &attr, thread_main, t) == 0;
   pthread_attr_destroy(&attr);
@@ -181,6 +207,7 @@ static void init_worker_ctx(kite_vctx *w, const kite_vctx *v, kite_error *err) {
   w->local_kind = NULL;
   w->local_kind_cap = 0;
   w->nlocal_kind = 0;
+  w->job = NULL;
 }
 
 /* How many threads the bodies of [first, end), `total` bytes, are worth. */
@@ -199,13 +226,22 @@ static bool validate_serial(kite_vctx *v, uint32_t first, uint32_t end) {
   return true;
 }
 
+static void run_job(kite_vctx *v) {
+  void (*job)(void *) = v->job;
+  v->job = NULL;
+  if (job) job(v->job_arg);
+}
+
 bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threads) {
   const kite_module *m = v->m;
-  if (first >= end) return true;
-  uint64_t total = (uint64_t)m->funcs[end - 1].code_end - m->funcs[first].body_offset;
+  uint64_t total =
+      first < end ? (uint64_t)m->funcs[end - 1].code_end - m->funcs[first].body_offset : 0;
   uint32_t n = thread_count(total, threads);
   vthread *ts = n > 1 ? kite_calloc(v->a, n, sizeof *ts) : NULL;
-  if (!ts) return validate_serial(v, first, end); /* no memory for more: this thread does it */
+  if (!ts) { /* one thread, or no memory for more: this one does it all */
+    run_job(v);
+    return validate_serial(v, first, end);
+  }
   vshared sh;
   sh.m = m;
   sh.first = first;
@@ -217,6 +253,9 @@ bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threa
   sh.nchunks = (uint32_t)nchunks;
   atomic_init(&sh.next, 0);
   atomic_init(&sh.lowest_failed, UINT32_MAX);
+#if defined(__GLIBC__)
+  sh.pinned = sched_getaffinity(0, sizeof sh.all, &sh.all) == 0 && CPU_COUNT(&sh.all) > 1;
+#endif
   for (uint32_t k = 0; k < n; k++) {
     vthread *t = &ts[k];
     t->sh = &sh;
@@ -228,11 +267,13 @@ bool kite_valid_funcs(kite_vctx *v, uint32_t first, uint32_t end, uint32_t threa
     }
     init_worker_ctx(&t->v, v, &t->err);
     t->vp = &t->v;
+    atomic_init(&t->running, false);
     atomic_init(&t->done, false);
-    t->started = start_worker(t);
+    t->started = start_worker(&sh, t);
   }
+  run_job(v);
   take_chunks(&ts[0]);
-  wait_workers(ts, n);
+  wait_workers(&sh, ts, n);
   for (uint32_t k = 1; k < n; k++)
     if (!ts[k].started) kite_vctx_free_scratch(&ts[k].v);
   uint32_t lowest = atomic_load_explicit(&sh.lowest_failed, memory_order_relaxed);

@@ -206,6 +206,51 @@ static void test_alloc_failures(void) {
   free(p);
 }
 
+/* The name section is decoded while other threads validate: the same names either way. */
+static void test_names(void) {
+  size_t n;
+  uint8_t *p = make_module(UINT32_MAX, BAD_NONE, UINT32_MAX, BAD_NONE, &n);
+  /* A "name" section naming every function f<i>. */
+  wb_bytes map = {0}, sub = {0}, sec = {0};
+  wb_uleb(&map, NFUNCS);
+  for (uint32_t i = 0; i < NFUNCS; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "f%u", i);
+    wb_uleb(&map, i);
+    wb_str(&map, name);
+  }
+  wb_str(&sub, "name");
+  wb_byte(&sub, 1);
+  wb_uleb(&sub, map.n);
+  wb_put(&sub, map.p, map.n);
+  wb_put(&sec, p, n);
+  wb_byte(&sec, 0);
+  wb_uleb(&sec, sub.n);
+  wb_put(&sec, sub.p, sub.n);
+  free(map.p);
+  free(sub.p);
+  free(p);
+  for (size_t t = 0; t < 3; t++) {
+    uint32_t threads = t == 0 ? 1 : t == 1 ? 2 : 0;
+    kite_alloc a;
+    kite_alloc_init(&a, NULL, NULL);
+    kite_error err;
+    kite_error_clear(&err);
+    kite_module *m = kite_decode_validate_threads(&a, sec.p, sec.n, KITE_FEATURES_3_0, NULL,
+                                                  threads, &err);
+    CHECK_MSG(m && m->has_names, "%u threads: no names ('%s')", threads, err.msg);
+    if (m && m->has_names) {
+      const kite_namemap *fm = &m->names.maps[KITE_NAMES_FUNC];
+      CHECK(fm->count == NFUNCS);
+      const kite_name *nm = kite_namemap_find(fm, 1234);
+      CHECK(nm && nm->len == 5 && memcmp(nm->ptr, "f1234", 5) == 0);
+    }
+    kite_module_free(m);
+    CHECK(a.bytes == 0);
+  }
+  free(sec.p);
+}
+
 /* Below the size threshold every thread count validates on the calling thread. */
 static void test_small(void) {
   wb_module M;
@@ -225,5 +270,6 @@ int main(void) {
   test_pair_sweep();
   test_alloc_failures();
   test_small();
+  test_names();
   return test_finish("test_valid_threads");
 }
