@@ -1650,6 +1650,18 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         SET_I32(1, I32(2) ^ rotl32(I32(3), I32(4)));
         NEXT(5);
       }
+      vmcase(XOP_I32_XOR_AND) {
+        SET_I32(1, (I32(2) ^ I32(3)) & I32(4));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_AND_XOR) {
+        SET_I32(1, (I32(2) & I32(3)) ^ I32(4));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_AND_OR) {
+        SET_I32(1, (I32(2) & I32(3)) | I32(4));
+        NEXT(5);
+      }
       vmcase(XOP_I32_ADD2) {
         SET_I32(1, I32(2) + I32(3));
         SET_I32(4, I32(5) + I32(6));

@@ -105,6 +105,10 @@ typedef struct lower {
   /* Copies to locals not emitted yet (see "pending copies"): pairs dst, src. */
   KITE_VEC(uint32_t) pend;
   uint32_t pend_at; /* the code index when the last one was recorded */
+  /* An instruction fused across pend_at (begun before it): the copies go after it. */
+  bool pend_dirty;
+  uint32_t pend_touched; /* the lowest code index such a fusion changed */
+  bool pend_no_patch; /* recorded since the last instruction began: no redirecting */
   uint32_t offset; /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
@@ -124,6 +128,11 @@ static void emit(lower *L, uint32_t w) {
 /* Start an instruction: remember its wasm offset for backtraces. */
 static uint32_t begin(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
+  if (L->pend_dirty && at > L->pend_touched) { /* the fused one ended: copies may go here */
+    L->pend_at = at;
+    L->pend_dirty = false;
+  }
+  L->pend_no_patch = false;
   L->last_at = at;
   L->last_dst_ok = false;
   L->last_dst_inner = false;
@@ -169,7 +178,17 @@ static void wrote_result(lower *L, uint32_t op, uint32_t at, uint32_t dst_pos, u
 
 /* Undo the instructions from code index `at` on (to emit a fused one in their place),
    with their entries in the offset map. */
+/* Code before pend_at changes (a fusion took it in): the copies wait until the end of
+   the instruction being built. */
+static void pend_touch(lower *L, uint32_t at) {
+  if (L->pend.len && at < L->pend_at) {
+    if (!L->pend_dirty || at < L->pend_touched) L->pend_touched = at;
+    L->pend_dirty = true;
+  }
+}
+
 static void rewind_code(lower *L, uint32_t at) {
+  pend_touch(L, at);
   L->code.len = at;
   while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
   L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
@@ -253,7 +272,11 @@ static void pend_flush_at(lower *L, uint32_t p) {
   uint32_t n = (uint32_t)L->pend.len / 2;
   if (!n) return;
   L->pend.len = 0;
-  if (p < L->pend_at) p = L->pend_at;
+  if (L->pend_dirty)
+    p = (uint32_t)L->code.len;
+  else if (p < L->pend_at)
+    p = L->pend_at;
+  L->pend_dirty = false;
   uint32_t words[2 + 2 * KITE_MAX_PENDING], len = 0;
   if (p == L->code.len) {
     begin(L, n == 1 ? XOP_MOV : n == 2 ? XOP_MOV2 : XOP_MOVN);
@@ -286,11 +309,11 @@ static void pend_record(lower *L, uint32_t dst, uint32_t src) {
     L->oom = true;
     return;
   }
-  /* As an emitted copy would: nothing before fuses with anything after, and no later
-     local.set redirects an earlier result (code before pend_at stays before the copies). */
+  /* No later local.set redirects an earlier result: code before pend_at stays before
+     the copies, which may read that local. Fusing across is fine (pend_touch). */
   L->pend_at = (uint32_t)L->code.len;
-  L->last_dst_ok = false;
-  L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
+  L->pend_dirty = false;
+  L->pend_no_patch = true;
 }
 
 /* ---- the virtual stack ---- */
@@ -351,6 +374,7 @@ static void emit_mov(lower *L, uint32_t dst, opnd src) {
     /* Two moves in a row (copies between locals, results to a label's homes): one
        instruction, done in order. */
     uint32_t at = L->fuse_at;
+    pend_touch(L, at);
     L->code.data[at] = XOP_MOV2;
     emit(L, dst);
     emit_src(L, src);
@@ -698,6 +722,7 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
     if (fused) {
       uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
       bool two = op != OP_I32_EQZ;
+      pend_touch(L, at);
       L->code.len = at; /* drop the comparison; its map entry stays with this jump */
       /* The instruction before the comparison is the last again. */
       bool was_last = L->fuse_ok && L->fuse_at == at;
@@ -713,6 +738,7 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
         b = w[3];
         two = true;
         at = L->fuse_at;
+        pend_touch(L, at);
         L->code.len = at;
         L->fuse_ok = false;
       }
@@ -1023,6 +1049,7 @@ static uint32_t guarded_variant(kite_opcode op) {
 static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b) {
   if (L->fuse_ok && L->fuse_op == OP_I32_ADD) {
     uint32_t at = L->fuse_at;
+    pend_touch(L, at);
     L->code.data[at] = XOP_I32_ADD2;
     emit(L, dst);
     emit(L, a);
@@ -1168,6 +1195,7 @@ static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   uint32_t st = f64_mem_op_store(L->fuse_op);
   uint32_t *w = L->code.data + L->fuse_at;
   if (!st || value.slot != w[1] || offset != w[5]) return false;
+  pend_touch(L, L->fuse_at);
   if (addr.where == W_ADD) {
     if (addr.slot != w[3] || addr.slot2 != w[4]) return false;
   } else {
@@ -1187,6 +1215,7 @@ static bool fuse_f64_store(lower *L, opnd addr, opnd value, uint32_t offset) {
     uint32_t dst = w[1], a2 = w[3], b2 = w[4], o2 = w[5];
     uint32_t words[9] = {XOP_F64_AXPY, dst, k, a1, b1, o1, a2, b2, o2};
     memcpy(d, words, sizeof words);
+    pend_touch(L, L->fuse2_at);
     L->code.len = L->fuse2_at + 9;
     L->fuse2_ok = false;
   }
@@ -1259,6 +1288,35 @@ static bool fuse_xor_rotl(lower *L, opnd a, opnd b, uint32_t dst) {
 }
 
 /*
+** Bit logic of two operations (SHA-2's Ch and Maj, masks): an i32.and, i32.or or
+** i32.xor of the result of the i32.xor or i32.and just before it becomes one
+** instruction, dst = (x op1 y) op2 z. Which pairs: those the benchmarks run most.
+*/
+static uint32_t logic_pair(uint32_t first, uint32_t second) {
+  if (first == OP_I32_XOR && second == OP_I32_AND) return XOP_I32_XOR_AND;
+  if (first == OP_I32_AND && second == OP_I32_XOR) return XOP_I32_AND_XOR;
+  if (first == OP_I32_AND && second == OP_I32_OR) return XOP_I32_AND_OR;
+  return 0;
+}
+
+static bool fuse_logic_pair(lower *L, uint32_t op, opnd a, opnd b, uint32_t dst) {
+  int which = prev_result_operand(L, a, b);
+  uint32_t fused = which < 0 ? 0 : logic_pair(L->fuse_op, op);
+  if (!fused) return false;
+  const uint32_t *w = L->code.data + L->fuse_at;
+  uint32_t x = w[2], y = w[3], at = L->fuse_at;
+  uint32_t z = which == 0 ? b.slot : a.slot;
+  rewind_code(L, at);
+  at = begin(L, fused);
+  emit(L, dst);
+  emit(L, x);
+  emit(L, y);
+  emit(L, z);
+  wrote_result(L, fused, at, at + 1, dst);
+  return true;
+}
+
+/*
 ** The inner loop of a misaligned copy (musl's memcpy): an i32 load, a funnel shift of the
 ** loaded word and the one before, and an i32.store of that, one after the other, become
 ** one instruction: load (to its slot, as before), shift, store, in that order. Plain
@@ -1319,6 +1377,9 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
   if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
+  if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR) &&
+      fuse_logic_pair(L, op, args[0], args[1], dst))
+    return;
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
   if (op == XOP_I32_STORE_G &&
@@ -1404,7 +1465,8 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
   }
   opnd v = pop_raw(L); /* a deferred addition goes straight to the local */
   if (v.where == W_LOCAL && v.slot == slot) return; /* local.get x; local.set x */
-  bool patch = L->last_dst_ok && v.where == W_TEMP && v.home == L->last_dst_slot;
+  bool patch = L->last_dst_ok && !L->pend_no_patch && v.where == W_TEMP &&
+               v.home == L->last_dst_slot;
   for (size_t i = 0; i < L->stack.len; i++) {
     if (reads_local(&L->stack.data[i], slot)) {
       materialize(L, i);
@@ -1423,7 +1485,7 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
   if (conflict) {
     /* The pending copies read this local's old value: they go first, before the
        instruction whose result is redirected here, or here. */
-    if (patch && L->last_at >= L->pend_at) {
+    if (patch && !L->pend_dirty && L->last_at >= L->pend_at) {
       pend_flush_at(L, L->last_at);
     } else {
       patch = false;

@@ -296,6 +296,34 @@ static const char *wat =
     "    (if (local.get 0) (then (throw $e)))\n"
     "    (local.set 1 (i32.const 70))))\n"
     "  (i32.add (i32.mul (local.get 1) (i32.const 100)) (local.get 2)))\n"
+    /* bit logic of two operations: (x ^ y) & z, (x & y) ^ z, (x & y) | z, the first
+       result as either operand of the second */
+    " (func (export \"logic\") (param i32 i32 i32) (result i32)\n"
+    "  (i32.add (i32.add (i32.and (i32.xor (local.get 0) (local.get 1)) (local.get 2))\n"
+    "                    (i32.mul (i32.and (local.get 2) (i32.xor (local.get 1) (local.get 0)))\n"
+    "                             (i32.const 3)))\n"
+    "           (i32.add (i32.mul (i32.xor (i32.and (local.get 0) (local.get 1)) (local.get 2))\n"
+    "                             (i32.const 5))\n"
+    "                    (i32.mul (i32.or (local.get 2) (i32.and (local.get 0) (local.get 1)))\n"
+    "                             (i32.const 7)))))\n"
+    /* SHA-2's Maj and Ch with the renaming copies between the two operations (fused
+       across them), results into locals that are the copies' sources */
+    " (func (export \"maj_ch\") (param i32 i32 i32) (result i32) (local i32 i32 i32)\n"
+    "  (local.set 1 (i32.xor (i32.and (i32.xor (local.get 0) (local.tee 3 (local.get 1)))\n"
+    "                                 (local.tee 4 (local.get 2)))\n"
+    "                        (i32.and (local.get 3) (local.get 4))))\n"
+    "  (local.set 2 (i32.or (i32.and (local.tee 5 (local.get 0)) (local.get 1))\n"
+    "                       (i32.and (i32.xor (local.get 5) (i32.const -1)) (local.get 2))))\n"
+    "  (i32.add (i32.add (local.get 1) (local.get 2))\n"
+    "           (i32.add (local.get 3) (i32.add (local.get 4) (local.get 5)))))\n"
+    /* a fusion across a pending copy reads the old value: the copies stay after it */
+    " (func (export \"straddle\") (param i32 i32 i32) (result i32) (local i32 i32)\n"
+    "  (local.set 3 (i32.const 99))\n"
+    "  local.get 0 i32.const 8 i32.rotl\n"
+    "  local.get 1 local.set 0 local.get 3 local.set 4\n"
+    "  local.get 2 i32.xor local.set 3\n"
+    "  (i32.add (i32.mul (local.get 0) (i32.const 1000))\n"
+    "           (i32.add (i32.mul (local.get 4) (i32.const 10)) (local.get 3))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -433,6 +461,19 @@ static void run_cases(bool guard) {
   expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
   expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  expect(&w, "straddle", (uint32_t[]){0x01000002u, 7, 0x300}, 3, 7000 + 990 + (0x00000201u ^ 0x300));
+  {
+    static const uint32_t v[][3] = {{0xf0f0f0f0u, 0x12345678u, 0xff00ff00u},
+                                    {0, 0xffffffffu, 0x0f0f0f0fu},
+                                    {0xdeadbeefu, 0xdeadbeefu, 0x80000001u}};
+    for (int i = 0; i < 3; i++) {
+      uint32_t x = v[i][0], y = v[i][1], z = v[i][2];
+      uint32_t want = ((x ^ y) & z) + ((z & (y ^ x)) * 3) + (((x & y) ^ z) * 5) + ((z | (x & y)) * 7);
+      expect(&w, "logic", v[i], 3, want);
+      uint32_t maj = ((x ^ y) & z) ^ (y & z), ch = (x & maj) | (~x & z);
+      expect(&w, "maj_ch", v[i], 3, maj + ch + y + z + x);
+    }
+  }
   /* x < 10: l1 = l2 = x, else l1 = 77, l2 = x; odd: l2 = l1, l1 = 5; even: l1 += l2 */
   expect(&w, "pc_branch", (uint32_t[]){3}, 1, 5003);
   expect(&w, "pc_branch", (uint32_t[]){6}, 1, 12006);
