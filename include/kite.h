@@ -206,7 +206,8 @@ void kite_engine_config_set_features(kite_engine_config *cfg, uint64_t features)
 uint64_t kite_engine_config_features(const kite_engine_config *cfg);
 /* The allocation hook every allocation of the engine goes through (fn NULL: malloc),
    and a limit on the bytes it may hold at once (0: none). The hook may be called from
-   several threads at once when the engine is shared. */
+   several threads at once when the engine is shared, or when compile threads are set
+   (kite_engine_config_set_compile_threads). */
 void kite_engine_config_set_allocator(kite_engine_config *cfg, kite_alloc_fn fn, void *ud,
                                       size_t limit);
 /* Limits. A memory grows no larger than max_memory_pages (64 KiB pages) whatever it
@@ -228,9 +229,12 @@ void kite_engine_config_set_max_stack_slots(kite_engine_config *cfg, uint32_t sl
 void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel, uint64_t initial_fuel);
 /* Threads that compiling one module may use: a module whose function bodies add up to
    more than 64 KiB has them validated by up to this many threads at once (the calling
-   thread among them), each taking a contiguous run of bodies; the result, and the first
-   error of an invalid module, are those of validating on one thread. 0, the default:
-   as many as the CPUs the process may run on, at most 8. 1: the calling thread only. */
+   thread among them, the others started and finished within the call), each taking
+   contiguous runs of bodies; the result, and the first error of an invalid module, are
+   those of validating on one thread. 0, the default: as many as the CPUs the process may
+   run on, at most 8, unless the engine has its own allocation hook (the threads would
+   call it at once): then 1, and a count set here says the hook is thread-safe. 1: the
+   calling thread only. */
 void kite_engine_config_set_compile_threads(kite_engine_config *cfg, uint32_t threads);
 
 /* An engine (a copy of cfg; NULL: the defaults). NULL when out of memory. */

@@ -330,10 +330,6 @@ const char *kite_section_name(uint8_t id);
 */
 /* A function body whose instructions the decoder has not walked yet: the offsets of its
    locals, of its code and of its end. */
-typedef struct kite_pending_body {
-  uint32_t start, code, end;
-} kite_pending_body;
-
 typedef struct kite_decode_state {
   kite_module *m;
   kite_features features;
@@ -354,11 +350,12 @@ typedef struct kite_decode_state {
   uint32_t needs_datacount_at;        /* the first instruction using that one */
   KITE_VEC(uint8_t) ctl;              /* control-frame kinds while walking an expression */
   /* kite_decode_validate only: function bodies are not walked while decoding (the
-     validator reads them anyway); `pending` lists the ones not walked yet, walked before
-     any error is reported so that the first error is the one kite_decode would report. */
+     validator reads them anyway); the bodies of functions [pending_first,
+     pending_first + pending_count) are not walked yet, and are walked before any error
+     is reported so that the first error is the one kite_decode would report. */
   bool defer_walks;
   bool defer_names; /* kite_decoder_defer_names */
-  KITE_VEC(kite_pending_body) pending;
+  uint32_t pending_first, pending_count;
   KITE_VEC(kite_custom) customs;
   KITE_VEC(kite_section) sections;
 } kite_decode_state;

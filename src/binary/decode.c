@@ -71,7 +71,6 @@ void kite_decode_state_free(kite_decode_state *st) {
   kite_alloc *a = st->m ? st->m->alloc : NULL;
   if (!a) return;
   kite_vec_free(a, &st->ctl);
-  kite_vec_free(a, &st->pending);
   kite_vec_free(a, &st->customs);
   kite_vec_free(a, &st->sections);
 }
@@ -725,15 +724,19 @@ static bool walk_body(kite_decode_state *st, kite_reader *r, const uint8_t *star
 }
 
 bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t len) {
-  for (size_t i = 0; i < st->pending.len; i++) {
-    kite_pending_body pb = st->pending.data[i];
-    kite_reader r = {base, base + pb.code, base + len, st->err};
-    if (!walk_body(st, &r, base + pb.start, pb.end - pb.start)) {
-      st->pending.len = 0;
-      return false;
-    }
+  const kite_module *m = st->m;
+  uint32_t first = st->pending_first, n = st->pending_count;
+  st->pending_count = 0;
+  for (uint32_t i = first; i < first + n; i++) {
+    /* The body's size was read once already: it is well-formed and within the bytes. */
+    const kite_func *fn = &m->funcs[i];
+    kite_reader r = {base, base + fn->body_offset, base + len, st->err};
+    uint32_t size;
+    if (!kite_read_u32(&r, &size)) return false;
+    const uint8_t *start = r.p;
+    r.p = base + fn->code_offset;
+    if (!walk_body(st, &r, start, size)) return false;
   }
-  st->pending.len = 0;
   return true;
 }
 
@@ -744,14 +747,8 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
   if (!kite_read_len(r, &count)) return false;
   st->section_count = count;
   st->needs_datacount = false;
-  st->pending.len = 0;
-  /* One pending walk per body, each at least two bytes: reserved at once (count is
-     bounded by the section's size, which kite_read_len checked). */
-  if (st->defer_walks && count &&
-      !kite_vec_reserve_(m->alloc, (void **)&st->pending.data, &st->pending.cap,
-                         count < (size_t)(r->end - r->p) / 2 ? count : (size_t)(r->end - r->p) / 2,
-                         sizeof *st->pending.data))
-    return oom(st, r);
+  st->pending_first = m->nimported_funcs;
+  st->pending_count = 0;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
   for (uint32_t i = 0; i < count; i++) {
     /* bodies without a function (an error reported at the end) are read and dropped */
@@ -779,21 +776,24 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
     if (total >= ((uint64_t)1 << 32) || total > st->limits.max_locals)
       return kite_reader_fail(r, off_of(r, start), "too many locals");
     uint32_t code_offset = kite_reader_offset(r);
-    if (st->defer_walks && size <= (size_t)(r->end - start)) {
-      kite_pending_body pb = {off_of(r, start), code_offset, off_of(r, start + size)};
-      if (!kite_vec_push(m->alloc, &st->pending, pb)) return oom(st, r);
-      r->p = start + size;
-    } else {
-      if (!kite_decode_flush_walks(st, r->base, (size_t)(r->end - r->base)) ||
-          !walk_body(st, r, start, size))
-        return false;
-    }
+    /* A body left for later must be one of a function (the pending ones are found
+       through m->funcs): a body beyond them is walked now, after the pending ones. */
+    bool defer = st->defer_walks && i < ndefined && size <= (size_t)(r->end - start);
     fn->nlocalgroups = ngroups;
     fn->localgroups = groups;
     fn->nlocals = (uint32_t)total;
     fn->code_offset = code_offset;
-    fn->code_end = kite_reader_offset(r);
     fn->body_offset = off_of(r, body_at);
+    if (defer) {
+      r->p = start + size;
+      st->pending_count++;
+    } else {
+      if (!kite_decode_flush_walks(st, r->base, (size_t)(r->end - r->base)) ||
+          !walk_body(st, r, start, size))
+        return false;
+      st->pending_first = m->nimported_funcs + i + 1;
+    }
+    fn->code_end = kite_reader_offset(r);
   }
   st->has_code = true;
   st->code_count = count;

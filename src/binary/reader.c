@@ -374,20 +374,9 @@ static bool read_immediates(kite_reader *r, kite_features f, kite_insn *out) {
   return kite_reader_fail(r, out->offset, "illegal opcode");
 }
 
-bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out) {
-  /* Every field but the 16 bytes of v128.const and i8x16.shuffle is cleared: clearing
-     those too makes reading most instructions half again as slow. */
-  out->idx = out->idx2 = out->count = 0;
-  out->bt = (kite_blocktype){0};
-  out->mem = (kite_memarg){0};
-  out->lane = out->flags = 0;
-  out->exact = out->exact2 = false;
-  out->ht = out->ht2 = 0;
-  out->vt = (kite_valtype){0};
-  out->val.i64 = 0;
-  out->offset = kite_reader_offset(r);
-  out->items.base = r->base;
-  out->items.err = r->err;
+/* kite_read_insn's way for all but the common one-byte opcodes: prefixed opcodes and
+   errors (out is cleared, r->p at the opcode). */
+static bool read_insn_slow(kite_reader *r, kite_features f, kite_insn *out) {
   uint8_t b;
   if (!kite_read_u8(r, &b)) return false;
   kite_opcode op;
@@ -407,5 +396,103 @@ bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out) {
   }
   out->op = op;
   out->items.p = out->items.end = r->p;
+  return read_immediates(r, f, out);
+}
+
+bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out) {
+  /* Every field but the 16 bytes of v128.const and i8x16.shuffle is cleared: clearing
+     those too makes reading most instructions half again as slow. */
+  out->idx = out->idx2 = out->count = 0;
+  out->bt = (kite_blocktype){0};
+  out->mem = (kite_memarg){0};
+  out->lane = out->flags = 0;
+  out->exact = out->exact2 = false;
+  out->ht = out->ht2 = 0;
+  out->vt = (kite_valtype){0};
+  out->val.i64 = 0;
+  out->offset = kite_reader_offset(r);
+  out->items.base = r->base;
+  out->items.err = r->err;
+  /*
+  ** Lowering reads every instruction twice, so the common case stays short and makes
+  ** no call but tail calls (no register saving): a one-byte opcode of an enabled
+  ** feature, with no immediate, an index, constant or memory argument whose LEB128
+  ** numbers take one byte each, a float, or a block type that is empty or a number type.
+  */
+  const uint8_t *p = r->p, *end = r->end;
+  if (p >= end) return read_insn_slow(r, f, out);
+  kite_byteop bo = kite_byteop_table[*p];
+  if (!bo.op1 || !kite_has_feature(f, bo.feature)) return read_insn_slow(r, f, out);
+  out->op = (kite_opcode)(bo.op1 - 1);
+  r->p = ++p;
+  out->items.p = out->items.end = p;
+  switch ((kite_imm)bo.imm) {
+  case IMM_NONE: return true;
+  case IMM_LABEL:
+  case IMM_FUNC:
+  case IMM_TYPE:
+  case IMM_LOCAL:
+  case IMM_GLOBAL:
+  case IMM_TABLE:
+  case IMM_TAG:
+  case IMM_DATA:
+  case IMM_ELEM:
+    if (p < end && *p < 0x80) {
+      out->idx = *p;
+      r->p = p + 1;
+      return true;
+    }
+    break;
+  case IMM_I32:
+    if (p < end && *p < 0x80) {
+      out->val.i32 = (*p & 0x40) ? (int32_t)*p - 0x80 : (int32_t)*p;
+      r->p = p + 1;
+      return true;
+    }
+    break;
+  case IMM_I64:
+    if (p < end && *p < 0x80) {
+      out->val.i64 = (*p & 0x40) ? (int64_t)*p - 0x80 : (int64_t)*p;
+      r->p = p + 1;
+      return true;
+    }
+    break;
+  case IMM_F32:
+    if (end - p >= 4) {
+      out->val.f32 = kite_load_u32le(p);
+      r->p = p + 4;
+      return true;
+    }
+    break;
+  case IMM_F64:
+    if (end - p >= 8) {
+      out->val.f64 = kite_load_u64le(p);
+      r->p = p + 8;
+      return true;
+    }
+    break;
+  case IMM_MEMARG:
+    /* Flags without a memory index, an offset below 128. */
+    if (end - p >= 2 && p[0] < 0x40 && p[1] < 0x80) {
+      out->mem.align = p[0];
+      out->mem.offset = p[1];
+      r->p = p + 2;
+      return true;
+    }
+    break;
+  case IMM_BLOCK:
+    if (p < end && (*p == 0x40 || (*p >= KITE_VT_F64 && *p <= KITE_VT_I32))) {
+      if (*p == 0x40) {
+        out->bt.kind = KITE_BT_EMPTY;
+      } else {
+        out->bt.kind = KITE_BT_VAL;
+        out->bt.val = kite_vt(*p);
+      }
+      r->p = p + 1;
+      return true;
+    }
+    break;
+  default: break;
+  }
   return read_immediates(r, f, out);
 }

@@ -154,7 +154,7 @@ static bool step_sections(kite_decoder *d, bool final) {
 static bool step(kite_decoder *d, bool final) {
   if (step_sections(d, final)) return true;
   /* Deferred walks come first: kite_decode would have reported their errors before. */
-  if (d->st.pending.len) {
+  if (d->st.pending_count) {
     kite_error later = d->err;
     kite_error_clear(&d->err);
     if (kite_decode_flush_walks(&d->st, d->buf, d->len)) d->err = later;

@@ -10,10 +10,16 @@
 #include "text.h"
 #include "valid.h"
 
+/* Validation threads call the allocation hook at once: with a hook of the embedder's
+   (perhaps not thread-safe), only when it asked for threads itself. */
+static uint32_t compile_threads(const kite_engine *e) {
+  const kite_engine_config *cfg = kite_engine_get_config(e);
+  return cfg->compile_threads == 0 && cfg->alloc ? 1 : cfg->compile_threads;
+}
+
 static kite_module *validate_or_free(kite_module *m, kite_engine *e, kite_error *err) {
   if (!m) return NULL;
-  if (!kite_validate_module_threads(m, kite_engine_features(e),
-                                    kite_engine_get_config(e)->compile_threads, err)) {
+  if (!kite_validate_module_threads(m, kite_engine_features(e), compile_threads(e), err)) {
     kite_module_free(m);
     return NULL;
   }
@@ -23,7 +29,7 @@ static kite_module *validate_or_free(kite_module *m, kite_engine *e, kite_error 
 kite_module *kite_capi_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {
   kite_features f = kite_engine_features(e);
   return kite_decode_validate_threads(kite_engine_alloc(e), bytes, len, f, NULL,
-                                      kite_engine_get_config(e)->compile_threads, err);
+                                      compile_threads(e), err);
 }
 
 kite_module *kite_compile(kite_engine *e, const uint8_t *bytes, size_t len, kite_error *err) {

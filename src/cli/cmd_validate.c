@@ -4,6 +4,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "valid.h"
@@ -18,15 +19,27 @@ static void usage(FILE *f) {
              "                       (default 0: one per CPU, at most 8)\n");
 }
 
-/* True when the module at path is valid; otherwise prints why. */
+/* True when the module at path is valid; otherwise prints why. A large module is
+   loaded on a start-up heap of its own (cli_heap.c), as kite run does. */
 static bool validate_file(kite_alloc *a, const char *path, kite_features features,
                           uint32_t threads) {
   kite_error err;
   kite_error_clear(&err);
+  cli_heap heap;
+  kite_alloc on_heap;
+  struct stat sb;
+  bool big = stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+             (uint64_t)sb.st_size >= CLI_HEAP_MIN_MODULE &&
+             (uint64_t)sb.st_size <= SIZE_MAX / 16 && cli_heap_init(&heap, (size_t)sb.st_size);
+  if (big) {
+    kite_alloc_init(&on_heap, cli_heap_alloc, &heap);
+    a = &on_heap;
+  }
   kite_module *m = cli_compile_module(a, path, features, threads, &err);
   bool valid = m != NULL;
   if (!valid) cli_print_error(path, &err);
   kite_module_free(m);
+  if (big) cli_heap_free(&heap);
   return valid;
 }
 

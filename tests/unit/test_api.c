@@ -6,6 +6,7 @@
 */
 #define _POSIX_C_SOURCE 200809L
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -254,6 +255,75 @@ static void test_allocator(void) {
   CHECK(err.kind == KITE_ERR_OOM);
   free(bytes);
   kite_engine_free(e);
+}
+
+/* A hook that notes whether any call came from another thread than its owner's. */
+typedef struct owned_hook {
+  pthread_t owner;
+  _Atomic(int) foreign;
+} owned_hook;
+
+static void *owned_alloc(void *ud, void *p, size_t osize, size_t nsize) {
+  owned_hook *h = ud;
+  (void)osize;
+  if (!pthread_equal(pthread_self(), h->owner)) atomic_store(&h->foreign, 1);
+  if (nsize == 0) {
+    free(p);
+    return NULL;
+  }
+  return realloc(p, nsize);
+}
+
+/* Compile threads: a module with more than 64 KiB of code, valid and not, compiles the
+   same with any count; with a hook of the embedder's the default stays on its thread. */
+static void test_compile_threads(void) {
+  size_t cap = 4u << 20, n = 0;
+  char *src = malloc(cap);
+  n += (size_t)snprintf(src + n, cap - n, "(module");
+  for (int f = 0; f < 2500; f++) {
+    n += (size_t)snprintf(src + n, cap - n, " (func (param i32) (result i32) local.get 0");
+    for (int k = 0; k < 12; k++)
+      n += (size_t)snprintf(src + n, cap - n, " i32.const %d i32.add", f * 13 + k);
+    n += (size_t)snprintf(src + n, cap - n, ")");
+  }
+  snprintf(src + n, cap - n, ")");
+  size_t len;
+  uint8_t *bytes = wat(src, &len);
+  free(src);
+  CHECK(bytes && len > 100000);
+  if (!bytes) return;
+  /* An invalid copy: an i32.add of function 2000 becomes an f32.add. */
+  uint8_t *bad = malloc(len);
+  memcpy(bad, bytes, len);
+  size_t at = len * 4 / 5;
+  while (at < len && bad[at] != 0x6A) at++;
+  if (at < len) bad[at] = 0x92;
+  kite_error want;
+  for (int round = 0; round < 4; round++) {
+    owned_hook h;
+    h.owner = pthread_self();
+    atomic_init(&h.foreign, 0);
+    kite_engine_config *cfg = kite_engine_config_new();
+    if (round >= 2) kite_engine_config_set_allocator(cfg, owned_alloc, &h, 0);
+    kite_engine_config_set_compile_threads(cfg, round == 0 ? 1 : round == 3 ? 4 : 0);
+    kite_engine *e = kite_engine_new(cfg);
+    kite_engine_config_free(cfg);
+    kite_error err;
+    kite_module *m = kite_compile(e, bytes, len, &err);
+    CHECK_MSG(m != NULL, "round %d: %s", round, err.msg);
+    kite_module_release(m);
+    m = kite_compile(e, bad, len, &err);
+    CHECK(m == NULL);
+    if (round == 0) want = err;
+    if (round != 0)
+      CHECK_MSG(err.offset == want.offset && strcmp(err.msg, want.msg) == 0,
+                "round %d: '%s' @0x%llx, with one thread '%s' @0x%llx", round, err.msg,
+                (unsigned long long)err.offset, want.msg, (unsigned long long)want.offset);
+    if (round == 2) CHECK_MSG(!atomic_load(&h.foreign), "the embedder's hook was called from another thread");
+    kite_engine_free(e);
+  }
+  free(bad);
+  free(bytes);
 }
 
 /* An allocator that fails from the Nth allocation on, counting what is live. */
@@ -1507,6 +1577,7 @@ int main(void) {
   test_errors();
   test_config();
   test_allocator();
+  test_compile_threads();
   test_allocation_failures();
   test_introspection();
   test_streaming();
