@@ -2698,6 +2698,28 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
 
+      /* An i32 add or and with a loaded word or byte (lower.c, fuse_load_op). */
+      vmcase(XOP_I32_LOAD_ADD) {
+        EA_INDEXED(3, 4, 5);
+        SET_I32(1, I32(2) + ld32(mem + ea));
+        NEXT(6);
+      }
+      vmcase(XOP_I32_LOAD_AND) {
+        EA_INDEXED(3, 4, 5);
+        SET_I32(1, I32(2) & ld32(mem + ea));
+        NEXT(6);
+      }
+      vmcase(XOP_I32_LOAD8U_ADD) {
+        EA_INDEXED(3, 4, 5);
+        SET_I32(1, I32(2) + mem[ea]);
+        NEXT(6);
+      }
+      vmcase(XOP_I32_LOAD8U_AND) {
+        EA_INDEXED(3, 4, 5);
+        SET_I32(1, I32(2) & mem[ea]);
+        NEXT(6);
+      }
+
 #include "interp_atomic.inc"
 #include "interp_eh.inc"
 #include "interp_gc.inc"

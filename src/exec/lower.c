@@ -364,6 +364,7 @@ static void truncate_stack(lower *L, uint32_t height) {
 }
 
 static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b);
+static bool fuse_load_op(lower *L, uint32_t op, opnd a, opnd b, uint32_t dst);
 
 static void emit_mov(lower *L, uint32_t dst, opnd src) {
   if (src.where == W_ADD) {
@@ -501,7 +502,8 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     case OP_F64_CONST: const_index(L, in.val.f64, true); break;
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
     case OP_F64_LOAD:
-    case OP_I32_LOAD: const_index(L, 0, true); break; /* fused accesses' zero index */
+    case OP_I32_LOAD:
+    case OP_I32_LOAD8_U: const_index(L, 0, true); break; /* fused accesses' zero index */
     default: break;
     }
   }
@@ -1047,6 +1049,13 @@ static uint32_t guarded_variant(kite_opcode op) {
 
 /* dst = a + b (i32); two in a row become one instruction. */
 static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b) {
+  uint32_t t = L->last_dst_slot;
+  if (L->last_dst_ok && t >= L->local_end && (a == t) != (b == t)) {
+    /* One addend is the temporary a load just wrote (this addition is its only use) */
+    opnd oa = {a, 0, a, a == t ? W_TEMP : W_LOCAL, KITE_VT_I32};
+    opnd ob = {b, 0, b, b == t ? W_TEMP : W_LOCAL, KITE_VT_I32};
+    if (fuse_load_op(L, OP_I32_ADD, oa, ob, dst)) return;
+  }
   if (L->fuse_ok && L->fuse_op == OP_I32_ADD) {
     uint32_t at = L->fuse_at;
     pend_touch(L, at);
@@ -1317,6 +1326,49 @@ static bool fuse_logic_pair(lower *L, uint32_t op, opnd a, opnd b, uint32_t dst)
 }
 
 /*
+** An i32.add or i32.and of the value an i32.load or i32.load8_u (guarded) just loaded
+** (summing words, masking bytes) becomes one instruction, dst = x op mem, the address
+** as an indexed access's (a plain load's gets the zero constant as its second addend).
+*/
+static uint32_t load_op_fused(uint32_t load, uint32_t op) {
+  bool word = load == XOP_I32_LOAD_X || load == XOP_I32_LOAD_G;
+  bool byte = load == XOP_I32_LOAD8_U_X || load == XOP_I32_LOAD8_U_G;
+  if (!word && !byte) return 0;
+  if (op == OP_I32_ADD) return word ? XOP_I32_LOAD_ADD : XOP_I32_LOAD8U_ADD;
+  if (op == OP_I32_AND) return word ? XOP_I32_LOAD_AND : XOP_I32_LOAD8U_AND;
+  return 0;
+}
+
+static bool fuse_load_op(lower *L, uint32_t op, opnd a, opnd b, uint32_t dst) {
+  int which = prev_result_operand(L, a, b);
+  uint32_t fused = which < 0 ? 0 : load_op_fused(L->fuse_op, op);
+  if (!fused) return false;
+  const uint32_t *w = L->code.data + L->fuse_at;
+  uint32_t ea = w[2], eb, off;
+  if (L->fuse_op == XOP_I32_LOAD_X || L->fuse_op == XOP_I32_LOAD8_U_X) {
+    eb = w[3];
+    off = w[4];
+  } else {
+    uint32_t zero = const_index(L, 0, false);
+    if (zero == UINT32_MAX) return false;
+    eb = L->const_base + zero;
+    off = w[3];
+  }
+  uint32_t x = which == 0 ? b.slot : a.slot, offset = L->offset;
+  L->offset = L->fuse_offset; /* a trap is the load's */
+  drop_last_insn(L);
+  uint32_t at = begin(L, fused);
+  L->offset = offset;
+  emit(L, dst);
+  emit(L, x);
+  emit(L, ea);
+  emit(L, eb);
+  emit(L, off);
+  wrote_result(L, fused, at, at + 1, dst);
+  return true;
+}
+
+/*
 ** The inner loop of a misaligned copy (musl's memcpy): an i32 load, a funnel shift of the
 ** loaded word and the one before, and an i32.store of that, one after the other, become
 ** one instruction: load (to its slot, as before), shift, store, in that order. Plain
@@ -1377,6 +1429,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
   if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
+  if (op == OP_I32_AND && fuse_load_op(L, op, args[0], args[1], dst)) return;
   if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR) &&
       fuse_logic_pair(L, op, args[0], args[1], dst))
     return;

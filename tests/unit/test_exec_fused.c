@@ -324,6 +324,21 @@ static const char *wat =
     "  local.get 2 i32.xor local.set 3\n"
     "  (i32.add (i32.mul (local.get 0) (i32.const 1000))\n"
     "           (i32.add (i32.mul (local.get 4) (i32.const 10)) (local.get 3))))\n"
+    /* an i32.add or i32.and of a loaded word or byte: either operand, a plain or an
+       indexed address (wrapping), the sum deferred (a constant addend), out of bounds */
+    " (func (export \"load_op\") (param i32 i32) (result i32) (local i32)\n"
+    "  (local.set 2 (i32.add (local.get 1) (i32.load offset=4 (local.get 0))))\n"
+    "  (local.set 2 (i32.add (i32.load8_u (i32.add (local.get 0) (local.get 1))) (local.get 2)))\n"
+    "  (local.set 2 (i32.and (i32.load (i32.add (local.get 0) (i32.const 1))) (local.get 2)))\n"
+    "  (local.set 2 (i32.add (local.get 2) (i32.and (local.get 1) (i32.load8_u offset=2 (local.get 0)))))\n"
+    "  (i32.add (i32.load8_u (local.get 0)) (i32.mul (local.get 2) (i32.const 3))))\n"
+    " (func (export \"load_add_const\") (param i32) (result i32) (local i32)\n"
+    "  (local.set 1 (i32.add (i32.load offset=1 (local.get 0)) (i32.const 1000)))\n"
+    "  (i32.add (i32.load8_u offset=3 (local.get 0)) (i32.const 7)))\n"
+    " (func (export \"load_add_oob\") (param i32) (result i32)\n"
+    "  (i32.add (i32.const 1) (i32.load (i32.add (local.get 0) (i32.const 65533)))))\n"
+    " (func (export \"load8_and_oob\") (param i32) (result i32)\n"
+    "  (i32.and (i32.const 255) (i32.load8_u offset=65535 (local.get 0))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -461,6 +476,26 @@ static void run_cases(bool guard) {
   expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
   expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  {
+    /* memory bytes 0..15 are 1..16 */
+#define LE32(p) ((uint32_t)(p + 1) | (uint32_t)(p + 2) << 8 | (uint32_t)(p + 3) << 16 | (uint32_t)(p + 4) << 24)
+    uint32_t args[][2] = {{0, 5}, {3, 0xfffffffeu}, {8, 0xfffffff9u}};
+    for (int i = 0; i < 3; i++) {
+      uint32_t p = args[i][0], y = args[i][1];
+      uint32_t l = y + LE32(p + 4);
+      l = (uint32_t)(p + y) + 1 + l; /* the byte at p + y, wrapping into 0..15 */
+      l = LE32(p + 1) & l;
+      l = l + (y & (p + 3));
+      expect(&w, "load_op", args[i], 2, (p + 1) + l * 3);
+    }
+    expect(&w, "load_add_const", (uint32_t[]){2}, 1, 6 + 7);
+    expect_oob(&w, "load_add_oob", 0);
+    expect_oob(&w, "load_add_oob", 0xffff0000u);
+    expect(&w, "load_add_oob", (uint32_t[]){0xffff0003u}, 1, 1 + LE32(0));
+    expect_oob(&w, "load8_and_oob", 1);
+    expect(&w, "load8_and_oob", (uint32_t[]){0}, 1, 0);
+#undef LE32
+  }
   expect(&w, "straddle", (uint32_t[]){0x01000002u, 7, 0x300}, 3, 7000 + 990 + (0x00000201u ^ 0x300));
   {
     static const uint32_t v[][3] = {{0xf0f0f0f0u, 0x12345678u, 0xff00ff00u},
