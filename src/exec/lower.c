@@ -1710,11 +1710,12 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_SELECT_T: {
     opnd c = pop(L), b = pop(L), a = pop(L);
     uint32_t dst = push_temp(L, a.kind);
-    begin(L, a.kind == KITE_VT_V128 ? XOP_SELECT128 : OP_SELECT);
+    uint32_t at = begin(L, a.kind == KITE_VT_V128 ? XOP_SELECT128 : OP_SELECT);
     emit(L, dst);
     emit_src(L, a);
     emit_src(L, b);
     emit_src(L, c);
+    if (a.kind != KITE_VT_V128) wrote_result(L, OP_SELECT, at, at + 1, dst); /* local.set */
     return;
   }
   case OP_LOCAL_GET:
@@ -1725,9 +1726,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_GLOBAL_GET: {
     uint8_t kind = L->m->globals[in->idx].type.type.kind;
     uint32_t dst = push_temp(L, kind);
-    begin(L, kind == KITE_VT_V128 ? XOP_GLOBAL_GET128 : OP_GLOBAL_GET);
+    uint32_t at = begin(L, kind == KITE_VT_V128 ? XOP_GLOBAL_GET128 : OP_GLOBAL_GET);
     emit(L, dst);
     emit(L, in->idx);
+    if (kind != KITE_VT_V128) wrote_result(L, OP_GLOBAL_GET, at, at + 1, dst);
     return;
   }
   case OP_GLOBAL_SET: {

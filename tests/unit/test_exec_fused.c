@@ -349,6 +349,16 @@ static const char *wat =
     "  (i32.add (i32.const 1) (i32.load (i32.add (local.get 0) (i32.const 65533)))))\n"
     " (func (export \"load8_and_oob\") (param i32) (result i32)\n"
     "  (i32.and (i32.const 255) (i32.load8_u offset=65535 (local.get 0))))\n"
+    /* a select's or a global.get's result written straight to a local, also to one
+       the select reads */
+    " (global $g (mut i32) (i32.const 40))\n"
+    " (func (export \"select_set\") (param i32 i32 i32) (result i32) (local i32)\n"
+    "  (local.set 3 (select (local.get 0) (local.get 1) (local.get 2)))\n"
+    "  (local.set 0 (select (local.get 1) (local.get 0) (local.get 2)))\n"
+    "  (local.set 1 (global.get $g))\n"
+    "  (global.set $g (i32.add (local.tee 2 (global.get $g)) (i32.const 1)))\n"
+    "  (i32.add (i32.add (i32.mul (local.get 3) (i32.const 100)) (i32.mul (local.get 0) (i32.const 10)))\n"
+    "           (i32.add (local.get 1) (local.get 2))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -486,6 +496,8 @@ static void run_cases(bool guard) {
   expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
   expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  expect(&w, "select_set", (uint32_t[]){3, 5, 1}, 3, 300 + 50 + 40 + 40);
+  expect(&w, "select_set", (uint32_t[]){3, 5, 0}, 3, 500 + 30 + 41 + 41);
   {
     /* memory bytes 0..15 are 1..16 */
 #define LE32(p) ((uint32_t)(p + 1) | (uint32_t)(p + 2) << 8 | (uint32_t)(p + 3) << 16 | (uint32_t)(p + 4) << 24)
