@@ -102,6 +102,9 @@ typedef struct lower {
   /* ... and the one before that (a load feeding a funnel shift, see fuse_funnel). */
   bool fuse3_ok;
   uint32_t fuse3_op, fuse3_at;
+  /* The last I32_LOAD_FUNNEL_STORE (its first word), when a second may join it. */
+  bool lfs_ok;
+  uint32_t lfs_at;
   /* Copies to locals not emitted yet (see "pending copies"): pairs dst, src. */
   KITE_VEC(uint32_t) pend;
   uint32_t pend_at; /* the code index when the last one was recorded */
@@ -156,6 +159,7 @@ static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
 
 /* A join point (a label): code after it never fuses with code before it. */
 static void join_point(lower *L) {
+  L->lfs_ok = false;
   L->last_dst_ok = false;
   L->fuse_ok = false;
   L->fuse2_ok = false;
@@ -265,6 +269,7 @@ static void insert_code(lower *L, uint32_t p, const uint32_t *words, uint32_t n)
   if (L->fuse3_ok && L->fuse3_at >= p) L->fuse3_at += n; else L->fuse3_ok = false;
   if (L->last_dst_ok && L->last_dst_pos >= p) L->last_dst_pos += n; else L->last_dst_ok = false;
   if (L->last_at >= p) L->last_at += n;
+  L->lfs_ok = false;
 }
 
 /* Emit the pending copies at code index p (the end of the code: appended). */
@@ -1389,9 +1394,19 @@ static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t off
   uint32_t words[11] = {ld[1], ld[2], indexed ? ld[3] : zero, indexed ? ld[4] : ld[3],
                         f[2], f[3], f[4], f[5],
                         addr.slot, addr.where == W_ADD ? addr.slot2 : zero, offset};
-  rewind_code(L, L->fuse2_at);
-  begin(L, XOP_I32_LOAD_FUNNEL_STORE);
+  uint32_t start = L->fuse2_at;
+  rewind_code(L, start);
+  if (L->lfs_ok && L->lfs_at + 12 == start && L->code.data[L->lfs_at] == XOP_I32_LOAD_FUNNEL_STORE) {
+    /* Right after another one (an unrolled copy loop): both in one instruction. A
+       trap in the second is reported at the first's offset. */
+    L->code.data[L->lfs_at] = XOP_I32_LOAD_FUNNEL_STORE2;
+    for (int i = 0; i < 11; i++) emit(L, words[i]);
+    L->lfs_ok = false;
+    return true;
+  }
+  L->lfs_at = begin(L, XOP_I32_LOAD_FUNNEL_STORE);
   for (int i = 0; i < 11; i++) emit(L, words[i]);
+  L->lfs_ok = true;
   return true;
 }
 

@@ -169,6 +169,16 @@ static const char *wat =
     "                    (i32.const 16))\n"
     "           (i32.shr_u (local.get 1) (i32.const 16))))\n"
     "  (i32.load (i32.const 2996)))\n"
+    /* two in a row (one instruction): the second's store out of bounds after the
+       first's store */
+    " (func (export \"lfs2_oob\") (param i32 i32) (local i32 i32)\n"
+    "  (i32.store (i32.const 3000) (i32.const 0x11223344)) (i32.store (i32.const 3100) (i32.const 0))\n"
+    "  (i32.store (i32.const 3100) (i32.or (i32.shl (local.tee 2 (i32.load (i32.const 3000)))\n"
+    "                                             (i32.const 8))\n"
+    "                                     (i32.shr_u (local.get 3) (i32.const 24))))\n"
+    "  (i32.store (local.get 1) (i32.or (i32.shl (local.tee 3 (i32.load (local.get 0)))\n"
+    "                                             (i32.const 8))\n"
+    "                                     (i32.shr_u (local.get 2) (i32.const 24)))))\n"
     " (func (export \"peek\") (param i32) (result i32) (i32.load (local.get 0)))\n"
     " (func (export \"f64_ops\") (param i32) (result f64) (local f64)\n"
     "  (f64.store (i32.const 512) (f64.const 10))\n"
@@ -589,6 +599,18 @@ static void run_cases(bool guard) {
       CHECK_MSG(before == after, "lfs_oob %d: [2992] changed", i);
     }
   }
+  /* [3100] = 0x22334400, then [p1] = [p0] << 8 | 0x11, or a trap after the first store */
+  call(&w, "lfs2_oob", (uint32_t[]){3000, 3104}, 2, &err);
+  CHECK_MSG(!kite_failed(&err), "lfs2_oob: %s", err.msg);
+  expect(&w, "peek", (uint32_t[]){3100}, 1, 0x22334400);
+  expect(&w, "peek", (uint32_t[]){3104}, 1, 0x22334411);
+  call(&w, "lfs2_oob", (uint32_t[]){3000, 65534}, 2, &err);
+  CHECK_MSG(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_MEMORY_OOB,
+            "lfs2_oob: want an out-of-bounds trap, got '%s'", err.msg);
+  expect(&w, "peek", (uint32_t[]){3100}, 1, 0x22334400);
+  call(&w, "lfs2_oob", (uint32_t[]){65534, 3104}, 2, &err);
+  CHECK_MSG(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_MEMORY_OOB,
+            "lfs2_oob: want an out-of-bounds trap, got '%s'", err.msg);
   /* x = 3: [512] = 7, [520] = -1, [528] = 21, [512] = 2; 2 - 1 + 63 */
   bits = call(&w, "f64_ops", (uint32_t[]){3}, 1, &err);
   memcpy(&d, &bits, 8);
