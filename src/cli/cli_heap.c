@@ -87,8 +87,10 @@ void cli_heap_free(cli_heap *h) {
   h->map = NULL;
 }
 
+/* Compared as integers: p may be any block, of the region or of malloc. */
 static bool in_region(const cli_heap *h, const void *p) {
-  return p && (const uint8_t *)p >= h->map && (const uint8_t *)p < h->map + h->map_size;
+  uintptr_t a = (uintptr_t)p, from = (uintptr_t)h->map;
+  return p && a >= from && a - from < h->map_size;
 }
 
 /* A block of n bytes from the region, or NULL. When p is the last block it grows or
