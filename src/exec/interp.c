@@ -713,6 +713,17 @@ __attribute__((destructor)) static void opstats_print(void) {
     NEXT(6);                                                                               \
   }
 
+/* d a b o x k1 y k2 a2 b2 o2 from word k + 1 on: d = load32(a + b + o); then
+   store32(a2 + b2 + o2, x << k1 | y >> k2), the shifts modulo 32. */
+#define LOAD_FUNNEL_STORE(k)                                                               \
+  {                                                                                        \
+    uint64_t ea_ = (uint64_t)(uint32_t)(I32((k) + 2) + I32((k) + 3)) + W((k) + 4);          \
+    SET_I32((k) + 1, ld32(mem + ea_));                                                     \
+    uint32_t v_ = (I32((k) + 5) << (I32((k) + 6) & 31)) | (I32((k) + 7) >> (I32((k) + 8) & 31)); \
+    uint64_t eb_ = (uint64_t)(uint32_t)(I32((k) + 9) + I32((k) + 10)) + W((k) + 11);       \
+    st32(mem + eb_, v_);                                                                   \
+  }
+
 /* Point the memory cache (and the fault handler's range) at memory mi. */
 #define USE_MEMORY(mi)                                                                     \
   {                                                                                        \
@@ -1341,12 +1352,13 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(9);
       }
       vmcase(XOP_I32_LOAD_FUNNEL_STORE) {
-        EA_INDEXED(2, 3, 4);
-        SET_I32(1, ld32(mem + ea));
-        uint32_t v = (I32(5) << (I32(6) & 31)) | (I32(7) >> (I32(8) & 31));
-        uint64_t ea2 = (uint64_t)(uint32_t)(I32(9) + I32(10)) + W(11);
-        st32(mem + ea2, v);
+        LOAD_FUNNEL_STORE(0);
         NEXT(12);
+      }
+      vmcase(XOP_I32_LOAD_FUNNEL_STORE2) {
+        LOAD_FUNNEL_STORE(0);
+        LOAD_FUNNEL_STORE(11);
+        NEXT(23);
       }
       vmcase(XOP_ADDR64) {
         if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");

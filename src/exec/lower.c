@@ -102,6 +102,9 @@ typedef struct lower {
   /* ... and the one before that (a load feeding a funnel shift, see fuse_funnel). */
   bool fuse3_ok;
   uint32_t fuse3_op, fuse3_at;
+  /* The last I32_LOAD_FUNNEL_STORE (its first word), when a second may join it. */
+  bool lfs_ok;
+  uint32_t lfs_at;
   /* Copies to locals not emitted yet (see "pending copies"): pairs dst, src. */
   KITE_VEC(uint32_t) pend;
   uint32_t pend_at; /* the code index when the last one was recorded */
@@ -156,6 +159,7 @@ static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
 
 /* A join point (a label): code after it never fuses with code before it. */
 static void join_point(lower *L) {
+  L->lfs_ok = false;
   L->last_dst_ok = false;
   L->fuse_ok = false;
   L->fuse2_ok = false;
@@ -265,6 +269,7 @@ static void insert_code(lower *L, uint32_t p, const uint32_t *words, uint32_t n)
   if (L->fuse3_ok && L->fuse3_at >= p) L->fuse3_at += n; else L->fuse3_ok = false;
   if (L->last_dst_ok && L->last_dst_pos >= p) L->last_dst_pos += n; else L->last_dst_ok = false;
   if (L->last_at >= p) L->last_at += n;
+  L->lfs_ok = false;
 }
 
 /* Emit the pending copies at code index p (the end of the code: appended). */
@@ -1389,9 +1394,19 @@ static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t off
   uint32_t words[11] = {ld[1], ld[2], indexed ? ld[3] : zero, indexed ? ld[4] : ld[3],
                         f[2], f[3], f[4], f[5],
                         addr.slot, addr.where == W_ADD ? addr.slot2 : zero, offset};
-  rewind_code(L, L->fuse2_at);
-  begin(L, XOP_I32_LOAD_FUNNEL_STORE);
+  uint32_t start = L->fuse2_at;
+  rewind_code(L, start);
+  if (L->lfs_ok && L->lfs_at + 12 == start && L->code.data[L->lfs_at] == XOP_I32_LOAD_FUNNEL_STORE) {
+    /* Right after another one (an unrolled copy loop): both in one instruction. A
+       trap in the second is reported at the first's offset. */
+    L->code.data[L->lfs_at] = XOP_I32_LOAD_FUNNEL_STORE2;
+    for (int i = 0; i < 11; i++) emit(L, words[i]);
+    L->lfs_ok = false;
+    return true;
+  }
+  L->lfs_at = begin(L, XOP_I32_LOAD_FUNNEL_STORE);
   for (int i = 0; i < 11; i++) emit(L, words[i]);
+  L->lfs_ok = true;
   return true;
 }
 
@@ -1695,11 +1710,12 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_SELECT_T: {
     opnd c = pop(L), b = pop(L), a = pop(L);
     uint32_t dst = push_temp(L, a.kind);
-    begin(L, a.kind == KITE_VT_V128 ? XOP_SELECT128 : OP_SELECT);
+    uint32_t at = begin(L, a.kind == KITE_VT_V128 ? XOP_SELECT128 : OP_SELECT);
     emit(L, dst);
     emit_src(L, a);
     emit_src(L, b);
     emit_src(L, c);
+    if (a.kind != KITE_VT_V128) wrote_result(L, OP_SELECT, at, at + 1, dst); /* local.set */
     return;
   }
   case OP_LOCAL_GET:
@@ -1710,9 +1726,10 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_GLOBAL_GET: {
     uint8_t kind = L->m->globals[in->idx].type.type.kind;
     uint32_t dst = push_temp(L, kind);
-    begin(L, kind == KITE_VT_V128 ? XOP_GLOBAL_GET128 : OP_GLOBAL_GET);
+    uint32_t at = begin(L, kind == KITE_VT_V128 ? XOP_GLOBAL_GET128 : OP_GLOBAL_GET);
     emit(L, dst);
     emit(L, in->idx);
+    if (kind != KITE_VT_V128) wrote_result(L, OP_GLOBAL_GET, at, at + 1, dst);
     return;
   }
   case OP_GLOBAL_SET: {

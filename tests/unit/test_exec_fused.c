@@ -169,6 +169,16 @@ static const char *wat =
     "                    (i32.const 16))\n"
     "           (i32.shr_u (local.get 1) (i32.const 16))))\n"
     "  (i32.load (i32.const 2996)))\n"
+    /* two in a row (one instruction): the second's store out of bounds after the
+       first's store */
+    " (func (export \"lfs2_oob\") (param i32 i32) (local i32 i32)\n"
+    "  (i32.store (i32.const 3000) (i32.const 0x11223344)) (i32.store (i32.const 3100) (i32.const 0))\n"
+    "  (i32.store (i32.const 3100) (i32.or (i32.shl (local.tee 2 (i32.load (i32.const 3000)))\n"
+    "                                             (i32.const 8))\n"
+    "                                     (i32.shr_u (local.get 3) (i32.const 24))))\n"
+    "  (i32.store (local.get 1) (i32.or (i32.shl (local.tee 3 (i32.load (local.get 0)))\n"
+    "                                             (i32.const 8))\n"
+    "                                     (i32.shr_u (local.get 2) (i32.const 24)))))\n"
     " (func (export \"peek\") (param i32) (result i32) (i32.load (local.get 0)))\n"
     " (func (export \"f64_ops\") (param i32) (result f64) (local f64)\n"
     "  (f64.store (i32.const 512) (f64.const 10))\n"
@@ -339,6 +349,16 @@ static const char *wat =
     "  (i32.add (i32.const 1) (i32.load (i32.add (local.get 0) (i32.const 65533)))))\n"
     " (func (export \"load8_and_oob\") (param i32) (result i32)\n"
     "  (i32.and (i32.const 255) (i32.load8_u offset=65535 (local.get 0))))\n"
+    /* a select's or a global.get's result written straight to a local, also to one
+       the select reads */
+    " (global $g (mut i32) (i32.const 40))\n"
+    " (func (export \"select_set\") (param i32 i32 i32) (result i32) (local i32)\n"
+    "  (local.set 3 (select (local.get 0) (local.get 1) (local.get 2)))\n"
+    "  (local.set 0 (select (local.get 1) (local.get 0) (local.get 2)))\n"
+    "  (local.set 1 (global.get $g))\n"
+    "  (global.set $g (i32.add (local.tee 2 (global.get $g)) (i32.const 1)))\n"
+    "  (i32.add (i32.add (i32.mul (local.get 3) (i32.const 100)) (i32.mul (local.get 0) (i32.const 10)))\n"
+    "           (i32.add (local.get 1) (local.get 2))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -476,6 +496,8 @@ static void run_cases(bool guard) {
   expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
   expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  expect(&w, "select_set", (uint32_t[]){3, 5, 1}, 3, 300 + 50 + 40 + 40);
+  expect(&w, "select_set", (uint32_t[]){3, 5, 0}, 3, 500 + 30 + 41 + 41);
   {
     /* memory bytes 0..15 are 1..16 */
 #define LE32(p) ((uint32_t)(p + 1) | (uint32_t)(p + 2) << 8 | (uint32_t)(p + 3) << 16 | (uint32_t)(p + 4) << 24)
@@ -589,6 +611,18 @@ static void run_cases(bool guard) {
       CHECK_MSG(before == after, "lfs_oob %d: [2992] changed", i);
     }
   }
+  /* [3100] = 0x22334400, then [p1] = [p0] << 8 | 0x11, or a trap after the first store */
+  call(&w, "lfs2_oob", (uint32_t[]){3000, 3104}, 2, &err);
+  CHECK_MSG(!kite_failed(&err), "lfs2_oob: %s", err.msg);
+  expect(&w, "peek", (uint32_t[]){3100}, 1, 0x22334400);
+  expect(&w, "peek", (uint32_t[]){3104}, 1, 0x22334411);
+  call(&w, "lfs2_oob", (uint32_t[]){3000, 65534}, 2, &err);
+  CHECK_MSG(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_MEMORY_OOB,
+            "lfs2_oob: want an out-of-bounds trap, got '%s'", err.msg);
+  expect(&w, "peek", (uint32_t[]){3100}, 1, 0x22334400);
+  call(&w, "lfs2_oob", (uint32_t[]){65534, 3104}, 2, &err);
+  CHECK_MSG(err.kind == KITE_ERR_RUNTIME && err.code == KITE_TRAP_MEMORY_OOB,
+            "lfs2_oob: want an out-of-bounds trap, got '%s'", err.msg);
   /* x = 3: [512] = 7, [520] = -1, [528] = 21, [512] = 2; 2 - 1 + 63 */
   bits = call(&w, "f64_ops", (uint32_t[]){3}, 1, &err);
   memcpy(&d, &bits, 8);
