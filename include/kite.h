@@ -228,9 +228,9 @@ void kite_engine_config_set_max_stack_slots(kite_engine_config *cfg, uint32_t sl
    costs one unit, and running out is the KITE_TRAP_OUT_OF_FUEL trap. */
 void kite_engine_config_set_fuel(kite_engine_config *cfg, bool consume_fuel, uint64_t initial_fuel);
 /* Threads that compiling one module may use: a module whose function bodies add up to
-   more than 64 KiB has them validated by up to this many threads at once (the calling
+   more than 256 KiB has them validated by up to this many threads at once (the calling
    thread among them, the others started and finished within the call), each taking
-   contiguous runs of bodies; the result, and the first error of an invalid module, are
+   contiguous runs of bodies and at least 128 KiB in all; the result, and the first error of an invalid module, are
    those of validating on one thread. 0, the default: as many as the CPUs the process may
    run on, at most 8, unless the engine has its own allocation hook (the threads would
    call it at once): then 1, and a count set here says the hook is thread-safe. 1: the

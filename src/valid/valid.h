@@ -19,14 +19,15 @@ bool kite_validate_module(const kite_module *m, kite_features features, kite_err
 
 /*
 ** The same with a number of threads for function bodies. When the bodies add up to more
-** than KITE_PARALLEL_CODE_BYTES, they are split into contiguous runs of about equal size,
-** validated by up to `threads` threads at once (the calling thread takes the first
-** run); the result is exactly the serial one, the first error being that of the lowest
-** failing function. 0 picks the number of CPUs the process may run on (at most
+** than KITE_PARALLEL_CODE_BYTES (below that, starting a thread in a new process costs
+** about what it saves), they are split into contiguous chunks of about equal size,
+** validated by up to `threads` threads at once (the calling thread among them), each
+** with at least 128 KiB; the result is exactly the serial one, the first error being
+** that of the lowest failing function. 0 picks the number of CPUs the process may run on (at most
 ** KITE_MAX_COMPILE_THREADS); 1 validates on the calling thread only. kite_validate_module
 ** is this with 0.
 */
-#define KITE_PARALLEL_CODE_BYTES (64u * 1024)
+#define KITE_PARALLEL_CODE_BYTES (256u * 1024)
 #define KITE_MAX_COMPILE_THREADS 8u
 bool kite_validate_module_threads(const kite_module *m, kite_features features, uint32_t threads,
                                   kite_error *err);

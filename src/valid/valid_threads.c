@@ -35,6 +35,8 @@
 
 /* A chunk is at least this big, so that taking one costs little against its work. */
 #define CHUNK_MIN_BYTES (16u * 1024)
+/* Code per thread at least: about 0.14 ms of work against 0.03 to 0.1 ms to start one. */
+#define THREAD_MIN_BYTES (128u * 1024)
 /* Chunks per thread: enough for the threads to even out their loads. */
 #define CHUNKS_PER_THREAD 8u
 /* How long the caller spins for workers to finish before it sleeps in pthread_join:
@@ -215,7 +217,7 @@ static uint32_t thread_count(uint64_t total, uint32_t threads) {
   if (threads == 1 || total <= KITE_PARALLEL_CODE_BYTES) return 1;
   if (threads == 0) threads = available_cpus();
   if (threads > KITE_MAX_COMPILE_THREADS) threads = KITE_MAX_COMPILE_THREADS;
-  uint64_t by_size = total / CHUNK_MIN_BYTES;
+  uint64_t by_size = total / THREAD_MIN_BYTES;
   if (threads > by_size) threads = (uint32_t)by_size;
   return threads ? threads : 1;
 }

@@ -15,12 +15,12 @@
 #include "valid.h"
 #include "wasm_builder.h"
 
-#define NFUNCS 2000
+#define NFUNCS 3000
 
 static const uint32_t thread_counts[] = {2, 3, 4, 8, 0, 100};
 
-/* A deterministic size for function i: 1 to 24 repetitions of a 14-byte unit. */
-static unsigned units_of(uint32_t i) { return 1 + (i * 2654435761u >> 7) % 24; }
+/* A deterministic size for function i: 1 to 48 repetitions of a 14-byte unit. */
+static unsigned units_of(uint32_t i) { return 1 + (i * 2654435761u >> 7) % 48; }
 
 /* A body (without its final end) of function type (i32) -> i32 with one i32 local. */
 static size_t valid_body(uint32_t i, uint8_t *out) {
@@ -62,7 +62,7 @@ static uint8_t *make_module(uint32_t bad1, bad_kind k1, uint32_t bad2, bad_kind 
   wb_module M;
   wb_init(&M);
   uint32_t t = wb_type(&M, "i", "i");
-  static uint8_t body[24 * 14 + 16];
+  static uint8_t body[48 * 14 + 16];
   for (uint32_t i = 0; i < NFUNCS; i++) {
     size_t n = i == bad1 ? bad_body(i, k1, body) : i == bad2 ? bad_body(i, k2, body)
                                                              : valid_body(i, body);
@@ -127,7 +127,7 @@ static void compare_all(const uint8_t *p, size_t n, const char *what, bool expec
 static void test_positions(void) {
   size_t n;
   uint8_t *p = make_module(UINT32_MAX, BAD_NONE, UINT32_MAX, BAD_NONE, &n);
-  CHECK(n > 4 * KITE_PARALLEL_CODE_BYTES); /* big enough for several threads */
+  CHECK(n > 3 * KITE_PARALLEL_CODE_BYTES); /* big enough for several threads */
   compare_all(p, n, "valid", true);
   free(p);
   const uint32_t positions[] = {0, 1, 2, 97, 250, 499, 500, 501, 777, 999, 1000, 1234, 1500,
@@ -256,7 +256,7 @@ static void test_small(void) {
   wb_module M;
   wb_init(&M);
   uint32_t t = wb_type(&M, "i", "i");
-  uint8_t body[24 * 14 + 16];
+  uint8_t body[48 * 14 + 16];
   for (uint32_t i = 0; i < 20; i++) wb_func(&M, t, "i", body, valid_body(i, body));
   wb_func(&M, t, "i", body, bad_body(3, BAD_TYPE, body));
   size_t n;
