@@ -2732,6 +2732,18 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(6);
       }
 
+      vmcase(XOP_I32_SHR_U_XOR) {
+        SET_I32(1, (I32(2) >> (I32(3) & 31)) ^ I32(4));
+        NEXT(5);
+      }
+      vmcase(XOP_I32_SHR_U_AND) {
+        SET_I32(1, (I32(2) >> (I32(3) & 31)) & I32(4));
+        NEXT(5);
+      }
+      vmcase(XOP_I64_SHR_U_XOR) {
+        SET_I64(1, (I64(2) >> (I64(3) & 63)) ^ I64(4));
+        NEXT(5);
+      }
       vmcase(XOP_I32_ADD_STORE) {
         uint32_t v = I32(2) + I32(3);
         SET_I32(1, v);

@@ -1303,14 +1303,18 @@ static bool fuse_xor_rotl(lower *L, opnd a, opnd b, uint32_t dst) {
 }
 
 /*
-** Bit logic of two operations (SHA-2's Ch and Maj, masks): an i32.and, i32.or or
-** i32.xor of the result of the i32.xor or i32.and just before it becomes one
-** instruction, dst = (x op1 y) op2 z. Which pairs: those the benchmarks run most.
+** Bit logic of two operations (SHA-2's Ch, Maj and sigma, masks, xorshift mixing): an
+** i32.and, i32.or or i32.xor (or i64.xor) of the result of the operation just before it
+** becomes one instruction, dst = (x op1 y) op2 z. Which pairs: those the benchmarks
+** run most.
 */
 static uint32_t logic_pair(uint32_t first, uint32_t second) {
   if (first == OP_I32_XOR && second == OP_I32_AND) return XOP_I32_XOR_AND;
   if (first == OP_I32_AND && second == OP_I32_XOR) return XOP_I32_AND_XOR;
   if (first == OP_I32_AND && second == OP_I32_OR) return XOP_I32_AND_OR;
+  if (first == OP_I32_SHR_U && second == OP_I32_XOR) return XOP_I32_SHR_U_XOR;
+  if (first == OP_I32_SHR_U && second == OP_I32_AND) return XOP_I32_SHR_U_AND;
+  if (first == OP_I64_SHR_U && second == OP_I64_XOR) return XOP_I64_SHR_U_XOR;
   return 0;
 }
 
@@ -1465,7 +1469,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
   if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
   if (op == OP_I32_AND && fuse_load_op(L, op, args[0], args[1], dst)) return;
-  if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR) &&
+  if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
       fuse_logic_pair(L, op, args[0], args[1], dst))
     return;
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))

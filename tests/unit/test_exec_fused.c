@@ -371,6 +371,15 @@ static const char *wat =
     "           (i32.mul (local.get 3) (i32.const 1000))))\n"
     " (func (export \"add_store_oob\") (param i32)\n"
     "  (i32.store (local.get 0) (i32.add (local.get 0) (i32.const 1))))\n"
+    /* a shift right feeding an xor or an and: the shift count modulo the width */
+    " (func (export \"shr_logic\") (param i32 i32 i32) (result i32)\n"
+    "  (i32.add (i32.xor (i32.shr_u (local.get 0) (local.get 1)) (local.get 2))\n"
+    "           (i32.mul (i32.and (local.get 2) (i32.shr_u (local.get 0) (i32.const 35)))\n"
+    "                    (i32.const 3))))\n"
+    " (func (export \"xorshift64\") (param i32 i32) (result i64) (local i64)\n"
+    "  (local.set 2 (i64.mul (i64.extend_i32_u (local.get 0)) (i64.const 0x9e3779b97f4a7c15)))\n"
+    "  (local.set 2 (i64.xor (local.get 2) (i64.shr_u (local.get 2) (i64.extend_i32_u (local.get 1)))))\n"
+    "  (i64.xor (i64.shr_u (local.get 2) (i64.const 97)) (local.get 2)))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -508,6 +517,17 @@ static void run_cases(bool guard) {
   expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
   expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  {
+    static const uint32_t v[][3] = {{0xf0f0f0f0u, 4, 0x12345678u}, {0x80000001u, 33, 0xffu},
+                                    {0xdeadbeefu, 0, 0xffff0000u}};
+    for (int i = 0; i < 3; i++) {
+      uint32_t x = v[i][0], k = v[i][1], z = v[i][2];
+      expect(&w, "shr_logic", v[i], 3, ((x >> (k & 31)) ^ z) + (z & (x >> 3)) * 3);
+      uint64_t h = (uint64_t)x * 0x9e3779b97f4a7c15ull;
+      h ^= h >> (k & 63);
+      expect(&w, "xorshift64", (uint32_t[]){x, k + 64}, 2, (h >> 33) ^ h);
+    }
+  }
   /* [p0 + p1 + 8] = p2 + 3; [p0 + 400] = p0 + 404 (the third store overwrites the
      second), l3 = p0 + 404 */
   expect(&w, "add_store", (uint32_t[]){100, 0xfffffff0u, 7}, 3, 10 + 504 + 504000);
