@@ -2732,6 +2732,14 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(6);
       }
 
+      vmcase(XOP_I32_ADD_STORE) {
+        uint32_t v = I32(2) + I32(3);
+        SET_I32(1, v);
+        EA_INDEXED(4, 5, 6);
+        st32(mem + ea, v);
+        NEXT(7);
+      }
+
 #include "interp_atomic.inc"
 #include "interp_eh.inc"
 #include "interp_gc.inc"

@@ -508,7 +508,8 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
     case OP_F64_LOAD:
     case OP_I32_LOAD:
-    case OP_I32_LOAD8_U: const_index(L, 0, true); break; /* fused accesses' zero index */
+    case OP_I32_LOAD8_U:
+    case OP_I32_STORE: const_index(L, 0, true); break; /* fused accesses' zero index */
     default: break;
     }
   }
@@ -1410,6 +1411,25 @@ static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t off
   return true;
 }
 
+/*
+** An i32.store of the sum the i32.add just before computed (a pointer bumped and saved,
+** a counter kept in memory): one instruction that adds, writes the sum's slot, then
+** stores it at the indexed address (read after the sum is written, as in order).
+*/
+static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
+  if (!L->fuse_ok || L->fuse_op != OP_I32_ADD || value.where == W_ADD) return false;
+  const uint32_t *w = L->code.data + L->fuse_at;
+  if (w[1] != value.slot) return false;
+  uint32_t zero = const_index(L, 0, false);
+  if (zero == UINT32_MAX) return false;
+  uint32_t words[6] = {w[1], w[2], w[3], addr.slot,
+                       addr.where == W_ADD ? addr.slot2 : L->const_base + zero, offset};
+  rewind_code(L, L->fuse_at);
+  begin(L, XOP_I32_ADD_STORE);
+  for (int i = 0; i < 6; i++) emit(L, words[i]);
+  return true;
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   const char *sig = info->sig, *colon = strchr(sig, ':');
   uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
@@ -1451,7 +1471,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
   if (op == XOP_I32_STORE_G &&
-      fuse_load_funnel_store(L, args[0], args[1], (uint32_t)in->mem.offset))
+      (fuse_load_funnel_store(L, args[0], args[1], (uint32_t)in->mem.offset) ||
+       fuse_add_store(L, args[0], args[1], (uint32_t)in->mem.offset)))
     return;
   uint32_t indexed = indexable ? indexed_variant(op) : 0;
   if (indexed && args[0].where == W_ADD) {

@@ -359,6 +359,18 @@ static const char *wat =
     "  (global.set $g (i32.add (local.tee 2 (global.get $g)) (i32.const 1)))\n"
     "  (i32.add (i32.add (i32.mul (local.get 3) (i32.const 100)) (i32.mul (local.get 0) (i32.const 10)))\n"
     "           (i32.add (local.get 1) (local.get 2))))\n"
+    /* an i32.store of the sum just computed: at an indexed or a plain address, at the
+       sum itself, out of bounds */
+    " (func (export \"add_store\") (param i32 i32 i32) (result i32) (local i32)\n"
+    "  (i32.store offset=8 (i32.add (local.get 0) (local.get 1)) (i32.add (local.get 2) (i32.const 3)))\n"
+    "  (i32.store (local.tee 3 (i32.add (local.get 0) (i32.const 400)))\n"
+    "   (i32.add (local.get 3) (local.get 3)))\n"
+    "  (i32.store (local.get 3) (local.tee 3 (i32.add (local.get 3) (i32.const 4))))\n"
+    "  (i32.add (i32.add (i32.load offset=8 (i32.add (local.get 0) (local.get 1)))\n"
+    "                    (i32.load (i32.add (local.get 0) (i32.const 400))))\n"
+    "           (i32.mul (local.get 3) (i32.const 1000))))\n"
+    " (func (export \"add_store_oob\") (param i32)\n"
+    "  (i32.store (local.get 0) (i32.add (local.get 0) (i32.const 1))))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -496,6 +508,12 @@ static void run_cases(bool guard) {
   expect(&w, "cinit", (uint32_t[]){5}, 1, 6 * 1059);
   expect(&w, "cinit_many", (uint32_t[]){3}, 1, 12);
   expect(&w, "pc_conflict", (uint32_t[]){3, 4}, 2, 3412);
+  /* [p0 + p1 + 8] = p2 + 3; [p0 + 400] = p0 + 404 (the third store overwrites the
+     second), l3 = p0 + 404 */
+  expect(&w, "add_store", (uint32_t[]){100, 0xfffffff0u, 7}, 3, 10 + 504 + 504000);
+  expect(&w, "add_store", (uint32_t[]){8, 16, 1}, 3, 4 + 412 + 412000);
+  expect_oob(&w, "add_store_oob", 65533);
+  expect_oob(&w, "add_store_oob", 0xffffffffu);
   expect(&w, "select_set", (uint32_t[]){3, 5, 1}, 3, 300 + 50 + 40 + 40);
   expect(&w, "select_set", (uint32_t[]){3, 5, 0}, 3, 500 + 30 + 41 + 41);
   {
