@@ -66,7 +66,8 @@
 #define EXEC_PICK_0(a, b) b
 
 static const bool exec_supported[OP_COUNT] = {
-#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat) EXEC_PICK(EXEC_##feat, true, false),
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
+  EXEC_PICK(EXEC_##feat, true, false),
 #include "opcodes.def"
 #undef KITE_OPCODE
 };
@@ -202,7 +203,7 @@ static inline double fmax64(double a, double b) {
 ** Rounding and square root: a NaN operand gives a quiet NaN (libm may hand a
 ** signalling NaN back unchanged, which is not an arithmetic NaN).
 */
-#define QUIET_NAN_OP(name, type, fn)                                                       \
+#define QUIET_NAN_OP(name, type, fn)                                                               \
   static inline type name(type x) { return x != x ? x + x : fn(x); }
 QUIET_NAN_OP(ceil32, float, ceilf)
 QUIET_NAN_OP(floor32, float, floorf)
@@ -346,10 +347,8 @@ static void trace_add(kite_store *s, kite_funcinst *f, const uint32_t *pc) {
   fr->func_index = f->index;
   const kite_name *nm = kite_namemap_find(&m->names.maps[KITE_NAMES_FUNC], f->index);
   if (nm) fr->name = *nm;
-  if (f->code && pc)
-    fr->offset = kite_xfunc_offset(f->code, (uint32_t)(pc - f->code->code));
-  else
-    fr->offset = m->funcs[f->index].code_offset; /* a guard-page fault: the function */
+  if (f->code && pc) fr->offset = kite_xfunc_offset(f->code, (uint32_t)(pc - f->code->code));
+  else fr->offset = m->funcs[f->index].code_offset; /* a guard-page fault: the function */
 }
 
 /* Record the backtrace of a trap in func at pc (NULL: unknown) with `depth` frames in
@@ -384,7 +383,8 @@ static int64_t budget_exhausted(kite_store *s, bool metered) {
 #define KITE_MAX_NESTING 250
 
 static void free_stacks(kite_store *s) {
-  if (s->stack) kite_free(s->alloc, s->stack, (size_t)s->engine->cfg.max_stack_slots * sizeof *s->stack);
+  if (s->stack)
+    kite_free(s->alloc, s->stack, (size_t)s->engine->cfg.max_stack_slots * sizeof *s->stack);
   if (s->frames)
     kite_free(s->alloc, s->frames, ((size_t)s->engine->cfg.max_call_depth + 1) * sizeof *s->frames);
   s->stack = NULL;
@@ -481,8 +481,7 @@ static void opstats_print_code(uint64_t total) {
     size_t len = 4;
     if (i + 1 < n && opstats_pcs[i + 1].pc > pc && opstats_pcs[i + 1].pc - pc <= 16)
       len = (size_t)(opstats_pcs[i + 1].pc - pc);
-    else
-      fprintf(stderr, "code ----\n");
+    else fprintf(stderr, "code ----\n");
     const uint32_t *w = opstats_pcs[i].words;
     fprintf(stderr, "code %p %10llu %-24s", (const void *)pc, (unsigned long long)opstats_pcs[i].n,
             opstats_name[w[0]]);
@@ -532,10 +531,10 @@ __attribute__((destructor)) static void opstats_print(void) {
 #define vmdispatch(o) goto *disp[o];
 #define vmcase(l) L_##l:
 #ifdef KITE_OPSTATS
-#define vmbreak                                                                            \
-  do {                                                                                     \
-    OPSTAT(pc);                                                                           \
-    goto *disp[*pc];                                                                       \
+#define vmbreak                                                                                    \
+  do {                                                                                             \
+    OPSTAT(pc);                                                                                    \
+    goto *disp[*pc];                                                                               \
   } while (0)
 #else
 #define vmbreak goto *disp[*pc]
@@ -549,10 +548,10 @@ __attribute__((destructor)) static void opstats_print(void) {
 #endif
 
 /* Advance past this instruction and run the next. Never inside a loop of a handler. */
-#define NEXT(n)                                                                            \
-  {                                                                                        \
-    pc += (n);                                                                             \
-    vmbreak;                                                                               \
+#define NEXT(n)                                                                                    \
+  {                                                                                                \
+    pc += (n);                                                                                     \
+    vmbreak;                                                                                       \
   }
 
 /* Operand words and slots. */
@@ -570,50 +569,50 @@ __attribute__((destructor)) static void opstats_print(void) {
 /* SIMD operands: copied through kite_v128 values (operands and result may share slots). */
 #define VLOAD(n, v) memcpy(&(v), &S(n), 16)
 #define VSTORE(n, v) memcpy(&S(n), &(v), 16)
-#define SIMD1(fn)                                                                          \
-  {                                                                                        \
-    VLOAD(2, a_);                                                                          \
-    fn(&r_, &a_);                                                                          \
-    VSTORE(1, r_);                                                                         \
-    NEXT(3);                                                                               \
+#define SIMD1(fn)                                                                                  \
+  {                                                                                                \
+    VLOAD(2, a_);                                                                                  \
+    fn(&r_, &a_);                                                                                  \
+    VSTORE(1, r_);                                                                                 \
+    NEXT(3);                                                                                       \
   }
-#define SIMD2(fn)                                                                          \
-  {                                                                                        \
-    VLOAD(2, a_);                                                                          \
-    VLOAD(3, b_);                                                                          \
-    fn(&r_, &a_, &b_);                                                                     \
-    VSTORE(1, r_);                                                                         \
-    NEXT(4);                                                                               \
+#define SIMD2(fn)                                                                                  \
+  {                                                                                                \
+    VLOAD(2, a_);                                                                                  \
+    VLOAD(3, b_);                                                                                  \
+    fn(&r_, &a_, &b_);                                                                             \
+    VSTORE(1, r_);                                                                                 \
+    NEXT(4);                                                                                       \
   }
-#define SIMD3(fn)                                                                          \
-  {                                                                                        \
-    VLOAD(2, a_);                                                                          \
-    VLOAD(3, b_);                                                                          \
-    VLOAD(4, c_);                                                                          \
-    fn(&r_, &a_, &b_, &c_);                                                                \
-    VSTORE(1, r_);                                                                         \
-    NEXT(5);                                                                               \
+#define SIMD3(fn)                                                                                  \
+  {                                                                                                \
+    VLOAD(2, a_);                                                                                  \
+    VLOAD(3, b_);                                                                                  \
+    VLOAD(4, c_);                                                                                  \
+    fn(&r_, &a_, &b_, &c_);                                                                        \
+    VSTORE(1, r_);                                                                                 \
+    NEXT(5);                                                                                       \
   }
-#define SIMD_SHIFT(fn)                                                                     \
-  {                                                                                        \
-    VLOAD(2, a_);                                                                          \
-    fn(&r_, &a_, I32(3));                                                                  \
-    VSTORE(1, r_);                                                                         \
-    NEXT(4);                                                                               \
+#define SIMD_SHIFT(fn)                                                                             \
+  {                                                                                                \
+    VLOAD(2, a_);                                                                                  \
+    fn(&r_, &a_, I32(3));                                                                          \
+    VSTORE(1, r_);                                                                                 \
+    NEXT(4);                                                                                       \
   }
-#define SIMD_TO_I32(fn)                                                                    \
-  {                                                                                        \
-    VLOAD(2, a_);                                                                          \
-    SET_I32(1, fn(&a_));                                                                   \
-    NEXT(3);                                                                               \
+#define SIMD_TO_I32(fn)                                                                            \
+  {                                                                                                \
+    VLOAD(2, a_);                                                                                  \
+    SET_I32(1, fn(&a_));                                                                           \
+    NEXT(3);                                                                                       \
   }
 
-#define TRAP(code_, msg_)                                                                  \
-  {                                                                                        \
-    trap_code = (code_);                                                                   \
-    trap_msg = (msg_);                                                                     \
-    trap_pc = pc;                                                                          \
-    goto trap;                                                                             \
+#define TRAP(code_, msg_)                                                                          \
+  {                                                                                                \
+    trap_code = (code_);                                                                           \
+    trap_msg = (msg_);                                                                             \
+    trap_pc = pc;                                                                                  \
+    goto trap;                                                                                     \
   }
 
 /*
@@ -632,57 +631,55 @@ __attribute__((destructor)) static void opstats_print(void) {
 ** the run. Each charge also stores it in the run context, where the entry finds it
 ** when a guard-page fault ends the run.
 */
-#define CHARGE()                                                                           \
-  (--fuel, gctx->fuel = fuel,                                                              \
+#define CHARGE()                                                                                   \
+  (--fuel, gctx->fuel = fuel,                                                                      \
    UNLIKELY(fuel < atomic_load_explicit(fuel_floor, memory_order_relaxed)))
-#define CHARGE_OR_TRAP(at)                                                                 \
-  if (CHARGE()) {                                                                          \
-    int64_t r_ = budget_exhausted(s, metered);                                             \
-    if (r_ < 0) {                                                                          \
-      trap_pc = (at);                                                                      \
-      trap_code = (int)-r_;                                                                \
-      goto out_of_budget;                                                                  \
-    }                                                                                      \
-    fuel = r_;                                                                             \
-    gctx->fuel = fuel;                                                                     \
+#define CHARGE_OR_TRAP(at)                                                                         \
+  if (CHARGE()) {                                                                                  \
+    int64_t r_ = budget_exhausted(s, metered);                                                     \
+    if (r_ < 0) {                                                                                  \
+      trap_pc = (at);                                                                              \
+      trap_code = (int)-r_;                                                                        \
+      goto out_of_budget;                                                                          \
+    }                                                                                              \
+    fuel = r_;                                                                                     \
+    gctx->fuel = fuel;                                                                             \
   }
 
 /* A conditional branch whose offset is word n, n + 1 words long, forward... */
-#define BRANCH_IF(cond, n)                                                                 \
-  {                                                                                        \
-    if (cond)                                                                              \
-      pc += (int32_t)W(n);                                                                 \
-    else                                                                                   \
-      pc += (n) + 1;                                                                       \
-    vmbreak;                                                                               \
+#define BRANCH_IF(cond, n)                                                                         \
+  {                                                                                                \
+    if (cond) pc += (int32_t)W(n);                                                                 \
+    else pc += (n) + 1;                                                                            \
+    vmbreak;                                                                                       \
   }
 /* ... or back to a loop head: a loop iteration. */
-#define LOOP_IF(cond, n)                                                                   \
-  {                                                                                        \
-    if (cond) {                                                                            \
-      CHARGE_OR_TRAP(pc);                                                                  \
-      pc += (int32_t)W(n);                                                                 \
-    } else {                                                                               \
-      pc += (n) + 1;                                                                       \
-    }                                                                                      \
-    vmbreak;                                                                               \
+#define LOOP_IF(cond, n)                                                                           \
+  {                                                                                                \
+    if (cond) {                                                                                    \
+      CHARGE_OR_TRAP(pc);                                                                          \
+      pc += (int32_t)W(n);                                                                         \
+    } else {                                                                                       \
+      pc += (n) + 1;                                                                               \
+    }                                                                                              \
+    vmbreak;                                                                                       \
   }
 
 /* The additions a loop branch does first (XOP_BR_*_BACK_A1/A2): d a b [d a b]. */
 #define ADDS_1 SET_I32(1, I32(2) + I32(3))
-#define ADDS_2                                                                             \
-  SET_I32(1, I32(2) + I32(3));                                                             \
+#define ADDS_2                                                                                     \
+  SET_I32(1, I32(2) + I32(3));                                                                     \
   SET_I32(4, I32(5) + I32(6))
 
 /* Take a branch by a code offset when its direction is not known (a branch table);
    a backward one is a loop iteration. */
-#define JUMP(off)                                                                          \
-  do {                                                                                     \
-    int32_t off_ = (int32_t)(off);                                                         \
-    if (off_ <= 0) {                                                                       \
-      CHARGE_OR_TRAP(pc);                                                                  \
-    }                                                                                      \
-    pc += off_;                                                                            \
+#define JUMP(off)                                                                                  \
+  do {                                                                                             \
+    int32_t off_ = (int32_t)(off);                                                                 \
+    if (off_ <= 0) {                                                                               \
+      CHARGE_OR_TRAP(pc);                                                                          \
+    }                                                                                              \
+    pc += off_;                                                                                    \
   } while (0)
 
 /*
@@ -691,8 +688,8 @@ __attribute__((destructor)) static void opstats_print(void) {
 ** so reading 64 bits serves 32- and 64-bit memories alike; a 64-bit address was
 ** already checked to be below 2^32 (XOP_ADDR64), so the sum cannot wrap.
 */
-#define EA(a, o, n)                                                                        \
-  uint64_t ea = I64(a) + W(o);                                                             \
+#define EA(a, o, n)                                                                                \
+  uint64_t ea = I64(a) + W(o);                                                                     \
   if (UNLIKELY(ea + (n) > memsize)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access")
 
 /* The unchecked access of a guarded memory: the fault handler catches what is beyond. */
@@ -703,71 +700,71 @@ __attribute__((destructor)) static void opstats_print(void) {
 /* dst x a b off: dst = expr of x and the f64 m at the indexed address, stored back
    there too when `store`. The address is read before dst is written (they may share a
    slot). */
-#define F64_MEM_OP(expr, store)                                                            \
-  {                                                                                        \
-    EA_INDEXED(3, 4, 5);                                                                   \
-    double x = F64(2), m = f64_of(ld64(mem + ea));                                         \
-    double r = (expr);                                                                     \
-    SET_F64(1, r);                                                                         \
-    if (store) st64(mem + ea, of_f64(r));                                                  \
-    NEXT(6);                                                                               \
+#define F64_MEM_OP(expr, store)                                                                    \
+  {                                                                                                \
+    EA_INDEXED(3, 4, 5);                                                                           \
+    double x = F64(2), m = f64_of(ld64(mem + ea));                                                 \
+    double r = (expr);                                                                             \
+    SET_F64(1, r);                                                                                 \
+    if (store) st64(mem + ea, of_f64(r));                                                          \
+    NEXT(6);                                                                                       \
   }
 
 /* d a b o x k1 y k2 a2 b2 o2 from word k + 1 on: d = load32(a + b + o); then
    store32(a2 + b2 + o2, x << k1 | y >> k2), the shifts modulo 32. */
-#define LOAD_FUNNEL_STORE(k)                                                               \
-  {                                                                                        \
-    uint64_t ea_ = (uint64_t)(uint32_t)(I32((k) + 2) + I32((k) + 3)) + W((k) + 4);          \
-    SET_I32((k) + 1, ld32(mem + ea_));                                                     \
-    uint32_t v_ = (I32((k) + 5) << (I32((k) + 6) & 31)) | (I32((k) + 7) >> (I32((k) + 8) & 31)); \
-    uint64_t eb_ = (uint64_t)(uint32_t)(I32((k) + 9) + I32((k) + 10)) + W((k) + 11);       \
-    st32(mem + eb_, v_);                                                                   \
+#define LOAD_FUNNEL_STORE(k)                                                                       \
+  {                                                                                                \
+    uint64_t ea_ = (uint64_t)(uint32_t)(I32((k) + 2) + I32((k) + 3)) + W((k) + 4);                 \
+    SET_I32((k) + 1, ld32(mem + ea_));                                                             \
+    uint32_t v_ = (I32((k) + 5) << (I32((k) + 6) & 31)) | (I32((k) + 7) >> (I32((k) + 8) & 31));   \
+    uint64_t eb_ = (uint64_t)(uint32_t)(I32((k) + 9) + I32((k) + 10)) + W((k) + 11);               \
+    st32(mem + eb_, v_);                                                                           \
   }
 
 /* Point the memory cache (and the fault handler's range) at memory mi. */
-#define USE_MEMORY(mi)                                                                     \
-  {                                                                                        \
-    kite_meminst *mi_ = (mi);                                                              \
-    mem = mi_->data;                                                                       \
-    memsize = mi_->size;                                                                   \
-    gctx->lo = mi_->guarded ? mem : NULL;                                                  \
-    gctx->hi = mem + mi_->reserved;                                                        \
+#define USE_MEMORY(mi)                                                                             \
+  {                                                                                                \
+    kite_meminst *mi_ = (mi);                                                                      \
+    mem = mi_->data;                                                                               \
+    memsize = mi_->size;                                                                           \
+    gctx->lo = mi_->guarded ? mem : NULL;                                                          \
+    gctx->hi = mem + mi_->reserved;                                                                \
   }
-#define RELOAD_MEM()                                                                       \
-  {                                                                                        \
-    if (inst->module->nmemories) {                                                         \
-      USE_MEMORY(inst->memories[0]);                                                       \
-    } else {                                                                               \
-      mem = NULL;                                                                          \
-      memsize = 0;                                                                         \
-      gctx->lo = NULL;                                                                     \
-    }                                                                                      \
+#define RELOAD_MEM()                                                                               \
+  {                                                                                                \
+    if (inst->module->nmemories) {                                                                 \
+      USE_MEMORY(inst->memories[0]);                                                               \
+    } else {                                                                                       \
+      mem = NULL;                                                                                  \
+      memsize = 0;                                                                                 \
+      gctx->lo = NULL;                                                                             \
+    }                                                                                              \
   }
 
 /* Enter a function whose code is x with fp already at its frame: zero the declared
    locals and copy in the constants, mostly as one copy of the frame template. */
-#define ENTER(x)                                                                           \
-  {                                                                                        \
-    if (UNLIKELY((x)->init_base > (x)->param_slots))                                       \
-      memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);   \
-    uint64_t *d_ = fp + (x)->init_base;                                                    \
-    const uint64_t *s_ = (x)->init;                                                        \
-    switch ((x)->ninit) { /* even; small ones straight-line, 16 bytes at a time */          \
-    case 8: memcpy(d_ + 6, s_ + 6, 16); /* fall through */                                 \
-    case 6: memcpy(d_ + 4, s_ + 4, 16); /* fall through */                                 \
-    case 4: memcpy(d_ + 2, s_ + 2, 16); /* fall through */                                 \
-    case 2: memcpy(d_, s_, 16); /* fall through */                                         \
-    case 0: break;                                                                         \
-    default: memcpy(d_, s_, (x)->ninit * sizeof *d_);                                      \
-    }                                                                                      \
-    pc = (x)->code;                                                                        \
+#define ENTER(x)                                                                                   \
+  {                                                                                                \
+    if (UNLIKELY((x)->init_base > (x)->param_slots))                                               \
+      memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);           \
+    uint64_t *d_ = fp + (x)->init_base;                                                            \
+    const uint64_t *s_ = (x)->init;                                                                \
+    switch ((x)->ninit) {               /* even; small ones straight-line, 16 bytes at a time */   \
+    case 8: memcpy(d_ + 6, s_ + 6, 16); /* fall through */                                         \
+    case 6: memcpy(d_ + 4, s_ + 4, 16); /* fall through */                                         \
+    case 4: memcpy(d_ + 2, s_ + 2, 16); /* fall through */                                         \
+    case 2: memcpy(d_, s_, 16);         /* fall through */                                         \
+    case 0: break;                                                                                 \
+    default: memcpy(d_, s_, (x)->ninit * sizeof *d_);                                              \
+    }                                                                                              \
+    pc = (x)->code;                                                                                \
   }
 
 static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx *gctx,
                 kite_error *err) {
 #if KITE_COMPUTED_GOTO
   static const void *const disp[KITE_XOP_COUNT] = {
-#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                            \
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
   EXEC_PICK(EXEC_##feat, &&L_OP_##id, &&L_unsupported),
 #include "opcodes.def"
 #undef KITE_OPCODE
@@ -824,59 +821,97 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       ** Branches: each has a forward form and a _BACK form for branches to a loop head,
       ** which pays fuel and polls for interrupts (the lowering picks the form).
       */
-      vmcase(XOP_JMP) BRANCH_IF(true, 1)
-      vmcase(XOP_JMP_BACK) LOOP_IF(true, 1)
-      vmcase(XOP_BR_NZ) BRANCH_IF(I32(1), 2)
-      vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2)
-      vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
-      vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
-      /* ---- fused compare and branch ---- */
-      vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3)
-      vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(I32(1) & I32(2), 3)
-      vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)), 3)
-      vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) & I32(2)), 3)
-      vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
-      vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
-      vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
-      vmcase(XOP_BR_I32_NE_BACK) LOOP_IF(I32(1) != I32(2), 3)
-      vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_LT_U) BRANCH_IF(I32(1) < I32(2), 3)
-      vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(I32(1) < I32(2), 3)
-      vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_GT_S_BACK) LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2), 3)
-      vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3)
-      vmcase(XOP_BR_I32_LE_S) BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
-      vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3)
-      vmcase(XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_GE_S_BACK) LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
-      vmcase(XOP_BR_I32_GE_U) BRANCH_IF(I32(1) >= I32(2), 3)
-      vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
-      vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3)
-      vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(I64(1) == I64(2), 3)
-      vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2), 3)
-      vmcase(XOP_BR_I64_NE_BACK) LOOP_IF(I64(1) != I64(2), 3)
-      vmcase(XOP_BR_I64_LT_S) BRANCH_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_LT_S_BACK) LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
-      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3)
-      vmcase(XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_GT_S_BACK) LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_GT_U) BRANCH_IF(I64(1) > I64(2), 3)
-      vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(I64(1) > I64(2), 3)
-      vmcase(XOP_BR_I64_LE_S) BRANCH_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_LE_S_BACK) LOOP_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_LE_U) BRANCH_IF(I64(1) <= I64(2), 3)
-      vmcase(XOP_BR_I64_LE_U_BACK) LOOP_IF(I64(1) <= I64(2), 3)
-      vmcase(XOP_BR_I64_GE_S) BRANCH_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_GE_S_BACK) LOOP_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
-      vmcase(XOP_BR_I64_GE_U) BRANCH_IF(I64(1) >= I64(2), 3)
-      vmcase(XOP_BR_I64_GE_U_BACK) LOOP_IF(I64(1) >= I64(2), 3)
-      /* ---- loop branches with the counters' additions first ---- */
-      vmcase(XOP_BR_NZ_BACK_A1) {
+      vmcase(XOP_JMP) BRANCH_IF(true, 1) vmcase(XOP_JMP_BACK) LOOP_IF(true, 1) vmcase(XOP_BR_NZ)
+          BRANCH_IF(I32(1), 2) vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2) vmcase(XOP_BR_Z)
+              BRANCH_IF(!I32(1), 2) vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
+          /* ---- fused compare and branch ---- */
+          vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3) vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(
+              I32(1) & I32(2),
+              3) vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)),
+                                                3) vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) &
+                                                                                       I32(2)),
+                                                                                     3)
+              vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3) vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(
+                  I32(1) == I32(2),
+                  3) vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2),
+                                                     3) vmcase(XOP_BR_I32_NE_BACK)
+                  LOOP_IF(I32(1) != I32(2), 3) vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3) vmcase(
+                      XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2),
+                                                    3) vmcase(XOP_BR_I32_LT_U)
+                      BRANCH_IF(I32(1) < I32(2), 3) vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(
+                          I32(1) < I32(2),
+                          3) vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2),
+                                                               3) vmcase(XOP_BR_I32_GT_S_BACK)
+                          LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3) vmcase(
+                              XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2),
+                                                         3) vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3) vmcase(XOP_BR_I32_LE_S)
+                              BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3) vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF(
+                                  (int32_t)I32(1) <=
+                                      (int32_t)I32(2),
+                                  3) vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
+                                  vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3) vmcase(
+                                      XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2),
+                                                                 3) vmcase(XOP_BR_I32_GE_S_BACK)
+                                      LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3) vmcase(XOP_BR_I32_GE_U) BRANCH_IF(
+                                          I32(1) >= I32(2),
+                                          3) vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
+                                          vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3) vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(
+                                              I64(1) == I64(2),
+                                              3) vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2),
+                                                                                 3) vmcase(XOP_BR_I64_NE_BACK)
+                                              LOOP_IF(I64(1) != I64(2), 3) vmcase(XOP_BR_I64_LT_S) BRANCH_IF(
+                                                  (int64_t)I64(1) <
+                                                      (int64_t)I64(2),
+                                                  3) vmcase(XOP_BR_I64_LT_S_BACK)
+                                                  LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3) vmcase(
+                                                      XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
+                                                      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3) vmcase(
+                                                          XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2),
+                                                                                     3) vmcase(XOP_BR_I64_GT_S_BACK)
+                                                          LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3) vmcase(
+                                                              XOP_BR_I64_GT_U) BRANCH_IF(I64(1) >
+                                                                                             I64(2),
+                                                                                         3)
+                                                              vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(
+                                                                  I64(1) > I64(2),
+                                                                  3) vmcase(XOP_BR_I64_LE_S)
+                                                                  BRANCH_IF(
+                                                                      (int64_t)I64(1) <=
+                                                                          (int64_t)I64(2),
+                                                                      3) vmcase(XOP_BR_I64_LE_S_BACK)
+                                                                      LOOP_IF(
+                                                                          (int64_t)I64(1) <=
+                                                                              (int64_t)I64(2),
+                                                                          3) vmcase(XOP_BR_I64_LE_U)
+                                                                          BRANCH_IF(
+                                                                              I64(1) <=
+                                                                                  I64(2),
+                                                                              3) vmcase(XOP_BR_I64_LE_U_BACK)
+                                                                              LOOP_IF(
+                                                                                  I64(1) <= I64(2),
+                                                                                  3) vmcase(XOP_BR_I64_GE_S)
+                                                                                  BRANCH_IF(
+                                                                                      (int64_t)I64(
+                                                                                          1) >=
+                                                                                          (int64_t)
+                                                                                              I64(2),
+                                                                                      3) vmcase(XOP_BR_I64_GE_S_BACK)
+                                                                                      LOOP_IF(
+                                                                                          (int64_t)I64(
+                                                                                              1) >=
+                                                                                              (int64_t)I64(
+                                                                                                  2),
+                                                                                          3) vmcase(XOP_BR_I64_GE_U)
+                                                                                          BRANCH_IF(
+                                                                                              I64(1) >=
+                                                                                                  I64(2),
+                                                                                              3) vmcase(XOP_BR_I64_GE_U_BACK)
+                                                                                              LOOP_IF(
+                                                                                                  I64(1) >=
+                                                                                                      I64(2),
+                                                                                                  3)
+          /* ---- loop branches with the counters' additions first ---- */
+          vmcase(XOP_BR_NZ_BACK_A1) {
         ADDS_1;
         LOOP_IF(I32(4), 5)
       }
@@ -988,8 +1023,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         tail = true;
         goto do_call;
       }
-      vmcase(OP_CALL_REF)
-      vmcase(OP_RETURN_CALL_REF) {
+      vmcase(OP_CALL_REF) vmcase(OP_RETURN_CALL_REF) {
         callee = (kite_funcinst *)(uintptr_t)S(2);
         if (UNLIKELY(!callee)) TRAP(KITE_TRAP_NULL_REFERENCE, "null function reference");
         tail = W(0) == OP_RETURN_CALL_REF;
@@ -1002,12 +1036,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         NEXT(3);
       }
-      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2)
-      vmcase(XOP_BR_NULL_BACK) LOOP_IF(S(1) == KITE_REF_NULL, 2)
-      vmcase(XOP_BR_NON_NULL) BRANCH_IF(S(1) != KITE_REF_NULL, 2)
-      vmcase(XOP_BR_NON_NULL_BACK) LOOP_IF(S(1) != KITE_REF_NULL, 2)
-      vmcase(OP_CALL_INDIRECT)
-      vmcase(OP_RETURN_CALL_INDIRECT) {
+      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2) vmcase(XOP_BR_NULL_BACK)
+          LOOP_IF(S(1) == KITE_REF_NULL, 2) vmcase(XOP_BR_NON_NULL)
+              BRANCH_IF(S(1) != KITE_REF_NULL, 2) vmcase(XOP_BR_NON_NULL_BACK)
+                  LOOP_IF(S(1) != KITE_REF_NULL, 2) vmcase(OP_CALL_INDIRECT)
+                      vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
         uint64_t i = I64(3);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "undefined element");
@@ -1330,19 +1363,16 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
       /* f64 arithmetic with a memory operand (m), and the same storing the result back */
-      vmcase(XOP_F64_ADD_RM) F64_MEM_OP(x + m, false)
-      vmcase(XOP_F64_ADD_MR) F64_MEM_OP(m + x, false)
-      vmcase(XOP_F64_SUB_RM) F64_MEM_OP(x - m, false)
-      vmcase(XOP_F64_SUB_MR) F64_MEM_OP(m - x, false)
-      vmcase(XOP_F64_MUL_RM) F64_MEM_OP(x * m, false)
-      vmcase(XOP_F64_MUL_MR) F64_MEM_OP(m * x, false)
-      vmcase(XOP_F64_ADD_RM_ST) F64_MEM_OP(x + m, true)
-      vmcase(XOP_F64_ADD_MR_ST) F64_MEM_OP(m + x, true)
-      vmcase(XOP_F64_SUB_RM_ST) F64_MEM_OP(x - m, true)
-      vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
-      vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
-      vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
-      vmcase(XOP_F64_AXPY) {
+      vmcase(XOP_F64_ADD_RM) F64_MEM_OP(x + m, false) vmcase(XOP_F64_ADD_MR)
+          F64_MEM_OP(m + x, false) vmcase(XOP_F64_SUB_RM) F64_MEM_OP(x - m, false)
+              vmcase(XOP_F64_SUB_MR) F64_MEM_OP(m - x, false) vmcase(XOP_F64_MUL_RM)
+                  F64_MEM_OP(x * m, false) vmcase(XOP_F64_MUL_MR) F64_MEM_OP(m * x, false)
+                      vmcase(XOP_F64_ADD_RM_ST) F64_MEM_OP(x + m, true) vmcase(XOP_F64_ADD_MR_ST)
+                          F64_MEM_OP(m + x, true) vmcase(XOP_F64_SUB_RM_ST) F64_MEM_OP(x - m, true)
+                              vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
+                                  vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
+                                      vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
+                                          vmcase(XOP_F64_AXPY) {
         EA_INDEXED(3, 4, 5);
         double k = F64(2), x = f64_of(ld64(mem + ea));
         uint64_t ea2 = (uint64_t)(uint32_t)(I32(6) + I32(7)) + W(8);
@@ -1361,7 +1391,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(23);
       }
       vmcase(XOP_ADDR64) {
-        if (UNLIKELY(I64(1) > 0xFFFFFFFFu)) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
+        if (UNLIKELY(I64(1) > 0xFFFFFFFFu))
+          TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
         NEXT(2);
       }
       vmcase(XOP_TRAP_OOB) TRAP(KITE_TRAP_MEMORY_OOB, "out of bounds memory access");
@@ -1559,7 +1590,8 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         kite_tableinst *t = inst->tables[W(4)];
         uint64_t i = I64(1), n = I64(3);
         kite_ref v = S(2);
-        if (UNLIKELY(n > t->size || i > t->size - n)) TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
+        if (UNLIKELY(n > t->size || i > t->size - n))
+          TRAP(KITE_TRAP_TABLE_OOB, "out of bounds table access");
         for (uint64_t k = 0; k < n; k++) t->elems[i + k] = v;
         NEXT(6);
       }
@@ -1659,7 +1691,7 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(6);
       }
       vmcase(XOP_I32_XOR_ROTL) {
-        SET_I32(1, I32(2) ^ rotl32(I32(3), I32(4)));
+        SET_I32(1, rotl32(I32(2), I32(3)) ^ I32(4));
         NEXT(5);
       }
       vmcase(XOP_I32_XOR_AND) {
@@ -2229,199 +2261,145 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       }
 
       /* ---- SIMD: lane arithmetic in simd.h, one function per instruction ---- */
-      vmcase(OP_I8X16_SWIZZLE) SIMD2(i8x16_swizzle)
-      vmcase(OP_I8X16_EQ) SIMD2(i8x16_eq)
-      vmcase(OP_I8X16_NE) SIMD2(i8x16_ne)
-      vmcase(OP_I8X16_LT_S) SIMD2(i8x16_lt_s)
-      vmcase(OP_I8X16_LT_U) SIMD2(i8x16_lt_u)
-      vmcase(OP_I8X16_GT_S) SIMD2(i8x16_gt_s)
-      vmcase(OP_I8X16_GT_U) SIMD2(i8x16_gt_u)
-      vmcase(OP_I8X16_LE_S) SIMD2(i8x16_le_s)
-      vmcase(OP_I8X16_LE_U) SIMD2(i8x16_le_u)
-      vmcase(OP_I8X16_GE_S) SIMD2(i8x16_ge_s)
-      vmcase(OP_I8X16_GE_U) SIMD2(i8x16_ge_u)
-      vmcase(OP_I16X8_EQ) SIMD2(i16x8_eq)
-      vmcase(OP_I16X8_NE) SIMD2(i16x8_ne)
-      vmcase(OP_I16X8_LT_S) SIMD2(i16x8_lt_s)
-      vmcase(OP_I16X8_LT_U) SIMD2(i16x8_lt_u)
-      vmcase(OP_I16X8_GT_S) SIMD2(i16x8_gt_s)
-      vmcase(OP_I16X8_GT_U) SIMD2(i16x8_gt_u)
-      vmcase(OP_I16X8_LE_S) SIMD2(i16x8_le_s)
-      vmcase(OP_I16X8_LE_U) SIMD2(i16x8_le_u)
-      vmcase(OP_I16X8_GE_S) SIMD2(i16x8_ge_s)
-      vmcase(OP_I16X8_GE_U) SIMD2(i16x8_ge_u)
-      vmcase(OP_I32X4_EQ) SIMD2(i32x4_eq)
-      vmcase(OP_I32X4_NE) SIMD2(i32x4_ne)
-      vmcase(OP_I32X4_LT_S) SIMD2(i32x4_lt_s)
-      vmcase(OP_I32X4_LT_U) SIMD2(i32x4_lt_u)
-      vmcase(OP_I32X4_GT_S) SIMD2(i32x4_gt_s)
-      vmcase(OP_I32X4_GT_U) SIMD2(i32x4_gt_u)
-      vmcase(OP_I32X4_LE_S) SIMD2(i32x4_le_s)
-      vmcase(OP_I32X4_LE_U) SIMD2(i32x4_le_u)
-      vmcase(OP_I32X4_GE_S) SIMD2(i32x4_ge_s)
-      vmcase(OP_I32X4_GE_U) SIMD2(i32x4_ge_u)
-      vmcase(OP_I64X2_EQ) SIMD2(i64x2_eq)
-      vmcase(OP_I64X2_NE) SIMD2(i64x2_ne)
-      vmcase(OP_I64X2_LT_S) SIMD2(i64x2_lt_s)
-      vmcase(OP_I64X2_GT_S) SIMD2(i64x2_gt_s)
-      vmcase(OP_I64X2_LE_S) SIMD2(i64x2_le_s)
-      vmcase(OP_I64X2_GE_S) SIMD2(i64x2_ge_s)
-      vmcase(OP_F32X4_EQ) SIMD2(f32x4_eq)
-      vmcase(OP_F32X4_NE) SIMD2(f32x4_ne)
-      vmcase(OP_F32X4_LT) SIMD2(f32x4_lt)
-      vmcase(OP_F32X4_GT) SIMD2(f32x4_gt)
-      vmcase(OP_F32X4_LE) SIMD2(f32x4_le)
-      vmcase(OP_F32X4_GE) SIMD2(f32x4_ge)
-      vmcase(OP_F64X2_EQ) SIMD2(f64x2_eq)
-      vmcase(OP_F64X2_NE) SIMD2(f64x2_ne)
-      vmcase(OP_F64X2_LT) SIMD2(f64x2_lt)
-      vmcase(OP_F64X2_GT) SIMD2(f64x2_gt)
-      vmcase(OP_F64X2_LE) SIMD2(f64x2_le)
-      vmcase(OP_F64X2_GE) SIMD2(f64x2_ge)
-      vmcase(OP_V128_AND) SIMD2(v128_and)
-      vmcase(OP_V128_ANDNOT) SIMD2(v128_andnot)
-      vmcase(OP_V128_OR) SIMD2(v128_or)
-      vmcase(OP_V128_XOR) SIMD2(v128_xor)
-      vmcase(OP_I8X16_NARROW_I16X8_S) SIMD2(i8x16_narrow_i16x8_s)
-      vmcase(OP_I8X16_NARROW_I16X8_U) SIMD2(i8x16_narrow_i16x8_u)
-      vmcase(OP_I8X16_ADD) SIMD2(i8x16_add)
-      vmcase(OP_I8X16_ADD_SAT_S) SIMD2(i8x16_add_sat_s)
-      vmcase(OP_I8X16_ADD_SAT_U) SIMD2(i8x16_add_sat_u)
-      vmcase(OP_I8X16_SUB) SIMD2(i8x16_sub)
-      vmcase(OP_I8X16_SUB_SAT_S) SIMD2(i8x16_sub_sat_s)
-      vmcase(OP_I8X16_SUB_SAT_U) SIMD2(i8x16_sub_sat_u)
-      vmcase(OP_I8X16_MIN_S) SIMD2(i8x16_min_s)
-      vmcase(OP_I8X16_MIN_U) SIMD2(i8x16_min_u)
-      vmcase(OP_I8X16_MAX_S) SIMD2(i8x16_max_s)
-      vmcase(OP_I8X16_MAX_U) SIMD2(i8x16_max_u)
-      vmcase(OP_I8X16_AVGR_U) SIMD2(i8x16_avgr_u)
-      vmcase(OP_I16X8_Q15MULR_SAT_S) SIMD2(i16x8_q15mulr_sat_s)
-      vmcase(OP_I16X8_NARROW_I32X4_S) SIMD2(i16x8_narrow_i32x4_s)
-      vmcase(OP_I16X8_NARROW_I32X4_U) SIMD2(i16x8_narrow_i32x4_u)
-      vmcase(OP_I16X8_ADD) SIMD2(i16x8_add)
-      vmcase(OP_I16X8_ADD_SAT_S) SIMD2(i16x8_add_sat_s)
-      vmcase(OP_I16X8_ADD_SAT_U) SIMD2(i16x8_add_sat_u)
-      vmcase(OP_I16X8_SUB) SIMD2(i16x8_sub)
-      vmcase(OP_I16X8_SUB_SAT_S) SIMD2(i16x8_sub_sat_s)
-      vmcase(OP_I16X8_SUB_SAT_U) SIMD2(i16x8_sub_sat_u)
-      vmcase(OP_I16X8_MUL) SIMD2(i16x8_mul)
-      vmcase(OP_I16X8_MIN_S) SIMD2(i16x8_min_s)
-      vmcase(OP_I16X8_MIN_U) SIMD2(i16x8_min_u)
-      vmcase(OP_I16X8_MAX_S) SIMD2(i16x8_max_s)
-      vmcase(OP_I16X8_MAX_U) SIMD2(i16x8_max_u)
-      vmcase(OP_I16X8_AVGR_U) SIMD2(i16x8_avgr_u)
-      vmcase(OP_I16X8_EXTMUL_LOW_I8X16_S) SIMD2(i16x8_extmul_low_i8x16_s)
-      vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_S) SIMD2(i16x8_extmul_high_i8x16_s)
-      vmcase(OP_I16X8_EXTMUL_LOW_I8X16_U) SIMD2(i16x8_extmul_low_i8x16_u)
-      vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_U) SIMD2(i16x8_extmul_high_i8x16_u)
-      vmcase(OP_I32X4_ADD) SIMD2(i32x4_add)
-      vmcase(OP_I32X4_SUB) SIMD2(i32x4_sub)
-      vmcase(OP_I32X4_MUL) SIMD2(i32x4_mul)
-      vmcase(OP_I32X4_MIN_S) SIMD2(i32x4_min_s)
-      vmcase(OP_I32X4_MIN_U) SIMD2(i32x4_min_u)
-      vmcase(OP_I32X4_MAX_S) SIMD2(i32x4_max_s)
-      vmcase(OP_I32X4_MAX_U) SIMD2(i32x4_max_u)
-      vmcase(OP_I32X4_DOT_I16X8_S) SIMD2(i32x4_dot_i16x8_s)
-      vmcase(OP_I32X4_EXTMUL_LOW_I16X8_S) SIMD2(i32x4_extmul_low_i16x8_s)
-      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_S) SIMD2(i32x4_extmul_high_i16x8_s)
-      vmcase(OP_I32X4_EXTMUL_LOW_I16X8_U) SIMD2(i32x4_extmul_low_i16x8_u)
-      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_U) SIMD2(i32x4_extmul_high_i16x8_u)
-      vmcase(OP_I64X2_ADD) SIMD2(i64x2_add)
-      vmcase(OP_I64X2_SUB) SIMD2(i64x2_sub)
-      vmcase(OP_I64X2_MUL) SIMD2(i64x2_mul)
-      vmcase(OP_I64X2_EXTMUL_LOW_I32X4_S) SIMD2(i64x2_extmul_low_i32x4_s)
-      vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_S) SIMD2(i64x2_extmul_high_i32x4_s)
-      vmcase(OP_I64X2_EXTMUL_LOW_I32X4_U) SIMD2(i64x2_extmul_low_i32x4_u)
-      vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_U) SIMD2(i64x2_extmul_high_i32x4_u)
-      vmcase(OP_F32X4_ADD) SIMD2(f32x4_add)
-      vmcase(OP_F32X4_SUB) SIMD2(f32x4_sub)
-      vmcase(OP_F32X4_MUL) SIMD2(f32x4_mul)
-      vmcase(OP_F32X4_DIV) SIMD2(f32x4_div)
-      vmcase(OP_F32X4_MIN) SIMD2(f32x4_min)
-      vmcase(OP_F32X4_MAX) SIMD2(f32x4_max)
-      vmcase(OP_F32X4_PMIN) SIMD2(f32x4_pmin)
-      vmcase(OP_F32X4_PMAX) SIMD2(f32x4_pmax)
-      vmcase(OP_F64X2_ADD) SIMD2(f64x2_add)
-      vmcase(OP_F64X2_SUB) SIMD2(f64x2_sub)
-      vmcase(OP_F64X2_MUL) SIMD2(f64x2_mul)
-      vmcase(OP_F64X2_DIV) SIMD2(f64x2_div)
-      vmcase(OP_F64X2_MIN) SIMD2(f64x2_min)
-      vmcase(OP_F64X2_MAX) SIMD2(f64x2_max)
-      vmcase(OP_F64X2_PMIN) SIMD2(f64x2_pmin)
-      vmcase(OP_F64X2_PMAX) SIMD2(f64x2_pmax)
-      vmcase(OP_V128_NOT) SIMD1(v128_not)
-      vmcase(OP_F32X4_DEMOTE_F64X2_ZERO) SIMD1(f32x4_demote_f64x2_zero)
-      vmcase(OP_F64X2_PROMOTE_LOW_F32X4) SIMD1(f64x2_promote_low_f32x4)
-      vmcase(OP_I8X16_ABS) SIMD1(i8x16_abs)
-      vmcase(OP_I8X16_NEG) SIMD1(i8x16_neg)
-      vmcase(OP_I8X16_POPCNT) SIMD1(i8x16_popcnt)
-      vmcase(OP_F32X4_CEIL) SIMD1(f32x4_ceil)
-      vmcase(OP_F32X4_FLOOR) SIMD1(f32x4_floor)
-      vmcase(OP_F32X4_TRUNC) SIMD1(f32x4_trunc)
-      vmcase(OP_F32X4_NEAREST) SIMD1(f32x4_nearest)
-      vmcase(OP_F64X2_CEIL) SIMD1(f64x2_ceil)
-      vmcase(OP_F64X2_FLOOR) SIMD1(f64x2_floor)
-      vmcase(OP_F64X2_TRUNC) SIMD1(f64x2_trunc)
-      vmcase(OP_F64X2_NEAREST) SIMD1(f64x2_nearest)
-      vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_S) SIMD1(i16x8_extadd_pairwise_i8x16_s)
-      vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_U) SIMD1(i16x8_extadd_pairwise_i8x16_u)
-      vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_S) SIMD1(i32x4_extadd_pairwise_i16x8_s)
-      vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_U) SIMD1(i32x4_extadd_pairwise_i16x8_u)
-      vmcase(OP_I16X8_ABS) SIMD1(i16x8_abs)
-      vmcase(OP_I16X8_NEG) SIMD1(i16x8_neg)
-      vmcase(OP_I16X8_EXTEND_LOW_I8X16_S) SIMD1(i16x8_extend_low_i8x16_s)
-      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_S) SIMD1(i16x8_extend_high_i8x16_s)
-      vmcase(OP_I16X8_EXTEND_LOW_I8X16_U) SIMD1(i16x8_extend_low_i8x16_u)
-      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_U) SIMD1(i16x8_extend_high_i8x16_u)
-      vmcase(OP_I32X4_ABS) SIMD1(i32x4_abs)
-      vmcase(OP_I32X4_NEG) SIMD1(i32x4_neg)
-      vmcase(OP_I32X4_EXTEND_LOW_I16X8_S) SIMD1(i32x4_extend_low_i16x8_s)
-      vmcase(OP_I32X4_EXTEND_HIGH_I16X8_S) SIMD1(i32x4_extend_high_i16x8_s)
-      vmcase(OP_I32X4_EXTEND_LOW_I16X8_U) SIMD1(i32x4_extend_low_i16x8_u)
-      vmcase(OP_I32X4_EXTEND_HIGH_I16X8_U) SIMD1(i32x4_extend_high_i16x8_u)
-      vmcase(OP_I64X2_ABS) SIMD1(i64x2_abs)
-      vmcase(OP_I64X2_NEG) SIMD1(i64x2_neg)
-      vmcase(OP_I64X2_EXTEND_LOW_I32X4_S) SIMD1(i64x2_extend_low_i32x4_s)
-      vmcase(OP_I64X2_EXTEND_HIGH_I32X4_S) SIMD1(i64x2_extend_high_i32x4_s)
-      vmcase(OP_I64X2_EXTEND_LOW_I32X4_U) SIMD1(i64x2_extend_low_i32x4_u)
-      vmcase(OP_I64X2_EXTEND_HIGH_I32X4_U) SIMD1(i64x2_extend_high_i32x4_u)
-      vmcase(OP_F32X4_ABS) SIMD1(f32x4_abs)
-      vmcase(OP_F32X4_NEG) SIMD1(f32x4_neg)
-      vmcase(OP_F32X4_SQRT) SIMD1(f32x4_sqrt)
-      vmcase(OP_F64X2_ABS) SIMD1(f64x2_abs)
-      vmcase(OP_F64X2_NEG) SIMD1(f64x2_neg)
-      vmcase(OP_F64X2_SQRT) SIMD1(f64x2_sqrt)
-      vmcase(OP_I32X4_TRUNC_SAT_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
-      vmcase(OP_I32X4_TRUNC_SAT_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
-      vmcase(OP_F32X4_CONVERT_I32X4_S) SIMD1(f32x4_convert_i32x4_s)
-      vmcase(OP_F32X4_CONVERT_I32X4_U) SIMD1(f32x4_convert_i32x4_u)
-      vmcase(OP_I32X4_TRUNC_SAT_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
-      vmcase(OP_I32X4_TRUNC_SAT_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
-      vmcase(OP_F64X2_CONVERT_LOW_I32X4_S) SIMD1(f64x2_convert_low_i32x4_s)
-      vmcase(OP_F64X2_CONVERT_LOW_I32X4_U) SIMD1(f64x2_convert_low_i32x4_u)
-      vmcase(OP_I8X16_SHL) SIMD_SHIFT(i8x16_shl)
-      vmcase(OP_I8X16_SHR_S) SIMD_SHIFT(i8x16_shr_s)
-      vmcase(OP_I8X16_SHR_U) SIMD_SHIFT(i8x16_shr_u)
-      vmcase(OP_I16X8_SHL) SIMD_SHIFT(i16x8_shl)
-      vmcase(OP_I16X8_SHR_S) SIMD_SHIFT(i16x8_shr_s)
-      vmcase(OP_I16X8_SHR_U) SIMD_SHIFT(i16x8_shr_u)
-      vmcase(OP_I32X4_SHL) SIMD_SHIFT(i32x4_shl)
-      vmcase(OP_I32X4_SHR_S) SIMD_SHIFT(i32x4_shr_s)
-      vmcase(OP_I32X4_SHR_U) SIMD_SHIFT(i32x4_shr_u)
-      vmcase(OP_I64X2_SHL) SIMD_SHIFT(i64x2_shl)
-      vmcase(OP_I64X2_SHR_S) SIMD_SHIFT(i64x2_shr_s)
-      vmcase(OP_I64X2_SHR_U) SIMD_SHIFT(i64x2_shr_u)
-      vmcase(OP_V128_ANY_TRUE) SIMD_TO_I32(v128_any_true)
-      vmcase(OP_I8X16_ALL_TRUE) SIMD_TO_I32(i8x16_all_true)
-      vmcase(OP_I8X16_BITMASK) SIMD_TO_I32(i8x16_bitmask)
-      vmcase(OP_I16X8_ALL_TRUE) SIMD_TO_I32(i16x8_all_true)
-      vmcase(OP_I16X8_BITMASK) SIMD_TO_I32(i16x8_bitmask)
-      vmcase(OP_I32X4_ALL_TRUE) SIMD_TO_I32(i32x4_all_true)
-      vmcase(OP_I32X4_BITMASK) SIMD_TO_I32(i32x4_bitmask)
-      vmcase(OP_I64X2_ALL_TRUE) SIMD_TO_I32(i64x2_all_true)
-      vmcase(OP_I64X2_BITMASK) SIMD_TO_I32(i64x2_bitmask)
+      vmcase(OP_I8X16_SWIZZLE) SIMD2(i8x16_swizzle) vmcase(OP_I8X16_EQ) SIMD2(i8x16_eq) vmcase(
+          OP_I8X16_NE) SIMD2(i8x16_ne) vmcase(OP_I8X16_LT_S) SIMD2(i8x16_lt_s) vmcase(OP_I8X16_LT_U)
+          SIMD2(i8x16_lt_u) vmcase(OP_I8X16_GT_S) SIMD2(i8x16_gt_s) vmcase(OP_I8X16_GT_U) SIMD2(
+              i8x16_gt_u) vmcase(OP_I8X16_LE_S) SIMD2(i8x16_le_s) vmcase(OP_I8X16_LE_U) SIMD2(i8x16_le_u)
+              vmcase(OP_I8X16_GE_S) SIMD2(i8x16_ge_s) vmcase(OP_I8X16_GE_U) SIMD2(i8x16_ge_u) vmcase(
+                  OP_I16X8_EQ) SIMD2(i16x8_eq) vmcase(OP_I16X8_NE) SIMD2(i16x8_ne) vmcase(OP_I16X8_LT_S)
+                  SIMD2(i16x8_lt_s) vmcase(OP_I16X8_LT_U) SIMD2(i16x8_lt_u) vmcase(OP_I16X8_GT_S) SIMD2(
+                      i16x8_gt_s) vmcase(OP_I16X8_GT_U) SIMD2(i16x8_gt_u) vmcase(OP_I16X8_LE_S)
+                      SIMD2(i16x8_le_s) vmcase(OP_I16X8_LE_U) SIMD2(i16x8_le_u) vmcase(
+                          OP_I16X8_GE_S) SIMD2(i16x8_ge_s) vmcase(OP_I16X8_GE_U) SIMD2(i16x8_ge_u)
+                          vmcase(OP_I32X4_EQ) SIMD2(i32x4_eq) vmcase(OP_I32X4_NE) SIMD2(i32x4_ne) vmcase(
+                              OP_I32X4_LT_S) SIMD2(i32x4_lt_s) vmcase(OP_I32X4_LT_U) SIMD2(i32x4_lt_u)
+                              vmcase(OP_I32X4_GT_S) SIMD2(i32x4_gt_s) vmcase(OP_I32X4_GT_U) SIMD2(
+                                  i32x4_gt_u) vmcase(OP_I32X4_LE_S) SIMD2(i32x4_le_s) vmcase(OP_I32X4_LE_U)
+                                  SIMD2(i32x4_le_u) vmcase(OP_I32X4_GE_S) SIMD2(i32x4_ge_s) vmcase(
+                                      OP_I32X4_GE_U) SIMD2(i32x4_ge_u) vmcase(OP_I64X2_EQ)
+                                      SIMD2(i64x2_eq) vmcase(OP_I64X2_NE) SIMD2(i64x2_ne) vmcase(
+                                          OP_I64X2_LT_S) SIMD2(i64x2_lt_s) vmcase(OP_I64X2_GT_S)
+                                          SIMD2(i64x2_gt_s) vmcase(OP_I64X2_LE_S) SIMD2(i64x2_le_s) vmcase(
+                                              OP_I64X2_GE_S) SIMD2(i64x2_ge_s) vmcase(OP_F32X4_EQ)
+                                              SIMD2(f32x4_eq) vmcase(OP_F32X4_NE) SIMD2(f32x4_ne) vmcase(
+                                                  OP_F32X4_LT) SIMD2(f32x4_lt) vmcase(OP_F32X4_GT)
+                                                  SIMD2(f32x4_gt) vmcase(OP_F32X4_LE) SIMD2(
+                                                      f32x4_le) vmcase(OP_F32X4_GE) SIMD2(f32x4_ge)
+                                                      vmcase(OP_F64X2_EQ) SIMD2(f64x2_eq) vmcase(
+                                                          OP_F64X2_NE) SIMD2(f64x2_ne) vmcase(OP_F64X2_LT)
+                                                          SIMD2(f64x2_lt) vmcase(OP_F64X2_GT) SIMD2(
+                                                              f64x2_gt) vmcase(OP_F64X2_LE)
+                                                              SIMD2(f64x2_le) vmcase(OP_F64X2_GE) SIMD2(
+                                                                  f64x2_ge) vmcase(OP_V128_AND) SIMD2(v128_and)
+                                                                  vmcase(OP_V128_ANDNOT) SIMD2(
+                                                                      v128_andnot) vmcase(OP_V128_OR)
+                                                                      SIMD2(v128_or) vmcase(
+                                                                          OP_V128_XOR) SIMD2(v128_xor)
+                                                                          vmcase(OP_I8X16_NARROW_I16X8_S) SIMD2(
+                                                                              i8x16_narrow_i16x8_s) vmcase(OP_I8X16_NARROW_I16X8_U)
+                                                                              SIMD2(i8x16_narrow_i16x8_u) vmcase(
+                                                                                  OP_I8X16_ADD) SIMD2(i8x16_add)
+                                                                                  vmcase(OP_I8X16_ADD_SAT_S) SIMD2(
+                                                                                      i8x16_add_sat_s) vmcase(OP_I8X16_ADD_SAT_U)
+                                                                                      SIMD2(i8x16_add_sat_u) vmcase(
+                                                                                          OP_I8X16_SUB)
+                                                                                          SIMD2(i8x16_sub) vmcase(
+                                                                                              OP_I8X16_SUB_SAT_S)
+                                                                                              SIMD2(i8x16_sub_sat_s) vmcase(
+                                                                                                  OP_I8X16_SUB_SAT_U)
+                                                                                                  SIMD2(
+                                                                                                      i8x16_sub_sat_u)
+                                                                                                      vmcase(
+                                                                                                          OP_I8X16_MIN_S)
+                                                                                                          SIMD2(
+                                                                                                              i8x16_min_s)
+                                                                                                              vmcase(
+                                                                                                                  OP_I8X16_MIN_U)
+                                                                                                                  SIMD2(
+                                                                                                                      i8x16_min_u)
+                                                                                                                      vmcase(
+                                                                                                                          OP_I8X16_MAX_S)
+                                                                                                                          SIMD2(
+                                                                                                                              i8x16_max_s)
+                                                                                                                              vmcase(
+                                                                                                                                  OP_I8X16_MAX_U)
+                                                                                                                                  SIMD2(
+                                                                                                                                      i8x16_max_u)
+                                                                                                                                      vmcase(OP_I8X16_AVGR_U) SIMD2(
+                                                                                                                                          i8x16_avgr_u) vmcase(OP_I16X8_Q15MULR_SAT_S)
+                                                                                                                                          SIMD2(
+                                                                                                                                              i16x8_q15mulr_sat_s) vmcase(OP_I16X8_NARROW_I32X4_S) SIMD2(i16x8_narrow_i32x4_s) vmcase(OP_I16X8_NARROW_I32X4_U) SIMD2(i16x8_narrow_i32x4_u) vmcase(OP_I16X8_ADD) SIMD2(i16x8_add) vmcase(OP_I16X8_ADD_SAT_S) SIMD2(i16x8_add_sat_s) vmcase(OP_I16X8_ADD_SAT_U) SIMD2(i16x8_add_sat_u) vmcase(OP_I16X8_SUB) SIMD2(i16x8_sub) vmcase(OP_I16X8_SUB_SAT_S) SIMD2(i16x8_sub_sat_s) vmcase(OP_I16X8_SUB_SAT_U)
+                                                                                                                                              SIMD2(
+                                                                                                                                                  i16x8_sub_sat_u) vmcase(OP_I16X8_MUL) SIMD2(i16x8_mul) vmcase(OP_I16X8_MIN_S) SIMD2(i16x8_min_s) vmcase(OP_I16X8_MIN_U) SIMD2(i16x8_min_u) vmcase(OP_I16X8_MAX_S) SIMD2(i16x8_max_s) vmcase(OP_I16X8_MAX_U) SIMD2(i16x8_max_u) vmcase(OP_I16X8_AVGR_U) SIMD2(i16x8_avgr_u) vmcase(OP_I16X8_EXTMUL_LOW_I8X16_S) SIMD2(i16x8_extmul_low_i8x16_s) vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_S) SIMD2(i16x8_extmul_high_i8x16_s) vmcase(OP_I16X8_EXTMUL_LOW_I8X16_U) SIMD2(i16x8_extmul_low_i8x16_u) vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_U) SIMD2(i16x8_extmul_high_i8x16_u) vmcase(OP_I32X4_ADD) SIMD2(i32x4_add) vmcase(OP_I32X4_SUB) SIMD2(i32x4_sub) vmcase(OP_I32X4_MUL) SIMD2(i32x4_mul) vmcase(OP_I32X4_MIN_S)
+                                                                                                                                                  SIMD2(i32x4_min_s) vmcase(OP_I32X4_MIN_U) SIMD2(i32x4_min_u) vmcase(OP_I32X4_MAX_S) SIMD2(
+                                                                                                                                                      i32x4_max_s) vmcase(OP_I32X4_MAX_U) SIMD2(i32x4_max_u) vmcase(OP_I32X4_DOT_I16X8_S) SIMD2(i32x4_dot_i16x8_s) vmcase(OP_I32X4_EXTMUL_LOW_I16X8_S) SIMD2(i32x4_extmul_low_i16x8_s)
+                                                                                                                                                      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_S) SIMD2(i32x4_extmul_high_i16x8_s) vmcase(OP_I32X4_EXTMUL_LOW_I16X8_U) SIMD2(i32x4_extmul_low_i16x8_u) vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_U) SIMD2(
+                                                                                                                                                          i32x4_extmul_high_i16x8_u) vmcase(OP_I64X2_ADD)
+                                                                                                                                                          SIMD2(i64x2_add) vmcase(OP_I64X2_SUB) SIMD2(i64x2_sub) vmcase(OP_I64X2_MUL) SIMD2(i64x2_mul) vmcase(OP_I64X2_EXTMUL_LOW_I32X4_S) SIMD2(i64x2_extmul_low_i32x4_s) vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_S) SIMD2(i64x2_extmul_high_i32x4_s) vmcase(OP_I64X2_EXTMUL_LOW_I32X4_U) SIMD2(i64x2_extmul_low_i32x4_u) vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_U) SIMD2(i64x2_extmul_high_i32x4_u) vmcase(OP_F32X4_ADD) SIMD2(f32x4_add) vmcase(OP_F32X4_SUB) SIMD2(f32x4_sub) vmcase(OP_F32X4_MUL) SIMD2(
+                                                                                                                                                              f32x4_mul) vmcase(OP_F32X4_DIV) SIMD2(f32x4_div) vmcase(OP_F32X4_MIN) SIMD2(f32x4_min) vmcase(OP_F32X4_MAX) SIMD2(f32x4_max) vmcase(OP_F32X4_PMIN)
+                                                                                                                                                              SIMD2(
+                                                                                                                                                                  f32x4_pmin)
+                                                                                                                                                                  vmcase(
+                                                                                                                                                                      OP_F32X4_PMAX)
+                                                                                                                                                                      SIMD2(
+                                                                                                                                                                          f32x4_pmax) vmcase(OP_F64X2_ADD) SIMD2(f64x2_add) vmcase(OP_F64X2_SUB) SIMD2(f64x2_sub) vmcase(OP_F64X2_MUL) SIMD2(f64x2_mul) vmcase(OP_F64X2_DIV) SIMD2(f64x2_div) vmcase(OP_F64X2_MIN) SIMD2(f64x2_min)
+                                                                                                                                                                          vmcase(OP_F64X2_MAX) SIMD2(f64x2_max) vmcase(
+                                                                                                                                                                              OP_F64X2_PMIN)
+                                                                                                                                                                              SIMD2(f64x2_pmin) vmcase(
+                                                                                                                                                                                  OP_F64X2_PMAX)
+                                                                                                                                                                                  SIMD2(f64x2_pmax) vmcase(
+                                                                                                                                                                                      OP_V128_NOT) SIMD1(v128_not) vmcase(OP_F32X4_DEMOTE_F64X2_ZERO) SIMD1(f32x4_demote_f64x2_zero)
+                                                                                                                                                                                      vmcase(
+                                                                                                                                                                                          OP_F64X2_PROMOTE_LOW_F32X4)
+                                                                                                                                                                                          SIMD1(
+                                                                                                                                                                                              f64x2_promote_low_f32x4)
+                                                                                                                                                                                              vmcase(
+                                                                                                                                                                                                  OP_I8X16_ABS)
+                                                                                                                                                                                                  SIMD1(i8x16_abs) vmcase(OP_I8X16_NEG) SIMD1(i8x16_neg) vmcase(OP_I8X16_POPCNT) SIMD1(i8x16_popcnt) vmcase(OP_F32X4_CEIL) SIMD1(
+                                                                                                                                                                                                      f32x4_ceil)
+                                                                                                                                                                                                      vmcase(
+                                                                                                                                                                                                          OP_F32X4_FLOOR) SIMD1(f32x4_floor) vmcase(OP_F32X4_TRUNC) SIMD1(f32x4_trunc) vmcase(OP_F32X4_NEAREST) SIMD1(f32x4_nearest)
+                                                                                                                                                                                                          vmcase(
+                                                                                                                                                                                                              OP_F64X2_CEIL)
+                                                                                                                                                                                                              SIMD1(f64x2_ceil) vmcase(OP_F64X2_FLOOR) SIMD1(f64x2_floor) vmcase(OP_F64X2_TRUNC) SIMD1(f64x2_trunc) vmcase(OP_F64X2_NEAREST) SIMD1(
+                                                                                                                                                                                                                  f64x2_nearest) vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_S) SIMD1(i16x8_extadd_pairwise_i8x16_s) vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_U) SIMD1(i16x8_extadd_pairwise_i8x16_u) vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_S)
+                                                                                                                                                                                                                  SIMD1(i32x4_extadd_pairwise_i16x8_s) vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_U) SIMD1(i32x4_extadd_pairwise_i16x8_u) vmcase(OP_I16X8_ABS) SIMD1(i16x8_abs) vmcase(OP_I16X8_NEG) SIMD1(i16x8_neg) vmcase(
+                                                                                                                                                                                                                      OP_I16X8_EXTEND_LOW_I8X16_S) SIMD1(i16x8_extend_low_i8x16_s)
+                                                                                                                                                                                                                      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_S) SIMD1(i16x8_extend_high_i8x16_s) vmcase(OP_I16X8_EXTEND_LOW_I8X16_U) SIMD1(i16x8_extend_low_i8x16_u) vmcase(OP_I16X8_EXTEND_HIGH_I8X16_U) SIMD1(i16x8_extend_high_i8x16_u) vmcase(OP_I32X4_ABS) SIMD1(
+                                                                                                                                                                                                                          i32x4_abs) vmcase(OP_I32X4_NEG) SIMD1(i32x4_neg)
+                                                                                                                                                                                                                          vmcase(OP_I32X4_EXTEND_LOW_I16X8_S) SIMD1(i32x4_extend_low_i16x8_s) vmcase(OP_I32X4_EXTEND_HIGH_I16X8_S) SIMD1(i32x4_extend_high_i16x8_s)
+                                                                                                                                                                                                                              vmcase(OP_I32X4_EXTEND_LOW_I16X8_U) SIMD1(
+                                                                                                                                                                                                                                  i32x4_extend_low_i16x8_u)
+                                                                                                                                                                                                                                  vmcase(OP_I32X4_EXTEND_HIGH_I16X8_U) SIMD1(i32x4_extend_high_i16x8_u) vmcase(OP_I64X2_ABS) SIMD1(i64x2_abs)
+                                                                                                                                                                                                                                      vmcase(
+                                                                                                                                                                                                                                          OP_I64X2_NEG) SIMD1(i64x2_neg) vmcase(OP_I64X2_EXTEND_LOW_I32X4_S) SIMD1(i64x2_extend_low_i32x4_s) vmcase(OP_I64X2_EXTEND_HIGH_I32X4_S) SIMD1(i64x2_extend_high_i32x4_s) vmcase(OP_I64X2_EXTEND_LOW_I32X4_U) SIMD1(i64x2_extend_low_i32x4_u) vmcase(OP_I64X2_EXTEND_HIGH_I32X4_U) SIMD1(i64x2_extend_high_i32x4_u) vmcase(OP_F32X4_ABS) SIMD1(f32x4_abs) vmcase(OP_F32X4_NEG) SIMD1(f32x4_neg) vmcase(OP_F32X4_SQRT) SIMD1(f32x4_sqrt) vmcase(OP_F64X2_ABS) SIMD1(f64x2_abs) vmcase(OP_F64X2_NEG) SIMD1(f64x2_neg) vmcase(OP_F64X2_SQRT) SIMD1(f64x2_sqrt) vmcase(OP_I32X4_TRUNC_SAT_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
+                                                                                                                                                                                                                                          vmcase(OP_I32X4_TRUNC_SAT_F32X4_U) SIMD1(
+                                                                                                                                                                                                                                              i32x4_trunc_sat_f32x4_u)
+                                                                                                                                                                                                                                              vmcase(
+                                                                                                                                                                                                                                                  OP_F32X4_CONVERT_I32X4_S) SIMD1(f32x4_convert_i32x4_s) vmcase(OP_F32X4_CONVERT_I32X4_U) SIMD1(f32x4_convert_i32x4_u) vmcase(OP_I32X4_TRUNC_SAT_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero) vmcase(OP_I32X4_TRUNC_SAT_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero) vmcase(OP_F64X2_CONVERT_LOW_I32X4_S) SIMD1(f64x2_convert_low_i32x4_s) vmcase(OP_F64X2_CONVERT_LOW_I32X4_U) SIMD1(f64x2_convert_low_i32x4_u)
+                                                                                                                                                                                                                                                  vmcase(OP_I8X16_SHL) SIMD_SHIFT(i8x16_shl) vmcase(OP_I8X16_SHR_S) SIMD_SHIFT(i8x16_shr_s)
+                                                                                                                                                                                                                                                      vmcase(OP_I8X16_SHR_U) SIMD_SHIFT(i8x16_shr_u) vmcase(
+                                                                                                                                                                                                                                                          OP_I16X8_SHL) SIMD_SHIFT(i16x8_shl) vmcase(OP_I16X8_SHR_S) SIMD_SHIFT(i16x8_shr_s)
+                                                                                                                                                                                                                                                          vmcase(OP_I16X8_SHR_U) SIMD_SHIFT(
+                                                                                                                                                                                                                                                              i16x8_shr_u)
+                                                                                                                                                                                                                                                              vmcase(
+                                                                                                                                                                                                                                                                  OP_I32X4_SHL) SIMD_SHIFT(i32x4_shl) vmcase(OP_I32X4_SHR_S) SIMD_SHIFT(i32x4_shr_s)
+                                                                                                                                                                                                                                                                  vmcase(OP_I32X4_SHR_U) SIMD_SHIFT(i32x4_shr_u) vmcase(OP_I64X2_SHL) SIMD_SHIFT(i64x2_shl) vmcase(
+                                                                                                                                                                                                                                                                      OP_I64X2_SHR_S) SIMD_SHIFT(i64x2_shr_s)
+                                                                                                                                                                                                                                                                      vmcase(OP_I64X2_SHR_U) SIMD_SHIFT(i64x2_shr_u) vmcase(OP_V128_ANY_TRUE) SIMD_TO_I32(v128_any_true)
+                                                                                                                                                                                                                                                                          vmcase(
+                                                                                                                                                                                                                                                                              OP_I8X16_ALL_TRUE) SIMD_TO_I32(i8x16_all_true) vmcase(OP_I8X16_BITMASK) SIMD_TO_I32(i8x16_bitmask) vmcase(OP_I16X8_ALL_TRUE) SIMD_TO_I32(i16x8_all_true) vmcase(OP_I16X8_BITMASK) SIMD_TO_I32(i16x8_bitmask)
+                                                                                                                                                                                                                                                                              vmcase(OP_I32X4_ALL_TRUE) SIMD_TO_I32(i32x4_all_true) vmcase(OP_I32X4_BITMASK) SIMD_TO_I32(i32x4_bitmask) vmcase(
+                                                                                                                                                                                                                                                                                  OP_I64X2_ALL_TRUE)
+                                                                                                                                                                                                                                                                                  SIMD_TO_I32(
+                                                                                                                                                                                                                                                                                      i64x2_all_true)
+                                                                                                                                                                                                                                                                                      vmcase(
+                                                                                                                                                                                                                                                                                          OP_I64X2_BITMASK)
+                                                                                                                                                                                                                                                                                          SIMD_TO_I32(
+                                                                                                                                                                                                                                                                                              i64x2_bitmask)
 
-      vmcase(OP_V128_BITSELECT) {
+                                                                                                                                                                                                                                                                                              vmcase(
+                                                                                                                                                                                                                                                                                                  OP_V128_BITSELECT) {
         VLOAD(2, a_);
         VLOAD(3, b_);
         VLOAD(4, c_);
@@ -2446,14 +2424,12 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         VSTORE(1, r_);
         NEXT(3);
       }
-      vmcase(OP_I32X4_SPLAT)
-      vmcase(OP_F32X4_SPLAT) {
+      vmcase(OP_I32X4_SPLAT) vmcase(OP_F32X4_SPLAT) {
         i32x4_splat(&r_, I32(2));
         VSTORE(1, r_);
         NEXT(3);
       }
-      vmcase(OP_I64X2_SPLAT)
-      vmcase(OP_F64X2_SPLAT) {
+      vmcase(OP_I64X2_SPLAT) vmcase(OP_F64X2_SPLAT) {
         i64x2_splat(&r_, I64(2));
         VSTORE(1, r_);
         NEXT(3);
@@ -2478,14 +2454,12 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         SET_I32(1, a_.u16[W(3) & 7]);
         NEXT(4);
       }
-      vmcase(OP_I32X4_EXTRACT_LANE)
-      vmcase(OP_F32X4_EXTRACT_LANE) {
+      vmcase(OP_I32X4_EXTRACT_LANE) vmcase(OP_F32X4_EXTRACT_LANE) {
         VLOAD(2, a_);
         SET_I32(1, a_.u32[W(3) & 3]);
         NEXT(4);
       }
-      vmcase(OP_I64X2_EXTRACT_LANE)
-      vmcase(OP_F64X2_EXTRACT_LANE) {
+      vmcase(OP_I64X2_EXTRACT_LANE) vmcase(OP_F64X2_EXTRACT_LANE) {
         VLOAD(2, a_);
         SET_I64(1, a_.u64[W(3) & 1]);
         NEXT(4);
@@ -2502,46 +2476,42 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         VSTORE(1, a_);
         NEXT(5);
       }
-      vmcase(OP_I32X4_REPLACE_LANE)
-      vmcase(OP_F32X4_REPLACE_LANE) {
+      vmcase(OP_I32X4_REPLACE_LANE) vmcase(OP_F32X4_REPLACE_LANE) {
         VLOAD(2, a_);
         a_.u32[W(4) & 3] = I32(3);
         VSTORE(1, a_);
         NEXT(5);
       }
-      vmcase(OP_I64X2_REPLACE_LANE)
-      vmcase(OP_F64X2_REPLACE_LANE) {
+      vmcase(OP_I64X2_REPLACE_LANE) vmcase(OP_F64X2_REPLACE_LANE) {
         VLOAD(2, a_);
         a_.u64[W(4) & 1] = I64(3);
         VSTORE(1, a_);
         NEXT(5);
       }
 
-
       /* ---- relaxed SIMD: the deterministic choice of each (the non-relaxed result) ---- */
-      vmcase(OP_I8X16_RELAXED_SWIZZLE) SIMD2(i8x16_swizzle)
-      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
-      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
-      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
-      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
-      vmcase(OP_F32X4_RELAXED_MADD) SIMD3(f32x4_relaxed_madd)
-      vmcase(OP_F32X4_RELAXED_NMADD) SIMD3(f32x4_relaxed_nmadd)
-      vmcase(OP_F64X2_RELAXED_MADD) SIMD3(f64x2_relaxed_madd)
-      vmcase(OP_F64X2_RELAXED_NMADD) SIMD3(f64x2_relaxed_nmadd)
-      vmcase(OP_I8X16_RELAXED_LANESELECT)
-      vmcase(OP_I16X8_RELAXED_LANESELECT)
-      vmcase(OP_I32X4_RELAXED_LANESELECT)
-      vmcase(OP_I64X2_RELAXED_LANESELECT) SIMD3(v128_bitselect)
-      vmcase(OP_F32X4_RELAXED_MIN) SIMD2(f32x4_min)
-      vmcase(OP_F32X4_RELAXED_MAX) SIMD2(f32x4_max)
-      vmcase(OP_F64X2_RELAXED_MIN) SIMD2(f64x2_min)
-      vmcase(OP_F64X2_RELAXED_MAX) SIMD2(f64x2_max)
-      vmcase(OP_I16X8_RELAXED_Q15MULR_S) SIMD2(i16x8_q15mulr_sat_s)
-      vmcase(OP_I16X8_RELAXED_DOT_I8X16_I7X16_S) SIMD2(i16x8_relaxed_dot_i8x16_i7x16_s)
-      vmcase(OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S) SIMD3(i32x4_relaxed_dot_i8x16_i7x16_add_s)
+      vmcase(OP_I8X16_RELAXED_SWIZZLE) SIMD2(i8x16_swizzle) vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_S)
+          SIMD1(i32x4_trunc_sat_f32x4_s) vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_U) SIMD1(
+              i32x4_trunc_sat_f32x4_u) vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO)
+              SIMD1(i32x4_trunc_sat_f64x2_s_zero) vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO) SIMD1(
+                  i32x4_trunc_sat_f64x2_u_zero) vmcase(OP_F32X4_RELAXED_MADD)
+                  SIMD3(f32x4_relaxed_madd) vmcase(OP_F32X4_RELAXED_NMADD) SIMD3(
+                      f32x4_relaxed_nmadd) vmcase(OP_F64X2_RELAXED_MADD) SIMD3(f64x2_relaxed_madd)
+                      vmcase(OP_F64X2_RELAXED_NMADD) SIMD3(f64x2_relaxed_nmadd) vmcase(
+                          OP_I8X16_RELAXED_LANESELECT) vmcase(OP_I16X8_RELAXED_LANESELECT)
+                          vmcase(OP_I32X4_RELAXED_LANESELECT) vmcase(OP_I64X2_RELAXED_LANESELECT)
+                              SIMD3(v128_bitselect) vmcase(OP_F32X4_RELAXED_MIN) SIMD2(f32x4_min)
+                                  vmcase(OP_F32X4_RELAXED_MAX) SIMD2(f32x4_max)
+                                      vmcase(OP_F64X2_RELAXED_MIN) SIMD2(f64x2_min)
+                                          vmcase(OP_F64X2_RELAXED_MAX) SIMD2(f64x2_max) vmcase(
+                                              OP_I16X8_RELAXED_Q15MULR_S) SIMD2(i16x8_q15mulr_sat_s)
+                                              vmcase(OP_I16X8_RELAXED_DOT_I8X16_I7X16_S)
+                                                  SIMD2(i16x8_relaxed_dot_i8x16_i7x16_s)
+                                                      vmcase(OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S)
+                                                          SIMD3(i32x4_relaxed_dot_i8x16_i7x16_add_s)
 
-      /* ---- wide arithmetic: two i64 results ---- */
-      vmcase(OP_I64_ADD128) {
+          /* ---- wide arithmetic: two i64 results ---- */
+          vmcase(OP_I64_ADD128) {
         uint64_t lo = I64(3) + I64(5);
         uint64_t hi = I64(4) + I64(6) + (lo < I64(3));
         SET_I64(1, lo);
@@ -2757,36 +2727,19 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
 #include "interp_gc.inc"
 
       /* Instructions the lowering never emits (they become moves, jumps or nothing). */
-      vmcase(OP_NOP)
-      vmcase(OP_BLOCK)
-      vmcase(OP_LOOP)
-      vmcase(OP_IF)
-      vmcase(OP_ELSE)
-      vmcase(OP_END)
-      vmcase(OP_BR)
-      vmcase(OP_BR_IF)
-      vmcase(OP_BR_TABLE)
-      vmcase(OP_RETURN)
-      vmcase(OP_DROP)
-      vmcase(OP_SELECT_T)
-      vmcase(OP_LOCAL_GET)
-      vmcase(OP_LOCAL_SET)
-      vmcase(OP_LOCAL_TEE)
-      vmcase(OP_I32_CONST)
-      vmcase(OP_I64_CONST)
-      vmcase(OP_F32_CONST)
-      vmcase(OP_F64_CONST)
-      vmcase(OP_REF_NULL)
-      vmcase(OP_V128_CONST)
-      vmcase(OP_BR_ON_NULL)
-      vmcase(OP_BR_ON_NON_NULL)
+      vmcase(OP_NOP) vmcase(OP_BLOCK) vmcase(OP_LOOP) vmcase(OP_IF) vmcase(OP_ELSE) vmcase(OP_END)
+          vmcase(OP_BR) vmcase(OP_BR_IF) vmcase(OP_BR_TABLE) vmcase(OP_RETURN) vmcase(OP_DROP)
+              vmcase(OP_SELECT_T) vmcase(OP_LOCAL_GET) vmcase(OP_LOCAL_SET) vmcase(OP_LOCAL_TEE)
+                  vmcase(OP_I32_CONST) vmcase(OP_I64_CONST) vmcase(OP_F32_CONST)
+                      vmcase(OP_F64_CONST) vmcase(OP_REF_NULL) vmcase(OP_V128_CONST)
+                          vmcase(OP_BR_ON_NULL) vmcase(OP_BR_ON_NON_NULL)
 #if KITE_COMPUTED_GOTO
-      /* Unused once every feature has its handlers. */
-      L_unsupported: __attribute__((unused));
+          /* Unused once every feature has its handlers. */
+          L_unsupported : __attribute__((unused));
 #else
-      default:
+                              default :
 #endif
-        TRAP(KITE_TRAP_HOST, "unsupported instruction");
+      TRAP(KITE_TRAP_HOST, "unsupported instruction");
     }
   }
 
@@ -2873,7 +2826,7 @@ do_call:
     vmresume;
   }
 
-do_return: {
+do_return : {
   kite_frame *fr = &frames[--depth];
   if (UNLIKELY(!fr->pc)) {
     s->depth = depth;
@@ -2910,8 +2863,7 @@ trap:
   else if (trap_code == KITE_TRAP_INDIRECT_NULL)
     kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s %llu", trap_msg,
               (unsigned long long)trap_index);
-  else if (trap_code)
-    kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s", trap_msg);
+  else if (trap_code) kite_fail(err, KITE_ERR_RUNTIME, trap_code, 0, "%s", trap_msg);
   return false;
 }
 
@@ -2946,8 +2898,7 @@ bool kite_exec_call(kite_store *s, kite_funcinst *f, uint64_t *slots, kite_error
     s->depth = saved_depth;
     s->nesting--;
     s->sp = saved_sp;
-    return kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_MEMORY_OOB, 0,
-                     "out of bounds memory access");
+    return kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_MEMORY_OOB, 0, "out of bounds memory access");
   }
 #endif
   s->nesting++;

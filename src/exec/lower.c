@@ -34,16 +34,16 @@ typedef struct opnd {
 } opnd;
 
 typedef struct ctl {
-  uint16_t kind;     /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE; OP_COUNT for the function */
-  bool unreachable;  /* the rest of the block is dead code */
-  uint32_t height;   /* virtual stack entries below the block's parameters */
-  uint32_t base;     /* home slot of stack position `height` */
+  uint16_t kind;    /* OP_BLOCK, OP_LOOP, OP_IF, OP_ELSE; OP_COUNT for the function */
+  bool unreachable; /* the rest of the block is dead code */
+  uint32_t height;  /* virtual stack entries below the block's parameters */
+  uint32_t base;    /* home slot of stack position `height` */
   uint32_t nparams, nresults;
   const kite_valtype *params, *results; /* NULL when `single` holds the one result */
   kite_valtype single;
-  uint32_t loop_pc;  /* loop: code index of the head */
-  int32_t fixups;    /* forward branches to patch at the end: list head, -1 */
-  uint32_t else_at;  /* if: code index of the jump to the else branch; UINT32_MAX */
+  uint32_t loop_pc;   /* loop: code index of the head */
+  int32_t fixups;     /* forward branches to patch at the end: list head, -1 */
+  uint32_t else_at;   /* if: code index of the jump to the else branch; UINT32_MAX */
   uint32_t else_word; /* if: that jump's offset word */
   uint32_t eh_mark, eh_start, eh_end; /* try, try_table: see lower_eh.inc */
 } ctl;
@@ -75,7 +75,7 @@ typedef struct lower {
   uint32_t *const_hash; /* open addressing: index + 1, 0 when empty */
   uint32_t hash_cap;
   uint32_t max_consts; /* the pool's capacity: what the body can hold, at most KITE_MAX_CONSTS */
-  uint32_t nlocals; /* parameters and declared locals */
+  uint32_t nlocals;    /* parameters and declared locals */
   uint32_t *local_slot;
   uint8_t *local_kind;
   /* Declared locals whose first access is a local.set of a constant at the function's
@@ -111,8 +111,8 @@ typedef struct lower {
   /* An instruction fused across pend_at (begun before it): the copies go after it. */
   bool pend_dirty;
   uint32_t pend_touched; /* the lowest code index such a fusion changed */
-  bool pend_no_patch; /* recorded since the last instruction began: no redirecting */
-  uint32_t offset; /* wasm offset of the instruction being lowered */
+  bool pend_no_patch;    /* recorded since the last instruction began: no redirecting */
+  uint32_t offset;       /* wasm offset of the instruction being lowered */
   uint32_t map_last;
   bool oom;
   bool unsupported;
@@ -264,10 +264,14 @@ static void insert_code(lower *L, uint32_t p, const uint32_t *words, uint32_t n)
   memcpy(w + p, words, n * sizeof *w);
   for (size_t i = 0; i < L->map.len; i += 2)
     if (L->map.data[i] >= p) L->map.data[i] += n;
-  if (L->fuse_ok && L->fuse_at >= p) L->fuse_at += n; else L->fuse_ok = false;
-  if (L->fuse2_ok && L->fuse2_at >= p) L->fuse2_at += n; else L->fuse2_ok = false;
-  if (L->fuse3_ok && L->fuse3_at >= p) L->fuse3_at += n; else L->fuse3_ok = false;
-  if (L->last_dst_ok && L->last_dst_pos >= p) L->last_dst_pos += n; else L->last_dst_ok = false;
+  if (L->fuse_ok && L->fuse_at >= p) L->fuse_at += n;
+  else L->fuse_ok = false;
+  if (L->fuse2_ok && L->fuse2_at >= p) L->fuse2_at += n;
+  else L->fuse2_ok = false;
+  if (L->fuse3_ok && L->fuse3_at >= p) L->fuse3_at += n;
+  else L->fuse3_ok = false;
+  if (L->last_dst_ok && L->last_dst_pos >= p) L->last_dst_pos += n;
+  else L->last_dst_ok = false;
   if (L->last_at >= p) L->last_at += n;
   L->lfs_ok = false;
 }
@@ -277,10 +281,8 @@ static void pend_flush_at(lower *L, uint32_t p) {
   uint32_t n = (uint32_t)L->pend.len / 2;
   if (!n) return;
   L->pend.len = 0;
-  if (L->pend_dirty)
-    p = (uint32_t)L->code.len;
-  else if (p < L->pend_at)
-    p = L->pend_at;
+  if (L->pend_dirty) p = (uint32_t)L->code.len;
+  else if (p < L->pend_at) p = L->pend_at;
   L->pend_dirty = false;
   uint32_t words[2 + 2 * KITE_MAX_PENDING], len = 0;
   if (p == L->code.len) {
@@ -519,7 +521,9 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
 /* ---- labels and branches ---- */
 
 static const kite_valtype *ctl_params(const ctl *c) { return c->params; }
-static const kite_valtype *ctl_results(const ctl *c) { return c->results ? c->results : &c->single; }
+static const kite_valtype *ctl_results(const ctl *c) {
+  return c->results ? c->results : &c->single;
+}
 
 /* The values a branch to c carries: a loop's parameters, else its results. */
 static uint32_t label_arity(const ctl *c, const kite_valtype **types) {
@@ -853,10 +857,8 @@ static void lower_br_on_null(lower *L, uint32_t rel, bool non_null) {
     L->code.data[at + 2] = (uint32_t)L->code.len - at;
   }
   join_point(L);
-  if (non_null)
-    pop(L);
-  else
-    push(L, ref.where, ref.slot, ref.kind);
+  if (non_null) pop(L);
+  else push(L, ref.where, ref.slot, ref.kind);
 }
 
 static void lower_br_table(lower *L, const kite_insn *in) {
@@ -925,8 +927,7 @@ static void lower_block(lower *L, const kite_insn *in) {
   c.height = (uint32_t)L->stack.len - c.nparams;
   for (size_t i = 0; i < L->stack.len; i++) {
     uint8_t w = L->stack.data[i].where;
-    if (w == W_LOCAL || w == W_ADD || (in->op != OP_BLOCK && i >= c.height))
-      materialize(L, i);
+    if (w == W_LOCAL || w == W_ADD || (in->op != OP_BLOCK && i >= c.height)) materialize(L, i);
   }
   c.base = c.nparams ? L->stack.data[c.height].home : L->cur;
   if (in->op == OP_IF) c.else_at = emit_cond_jump(L, cond, false, &c.else_word);
@@ -971,8 +972,7 @@ static void lower_end(lower *L) {
   c = &L->ctls.data[L->ctls.len - 1];
   truncate_stack(L, c->height);
   L->cur = c->base;
-  if (c->else_at != UINT32_MAX)
-    L->code.data[c->else_word] = (uint32_t)L->code.len - c->else_at;
+  if (c->else_at != UINT32_MAX) L->code.data[c->else_word] = (uint32_t)L->code.len - c->else_at;
   resolve_fixups(L, c);
   const kite_valtype *t = ctl_results(c);
   uint32_t n = c->nresults;
@@ -1011,7 +1011,6 @@ static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
   begin(L, op);
   emit(L, a);
 }
-
 
 static uint8_t sig_kind(char c) {
   switch (c) {
@@ -1135,8 +1134,7 @@ static uint32_t indexed_variant(uint32_t guarded_op) {
 /* Whether the address operand is the result of the i32.add just before (alone, or the
    second of a pair), in a temporary nothing else reads. */
 static bool added_address(lower *L, opnd addr) {
-  return L->fuse_ok && L->last_dst_ok && addr.where == W_TEMP &&
-         addr.home == L->last_dst_slot &&
+  return L->fuse_ok && L->last_dst_ok && addr.where == W_TEMP && addr.home == L->last_dst_slot &&
          (L->fuse_op == OP_I32_ADD || L->fuse_op == XOP_I32_ADD2);
 }
 
@@ -1250,8 +1248,7 @@ static bool fuse_funnel(lower *L, opnd a, opnd b, uint32_t dst) {
     return false;
   const uint32_t *w1 = L->code.data + L->fuse2_at, *w2 = L->code.data + L->fuse_at;
   if (a.where != W_TEMP || b.where != W_TEMP) return false;
-  if (!((a.home == w1[1] && b.home == w2[1]) || (a.home == w2[1] && b.home == w1[1])))
-    return false;
+  if (!((a.home == w1[1] && b.home == w2[1]) || (a.home == w2[1] && b.home == w1[1]))) return false;
   if (w2[2] == w1[1] || w2[3] == w1[1]) return false;
   const uint32_t *shl = op1 == OP_I32_SHL ? w1 : w2, *shr = op1 == OP_I32_SHL ? w2 : w1;
   uint32_t x = shl[2], k1 = shl[3], y = shr[2], k2 = shr[3], at = L->fuse2_at;
@@ -1284,31 +1281,14 @@ static int prev_result_operand(lower *L, opnd a, opnd b) {
   return -1;
 }
 
-/* y ^ rotl(x, k) (SHA-2's sigma functions, hash mixing): an i32.xor of the i32.rotl
-   just before it becomes one instruction. */
-static bool fuse_xor_rotl(lower *L, opnd a, opnd b, uint32_t dst) {
-  int which = prev_result_operand(L, a, b);
-  if (which < 0 || L->fuse_op != OP_I32_ROTL) return false;
-  const uint32_t *w = L->code.data + L->fuse_at;
-  uint32_t x = w[2], k = w[3], at = L->fuse_at;
-  uint32_t y = which == 0 ? b.slot : a.slot;
-  rewind_code(L, at);
-  at = begin(L, XOP_I32_XOR_ROTL);
-  emit(L, dst);
-  emit(L, y);
-  emit(L, x);
-  emit(L, k);
-  wrote_result(L, XOP_I32_XOR_ROTL, at, at + 1, dst);
-  return true;
-}
-
 /*
-** Bit logic of two operations (SHA-2's Ch, Maj and sigma, masks, xorshift mixing): an
-** i32.and, i32.or or i32.xor (or i64.xor) of the result of the operation just before it
-** becomes one instruction, dst = (x op1 y) op2 z. Which pairs: those the benchmarks
-** run most.
+** Bit logic of two operations (SHA-2's Ch, Maj and sigma, masks, xorshift mixing,
+** rotate-xor chains): an i32.and, i32.or or i32.xor (or i64.xor) of the result of the
+** operation just before it becomes one instruction, dst = (x op1 y) op2 z. Which pairs:
+** those the benchmarks run most.
 */
 static uint32_t logic_pair(uint32_t first, uint32_t second) {
+  if (first == OP_I32_ROTL && second == OP_I32_XOR) return XOP_I32_XOR_ROTL;
   if (first == OP_I32_XOR && second == OP_I32_AND) return XOP_I32_XOR_AND;
   if (first == OP_I32_AND && second == OP_I32_XOR) return XOP_I32_AND_XOR;
   if (first == OP_I32_AND && second == OP_I32_OR) return XOP_I32_AND_OR;
@@ -1396,12 +1376,21 @@ static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t off
   if (zero == UINT32_MAX) return false;
   zero += L->const_base;
   const uint32_t *ld = L->code.data + L->fuse2_at, *f = L->code.data + L->fuse_at;
-  uint32_t words[11] = {ld[1], ld[2], indexed ? ld[3] : zero, indexed ? ld[4] : ld[3],
-                        f[2], f[3], f[4], f[5],
-                        addr.slot, addr.where == W_ADD ? addr.slot2 : zero, offset};
+  uint32_t words[11] = {ld[1],
+                        ld[2],
+                        indexed ? ld[3] : zero,
+                        indexed ? ld[4] : ld[3],
+                        f[2],
+                        f[3],
+                        f[4],
+                        f[5],
+                        addr.slot,
+                        addr.where == W_ADD ? addr.slot2 : zero,
+                        offset};
   uint32_t start = L->fuse2_at;
   rewind_code(L, start);
-  if (L->lfs_ok && L->lfs_at + 12 == start && L->code.data[L->lfs_at] == XOP_I32_LOAD_FUNNEL_STORE) {
+  if (L->lfs_ok && L->lfs_at + 12 == start &&
+      L->code.data[L->lfs_at] == XOP_I32_LOAD_FUNNEL_STORE) {
     /* Right after another one (an unrolled copy loop): both in one instruction. A
        trap in the second is reported at the first's offset. */
     L->code.data[L->lfs_at] = XOP_I32_LOAD_FUNNEL_STORE2;
@@ -1426,8 +1415,8 @@ static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   if (w[1] != value.slot) return false;
   uint32_t zero = const_index(L, 0, false);
   if (zero == UINT32_MAX) return false;
-  uint32_t words[6] = {w[1], w[2], w[3], addr.slot,
-                       addr.where == W_ADD ? addr.slot2 : L->const_base + zero, offset};
+  uint32_t words[6] = {
+      w[1], w[2], w[3], addr.slot, addr.where == W_ADD ? addr.slot2 : L->const_base + zero, offset};
   rewind_code(L, L->fuse_at);
   begin(L, XOP_I32_ADD_STORE);
   for (int i = 0; i < 6; i++) emit(L, words[i]);
@@ -1467,7 +1456,6 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
   if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
   if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
-  if (op == OP_I32_XOR && fuse_xor_rotl(L, args[0], args[1], dst)) return;
   if (op == OP_I32_AND && fuse_load_op(L, op, args[0], args[1], dst)) return;
   if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
       fuse_logic_pair(L, op, args[0], args[1], dst))
@@ -1558,8 +1546,8 @@ static void lower_local_set(lower *L, uint32_t x, bool tee) {
   }
   opnd v = pop_raw(L); /* a deferred addition goes straight to the local */
   if (v.where == W_LOCAL && v.slot == slot) return; /* local.get x; local.set x */
-  bool patch = L->last_dst_ok && !L->pend_no_patch && v.where == W_TEMP &&
-               v.home == L->last_dst_slot;
+  bool patch =
+      L->last_dst_ok && !L->pend_no_patch && v.where == W_TEMP && v.home == L->last_dst_slot;
   for (size_t i = 0; i < L->stack.len; i++) {
     if (reads_local(&L->stack.data[i], slot)) {
       materialize(L, i);
@@ -1698,10 +1686,8 @@ static void lower_insn(lower *L, const kite_insn *in) {
     emit(L, in->idx2);
     emit_src(L, idx);
     emit(L, base);
-    if (in->op == OP_RETURN_CALL_INDIRECT)
-      set_unreachable(L);
-    else
-      push_results(L, ft);
+    if (in->op == OP_RETURN_CALL_INDIRECT) set_unreachable(L);
+    else push_results(L, ft);
     return;
   }
   case OP_CALL_REF:
@@ -1713,10 +1699,8 @@ static void lower_insn(lower *L, const kite_insn *in) {
     emit(L, in->idx);
     emit_src(L, ref);
     emit(L, base);
-    if (in->op == OP_RETURN_CALL_REF)
-      set_unreachable(L);
-    else
-      push_results(L, ft);
+    if (in->op == OP_RETURN_CALL_REF) set_unreachable(L);
+    else push_results(L, ft);
     return;
   }
   case OP_REF_AS_NON_NULL: {
@@ -1904,8 +1888,7 @@ void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
 ** first][temporaries]. The zeroed locals and the constants are the frame template
 ** copied in on entry; the locals after them need nothing.
 */
-static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
-                         kite_reader body) {
+static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn, kite_reader body) {
   L->nlocals = ft->nparams + fn->nlocals;
   uint8_t *first = NULL;
   if (L->nlocals) {
@@ -2075,8 +2058,8 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   }
   x->nmap = (uint32_t)L.map.len / 2;
   if (L.map.len) {
-    x->map = kite_realloc(a, L.map.data, L.map.cap * sizeof *L.map.data,
-                          L.map.len * sizeof *L.map.data);
+    x->map =
+        kite_realloc(a, L.map.data, L.map.cap * sizeof *L.map.data, L.map.len * sizeof *L.map.data);
     if (!x->map) {
       kite_vec_free(a, &L.map);
       x->nmap = 0;
@@ -2106,10 +2089,8 @@ uint32_t kite_xfunc_offset(const kite_xfunc *x, uint32_t code_index) {
   if (!hi) return 0;
   while (hi - lo > 1) {
     uint32_t mid = lo + (hi - lo) / 2;
-    if (x->map[2 * mid] <= code_index)
-      lo = mid;
-    else
-      hi = mid;
+    if (x->map[2 * mid] <= code_index) lo = mid;
+    else hi = mid;
   }
   return x->map[2 * lo + 1];
 }
