@@ -554,6 +554,79 @@ read_insn(kite_reader *r, kite_insn *in) {
   return true;
 }
 
+/*
+** The class of each one-byte opcode, for the loops that handle the commonest
+** instructions straight from the bytes (prescan and the main pass): derived from
+** opcodes.def, with a few instructions of their own. BC_SLOW (prefixes, immediates of
+** other shapes, instructions that change the block structure otherwise) goes through
+** kite_read_insn.
+*/
+enum {
+  BC_SLOW,
+  BC_NONE,        /* no immediate */
+  BC_INDEX,       /* one u32 index */
+  BC_MEMARG,      /* a memory argument */
+  BC_MEMARG_ZERO, /* ... of an access that may fuse with the zero constant as an index */
+  BC_BLOCK,       /* block, loop, if, try: a block type */
+  BC_END,
+  BC_LOCAL_GET,
+  BC_LOCAL_SET,
+  BC_LOCAL_TEE,
+  BC_I32_CONST,
+  BC_I64_CONST,
+  BC_F32_CONST,
+  BC_F64_CONST
+};
+
+#define IS_OP(id, name) (OP_##id == OP_##name)
+#define BYTE_CLASS(id, imm)                                                                        \
+  (IS_OP(id, LOCAL_GET)   ? BC_LOCAL_GET                                                           \
+   : IS_OP(id, LOCAL_SET) ? BC_LOCAL_SET                                                           \
+   : IS_OP(id, LOCAL_TEE) ? BC_LOCAL_TEE                                                           \
+   : IS_OP(id, END)       ? BC_END                                                                 \
+   : IS_OP(id, DELEGATE)  ? BC_SLOW                                                                \
+   : IS_OP(id, F64_LOAD) || IS_OP(id, I32_LOAD) || IS_OP(id, I32_LOAD8_U) || IS_OP(id, I32_STORE)  \
+       ? BC_MEMARG_ZERO                                                                            \
+   : (imm) == IMM_MEMARG ? BC_MEMARG                                                               \
+   : (imm) == IMM_BLOCK  ? BC_BLOCK                                                                \
+   : (imm) == IMM_NONE   ? BC_NONE                                                                 \
+   : (imm) == IMM_I32    ? BC_I32_CONST                                                            \
+   : (imm) == IMM_I64    ? BC_I64_CONST                                                            \
+   : (imm) == IMM_F32    ? BC_F32_CONST                                                            \
+   : (imm) == IMM_F64    ? BC_F64_CONST                                                            \
+   : (imm) == IMM_LABEL || (imm) == IMM_FUNC || (imm) == IMM_TYPE || (imm) == IMM_GLOBAL ||        \
+           (imm) == IMM_TABLE || (imm) == IMM_MEMORY || (imm) == IMM_TAG || (imm) == IMM_DATA ||   \
+           (imm) == IMM_ELEM                                                                       \
+       ? BC_INDEX                                                                                  \
+       : BC_SLOW)
+
+/* Indexed by the opcode byte (prefixed rows land past 255, unused; as kite_byteop_table). */
+static const uint8_t byte_class[256 + OP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
+  [(prefix) == 0 ? (code) : 256 + OP_##id] = BYTE_CLASS(id, imm),
+#include "opcodes.def"
+#undef KITE_OPCODE
+};
+
+/* Past a well-formed u32 LEB128 at p; NULL when it runs past end. */
+static inline const uint8_t *skip_leb(const uint8_t *p, const uint8_t *end) {
+  while (p < end)
+    if (!(*p++ & 0x80)) return p;
+  return NULL;
+}
+
+/* Past a memory argument of memory 0 (no memory index); NULL for anything else. */
+static inline const uint8_t *skip_memarg(const uint8_t *p, const uint8_t *end) {
+  if (p >= end || *p >= 0x40) return NULL;
+  return skip_leb(p + 1, end);
+}
+
+/* Whether a block type byte is the whole block type: empty or a number type (the forms
+   read_insn reads itself). */
+static inline bool simple_blocktype(uint8_t b) {
+  return b == 0x40 || (b >= KITE_VT_F64 && b <= KITE_VT_I32);
+}
+
 /* ---- the constant pool ---- */
 
 static uint32_t hash64(uint64_t x) {
@@ -596,12 +669,75 @@ static void push_const(lower *L, uint64_t bits, uint8_t kind) {
    at the top level, or a write of a constant at the top level. */
 enum { FIRST_NONE, FIRST_READ, FIRST_WRITE, FIRST_CONST };
 
+/* The state of the first pass. */
+typedef struct scan {
+  lower *L;
+  uint8_t *first; /* per local: FIRST_* */
+  uint32_t nparams;
+  int depth;       /* of blocks */
+  bool prev_const; /* the instruction before was a scalar constant, prev_bits */
+  uint64_t prev_bits;
+} scan;
+
+/* A local.get, local.set or local.tee of local x (at wasm offset at). */
+static inline void scan_local(scan *s, kite_opcode op, uint32_t x, uint32_t at) {
+  if (x < s->nparams || s->first[x]) return;
+  if (op == OP_LOCAL_GET) {
+    s->first[x] = FIRST_READ;
+  } else if (op == OP_LOCAL_SET && s->prev_const && !s->depth) {
+    s->first[x] = FIRST_CONST;
+    s->L->init_at[x] = at;
+    s->L->init_val[x] = s->prev_bits;
+  } else {
+    s->first[x] = s->depth ? FIRST_READ : FIRST_WRITE;
+  }
+}
+
+static inline void scan_const(scan *s, uint64_t bits) {
+  const_index(s->L, bits, true);
+  s->prev_const = true;
+  s->prev_bits = bits;
+}
+
+/* Any instruction, read by kite_read_insn. */
+static bool scan_slow(scan *s, kite_reader *r) {
+  kite_insn in;
+  uint32_t at = kite_reader_offset(r);
+  if (!kite_read_insn(r, KITE_FEATURES_ALL, &in)) return false;
+  switch (in.op) {
+  case OP_BLOCK:
+  case OP_LOOP:
+  case OP_IF:
+  case OP_TRY:
+  case OP_TRY_TABLE: s->depth++; break;
+  case OP_END:
+  case OP_DELEGATE: s->depth--; break;
+  case OP_LOCAL_GET:
+  case OP_LOCAL_SET:
+  case OP_LOCAL_TEE: scan_local(s, in.op, in.idx, at); break;
+  case OP_I32_CONST: scan_const(s, (uint32_t)in.val.i32); return true;
+  case OP_I64_CONST: scan_const(s, (uint64_t)in.val.i64); return true;
+  case OP_F32_CONST: scan_const(s, in.val.f32); return true;
+  case OP_F64_CONST: scan_const(s, in.val.f64); return true;
+  case OP_REF_NULL: const_index(s->L, KITE_REF_NULL, true); break;
+  case OP_F64_LOAD:
+  case OP_I32_LOAD:
+  case OP_I32_LOAD8_U:
+  case OP_I32_STORE: const_index(s->L, 0, true); break; /* fused accesses' zero index */
+  default: break;
+  }
+  s->prev_const = false;
+  return true;
+}
+
 /*
 ** First pass over the body: the distinct scalar constants, and which declared locals
 ** are written before anything can read them: those whose first access is a local.set
 ** or local.tee at the function's top level. Every path to a later read passes through
 ** that write (structured control cannot jump into the middle of the top level), so
-** such locals need no zeroing on entry.
+** such locals need no zeroing on entry. The common instructions are skipped straight
+** from their bytes (byte_class); the others (and any the fast path cannot read) go
+** through scan_slow.
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
   /* Sized by the body (a constant takes at least two bytes): most functions are small,
@@ -617,53 +753,67 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     L->oom = true;
     return false;
   }
-  kite_insn in;
-  memset(&in, 0, sizeof in);
-  int depth = 0;
-  bool prev_const = false; /* the instruction before was a scalar constant, prev_bits */
-  uint64_t prev_bits = 0, bits;
-  while (r.p < r.end) {
-    uint32_t at = kite_reader_offset(&r);
-    if (!read_insn(&r, &in)) return false;
-    switch (in.op) {
-    case OP_BLOCK:
-    case OP_LOOP:
-    case OP_IF:
-    case OP_TRY:
-    case OP_TRY_TABLE: depth++; break;
-    case OP_END:
-    case OP_DELEGATE: depth--; break;
-    case OP_LOCAL_GET:
-      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = FIRST_READ;
+  scan s = {L, first, nparams, 0, false, 0};
+  const uint8_t *end = r.end;
+  while (r.p < end) {
+    const uint8_t *p = r.p, *q = NULL;
+    uint64_t v;
+    uint8_t bc = byte_class[*p];
+    switch (bc) {
+    case BC_NONE: q = p + 1; break;
+    case BC_INDEX: q = skip_leb(p + 1, end); break;
+    case BC_MEMARG: q = skip_memarg(p + 1, end); break;
+    case BC_MEMARG_ZERO:
+      if ((q = skip_memarg(p + 1, end))) const_index(L, 0, true);
       break;
-    case OP_LOCAL_SET:
-      if (prev_const && !depth && in.idx >= nparams && !first[in.idx]) {
-        first[in.idx] = FIRST_CONST;
-        L->init_at[in.idx] = at;
-        L->init_val[in.idx] = prev_bits;
+    case BC_BLOCK:
+      if (p + 1 < end && simple_blocktype(p[1])) {
+        q = p + 2;
+        s.depth++;
       }
-      /* fall through */
-    case OP_LOCAL_TEE:
-      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = depth ? FIRST_READ : FIRST_WRITE;
       break;
-    case OP_I32_CONST: bits = (uint32_t)in.val.i32; goto scalar;
-    case OP_I64_CONST: bits = (uint64_t)in.val.i64; goto scalar;
-    case OP_F32_CONST: bits = in.val.f32; goto scalar;
-    case OP_F64_CONST:
-      bits = in.val.f64;
-    scalar:
-      const_index(L, bits, true);
-      prev_const = true;
-      prev_bits = bits;
+    case BC_END:
+      q = p + 1;
+      s.depth--;
+      break;
+    case BC_LOCAL_GET:
+    case BC_LOCAL_SET:
+    case BC_LOCAL_TEE:
+      if ((q = kite_leb_fast(p + 1, end, 32, false, &v))) {
+        kite_opcode op = bc == BC_LOCAL_GET   ? OP_LOCAL_GET
+                         : bc == BC_LOCAL_SET ? OP_LOCAL_SET
+                                              : OP_LOCAL_TEE;
+        scan_local(&s, op, (uint32_t)v, kite_reader_offset(&r));
+      }
+      break;
+    case BC_I32_CONST:
+      if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
+      scan_const(&s, (uint32_t)v);
+      r.p = q;
       continue;
-    case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
-    case OP_F64_LOAD:
-    case OP_I32_LOAD:
-    case OP_I32_LOAD8_U:
-    case OP_I32_STORE: const_index(L, 0, true); break; /* fused accesses' zero index */
+    case BC_I64_CONST:
+      if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) break;
+      scan_const(&s, v);
+      r.p = q;
+      continue;
+    case BC_F32_CONST:
+      if (end - p < 5) break;
+      scan_const(&s, kite_load_u32le(p + 1));
+      r.p = p + 5;
+      continue;
+    case BC_F64_CONST:
+      if (end - p < 9) break;
+      scan_const(&s, kite_load_u64le(p + 1));
+      r.p = p + 9;
+      continue;
     default: break;
     }
-    prev_const = false;
+    if (q) {
+      r.p = q;
+      s.prev_const = false;
+    } else if (!scan_slow(&s, &r)) {
+      return false;
+    }
   }
   return true;
 }
@@ -1710,6 +1860,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
 
 /* ---- locals ---- */
 
+static inline void lower_local_get(lower *L, uint32_t x) {
+  push(L, W_LOCAL, pend_read(L, L->local_slot[x]), L->local_kind[x]);
+}
+
 static void lower_local_set(lower *L, uint32_t x, bool tee) {
   uint32_t slot = L->local_slot[x];
   if (!tee && L->init_at[x] == L->offset && L->offset) {
@@ -1903,9 +2057,7 @@ static void lower_insn(lower *L, const kite_insn *in) {
     if (a.kind != KITE_VT_V128) wrote_result(L, OP_SELECT, at, at + 1, dst); /* local.set */
     return;
   }
-  case OP_LOCAL_GET:
-    push(L, W_LOCAL, pend_read(L, L->local_slot[in->idx]), L->local_kind[in->idx]);
-    return;
+  case OP_LOCAL_GET: lower_local_get(L, in->idx); return;
   case OP_LOCAL_SET: lower_local_set(L, in->idx, false); return;
   case OP_LOCAL_TEE: lower_local_set(L, in->idx, true); return;
   case OP_GLOBAL_GET: {
@@ -2034,6 +2186,70 @@ static void lower_insn(lower *L, const kite_insn *in) {
 
 /* ---- the function ---- */
 
+/*
+** The main pass. The commonest instructions (local accesses and i32 constants: about
+** half of all code) are lowered straight from their bytes; the others are read into a
+** kite_insn for lower_insn. False when an instruction cannot be read.
+*/
+static bool lower_body(lower *L, kite_reader *r) {
+  uint32_t dead_depth = 0;
+  kite_insn in;
+  memset(&in, 0, sizeof in);
+  while (L->ctls.len > 0 && !L->oom && !L->unsupported) {
+    const uint8_t *p = r->p, *q;
+    uint64_t v;
+    L->offset = kite_reader_offset(r);
+    bool dead = L->ctls.data[L->ctls.len - 1].unreachable;
+    if (LIKELY(!dead && p < r->end)) {
+      switch (byte_class[*p]) {
+      case BC_LOCAL_GET:
+        if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
+        r->p = q;
+        lower_local_get(L, (uint32_t)v);
+        continue;
+      case BC_LOCAL_SET:
+      case BC_LOCAL_TEE:
+        if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
+        r->p = q;
+        lower_local_set(L, (uint32_t)v, byte_class[*p] == BC_LOCAL_TEE);
+        continue;
+      case BC_I32_CONST:
+        if (!(q = kite_leb_fast(p + 1, r->end, 32, true, &v))) break;
+        r->p = q;
+        push_const(L, (uint32_t)v, KITE_VT_I32);
+        continue;
+      default: break;
+      }
+    }
+    if (!read_insn(r, &in)) return false;
+    if (dead) {
+      /* Dead code: only track nesting, to find this block's else or end. */
+      switch (in.op) {
+      case OP_BLOCK:
+      case OP_LOOP:
+      case OP_IF:
+      case OP_TRY:
+      case OP_TRY_TABLE: dead_depth++; continue;
+      case OP_ELSE:
+      case OP_CATCH:
+      case OP_CATCH_ALL:
+        if (dead_depth) continue;
+        break;
+      case OP_END:
+      case OP_DELEGATE:
+        if (dead_depth) {
+          dead_depth--;
+          continue;
+        }
+        break;
+      default: continue;
+      }
+    }
+    lower_insn(L, &in);
+  }
+  return true;
+}
+
 static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->stack);
   kite_vec_free(L->a, &L->ctls);
@@ -2153,37 +2369,7 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     goto fail;
   }
 
-  uint32_t dead_depth = 0;
-  kite_insn in;
-  memset(&in, 0, sizeof in);
-  while (L.ctls.len > 0 && !L.oom && !L.unsupported) {
-    L.offset = kite_reader_offset(&r);
-    if (!read_insn(&r, &in)) goto fail;
-    if (L.ctls.data[L.ctls.len - 1].unreachable) {
-      /* Dead code: only track nesting, to find this block's else or end. */
-      switch (in.op) {
-      case OP_BLOCK:
-      case OP_LOOP:
-      case OP_IF:
-      case OP_TRY:
-      case OP_TRY_TABLE: dead_depth++; continue;
-      case OP_ELSE:
-      case OP_CATCH:
-      case OP_CATCH_ALL:
-        if (dead_depth) continue;
-        break;
-      case OP_END:
-      case OP_DELEGATE:
-        if (dead_depth) {
-          dead_depth--;
-          continue;
-        }
-        break;
-      default: continue;
-      }
-    }
-    lower_insn(&L, &in);
-  }
+  if (!lower_body(&L, &r)) goto fail;
   if (L.oom) goto fail;
   if (L.unsupported) {
     kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, L.offset, "unsupported instruction");
