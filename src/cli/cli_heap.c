@@ -32,14 +32,6 @@
    large memories' worth of tables): they are mostly never touched. */
 #define LARGEST_BLOCK ((size_t)4 << 20)
 
-#if defined(__SANITIZE_ADDRESS__)
-#define KITE_CLI_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define KITE_CLI_ASAN 1
-#endif
-#endif
-
 bool cli_heap_init(cli_heap *h, size_t module_size) {
   memset(h, 0, sizeof *h);
 #if defined(KITE_CLI_ASAN)

@@ -523,6 +523,22 @@ done:
   return rc;
 }
 
+#if defined(KITE_CLI_ASAN)
+/* Everything a run made, freed for the leak checker. */
+static void free_run_state(run_state *st) {
+  if (st->store) kite_store_free(st->store);
+  kite_wasi_free(st->wasi);
+  if (st->engine) {
+    kite_alloc *ea = kite_engine_alloc(st->engine);
+    kite_free(ea, st->imports,
+              st->imports ? (st->nimports ? st->nimports : 1) * sizeof *st->imports : 0);
+    kite_module_free(st->module);
+    kite_engine_free(st->engine);
+  }
+  cli_heap_free(&st->heap);
+}
+#endif
+
 int cmd_run(int argc, char **argv) {
   kite_alloc a;
   kite_alloc_init(&a, NULL, NULL);
@@ -540,16 +556,13 @@ int cmd_run(int argc, char **argv) {
     rc = run(&st, &o);
     fflush(stdout);
     kite_wasi_threads_free(st.threads); /* joins any thread still running */
-    if (st.store) kite_store_free(st.store);
-    kite_wasi_free(st.wasi);
-    if (st.engine) {
-      kite_alloc *ea = kite_engine_alloc(st.engine);
-      kite_free(ea, st.imports,
-                st.imports ? (st.nimports ? st.nimports : 1) * sizeof *st.imports : 0);
-      kite_module_free(st.module);
-      kite_engine_free(st.engine);
-    }
-    cli_heap_free(&st.heap);
+#if defined(KITE_CLI_ASAN)
+    free_run_state(&st);
+#else
+    /* Otherwise the process ends here and the kernel takes everything back at once:
+       freeing it piece by piece (unmapping a memory's 8 GiB reservation, the value
+       stack, the start-up heap, then the module) took 0.09 ms of a 1 MB module's 1.9. */
+#endif
   }
   for (size_t i = 0; i < o.owned.len; i++)
     kite_free(&a, o.owned.data[i], strlen(o.owned.data[i]) + 1);

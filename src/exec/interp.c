@@ -821,97 +821,59 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       ** Branches: each has a forward form and a _BACK form for branches to a loop head,
       ** which pays fuel and polls for interrupts (the lowering picks the form).
       */
-      vmcase(XOP_JMP) BRANCH_IF(true, 1) vmcase(XOP_JMP_BACK) LOOP_IF(true, 1) vmcase(XOP_BR_NZ)
-          BRANCH_IF(I32(1), 2) vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2) vmcase(XOP_BR_Z)
-              BRANCH_IF(!I32(1), 2) vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
-          /* ---- fused compare and branch ---- */
-          vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3) vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(
-              I32(1) & I32(2),
-              3) vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)),
-                                                3) vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) &
-                                                                                       I32(2)),
-                                                                                     3)
-              vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3) vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(
-                  I32(1) == I32(2),
-                  3) vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2),
-                                                     3) vmcase(XOP_BR_I32_NE_BACK)
-                  LOOP_IF(I32(1) != I32(2), 3) vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3) vmcase(
-                      XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2),
-                                                    3) vmcase(XOP_BR_I32_LT_U)
-                      BRANCH_IF(I32(1) < I32(2), 3) vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(
-                          I32(1) < I32(2),
-                          3) vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2),
-                                                               3) vmcase(XOP_BR_I32_GT_S_BACK)
-                          LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3) vmcase(
-                              XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2),
-                                                         3) vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3) vmcase(XOP_BR_I32_LE_S)
-                              BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3) vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF(
-                                  (int32_t)I32(1) <=
-                                      (int32_t)I32(2),
-                                  3) vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
-                                  vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3) vmcase(
-                                      XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2),
-                                                                 3) vmcase(XOP_BR_I32_GE_S_BACK)
-                                      LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3) vmcase(XOP_BR_I32_GE_U) BRANCH_IF(
-                                          I32(1) >= I32(2),
-                                          3) vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
-                                          vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3) vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(
-                                              I64(1) == I64(2),
-                                              3) vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2),
-                                                                                 3) vmcase(XOP_BR_I64_NE_BACK)
-                                              LOOP_IF(I64(1) != I64(2), 3) vmcase(XOP_BR_I64_LT_S) BRANCH_IF(
-                                                  (int64_t)I64(1) <
-                                                      (int64_t)I64(2),
-                                                  3) vmcase(XOP_BR_I64_LT_S_BACK)
-                                                  LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3) vmcase(
-                                                      XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
-                                                      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3) vmcase(
-                                                          XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2),
-                                                                                     3) vmcase(XOP_BR_I64_GT_S_BACK)
-                                                          LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3) vmcase(
-                                                              XOP_BR_I64_GT_U) BRANCH_IF(I64(1) >
-                                                                                             I64(2),
-                                                                                         3)
-                                                              vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(
-                                                                  I64(1) > I64(2),
-                                                                  3) vmcase(XOP_BR_I64_LE_S)
-                                                                  BRANCH_IF(
-                                                                      (int64_t)I64(1) <=
-                                                                          (int64_t)I64(2),
-                                                                      3) vmcase(XOP_BR_I64_LE_S_BACK)
-                                                                      LOOP_IF(
-                                                                          (int64_t)I64(1) <=
-                                                                              (int64_t)I64(2),
-                                                                          3) vmcase(XOP_BR_I64_LE_U)
-                                                                          BRANCH_IF(
-                                                                              I64(1) <=
-                                                                                  I64(2),
-                                                                              3) vmcase(XOP_BR_I64_LE_U_BACK)
-                                                                              LOOP_IF(
-                                                                                  I64(1) <= I64(2),
-                                                                                  3) vmcase(XOP_BR_I64_GE_S)
-                                                                                  BRANCH_IF(
-                                                                                      (int64_t)I64(
-                                                                                          1) >=
-                                                                                          (int64_t)
-                                                                                              I64(2),
-                                                                                      3) vmcase(XOP_BR_I64_GE_S_BACK)
-                                                                                      LOOP_IF(
-                                                                                          (int64_t)I64(
-                                                                                              1) >=
-                                                                                              (int64_t)I64(
-                                                                                                  2),
-                                                                                          3) vmcase(XOP_BR_I64_GE_U)
-                                                                                          BRANCH_IF(
-                                                                                              I64(1) >=
-                                                                                                  I64(2),
-                                                                                              3) vmcase(XOP_BR_I64_GE_U_BACK)
-                                                                                              LOOP_IF(
-                                                                                                  I64(1) >=
-                                                                                                      I64(2),
-                                                                                                  3)
-          /* ---- loop branches with the counters' additions first ---- */
-          vmcase(XOP_BR_NZ_BACK_A1) {
+      vmcase(XOP_JMP) BRANCH_IF(true, 1)
+      vmcase(XOP_JMP_BACK) LOOP_IF(true, 1)
+      vmcase(XOP_BR_NZ) BRANCH_IF(I32(1), 2)
+      vmcase(XOP_BR_NZ_BACK) LOOP_IF(I32(1), 2)
+      vmcase(XOP_BR_Z) BRANCH_IF(!I32(1), 2)
+      vmcase(XOP_BR_Z_BACK) LOOP_IF(!I32(1), 2)
+      /* ---- fused compare and branch ---- */
+      vmcase(XOP_BR_AND_NZ) BRANCH_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_NZ_BACK) LOOP_IF(I32(1) & I32(2), 3)
+      vmcase(XOP_BR_AND_Z) BRANCH_IF(!(I32(1) & I32(2)), 3)
+      vmcase(XOP_BR_AND_Z_BACK) LOOP_IF(!(I32(1) & I32(2)), 3)
+      vmcase(XOP_BR_I32_EQ) BRANCH_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_EQ_BACK) LOOP_IF(I32(1) == I32(2), 3)
+      vmcase(XOP_BR_I32_NE) BRANCH_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_NE_BACK) LOOP_IF(I32(1) != I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S) BRANCH_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_S_BACK) LOOP_IF((int32_t)I32(1) < (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U) BRANCH_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_LT_U_BACK) LOOP_IF(I32(1) < I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S) BRANCH_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_S_BACK) LOOP_IF((int32_t)I32(1) > (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U) BRANCH_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_GT_U_BACK) LOOP_IF(I32(1) > I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S) BRANCH_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_S_BACK) LOOP_IF((int32_t)I32(1) <= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U) BRANCH_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_LE_U_BACK) LOOP_IF(I32(1) <= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S) BRANCH_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_S_BACK) LOOP_IF((int32_t)I32(1) >= (int32_t)I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U) BRANCH_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I32_GE_U_BACK) LOOP_IF(I32(1) >= I32(2), 3)
+      vmcase(XOP_BR_I64_EQ) BRANCH_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_EQ_BACK) LOOP_IF(I64(1) == I64(2), 3)
+      vmcase(XOP_BR_I64_NE) BRANCH_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_NE_BACK) LOOP_IF(I64(1) != I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S) BRANCH_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_S_BACK) LOOP_IF((int64_t)I64(1) < (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U) BRANCH_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_LT_U_BACK) LOOP_IF(I64(1) < I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S) BRANCH_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_S_BACK) LOOP_IF((int64_t)I64(1) > (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U) BRANCH_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_GT_U_BACK) LOOP_IF(I64(1) > I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S) BRANCH_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_S_BACK) LOOP_IF((int64_t)I64(1) <= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U) BRANCH_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_LE_U_BACK) LOOP_IF(I64(1) <= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S) BRANCH_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_S_BACK) LOOP_IF((int64_t)I64(1) >= (int64_t)I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U) BRANCH_IF(I64(1) >= I64(2), 3)
+      vmcase(XOP_BR_I64_GE_U_BACK) LOOP_IF(I64(1) >= I64(2), 3)
+      /* ---- loop branches with the counters' additions first ---- */
+      vmcase(XOP_BR_NZ_BACK_A1) {
         ADDS_1;
         LOOP_IF(I32(4), 5)
       }
@@ -1036,11 +998,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         S(1) = S(2);
         NEXT(3);
       }
-      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2) vmcase(XOP_BR_NULL_BACK)
-          LOOP_IF(S(1) == KITE_REF_NULL, 2) vmcase(XOP_BR_NON_NULL)
-              BRANCH_IF(S(1) != KITE_REF_NULL, 2) vmcase(XOP_BR_NON_NULL_BACK)
-                  LOOP_IF(S(1) != KITE_REF_NULL, 2) vmcase(OP_CALL_INDIRECT)
-                      vmcase(OP_RETURN_CALL_INDIRECT) {
+      vmcase(XOP_BR_NULL) BRANCH_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NULL_BACK) LOOP_IF(S(1) == KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL) BRANCH_IF(S(1) != KITE_REF_NULL, 2)
+      vmcase(XOP_BR_NON_NULL_BACK) LOOP_IF(S(1) != KITE_REF_NULL, 2)
+      vmcase(OP_CALL_INDIRECT) vmcase(OP_RETURN_CALL_INDIRECT) {
         kite_tableinst *t = inst->tables[W(2)];
         uint64_t i = I64(3);
         if (UNLIKELY(i >= t->size)) TRAP(KITE_TRAP_TABLE_OOB, "undefined element");
@@ -1363,16 +1325,19 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         NEXT(5);
       }
       /* f64 arithmetic with a memory operand (m), and the same storing the result back */
-      vmcase(XOP_F64_ADD_RM) F64_MEM_OP(x + m, false) vmcase(XOP_F64_ADD_MR)
-          F64_MEM_OP(m + x, false) vmcase(XOP_F64_SUB_RM) F64_MEM_OP(x - m, false)
-              vmcase(XOP_F64_SUB_MR) F64_MEM_OP(m - x, false) vmcase(XOP_F64_MUL_RM)
-                  F64_MEM_OP(x * m, false) vmcase(XOP_F64_MUL_MR) F64_MEM_OP(m * x, false)
-                      vmcase(XOP_F64_ADD_RM_ST) F64_MEM_OP(x + m, true) vmcase(XOP_F64_ADD_MR_ST)
-                          F64_MEM_OP(m + x, true) vmcase(XOP_F64_SUB_RM_ST) F64_MEM_OP(x - m, true)
-                              vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
-                                  vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
-                                      vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
-                                          vmcase(XOP_F64_AXPY) {
+      vmcase(XOP_F64_ADD_RM) F64_MEM_OP(x + m, false)
+      vmcase(XOP_F64_ADD_MR) F64_MEM_OP(m + x, false)
+      vmcase(XOP_F64_SUB_RM) F64_MEM_OP(x - m, false)
+      vmcase(XOP_F64_SUB_MR) F64_MEM_OP(m - x, false)
+      vmcase(XOP_F64_MUL_RM) F64_MEM_OP(x * m, false)
+      vmcase(XOP_F64_MUL_MR) F64_MEM_OP(m * x, false)
+      vmcase(XOP_F64_ADD_RM_ST) F64_MEM_OP(x + m, true)
+      vmcase(XOP_F64_ADD_MR_ST) F64_MEM_OP(m + x, true)
+      vmcase(XOP_F64_SUB_RM_ST) F64_MEM_OP(x - m, true)
+      vmcase(XOP_F64_SUB_MR_ST) F64_MEM_OP(m - x, true)
+      vmcase(XOP_F64_MUL_RM_ST) F64_MEM_OP(x * m, true)
+      vmcase(XOP_F64_MUL_MR_ST) F64_MEM_OP(m * x, true)
+      vmcase(XOP_F64_AXPY) {
         EA_INDEXED(3, 4, 5);
         double k = F64(2), x = f64_of(ld64(mem + ea));
         uint64_t ea2 = (uint64_t)(uint32_t)(I32(6) + I32(7)) + W(8);
@@ -2261,145 +2226,199 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       }
 
       /* ---- SIMD: lane arithmetic in simd.h, one function per instruction ---- */
-      vmcase(OP_I8X16_SWIZZLE) SIMD2(i8x16_swizzle) vmcase(OP_I8X16_EQ) SIMD2(i8x16_eq) vmcase(
-          OP_I8X16_NE) SIMD2(i8x16_ne) vmcase(OP_I8X16_LT_S) SIMD2(i8x16_lt_s) vmcase(OP_I8X16_LT_U)
-          SIMD2(i8x16_lt_u) vmcase(OP_I8X16_GT_S) SIMD2(i8x16_gt_s) vmcase(OP_I8X16_GT_U) SIMD2(
-              i8x16_gt_u) vmcase(OP_I8X16_LE_S) SIMD2(i8x16_le_s) vmcase(OP_I8X16_LE_U) SIMD2(i8x16_le_u)
-              vmcase(OP_I8X16_GE_S) SIMD2(i8x16_ge_s) vmcase(OP_I8X16_GE_U) SIMD2(i8x16_ge_u) vmcase(
-                  OP_I16X8_EQ) SIMD2(i16x8_eq) vmcase(OP_I16X8_NE) SIMD2(i16x8_ne) vmcase(OP_I16X8_LT_S)
-                  SIMD2(i16x8_lt_s) vmcase(OP_I16X8_LT_U) SIMD2(i16x8_lt_u) vmcase(OP_I16X8_GT_S) SIMD2(
-                      i16x8_gt_s) vmcase(OP_I16X8_GT_U) SIMD2(i16x8_gt_u) vmcase(OP_I16X8_LE_S)
-                      SIMD2(i16x8_le_s) vmcase(OP_I16X8_LE_U) SIMD2(i16x8_le_u) vmcase(
-                          OP_I16X8_GE_S) SIMD2(i16x8_ge_s) vmcase(OP_I16X8_GE_U) SIMD2(i16x8_ge_u)
-                          vmcase(OP_I32X4_EQ) SIMD2(i32x4_eq) vmcase(OP_I32X4_NE) SIMD2(i32x4_ne) vmcase(
-                              OP_I32X4_LT_S) SIMD2(i32x4_lt_s) vmcase(OP_I32X4_LT_U) SIMD2(i32x4_lt_u)
-                              vmcase(OP_I32X4_GT_S) SIMD2(i32x4_gt_s) vmcase(OP_I32X4_GT_U) SIMD2(
-                                  i32x4_gt_u) vmcase(OP_I32X4_LE_S) SIMD2(i32x4_le_s) vmcase(OP_I32X4_LE_U)
-                                  SIMD2(i32x4_le_u) vmcase(OP_I32X4_GE_S) SIMD2(i32x4_ge_s) vmcase(
-                                      OP_I32X4_GE_U) SIMD2(i32x4_ge_u) vmcase(OP_I64X2_EQ)
-                                      SIMD2(i64x2_eq) vmcase(OP_I64X2_NE) SIMD2(i64x2_ne) vmcase(
-                                          OP_I64X2_LT_S) SIMD2(i64x2_lt_s) vmcase(OP_I64X2_GT_S)
-                                          SIMD2(i64x2_gt_s) vmcase(OP_I64X2_LE_S) SIMD2(i64x2_le_s) vmcase(
-                                              OP_I64X2_GE_S) SIMD2(i64x2_ge_s) vmcase(OP_F32X4_EQ)
-                                              SIMD2(f32x4_eq) vmcase(OP_F32X4_NE) SIMD2(f32x4_ne) vmcase(
-                                                  OP_F32X4_LT) SIMD2(f32x4_lt) vmcase(OP_F32X4_GT)
-                                                  SIMD2(f32x4_gt) vmcase(OP_F32X4_LE) SIMD2(
-                                                      f32x4_le) vmcase(OP_F32X4_GE) SIMD2(f32x4_ge)
-                                                      vmcase(OP_F64X2_EQ) SIMD2(f64x2_eq) vmcase(
-                                                          OP_F64X2_NE) SIMD2(f64x2_ne) vmcase(OP_F64X2_LT)
-                                                          SIMD2(f64x2_lt) vmcase(OP_F64X2_GT) SIMD2(
-                                                              f64x2_gt) vmcase(OP_F64X2_LE)
-                                                              SIMD2(f64x2_le) vmcase(OP_F64X2_GE) SIMD2(
-                                                                  f64x2_ge) vmcase(OP_V128_AND) SIMD2(v128_and)
-                                                                  vmcase(OP_V128_ANDNOT) SIMD2(
-                                                                      v128_andnot) vmcase(OP_V128_OR)
-                                                                      SIMD2(v128_or) vmcase(
-                                                                          OP_V128_XOR) SIMD2(v128_xor)
-                                                                          vmcase(OP_I8X16_NARROW_I16X8_S) SIMD2(
-                                                                              i8x16_narrow_i16x8_s) vmcase(OP_I8X16_NARROW_I16X8_U)
-                                                                              SIMD2(i8x16_narrow_i16x8_u) vmcase(
-                                                                                  OP_I8X16_ADD) SIMD2(i8x16_add)
-                                                                                  vmcase(OP_I8X16_ADD_SAT_S) SIMD2(
-                                                                                      i8x16_add_sat_s) vmcase(OP_I8X16_ADD_SAT_U)
-                                                                                      SIMD2(i8x16_add_sat_u) vmcase(
-                                                                                          OP_I8X16_SUB)
-                                                                                          SIMD2(i8x16_sub) vmcase(
-                                                                                              OP_I8X16_SUB_SAT_S)
-                                                                                              SIMD2(i8x16_sub_sat_s) vmcase(
-                                                                                                  OP_I8X16_SUB_SAT_U)
-                                                                                                  SIMD2(
-                                                                                                      i8x16_sub_sat_u)
-                                                                                                      vmcase(
-                                                                                                          OP_I8X16_MIN_S)
-                                                                                                          SIMD2(
-                                                                                                              i8x16_min_s)
-                                                                                                              vmcase(
-                                                                                                                  OP_I8X16_MIN_U)
-                                                                                                                  SIMD2(
-                                                                                                                      i8x16_min_u)
-                                                                                                                      vmcase(
-                                                                                                                          OP_I8X16_MAX_S)
-                                                                                                                          SIMD2(
-                                                                                                                              i8x16_max_s)
-                                                                                                                              vmcase(
-                                                                                                                                  OP_I8X16_MAX_U)
-                                                                                                                                  SIMD2(
-                                                                                                                                      i8x16_max_u)
-                                                                                                                                      vmcase(OP_I8X16_AVGR_U) SIMD2(
-                                                                                                                                          i8x16_avgr_u) vmcase(OP_I16X8_Q15MULR_SAT_S)
-                                                                                                                                          SIMD2(
-                                                                                                                                              i16x8_q15mulr_sat_s) vmcase(OP_I16X8_NARROW_I32X4_S) SIMD2(i16x8_narrow_i32x4_s) vmcase(OP_I16X8_NARROW_I32X4_U) SIMD2(i16x8_narrow_i32x4_u) vmcase(OP_I16X8_ADD) SIMD2(i16x8_add) vmcase(OP_I16X8_ADD_SAT_S) SIMD2(i16x8_add_sat_s) vmcase(OP_I16X8_ADD_SAT_U) SIMD2(i16x8_add_sat_u) vmcase(OP_I16X8_SUB) SIMD2(i16x8_sub) vmcase(OP_I16X8_SUB_SAT_S) SIMD2(i16x8_sub_sat_s) vmcase(OP_I16X8_SUB_SAT_U)
-                                                                                                                                              SIMD2(
-                                                                                                                                                  i16x8_sub_sat_u) vmcase(OP_I16X8_MUL) SIMD2(i16x8_mul) vmcase(OP_I16X8_MIN_S) SIMD2(i16x8_min_s) vmcase(OP_I16X8_MIN_U) SIMD2(i16x8_min_u) vmcase(OP_I16X8_MAX_S) SIMD2(i16x8_max_s) vmcase(OP_I16X8_MAX_U) SIMD2(i16x8_max_u) vmcase(OP_I16X8_AVGR_U) SIMD2(i16x8_avgr_u) vmcase(OP_I16X8_EXTMUL_LOW_I8X16_S) SIMD2(i16x8_extmul_low_i8x16_s) vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_S) SIMD2(i16x8_extmul_high_i8x16_s) vmcase(OP_I16X8_EXTMUL_LOW_I8X16_U) SIMD2(i16x8_extmul_low_i8x16_u) vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_U) SIMD2(i16x8_extmul_high_i8x16_u) vmcase(OP_I32X4_ADD) SIMD2(i32x4_add) vmcase(OP_I32X4_SUB) SIMD2(i32x4_sub) vmcase(OP_I32X4_MUL) SIMD2(i32x4_mul) vmcase(OP_I32X4_MIN_S)
-                                                                                                                                                  SIMD2(i32x4_min_s) vmcase(OP_I32X4_MIN_U) SIMD2(i32x4_min_u) vmcase(OP_I32X4_MAX_S) SIMD2(
-                                                                                                                                                      i32x4_max_s) vmcase(OP_I32X4_MAX_U) SIMD2(i32x4_max_u) vmcase(OP_I32X4_DOT_I16X8_S) SIMD2(i32x4_dot_i16x8_s) vmcase(OP_I32X4_EXTMUL_LOW_I16X8_S) SIMD2(i32x4_extmul_low_i16x8_s)
-                                                                                                                                                      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_S) SIMD2(i32x4_extmul_high_i16x8_s) vmcase(OP_I32X4_EXTMUL_LOW_I16X8_U) SIMD2(i32x4_extmul_low_i16x8_u) vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_U) SIMD2(
-                                                                                                                                                          i32x4_extmul_high_i16x8_u) vmcase(OP_I64X2_ADD)
-                                                                                                                                                          SIMD2(i64x2_add) vmcase(OP_I64X2_SUB) SIMD2(i64x2_sub) vmcase(OP_I64X2_MUL) SIMD2(i64x2_mul) vmcase(OP_I64X2_EXTMUL_LOW_I32X4_S) SIMD2(i64x2_extmul_low_i32x4_s) vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_S) SIMD2(i64x2_extmul_high_i32x4_s) vmcase(OP_I64X2_EXTMUL_LOW_I32X4_U) SIMD2(i64x2_extmul_low_i32x4_u) vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_U) SIMD2(i64x2_extmul_high_i32x4_u) vmcase(OP_F32X4_ADD) SIMD2(f32x4_add) vmcase(OP_F32X4_SUB) SIMD2(f32x4_sub) vmcase(OP_F32X4_MUL) SIMD2(
-                                                                                                                                                              f32x4_mul) vmcase(OP_F32X4_DIV) SIMD2(f32x4_div) vmcase(OP_F32X4_MIN) SIMD2(f32x4_min) vmcase(OP_F32X4_MAX) SIMD2(f32x4_max) vmcase(OP_F32X4_PMIN)
-                                                                                                                                                              SIMD2(
-                                                                                                                                                                  f32x4_pmin)
-                                                                                                                                                                  vmcase(
-                                                                                                                                                                      OP_F32X4_PMAX)
-                                                                                                                                                                      SIMD2(
-                                                                                                                                                                          f32x4_pmax) vmcase(OP_F64X2_ADD) SIMD2(f64x2_add) vmcase(OP_F64X2_SUB) SIMD2(f64x2_sub) vmcase(OP_F64X2_MUL) SIMD2(f64x2_mul) vmcase(OP_F64X2_DIV) SIMD2(f64x2_div) vmcase(OP_F64X2_MIN) SIMD2(f64x2_min)
-                                                                                                                                                                          vmcase(OP_F64X2_MAX) SIMD2(f64x2_max) vmcase(
-                                                                                                                                                                              OP_F64X2_PMIN)
-                                                                                                                                                                              SIMD2(f64x2_pmin) vmcase(
-                                                                                                                                                                                  OP_F64X2_PMAX)
-                                                                                                                                                                                  SIMD2(f64x2_pmax) vmcase(
-                                                                                                                                                                                      OP_V128_NOT) SIMD1(v128_not) vmcase(OP_F32X4_DEMOTE_F64X2_ZERO) SIMD1(f32x4_demote_f64x2_zero)
-                                                                                                                                                                                      vmcase(
-                                                                                                                                                                                          OP_F64X2_PROMOTE_LOW_F32X4)
-                                                                                                                                                                                          SIMD1(
-                                                                                                                                                                                              f64x2_promote_low_f32x4)
-                                                                                                                                                                                              vmcase(
-                                                                                                                                                                                                  OP_I8X16_ABS)
-                                                                                                                                                                                                  SIMD1(i8x16_abs) vmcase(OP_I8X16_NEG) SIMD1(i8x16_neg) vmcase(OP_I8X16_POPCNT) SIMD1(i8x16_popcnt) vmcase(OP_F32X4_CEIL) SIMD1(
-                                                                                                                                                                                                      f32x4_ceil)
-                                                                                                                                                                                                      vmcase(
-                                                                                                                                                                                                          OP_F32X4_FLOOR) SIMD1(f32x4_floor) vmcase(OP_F32X4_TRUNC) SIMD1(f32x4_trunc) vmcase(OP_F32X4_NEAREST) SIMD1(f32x4_nearest)
-                                                                                                                                                                                                          vmcase(
-                                                                                                                                                                                                              OP_F64X2_CEIL)
-                                                                                                                                                                                                              SIMD1(f64x2_ceil) vmcase(OP_F64X2_FLOOR) SIMD1(f64x2_floor) vmcase(OP_F64X2_TRUNC) SIMD1(f64x2_trunc) vmcase(OP_F64X2_NEAREST) SIMD1(
-                                                                                                                                                                                                                  f64x2_nearest) vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_S) SIMD1(i16x8_extadd_pairwise_i8x16_s) vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_U) SIMD1(i16x8_extadd_pairwise_i8x16_u) vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_S)
-                                                                                                                                                                                                                  SIMD1(i32x4_extadd_pairwise_i16x8_s) vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_U) SIMD1(i32x4_extadd_pairwise_i16x8_u) vmcase(OP_I16X8_ABS) SIMD1(i16x8_abs) vmcase(OP_I16X8_NEG) SIMD1(i16x8_neg) vmcase(
-                                                                                                                                                                                                                      OP_I16X8_EXTEND_LOW_I8X16_S) SIMD1(i16x8_extend_low_i8x16_s)
-                                                                                                                                                                                                                      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_S) SIMD1(i16x8_extend_high_i8x16_s) vmcase(OP_I16X8_EXTEND_LOW_I8X16_U) SIMD1(i16x8_extend_low_i8x16_u) vmcase(OP_I16X8_EXTEND_HIGH_I8X16_U) SIMD1(i16x8_extend_high_i8x16_u) vmcase(OP_I32X4_ABS) SIMD1(
-                                                                                                                                                                                                                          i32x4_abs) vmcase(OP_I32X4_NEG) SIMD1(i32x4_neg)
-                                                                                                                                                                                                                          vmcase(OP_I32X4_EXTEND_LOW_I16X8_S) SIMD1(i32x4_extend_low_i16x8_s) vmcase(OP_I32X4_EXTEND_HIGH_I16X8_S) SIMD1(i32x4_extend_high_i16x8_s)
-                                                                                                                                                                                                                              vmcase(OP_I32X4_EXTEND_LOW_I16X8_U) SIMD1(
-                                                                                                                                                                                                                                  i32x4_extend_low_i16x8_u)
-                                                                                                                                                                                                                                  vmcase(OP_I32X4_EXTEND_HIGH_I16X8_U) SIMD1(i32x4_extend_high_i16x8_u) vmcase(OP_I64X2_ABS) SIMD1(i64x2_abs)
-                                                                                                                                                                                                                                      vmcase(
-                                                                                                                                                                                                                                          OP_I64X2_NEG) SIMD1(i64x2_neg) vmcase(OP_I64X2_EXTEND_LOW_I32X4_S) SIMD1(i64x2_extend_low_i32x4_s) vmcase(OP_I64X2_EXTEND_HIGH_I32X4_S) SIMD1(i64x2_extend_high_i32x4_s) vmcase(OP_I64X2_EXTEND_LOW_I32X4_U) SIMD1(i64x2_extend_low_i32x4_u) vmcase(OP_I64X2_EXTEND_HIGH_I32X4_U) SIMD1(i64x2_extend_high_i32x4_u) vmcase(OP_F32X4_ABS) SIMD1(f32x4_abs) vmcase(OP_F32X4_NEG) SIMD1(f32x4_neg) vmcase(OP_F32X4_SQRT) SIMD1(f32x4_sqrt) vmcase(OP_F64X2_ABS) SIMD1(f64x2_abs) vmcase(OP_F64X2_NEG) SIMD1(f64x2_neg) vmcase(OP_F64X2_SQRT) SIMD1(f64x2_sqrt) vmcase(OP_I32X4_TRUNC_SAT_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
-                                                                                                                                                                                                                                          vmcase(OP_I32X4_TRUNC_SAT_F32X4_U) SIMD1(
-                                                                                                                                                                                                                                              i32x4_trunc_sat_f32x4_u)
-                                                                                                                                                                                                                                              vmcase(
-                                                                                                                                                                                                                                                  OP_F32X4_CONVERT_I32X4_S) SIMD1(f32x4_convert_i32x4_s) vmcase(OP_F32X4_CONVERT_I32X4_U) SIMD1(f32x4_convert_i32x4_u) vmcase(OP_I32X4_TRUNC_SAT_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero) vmcase(OP_I32X4_TRUNC_SAT_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero) vmcase(OP_F64X2_CONVERT_LOW_I32X4_S) SIMD1(f64x2_convert_low_i32x4_s) vmcase(OP_F64X2_CONVERT_LOW_I32X4_U) SIMD1(f64x2_convert_low_i32x4_u)
-                                                                                                                                                                                                                                                  vmcase(OP_I8X16_SHL) SIMD_SHIFT(i8x16_shl) vmcase(OP_I8X16_SHR_S) SIMD_SHIFT(i8x16_shr_s)
-                                                                                                                                                                                                                                                      vmcase(OP_I8X16_SHR_U) SIMD_SHIFT(i8x16_shr_u) vmcase(
-                                                                                                                                                                                                                                                          OP_I16X8_SHL) SIMD_SHIFT(i16x8_shl) vmcase(OP_I16X8_SHR_S) SIMD_SHIFT(i16x8_shr_s)
-                                                                                                                                                                                                                                                          vmcase(OP_I16X8_SHR_U) SIMD_SHIFT(
-                                                                                                                                                                                                                                                              i16x8_shr_u)
-                                                                                                                                                                                                                                                              vmcase(
-                                                                                                                                                                                                                                                                  OP_I32X4_SHL) SIMD_SHIFT(i32x4_shl) vmcase(OP_I32X4_SHR_S) SIMD_SHIFT(i32x4_shr_s)
-                                                                                                                                                                                                                                                                  vmcase(OP_I32X4_SHR_U) SIMD_SHIFT(i32x4_shr_u) vmcase(OP_I64X2_SHL) SIMD_SHIFT(i64x2_shl) vmcase(
-                                                                                                                                                                                                                                                                      OP_I64X2_SHR_S) SIMD_SHIFT(i64x2_shr_s)
-                                                                                                                                                                                                                                                                      vmcase(OP_I64X2_SHR_U) SIMD_SHIFT(i64x2_shr_u) vmcase(OP_V128_ANY_TRUE) SIMD_TO_I32(v128_any_true)
-                                                                                                                                                                                                                                                                          vmcase(
-                                                                                                                                                                                                                                                                              OP_I8X16_ALL_TRUE) SIMD_TO_I32(i8x16_all_true) vmcase(OP_I8X16_BITMASK) SIMD_TO_I32(i8x16_bitmask) vmcase(OP_I16X8_ALL_TRUE) SIMD_TO_I32(i16x8_all_true) vmcase(OP_I16X8_BITMASK) SIMD_TO_I32(i16x8_bitmask)
-                                                                                                                                                                                                                                                                              vmcase(OP_I32X4_ALL_TRUE) SIMD_TO_I32(i32x4_all_true) vmcase(OP_I32X4_BITMASK) SIMD_TO_I32(i32x4_bitmask) vmcase(
-                                                                                                                                                                                                                                                                                  OP_I64X2_ALL_TRUE)
-                                                                                                                                                                                                                                                                                  SIMD_TO_I32(
-                                                                                                                                                                                                                                                                                      i64x2_all_true)
-                                                                                                                                                                                                                                                                                      vmcase(
-                                                                                                                                                                                                                                                                                          OP_I64X2_BITMASK)
-                                                                                                                                                                                                                                                                                          SIMD_TO_I32(
-                                                                                                                                                                                                                                                                                              i64x2_bitmask)
+      vmcase(OP_I8X16_SWIZZLE) SIMD2(i8x16_swizzle)
+      vmcase(OP_I8X16_EQ) SIMD2(i8x16_eq)
+      vmcase(OP_I8X16_NE) SIMD2(i8x16_ne)
+      vmcase(OP_I8X16_LT_S) SIMD2(i8x16_lt_s)
+      vmcase(OP_I8X16_LT_U) SIMD2(i8x16_lt_u)
+      vmcase(OP_I8X16_GT_S) SIMD2(i8x16_gt_s)
+      vmcase(OP_I8X16_GT_U) SIMD2(i8x16_gt_u)
+      vmcase(OP_I8X16_LE_S) SIMD2(i8x16_le_s)
+      vmcase(OP_I8X16_LE_U) SIMD2(i8x16_le_u)
+      vmcase(OP_I8X16_GE_S) SIMD2(i8x16_ge_s)
+      vmcase(OP_I8X16_GE_U) SIMD2(i8x16_ge_u)
+      vmcase(OP_I16X8_EQ) SIMD2(i16x8_eq)
+      vmcase(OP_I16X8_NE) SIMD2(i16x8_ne)
+      vmcase(OP_I16X8_LT_S) SIMD2(i16x8_lt_s)
+      vmcase(OP_I16X8_LT_U) SIMD2(i16x8_lt_u)
+      vmcase(OP_I16X8_GT_S) SIMD2(i16x8_gt_s)
+      vmcase(OP_I16X8_GT_U) SIMD2(i16x8_gt_u)
+      vmcase(OP_I16X8_LE_S) SIMD2(i16x8_le_s)
+      vmcase(OP_I16X8_LE_U) SIMD2(i16x8_le_u)
+      vmcase(OP_I16X8_GE_S) SIMD2(i16x8_ge_s)
+      vmcase(OP_I16X8_GE_U) SIMD2(i16x8_ge_u)
+      vmcase(OP_I32X4_EQ) SIMD2(i32x4_eq)
+      vmcase(OP_I32X4_NE) SIMD2(i32x4_ne)
+      vmcase(OP_I32X4_LT_S) SIMD2(i32x4_lt_s)
+      vmcase(OP_I32X4_LT_U) SIMD2(i32x4_lt_u)
+      vmcase(OP_I32X4_GT_S) SIMD2(i32x4_gt_s)
+      vmcase(OP_I32X4_GT_U) SIMD2(i32x4_gt_u)
+      vmcase(OP_I32X4_LE_S) SIMD2(i32x4_le_s)
+      vmcase(OP_I32X4_LE_U) SIMD2(i32x4_le_u)
+      vmcase(OP_I32X4_GE_S) SIMD2(i32x4_ge_s)
+      vmcase(OP_I32X4_GE_U) SIMD2(i32x4_ge_u)
+      vmcase(OP_I64X2_EQ) SIMD2(i64x2_eq)
+      vmcase(OP_I64X2_NE) SIMD2(i64x2_ne)
+      vmcase(OP_I64X2_LT_S) SIMD2(i64x2_lt_s)
+      vmcase(OP_I64X2_GT_S) SIMD2(i64x2_gt_s)
+      vmcase(OP_I64X2_LE_S) SIMD2(i64x2_le_s)
+      vmcase(OP_I64X2_GE_S) SIMD2(i64x2_ge_s)
+      vmcase(OP_F32X4_EQ) SIMD2(f32x4_eq)
+      vmcase(OP_F32X4_NE) SIMD2(f32x4_ne)
+      vmcase(OP_F32X4_LT) SIMD2(f32x4_lt)
+      vmcase(OP_F32X4_GT) SIMD2(f32x4_gt)
+      vmcase(OP_F32X4_LE) SIMD2(f32x4_le)
+      vmcase(OP_F32X4_GE) SIMD2(f32x4_ge)
+      vmcase(OP_F64X2_EQ) SIMD2(f64x2_eq)
+      vmcase(OP_F64X2_NE) SIMD2(f64x2_ne)
+      vmcase(OP_F64X2_LT) SIMD2(f64x2_lt)
+      vmcase(OP_F64X2_GT) SIMD2(f64x2_gt)
+      vmcase(OP_F64X2_LE) SIMD2(f64x2_le)
+      vmcase(OP_F64X2_GE) SIMD2(f64x2_ge)
+      vmcase(OP_V128_AND) SIMD2(v128_and)
+      vmcase(OP_V128_ANDNOT) SIMD2(v128_andnot)
+      vmcase(OP_V128_OR) SIMD2(v128_or)
+      vmcase(OP_V128_XOR) SIMD2(v128_xor)
+      vmcase(OP_I8X16_NARROW_I16X8_S) SIMD2(i8x16_narrow_i16x8_s)
+      vmcase(OP_I8X16_NARROW_I16X8_U) SIMD2(i8x16_narrow_i16x8_u)
+      vmcase(OP_I8X16_ADD) SIMD2(i8x16_add)
+      vmcase(OP_I8X16_ADD_SAT_S) SIMD2(i8x16_add_sat_s)
+      vmcase(OP_I8X16_ADD_SAT_U) SIMD2(i8x16_add_sat_u)
+      vmcase(OP_I8X16_SUB) SIMD2(i8x16_sub)
+      vmcase(OP_I8X16_SUB_SAT_S) SIMD2(i8x16_sub_sat_s)
+      vmcase(OP_I8X16_SUB_SAT_U) SIMD2(i8x16_sub_sat_u)
+      vmcase(OP_I8X16_MIN_S) SIMD2(i8x16_min_s)
+      vmcase(OP_I8X16_MIN_U) SIMD2(i8x16_min_u)
+      vmcase(OP_I8X16_MAX_S) SIMD2(i8x16_max_s)
+      vmcase(OP_I8X16_MAX_U) SIMD2(i8x16_max_u)
+      vmcase(OP_I8X16_AVGR_U) SIMD2(i8x16_avgr_u)
+      vmcase(OP_I16X8_Q15MULR_SAT_S) SIMD2(i16x8_q15mulr_sat_s)
+      vmcase(OP_I16X8_NARROW_I32X4_S) SIMD2(i16x8_narrow_i32x4_s)
+      vmcase(OP_I16X8_NARROW_I32X4_U) SIMD2(i16x8_narrow_i32x4_u)
+      vmcase(OP_I16X8_ADD) SIMD2(i16x8_add)
+      vmcase(OP_I16X8_ADD_SAT_S) SIMD2(i16x8_add_sat_s)
+      vmcase(OP_I16X8_ADD_SAT_U) SIMD2(i16x8_add_sat_u)
+      vmcase(OP_I16X8_SUB) SIMD2(i16x8_sub)
+      vmcase(OP_I16X8_SUB_SAT_S) SIMD2(i16x8_sub_sat_s)
+      vmcase(OP_I16X8_SUB_SAT_U) SIMD2(i16x8_sub_sat_u)
+      vmcase(OP_I16X8_MUL) SIMD2(i16x8_mul)
+      vmcase(OP_I16X8_MIN_S) SIMD2(i16x8_min_s)
+      vmcase(OP_I16X8_MIN_U) SIMD2(i16x8_min_u)
+      vmcase(OP_I16X8_MAX_S) SIMD2(i16x8_max_s)
+      vmcase(OP_I16X8_MAX_U) SIMD2(i16x8_max_u)
+      vmcase(OP_I16X8_AVGR_U) SIMD2(i16x8_avgr_u)
+      vmcase(OP_I16X8_EXTMUL_LOW_I8X16_S) SIMD2(i16x8_extmul_low_i8x16_s)
+      vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_S) SIMD2(i16x8_extmul_high_i8x16_s)
+      vmcase(OP_I16X8_EXTMUL_LOW_I8X16_U) SIMD2(i16x8_extmul_low_i8x16_u)
+      vmcase(OP_I16X8_EXTMUL_HIGH_I8X16_U) SIMD2(i16x8_extmul_high_i8x16_u)
+      vmcase(OP_I32X4_ADD) SIMD2(i32x4_add)
+      vmcase(OP_I32X4_SUB) SIMD2(i32x4_sub)
+      vmcase(OP_I32X4_MUL) SIMD2(i32x4_mul)
+      vmcase(OP_I32X4_MIN_S) SIMD2(i32x4_min_s)
+      vmcase(OP_I32X4_MIN_U) SIMD2(i32x4_min_u)
+      vmcase(OP_I32X4_MAX_S) SIMD2(i32x4_max_s)
+      vmcase(OP_I32X4_MAX_U) SIMD2(i32x4_max_u)
+      vmcase(OP_I32X4_DOT_I16X8_S) SIMD2(i32x4_dot_i16x8_s)
+      vmcase(OP_I32X4_EXTMUL_LOW_I16X8_S) SIMD2(i32x4_extmul_low_i16x8_s)
+      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_S) SIMD2(i32x4_extmul_high_i16x8_s)
+      vmcase(OP_I32X4_EXTMUL_LOW_I16X8_U) SIMD2(i32x4_extmul_low_i16x8_u)
+      vmcase(OP_I32X4_EXTMUL_HIGH_I16X8_U) SIMD2(i32x4_extmul_high_i16x8_u)
+      vmcase(OP_I64X2_ADD) SIMD2(i64x2_add)
+      vmcase(OP_I64X2_SUB) SIMD2(i64x2_sub)
+      vmcase(OP_I64X2_MUL) SIMD2(i64x2_mul)
+      vmcase(OP_I64X2_EXTMUL_LOW_I32X4_S) SIMD2(i64x2_extmul_low_i32x4_s)
+      vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_S) SIMD2(i64x2_extmul_high_i32x4_s)
+      vmcase(OP_I64X2_EXTMUL_LOW_I32X4_U) SIMD2(i64x2_extmul_low_i32x4_u)
+      vmcase(OP_I64X2_EXTMUL_HIGH_I32X4_U) SIMD2(i64x2_extmul_high_i32x4_u)
+      vmcase(OP_F32X4_ADD) SIMD2(f32x4_add)
+      vmcase(OP_F32X4_SUB) SIMD2(f32x4_sub)
+      vmcase(OP_F32X4_MUL) SIMD2(f32x4_mul)
+      vmcase(OP_F32X4_DIV) SIMD2(f32x4_div)
+      vmcase(OP_F32X4_MIN) SIMD2(f32x4_min)
+      vmcase(OP_F32X4_MAX) SIMD2(f32x4_max)
+      vmcase(OP_F32X4_PMIN) SIMD2(f32x4_pmin)
+      vmcase(OP_F32X4_PMAX) SIMD2(f32x4_pmax)
+      vmcase(OP_F64X2_ADD) SIMD2(f64x2_add)
+      vmcase(OP_F64X2_SUB) SIMD2(f64x2_sub)
+      vmcase(OP_F64X2_MUL) SIMD2(f64x2_mul)
+      vmcase(OP_F64X2_DIV) SIMD2(f64x2_div)
+      vmcase(OP_F64X2_MIN) SIMD2(f64x2_min)
+      vmcase(OP_F64X2_MAX) SIMD2(f64x2_max)
+      vmcase(OP_F64X2_PMIN) SIMD2(f64x2_pmin)
+      vmcase(OP_F64X2_PMAX) SIMD2(f64x2_pmax)
+      vmcase(OP_V128_NOT) SIMD1(v128_not)
+      vmcase(OP_F32X4_DEMOTE_F64X2_ZERO) SIMD1(f32x4_demote_f64x2_zero)
+      vmcase(OP_F64X2_PROMOTE_LOW_F32X4) SIMD1(f64x2_promote_low_f32x4)
+      vmcase(OP_I8X16_ABS) SIMD1(i8x16_abs)
+      vmcase(OP_I8X16_NEG) SIMD1(i8x16_neg)
+      vmcase(OP_I8X16_POPCNT) SIMD1(i8x16_popcnt)
+      vmcase(OP_F32X4_CEIL) SIMD1(f32x4_ceil)
+      vmcase(OP_F32X4_FLOOR) SIMD1(f32x4_floor)
+      vmcase(OP_F32X4_TRUNC) SIMD1(f32x4_trunc)
+      vmcase(OP_F32X4_NEAREST) SIMD1(f32x4_nearest)
+      vmcase(OP_F64X2_CEIL) SIMD1(f64x2_ceil)
+      vmcase(OP_F64X2_FLOOR) SIMD1(f64x2_floor)
+      vmcase(OP_F64X2_TRUNC) SIMD1(f64x2_trunc)
+      vmcase(OP_F64X2_NEAREST) SIMD1(f64x2_nearest)
+      vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_S) SIMD1(i16x8_extadd_pairwise_i8x16_s)
+      vmcase(OP_I16X8_EXTADD_PAIRWISE_I8X16_U) SIMD1(i16x8_extadd_pairwise_i8x16_u)
+      vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_S) SIMD1(i32x4_extadd_pairwise_i16x8_s)
+      vmcase(OP_I32X4_EXTADD_PAIRWISE_I16X8_U) SIMD1(i32x4_extadd_pairwise_i16x8_u)
+      vmcase(OP_I16X8_ABS) SIMD1(i16x8_abs)
+      vmcase(OP_I16X8_NEG) SIMD1(i16x8_neg)
+      vmcase(OP_I16X8_EXTEND_LOW_I8X16_S) SIMD1(i16x8_extend_low_i8x16_s)
+      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_S) SIMD1(i16x8_extend_high_i8x16_s)
+      vmcase(OP_I16X8_EXTEND_LOW_I8X16_U) SIMD1(i16x8_extend_low_i8x16_u)
+      vmcase(OP_I16X8_EXTEND_HIGH_I8X16_U) SIMD1(i16x8_extend_high_i8x16_u)
+      vmcase(OP_I32X4_ABS) SIMD1(i32x4_abs)
+      vmcase(OP_I32X4_NEG) SIMD1(i32x4_neg)
+      vmcase(OP_I32X4_EXTEND_LOW_I16X8_S) SIMD1(i32x4_extend_low_i16x8_s)
+      vmcase(OP_I32X4_EXTEND_HIGH_I16X8_S) SIMD1(i32x4_extend_high_i16x8_s)
+      vmcase(OP_I32X4_EXTEND_LOW_I16X8_U) SIMD1(i32x4_extend_low_i16x8_u)
+      vmcase(OP_I32X4_EXTEND_HIGH_I16X8_U) SIMD1(i32x4_extend_high_i16x8_u)
+      vmcase(OP_I64X2_ABS) SIMD1(i64x2_abs)
+      vmcase(OP_I64X2_NEG) SIMD1(i64x2_neg)
+      vmcase(OP_I64X2_EXTEND_LOW_I32X4_S) SIMD1(i64x2_extend_low_i32x4_s)
+      vmcase(OP_I64X2_EXTEND_HIGH_I32X4_S) SIMD1(i64x2_extend_high_i32x4_s)
+      vmcase(OP_I64X2_EXTEND_LOW_I32X4_U) SIMD1(i64x2_extend_low_i32x4_u)
+      vmcase(OP_I64X2_EXTEND_HIGH_I32X4_U) SIMD1(i64x2_extend_high_i32x4_u)
+      vmcase(OP_F32X4_ABS) SIMD1(f32x4_abs)
+      vmcase(OP_F32X4_NEG) SIMD1(f32x4_neg)
+      vmcase(OP_F32X4_SQRT) SIMD1(f32x4_sqrt)
+      vmcase(OP_F64X2_ABS) SIMD1(f64x2_abs)
+      vmcase(OP_F64X2_NEG) SIMD1(f64x2_neg)
+      vmcase(OP_F64X2_SQRT) SIMD1(f64x2_sqrt)
+      vmcase(OP_I32X4_TRUNC_SAT_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
+      vmcase(OP_I32X4_TRUNC_SAT_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
+      vmcase(OP_F32X4_CONVERT_I32X4_S) SIMD1(f32x4_convert_i32x4_s)
+      vmcase(OP_F32X4_CONVERT_I32X4_U) SIMD1(f32x4_convert_i32x4_u)
+      vmcase(OP_I32X4_TRUNC_SAT_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
+      vmcase(OP_I32X4_TRUNC_SAT_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
+      vmcase(OP_F64X2_CONVERT_LOW_I32X4_S) SIMD1(f64x2_convert_low_i32x4_s)
+      vmcase(OP_F64X2_CONVERT_LOW_I32X4_U) SIMD1(f64x2_convert_low_i32x4_u)
+      vmcase(OP_I8X16_SHL) SIMD_SHIFT(i8x16_shl)
+      vmcase(OP_I8X16_SHR_S) SIMD_SHIFT(i8x16_shr_s)
+      vmcase(OP_I8X16_SHR_U) SIMD_SHIFT(i8x16_shr_u)
+      vmcase(OP_I16X8_SHL) SIMD_SHIFT(i16x8_shl)
+      vmcase(OP_I16X8_SHR_S) SIMD_SHIFT(i16x8_shr_s)
+      vmcase(OP_I16X8_SHR_U) SIMD_SHIFT(i16x8_shr_u)
+      vmcase(OP_I32X4_SHL) SIMD_SHIFT(i32x4_shl)
+      vmcase(OP_I32X4_SHR_S) SIMD_SHIFT(i32x4_shr_s)
+      vmcase(OP_I32X4_SHR_U) SIMD_SHIFT(i32x4_shr_u)
+      vmcase(OP_I64X2_SHL) SIMD_SHIFT(i64x2_shl)
+      vmcase(OP_I64X2_SHR_S) SIMD_SHIFT(i64x2_shr_s)
+      vmcase(OP_I64X2_SHR_U) SIMD_SHIFT(i64x2_shr_u)
+      vmcase(OP_V128_ANY_TRUE) SIMD_TO_I32(v128_any_true)
+      vmcase(OP_I8X16_ALL_TRUE) SIMD_TO_I32(i8x16_all_true)
+      vmcase(OP_I8X16_BITMASK) SIMD_TO_I32(i8x16_bitmask)
+      vmcase(OP_I16X8_ALL_TRUE) SIMD_TO_I32(i16x8_all_true)
+      vmcase(OP_I16X8_BITMASK) SIMD_TO_I32(i16x8_bitmask)
+      vmcase(OP_I32X4_ALL_TRUE) SIMD_TO_I32(i32x4_all_true)
+      vmcase(OP_I32X4_BITMASK) SIMD_TO_I32(i32x4_bitmask)
+      vmcase(OP_I64X2_ALL_TRUE) SIMD_TO_I32(i64x2_all_true)
+      vmcase(OP_I64X2_BITMASK) SIMD_TO_I32(i64x2_bitmask)
 
-                                                                                                                                                                                                                                                                                              vmcase(
-                                                                                                                                                                                                                                                                                                  OP_V128_BITSELECT) {
+      vmcase(OP_V128_BITSELECT) {
         VLOAD(2, a_);
         VLOAD(3, b_);
         VLOAD(4, c_);
@@ -2490,28 +2509,28 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
       }
 
       /* ---- relaxed SIMD: the deterministic choice of each (the non-relaxed result) ---- */
-      vmcase(OP_I8X16_RELAXED_SWIZZLE) SIMD2(i8x16_swizzle) vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_S)
-          SIMD1(i32x4_trunc_sat_f32x4_s) vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_U) SIMD1(
-              i32x4_trunc_sat_f32x4_u) vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO)
-              SIMD1(i32x4_trunc_sat_f64x2_s_zero) vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO) SIMD1(
-                  i32x4_trunc_sat_f64x2_u_zero) vmcase(OP_F32X4_RELAXED_MADD)
-                  SIMD3(f32x4_relaxed_madd) vmcase(OP_F32X4_RELAXED_NMADD) SIMD3(
-                      f32x4_relaxed_nmadd) vmcase(OP_F64X2_RELAXED_MADD) SIMD3(f64x2_relaxed_madd)
-                      vmcase(OP_F64X2_RELAXED_NMADD) SIMD3(f64x2_relaxed_nmadd) vmcase(
-                          OP_I8X16_RELAXED_LANESELECT) vmcase(OP_I16X8_RELAXED_LANESELECT)
-                          vmcase(OP_I32X4_RELAXED_LANESELECT) vmcase(OP_I64X2_RELAXED_LANESELECT)
-                              SIMD3(v128_bitselect) vmcase(OP_F32X4_RELAXED_MIN) SIMD2(f32x4_min)
-                                  vmcase(OP_F32X4_RELAXED_MAX) SIMD2(f32x4_max)
-                                      vmcase(OP_F64X2_RELAXED_MIN) SIMD2(f64x2_min)
-                                          vmcase(OP_F64X2_RELAXED_MAX) SIMD2(f64x2_max) vmcase(
-                                              OP_I16X8_RELAXED_Q15MULR_S) SIMD2(i16x8_q15mulr_sat_s)
-                                              vmcase(OP_I16X8_RELAXED_DOT_I8X16_I7X16_S)
-                                                  SIMD2(i16x8_relaxed_dot_i8x16_i7x16_s)
-                                                      vmcase(OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S)
-                                                          SIMD3(i32x4_relaxed_dot_i8x16_i7x16_add_s)
+      vmcase(OP_I8X16_RELAXED_SWIZZLE) SIMD2(i8x16_swizzle)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_S) SIMD1(i32x4_trunc_sat_f32x4_s)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F32X4_U) SIMD1(i32x4_trunc_sat_f32x4_u)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_S_ZERO) SIMD1(i32x4_trunc_sat_f64x2_s_zero)
+      vmcase(OP_I32X4_RELAXED_TRUNC_F64X2_U_ZERO) SIMD1(i32x4_trunc_sat_f64x2_u_zero)
+      vmcase(OP_F32X4_RELAXED_MADD) SIMD3(f32x4_relaxed_madd)
+      vmcase(OP_F32X4_RELAXED_NMADD) SIMD3(f32x4_relaxed_nmadd)
+      vmcase(OP_F64X2_RELAXED_MADD) SIMD3(f64x2_relaxed_madd)
+      vmcase(OP_F64X2_RELAXED_NMADD) SIMD3(f64x2_relaxed_nmadd)
+      vmcase(OP_I8X16_RELAXED_LANESELECT) vmcase(OP_I16X8_RELAXED_LANESELECT)
+          vmcase(OP_I32X4_RELAXED_LANESELECT) vmcase(OP_I64X2_RELAXED_LANESELECT)
+              SIMD3(v128_bitselect)
+      vmcase(OP_F32X4_RELAXED_MIN) SIMD2(f32x4_min)
+      vmcase(OP_F32X4_RELAXED_MAX) SIMD2(f32x4_max)
+      vmcase(OP_F64X2_RELAXED_MIN) SIMD2(f64x2_min)
+      vmcase(OP_F64X2_RELAXED_MAX) SIMD2(f64x2_max)
+      vmcase(OP_I16X8_RELAXED_Q15MULR_S) SIMD2(i16x8_q15mulr_sat_s)
+      vmcase(OP_I16X8_RELAXED_DOT_I8X16_I7X16_S) SIMD2(i16x8_relaxed_dot_i8x16_i7x16_s)
+      vmcase(OP_I32X4_RELAXED_DOT_I8X16_I7X16_ADD_S) SIMD3(i32x4_relaxed_dot_i8x16_i7x16_add_s)
 
-          /* ---- wide arithmetic: two i64 results ---- */
-          vmcase(OP_I64_ADD128) {
+      /* ---- wide arithmetic: two i64 results ---- */
+      vmcase(OP_I64_ADD128) {
         uint64_t lo = I64(3) + I64(5);
         uint64_t hi = I64(4) + I64(6) + (lo < I64(3));
         SET_I64(1, lo);

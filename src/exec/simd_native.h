@@ -449,6 +449,18 @@ SIMD_NATIVE2(i8x16_swizzle) {
 #else
 #include <tmmintrin.h>
 #define KV_SSSE3_FUNCTION static inline __attribute__((target("ssse3")))
+/* glibc has read the CPU's features before main: asking it costs no cpuid, while
+   __builtin_cpu_supports links libgcc's start-up probe, several cpuid instructions that
+   trap to the hypervisor on a virtual machine (about 15 us of every run). */
+#if defined(__GLIBC__) && defined(__has_include)
+#if __has_include(<sys/platform/x86.h>)
+#include <sys/platform/x86.h>
+#define KV_HAVE_SSSE3() CPU_FEATURE_ACTIVE(SSSE3)
+#endif
+#endif
+#if !defined(KV_HAVE_SSSE3)
+#define KV_HAVE_SSSE3() __builtin_cpu_supports("ssse3")
+#endif
 #endif
 KV_SSSE3_FUNCTION void kv_ssse3_shuffle(kite_v128 *r, const kite_v128 *a, const kite_v128 *b,
                                         const uint32_t lanes[4]) {
@@ -467,7 +479,7 @@ static inline void native_i8x16_shuffle(kite_v128 *r, const kite_v128 *a, const 
 #if defined(__SSSE3__)
   kv_ssse3_shuffle(r, a, b, lanes);
 #else
-  if (__builtin_cpu_supports("ssse3")) kv_ssse3_shuffle(r, a, b, lanes);
+  if (KV_HAVE_SSSE3()) kv_ssse3_shuffle(r, a, b, lanes);
   else plain_i8x16_shuffle(r, a, b, lanes);
 #endif
 }

@@ -7,8 +7,6 @@
 ** custom page sizes stay off: they are proposals a host opts into through the engine.
 */
 #include "valid.h"
-extern void kite_stamp(const char *) __attribute__((weak));
-#define STAMP(s) do { if (kite_stamp) kite_stamp(s); } while (0)
 
 static void decode_names(void *m) { kite_decode_module_names(m); }
 
