@@ -23,6 +23,17 @@
 
 #include "binary.h"
 
+/* The hot helpers are inline with their rare paths (growing an array) out of line. */
+#if defined(__GNUC__)
+#define LOWER_INLINE __attribute__((always_inline)) inline
+#define LOWER_NOINLINE __attribute__((noinline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define LOWER_INLINE inline
+#define LOWER_NOINLINE
+#define LIKELY(x) (x)
+#endif
+
 enum { W_TEMP, W_LOCAL, W_CONST, W_ADD };
 
 typedef struct opnd {
@@ -114,6 +125,10 @@ typedef struct lower {
   bool pend_no_patch;    /* recorded since the last instruction began: no redirecting */
   uint32_t offset;       /* wasm offset of the instruction being lowered */
   uint32_t map_last;
+  /* Positions in map of the entries whose code index is below the one before (a jump
+     fused with the comparison before it keeps that comparison's entry, past the new end
+     of the code, see emit_cond_jump): between them the map is sorted. */
+  KITE_VEC(uint32_t) map_descents;
   bool oom;
   bool unsupported;
   bool guarded; /* 32-bit memories have guard regions: emit unchecked accesses */
@@ -124,8 +139,53 @@ typedef struct lower {
 
 /* ---- emitting ---- */
 
-static void emit(lower *L, uint32_t w) {
+static LOWER_NOINLINE void emit_grow(lower *L, uint32_t w) {
   if (!kite_vec_push(L->a, &L->code, w)) L->oom = true;
+}
+
+/* The code is sized from the body up front: growing is rare. */
+static LOWER_INLINE void emit(lower *L, uint32_t w) {
+  if (LIKELY(L->code.len < L->code.cap)) L->code.data[L->code.len++] = w;
+  else emit_grow(L, w);
+}
+
+/* An entry (code index, wasm offset) of the offset map. */
+static LOWER_NOINLINE void map_grow(lower *L, uint32_t at, uint32_t offset) {
+  if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, offset)) L->oom = true;
+}
+
+static LOWER_NOINLINE void map_descent(lower *L) {
+  if (!kite_vec_push(L->a, &L->map_descents, (uint32_t)L->map.len)) L->oom = true;
+}
+
+static inline void map_add(lower *L, uint32_t at, uint32_t offset) {
+  if (L->map.len && at < L->map.data[L->map.len - 2]) map_descent(L);
+  if (LIKELY(L->map.len + 2 <= L->map.cap)) {
+    L->map.data[L->map.len] = at;
+    L->map.data[L->map.len + 1] = offset;
+    L->map.len += 2;
+  } else {
+    map_grow(L, at, offset);
+  }
+}
+
+/* Drop the map's entries from position len on. */
+static void map_truncate(lower *L, size_t len) {
+  L->map.len = len;
+  while (L->map_descents.len && L->map_descents.data[L->map_descents.len - 1] >= len)
+    L->map_descents.len--;
+  L->map_last = len ? L->map.data[len - 1] : UINT32_MAX;
+}
+
+/* Code from index p on moved up by n: so do the map's entries for it. Each sorted run
+   of the map has them at its end. */
+static void map_shift(lower *L, uint32_t p, uint32_t n) {
+  size_t end = L->map.len;
+  for (size_t d = L->map_descents.len + 1; d-- > 0;) {
+    size_t start = d ? L->map_descents.data[d - 1] : 0;
+    for (size_t i = end; i > start && L->map.data[i - 2] >= p; i -= 2) L->map.data[i - 2] += n;
+    end = start;
+  }
 }
 
 /* Start an instruction: remember its wasm offset for backtraces. */
@@ -147,8 +207,7 @@ static uint32_t begin(lower *L, uint32_t op) {
   L->fuse2_at = L->fuse_at;
   L->fuse_ok = false;
   if (L->map.len == 0 || L->map_last != L->offset) {
-    if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, L->offset))
-      L->oom = true;
+    map_add(L, at, L->offset);
     L->map_last = L->offset;
   }
   emit(L, op);
@@ -194,8 +253,9 @@ static void pend_touch(lower *L, uint32_t at) {
 static void rewind_code(lower *L, uint32_t at) {
   pend_touch(L, at);
   L->code.len = at;
-  while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
-  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  size_t len = L->map.len;
+  while (len >= 2 && L->map.data[len - 2] >= at) len -= 2;
+  map_truncate(L, len);
   L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
 }
 
@@ -262,8 +322,7 @@ static void insert_code(lower *L, uint32_t p, const uint32_t *words, uint32_t n)
   uint32_t *w = L->code.data;
   memmove(w + p + n, w + p, (L->code.len - n - p) * sizeof *w);
   memcpy(w + p, words, n * sizeof *w);
-  for (size_t i = 0; i < L->map.len; i += 2)
-    if (L->map.data[i] >= p) L->map.data[i] += n;
+  map_shift(L, p, n);
   if (L->fuse_ok && L->fuse_at >= p) L->fuse_at += n;
   else L->fuse_ok = false;
   if (L->fuse2_ok && L->fuse2_at >= p) L->fuse2_at += n;
@@ -325,11 +384,7 @@ static void pend_record(lower *L, uint32_t dst, uint32_t src) {
 
 /* ---- the virtual stack ---- */
 
-static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
-  opnd o = {slot, 0, L->cur, where, kind};
-  if (where == W_TEMP) o.slot = o.home;
-  L->cur += slots_of_kind(kind);
-  if (L->cur > L->max) L->max = L->cur;
+static LOWER_NOINLINE opnd *push_grow(lower *L, opnd o) {
   if (!kite_vec_push(L->a, &L->stack, o)) {
     L->oom = true;
     return NULL;
@@ -337,13 +392,23 @@ static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
   return &L->stack.data[L->stack.len - 1];
 }
 
-static uint32_t push_temp(lower *L, uint8_t kind) {
+static LOWER_INLINE opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
+  opnd o = {slot, 0, L->cur, where, kind};
+  if (where == W_TEMP) o.slot = o.home;
+  L->cur += slots_of_kind(kind);
+  if (L->cur > L->max) L->max = L->cur;
+  if (!LIKELY(L->stack.len < L->stack.cap)) return push_grow(L, o);
+  L->stack.data[L->stack.len] = o;
+  return &L->stack.data[L->stack.len++];
+}
+
+static inline uint32_t push_temp(lower *L, uint8_t kind) {
   opnd *o = push(L, W_TEMP, 0, kind);
   return o ? o->home : 0;
 }
 
 /* Pop the top entry as it is, possibly a deferred addition (W_ADD). */
-static opnd pop_raw(lower *L) {
+static inline opnd pop_raw(lower *L) {
   opnd o = L->stack.data[--L->stack.len];
   L->cur = o.home;
   return o;
@@ -358,7 +423,7 @@ static bool reads_local(const opnd *o, uint32_t slot) {
 }
 
 /* Pop the top value, in a slot. */
-static opnd pop(lower *L) {
+static inline opnd pop(lower *L) {
   if (L->stack.data[L->stack.len - 1].where == W_ADD) materialize(L, L->stack.len - 1);
   return pop_raw(L);
 }
@@ -403,6 +468,90 @@ static void materialize(lower *L, size_t i) {
   o = &L->stack.data[i];
   o->where = W_TEMP;
   o->slot = o->home;
+}
+
+/* ---- reading instructions ---- */
+
+/*
+** Lowering reads every instruction twice (prescan, then the main pass), from a body the
+** validator has already checked. The common instructions (a one-byte opcode whose
+** immediates are none, one index or constant, a float, a memory argument of memory 0
+** or a simple block type) are read here, inline, setting only the fields of their
+** immediate kind: a field of another kind keeps what an earlier instruction left in
+** it, and nothing reads it (every use is behind the opcode's own kind). Everything else
+** goes to kite_read_insn, which fills the whole kite_insn.
+*/
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool
+read_insn(kite_reader *r, kite_insn *in) {
+  const uint8_t *p = r->p, *end = r->end, *q;
+  if (p >= end) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+  kite_byteop bo = kite_byteop_table[*p];
+  if (!bo.op1) return kite_read_insn(r, KITE_FEATURES_ALL, in); /* a prefix */
+  uint64_t v;
+  switch ((kite_imm)bo.imm) {
+  case IMM_NONE: q = p + 1; break;
+  case IMM_LABEL:
+  case IMM_FUNC:
+  case IMM_TYPE:
+  case IMM_LOCAL:
+  case IMM_GLOBAL:
+  case IMM_TABLE:
+  case IMM_TAG:
+  case IMM_DATA:
+  case IMM_ELEM:
+    if (!(q = kite_leb_fast(p + 1, end, 32, false, &v))) break;
+    in->idx = (uint32_t)v;
+    break;
+  case IMM_I32:
+    if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
+    in->val.i64 = 0;
+    in->val.i32 = (int32_t)(uint32_t)v;
+    break;
+  case IMM_I64:
+    if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) break;
+    in->val.i64 = (int64_t)v;
+    break;
+  case IMM_F32:
+    if (end - p < 5) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    in->val.i64 = 0;
+    in->val.f32 = kite_load_u32le(p + 1);
+    q = p + 5;
+    break;
+  case IMM_F64:
+    if (end - p < 9) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    in->val.f64 = kite_load_u64le(p + 1);
+    q = p + 9;
+    break;
+  case IMM_MEMARG: /* flags without a memory index (bit 6), then the offset */
+    if (end - p < 2 || p[1] >= 0x40) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    if (!(q = kite_leb_fast(p + 2, end, 64, false, &v))) break;
+    in->mem.align = p[1];
+    in->mem.mem = 0;
+    in->mem.offset = v;
+    break;
+  case IMM_BLOCK:
+    if (end - p < 2) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    if (p[1] == 0x40) {
+      in->bt = (kite_blocktype){0};
+      in->bt.kind = KITE_BT_EMPTY;
+    } else if (p[1] >= KITE_VT_F64 && p[1] <= KITE_VT_I32) {
+      in->bt = (kite_blocktype){0};
+      in->bt.kind = KITE_BT_VAL;
+      in->bt.val = kite_vt(p[1]);
+    } else {
+      return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    }
+    q = p + 2;
+    break;
+  default: return kite_read_insn(r, KITE_FEATURES_ALL, in);
+  }
+  if (!q) return kite_read_insn(r, KITE_FEATURES_ALL, in); /* reports what is wrong */
+  in->op = (kite_opcode)(bo.op1 - 1);
+  r->p = q;
+  return true;
 }
 
 /* ---- the constant pool ---- */
@@ -468,26 +617,14 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     L->oom = true;
     return false;
   }
+  kite_insn in;
+  memset(&in, 0, sizeof in);
   int depth = 0;
   bool prev_const = false; /* the instruction before was a scalar constant, prev_bits */
-  uint64_t prev_bits = 0;
+  uint64_t prev_bits = 0, bits;
   while (r.p < r.end) {
-    kite_insn in;
     uint32_t at = kite_reader_offset(&r);
-    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
-    if (in.op == OP_LOCAL_SET && prev_const && !depth && in.idx >= nparams && !first[in.idx]) {
-      first[in.idx] = FIRST_CONST;
-      L->init_at[in.idx] = at;
-      L->init_val[in.idx] = prev_bits;
-    }
-    prev_const = true;
-    switch (in.op) {
-    case OP_I32_CONST: prev_bits = (uint32_t)in.val.i32; break;
-    case OP_I64_CONST: prev_bits = (uint64_t)in.val.i64; break;
-    case OP_F32_CONST: prev_bits = in.val.f32; break;
-    case OP_F64_CONST: prev_bits = in.val.f64; break;
-    default: prev_const = false; break;
-    }
+    if (!read_insn(&r, &in)) return false;
     switch (in.op) {
     case OP_BLOCK:
     case OP_LOOP:
@@ -500,13 +637,25 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
       if (in.idx >= nparams && !first[in.idx]) first[in.idx] = FIRST_READ;
       break;
     case OP_LOCAL_SET:
+      if (prev_const && !depth && in.idx >= nparams && !first[in.idx]) {
+        first[in.idx] = FIRST_CONST;
+        L->init_at[in.idx] = at;
+        L->init_val[in.idx] = prev_bits;
+      }
+      /* fall through */
     case OP_LOCAL_TEE:
       if (in.idx >= nparams && !first[in.idx]) first[in.idx] = depth ? FIRST_READ : FIRST_WRITE;
       break;
-    case OP_I32_CONST: const_index(L, (uint32_t)in.val.i32, true); break;
-    case OP_I64_CONST: const_index(L, (uint64_t)in.val.i64, true); break;
-    case OP_F32_CONST: const_index(L, in.val.f32, true); break;
-    case OP_F64_CONST: const_index(L, in.val.f64, true); break;
+    case OP_I32_CONST: bits = (uint32_t)in.val.i32; goto scalar;
+    case OP_I64_CONST: bits = (uint64_t)in.val.i64; goto scalar;
+    case OP_F32_CONST: bits = in.val.f32; goto scalar;
+    case OP_F64_CONST:
+      bits = in.val.f64;
+    scalar:
+      const_index(L, bits, true);
+      prev_const = true;
+      prev_bits = bits;
+      continue;
     case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
     case OP_F64_LOAD:
     case OP_I32_LOAD:
@@ -514,6 +663,7 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     case OP_I32_STORE: const_index(L, 0, true); break; /* fused accesses' zero index */
     default: break;
     }
+    prev_const = false;
   }
   return true;
 }
@@ -808,12 +958,12 @@ static uint32_t absorb_additions(lower *L, uint32_t at, uint32_t *off_word) {
   w[start] = fused;
   uint32_t offset = L->offset;
   rewind_code(L, start + 1 + nadd + nops);
-  while (L->map.len >= 2 && L->map.data[L->map.len - 2] > start) L->map.len -= 2;
-  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  size_t len = L->map.len;
+  while (len >= 2 && L->map.data[len - 2] > start) len -= 2;
+  map_truncate(L, len);
   if (L->map_last != offset) {
     /* A trap here (fuel, an interrupt) is the branch's. */
-    if (!kite_vec_push(L->a, &L->map, start) || !kite_vec_push(L->a, &L->map, offset))
-      L->oom = true;
+    map_add(L, start, offset);
     L->map_last = offset;
   }
   *off_word = (uint32_t)L->code.len - 1;
@@ -1012,15 +1162,41 @@ static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
   emit(L, a);
 }
 
-static uint8_t sig_kind(char c) {
-  switch (c) {
-  case 'i': return KITE_VT_I32;
-  case 'I': return KITE_VT_I64;
-  case 'f': return KITE_VT_F32;
-  case 'F': return KITE_VT_F64;
-  default: return KITE_VT_V128;
-  }
-}
+/*
+** The "Sig" column of opcodes.def decoded at compile time, per opcode: how many operands
+** and results, and the results' kinds (i=i32 I=i64 f=f32 F=f64 v=v128). A string literal
+** indexed by a constant is folded in a static initialiser (gcc and clang accept it, with
+** -pedantic too); the padding keeps every index inside the literal. np is 5 for the
+** rows without a fixed signature ("").
+*/
+typedef struct sig_shape {
+  uint8_t np, nr; /* operands, results */
+  uint8_t res[2]; /* KITE_VT_* of the first two results */
+} sig_shape;
+
+#define SIG_AT(s, i) ((s "\0\0\0\0\0\0\0\0")[(i)])
+#define SIG_NP(s)                                                                                  \
+  (SIG_AT(s, 0) == ':'   ? 0                                                                       \
+   : SIG_AT(s, 1) == ':' ? 1                                                                       \
+   : SIG_AT(s, 2) == ':' ? 2                                                                       \
+   : SIG_AT(s, 3) == ':' ? 3                                                                       \
+   : SIG_AT(s, 4) == ':' ? 4                                                                       \
+                         : 5)
+#define SIG_RES(s, i) SIG_AT(s, SIG_NP(s) + 1 + (i))
+#define SIG_NR(s) (!SIG_RES(s, 0) ? 0 : !SIG_RES(s, 1) ? 1 : !SIG_RES(s, 2) ? 2 : 3)
+#define SIG_KIND(c)                                                                                \
+  ((c) == 'i'   ? KITE_VT_I32                                                                      \
+   : (c) == 'I' ? KITE_VT_I64                                                                      \
+   : (c) == 'f' ? KITE_VT_F32                                                                      \
+   : (c) == 'F' ? KITE_VT_F64                                                                      \
+                : KITE_VT_V128)
+
+static const sig_shape sig_shapes[OP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
+  {SIG_NP(sig), SIG_NR(sig), {SIG_KIND(SIG_RES(sig, 0)), SIG_KIND(SIG_RES(sig, 1))}},
+#include "opcodes.def"
+#undef KITE_OPCODE
+};
 
 /* The unchecked variant of a load or store, for guarded memories; 0 when none. */
 static uint32_t guarded_variant(kite_opcode op) {
@@ -1424,8 +1600,8 @@ static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
 }
 
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
-  const char *sig = info->sig, *colon = strchr(sig, ':');
-  uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
+  sig_shape shape = sig_shapes[in->op];
+  uint32_t np = shape.np, nr = shape.nr;
   opnd args[4];
   if (np > 4 || nr > 2) {
     L->unsupported = true;
@@ -1435,8 +1611,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   bool indexable = (info->imm == IMM_MEMARG && L->guarded && in->mem.mem == 0 &&
                     !L->m->memories[0].limits.is64 && indexed_variant(guarded_variant(in->op)));
   for (uint32_t i = np; i-- > 0;) args[i] = i == 0 && indexable ? pop_raw(L) : pop(L);
-  uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
-  uint32_t dst2 = nr > 1 ? push_temp(L, sig_kind(colon[2])) : 0;
+  uint32_t dst = nr ? push_temp(L, shape.res[0]) : 0;
+  uint32_t dst2 = nr > 1 ? push_temp(L, shape.res[1]) : 0;
   /* Memory 0 is cached by the interpreter; an access to another memory switches the
      cache around the one instruction. */
   bool memop = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
@@ -1863,6 +2039,7 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
   kite_vec_free(L->a, &L->pend);
+  kite_vec_free(L->a, &L->map_descents);
   kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
   kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
   L->const_hash = NULL;
@@ -1977,10 +2154,11 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   }
 
   uint32_t dead_depth = 0;
+  kite_insn in;
+  memset(&in, 0, sizeof in);
   while (L.ctls.len > 0 && !L.oom && !L.unsupported) {
-    kite_insn in;
     L.offset = kite_reader_offset(&r);
-    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) goto fail;
+    if (!read_insn(&r, &in)) goto fail;
     if (L.ctls.data[L.ctls.len - 1].unreachable) {
       /* Dead code: only track nesting, to find this block's else or end. */
       switch (in.op) {
