@@ -50,13 +50,11 @@ kite_module *kite_decode_validate(kite_alloc *a, const uint8_t *bytes, size_t le
                                   kite_error *err);
 /* The same for a decoder whose bytes were placed with kite_decoder_buffer (the features
    are the decoder's). Finishes and frees d. */
-kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features,
-                                          kite_error *err);
+kite_module *kite_decoder_finish_validate(kite_decoder *d, kite_features features, kite_error *err);
 /* Both with the number of validation threads of kite_validate_module_threads. */
 kite_module *kite_decode_validate_threads(kite_alloc *a, const uint8_t *bytes, size_t len,
-                                          kite_features features,
-                                          const kite_decode_limits *limits, uint32_t threads,
-                                          kite_error *err);
+                                          kite_features features, const kite_decode_limits *limits,
+                                          uint32_t threads, kite_error *err);
 kite_module *kite_decoder_finish_validate_threads(kite_decoder *d, kite_features features,
                                                   uint32_t threads, kite_error *err);
 
@@ -95,14 +93,14 @@ typedef struct kite_vframe {
 } kite_vframe;
 
 /* A single-byte opcode for the fast path: its fixed signature (Sig column) as value type
-   kinds from the bottom of the stack up, decoded from opcodes.def once per validation
-   (for the features enabled). */
+   kinds, decoded from opcodes.def once per validation (for the features enabled). */
 typedef struct kite_vsig {
-  uint8_t fast; /* how the fast path handles the opcode (valid_code.c); 0: it does not */
+  uint8_t fast;        /* how the fast path handles the opcode (valid_code.c); 0: it does not */
   uint8_t npop, npush; /* at most 2 and 1 */
   uint8_t align;       /* memory accesses: log2 of the natural alignment */
-  uint8_t pop[2];
-  kite_valtype push;
+  uint8_t pop[2];      /* the kinds popped, in stack order: pop[1] alone when npop is 1 */
+  uint8_t push;
+  uint8_t unused; /* eight bytes make indexing cheaper */
 } kite_vsig;
 
 typedef struct kite_vctx {
@@ -111,8 +109,15 @@ typedef struct kite_vctx {
   kite_error *err;
   kite_alloc *a;
   uint32_t *canon; /* kite_types_canon, or NULL when there are no types */
-  /* Code validation scratch, reused from function to function. */
-  KITE_VEC(kite_valtype) vals;
+  /* Code validation scratch, reused from function to function. The operand stack:
+     kinds[i] is the kind (KITE_VT_*) of value i and refs[i] its whole type, kept for
+     references only (the fast path handles number types alone, so kinds are enough for
+     it); each control frame's values sit above a mark of kind 0 (valid_code.c). kinds
+     has one more byte before it, also 0. */
+  uint8_t *kinds;
+  size_t nvals, kinds_cap;
+  kite_valtype *refs;
+  size_t refs_cap;
   KITE_VEC(kite_vframe) ctrls;
   KITE_VEC(uint32_t) init_log; /* locals set since frames opened, to undo at their end */
   /* Local i (of a non-defaultable type) is initialised when local_stamp[i] == stamp; a
@@ -125,9 +130,10 @@ typedef struct kite_vctx {
   uint32_t *group_end;
   size_t group_cap;
   /* The fast path for common instructions (valid_code.c): signatures by opcode byte, and
-     the kinds of the body's first locals (0 for reference types, which it leaves to the
-     general path), at most as many as the body has bytes, so filling stays linear. */
+     the kinds of the body's first locals (0xFF for reference types, which it leaves to
+     the general path), at most as many as the body has bytes, so filling stays linear. */
   kite_vsig sigs[256];
+  const void *fast_handler[256]; /* sigs[byte].fast's handler, as a label address */
   uint8_t *local_kind;
   size_t local_kind_cap;
   uint32_t nlocal_kind;

@@ -58,15 +58,58 @@ static const kite_valtype *label_types(const kite_vframe *fr, uint32_t *n) {
   return frame_results(fr, n);
 }
 
-/* ---- the operand stack ---- */
+/*
+** ---- the operand stack ----
+**
+** v->kinds holds the kind of every value and v->refs the whole type of references (the
+** other types are their kind). Every control frame opens with a mark of kind 0 (which
+** is also KITE_VT_BOT: neither ever matches an operand the fast path wants), so the fast
+** path sees where a frame's values begin without comparing heights; the general path
+** only looks at values above the frame's height, which is the mark's index plus one.
+*/
+#define FRAME_MARK 0
+
+/* Room for n values in kinds (contents kept). */
+static bool reserve_kinds(kite_vctx *v, size_t n) {
+  if (n <= v->kinds_cap) return true;
+  size_t cap = v->kinds_cap ? 2 * v->kinds_cap : 64;
+  if (cap < n) cap = n;
+  uint8_t *old = v->kinds ? v->kinds - 1 : NULL;
+  uint8_t *p = kite_realloc(v->a, old, old ? v->kinds_cap + 1 : 0, cap + 1);
+  if (!p) return false;
+  p[0] = 0;
+  v->kinds = p + 1;
+  v->kinds_cap = cap;
+  return true;
+}
+
+static bool push_ref(body *b, kite_valtype t) {
+  kite_vctx *v = b->v;
+  size_t i = v->nvals;
+  if (i >= v->refs_cap) {
+    size_t cap = v->refs_cap ? 2 * v->refs_cap : 16;
+    while (cap <= i) cap *= 2;
+    kite_valtype *p =
+        kite_realloc(v->a, v->refs, v->refs_cap * sizeof *v->refs, cap * sizeof *v->refs);
+    if (!p) return oom(b);
+    v->refs = p;
+    v->refs_cap = cap;
+  }
+  v->refs[i] = t;
+  return true;
+}
 
 static inline bool push(body *b, kite_valtype t) {
   kite_vctx *v = b->v;
-  if (v->vals.len == v->vals.cap && !kite_vec_reserve_(v->a, (void **)&v->vals.data, &v->vals.cap,
-                                                       v->vals.len + 1, sizeof *v->vals.data))
-    return oom(b);
-  v->vals.data[v->vals.len++] = t;
+  if (v->nvals == v->kinds_cap && !reserve_kinds(v, v->nvals + 1)) return oom(b);
+  if (t.kind == KITE_VT_REF && !push_ref(b, t)) return false;
+  v->kinds[v->nvals++] = t.kind;
   return true;
+}
+
+/* Value i of the stack. */
+static kite_valtype stack_val(const kite_vctx *v, size_t i) {
+  return v->kinds[i] == KITE_VT_REF ? v->refs[i] : kite_vt(v->kinds[i]);
 }
 
 static bool push_vals(body *b, const kite_valtype *ts, uint32_t n) {
@@ -87,12 +130,6 @@ static void append_types(char *buf, size_t size, const kite_valtype *ts, size_t 
   if (len + 1 < size) buf[len++] = ']', buf[len] = 0;
 }
 
-/* The top n values of the operand stack (which has no array yet when nothing was ever
-   pushed: NULL + 0 is undefined behaviour). */
-static const kite_valtype *stack_top(body *b, size_t n) {
-  return n ? b->v->vals.data + b->v->vals.len - n : NULL;
-}
-
 /* "type mismatch: <what> requires [want] but stack has [the top values]". */
 static bool mismatch(body *b, const char *what, const kite_valtype *want, uint32_t n,
                      size_t shown) {
@@ -102,27 +139,29 @@ static bool mismatch(body *b, const char *what, const kite_valtype *want, uint32
   size_t len = strlen(msg);
   snprintf(msg + len, sizeof msg - len, " but stack has ");
   if (shown > 16) shown = 16;
-  append_types(msg, sizeof msg, stack_top(b, shown), shown);
+  kite_valtype have[16];
+  for (size_t i = 0; i < shown; i++) have[i] = stack_val(b->v, b->v->nvals - shown + i);
+  append_types(msg, sizeof msg, have, shown);
   return fail(b, msg);
 }
 
 /* Check that the top of the stack matches `want` (bottom to top), without popping. */
 static bool check_top(body *b, const kite_valtype *want, uint32_t n) {
   kite_vframe *fr = top(b);
-  size_t avail = b->v->vals.len - fr->height;
+  size_t avail = b->v->nvals - fr->height;
   size_t have = n < avail ? n : avail;
   if (have < n && !fr->unreachable) return mismatch(b, "instruction", want, n, have);
-  const kite_valtype *s = stack_top(b, have);
+  size_t first = b->v->nvals - have;
   for (size_t i = 0; i < have; i++)
-    if (!kite_vt_sub(b->v, s[i], want[n - have + i]))
+    if (!kite_vt_sub(b->v, stack_val(b->v, first + i), want[n - have + i]))
       return mismatch(b, "instruction", want, n, have);
   return true;
 }
 
 static bool pop_vals(body *b, const kite_valtype *want, uint32_t n) {
   if (!check_top(b, want, n)) return false;
-  size_t avail = b->v->vals.len - top(b)->height;
-  b->v->vals.len -= n < avail ? n : avail;
+  size_t avail = b->v->nvals - top(b)->height;
+  b->v->nvals -= n < avail ? n : avail;
   return true;
 }
 
@@ -132,7 +171,7 @@ static bool pop(body *b, kite_valtype want) { return pop_vals(b, &want, 1); }
 static bool pop_get(body *b, kite_valtype want, kite_valtype *got) {
   if (!check_top(b, &want, 1)) return false;
   kite_vframe *fr = top(b);
-  if (b->v->vals.len > fr->height) *got = b->v->vals.data[--b->v->vals.len];
+  if (b->v->nvals > fr->height) *got = stack_val(b->v, --b->v->nvals);
   else *got = kite_vt(KITE_VT_BOT);
   return true;
 }
@@ -142,7 +181,7 @@ static bool pop_kind(body *b, uint8_t kind) { return pop(b, kite_vt(kind)); }
 /* Pop `n` values of one type; n may be huge (array.new_fixed), so stop at the frame. */
 static bool pop_same(body *b, kite_valtype want, uint32_t n) {
   kite_vframe *fr = top(b);
-  size_t avail = b->v->vals.len - fr->height;
+  size_t avail = b->v->nvals - fr->height;
   if (avail < n && !fr->unreachable) return mismatch(b, "instruction", &want, 1, avail ? 1 : 0);
   size_t have = n < avail ? n : avail;
   for (size_t i = 0; i < have; i++)
@@ -152,13 +191,13 @@ static bool pop_same(body *b, kite_valtype want, uint32_t n) {
 
 static bool pop_any(body *b, kite_valtype *out) {
   kite_vframe *fr = top(b);
-  if (b->v->vals.len == fr->height) {
+  if (b->v->nvals == fr->height) {
     if (!fr->unreachable)
       return fail(b, "type mismatch: instruction requires [any] but stack has []");
     *out = kite_vt(KITE_VT_BOT);
     return true;
   }
-  *out = b->v->vals.data[--b->v->vals.len];
+  *out = stack_val(b->v, --b->v->nvals);
   return true;
 }
 
@@ -170,7 +209,7 @@ static bool pop_ref(body *b, kite_valtype *out) {
     return true;
   }
   if (out->kind != KITE_VT_REF) {
-    b->v->vals.len++; /* show it in the message */
+    b->v->nvals++; /* show it in the message */
     kite_valtype want = kite_vt_ref(KITE_HT_ANY, true);
     return mismatch(b, "instruction", &want, 1, 1);
   }
@@ -179,7 +218,7 @@ static bool pop_ref(body *b, kite_valtype *out) {
 
 static void set_unreachable(body *b) {
   kite_vframe *fr = top(b);
-  b->v->vals.len = fr->height;
+  b->v->nvals = fr->height;
   fr->unreachable = true;
 }
 
@@ -188,10 +227,11 @@ static void set_unreachable(body *b) {
 static bool push_ctrl(body *b, uint16_t op, const kite_valtype *params, uint32_t np,
                       const kite_valtype *results, uint32_t nr, bool has_single,
                       kite_valtype single) {
+  if (!push(b, kite_vt(FRAME_MARK))) return false;
   kite_vframe fr;
   memset(&fr, 0, sizeof fr);
   fr.op = op;
-  fr.height = (uint32_t)b->v->vals.len;
+  fr.height = (uint32_t)b->v->nvals;
   fr.init_height = (uint32_t)b->v->init_log.len;
   fr.params = params;
   fr.nparams = np;
@@ -214,7 +254,7 @@ static bool end_arm(body *b) {
   kite_vframe *fr = top(b);
   uint32_t nr;
   const kite_valtype *rs = frame_results(fr, &nr);
-  size_t avail = b->v->vals.len - fr->height;
+  size_t avail = b->v->nvals - fr->height;
   if (avail > nr) return mismatch(b, "block", rs, nr, avail);
   return pop_vals(b, rs, nr);
 }
@@ -259,16 +299,13 @@ static bool do_end(body *b) {
   if (fr->op == OP_IF) {
     /* No else: the parameters must pass for the results. */
     fr->unreachable = false;
-    if (!push_vals(b, fr->params, fr->nparams)) return false;
-    fr = top(b);
-    uint32_t nr;
-    const kite_valtype *rs = frame_results(fr, &nr);
-    if (!pop_vals(b, rs, nr)) return false;
+    if (!push_vals(b, fr->params, fr->nparams) || !end_arm(b)) return false;
   }
   fr = top(b);
   kite_vframe done = *fr;
   undo_inits(b, done.init_height);
   b->v->ctrls.len--;
+  b->v->nvals = done.height - 1; /* below the mark */
   if (b->v->ctrls.len == 0) return true;
   uint32_t nr;
   const kite_valtype *rs = frame_results(&done, &nr);
@@ -282,7 +319,7 @@ static bool new_arm(body *b, uint16_t op) {
   undo_inits(b, fr->init_height);
   fr->op = op;
   fr->unreachable = false;
-  b->v->vals.len = fr->height;
+  b->v->nvals = fr->height;
   return true;
 }
 
@@ -932,6 +969,7 @@ static bool do_legacy_eh(body *b) {
     kite_vframe done = *fr;
     undo_inits(b, done.init_height);
     b->v->ctrls.len--;
+    b->v->nvals = done.height - 1; /* below the mark */
     if (in->idx >= b->v->ctrls.len)
       return kite_vfail(b->v, in->offset, "unknown label %u", in->idx);
     uint32_t nr;
@@ -1130,19 +1168,16 @@ static bool do_insn(body *b) {
 
 /* What the fast path does with an opcode (kite_vsig.fast). */
 enum {
-  FAST_NO,     /* leave it to the general path */
-  FAST_SIG,    /* no immediates; the fixed signature */
-  FAST_UNARY,  /* no immediates; one operand, one result */
-  FAST_BINARY, /* no immediates; two operands, one result */
-  FAST_LOAD,   /* a memarg; an address, one result */
-  FAST_STORE,  /* a memarg; an address and a value, no result */
-  FAST_I32,    /* an s32 immediate; the signature */
-  FAST_I64,    /* an s64 immediate; the signature */
-  FAST_CONST32, /* i32.const: an s32 immediate, one result */
+  FAST_NO,      /* leave it to the general path */
+  FAST_SIG,     /* no immediates; the fixed signature */
+  FAST_UNARY,   /* no immediates; one operand, one result */
+  FAST_BINARY,  /* no immediates; two operands, one result */
+  FAST_LOAD,    /* a memarg (memory 0, 32-bit); an address, one result */
+  FAST_STORE,   /* a memarg (memory 0, 32-bit); an address and a value, no result */
+  FAST_CONST32, /* i32.const */
   FAST_CONST64, /* i64.const */
-  FAST_BYTES4, /* 4 bytes of immediate; the signature */
-  FAST_BYTES8, /* 8 bytes */
-  FAST_MEM,    /* a memarg; the signature */
+  FAST_CONSTF32,
+  FAST_CONSTF64,
   FAST_LOCAL_GET,
   FAST_LOCAL_SET,
   FAST_LOCAL_TEE,
@@ -1161,7 +1196,11 @@ enum {
   FAST_COUNT
 };
 
-static uint8_t fast_kind(kite_opcode op, kite_imm imm) {
+/* The kind of the locals the fast path leaves to the general path (references): no
+   value on the stack has it. */
+#define LOCAL_SLOW 0xFF
+
+static uint8_t fast_kind(const kite_vctx *v, kite_opcode op, kite_imm imm, const kite_vsig *vs) {
   switch (op) {
   case OP_LOCAL_GET: return FAST_LOCAL_GET;
   case OP_LOCAL_SET: return FAST_LOCAL_SET;
@@ -1183,16 +1222,24 @@ static uint8_t fast_kind(kite_opcode op, kite_imm imm) {
   default: break;
   }
   if (!kite_opinfo_table[op].sig[0]) return FAST_NO;
+  unsigned shape = vs->npop * 2 + vs->npush; /* (operands, results) */
+  const kite_module *m = v->m;
+  bool mem32 = m->nmemories && !m->memories[0].limits.is64;
   switch (imm) {
-  case IMM_NONE: return FAST_SIG;
-  case IMM_I32: return FAST_I32;
-  case IMM_I64: return FAST_I64;
-  case IMM_F32: return FAST_BYTES4;
-  case IMM_F64: return FAST_BYTES8;
-  case IMM_MEMARG: return FAST_MEM;
+  case IMM_NONE:
+    return shape == 1 * 2 + 1 ? FAST_UNARY : shape == 2 * 2 + 1 ? FAST_BINARY : FAST_SIG;
+  case IMM_I32: return shape == 1 ? FAST_CONST32 : FAST_NO;
+  case IMM_I64: return shape == 1 ? FAST_CONST64 : FAST_NO;
+  case IMM_F32: return shape == 1 ? FAST_CONSTF32 : FAST_NO;
+  case IMM_F64: return shape == 1 ? FAST_CONSTF64 : FAST_NO;
+  case IMM_MEMARG:
+    if (!mem32) return FAST_NO;
+    return shape == 1 * 2 + 1 ? FAST_LOAD : shape == 2 * 2 ? FAST_STORE : FAST_NO;
   default: return FAST_NO;
   }
 }
+
+static void fast_run(body *b, kite_vctx *init);
 
 void kite_valid_code_init(kite_vctx *v) {
   memset(v->sigs, 0, sizeof v->sigs);
@@ -1202,38 +1249,38 @@ void kite_valid_code_init(kite_vctx *v) {
     kite_opcode op = (kite_opcode)(bo.op1 - 1);
     const kite_opinfo *info = &kite_opinfo_table[op];
     kite_vsig *vs = &v->sigs[byte];
+    uint8_t pop[3];
     const char *c = info->sig;
     for (; *c && *c != ':'; c++) {
       if (vs->npop == KITE_ARRAY_LEN(vs->pop)) goto skip;
-      vs->pop[vs->npop++] = sig_type(*c).kind;
+      pop[vs->npop++] = sig_type(*c).kind;
     }
+    /* Aligned to the top of the stack. */
+    for (unsigned i = 0; i < vs->npop; i++) vs->pop[2 - vs->npop + i] = pop[i];
     if (*c == ':') c++;
     for (; *c; c++) {
       if (vs->npush == 1) goto skip;
-      vs->push = sig_type(*c);
+      vs->push = sig_type(*c).kind;
       vs->npush++;
     }
     vs->align = info->aux;
-    vs->fast = fast_kind(op, (kite_imm)bo.imm);
-    /* The most common shapes get their own cases. */
-    if (vs->fast == FAST_SIG && vs->npush == 1 && vs->npop == 1) vs->fast = FAST_UNARY;
-    if (vs->fast == FAST_SIG && vs->npush == 1 && vs->npop == 2) vs->fast = FAST_BINARY;
-    if (vs->fast == FAST_MEM && vs->npush == 1 && vs->npop == 1) vs->fast = FAST_LOAD;
-    if (vs->fast == FAST_MEM && vs->npush == 0 && vs->npop == 2) vs->fast = FAST_STORE;
-    if (vs->fast == FAST_I32 && vs->npush == 1 && vs->npop == 0) vs->fast = FAST_CONST32;
-    if (vs->fast == FAST_I64 && vs->npush == 1 && vs->npop == 0) vs->fast = FAST_CONST64;
+    vs->fast = fast_kind(v, op, (kite_imm)bo.imm, vs);
     continue;
   skip:
     memset(vs, 0, sizeof *vs);
   }
+  fast_run(NULL, v);
 }
 
 static bool is_num_kind(uint8_t k) { return k >= KITE_VT_V128 && k <= KITE_VT_I32; }
 
-/* Do the n values on top of the stack have exactly the number types ts? */
-static bool top_is(const kite_valtype *top, const kite_valtype *ts, uint32_t n) {
-  for (uint32_t i = 0; i < n; i++)
-    if (!is_num_kind(ts[i].kind) || top[i].kind != ts[i].kind) return false;
+/* Are the n values below `top` exactly of the number types ts? A frame's mark (or
+   anything but a number) stops the match, so it never looks below the frame. */
+static inline bool kinds_are(const uint8_t *top, const kite_valtype *ts, uint32_t n) {
+  for (uint32_t i = n; i-- > 0;) {
+    uint8_t k = *--top;
+    if (k != ts[i].kind || !is_num_kind(k)) return false;
+  }
   return true;
 }
 
@@ -1246,7 +1293,8 @@ static bool top_is(const kite_valtype *top, const kite_valtype *ts, uint32_t n) 
 #if defined(__GNUC__)
 __attribute__((always_inline))
 #endif
-static inline const uint8_t *skip_sleb(const uint8_t *p, const uint8_t *end, unsigned bits) {
+static inline const uint8_t *
+skip_sleb(const uint8_t *p, const uint8_t *end, unsigned bits) {
   if (end - p >= 8) {
     uint64_t stop = ~kite_load_u64le(p) & 0x8080808080808080ull;
     if (stop) {
@@ -1269,267 +1317,334 @@ static inline const uint8_t *skip_sleb(const uint8_t *p, const uint8_t *end, uns
   return kite_leb_fast(p, end, bits, true, &v);
 }
 
+/* A u32 index or offset at p; NULL when it is malformed or runs past end. */
+static inline const uint8_t *fast_u32(const uint8_t *p, const uint8_t *end, uint32_t *out) {
+  uint64_t v;
+  const uint8_t *q = kite_leb_fast(p, end, 32, false, &v);
+  *out = (uint32_t)v;
+  return q;
+}
+
+/* The handlers' label addresses are kept in v->fast_handler, so there must be only one
+   copy of fast_run's code. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FAST_THREADED 1
+#define FAST_RUN_ATTR __attribute__((noinline, noclone))
+#elif defined(__GNUC__)
+#define FAST_THREADED 1
+#define FAST_RUN_ATTR __attribute__((noinline))
+#else
+#define FAST_THREADED 0
+#define FAST_RUN_ATTR
+#endif
+
 /*
 ** Validate a run of common instructions without a kite_insn: fixed signatures over
 ** numbers, locals of number types, globals, constants, accesses to a 32-bit memory 0,
 ** drop, select, blocks with no type or one number type, end, branches, calls and return;
 ** each only when it is well-formed and its operands match exactly (number types, no
-** subtyping). The stack lives in locals meanwhile (no call, no allocation). It stops,
-** having left the instruction untouched, at the first one it does not handle, so the
-** general path reads that one and reports any error exactly.
+** subtyping). Only the kinds of the stack are looked at, through pointers to its top
+** and to the frame's first value, with no call and no allocation: run() reserved room
+** for as many values as there are bytes left, and no instruction here pushes more
+** values than it has bytes (but call, which checks). It stops, having left the
+** instruction untouched, at the first one it does not handle, so the general path reads
+** that one and reports any error exactly.
+**
+** With `init`, it only fills init->fast_handler: the handler of each opcode byte.
 */
-static void fast_run(body *b) {
-  kite_vctx *v = b->v;
-  const kite_module *m = b->m;
-  const uint8_t *p = b->r.p, *const end = b->r.end;
-  kite_valtype *const s = v->vals.data;
-  size_t len = v->vals.len;
-  const size_t cap = v->vals.cap;
-  if (!s || !v->ctrls.len) return;
-  kite_vframe *fr = &v->ctrls.data[v->ctrls.len - 1];
-  const kite_vsig *const sigs = v->sigs;
-  const uint8_t *const local_kind = v->local_kind;
-  const uint32_t nlocal_kind = v->nlocal_kind;
-  const bool mem32 = m->nmemories && !m->memories[0].limits.is64;
-  size_t height = fr->height;
-  const kite_vsig *sg;
-  const uint8_t *q;
-  uint64_t imm;
-  size_t avail;
-#if defined(__GNUC__)
-  /* Threaded dispatch: each handler jumps to the next one itself, so the branch
-     predictor sees one indirect jump per handler rather than one for all. */
-  static const void *const handler[] = {
-      [FAST_NO] = &&fast_no,         [FAST_SIG] = &&fast_sig,
-      [FAST_UNARY] = &&fast_unary,   [FAST_BINARY] = &&fast_binary,
-      [FAST_LOAD] = &&fast_mem_op,   [FAST_STORE] = &&fast_mem_op,
-      [FAST_I32] = &&fast_i32,       [FAST_I64] = &&fast_i64,
-      [FAST_CONST32] = &&fast_const32, [FAST_CONST64] = &&fast_const64,
-      [FAST_BYTES4] = &&fast_bytes4, [FAST_BYTES8] = &&fast_bytes8,
-      [FAST_MEM] = &&fast_mem,       [FAST_LOCAL_GET] = &&fast_local,
-      [FAST_LOCAL_SET] = &&fast_local, [FAST_LOCAL_TEE] = &&fast_local,
-      [FAST_GLOBAL_GET] = &&fast_global, [FAST_GLOBAL_SET] = &&fast_global,
-      [FAST_DROP] = &&fast_drop,     [FAST_SELECT] = &&fast_select,
-      [FAST_NOP] = &&fast_nop,       [FAST_UNREACHABLE] = &&fast_unreachable,
-      [FAST_BLOCK] = &&fast_block,   [FAST_END] = &&fast_end,
-      [FAST_BR] = &&fast_br,         [FAST_BR_IF] = &&fast_br,
-      [FAST_RETURN] = &&fast_return, [FAST_CALL] = &&fast_call};
+FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
+#if FAST_THREADED
+  /* Threaded dispatch straight on the opcode byte: each handler jumps to the next one
+     itself, so the branch predictor sees one indirect jump per handler. */
+  static const void *const handler[] = {[FAST_NO] = &&fast_no,
+                                        [FAST_SIG] = &&fast_sig,
+                                        [FAST_UNARY] = &&fast_unary,
+                                        [FAST_BINARY] = &&fast_binary,
+                                        [FAST_LOAD] = &&fast_load,
+                                        [FAST_STORE] = &&fast_store,
+                                        [FAST_CONST32] = &&fast_const32,
+                                        [FAST_CONST64] = &&fast_const64,
+                                        [FAST_CONSTF32] = &&fast_constf32,
+                                        [FAST_CONSTF64] = &&fast_constf64,
+                                        [FAST_LOCAL_GET] = &&fast_local_get,
+                                        [FAST_LOCAL_SET] = &&fast_local_set,
+                                        [FAST_LOCAL_TEE] = &&fast_local_tee,
+                                        [FAST_GLOBAL_GET] = &&fast_global_get,
+                                        [FAST_GLOBAL_SET] = &&fast_global_set,
+                                        [FAST_DROP] = &&fast_drop,
+                                        [FAST_SELECT] = &&fast_select,
+                                        [FAST_NOP] = &&fast_nop,
+                                        [FAST_UNREACHABLE] = &&fast_unreachable,
+                                        [FAST_BLOCK] = &&fast_block,
+                                        [FAST_END] = &&fast_end,
+                                        [FAST_BR] = &&fast_br,
+                                        [FAST_BR_IF] = &&fast_br_if,
+                                        [FAST_RETURN] = &&fast_return,
+                                        [FAST_CALL] = &&fast_call};
   /* Every kind needs its entry: a new last one without it fails here. */
   _Static_assert(sizeof handler / sizeof *handler == FAST_COUNT, "a fast kind has no handler");
-#define FAST_LABEL(name) name:
-#define FAST_NEXT()                                                                        \
-  do {                                                                                     \
-    if (p >= end) goto done;                                                               \
-    sg = &sigs[*p];                                                                        \
-    avail = len - height;                                                                  \
-    goto *handler[sg->fast];                                                               \
+  if (init) {
+    for (unsigned i = 0; i < 256; i++) init->fast_handler[i] = handler[init->sigs[i].fast];
+    return;
+  }
+  const void *const *const byte_handler = b->v->fast_handler;
+#define FAST_LABEL(name)                                                                           \
+  name:
+#define FAST_NEXT()                                                                                \
+  do {                                                                                             \
+    if (p >= end) goto done;                                                                       \
+    goto *byte_handler[*p];                                                                        \
   } while (0)
 #else
+  if (init) return;
 #define FAST_LABEL(name)
 #define FAST_NEXT() continue
 #endif
+  kite_vctx *v = b->v;
+  const kite_module *m = b->m;
+  const uint8_t *p = b->r.p, *const end = b->r.end;
+  if (!v->ctrls.len) return;
+  uint8_t *const kinds = v->kinds;
+  uint8_t *const limit = kinds + v->kinds_cap;
+  uint8_t *sp = kinds + v->nvals; /* one past the top */
+  kite_vframe *fr = &v->ctrls.data[v->ctrls.len - 1];
+  uint8_t *floor = kinds + fr->height; /* the frame's first value, just above its mark */
+  const kite_vsig *const sigs = v->sigs;
+  const uint8_t *const local_kind = v->local_kind;
+  const uint32_t nlocal_kind = v->nlocal_kind;
+  const uint8_t *q;
+  uint32_t idx;
   while (p < end) {
-    sg = &sigs[*p];
-    avail = len - height;
-    switch (sg->fast) {
-    case FAST_UNARY: FAST_LABEL(fast_unary)
-      if (!avail || s[len - 1].kind != sg->pop[0]) goto done;
-      s[len - 1] = sg->push;
-      p++;
-      FAST_NEXT();
-    case FAST_BINARY: FAST_LABEL(fast_binary)
-      if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != sg->pop[0]) goto done;
-      s[--len - 1] = sg->push;
-      p++;
-      FAST_NEXT();
+    switch (sigs[*p].fast) {
+    case FAST_UNARY:
+      FAST_LABEL(fast_unary) {
+        const kite_vsig *sg = &sigs[*p];
+        if (sp[-1] != sg->pop[1]) goto done;
+        sp[-1] = sg->push;
+        p++;
+        FAST_NEXT();
+      }
+    case FAST_BINARY:
+      FAST_LABEL(fast_binary) {
+        /* Reads below a mark at kinds[0] the zero byte before it. */
+        const kite_vsig *sg = &sigs[*p];
+        if (memcmp(sp - 2, sg->pop, 2) != 0) goto done;
+        sp[-2] = sg->push;
+        sp--;
+        p++;
+        FAST_NEXT();
+      }
+    case FAST_SIG:
+      FAST_LABEL(fast_sig) {
+        const kite_vsig *sg = &sigs[*p];
+        if (sg->npop == 2 ? memcmp(sp - 2, sg->pop, 2) != 0 : sg->npop && sp[-1] != sg->pop[1])
+          goto done;
+        sp -= sg->npop;
+        if (sg->npush) *sp++ = sg->push;
+        p++;
+        FAST_NEXT();
+      }
     case FAST_LOAD:
-    case FAST_STORE: FAST_LABEL(fast_mem_op)
-      /* Flags below 0x40: memory 0 and the alignment; then a 32-bit offset. */
-      if (!mem32 || end - p < 2 || p[1] > sg->align) goto done;
-      if (!(q = kite_leb_fast(p + 2, end, 32, false, &imm))) goto done;
-      if (sg->fast == FAST_LOAD) {
-        if (!avail || s[len - 1].kind != KITE_VT_I32) goto done;
-        s[len - 1] = sg->push;
-      } else {
-        if (avail < 2 || s[len - 1].kind != sg->pop[1] || s[len - 2].kind != KITE_VT_I32) goto done;
-        len -= 2;
+      FAST_LABEL(fast_load) {
+        /* Flags up to the natural alignment: memory 0; then a 32-bit offset. */
+        const kite_vsig *sg = &sigs[*p];
+        if (end - p < 3 || p[1] > sg->align || sp[-1] != KITE_VT_I32) goto done;
+        if (!(q = fast_u32(p + 2, end, &idx))) goto done;
+        sp[-1] = sg->push;
+        p = q;
+        FAST_NEXT();
       }
+    case FAST_STORE:
+      FAST_LABEL(fast_store) {
+        const kite_vsig *sg = &sigs[*p];
+        if (end - p < 3 || p[1] > sg->align || memcmp(sp - 2, sg->pop, 2) != 0) goto done;
+        if (!(q = fast_u32(p + 2, end, &idx))) goto done;
+        sp -= 2;
+        p = q;
+        FAST_NEXT();
+      }
+    case FAST_CONST32:
+      FAST_LABEL(fast_const32)
+      if (end - p >= 2 && p[1] < 0x80) q = p + 2;
+      else if (!(q = skip_sleb(p + 1, end, 32))) goto done;
+      *sp++ = KITE_VT_I32;
       p = q;
       FAST_NEXT();
-    case FAST_CONST32: FAST_LABEL(fast_const32)
-      if (!(q = skip_sleb(p + 1, end, 32)) || len == cap) goto done;
-      s[len++] = sg->push;
+    case FAST_CONST64:
+      FAST_LABEL(fast_const64)
+      if (end - p >= 2 && p[1] < 0x80) q = p + 2;
+      else if (!(q = skip_sleb(p + 1, end, 64))) goto done;
+      *sp++ = KITE_VT_I64;
       p = q;
       FAST_NEXT();
-    case FAST_CONST64: FAST_LABEL(fast_const64)
-      if (!(q = skip_sleb(p + 1, end, 64)) || len == cap) goto done;
-      s[len++] = sg->push;
-      p = q;
-      FAST_NEXT();
-    case FAST_SIG: FAST_LABEL(fast_sig) q = p + 1; break;
-    case FAST_I32: FAST_LABEL(fast_i32)
-      if (!(q = kite_leb_fast(p + 1, end, 32, true, &imm))) goto done;
-      break;
-    case FAST_I64: FAST_LABEL(fast_i64)
-      if (!(q = kite_leb_fast(p + 1, end, 64, true, &imm))) goto done;
-      break;
-    case FAST_BYTES4: FAST_LABEL(fast_bytes4)
+    case FAST_CONSTF32:
+      FAST_LABEL(fast_constf32)
       if (end - p < 5) goto done;
-      q = p + 5;
-      break;
-    case FAST_BYTES8: FAST_LABEL(fast_bytes8)
+      *sp++ = KITE_VT_F32;
+      p += 5;
+      FAST_NEXT();
+    case FAST_CONSTF64:
+      FAST_LABEL(fast_constf64)
       if (end - p < 9) goto done;
-      q = p + 9;
-      break;
-    case FAST_MEM: FAST_LABEL(fast_mem)
-      /* Flags below 0x40: memory 0 and the alignment; then a 32-bit offset. */
-      if (!mem32 || end - p < 2 || p[1] > sg->align) goto done;
-      if (!(q = kite_leb_fast(p + 2, end, 32, false, &imm))) goto done;
-      break;
+      *sp++ = KITE_VT_F64;
+      p += 9;
+      FAST_NEXT();
     case FAST_LOCAL_GET:
+      FAST_LABEL(fast_local_get) {
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= nlocal_kind) goto done;
+        uint8_t k = local_kind[idx];
+        if (k == LOCAL_SLOW) goto done;
+        *sp++ = k;
+        p = q;
+        FAST_NEXT();
+      }
     case FAST_LOCAL_SET:
-    case FAST_LOCAL_TEE: FAST_LABEL(fast_local) {
-      q = kite_leb_fast(p + 1, end, 32, false, &imm);
-      if (!q || imm >= nlocal_kind) goto done;
-      uint8_t k = local_kind[imm];
-      if (!k) goto done;
-      if (sg->fast == FAST_LOCAL_GET) {
-        if (len == cap) goto done;
-        s[len++] = kite_vt(k);
-      } else {
-        if (!avail || s[len - 1].kind != k) goto done;
-        if (sg->fast == FAST_LOCAL_SET) len--;
-      }
+      FAST_LABEL(fast_local_set)
+      if (!(q = fast_u32(p + 1, end, &idx)) || idx >= nlocal_kind || sp[-1] != local_kind[idx])
+        goto done;
+      sp--;
       p = q;
       FAST_NEXT();
-    }
+    case FAST_LOCAL_TEE:
+      FAST_LABEL(fast_local_tee)
+      if (!(q = fast_u32(p + 1, end, &idx)) || idx >= nlocal_kind || sp[-1] != local_kind[idx])
+        goto done;
+      p = q;
+      FAST_NEXT();
     case FAST_GLOBAL_GET:
-    case FAST_GLOBAL_SET: FAST_LABEL(fast_global) {
-      q = kite_leb_fast(p + 1, end, 32, false, &imm);
-      if (!q || imm >= m->nglobals) goto done;
-      const kite_globaltype *gt = &m->globals[imm].type;
-      if (sg->fast == FAST_GLOBAL_GET) {
-        if (len == cap) goto done;
-        s[len++] = gt->type;
-      } else {
-        if (!gt->mut || !avail || !top_is(s + len - 1, &gt->type, 1)) goto done;
-        len--;
+      FAST_LABEL(fast_global_get) {
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= m->nglobals) goto done;
+        uint8_t k = m->globals[idx].type.type.kind;
+        if (!is_num_kind(k)) goto done;
+        *sp++ = k;
+        p = q;
+        FAST_NEXT();
       }
-      p = q;
-      FAST_NEXT();
-    }
-    case FAST_DROP: FAST_LABEL(fast_drop)
-      if (!avail) goto done;
-      len--;
+    case FAST_GLOBAL_SET:
+      FAST_LABEL(fast_global_set) {
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= m->nglobals) goto done;
+        const kite_globaltype *gt = &m->globals[idx].type;
+        if (!gt->mut || !is_num_kind(gt->type.kind) || sp[-1] != gt->type.kind) goto done;
+        sp--;
+        p = q;
+        FAST_NEXT();
+      }
+    case FAST_DROP:
+      FAST_LABEL(fast_drop)
+      if (sp[-1] == FRAME_MARK) goto done;
+      sp--;
       p++;
       FAST_NEXT();
-    case FAST_SELECT: FAST_LABEL(fast_select)
-      if (avail < 3 || s[len - 1].kind != KITE_VT_I32 || s[len - 2].kind != s[len - 3].kind ||
-          !is_num_kind(s[len - 2].kind))
-        goto done;
-      len -= 2;
-      p++;
-      FAST_NEXT();
+    case FAST_SELECT:
+      FAST_LABEL(fast_select) {
+        uint8_t k = sp[-2];
+        if (sp[-1] != KITE_VT_I32 || !is_num_kind(k) || sp[-3] != k) goto done;
+        sp -= 2;
+        p++;
+        FAST_NEXT();
+      }
     case FAST_NOP: FAST_LABEL(fast_nop) p++; FAST_NEXT();
-    case FAST_UNREACHABLE: FAST_LABEL(fast_unreachable)
-      len = height;
+    case FAST_UNREACHABLE:
+      FAST_LABEL(fast_unreachable)
+      sp = floor;
       fr->unreachable = true;
       p++;
       FAST_NEXT();
-    case FAST_BLOCK: FAST_LABEL(fast_block) {
-      /* No type, or one number type (v128 is left to the general path). */
-      if (end - p < 2 || v->ctrls.len == v->ctrls.cap) goto done;
-      uint8_t bt = p[1];
-      if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
-      uint16_t op = *p == 0x02 ? OP_BLOCK : *p == 0x03 ? OP_LOOP : OP_IF;
-      if (op == OP_IF) {
-        if (!avail || s[len - 1].kind != KITE_VT_I32) goto done;
-        len--;
+    case FAST_BLOCK:
+      FAST_LABEL(fast_block) {
+        /* No type, or one number type (v128 is left to the general path). */
+        if (end - p < 2 || v->ctrls.len == v->ctrls.cap) goto done;
+        uint8_t bt = p[1];
+        if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
+        uint16_t op = *p == 0x02 ? OP_BLOCK : *p == 0x03 ? OP_LOOP : OP_IF;
+        if (op == OP_IF) {
+          if (sp[-1] != KITE_VT_I32) goto done;
+          sp--;
+        }
+        *sp++ = FRAME_MARK;
+        floor = sp;
+        fr = &v->ctrls.data[v->ctrls.len++];
+        *fr = (kite_vframe){.op = op,
+                            .height = (uint32_t)(floor - kinds),
+                            .init_height = (uint32_t)v->init_log.len};
+        if (bt != 0x40) {
+          fr->has_single = true;
+          fr->single = kite_vt(bt);
+          fr->nresults = 1;
+        }
+        p += 2;
+        FAST_NEXT();
       }
-      fr = &v->ctrls.data[v->ctrls.len++];
-      memset(fr, 0, sizeof *fr);
-      fr->op = op;
-      fr->height = (uint32_t)len;
-      height = len;
-      fr->init_height = (uint32_t)v->init_log.len;
-      if (bt != 0x40) {
-        fr->has_single = true;
-        fr->single = kite_vt(bt);
-        fr->nresults = 1;
-      }
-      p += 2;
-      FAST_NEXT();
-    }
-    case FAST_END: FAST_LABEL(fast_end) {
-      /* An if without else passes its parameters for its results: left to the general
+    case FAST_END:
+      FAST_LABEL(fast_end) {
+        /* An if without else passes its parameters for its results: left to the general
          path unless both are empty; so are locals to forget. */
-      if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) || v->init_log.len != fr->init_height)
-        goto done;
-      uint32_t nr;
-      const kite_valtype *rs = frame_results(fr, &nr);
-      if (avail != nr || !top_is(s + len - nr, rs, nr)) goto done;
-      p++;
-      if (--v->ctrls.len == 0) goto done; /* the end of the body */
-      fr = &v->ctrls.data[v->ctrls.len - 1];
-      height = fr->height;
-      FAST_NEXT();
-    }
+        if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) ||
+            v->init_log.len != fr->init_height)
+          goto done;
+        uint32_t nr;
+        const kite_valtype *rs = frame_results(fr, &nr);
+        if ((size_t)(sp - floor) != nr || !kinds_are(sp, rs, nr)) goto done;
+        p++;
+        if (--v->ctrls.len == 0) goto done; /* the end of the body */
+        /* The results move down over the mark. */
+        sp = floor - 1;
+        if (nr == 1) *sp++ = *floor;
+        else if (nr) sp = (uint8_t *)memmove(sp, floor, nr) + nr;
+        fr = &v->ctrls.data[v->ctrls.len - 1];
+        floor = kinds + fr->height;
+        FAST_NEXT();
+      }
     case FAST_BR:
-    case FAST_BR_IF: FAST_LABEL(fast_br) {
-      q = kite_leb_fast(p + 1, end, 32, false, &imm);
-      if (!q || imm >= v->ctrls.len) goto done;
-      size_t have = avail;
-      if (sg->fast == FAST_BR_IF) {
-        if (!have || s[len - 1].kind != KITE_VT_I32) goto done;
-        have--;
-      }
-      uint32_t n;
-      const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - imm], &n);
-      size_t top = len - (avail - have); /* below the condition */
-      if (have < n || !top_is(s + top - n, ts, n)) goto done;
-      if (sg->fast == FAST_BR_IF) {
-        len = top;
-      } else {
-        len = height;
+      FAST_LABEL(fast_br) {
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->ctrls.len) goto done;
+        uint32_t n;
+        const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
+        if (!kinds_are(sp, ts, n)) goto done;
+        sp = floor;
         fr->unreachable = true;
+        p = q;
+        FAST_NEXT();
       }
-      p = q;
-      FAST_NEXT();
-    }
-    case FAST_RETURN: FAST_LABEL(fast_return)
-      if (avail < b->nresults || !top_is(s + len - b->nresults, b->results, b->nresults)) goto done;
-      len = height;
+    case FAST_BR_IF:
+      FAST_LABEL(fast_br_if) {
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->ctrls.len || sp[-1] != KITE_VT_I32)
+          goto done;
+        uint32_t n;
+        const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
+        if (!kinds_are(sp - 1, ts, n)) goto done;
+        sp--;
+        p = q;
+        FAST_NEXT();
+      }
+    case FAST_RETURN:
+      FAST_LABEL(fast_return)
+      if (!kinds_are(sp, b->results, b->nresults)) goto done;
+      sp = floor;
       fr->unreachable = true;
       p++;
       FAST_NEXT();
-    case FAST_CALL: FAST_LABEL(fast_call) {
-      q = kite_leb_fast(p + 1, end, 32, false, &imm);
-      if (!q || imm >= m->nfuncs) goto done;
-      const kite_functype *ft = kite_module_func_type(m, (uint32_t)imm);
-      if (avail < ft->nparams || len - ft->nparams + ft->nresults > cap ||
-          !top_is(s + len - ft->nparams, ft->params, ft->nparams))
-        goto done;
-      len -= ft->nparams;
-      for (uint32_t i = 0; i < ft->nresults; i++) s[len++] = ft->results[i];
-      p = q;
-      FAST_NEXT();
-    }
+    case FAST_CALL:
+      FAST_LABEL(fast_call) {
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= m->nfuncs) goto done;
+        const kite_functype *ft = kite_module_func_type(m, idx);
+        if (!kinds_are(sp, ft->params, ft->nparams) ||
+            ft->nresults > (size_t)(limit - sp) + ft->nparams)
+          goto done;
+        for (uint32_t i = 0; i < ft->nresults; i++)
+          if (!is_num_kind(ft->results[i].kind)) goto done;
+        sp -= ft->nparams;
+        for (uint32_t i = 0; i < ft->nresults; i++) *sp++ = ft->results[i].kind;
+        p = q;
+        FAST_NEXT();
+      }
     default: FAST_LABEL(fast_no) goto done;
     }
-    /* The fixed signature. */
-    uint32_t npop = sg->npop;
-    if (avail < npop || (sg->npush && len - npop == cap)) goto done;
-    if (npop == 2 && (s[len - 2].kind != sg->pop[0] || s[len - 1].kind != sg->pop[1])) goto done;
-    if (npop == 1 && s[len - 1].kind != sg->pop[0]) goto done;
-    len -= npop;
-    if (sg->npush) s[len++] = sg->push;
-    p = q;
-    FAST_NEXT();
   }
 #undef FAST_LABEL
 #undef FAST_NEXT
 done:
-  v->vals.len = len;
+  v->nvals = (size_t)(sp - kinds);
   b->r.p = p;
 }
 
@@ -1537,7 +1652,7 @@ done:
 static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtype *results,
                 uint32_t nresults) {
   kite_vctx *v = b->v;
-  v->vals.len = 0;
+  v->nvals = 0;
   v->ctrls.len = 0;
   v->init_log.len = 0;
   b->r.base = b->m->bytes;
@@ -1549,7 +1664,9 @@ static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtyp
   if (!push_ctrl(b, OP_BLOCK, NULL, 0, results, nresults, false, kite_vt(0))) return false;
   while (v->ctrls.len > 0) {
     if (!b->const_mode) {
-      fast_run(b);
+      size_t room = v->nvals + (size_t)(b->r.end - b->r.p) + 1;
+      if (room > v->kinds_cap && !reserve_kinds(v, room)) return oom(b);
+      fast_run(b, NULL);
       if (v->ctrls.len == 0) break;
     }
     if (b->r.p >= b->r.end) {
@@ -1601,11 +1718,13 @@ static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_funct
   v->nlocal_kind = (uint32_t)n;
   uint32_t i = 0;
   for (uint32_t j = 0; j < ft->nparams && i < n; j++)
-    v->local_kind[i++] = kite_vt_is_num_or_vec(ft->params[j]) ? ft->params[j].kind : 0;
+    v->local_kind[i++] = kite_vt_is_num_or_vec(ft->params[j]) ? ft->params[j].kind : LOCAL_SLOW;
   for (uint32_t g = 0; g < fn->nlocalgroups && i < n; g++) {
     kite_valtype t = fn->localgroups[g].type;
-    uint8_t k = kite_vt_is_num_or_vec(t) ? t.kind : 0;
-    for (uint32_t j = 0; j < fn->localgroups[g].count && i < n; j++) v->local_kind[i++] = k;
+    uint64_t count = fn->localgroups[g].count;
+    if (count > n - i) count = n - i;
+    memset(v->local_kind + i, kite_vt_is_num_or_vec(t) ? t.kind : LOCAL_SLOW, (size_t)count);
+    i += (uint32_t)count;
   }
   return true;
 }
@@ -1666,7 +1785,11 @@ bool kite_valid_const_expr(kite_vctx *v, kite_expr e, kite_valtype want, uint32_
 }
 
 void kite_vctx_free_scratch(kite_vctx *v) {
-  kite_vec_free(v->a, &v->vals);
+  if (v->kinds) kite_free(v->a, v->kinds - 1, v->kinds_cap + 1);
+  kite_free(v->a, v->refs, v->refs_cap * sizeof *v->refs);
+  v->kinds = NULL;
+  v->refs = NULL;
+  v->nvals = v->kinds_cap = v->refs_cap = 0;
   kite_vec_free(v->a, &v->ctrls);
   kite_vec_free(v->a, &v->init_log);
   kite_free(v->a, v->local_stamp, v->stamp_cap * sizeof(uint32_t));

@@ -51,7 +51,7 @@ typedef struct vshared {
   _Atomic(uint32_t) next;          /* the next chunk to take */
   _Atomic(uint32_t) lowest_failed; /* UINT32_MAX while none failed */
 #if defined(__GLIBC__)
-  bool pinned;  /* workers started on the CPUs but the caller's */
+  bool pinned;   /* workers started on the CPUs but the caller's */
   cpu_set_t all; /* the CPUs the process may use */
 #endif
 } vshared;
@@ -66,7 +66,7 @@ typedef struct vthread {
   bool started;
   _Atomic(bool) running; /* the worker has begun */
   _Atomic(bool) done;    /* the worker no longer touches anything but its own stack */
-  char pad[64]; /* keeps the next thread's scratch pointers off this one's last line */
+  char pad[64];          /* keeps the next thread's scratch pointers off this one's last line */
 } vthread;
 
 /* The CPUs this process may run on (its affinity mask where there is one). */
@@ -102,10 +102,9 @@ static bool lower_failed(vshared *sh, uint32_t chunk) {
 
 static void note_failure(vshared *sh, uint32_t chunk) {
   uint32_t cur = atomic_load_explicit(&sh->lowest_failed, memory_order_relaxed);
-  while (chunk < cur && !atomic_compare_exchange_weak_explicit(&sh->lowest_failed, &cur, chunk,
-                                                               memory_order_relaxed,
-                                                               memory_order_relaxed)) {
-  }
+  while (chunk < cur &&
+         !atomic_compare_exchange_weak_explicit(&sh->lowest_failed, &cur, chunk,
+                                                memory_order_relaxed, memory_order_relaxed)) {}
 }
 
 /* Take chunks until none is left, one fails, or a lower one has failed. */
@@ -200,7 +199,8 @@ static bool start_worker(vshared *sh, vthread *t) {
 static void init_worker_ctx(kite_vctx *w, const kite_vctx *v, kite_error *err) {
   *w = *v;
   w->err = err;
-  w->vals.data = NULL, w->vals.len = w->vals.cap = 0;
+  w->kinds = NULL, w->nvals = w->kinds_cap = 0;
+  w->refs = NULL, w->refs_cap = 0;
   w->ctrls.data = NULL, w->ctrls.len = w->ctrls.cap = 0;
   w->init_log.data = NULL, w->init_log.len = w->init_log.cap = 0;
   w->local_stamp = w->group_end = NULL;

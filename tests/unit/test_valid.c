@@ -204,6 +204,35 @@ static void test_control(void) {
   FN(V_I, NOLOC, "\x41\x01\x02\x02\x41\x01\x6a\x0b\x0b", NULL);
   FN(V_I, NOLOC, "\x02\x02\x0b\x0b", "type mismatch");
   FN(V_V, NOLOC, "\x02\x09\x0b\x0b", "unknown type");
+  /* if without else: the parameters must be exactly the results */
+  FN(V_I, NOLOC, "\x41\x05\x41\x00\x04\x02\x41\x01\x6a\x0b\x0b", NULL);
+  FN("\x60\x02\x7f\x7f\x01\x7f", NOLOC, "\x20\x00\x20\x01\x41\x00\x04\x01\x6a\x0b\x1a\x0b",
+     "type mismatch: block requires [i32] but stack has [i32 i32]");
+}
+
+/* Operands are only taken from the innermost frame, whatever lies below it. */
+static void test_frame_floors(void) {
+  FN(V_V, NOLOC, "\x41\x01\x41\x02\x02\x40\x6a\x1a\x0b\x1a\x1a\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x41\x02\x6a\x1a\x0b\x1a\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x1a\x0b\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x41\x02\x02\x40\x41\x00\x1b\x1a\x0b\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x21\x00\x0b\x1a\x0b", "unknown local 0");
+  FN(V_V, "\x01\x01\x7f", "\x41\x01\x02\x40\x21\x00\x0b\x1a\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x24\x00\x0b\x1a\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x10\x01\x1a\x0b\x1a\x0b", "type mismatch");
+  FN(V_I, NOLOC, "\x41\x01\x02\x40\x0f\x0b\x0b", "type mismatch");
+  FN(V_I, NOLOC, "\x41\x01\x02\x7f\x41\x00\x0d\x01\x0b\x0b", "type mismatch");
+  FN(V_I, NOLOC, "\x41\x01\x02\x7f\x0c\x01\x0b\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x04\x40\x0b\x0b", NULL);
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x04\x40\x0b\x0b\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x02\x40\x28\x02\x00\x1a\x0b\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x41\x02\x02\x40\x36\x02\x00\x0b\x0b", "type mismatch");
+  /* values a frame leaves above its results are an error at its end */
+  FN(V_I, NOLOC, "\x02\x7f\x41\x01\x41\x02\x0b\x0b",
+     "type mismatch: block requires [i32] but stack has [i32 i32]");
+  /* deep nesting with values at every level */
+  FN(V_I, NOLOC,
+     "\x41\x01\x02\x7f\x41\x02\x02\x7f\x41\x03\x02\x7f\x41\x04\x0b\x6a\x0b\x6a\x0b\x6a\x0b", NULL);
 }
 
 static void test_calls(void) {
@@ -768,6 +797,7 @@ int main(void) {
   test_messages();
   test_locals_globals();
   test_control();
+  test_frame_floors();
   test_calls();
   test_select_refs();
   test_memory();
