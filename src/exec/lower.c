@@ -23,6 +23,17 @@
 
 #include "binary.h"
 
+/* The hot helpers are inline with their rare paths (growing an array) out of line. */
+#if defined(__GNUC__)
+#define LOWER_INLINE __attribute__((always_inline)) inline
+#define LOWER_NOINLINE __attribute__((noinline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define LOWER_INLINE inline
+#define LOWER_NOINLINE
+#define LIKELY(x) (x)
+#endif
+
 enum { W_TEMP, W_LOCAL, W_CONST, W_ADD };
 
 typedef struct opnd {
@@ -114,6 +125,10 @@ typedef struct lower {
   bool pend_no_patch;    /* recorded since the last instruction began: no redirecting */
   uint32_t offset;       /* wasm offset of the instruction being lowered */
   uint32_t map_last;
+  /* Positions in map of the entries whose code index is below the one before (a jump
+     fused with the comparison before it keeps that comparison's entry, past the new end
+     of the code, see emit_cond_jump): between them the map is sorted. */
+  KITE_VEC(uint32_t) map_descents;
   bool oom;
   bool unsupported;
   bool guarded; /* 32-bit memories have guard regions: emit unchecked accesses */
@@ -124,8 +139,53 @@ typedef struct lower {
 
 /* ---- emitting ---- */
 
-static void emit(lower *L, uint32_t w) {
+static LOWER_NOINLINE void emit_grow(lower *L, uint32_t w) {
   if (!kite_vec_push(L->a, &L->code, w)) L->oom = true;
+}
+
+/* The code is sized from the body up front: growing is rare. */
+static LOWER_INLINE void emit(lower *L, uint32_t w) {
+  if (LIKELY(L->code.len < L->code.cap)) L->code.data[L->code.len++] = w;
+  else emit_grow(L, w);
+}
+
+/* An entry (code index, wasm offset) of the offset map. */
+static LOWER_NOINLINE void map_grow(lower *L, uint32_t at, uint32_t offset) {
+  if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, offset)) L->oom = true;
+}
+
+static LOWER_NOINLINE void map_descent(lower *L) {
+  if (!kite_vec_push(L->a, &L->map_descents, (uint32_t)L->map.len)) L->oom = true;
+}
+
+static inline void map_add(lower *L, uint32_t at, uint32_t offset) {
+  if (L->map.len && at < L->map.data[L->map.len - 2]) map_descent(L);
+  if (LIKELY(L->map.len + 2 <= L->map.cap)) {
+    L->map.data[L->map.len] = at;
+    L->map.data[L->map.len + 1] = offset;
+    L->map.len += 2;
+  } else {
+    map_grow(L, at, offset);
+  }
+}
+
+/* Drop the map's entries from position len on. */
+static void map_truncate(lower *L, size_t len) {
+  L->map.len = len;
+  while (L->map_descents.len && L->map_descents.data[L->map_descents.len - 1] >= len)
+    L->map_descents.len--;
+  L->map_last = len ? L->map.data[len - 1] : UINT32_MAX;
+}
+
+/* Code from index p on moved up by n: so do the map's entries for it. Each sorted run
+   of the map has them at its end. */
+static void map_shift(lower *L, uint32_t p, uint32_t n) {
+  size_t end = L->map.len;
+  for (size_t d = L->map_descents.len + 1; d-- > 0;) {
+    size_t start = d ? L->map_descents.data[d - 1] : 0;
+    for (size_t i = end; i > start && L->map.data[i - 2] >= p; i -= 2) L->map.data[i - 2] += n;
+    end = start;
+  }
 }
 
 /* Start an instruction: remember its wasm offset for backtraces. */
@@ -147,8 +207,7 @@ static uint32_t begin(lower *L, uint32_t op) {
   L->fuse2_at = L->fuse_at;
   L->fuse_ok = false;
   if (L->map.len == 0 || L->map_last != L->offset) {
-    if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, L->offset))
-      L->oom = true;
+    map_add(L, at, L->offset);
     L->map_last = L->offset;
   }
   emit(L, op);
@@ -194,8 +253,9 @@ static void pend_touch(lower *L, uint32_t at) {
 static void rewind_code(lower *L, uint32_t at) {
   pend_touch(L, at);
   L->code.len = at;
-  while (L->map.len >= 2 && L->map.data[L->map.len - 2] >= at) L->map.len -= 2;
-  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  size_t len = L->map.len;
+  while (len >= 2 && L->map.data[len - 2] >= at) len -= 2;
+  map_truncate(L, len);
   L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
 }
 
@@ -262,8 +322,7 @@ static void insert_code(lower *L, uint32_t p, const uint32_t *words, uint32_t n)
   uint32_t *w = L->code.data;
   memmove(w + p + n, w + p, (L->code.len - n - p) * sizeof *w);
   memcpy(w + p, words, n * sizeof *w);
-  for (size_t i = 0; i < L->map.len; i += 2)
-    if (L->map.data[i] >= p) L->map.data[i] += n;
+  map_shift(L, p, n);
   if (L->fuse_ok && L->fuse_at >= p) L->fuse_at += n;
   else L->fuse_ok = false;
   if (L->fuse2_ok && L->fuse2_at >= p) L->fuse2_at += n;
@@ -325,11 +384,7 @@ static void pend_record(lower *L, uint32_t dst, uint32_t src) {
 
 /* ---- the virtual stack ---- */
 
-static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
-  opnd o = {slot, 0, L->cur, where, kind};
-  if (where == W_TEMP) o.slot = o.home;
-  L->cur += slots_of_kind(kind);
-  if (L->cur > L->max) L->max = L->cur;
+static LOWER_NOINLINE opnd *push_grow(lower *L, opnd o) {
   if (!kite_vec_push(L->a, &L->stack, o)) {
     L->oom = true;
     return NULL;
@@ -337,13 +392,23 @@ static opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
   return &L->stack.data[L->stack.len - 1];
 }
 
-static uint32_t push_temp(lower *L, uint8_t kind) {
+static LOWER_INLINE opnd *push(lower *L, uint8_t where, uint32_t slot, uint8_t kind) {
+  opnd o = {slot, 0, L->cur, where, kind};
+  if (where == W_TEMP) o.slot = o.home;
+  L->cur += slots_of_kind(kind);
+  if (L->cur > L->max) L->max = L->cur;
+  if (!LIKELY(L->stack.len < L->stack.cap)) return push_grow(L, o);
+  L->stack.data[L->stack.len] = o;
+  return &L->stack.data[L->stack.len++];
+}
+
+static inline uint32_t push_temp(lower *L, uint8_t kind) {
   opnd *o = push(L, W_TEMP, 0, kind);
   return o ? o->home : 0;
 }
 
 /* Pop the top entry as it is, possibly a deferred addition (W_ADD). */
-static opnd pop_raw(lower *L) {
+static inline opnd pop_raw(lower *L) {
   opnd o = L->stack.data[--L->stack.len];
   L->cur = o.home;
   return o;
@@ -358,7 +423,7 @@ static bool reads_local(const opnd *o, uint32_t slot) {
 }
 
 /* Pop the top value, in a slot. */
-static opnd pop(lower *L) {
+static inline opnd pop(lower *L) {
   if (L->stack.data[L->stack.len - 1].where == W_ADD) materialize(L, L->stack.len - 1);
   return pop_raw(L);
 }
@@ -405,6 +470,163 @@ static void materialize(lower *L, size_t i) {
   o->slot = o->home;
 }
 
+/* ---- reading instructions ---- */
+
+/*
+** Lowering reads every instruction twice (prescan, then the main pass), from a body the
+** validator has already checked. The common instructions (a one-byte opcode whose
+** immediates are none, one index or constant, a float, a memory argument of memory 0
+** or a simple block type) are read here, inline, setting only the fields of their
+** immediate kind: a field of another kind keeps what an earlier instruction left in
+** it, and nothing reads it (every use is behind the opcode's own kind). Everything else
+** goes to kite_read_insn, which fills the whole kite_insn.
+*/
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline bool
+read_insn(kite_reader *r, kite_insn *in) {
+  const uint8_t *p = r->p, *end = r->end, *q;
+  if (p >= end) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+  kite_byteop bo = kite_byteop_table[*p];
+  if (!bo.op1) return kite_read_insn(r, KITE_FEATURES_ALL, in); /* a prefix */
+  uint64_t v;
+  switch ((kite_imm)bo.imm) {
+  case IMM_NONE: q = p + 1; break;
+  case IMM_LABEL:
+  case IMM_FUNC:
+  case IMM_TYPE:
+  case IMM_LOCAL:
+  case IMM_GLOBAL:
+  case IMM_TABLE:
+  case IMM_TAG:
+  case IMM_DATA:
+  case IMM_ELEM:
+    if (!(q = kite_leb_fast(p + 1, end, 32, false, &v))) break;
+    in->idx = (uint32_t)v;
+    break;
+  case IMM_I32:
+    if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
+    in->val.i64 = 0;
+    in->val.i32 = (int32_t)(uint32_t)v;
+    break;
+  case IMM_I64:
+    if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) break;
+    in->val.i64 = (int64_t)v;
+    break;
+  case IMM_F32:
+    if (end - p < 5) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    in->val.i64 = 0;
+    in->val.f32 = kite_load_u32le(p + 1);
+    q = p + 5;
+    break;
+  case IMM_F64:
+    if (end - p < 9) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    in->val.f64 = kite_load_u64le(p + 1);
+    q = p + 9;
+    break;
+  case IMM_MEMARG: /* flags without a memory index (bit 6), then the offset */
+    if (end - p < 2 || p[1] >= 0x40) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    if (!(q = kite_leb_fast(p + 2, end, 64, false, &v))) break;
+    in->mem.align = p[1];
+    in->mem.mem = 0;
+    in->mem.offset = v;
+    break;
+  case IMM_BLOCK:
+    if (end - p < 2) return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    if (p[1] == 0x40) {
+      in->bt = (kite_blocktype){0};
+      in->bt.kind = KITE_BT_EMPTY;
+    } else if (p[1] >= KITE_VT_F64 && p[1] <= KITE_VT_I32) {
+      in->bt = (kite_blocktype){0};
+      in->bt.kind = KITE_BT_VAL;
+      in->bt.val = kite_vt(p[1]);
+    } else {
+      return kite_read_insn(r, KITE_FEATURES_ALL, in);
+    }
+    q = p + 2;
+    break;
+  default: return kite_read_insn(r, KITE_FEATURES_ALL, in);
+  }
+  if (!q) return kite_read_insn(r, KITE_FEATURES_ALL, in); /* reports what is wrong */
+  in->op = (kite_opcode)(bo.op1 - 1);
+  r->p = q;
+  return true;
+}
+
+/*
+** The class of each one-byte opcode, for the loops that handle the commonest
+** instructions straight from the bytes (prescan and the main pass): derived from
+** opcodes.def, with a few instructions of their own. BC_SLOW (prefixes, immediates of
+** other shapes, instructions that change the block structure otherwise) goes through
+** kite_read_insn.
+*/
+enum {
+  BC_SLOW,
+  BC_NONE,        /* no immediate */
+  BC_INDEX,       /* one u32 index */
+  BC_MEMARG,      /* a memory argument */
+  BC_MEMARG_ZERO, /* ... of an access that may fuse with the zero constant as an index */
+  BC_BLOCK,       /* block, loop, if, try: a block type */
+  BC_END,
+  BC_LOCAL_GET,
+  BC_LOCAL_SET,
+  BC_LOCAL_TEE,
+  BC_I32_CONST,
+  BC_I64_CONST,
+  BC_F32_CONST,
+  BC_F64_CONST
+};
+
+#define IS_OP(id, name) (OP_##id == OP_##name)
+#define BYTE_CLASS(id, imm)                                                                        \
+  (IS_OP(id, LOCAL_GET)   ? BC_LOCAL_GET                                                           \
+   : IS_OP(id, LOCAL_SET) ? BC_LOCAL_SET                                                           \
+   : IS_OP(id, LOCAL_TEE) ? BC_LOCAL_TEE                                                           \
+   : IS_OP(id, END)       ? BC_END                                                                 \
+   : IS_OP(id, DELEGATE)  ? BC_SLOW                                                                \
+   : IS_OP(id, F64_LOAD) || IS_OP(id, I32_LOAD) || IS_OP(id, I32_LOAD8_U) || IS_OP(id, I32_STORE)  \
+       ? BC_MEMARG_ZERO                                                                            \
+   : (imm) == IMM_MEMARG ? BC_MEMARG                                                               \
+   : (imm) == IMM_BLOCK  ? BC_BLOCK                                                                \
+   : (imm) == IMM_NONE   ? BC_NONE                                                                 \
+   : (imm) == IMM_I32    ? BC_I32_CONST                                                            \
+   : (imm) == IMM_I64    ? BC_I64_CONST                                                            \
+   : (imm) == IMM_F32    ? BC_F32_CONST                                                            \
+   : (imm) == IMM_F64    ? BC_F64_CONST                                                            \
+   : (imm) == IMM_LABEL || (imm) == IMM_FUNC || (imm) == IMM_TYPE || (imm) == IMM_GLOBAL ||        \
+           (imm) == IMM_TABLE || (imm) == IMM_MEMORY || (imm) == IMM_TAG || (imm) == IMM_DATA ||   \
+           (imm) == IMM_ELEM                                                                       \
+       ? BC_INDEX                                                                                  \
+       : BC_SLOW)
+
+/* Indexed by the opcode byte (prefixed rows land past 255, unused; as kite_byteop_table). */
+static const uint8_t byte_class[256 + OP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
+  [(prefix) == 0 ? (code) : 256 + OP_##id] = BYTE_CLASS(id, imm),
+#include "opcodes.def"
+#undef KITE_OPCODE
+};
+
+/* Past a well-formed u32 LEB128 at p; NULL when it runs past end. */
+static inline const uint8_t *skip_leb(const uint8_t *p, const uint8_t *end) {
+  while (p < end)
+    if (!(*p++ & 0x80)) return p;
+  return NULL;
+}
+
+/* Past a memory argument of memory 0 (no memory index); NULL for anything else. */
+static inline const uint8_t *skip_memarg(const uint8_t *p, const uint8_t *end) {
+  if (p >= end || *p >= 0x40) return NULL;
+  return skip_leb(p + 1, end);
+}
+
+/* Whether a block type byte is the whole block type: empty or a number type (the forms
+   read_insn reads itself). */
+static inline bool simple_blocktype(uint8_t b) {
+  return b == 0x40 || (b >= KITE_VT_F64 && b <= KITE_VT_I32);
+}
+
 /* ---- the constant pool ---- */
 
 static uint32_t hash64(uint64_t x) {
@@ -447,12 +669,75 @@ static void push_const(lower *L, uint64_t bits, uint8_t kind) {
    at the top level, or a write of a constant at the top level. */
 enum { FIRST_NONE, FIRST_READ, FIRST_WRITE, FIRST_CONST };
 
+/* The state of the first pass. */
+typedef struct scan {
+  lower *L;
+  uint8_t *first; /* per local: FIRST_* */
+  uint32_t nparams;
+  int depth;       /* of blocks */
+  bool prev_const; /* the instruction before was a scalar constant, prev_bits */
+  uint64_t prev_bits;
+} scan;
+
+/* A local.get, local.set or local.tee of local x (at wasm offset at). */
+static inline void scan_local(scan *s, kite_opcode op, uint32_t x, uint32_t at) {
+  if (x < s->nparams || s->first[x]) return;
+  if (op == OP_LOCAL_GET) {
+    s->first[x] = FIRST_READ;
+  } else if (op == OP_LOCAL_SET && s->prev_const && !s->depth) {
+    s->first[x] = FIRST_CONST;
+    s->L->init_at[x] = at;
+    s->L->init_val[x] = s->prev_bits;
+  } else {
+    s->first[x] = s->depth ? FIRST_READ : FIRST_WRITE;
+  }
+}
+
+static inline void scan_const(scan *s, uint64_t bits) {
+  const_index(s->L, bits, true);
+  s->prev_const = true;
+  s->prev_bits = bits;
+}
+
+/* Any instruction, read by kite_read_insn. */
+static bool scan_slow(scan *s, kite_reader *r) {
+  kite_insn in;
+  uint32_t at = kite_reader_offset(r);
+  if (!kite_read_insn(r, KITE_FEATURES_ALL, &in)) return false;
+  switch (in.op) {
+  case OP_BLOCK:
+  case OP_LOOP:
+  case OP_IF:
+  case OP_TRY:
+  case OP_TRY_TABLE: s->depth++; break;
+  case OP_END:
+  case OP_DELEGATE: s->depth--; break;
+  case OP_LOCAL_GET:
+  case OP_LOCAL_SET:
+  case OP_LOCAL_TEE: scan_local(s, in.op, in.idx, at); break;
+  case OP_I32_CONST: scan_const(s, (uint32_t)in.val.i32); return true;
+  case OP_I64_CONST: scan_const(s, (uint64_t)in.val.i64); return true;
+  case OP_F32_CONST: scan_const(s, in.val.f32); return true;
+  case OP_F64_CONST: scan_const(s, in.val.f64); return true;
+  case OP_REF_NULL: const_index(s->L, KITE_REF_NULL, true); break;
+  case OP_F64_LOAD:
+  case OP_I32_LOAD:
+  case OP_I32_LOAD8_U:
+  case OP_I32_STORE: const_index(s->L, 0, true); break; /* fused accesses' zero index */
+  default: break;
+  }
+  s->prev_const = false;
+  return true;
+}
+
 /*
 ** First pass over the body: the distinct scalar constants, and which declared locals
 ** are written before anything can read them: those whose first access is a local.set
 ** or local.tee at the function's top level. Every path to a later read passes through
 ** that write (structured control cannot jump into the middle of the top level), so
-** such locals need no zeroing on entry.
+** such locals need no zeroing on entry. The common instructions are skipped straight
+** from their bytes (byte_class); the others (and any the fast path cannot read) go
+** through scan_slow.
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
   /* Sized by the body (a constant takes at least two bytes): most functions are small,
@@ -468,51 +753,66 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
     L->oom = true;
     return false;
   }
-  int depth = 0;
-  bool prev_const = false; /* the instruction before was a scalar constant, prev_bits */
-  uint64_t prev_bits = 0;
-  while (r.p < r.end) {
-    kite_insn in;
-    uint32_t at = kite_reader_offset(&r);
-    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) return false;
-    if (in.op == OP_LOCAL_SET && prev_const && !depth && in.idx >= nparams && !first[in.idx]) {
-      first[in.idx] = FIRST_CONST;
-      L->init_at[in.idx] = at;
-      L->init_val[in.idx] = prev_bits;
-    }
-    prev_const = true;
-    switch (in.op) {
-    case OP_I32_CONST: prev_bits = (uint32_t)in.val.i32; break;
-    case OP_I64_CONST: prev_bits = (uint64_t)in.val.i64; break;
-    case OP_F32_CONST: prev_bits = in.val.f32; break;
-    case OP_F64_CONST: prev_bits = in.val.f64; break;
-    default: prev_const = false; break;
-    }
-    switch (in.op) {
-    case OP_BLOCK:
-    case OP_LOOP:
-    case OP_IF:
-    case OP_TRY:
-    case OP_TRY_TABLE: depth++; break;
-    case OP_END:
-    case OP_DELEGATE: depth--; break;
-    case OP_LOCAL_GET:
-      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = FIRST_READ;
+  scan s = {L, first, nparams, 0, false, 0};
+  const uint8_t *end = r.end;
+  while (r.p < end) {
+    const uint8_t *p = r.p, *q = NULL;
+    uint64_t v;
+    uint8_t bc = byte_class[*p];
+    switch (bc) {
+    case BC_NONE: q = p + 1; break;
+    case BC_INDEX: q = skip_leb(p + 1, end); break;
+    case BC_MEMARG: q = skip_memarg(p + 1, end); break;
+    case BC_MEMARG_ZERO:
+      if ((q = skip_memarg(p + 1, end))) const_index(L, 0, true);
       break;
-    case OP_LOCAL_SET:
-    case OP_LOCAL_TEE:
-      if (in.idx >= nparams && !first[in.idx]) first[in.idx] = depth ? FIRST_READ : FIRST_WRITE;
+    case BC_BLOCK:
+      if (p + 1 < end && simple_blocktype(p[1])) {
+        q = p + 2;
+        s.depth++;
+      }
       break;
-    case OP_I32_CONST: const_index(L, (uint32_t)in.val.i32, true); break;
-    case OP_I64_CONST: const_index(L, (uint64_t)in.val.i64, true); break;
-    case OP_F32_CONST: const_index(L, in.val.f32, true); break;
-    case OP_F64_CONST: const_index(L, in.val.f64, true); break;
-    case OP_REF_NULL: const_index(L, KITE_REF_NULL, true); break;
-    case OP_F64_LOAD:
-    case OP_I32_LOAD:
-    case OP_I32_LOAD8_U:
-    case OP_I32_STORE: const_index(L, 0, true); break; /* fused accesses' zero index */
+    case BC_END:
+      q = p + 1;
+      s.depth--;
+      break;
+    case BC_LOCAL_GET:
+    case BC_LOCAL_SET:
+    case BC_LOCAL_TEE:
+      if ((q = kite_leb_fast(p + 1, end, 32, false, &v))) {
+        kite_opcode op = bc == BC_LOCAL_GET   ? OP_LOCAL_GET
+                         : bc == BC_LOCAL_SET ? OP_LOCAL_SET
+                                              : OP_LOCAL_TEE;
+        scan_local(&s, op, (uint32_t)v, kite_reader_offset(&r));
+      }
+      break;
+    case BC_I32_CONST:
+      if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
+      scan_const(&s, (uint32_t)v);
+      r.p = q;
+      continue;
+    case BC_I64_CONST:
+      if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) break;
+      scan_const(&s, v);
+      r.p = q;
+      continue;
+    case BC_F32_CONST:
+      if (end - p < 5) break;
+      scan_const(&s, kite_load_u32le(p + 1));
+      r.p = p + 5;
+      continue;
+    case BC_F64_CONST:
+      if (end - p < 9) break;
+      scan_const(&s, kite_load_u64le(p + 1));
+      r.p = p + 9;
+      continue;
     default: break;
+    }
+    if (q) {
+      r.p = q;
+      s.prev_const = false;
+    } else if (!scan_slow(&s, &r)) {
+      return false;
     }
   }
   return true;
@@ -808,12 +1108,12 @@ static uint32_t absorb_additions(lower *L, uint32_t at, uint32_t *off_word) {
   w[start] = fused;
   uint32_t offset = L->offset;
   rewind_code(L, start + 1 + nadd + nops);
-  while (L->map.len >= 2 && L->map.data[L->map.len - 2] > start) L->map.len -= 2;
-  L->map_last = L->map.len ? L->map.data[L->map.len - 1] : UINT32_MAX;
+  size_t len = L->map.len;
+  while (len >= 2 && L->map.data[len - 2] > start) len -= 2;
+  map_truncate(L, len);
   if (L->map_last != offset) {
     /* A trap here (fuel, an interrupt) is the branch's. */
-    if (!kite_vec_push(L->a, &L->map, start) || !kite_vec_push(L->a, &L->map, offset))
-      L->oom = true;
+    map_add(L, start, offset);
     L->map_last = offset;
   }
   *off_word = (uint32_t)L->code.len - 1;
@@ -1012,15 +1312,41 @@ static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
   emit(L, a);
 }
 
-static uint8_t sig_kind(char c) {
-  switch (c) {
-  case 'i': return KITE_VT_I32;
-  case 'I': return KITE_VT_I64;
-  case 'f': return KITE_VT_F32;
-  case 'F': return KITE_VT_F64;
-  default: return KITE_VT_V128;
-  }
-}
+/*
+** The "Sig" column of opcodes.def decoded at compile time, per opcode: how many operands
+** and results, and the results' kinds (i=i32 I=i64 f=f32 F=f64 v=v128). A string literal
+** indexed by a constant is folded in a static initialiser (gcc and clang accept it, with
+** -pedantic too); the padding keeps every index inside the literal. np is 5 for the
+** rows without a fixed signature ("").
+*/
+typedef struct sig_shape {
+  uint8_t np, nr; /* operands, results */
+  uint8_t res[2]; /* KITE_VT_* of the first two results */
+} sig_shape;
+
+#define SIG_AT(s, i) ((s "\0\0\0\0\0\0\0\0")[(i)])
+#define SIG_NP(s)                                                                                  \
+  (SIG_AT(s, 0) == ':'   ? 0                                                                       \
+   : SIG_AT(s, 1) == ':' ? 1                                                                       \
+   : SIG_AT(s, 2) == ':' ? 2                                                                       \
+   : SIG_AT(s, 3) == ':' ? 3                                                                       \
+   : SIG_AT(s, 4) == ':' ? 4                                                                       \
+                         : 5)
+#define SIG_RES(s, i) SIG_AT(s, SIG_NP(s) + 1 + (i))
+#define SIG_NR(s) (!SIG_RES(s, 0) ? 0 : !SIG_RES(s, 1) ? 1 : !SIG_RES(s, 2) ? 2 : 3)
+#define SIG_KIND(c)                                                                                \
+  ((c) == 'i'   ? KITE_VT_I32                                                                      \
+   : (c) == 'I' ? KITE_VT_I64                                                                      \
+   : (c) == 'f' ? KITE_VT_F32                                                                      \
+   : (c) == 'F' ? KITE_VT_F64                                                                      \
+                : KITE_VT_V128)
+
+static const sig_shape sig_shapes[OP_COUNT] = {
+#define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
+  {SIG_NP(sig), SIG_NR(sig), {SIG_KIND(SIG_RES(sig, 0)), SIG_KIND(SIG_RES(sig, 1))}},
+#include "opcodes.def"
+#undef KITE_OPCODE
+};
 
 /* The unchecked variant of a load or store, for guarded memories; 0 when none. */
 static uint32_t guarded_variant(kite_opcode op) {
@@ -1424,8 +1750,8 @@ static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
 }
 
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
-  const char *sig = info->sig, *colon = strchr(sig, ':');
-  uint32_t np = (uint32_t)(colon - sig), nr = (uint32_t)strlen(colon + 1);
+  sig_shape shape = sig_shapes[in->op];
+  uint32_t np = shape.np, nr = shape.nr;
   opnd args[4];
   if (np > 4 || nr > 2) {
     L->unsupported = true;
@@ -1435,8 +1761,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
   bool indexable = (info->imm == IMM_MEMARG && L->guarded && in->mem.mem == 0 &&
                     !L->m->memories[0].limits.is64 && indexed_variant(guarded_variant(in->op)));
   for (uint32_t i = np; i-- > 0;) args[i] = i == 0 && indexable ? pop_raw(L) : pop(L);
-  uint32_t dst = nr ? push_temp(L, sig_kind(colon[1])) : 0;
-  uint32_t dst2 = nr > 1 ? push_temp(L, sig_kind(colon[2])) : 0;
+  uint32_t dst = nr ? push_temp(L, shape.res[0]) : 0;
+  uint32_t dst2 = nr > 1 ? push_temp(L, shape.res[1]) : 0;
   /* Memory 0 is cached by the interpreter; an access to another memory switches the
      cache around the one instruction. */
   bool memop = info->imm == IMM_MEMARG || info->imm == IMM_MEMARG_LANE;
@@ -1533,6 +1859,10 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
 }
 
 /* ---- locals ---- */
+
+static inline void lower_local_get(lower *L, uint32_t x) {
+  push(L, W_LOCAL, pend_read(L, L->local_slot[x]), L->local_kind[x]);
+}
 
 static void lower_local_set(lower *L, uint32_t x, bool tee) {
   uint32_t slot = L->local_slot[x];
@@ -1727,9 +2057,7 @@ static void lower_insn(lower *L, const kite_insn *in) {
     if (a.kind != KITE_VT_V128) wrote_result(L, OP_SELECT, at, at + 1, dst); /* local.set */
     return;
   }
-  case OP_LOCAL_GET:
-    push(L, W_LOCAL, pend_read(L, L->local_slot[in->idx]), L->local_kind[in->idx]);
-    return;
+  case OP_LOCAL_GET: lower_local_get(L, in->idx); return;
   case OP_LOCAL_SET: lower_local_set(L, in->idx, false); return;
   case OP_LOCAL_TEE: lower_local_set(L, in->idx, true); return;
   case OP_GLOBAL_GET: {
@@ -1858,11 +2186,76 @@ static void lower_insn(lower *L, const kite_insn *in) {
 
 /* ---- the function ---- */
 
+/*
+** The main pass. The commonest instructions (local accesses and i32 constants: about
+** half of all code) are lowered straight from their bytes; the others are read into a
+** kite_insn for lower_insn. False when an instruction cannot be read.
+*/
+static bool lower_body(lower *L, kite_reader *r) {
+  uint32_t dead_depth = 0;
+  kite_insn in;
+  memset(&in, 0, sizeof in);
+  while (L->ctls.len > 0 && !L->oom && !L->unsupported) {
+    const uint8_t *p = r->p, *q;
+    uint64_t v;
+    L->offset = kite_reader_offset(r);
+    bool dead = L->ctls.data[L->ctls.len - 1].unreachable;
+    if (LIKELY(!dead && p < r->end)) {
+      switch (byte_class[*p]) {
+      case BC_LOCAL_GET:
+        if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
+        r->p = q;
+        lower_local_get(L, (uint32_t)v);
+        continue;
+      case BC_LOCAL_SET:
+      case BC_LOCAL_TEE:
+        if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
+        r->p = q;
+        lower_local_set(L, (uint32_t)v, byte_class[*p] == BC_LOCAL_TEE);
+        continue;
+      case BC_I32_CONST:
+        if (!(q = kite_leb_fast(p + 1, r->end, 32, true, &v))) break;
+        r->p = q;
+        push_const(L, (uint32_t)v, KITE_VT_I32);
+        continue;
+      default: break;
+      }
+    }
+    if (!read_insn(r, &in)) return false;
+    if (dead) {
+      /* Dead code: only track nesting, to find this block's else or end. */
+      switch (in.op) {
+      case OP_BLOCK:
+      case OP_LOOP:
+      case OP_IF:
+      case OP_TRY:
+      case OP_TRY_TABLE: dead_depth++; continue;
+      case OP_ELSE:
+      case OP_CATCH:
+      case OP_CATCH_ALL:
+        if (dead_depth) continue;
+        break;
+      case OP_END:
+      case OP_DELEGATE:
+        if (dead_depth) {
+          dead_depth--;
+          continue;
+        }
+        break;
+      default: continue;
+      }
+    }
+    lower_insn(L, &in);
+  }
+  return true;
+}
+
 static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->stack);
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
   kite_vec_free(L->a, &L->pend);
+  kite_vec_free(L->a, &L->map_descents);
   kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
   kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
   L->const_hash = NULL;
@@ -1976,36 +2369,7 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     goto fail;
   }
 
-  uint32_t dead_depth = 0;
-  while (L.ctls.len > 0 && !L.oom && !L.unsupported) {
-    kite_insn in;
-    L.offset = kite_reader_offset(&r);
-    if (!kite_read_insn(&r, KITE_FEATURES_ALL, &in)) goto fail;
-    if (L.ctls.data[L.ctls.len - 1].unreachable) {
-      /* Dead code: only track nesting, to find this block's else or end. */
-      switch (in.op) {
-      case OP_BLOCK:
-      case OP_LOOP:
-      case OP_IF:
-      case OP_TRY:
-      case OP_TRY_TABLE: dead_depth++; continue;
-      case OP_ELSE:
-      case OP_CATCH:
-      case OP_CATCH_ALL:
-        if (dead_depth) continue;
-        break;
-      case OP_END:
-      case OP_DELEGATE:
-        if (dead_depth) {
-          dead_depth--;
-          continue;
-        }
-        break;
-      default: continue;
-      }
-    }
-    lower_insn(&L, &in);
-  }
+  if (!lower_body(&L, &r)) goto fail;
   if (L.oom) goto fail;
   if (L.unsupported) {
     kite_fail(err, KITE_ERR_RUNTIME, KITE_TRAP_HOST, L.offset, "unsupported instruction");
