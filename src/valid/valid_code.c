@@ -1326,12 +1326,12 @@ skip_sleb(const uint8_t *p, const uint8_t *end, unsigned bits) {
   if (end - p >= 8) {
     uint64_t w = kite_load_u64le(p);
     if (bits == 32) {
-      /* At most five bytes (a stop bit forced into the eighth makes longer ones fail);
-         the fifth has 4 value bits and 3 unused ones that copy the sign: it is below 8
-         or from 0x78. */
-      unsigned n = first_stop(w & ~(0x80ull << 56));
-      if (n < 4) return p + n + 1;
-      return n == 4 && (uint8_t)(p[4] + 8) < 16 ? p + 5 : NULL;
+      /* At most five bytes; the fifth has 4 value bits and 3 unused ones that copy the
+         sign: it is below 8 or from 0x78. */
+      uint64_t stop = ~w & 0x0000008080808080ull;
+      if (!stop) return NULL;
+      if (stop & 0x80808080u) return p + first_stop(w) + 1;
+      return (uint8_t)(p[4] + 8) < 16 ? p + 5 : NULL;
     }
     /* Up to eight bytes of the ten allowed need no more checks. */
     if (~w & 0x8080808080808080ull) return p + first_stop(w) + 1;
@@ -1742,6 +1742,26 @@ done:
   return p;
 }
 
+/* Read and validate one instruction with the general path. Out of line: inlined, it made
+   run() save many registers for each body. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool
+general_insn(body *b) {
+  if (b->r.p >= b->r.end) {
+    b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
+    return malformed(b, "END opcode expected");
+  }
+  if (!kite_read_insn(&b->r, b->f, &b->in)) {
+    if (!kite_failed(b->v->err))
+      kite_fail(b->v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, kite_reader_offset(&b->r),
+                "illegal opcode");
+    return false;
+  }
+  return do_insn(b);
+}
+
 /* Run the instructions of [p, end) as one block with the given results. b->r and b->in
    are set here. */
 static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtype *results,
@@ -1751,7 +1771,7 @@ static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtyp
   b->in.offset = (uint32_t)(p - b->m->bytes);
   v->init_log.len = 0;
   /* The block's frame, above its mark. */
-  if (!reserve_kinds(v, 1) ||
+  if ((!v->kinds_cap && !reserve_kinds(v, 1)) ||
       (!v->ctrls.cap &&
        !kite_vec_reserve_(v->a, (void **)&v->ctrls.data, &v->ctrls.cap, 1, sizeof *v->ctrls.data)))
     return oom(b);
@@ -1767,17 +1787,7 @@ static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtyp
       b->r.p = fast_run(v, b->r.p, b->r.end);
       if (v->ctrls.len == 0) break;
     }
-    if (b->r.p >= b->r.end) {
-      b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
-      return malformed(b, "END opcode expected");
-    }
-    if (!kite_read_insn(&b->r, b->f, &b->in)) {
-      if (!kite_failed(v->err))
-        kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, kite_reader_offset(&b->r),
-                  "illegal opcode");
-      return false;
-    }
-    if (!do_insn(b)) return false;
+    if (!general_insn(b)) return false;
   }
   if (b->r.p != b->r.end) {
     b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
