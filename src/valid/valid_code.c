@@ -1172,6 +1172,9 @@ enum {
   FAST_SIG,     /* no immediates; the fixed signature */
   FAST_UNARY,   /* no immediates; one operand, one result */
   FAST_BINARY,  /* no immediates; two operands, one result */
+  FAST_UN_I32,  /* [i32] -> [i32] */
+  FAST_BIN_I32, /* [i32 i32] -> [i32] */
+  FAST_BIN_I64, /* [i64 i64] -> [i64] */
   FAST_LOAD,    /* a memarg (memory 0, 32-bit); an address, one result */
   FAST_STORE,   /* a memarg (memory 0, 32-bit); an address and a value, no result */
   FAST_CONST32, /* i32.const */
@@ -1199,6 +1202,9 @@ enum {
 /* The kind of the locals the fast path leaves to the general path (references): no
    value on the stack has it. */
 #define LOCAL_SLOW 0xFF
+/* Locals below this have their kind in v->local_kind whatever the body declares (LOCAL_SLOW
+   past its own), so that a one-byte index needs no bound check. */
+#define LOCAL_KIND_MIN 128
 
 static uint8_t fast_kind(const kite_vctx *v, kite_opcode op, kite_imm imm, const kite_vsig *vs) {
   switch (op) {
@@ -1227,7 +1233,15 @@ static uint8_t fast_kind(const kite_vctx *v, kite_opcode op, kite_imm imm, const
   bool mem32 = m->nmemories && !m->memories[0].limits.is64;
   switch (imm) {
   case IMM_NONE:
-    return shape == 1 * 2 + 1 ? FAST_UNARY : shape == 2 * 2 + 1 ? FAST_BINARY : FAST_SIG;
+    if (shape == 1 * 2 + 1)
+      return vs->pop[1] == KITE_VT_I32 && vs->push == KITE_VT_I32 ? FAST_UN_I32 : FAST_UNARY;
+    if (shape == 2 * 2 + 1) {
+      bool same = vs->pop[0] == vs->pop[1] && vs->push == vs->pop[1];
+      if (same && vs->push == KITE_VT_I32) return FAST_BIN_I32;
+      if (same && vs->push == KITE_VT_I64) return FAST_BIN_I64;
+      return FAST_BINARY;
+    }
+    return FAST_SIG;
   case IMM_I32: return shape == 1 ? FAST_CONST32 : FAST_NO;
   case IMM_I64: return shape == 1 ? FAST_CONST64 : FAST_NO;
   case IMM_F32: return shape == 1 ? FAST_CONSTF32 : FAST_NO;
@@ -1239,7 +1253,7 @@ static uint8_t fast_kind(const kite_vctx *v, kite_opcode op, kite_imm imm, const
   }
 }
 
-static void fast_run(body *b, kite_vctx *init);
+static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, const uint8_t *end);
 
 void kite_valid_code_init(kite_vctx *v) {
   memset(v->sigs, 0, sizeof v->sigs);
@@ -1265,11 +1279,12 @@ void kite_valid_code_init(kite_vctx *v) {
     }
     vs->align = info->aux;
     vs->fast = fast_kind(v, op, (kite_imm)bo.imm, vs);
+    vs->one_byte = vs->fast && bo.imm == IMM_NONE;
     continue;
   skip:
     memset(vs, 0, sizeof *vs);
   }
-  fast_run(NULL, v);
+  fast_run(v, NULL, NULL);
 }
 
 static bool is_num_kind(uint8_t k) { return k >= KITE_VT_V128 && k <= KITE_VT_I32; }
@@ -1284,6 +1299,19 @@ static inline bool kinds_are(const uint8_t *top, const kite_valtype *ts, uint32_
   return true;
 }
 
+/* The index of the first byte of w (loaded little-endian) that has its top bit clear,
+   which must have one. */
+static inline unsigned first_stop(uint64_t w) {
+  uint64_t stop = ~w & 0x8080808080808080ull;
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctzll(stop) / 8;
+#else
+  unsigned n = 0;
+  while (!(stop & 0x80)) stop >>= 8, n++;
+  return n;
+#endif
+}
+
 /*
 ** Skip a well-formed signed LEB128 of `bits` (32 or 64) value bits whose value is not
 ** needed (constants): eight bytes at once find its end. NULL when it is malformed or
@@ -1296,33 +1324,39 @@ __attribute__((always_inline))
 static inline const uint8_t *
 skip_sleb(const uint8_t *p, const uint8_t *end, unsigned bits) {
   if (end - p >= 8) {
-    uint64_t stop = ~kite_load_u64le(p) & 0x8080808080808080ull;
-    if (stop) {
-#if defined(__GNUC__)
-      unsigned n = (unsigned)__builtin_ctzll(stop) / 8 + 1;
-#else
-      unsigned n = 1;
-      while (!(stop & 0x80)) stop >>= 8, n++;
-#endif
-      unsigned maxn = (bits + 6) / 7;
-      if (n < maxn) return p + n;
-      if (n == maxn && bits == 32) {
-        /* The fifth byte holds 4 value bits; the 3 unused ones copy the sign. */
-        unsigned rest = p[4] >> 3;
-        return rest == 0 || rest == 0xf ? p + 5 : NULL;
-      }
+    uint64_t w = kite_load_u64le(p);
+    if (bits == 32) {
+      /* At most five bytes; the fifth has 4 value bits and 3 unused ones that copy the
+         sign: it is below 8 or from 0x78. */
+      uint64_t stop = ~w & 0x0000008080808080ull;
+      if (!stop) return NULL;
+      if (stop & 0x80808080u) return p + first_stop(w) + 1;
+      return (uint8_t)(p[4] + 8) < 16 ? p + 5 : NULL;
     }
+    /* Up to eight bytes of the ten allowed need no more checks. */
+    if (~w & 0x8080808080808080ull) return p + first_stop(w) + 1;
   }
   uint64_t v;
   return kite_leb_fast(p, end, bits, true, &v);
 }
 
-/* A u32 index or offset at p; NULL when it is malformed or runs past end. */
-static inline const uint8_t *fast_u32(const uint8_t *p, const uint8_t *end, uint32_t *out) {
-  uint64_t v;
-  const uint8_t *q = kite_leb_fast(p, end, 32, false, &v);
+/* The rest of a u32 index or offset at p of more than one byte; NULL when it is
+   malformed or runs past end. */
+static inline const uint8_t *u32_rest(const uint8_t *p, const uint8_t *end, uint32_t *out) {
+  uint64_t v = 0;
+  p = kite_leb_fast(p, end, 32, false, &v);
   *out = (uint32_t)v;
-  return q;
+  return p;
+}
+
+/* A u32 index or offset at p, which is below end; NULL when it is malformed or runs
+   past end. */
+static inline const uint8_t *fast_u32(const uint8_t *p, const uint8_t *end, uint32_t *out) {
+  if (*p < 0x80) {
+    *out = *p;
+    return p + 1;
+  }
+  return u32_rest(p, end, out);
 }
 
 /* The handlers' label addresses are kept in v->fast_handler, so there must be only one
@@ -1350,9 +1384,14 @@ static inline const uint8_t *fast_u32(const uint8_t *p, const uint8_t *end, uint
 ** instruction untouched, at the first one it does not handle, so the general path reads
 ** that one and reports any error exactly.
 **
-** With `init`, it only fills init->fast_handler: the handler of each opcode byte.
+** Every instruction but the last byte of the body has a byte after it, so handlers read
+** an opcode's first immediate byte without a bound check; the last byte is only run
+** when it is a whole instruction (end, mostly).
+**
+** Returns where it stopped. Without p, it only fills v->fast_handler: the handler of
+** each opcode byte.
 */
-FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
+FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, const uint8_t *end) {
 #if FAST_THREADED
   /* Threaded dispatch straight on the opcode byte: each handler jumps to the next one
      itself, so the branch predictor sees one indirect jump per handler. */
@@ -1360,6 +1399,9 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
                                         [FAST_SIG] = &&fast_sig,
                                         [FAST_UNARY] = &&fast_unary,
                                         [FAST_BINARY] = &&fast_binary,
+                                        [FAST_UN_I32] = &&fast_un_i32,
+                                        [FAST_BIN_I32] = &&fast_bin_i32,
+                                        [FAST_BIN_I64] = &&fast_bin_i64,
                                         [FAST_LOAD] = &&fast_load,
                                         [FAST_STORE] = &&fast_store,
                                         [FAST_CONST32] = &&fast_const32,
@@ -1383,42 +1425,63 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
                                         [FAST_CALL] = &&fast_call};
   /* Every kind needs its entry: a new last one without it fails here. */
   _Static_assert(sizeof handler / sizeof *handler == FAST_COUNT, "a fast kind has no handler");
-  if (init) {
-    for (unsigned i = 0; i < 256; i++) init->fast_handler[i] = handler[init->sigs[i].fast];
-    return;
+  if (!p) {
+    for (unsigned i = 0; i < 256; i++) v->fast_handler[i] = handler[v->sigs[i].fast];
+    return NULL;
   }
-  const void *const *const byte_handler = b->v->fast_handler;
 #define FAST_LABEL(name)                                                                           \
   name:
 #define FAST_NEXT()                                                                                \
   do {                                                                                             \
-    if (p >= end) goto done;                                                                       \
-    goto *byte_handler[*p];                                                                        \
+    if (p >= last) goto at_last;                                                                   \
+    goto * v->fast_handler[*p];                                                                    \
   } while (0)
 #else
-  if (init) return;
+  if (!p) return NULL;
 #define FAST_LABEL(name)
 #define FAST_NEXT() continue
 #endif
-  kite_vctx *v = b->v;
-  const kite_module *m = b->m;
-  const uint8_t *p = b->r.p, *const end = b->r.end;
-  if (!v->ctrls.len) return;
-  uint8_t *const kinds = v->kinds;
-  uint8_t *const limit = kinds + v->kinds_cap;
-  uint8_t *sp = kinds + v->nvals; /* one past the top */
-  kite_vframe *fr = &v->ctrls.data[v->ctrls.len - 1];
-  uint8_t *floor = kinds + fr->height; /* the frame's first value, just above its mark */
-  const kite_vsig *const sigs = v->sigs;
+  if (!v->ctrls.len || p >= end) return p;
+  const uint8_t *const last = end - 1;
+  uint8_t *sp = v->kinds + v->nvals; /* one past the top */
+  /* The innermost frame and its first value (just above its mark): looked up when needed,
+     which keeps registers for the common instructions. */
+#define FRAME (&v->ctrls.data[v->ctrls.len - 1])
+#define FLOOR (v->kinds + FRAME->height)
   const uint8_t *const local_kind = v->local_kind;
-  const uint32_t nlocal_kind = v->nlocal_kind;
   const uint8_t *q;
   uint32_t idx;
-  while (p < end) {
-    switch (sigs[*p].fast) {
+  for (;;) {
+    if (p >= last) {
+    at_last:
+      if (p > last || !v->sigs[*p].one_byte) goto done;
+    }
+    switch (v->sigs[*p].fast) {
+    case FAST_UN_I32:
+      FAST_LABEL(fast_un_i32)
+      if (sp[-1] != KITE_VT_I32) goto done;
+      p++;
+      FAST_NEXT();
+    case FAST_BIN_I32:
+      FAST_LABEL(fast_bin_i32) {
+        /* Reads below a mark at kinds[0] the zero byte before it. */
+        static const uint8_t i32_i32[2] = {KITE_VT_I32, KITE_VT_I32};
+        if (memcmp(sp - 2, i32_i32, 2) != 0) goto done;
+        sp--;
+        p++;
+        FAST_NEXT();
+      }
+    case FAST_BIN_I64:
+      FAST_LABEL(fast_bin_i64) {
+        static const uint8_t i64_i64[2] = {KITE_VT_I64, KITE_VT_I64};
+        if (memcmp(sp - 2, i64_i64, 2) != 0) goto done;
+        sp--;
+        p++;
+        FAST_NEXT();
+      }
     case FAST_UNARY:
       FAST_LABEL(fast_unary) {
-        const kite_vsig *sg = &sigs[*p];
+        const kite_vsig *sg = &v->sigs[*p];
         if (sp[-1] != sg->pop[1]) goto done;
         sp[-1] = sg->push;
         p++;
@@ -1426,8 +1489,7 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
       }
     case FAST_BINARY:
       FAST_LABEL(fast_binary) {
-        /* Reads below a mark at kinds[0] the zero byte before it. */
-        const kite_vsig *sg = &sigs[*p];
+        const kite_vsig *sg = &v->sigs[*p];
         if (memcmp(sp - 2, sg->pop, 2) != 0) goto done;
         sp[-2] = sg->push;
         sp--;
@@ -1436,7 +1498,7 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
       }
     case FAST_SIG:
       FAST_LABEL(fast_sig) {
-        const kite_vsig *sg = &sigs[*p];
+        const kite_vsig *sg = &v->sigs[*p];
         if (sg->npop == 2 ? memcmp(sp - 2, sg->pop, 2) != 0 : sg->npop && sp[-1] != sg->pop[1])
           goto done;
         sp -= sg->npop;
@@ -1447,7 +1509,7 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
     case FAST_LOAD:
       FAST_LABEL(fast_load) {
         /* Flags up to the natural alignment: memory 0; then a 32-bit offset. */
-        const kite_vsig *sg = &sigs[*p];
+        const kite_vsig *sg = &v->sigs[*p];
         if (end - p < 3 || p[1] > sg->align || sp[-1] != KITE_VT_I32) goto done;
         if (!(q = fast_u32(p + 2, end, &idx))) goto done;
         sp[-1] = sg->push;
@@ -1456,7 +1518,7 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
       }
     case FAST_STORE:
       FAST_LABEL(fast_store) {
-        const kite_vsig *sg = &sigs[*p];
+        const kite_vsig *sg = &v->sigs[*p];
         if (end - p < 3 || p[1] > sg->align || memcmp(sp - 2, sg->pop, 2) != 0) goto done;
         if (!(q = fast_u32(p + 2, end, &idx))) goto done;
         sp -= 2;
@@ -1465,17 +1527,23 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
       }
     case FAST_CONST32:
       FAST_LABEL(fast_const32)
-      if (end - p >= 2 && p[1] < 0x80) q = p + 2;
-      else if (!(q = skip_sleb(p + 1, end, 32))) goto done;
+      if (p[1] < 0x80) {
+        p += 2;
+      } else {
+        if (!(q = skip_sleb(p + 1, end, 32))) goto done;
+        p = q;
+      }
       *sp++ = KITE_VT_I32;
-      p = q;
       FAST_NEXT();
     case FAST_CONST64:
       FAST_LABEL(fast_const64)
-      if (end - p >= 2 && p[1] < 0x80) q = p + 2;
-      else if (!(q = skip_sleb(p + 1, end, 64))) goto done;
+      if (p[1] < 0x80) {
+        p += 2;
+      } else {
+        if (!(q = skip_sleb(p + 1, end, 64))) goto done;
+        p = q;
+      }
       *sp++ = KITE_VT_I64;
-      p = q;
       FAST_NEXT();
     case FAST_CONSTF32:
       FAST_LABEL(fast_constf32)
@@ -1491,30 +1559,47 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
       FAST_NEXT();
     case FAST_LOCAL_GET:
       FAST_LABEL(fast_local_get) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= nlocal_kind) goto done;
-        uint8_t k = local_kind[idx];
-        if (k == LOCAL_SLOW) goto done;
+        uint8_t k;
+        if (p[1] < 0x80) {
+          k = local_kind[p[1]];
+          if (k == LOCAL_SLOW) goto done;
+          p += 2;
+        } else {
+          if (!(q = u32_rest(p + 1, end, &idx)) || idx >= v->nlocal_kind) goto done;
+          k = local_kind[idx];
+          if (k == LOCAL_SLOW) goto done;
+          p = q;
+        }
         *sp++ = k;
-        p = q;
         FAST_NEXT();
       }
     case FAST_LOCAL_SET:
       FAST_LABEL(fast_local_set)
-      if (!(q = fast_u32(p + 1, end, &idx)) || idx >= nlocal_kind || sp[-1] != local_kind[idx])
-        goto done;
+      if (p[1] < 0x80) {
+        if (sp[-1] != local_kind[p[1]]) goto done;
+        p += 2;
+      } else {
+        if (!(q = u32_rest(p + 1, end, &idx)) || idx >= v->nlocal_kind || sp[-1] != local_kind[idx])
+          goto done;
+        p = q;
+      }
       sp--;
-      p = q;
       FAST_NEXT();
     case FAST_LOCAL_TEE:
       FAST_LABEL(fast_local_tee)
-      if (!(q = fast_u32(p + 1, end, &idx)) || idx >= nlocal_kind || sp[-1] != local_kind[idx])
-        goto done;
-      p = q;
+      if (p[1] < 0x80) {
+        if (sp[-1] != local_kind[p[1]]) goto done;
+        p += 2;
+      } else {
+        if (!(q = u32_rest(p + 1, end, &idx)) || idx >= v->nlocal_kind || sp[-1] != local_kind[idx])
+          goto done;
+        p = q;
+      }
       FAST_NEXT();
     case FAST_GLOBAL_GET:
       FAST_LABEL(fast_global_get) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= m->nglobals) goto done;
-        uint8_t k = m->globals[idx].type.type.kind;
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->m->nglobals) goto done;
+        uint8_t k = v->m->globals[idx].type.type.kind;
         if (!is_num_kind(k)) goto done;
         *sp++ = k;
         p = q;
@@ -1522,8 +1607,8 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
       }
     case FAST_GLOBAL_SET:
       FAST_LABEL(fast_global_set) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= m->nglobals) goto done;
-        const kite_globaltype *gt = &m->globals[idx].type;
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->m->nglobals) goto done;
+        const kite_globaltype *gt = &v->m->globals[idx].type;
         if (!gt->mut || !is_num_kind(gt->type.kind) || sp[-1] != gt->type.kind) goto done;
         sp--;
         p = q;
@@ -1543,17 +1628,20 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
         p++;
         FAST_NEXT();
       }
-    case FAST_NOP: FAST_LABEL(fast_nop) p++; FAST_NEXT();
+    case FAST_NOP:
+      FAST_LABEL(fast_nop)
+      p++;
+      FAST_NEXT();
     case FAST_UNREACHABLE:
       FAST_LABEL(fast_unreachable)
-      sp = floor;
-      fr->unreachable = true;
+      sp = FLOOR;
+      FRAME->unreachable = true;
       p++;
       FAST_NEXT();
     case FAST_BLOCK:
       FAST_LABEL(fast_block) {
         /* No type, or one number type (v128 is left to the general path). */
-        if (end - p < 2 || v->ctrls.len == v->ctrls.cap) goto done;
+        if (v->ctrls.len == v->ctrls.cap) goto done;
         uint8_t bt = p[1];
         if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
         uint16_t op = *p == 0x02 ? OP_BLOCK : *p == 0x03 ? OP_LOOP : OP_IF;
@@ -1562,10 +1650,9 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
           sp--;
         }
         *sp++ = FRAME_MARK;
-        floor = sp;
-        fr = &v->ctrls.data[v->ctrls.len++];
+        kite_vframe *fr = &v->ctrls.data[v->ctrls.len++];
         *fr = (kite_vframe){.op = op,
-                            .height = (uint32_t)(floor - kinds),
+                            .height = (uint32_t)(sp - v->kinds),
                             .init_height = (uint32_t)v->init_log.len};
         if (bt != 0x40) {
           fr->has_single = true;
@@ -1578,21 +1665,22 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
     case FAST_END:
       FAST_LABEL(fast_end) {
         /* An if without else passes its parameters for its results: left to the general
-         path unless both are empty; so are locals to forget. */
+           path unless both are empty; so are locals to forget. */
+        const kite_vframe *fr = FRAME;
         if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) ||
             v->init_log.len != fr->init_height)
           goto done;
         uint32_t nr;
         const kite_valtype *rs = frame_results(fr, &nr);
-        if ((size_t)(sp - floor) != nr || !kinds_are(sp, rs, nr)) goto done;
+        uint8_t *floor = v->kinds + fr->height;
+        /* More than one result is left to the general path, but at the body's end. */
+        if ((size_t)(sp - floor) != nr || (nr > 1 && v->ctrls.len > 1) || !kinds_are(sp, rs, nr))
+          goto done;
         p++;
         if (--v->ctrls.len == 0) goto done; /* the end of the body */
-        /* The results move down over the mark. */
+        /* The result moves down over the mark. */
         sp = floor - 1;
-        if (nr == 1) *sp++ = *floor;
-        else if (nr) sp = (uint8_t *)memmove(sp, floor, nr) + nr;
-        fr = &v->ctrls.data[v->ctrls.len - 1];
-        floor = kinds + fr->height;
+        if (nr) *sp++ = *floor;
         FAST_NEXT();
       }
     case FAST_BR:
@@ -1601,8 +1689,8 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
         uint32_t n;
         const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
         if (!kinds_are(sp, ts, n)) goto done;
-        sp = floor;
-        fr->unreachable = true;
+        sp = FLOOR;
+        FRAME->unreachable = true;
         p = q;
         FAST_NEXT();
       }
@@ -1618,18 +1706,22 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
         FAST_NEXT();
       }
     case FAST_RETURN:
-      FAST_LABEL(fast_return)
-      if (!kinds_are(sp, b->results, b->nresults)) goto done;
-      sp = floor;
-      fr->unreachable = true;
-      p++;
-      FAST_NEXT();
+      FAST_LABEL(fast_return) {
+        /* The body's frame has the function's results. */
+        uint32_t n;
+        const kite_valtype *ts = frame_results(&v->ctrls.data[0], &n);
+        if (!kinds_are(sp, ts, n)) goto done;
+        sp = FLOOR;
+        FRAME->unreachable = true;
+        p++;
+        FAST_NEXT();
+      }
     case FAST_CALL:
       FAST_LABEL(fast_call) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= m->nfuncs) goto done;
-        const kite_functype *ft = kite_module_func_type(m, idx);
+        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->m->nfuncs) goto done;
+        const kite_functype *ft = kite_module_func_type(v->m, idx);
         if (!kinds_are(sp, ft->params, ft->nparams) ||
-            ft->nresults > (size_t)(limit - sp) + ft->nparams)
+            ft->nresults > (size_t)(v->kinds + v->kinds_cap - sp) + ft->nparams)
           goto done;
         for (uint32_t i = 0; i < ft->nresults; i++)
           if (!is_num_kind(ft->results[i].kind)) goto done;
@@ -1643,43 +1735,59 @@ FAST_RUN_ATTR static void fast_run(body *b, kite_vctx *init) {
   }
 #undef FAST_LABEL
 #undef FAST_NEXT
+#undef FRAME
+#undef FLOOR
 done:
-  v->nvals = (size_t)(sp - kinds);
-  b->r.p = p;
+  v->nvals = (size_t)(sp - v->kinds);
+  return p;
 }
 
-/* Run the instructions of [p, end) as one block with the given results. */
+/* Read and validate one instruction with the general path. Out of line: inlined, it made
+   run() save many registers for each body. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool
+general_insn(body *b) {
+  if (b->r.p >= b->r.end) {
+    b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
+    return malformed(b, "END opcode expected");
+  }
+  if (!kite_read_insn(&b->r, b->f, &b->in)) {
+    if (!kite_failed(b->v->err))
+      kite_fail(b->v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, kite_reader_offset(&b->r),
+                "illegal opcode");
+    return false;
+  }
+  return do_insn(b);
+}
+
+/* Run the instructions of [p, end) as one block with the given results. b->r and b->in
+   are set here. */
 static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtype *results,
                 uint32_t nresults) {
   kite_vctx *v = b->v;
-  v->nvals = 0;
-  v->ctrls.len = 0;
-  v->init_log.len = 0;
-  b->r.base = b->m->bytes;
-  b->r.p = p;
-  b->r.end = end;
-  b->r.err = v->err;
-  memset(&b->in, 0, sizeof b->in);
+  b->r = (kite_reader){.base = b->m->bytes, .p = p, .end = end, .err = v->err};
   b->in.offset = (uint32_t)(p - b->m->bytes);
-  if (!push_ctrl(b, OP_BLOCK, NULL, 0, results, nresults, false, kite_vt(0))) return false;
+  v->init_log.len = 0;
+  /* The block's frame, above its mark. */
+  if ((!v->kinds_cap && !reserve_kinds(v, 1)) ||
+      (!v->ctrls.cap &&
+       !kite_vec_reserve_(v->a, (void **)&v->ctrls.data, &v->ctrls.cap, 1, sizeof *v->ctrls.data)))
+    return oom(b);
+  v->kinds[0] = FRAME_MARK;
+  v->nvals = 1;
+  v->ctrls.data[0] =
+      (kite_vframe){.op = OP_BLOCK, .height = 1, .nresults = nresults, .results = results};
+  v->ctrls.len = 1;
   while (v->ctrls.len > 0) {
     if (!b->const_mode) {
       size_t room = v->nvals + (size_t)(b->r.end - b->r.p) + 1;
       if (room > v->kinds_cap && !reserve_kinds(v, room)) return oom(b);
-      fast_run(b, NULL);
+      b->r.p = fast_run(v, b->r.p, b->r.end);
       if (v->ctrls.len == 0) break;
     }
-    if (b->r.p >= b->r.end) {
-      b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
-      return malformed(b, "END opcode expected");
-    }
-    if (!kite_read_insn(&b->r, b->f, &b->in)) {
-      if (!kite_failed(v->err))
-        kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, kite_reader_offset(&b->r),
-                  "illegal opcode");
-      return false;
-    }
-    if (!do_insn(b)) return false;
+    if (!general_insn(b)) return false;
   }
   if (b->r.p != b->r.end) {
     b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
@@ -1689,8 +1797,7 @@ static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtyp
 }
 
 /* Grow a scratch array of uint32_t to at least n entries (contents not kept). */
-static bool ensure_u32(kite_vctx *v, uint32_t **p, size_t *cap, size_t n) {
-  if (n <= *cap) return true;
+static bool grow_u32(kite_vctx *v, uint32_t **p, size_t *cap, size_t n) {
   size_t ncap = *cap ? *cap : 16;
   while (ncap < n) ncap *= 2;
   kite_free(v->a, *p, *cap * sizeof(uint32_t));
@@ -1701,31 +1808,58 @@ static bool ensure_u32(kite_vctx *v, uint32_t **p, size_t *cap, size_t n) {
   return true;
 }
 
-/* The kinds of the first locals for the fast path: as many as the body has bytes (plus a
-   few), so that a body declaring 50000 locals in three bytes costs no more to set up. */
+static inline bool ensure_u32(kite_vctx *v, uint32_t **p, size_t *cap, size_t n) {
+  return n <= *cap || grow_u32(v, p, cap, n);
+}
+
+/* Room for n local kinds; new entries read LOCAL_SLOW. */
+static bool reserve_local_kinds(kite_vctx *v, uint64_t n) {
+  if (n <= v->local_kind_cap) return true;
+  size_t cap = v->local_kind_cap ? v->local_kind_cap : 2 * LOCAL_KIND_MIN;
+  while (cap < n) cap *= 2;
+  uint8_t *p = kite_realloc(v->a, v->local_kind, v->local_kind_cap, cap);
+  if (!p) return false;
+  memset(p + v->local_kind_cap, LOCAL_SLOW, cap - v->local_kind_cap);
+  v->local_kind = p;
+  v->local_kind_cap = cap;
+  return true;
+}
+
+static uint8_t local_kind_of(kite_valtype t) { return is_num_kind(t.kind) ? t.kind : LOCAL_SLOW; }
+
+/* Eight copies of k at p: one store where a short loop would take several. */
+static inline void put8(uint8_t *p, uint8_t k) {
+  uint64_t w = 0x0101010101010101ull * k;
+  memcpy(p, &w, 8);
+}
+
+/*
+** The kinds of the first locals for the fast path: as many as the body has bytes (plus a
+** few), so that a body declaring 50000 locals in three bytes costs no more to set up.
+** Short groups are written eight bytes at a time (the array has eight bytes of slack),
+** and what lies past the last local among the first LOCAL_KIND_MIN (from this body's
+** writes or the previous body's locals) goes back to LOCAL_SLOW.
+*/
 static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_functype *ft,
                              uint64_t nlocals) {
   uint64_t n = (uint64_t)(fn->code_end - fn->code_offset) + 16;
   if (n > nlocals) n = nlocals;
-  if (n > v->local_kind_cap) {
-    size_t cap = v->local_kind_cap ? v->local_kind_cap : 64;
-    while (cap < n) cap *= 2;
-    uint8_t *p = kite_realloc(v->a, v->local_kind, v->local_kind_cap, cap);
-    if (!p) return false;
-    v->local_kind = p;
-    v->local_kind_cap = cap;
-  }
-  v->nlocal_kind = (uint32_t)n;
-  uint32_t i = 0;
-  for (uint32_t j = 0; j < ft->nparams && i < n; j++)
-    v->local_kind[i++] = kite_vt_is_num_or_vec(ft->params[j]) ? ft->params[j].kind : LOCAL_SLOW;
+  if (!reserve_local_kinds(v, (n < LOCAL_KIND_MIN ? LOCAL_KIND_MIN : n) + 8)) return false;
+  uint8_t *kinds = v->local_kind;
+  uint32_t i = 0, np = ft->nparams < n ? ft->nparams : (uint32_t)n;
+  for (; i < np; i++) kinds[i] = local_kind_of(ft->params[i]);
   for (uint32_t g = 0; g < fn->nlocalgroups && i < n; g++) {
-    kite_valtype t = fn->localgroups[g].type;
     uint64_t count = fn->localgroups[g].count;
     if (count > n - i) count = n - i;
-    memset(v->local_kind + i, kite_vt_is_num_or_vec(t) ? t.kind : LOCAL_SLOW, (size_t)count);
+    uint8_t k = local_kind_of(fn->localgroups[g].type);
+    if (count <= 8) put8(kinds + i, k);
+    else memset(kinds + i, k, (size_t)count);
     i += (uint32_t)count;
   }
+  uint32_t stale = v->nlocal_kind < LOCAL_KIND_MIN ? v->nlocal_kind : LOCAL_KIND_MIN;
+  if (stale <= i + 8) put8(kinds + i, LOCAL_SLOW);
+  else memset(kinds + i, LOCAL_SLOW, stale - i);
+  v->nlocal_kind = i;
   return true;
 }
 
@@ -1739,8 +1873,10 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
   bool tracked = false;
   for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
     kite_valtype t = fn->localgroups[g].type;
-    if (!kite_valid_valtype(v, t, fn->body_offset)) return false;
-    tracked |= !kite_vt_defaultable(t);
+    if (!is_num_kind(t.kind)) {
+      if (!kite_valid_valtype(v, t, fn->body_offset)) return false;
+      tracked |= !kite_vt_defaultable(t);
+    }
     nlocals += fn->localgroups[g].count;
     if (nlocals > UINT32_MAX)
       return kite_fail(v->err, KITE_ERR_COMPILE, KITE_COMPILE_MALFORMED, fn->body_offset,
@@ -1758,16 +1894,18 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
   }
   if (!fill_local_kinds(v, fn, ft, nlocals))
     return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
+  /* b.in is left to run() and kite_read_insn: clearing it costs more than the rest. */
   body b;
-  memset(&b, 0, sizeof b);
   b.v = v;
   b.m = m;
   b.f = v->f;
-  b.ft = ft;
-  b.fn = fn;
+  b.const_mode = false;
+  b.nglobals = 0;
   b.results = ft->results;
   b.nresults = ft->nresults;
   b.nlocals = (uint32_t)nlocals;
+  b.ft = ft;
+  b.fn = fn;
   return run(&b, m->bytes + fn->code_offset, m->bytes + fn->code_end, ft->results, ft->nresults);
 }
 
