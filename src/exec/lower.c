@@ -192,8 +192,10 @@ static void map_shift(lower *L, uint32_t p, uint32_t n) {
   }
 }
 
-/* Start an instruction: remember its wasm offset for backtraces. */
-static uint32_t begin(lower *L, uint32_t op) {
+/* Start an instruction: remember its wasm offset for backtraces. Inline in the hottest
+   callers (value instructions, memory accesses, conditional branches, additions);
+   begin elsewhere. */
+static LOWER_INLINE uint32_t begin_inline(lower *L, uint32_t op) {
   uint32_t at = (uint32_t)L->code.len;
   if (L->pend_dirty && at > L->pend_touched) { /* the fused one ended: copies may go here */
     L->pend_at = at;
@@ -218,7 +220,24 @@ static uint32_t begin(lower *L, uint32_t op) {
   return at;
 }
 
+static LOWER_NOINLINE uint32_t begin(lower *L, uint32_t op) { return begin_inline(L, op); }
+
 static void emit_src(lower *L, opnd o) { emit(L, o.slot); }
+
+/* Three words with one capacity check. */
+static LOWER_INLINE void emit3(lower *L, uint32_t a, uint32_t b, uint32_t c) {
+  if (LIKELY(L->code.len + 3 <= L->code.cap)) {
+    uint32_t *w = L->code.data + L->code.len;
+    w[0] = a;
+    w[1] = b;
+    w[2] = c;
+    L->code.len += 3;
+  } else {
+    emit(L, a);
+    emit(L, b);
+    emit(L, c);
+  }
+}
 
 /* A join point (a label): code after it never fuses with code before it. */
 static void join_point(lower *L) {
@@ -641,7 +660,7 @@ static uint32_t hash64(uint64_t x) {
 }
 
 /* Find (or, when `add`, insert) a constant; returns its index or UINT32_MAX. */
-static uint32_t const_index(lower *L, uint64_t bits, bool add) {
+static inline uint32_t const_index(lower *L, uint64_t bits, bool add) {
   if (!L->hash_cap) return UINT32_MAX;
   uint32_t mask = L->hash_cap - 1, h = hash64(bits) & mask;
   for (;;) {
@@ -1045,7 +1064,7 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
         L->code.len = at;
         L->fuse_ok = false;
       }
-      begin(L, fused);
+      begin_inline(L, fused);
       emit(L, a);
       if (two) emit(L, b);
       *off_word = (uint32_t)L->code.len;
@@ -1053,7 +1072,7 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
       return at;
     }
   }
-  uint32_t at = begin(L, when_true ? XOP_BR_NZ : XOP_BR_Z);
+  uint32_t at = begin_inline(L, when_true ? XOP_BR_NZ : XOP_BR_Z);
   emit_src(L, cond);
   *off_word = (uint32_t)L->code.len;
   emit(L, 0);
@@ -1313,6 +1332,7 @@ static void emit_op_u(lower *L, uint32_t op, uint32_t a) {
 typedef struct sig_shape {
   uint8_t np, nr; /* operands, results */
   uint8_t res[2]; /* KITE_VT_* of the first two results */
+  bool generic;   /* lowered by lower_generic (when the interpreter supports it) */
 } sig_shape;
 
 #define SIG_AT(s, i) ((s "\0\0\0\0\0\0\0\0")[(i)])
@@ -1332,9 +1352,19 @@ typedef struct sig_shape {
    : (c) == 'F' ? KITE_VT_F64                                                                      \
                 : KITE_VT_V128)
 
+/* The instructions with a fixed signature that lower_insn hands to lower_generic: not
+   the constants, i32.add (deferred, see lower_i32_add), v128.const, or GC's. */
+#define SIG_GENERIC(id, imm, sig, feat)                                                            \
+  (SIG_NP(sig) <= 4 && SIG_NR(sig) <= 2 && (imm) != IMM_V128 && (imm) != IMM_I32 &&                \
+   (imm) != IMM_I64 && (imm) != IMM_F32 && (imm) != IMM_F64 && !IS_OP(id, I32_ADD) &&              \
+   (feat) != FEAT_GC && (feat) != FEAT_CUSTOM_DESC)
+
 static const sig_shape sig_shapes[OP_COUNT] = {
 #define KITE_OPCODE(id, text, prefix, code, imm, sig, aux, feat)                                   \
-  {SIG_NP(sig), SIG_NR(sig), {SIG_KIND(SIG_RES(sig, 0)), SIG_KIND(SIG_RES(sig, 1))}},
+  {SIG_NP(sig),                                                                                    \
+   SIG_NR(sig),                                                                                    \
+   {SIG_KIND(SIG_RES(sig, 0)), SIG_KIND(SIG_RES(sig, 1))},                                         \
+   SIG_GENERIC(id, imm, sig, feat)},
 #include "opcodes.def"
 #undef KITE_OPCODE
 };
@@ -1388,7 +1418,7 @@ static void emit_add(lower *L, uint32_t dst, uint32_t a, uint32_t b) {
     wrote_result(L, XOP_I32_ADD2, at, at + 4, dst);
     return;
   }
-  uint32_t at = begin(L, OP_I32_ADD);
+  uint32_t at = begin_inline(L, OP_I32_ADD);
   emit(L, dst);
   emit(L, a);
   emit(L, b);
@@ -1740,22 +1770,41 @@ static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   return true;
 }
 
-/* A value instruction (no immediate): its operands, its results, and the fusions with
-   the instructions before (each needs the last one fusable). */
+/* The fusions of a value instruction with one result with the instructions before
+   (each needs the last one fusable); false when none applies. */
+static bool fuse_value_op(lower *L, uint32_t op, uint32_t np, opnd a, opnd b, uint32_t dst) {
+  if (np == 2 && fuse_f64_load(L, op, a, b, dst)) return true;
+  if (op == OP_I32_OR && fuse_funnel(L, a, b, dst)) return true;
+  if (op == OP_I32_AND && fuse_load_op(L, op, a, b, dst)) return true;
+  return (op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
+         fuse_logic_pair(L, op, a, b, dst);
+}
+
+/* A value instruction (no immediate): its operands, its results, and the fusions. The
+   common shapes (one result of at most two operands) without loops over arrays. */
 static void lower_value_op(lower *L, uint32_t op, sig_shape shape) {
   uint32_t np = shape.np, nr = shape.nr;
+  if (nr == 1 && np <= 2) {
+    opnd a = {0, 0, 0, 0, 0}, b = a;
+    if (np == 2) b = pop(L);
+    if (np >= 1) a = pop(L);
+    uint32_t dst = push_temp(L, shape.res[0]);
+    if (L->fuse_ok && fuse_value_op(L, op, np, a, b, dst)) return;
+    uint32_t at = begin_inline(L, op);
+    if (np == 2) {
+      emit3(L, dst, a.slot, b.slot);
+    } else {
+      emit(L, dst);
+      if (np == 1) emit(L, a.slot);
+    }
+    wrote_result(L, op, at, at + 1, dst);
+    return;
+  }
   opnd args[4];
   for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
   uint32_t dst = nr ? push_temp(L, shape.res[0]) : 0;
   uint32_t dst2 = nr > 1 ? push_temp(L, shape.res[1]) : 0;
-  if (L->fuse_ok) {
-    if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
-    if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
-    if (op == OP_I32_AND && fuse_load_op(L, op, args[0], args[1], dst)) return;
-    if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
-        fuse_logic_pair(L, op, args[0], args[1], dst))
-      return;
-  }
+  if (L->fuse_ok && nr == 1 && np >= 2 && fuse_value_op(L, op, np, args[0], args[1], dst)) return;
   uint32_t at = begin(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
@@ -1799,15 +1848,12 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
-  if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
-  if (op == OP_I32_AND && fuse_load_op(L, op, args[0], args[1], dst)) return;
-  if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
-      fuse_logic_pair(L, op, args[0], args[1], dst))
+  /* (The value instructions' fusions are lower_value_op's.) Each needs the last
+     instruction fusable. */
+  if (L->fuse_ok && op == XOP_F64_STORE_G &&
+      fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
     return;
-  if (op == XOP_F64_STORE_G && fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
-    return;
-  if (op == XOP_I32_STORE_G &&
+  if (L->fuse_ok && op == XOP_I32_STORE_G &&
       (fuse_load_funnel_store(L, args[0], args[1], (uint32_t)in->mem.offset) ||
        fuse_add_store(L, args[0], args[1], (uint32_t)in->mem.offset)))
     return;
@@ -1846,7 +1892,7 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     if (nr) wrote_result(L, indexed, at, at + 1, dst);
     return;
   }
-  uint32_t at = begin(L, op);
+  uint32_t at = begin_inline(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
   if (nr > 1) emit(L, dst2);
@@ -2243,6 +2289,22 @@ static bool lower_body(lower *L, kite_reader *r) {
         push_const(L, (uint32_t)v, KITE_VT_I32);
         if (L->oom) return true;
         continue;
+      case BC_NONE: {
+        /* Arithmetic, comparisons, conversions: nothing to read, and no pending copies
+           to flush (see pend_before). */
+        kite_opcode op = (kite_opcode)(kite_byteop_table[*p].op1 - 1);
+        if (op == OP_I32_ADD) {
+          r->p = p + 1;
+          lower_i32_add(L);
+        } else if (sig_shapes[op].generic && kite_exec_supports(op)) {
+          r->p = p + 1;
+          lower_value_op(L, op, sig_shapes[op]);
+        } else {
+          break;
+        }
+        if (L->oom) return true;
+        continue;
+      }
       default: break;
       }
     }
@@ -2270,7 +2332,9 @@ static bool lower_body(lower *L, kite_reader *r) {
       default: continue;
       }
     }
-    lower_insn(L, &in);
+    if (sig_shapes[in.op].generic && kite_exec_supports(in.op))
+      lower_generic(L, &in, &kite_opinfo_table[in.op]); /* what lower_insn would do */
+    else lower_insn(L, &in);
     if (!L->ctls.len || L->oom || L->unsupported) return true;
     dead = L->ctls.data[L->ctls.len - 1].unreachable;
   }
