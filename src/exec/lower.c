@@ -695,37 +695,41 @@ enum { FIRST_NONE, FIRST_READ, FIRST_WRITE, FIRST_CONST };
 /* The state of the first pass. */
 typedef struct scan {
   lower *L;
-  uint8_t *first; /* per local: FIRST_* */
+  const uint8_t *base; /* the module's bytes (offsets count from here) */
+  uint8_t *first;      /* per local: FIRST_* */
   uint32_t nparams;
-  int depth;       /* of blocks */
-  bool prev_const; /* the instruction before was a scalar constant, prev_bits */
-  uint64_t prev_bits;
+  int depth; /* of blocks */
+  /* The end of the last scalar constant instruction, and its value: a local.set right
+     there sets a constant. */
+  const uint8_t *const_end;
+  uint64_t const_bits;
 } scan;
 
-/* A local.get, local.set or local.tee of local x (at wasm offset at). */
-static inline void scan_local(scan *s, kite_opcode op, uint32_t x, uint32_t at) {
+/* A local.get, local.set or local.tee (bc: BC_LOCAL_*) of local x, starting at p. */
+static inline void scan_local(scan *s, uint8_t bc, uint32_t x, const uint8_t *p) {
   if (x < s->nparams || s->first[x]) return;
-  if (op == OP_LOCAL_GET) {
+  if (bc == BC_LOCAL_GET) {
     s->first[x] = FIRST_READ;
-  } else if (op == OP_LOCAL_SET && s->prev_const && !s->depth) {
+  } else if (bc == BC_LOCAL_SET && p == s->const_end && !s->depth) {
     s->first[x] = FIRST_CONST;
-    s->L->init_at[x] = at;
-    s->L->init_val[x] = s->prev_bits;
+    s->L->init_at[x] = (uint32_t)(p - s->base);
+    s->L->init_val[x] = s->const_bits;
   } else {
     s->first[x] = s->depth ? FIRST_READ : FIRST_WRITE;
   }
 }
 
-static inline void scan_const(scan *s, uint64_t bits) {
+/* A scalar constant instruction ending at end. */
+static inline void scan_const(scan *s, uint64_t bits, const uint8_t *end) {
   const_index(s->L, bits, true);
-  s->prev_const = true;
-  s->prev_bits = bits;
+  s->const_end = end;
+  s->const_bits = bits;
 }
 
 /* Any instruction, read by kite_read_insn. */
 static bool scan_slow(scan *s, kite_reader *r) {
   kite_insn in;
-  uint32_t at = kite_reader_offset(r);
+  const uint8_t *p = r->p;
   if (!kite_read_insn(r, KITE_FEATURES_ALL, &in)) return false;
   switch (in.op) {
   case OP_BLOCK:
@@ -735,13 +739,13 @@ static bool scan_slow(scan *s, kite_reader *r) {
   case OP_TRY_TABLE: s->depth++; break;
   case OP_END:
   case OP_DELEGATE: s->depth--; break;
-  case OP_LOCAL_GET:
-  case OP_LOCAL_SET:
-  case OP_LOCAL_TEE: scan_local(s, in.op, in.idx, at); break;
-  case OP_I32_CONST: scan_const(s, (uint32_t)in.val.i32); return true;
-  case OP_I64_CONST: scan_const(s, (uint64_t)in.val.i64); return true;
-  case OP_F32_CONST: scan_const(s, in.val.f32); return true;
-  case OP_F64_CONST: scan_const(s, in.val.f64); return true;
+  case OP_LOCAL_GET: scan_local(s, BC_LOCAL_GET, in.idx, p); break;
+  case OP_LOCAL_SET: scan_local(s, BC_LOCAL_SET, in.idx, p); break;
+  case OP_LOCAL_TEE: scan_local(s, BC_LOCAL_TEE, in.idx, p); break;
+  case OP_I32_CONST: scan_const(s, (uint32_t)in.val.i32, r->p); break;
+  case OP_I64_CONST: scan_const(s, (uint64_t)in.val.i64, r->p); break;
+  case OP_F32_CONST: scan_const(s, in.val.f32, r->p); break;
+  case OP_F64_CONST: scan_const(s, in.val.f64, r->p); break;
   case OP_REF_NULL: const_index(s->L, KITE_REF_NULL, true); break;
   case OP_F64_LOAD:
   case OP_I32_LOAD:
@@ -749,7 +753,6 @@ static bool scan_slow(scan *s, kite_reader *r) {
   case OP_I32_STORE: const_index(s->L, 0, true); break; /* fused accesses' zero index */
   default: break;
   }
-  s->prev_const = false;
   return true;
 }
 
@@ -763,7 +766,7 @@ static bool scan_slow(scan *s, kite_reader *r) {
 ** through scan_slow.
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
-  scan s = {L, L->first, nparams, 0, false, 0};
+  scan s = {L, r.base, L->first, nparams, 0, NULL, 0};
   const uint8_t *end = r.end;
   while (r.p < end) {
     const uint8_t *p = r.p, *q = NULL;
@@ -789,41 +792,24 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
     case BC_LOCAL_GET:
     case BC_LOCAL_SET:
     case BC_LOCAL_TEE:
-      if ((q = kite_leb_fast(p + 1, end, 32, false, &v))) {
-        kite_opcode op = bc == BC_LOCAL_GET   ? OP_LOCAL_GET
-                         : bc == BC_LOCAL_SET ? OP_LOCAL_SET
-                                              : OP_LOCAL_TEE;
-        scan_local(&s, op, (uint32_t)v, kite_reader_offset(&r));
-      }
+      if ((q = kite_leb_fast(p + 1, end, 32, false, &v))) scan_local(&s, bc, (uint32_t)v, p);
       break;
     case BC_I32_CONST:
-      if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
-      scan_const(&s, (uint32_t)v);
-      r.p = q;
-      continue;
+      if ((q = kite_leb_fast(p + 1, end, 32, true, &v))) scan_const(&s, (uint32_t)v, q);
+      break;
     case BC_I64_CONST:
-      if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) break;
-      scan_const(&s, v);
-      r.p = q;
-      continue;
+      if ((q = kite_leb_fast(p + 1, end, 64, true, &v))) scan_const(&s, v, q);
+      break;
     case BC_F32_CONST:
-      if (end - p < 5) break;
-      scan_const(&s, kite_load_u32le(p + 1));
-      r.p = p + 5;
-      continue;
+      if (end - p >= 5) scan_const(&s, kite_load_u32le(p + 1), q = p + 5);
+      break;
     case BC_F64_CONST:
-      if (end - p < 9) break;
-      scan_const(&s, kite_load_u64le(p + 1));
-      r.p = p + 9;
-      continue;
+      if (end - p >= 9) scan_const(&s, kite_load_u64le(p + 1), q = p + 9);
+      break;
     default: break;
     }
-    if (q) {
-      r.p = q;
-      s.prev_const = false;
-    } else if (!scan_slow(&s, &r)) {
-      return false;
-    }
+    if (q) r.p = q;
+    else if (!scan_slow(&s, &r)) return false;
   }
   return true;
 }
