@@ -1758,12 +1758,17 @@ static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
 
 /* The fusions of a value instruction with one result with the instructions before
    (each needs the last one fusable); false when none applies. */
-static bool fuse_value_op(lower *L, uint32_t op, uint32_t np, opnd a, opnd b, uint32_t dst) {
-  if (np == 2 && fuse_f64_load(L, op, a, b, dst)) return true;
-  if (op == OP_I32_OR && fuse_funnel(L, a, b, dst)) return true;
-  if (op == OP_I32_AND && fuse_load_op(L, op, a, b, dst)) return true;
-  return (op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
-         fuse_logic_pair(L, op, a, b, dst);
+static inline bool fuse_value_op(lower *L, uint32_t op, opnd a, opnd b, uint32_t dst) {
+  switch (op) {
+  case OP_F64_ADD:
+  case OP_F64_SUB:
+  case OP_F64_MUL: return fuse_f64_load(L, op, a, b, dst);
+  case OP_I32_OR: return fuse_funnel(L, a, b, dst) || fuse_logic_pair(L, op, a, b, dst);
+  case OP_I32_AND: return fuse_load_op(L, op, a, b, dst) || fuse_logic_pair(L, op, a, b, dst);
+  case OP_I32_XOR:
+  case OP_I64_XOR: return fuse_logic_pair(L, op, a, b, dst);
+  default: return false;
+  }
 }
 
 /* A value instruction (no immediate): its operands, its results, and the fusions. The
@@ -1775,7 +1780,7 @@ static void lower_value_op(lower *L, uint32_t op, sig_shape shape) {
     if (np == 2) b = pop(L);
     if (np >= 1) a = pop(L);
     uint32_t dst = push_temp(L, shape.res[0]);
-    if (L->fuse_ok && fuse_value_op(L, op, np, a, b, dst)) return;
+    if (L->fuse_ok && np == 2 && fuse_value_op(L, op, a, b, dst)) return;
     uint32_t at = begin_inline(L, op);
     if (np == 2) {
       emit3(L, dst, a.slot, b.slot);
@@ -1790,7 +1795,7 @@ static void lower_value_op(lower *L, uint32_t op, sig_shape shape) {
   for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
   uint32_t dst = nr ? push_temp(L, shape.res[0]) : 0;
   uint32_t dst2 = nr > 1 ? push_temp(L, shape.res[1]) : 0;
-  if (L->fuse_ok && nr == 1 && np >= 2 && fuse_value_op(L, op, np, args[0], args[1], dst)) return;
+  if (L->fuse_ok && nr == 1 && np == 2 && fuse_value_op(L, op, args[0], args[1], dst)) return;
   uint32_t at = begin(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);
@@ -2243,7 +2248,9 @@ static void lower_insn(lower *L, const kite_insn *in) {
 ** half of all code) are lowered straight from their bytes; the others are read into a
 ** kite_insn for lower_insn. False when an instruction cannot be read.
 */
-static bool lower_body(lower *L, kite_reader *r) {
+static bool lower_body(lower *L, kite_reader *body) {
+  kite_reader rd = *body, *r = &rd; /* a local copy: its fields stay in registers */
+  const uint8_t *end = rd.end;
   uint32_t dead_depth = 0;
   kite_insn in;
   memset(&in, 0, sizeof in);
@@ -2254,23 +2261,24 @@ static bool lower_body(lower *L, kite_reader *r) {
     const uint8_t *p = r->p, *q;
     uint64_t v;
     L->offset = kite_reader_offset(r);
-    if (LIKELY(!dead && p < r->end)) {
+    if (LIKELY(!dead && p < end)) {
+      /* (Every class is listed: a jump table rather than a chain of compares.) */
       switch (byte_class[*p]) {
       case BC_LOCAL_GET:
-        if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
+        if (!(q = kite_leb_fast(p + 1, end, 32, false, &v))) break;
         r->p = q;
         lower_local_get(L, (uint32_t)v);
         if (L->oom) return true;
         continue;
       case BC_LOCAL_SET:
       case BC_LOCAL_TEE:
-        if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
+        if (!(q = kite_leb_fast(p + 1, end, 32, false, &v))) break;
         r->p = q;
         lower_local_set(L, (uint32_t)v, byte_class[*p] == BC_LOCAL_TEE);
         if (L->oom) return true;
         continue;
       case BC_I32_CONST:
-        if (!(q = kite_leb_fast(p + 1, r->end, 32, true, &v))) break;
+        if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
         r->p = q;
         push_const(L, (uint32_t)v, KITE_VT_I32);
         if (L->oom) return true;
@@ -2291,7 +2299,15 @@ static bool lower_body(lower *L, kite_reader *r) {
         if (L->oom) return true;
         continue;
       }
-      default: break;
+      case BC_SLOW:
+      case BC_INDEX:
+      case BC_MEMARG:
+      case BC_MEMARG_ZERO:
+      case BC_BLOCK:
+      case BC_END:
+      case BC_I64_CONST:
+      case BC_F32_CONST:
+      case BC_F64_CONST: break;
       }
     }
     if (!read_insn(r, &in)) return false;
