@@ -94,6 +94,10 @@ typedef struct lower {
      offset init_at[x]; 0 for none) emits nothing. */
   uint32_t *init_at;
   uint64_t *init_val;
+  uint8_t *first; /* per local: FIRST_*, from the prescan */
+  /* The arrays above (consts to first) share one allocation. */
+  void *scratch;
+  size_t scratch_size;
   uint32_t zero_end;  /* end of the locals zeroed on entry (the constants follow) */
   uint32_t local_end; /* first temporary slot */
   uint32_t cur, max;  /* next free home slot; the highest reached */
@@ -739,21 +743,8 @@ static bool scan_slow(scan *s, kite_reader *r) {
 ** from their bytes (byte_class); the others (and any the fast path cannot read) go
 ** through scan_slow.
 */
-static bool prescan(lower *L, kite_reader r, uint32_t nparams, uint8_t *first) {
-  /* Sized by the body (a constant takes at least two bytes): most functions are small,
-     and clearing a table for the largest pool on every call of a new function would
-     cost more than lowering them. */
-  size_t body = (size_t)(r.end - r.p);
-  L->max_consts = body / 2 < KITE_MAX_CONSTS ? (uint32_t)(body / 2) : KITE_MAX_CONSTS;
-  L->hash_cap = 8;
-  while (L->hash_cap < 2 * L->max_consts) L->hash_cap *= 2;
-  L->const_hash = kite_calloc(L->a, L->hash_cap, sizeof *L->const_hash);
-  L->consts = kite_malloc(L->a, ((size_t)L->max_consts + 1) * sizeof *L->consts);
-  if (!L->const_hash || !L->consts) {
-    L->oom = true;
-    return false;
-  }
-  scan s = {L, first, nparams, 0, false, 0};
+static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
+  scan s = {L, L->first, nparams, 0, false, 0};
   const uint8_t *end = r.end;
   while (r.p < end) {
     const uint8_t *p = r.p, *q = NULL;
@@ -1749,12 +1740,40 @@ static bool fuse_add_store(lower *L, opnd addr, opnd value, uint32_t offset) {
   return true;
 }
 
+/* A value instruction (no immediate): its operands, its results, and the fusions with
+   the instructions before (each needs the last one fusable). */
+static void lower_value_op(lower *L, uint32_t op, sig_shape shape) {
+  uint32_t np = shape.np, nr = shape.nr;
+  opnd args[4];
+  for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
+  uint32_t dst = nr ? push_temp(L, shape.res[0]) : 0;
+  uint32_t dst2 = nr > 1 ? push_temp(L, shape.res[1]) : 0;
+  if (L->fuse_ok) {
+    if (nr == 1 && np == 2 && fuse_f64_load(L, op, args[0], args[1], dst)) return;
+    if (op == OP_I32_OR && fuse_funnel(L, args[0], args[1], dst)) return;
+    if (op == OP_I32_AND && fuse_load_op(L, op, args[0], args[1], dst)) return;
+    if ((op == OP_I32_AND || op == OP_I32_OR || op == OP_I32_XOR || op == OP_I64_XOR) &&
+        fuse_logic_pair(L, op, args[0], args[1], dst))
+      return;
+  }
+  uint32_t at = begin(L, op);
+  uint32_t dst_pos = (uint32_t)L->code.len;
+  if (nr) emit(L, dst);
+  if (nr > 1) emit(L, dst2);
+  for (uint32_t i = 0; i < np; i++) emit_src(L, args[i]);
+  if (nr == 1) wrote_result(L, op, at, dst_pos, dst);
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   sig_shape shape = sig_shapes[in->op];
   uint32_t np = shape.np, nr = shape.nr;
   opnd args[4];
   if (np > 4 || nr > 2) {
     L->unsupported = true;
+    return;
+  }
+  if (info->imm == IMM_NONE) {
+    lower_value_op(L, in->op, shape);
     return;
   }
   /* A guarded 32-bit access may take a deferred addition as its address. */
@@ -2172,15 +2191,16 @@ static void lower_insn(lower *L, const kite_insn *in) {
   case OP_DATA_DROP: emit_op_u(L, in->op, in->idx); return;
   default: break;
   }
-  if (lower_eh_insn(L, in)) return;
   if (info->feature == FEAT_GC || info->feature == FEAT_CUSTOM_DESC) {
     lower_gc(L, in);
     return;
   }
+  /* (Exception handling's instructions have no fixed signature.) */
   if (info->sig[0] && info->imm != IMM_V128 && kite_exec_supports(in->op)) {
     lower_generic(L, in, info);
     return;
   }
+  if (lower_eh_insn(L, in)) return;
   L->unsupported = true;
 }
 
@@ -2195,28 +2215,33 @@ static bool lower_body(lower *L, kite_reader *r) {
   uint32_t dead_depth = 0;
   kite_insn in;
   memset(&in, 0, sizeof in);
-  while (L->ctls.len > 0 && !L->oom && !L->unsupported) {
+  /* The innermost block's rest is dead code (its ctl's `unreachable`): only lower_insn
+     changes that. */
+  bool dead = false;
+  for (;;) {
     const uint8_t *p = r->p, *q;
     uint64_t v;
     L->offset = kite_reader_offset(r);
-    bool dead = L->ctls.data[L->ctls.len - 1].unreachable;
     if (LIKELY(!dead && p < r->end)) {
       switch (byte_class[*p]) {
       case BC_LOCAL_GET:
         if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
         r->p = q;
         lower_local_get(L, (uint32_t)v);
+        if (L->oom) return true;
         continue;
       case BC_LOCAL_SET:
       case BC_LOCAL_TEE:
         if (!(q = kite_leb_fast(p + 1, r->end, 32, false, &v))) break;
         r->p = q;
         lower_local_set(L, (uint32_t)v, byte_class[*p] == BC_LOCAL_TEE);
+        if (L->oom) return true;
         continue;
       case BC_I32_CONST:
         if (!(q = kite_leb_fast(p + 1, r->end, 32, true, &v))) break;
         r->p = q;
         push_const(L, (uint32_t)v, KITE_VT_I32);
+        if (L->oom) return true;
         continue;
       default: break;
       }
@@ -2246,8 +2271,9 @@ static bool lower_body(lower *L, kite_reader *r) {
       }
     }
     lower_insn(L, &in);
+    if (!L->ctls.len || L->oom || L->unsupported) return true;
+    dead = L->ctls.data[L->ctls.len - 1].unreachable;
   }
-  return true;
 }
 
 static void lower_free_scratch(lower *L) {
@@ -2256,14 +2282,8 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->fixups);
   kite_vec_free(L->a, &L->pend);
   kite_vec_free(L->a, &L->map_descents);
-  kite_free(L->a, L->const_hash, L->hash_cap * sizeof *L->const_hash);
-  kite_free(L->a, L->consts, L->hash_cap ? ((size_t)L->max_consts + 1) * sizeof *L->consts : 0);
-  L->const_hash = NULL;
-  L->consts = NULL;
-  kite_free(L->a, L->local_slot, (size_t)L->nlocals * sizeof *L->local_slot);
-  kite_free(L->a, L->local_kind, (size_t)L->nlocals * sizeof *L->local_kind);
-  kite_free(L->a, L->init_at, (size_t)L->nlocals * sizeof *L->init_at);
-  kite_free(L->a, L->init_val, (size_t)L->nlocals * sizeof *L->init_val);
+  kite_free(L->a, L->scratch, L->scratch_size);
+  L->scratch = NULL;
   eh_free_scratch(L);
 }
 
@@ -2281,22 +2301,50 @@ void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
 ** first][temporaries]. The zeroed locals and the constants are the frame template
 ** copied in on entry; the locals after them need nothing.
 */
+/*
+** The per-local arrays and the constant pool with its hash, in one block (most
+** functions are small: one allocation instead of seven). The pool is sized by the body
+** (a constant takes at least two bytes), and so is the hash: clearing a table for the
+** largest pool on every call of a new function would cost more than lowering them.
+*/
+static bool alloc_scratch(lower *L, size_t body) {
+  L->max_consts = body / 2 < KITE_MAX_CONSTS ? (uint32_t)(body / 2) : KITE_MAX_CONSTS;
+  uint32_t hash_cap = 8;
+  while (hash_cap < 2 * L->max_consts) hash_cap *= 2;
+  size_t n = L->nlocals;
+  size_t size = ((size_t)L->max_consts + 1 + n) * sizeof(uint64_t) +
+                (2 * n + hash_cap) * sizeof(uint32_t) + 2 * n;
+  uint8_t *b = kite_malloc(L->a, size);
+  if (!b) {
+    L->oom = true;
+    return false;
+  }
+  L->scratch = b;
+  L->scratch_size = size;
+  L->hash_cap = hash_cap;
+  L->consts = (uint64_t *)b;
+  b += ((size_t)L->max_consts + 1) * sizeof(uint64_t);
+  L->init_val = (uint64_t *)b;
+  b += n * sizeof(uint64_t);
+  L->local_slot = (uint32_t *)b;
+  b += n * sizeof(uint32_t);
+  L->init_at = (uint32_t *)b;
+  b += n * sizeof(uint32_t);
+  L->const_hash = (uint32_t *)b;
+  b += (size_t)hash_cap * sizeof(uint32_t);
+  L->first = b;
+  b += n;
+  /* init_at, const_hash and first start cleared */
+  memset(L->init_at, 0, (size_t)(b - (uint8_t *)L->init_at));
+  L->local_kind = b;
+  return true;
+}
+
 static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn, kite_reader body) {
   L->nlocals = ft->nparams + fn->nlocals;
-  uint8_t *first = NULL;
-  if (L->nlocals) {
-    L->local_slot = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_slot);
-    L->local_kind = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->local_kind);
-    L->init_at = kite_calloc(L->a, L->nlocals, sizeof *L->init_at);
-    L->init_val = kite_malloc(L->a, (size_t)L->nlocals * sizeof *L->init_val);
-    first = kite_calloc(L->a, L->nlocals, 1);
-    if (!L->local_slot || !L->local_kind || !L->init_at || !L->init_val || !first) {
-      kite_free(L->a, first, L->nlocals);
-      L->oom = true;
-      return false;
-    }
-  }
-  bool ok = prescan(L, body, ft->nparams, first);
+  if (!alloc_scratch(L, (size_t)(body.end - body.p))) return false;
+  uint8_t *first = L->first;
+  bool ok = prescan(L, body, ft->nparams);
   uint32_t slot = 0, k = 0;
   for (uint32_t i = 0; i < ft->nparams; i++, k++) {
     L->local_slot[k] = slot;
@@ -2326,7 +2374,6 @@ static bool setup_locals(lower *L, const kite_functype *ft, const kite_func *fn,
     /* No template for the locals (a memset zeroes them): constants are set as written. */
     for (uint32_t i = 0; i < L->nlocals; i++) L->init_at[i] = 0;
   }
-  kite_free(L->a, first, L->nlocals);
   return ok;
 }
 
