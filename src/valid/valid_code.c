@@ -1453,7 +1453,9 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
   uint32_t idx;
   for (;;) {
     if (p >= last) {
+#if FAST_THREADED
     at_last:
+#endif
       if (p > last || !v->sigs[*p].one_byte) goto done;
     }
     switch (v->sigs[*p].fast) {

@@ -210,6 +210,72 @@ static void test_control(void) {
      "type mismatch: block requires [i32] but stack has [i32 i32]");
 }
 
+/*
+** Two functions [] -> [] with bodies (locals, code) through kite_validate, which reads the
+** bodies once, with the validator's fast path: `want` NULL means valid, else the expected
+** message prefix (of a malformation or an invalid module).
+*/
+static void bodies_at(const char *l1, size_t nl1, const char *c1, size_t nc1, const char *l2,
+                      size_t nl2, const char *c2, size_t nc2, const char *want, int line) {
+  mbuf m, sec = {{0}, 0}, body = {{0}, 0};
+  begin(&m);
+  SEC(&m, 1, "\x01\x60\x00\x00");
+  SEC(&m, 3, "\x02\x00\x00");
+  put_byte(&sec, 2);
+  put(&body, l1, nl1);
+  put(&body, c1, nc1);
+  put_uleb(&sec, body.n);
+  put(&sec, body.b, body.n);
+  body.n = 0;
+  put(&body, l2, nl2);
+  put(&body, c2, nc2);
+  put_uleb(&sec, body.n);
+  put(&sec, body.b, body.n);
+  section(&m, 10, sec.b, sec.n);
+  kite_error err;
+  bool ok = kite_validate(m.b, m.n, &err);
+  test_checks++;
+  if (want == NULL && !ok) {
+    test_failures++;
+    fprintf(stderr, "%s:%d: expected valid, got \"%s\"\n", __FILE__, line, err.msg);
+  } else if (want && (ok || strncmp(err.msg, want, strlen(want)) != 0)) {
+    test_failures++;
+    fprintf(stderr, "%s:%d: expected \"%s\", got \"%s\"\n", __FILE__, line, want,
+            ok ? "valid" : err.msg);
+  }
+}
+#define BODIES(l1, c1, l2, c2, want)                                                               \
+  bodies_at(l1, sizeof(l1) - 1, c1, sizeof(c1) - 1, l2, sizeof(l2) - 1, c2, sizeof(c2) - 1, want,  \
+            __LINE__)
+
+/* Immediates and local kinds as the fast path reads them. */
+static void test_fast_path_edges(void) {
+  /* the first body's locals do not leak into the second's */
+  BODIES("\x01\x78\x7f", "\x0b", "\x01\x0a\x7f", "\x20\x64\x1a\x0b", "unknown local 100");
+  BODIES("\x01\x78\x7f", "\x0b", "\x01\x0a\x7f", "\x41\x00\x21\x64\x0b", "unknown local 100");
+  BODIES("\x01\x78\x7f", "\x0b", "\x00", "\x41\x00\x22\x05\x1a\x0b", "unknown local 5");
+  BODIES("\x01\x78\x7f", "\x0b", "\x01\x02\x7e", "\x20\x01\x1a\x0b", NULL);
+  BODIES("\x00", "\x0b", "\x01\x01\x70", "\x20\x00\x1a\x0b", NULL); /* a funcref local */
+  /* local indices of more than one byte */
+  BODIES("\x00", "\x0b", "\x01\xc8\x01\x7f", "\x20\x96\x01\x1a\x0b", NULL);
+  BODIES("\x00", "\x0b", "\x01\xc8\x01\x7f", "\x20\xc8\x01\x1a\x0b", "unknown local 200");
+  BODIES("\x00", "\x0b", "\x01\x01\x7f", "\x20\x80\x00\x1a\x0b", NULL);
+  /* s32 constants of five bytes: the last one's unused bits copy the sign */
+  BODIES("\x00", "\x0b", "\x00", "\x41\xff\xff\xff\xff\x07\x1a\x0b", NULL);
+  BODIES("\x00", "\x0b", "\x00", "\x41\x80\x80\x80\x80\x78\x1a\x0b", NULL);
+  BODIES("\x00", "\x0b", "\x00", "\x41\xff\xff\xff\xff\x0f\x1a\x0b", "integer too large");
+  BODIES("\x00", "\x0b", "\x00", "\x41\x80\x80\x80\x80\x80\x00\x1a\x0b",
+         "integer representation too long");
+  BODIES("\x00", "\x0b", "\x00", "\x42\xff\xff\xff\xff\xff\xff\xff\xff\xff\x00\x1a\x0b", NULL);
+  /* bodies cut short, or whose last byte is not end */
+  BODIES("\x00", "\x0b", "\x00", "\x41", "unexpected end");
+  BODIES("\x00", "\x0b", "\x00", "\x41\x80", "unexpected end");
+  BODIES("\x00", "\x0b", "\x00", "\x41\x01\x41\x01\x6a", "unexpected end");
+  BODIES("\x00", "\x0b", "\x00", "\x41\x01\x41\x01\x6a\x1a", "unexpected end");
+  /* a block's result moves down over its frame */
+  BODIES("\x00", "\x0b", "\x00", "\x02\x7f\x41\x01\x0b\x02\x7e\x42\x01\x0b\x1a\x1a\x0b", NULL);
+}
+
 /* Operands are only taken from the innermost frame, whatever lies below it. */
 static void test_frame_floors(void) {
   FN(V_V, NOLOC, "\x41\x01\x41\x02\x02\x40\x6a\x1a\x0b\x1a\x1a\x0b", "type mismatch");
@@ -798,6 +864,7 @@ int main(void) {
   test_locals_globals();
   test_control();
   test_frame_floors();
+  test_fast_path_edges();
   test_calls();
   test_select_refs();
   test_memory();
