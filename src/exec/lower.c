@@ -767,9 +767,9 @@ static bool scan_slow(scan *s, kite_reader *r) {
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
   scan s = {L, r.base, L->first, nparams, 0, NULL, 0};
-  const uint8_t *end = r.end;
-  while (r.p < end) {
-    const uint8_t *p = r.p, *q = NULL;
+  const uint8_t *p = r.p, *end = r.end; /* p stays in a register */
+  while (p < end) {
+    const uint8_t *q = NULL;
     uint64_t v;
     uint8_t bc = byte_class[*p];
     switch (bc) {
@@ -808,8 +808,13 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
       break;
     default: break;
     }
-    if (q) r.p = q;
-    else if (!scan_slow(&s, &r)) return false;
+    if (q) {
+      p = q;
+    } else {
+      r.p = p;
+      if (!scan_slow(&s, &r)) return false;
+      p = r.p;
+    }
   }
   return true;
 }
