@@ -45,6 +45,14 @@ void kite_decoder_free(kite_decoder *d);
 ** ("module too large", out of memory), which finish then reports.
 */
 uint8_t *kite_decoder_buffer(kite_decoder *d, size_t len);
+/*
+** Like kite_decoder_buffer, for a caller that already holds the whole binary where it can
+** stay (a mapped file): the module keeps `bytes` in place, not copied, and gives them
+** back through release(ud, bytes, len) when it is freed. They must not change meanwhile.
+** On failure ("module too large"), which finish reports, the caller keeps them.
+*/
+bool kite_decoder_adopt(kite_decoder *d, uint8_t *bytes, size_t len,
+                        void (*release)(void *ud, uint8_t *bytes, size_t len), void *ud);
 /* Before finishing a decoder filled through kite_decoder_buffer: function bodies are not
    walked (kite_decoder_finish_validate in valid.h, which validates them, is the one
    caller). */

@@ -237,6 +237,25 @@ uint8_t *kite_decoder_buffer(kite_decoder *d, size_t len) {
   return m->bytes;
 }
 
+bool kite_decoder_adopt(kite_decoder *d, uint8_t *bytes, size_t len,
+                        void (*release)(void *ud, uint8_t *bytes, size_t len), void *ud) {
+  if (kite_failed(&d->err)) return false;
+  if (d->len || d->external) {
+    kite_fail(&d->err, KITE_ERR_USAGE, 0, 0, "kite_decoder_adopt after bytes were fed");
+    return false;
+  }
+  if ((uint64_t)len > d->st.limits.max_module_size) return fail(d, 0, "module too large");
+  kite_module *m = d->m;
+  m->bytes = bytes;
+  m->len = len;
+  m->release_bytes = release;
+  m->release_ud = ud;
+  d->buf = bytes;
+  d->len = d->cap = len;
+  d->external = true;
+  return true;
+}
+
 void kite_decoder_defer_walks(kite_decoder *d) {
   if (d->external && d->phase == PHASE_HEADER) d->st.defer_walks = true;
 }

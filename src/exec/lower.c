@@ -767,9 +767,9 @@ static bool scan_slow(scan *s, kite_reader *r) {
 */
 static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
   scan s = {L, r.base, L->first, nparams, 0, NULL, 0};
-  const uint8_t *end = r.end;
-  while (r.p < end) {
-    const uint8_t *p = r.p, *q = NULL;
+  const uint8_t *p = r.p, *end = r.end; /* p stays in a register */
+  while (p < end) {
+    const uint8_t *q = NULL;
     uint64_t v;
     uint8_t bc = byte_class[*p];
     switch (bc) {
@@ -808,8 +808,13 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
       break;
     default: break;
     }
-    if (q) r.p = q;
-    else if (!scan_slow(&s, &r)) return false;
+    if (q) {
+      p = q;
+    } else {
+      r.p = p;
+      if (!scan_slow(&s, &r)) return false;
+      p = r.p;
+    }
   }
   return true;
 }
@@ -1804,6 +1809,56 @@ static void lower_value_op(lower *L, uint32_t op, sig_shape shape) {
   if (nr == 1) wrote_result(L, op, at, dst_pos, dst);
 }
 
+/*
+** A load or store of memory 0 when it is a guarded 32-bit memory (the commonest
+** memory access: no bounds checks). Its address may be a deferred i32.add, or the sum
+** an i32.add just computed: the indexed form then adds (wrapping to 32 bits).
+*/
+static void lower_guarded_access(lower *L, const kite_insn *in, sig_shape shape) {
+  uint32_t op = guarded_variant(in->op), indexed = indexed_variant(op);
+  uint32_t offset = (uint32_t)in->mem.offset;
+  opnd value = {0, 0, 0, 0, 0};
+  if (shape.np > 1) value = pop(L);
+  opnd addr = pop_raw(L);
+  uint32_t dst = shape.nr ? push_temp(L, shape.res[0]) : 0;
+  if (L->fuse_ok && op == XOP_F64_STORE_G && fuse_f64_store(L, addr, value, offset)) return;
+  if (L->fuse_ok && op == XOP_I32_STORE_G &&
+      (fuse_load_funnel_store(L, addr, value, offset) || fuse_add_store(L, addr, value, offset)))
+    return;
+  uint32_t a, b; /* the addends of the indexed form */
+  if (addr.where == W_ADD) {
+    a = addr.slot;
+    b = addr.slot2;
+  } else if (added_address(L, addr)) {
+    uint32_t at = L->fuse_at;
+    if (L->fuse_op == OP_I32_ADD) {
+      a = L->code.data[at + 2];
+      b = L->code.data[at + 3];
+      rewind_code(L, at);
+    } else { /* the second addition of a pair: the first stays */
+      a = L->code.data[at + 5];
+      b = L->code.data[at + 6];
+      L->code.data[at] = OP_I32_ADD;
+      rewind_code(L, at + 4);
+    }
+  } else {
+    uint32_t at = begin_inline(L, op);
+    if (shape.nr) emit(L, dst);
+    emit(L, addr.slot);
+    if (shape.np > 1) emit(L, value.slot);
+    emit(L, offset);
+    if (shape.nr) wrote_result(L, op, at, at + 1, dst);
+    return;
+  }
+  uint32_t at = begin(L, indexed);
+  if (shape.nr) emit(L, dst);
+  emit(L, a);
+  emit(L, b);
+  if (shape.np > 1) emit(L, value.slot);
+  emit(L, offset);
+  if (shape.nr) wrote_result(L, indexed, at, at + 1, dst);
+}
+
 static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info) {
   sig_shape shape = sig_shapes[in->op];
   uint32_t np = shape.np, nr = shape.nr;
@@ -1816,10 +1871,13 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     lower_value_op(L, in->op, shape);
     return;
   }
-  /* A guarded 32-bit access may take a deferred addition as its address. */
-  bool indexable = (info->imm == IMM_MEMARG && L->guarded && in->mem.mem == 0 &&
-                    !L->m->memories[0].limits.is64 && indexed_variant(guarded_variant(in->op)));
-  for (uint32_t i = np; i-- > 0;) args[i] = i == 0 && indexable ? pop_raw(L) : pop(L);
+  /* (guarded_variant names plain loads and stores only: an address and a value.) */
+  if (info->imm == IMM_MEMARG && L->guarded && in->mem.mem == 0 && !L->m->memories[0].limits.is64 &&
+      guarded_variant(in->op)) {
+    lower_guarded_access(L, in, shape);
+    return;
+  }
+  for (uint32_t i = np; i-- > 0;) args[i] = pop(L);
   uint32_t dst = nr ? push_temp(L, shape.res[0]) : 0;
   uint32_t dst2 = nr > 1 ? push_temp(L, shape.res[1]) : 0;
   /* Memory 0 is cached by the interpreter; an access to another memory switches the
@@ -1839,50 +1897,8 @@ static void lower_generic(lower *L, const kite_insn *in, const kite_opinfo *info
     emit_op_u(L, XOP_ADDR64, args[0].slot);
   }
   if (other_mem) emit_op_u(L, XOP_USE_MEM, in->mem.mem);
-  /* (The value instructions' fusions are lower_value_op's.) Each needs the last
-     instruction fusable. */
-  if (L->fuse_ok && op == XOP_F64_STORE_G &&
-      fuse_f64_store(L, args[0], args[1], (uint32_t)in->mem.offset))
-    return;
-  if (L->fuse_ok && op == XOP_I32_STORE_G &&
-      (fuse_load_funnel_store(L, args[0], args[1], (uint32_t)in->mem.offset) ||
-       fuse_add_store(L, args[0], args[1], (uint32_t)in->mem.offset)))
-    return;
-  uint32_t indexed = indexable ? indexed_variant(op) : 0;
-  if (indexed && args[0].where == W_ADD) {
-    /* The address is a deferred i32.add: the access adds (wrapping to 32 bits). */
-    uint32_t at = begin(L, indexed);
-    if (nr) emit(L, dst);
-    emit(L, args[0].slot);
-    emit(L, args[0].slot2);
-    if (np > 1) emit_src(L, args[1]);
-    emit(L, (uint32_t)in->mem.offset);
-    if (nr) wrote_result(L, indexed, at, at + 1, dst);
-    return;
-  }
-  if (indexed && added_address(L, args[0])) {
-    /* An i32.add just computed the address into a temporary: the same, in place of
-       that addition. */
-    uint32_t at = L->fuse_at, a, b;
-    if (L->fuse_op == OP_I32_ADD) {
-      a = L->code.data[at + 2];
-      b = L->code.data[at + 3];
-      rewind_code(L, at);
-    } else { /* the second addition of a pair: the first stays */
-      a = L->code.data[at + 5];
-      b = L->code.data[at + 6];
-      L->code.data[at] = OP_I32_ADD;
-      rewind_code(L, at + 4);
-    }
-    at = begin(L, indexed);
-    if (nr) emit(L, dst);
-    emit(L, a);
-    emit(L, b);
-    if (np > 1) emit_src(L, args[1]);
-    emit(L, (uint32_t)in->mem.offset);
-    if (nr) wrote_result(L, indexed, at, at + 1, dst);
-    return;
-  }
+  /* (No fusions here: the value instructions' are lower_value_op's, the guarded
+     accesses' lower_guarded_access's.) */
   uint32_t at = begin_inline(L, op);
   uint32_t dst_pos = (uint32_t)L->code.len;
   if (nr) emit(L, dst);

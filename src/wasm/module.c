@@ -9,6 +9,7 @@ void kite_module_free(kite_module *m) {
   if (!m) return;
   kite_module_ext *ext = atomic_load(&m->ext);
   if (ext) ext->release(ext, m->alloc);
+  if (m->release_bytes) m->release_bytes(m->release_ud, m->bytes, m->len);
   kite_arena ar = m->arena; /* the module itself lives in its arena */
   kite_arena_free(&ar);
 }

@@ -295,8 +295,11 @@ typedef struct kite_module_ext {
 typedef struct kite_module {
   kite_arena arena;
   kite_alloc *alloc;
-  uint8_t *bytes; /* the whole binary, owned (allocated in the arena) */
+  uint8_t *bytes; /* the whole binary: in the arena, or adopted (release_bytes) */
   size_t len;
+  /* Adopted bytes (a mapped file): given back through this when the module is freed. */
+  void (*release_bytes)(void *ud, uint8_t *bytes, size_t len);
+  void *release_ud;
 
   uint32_t ntypes;
   kite_subtype *types;
