@@ -450,7 +450,7 @@ static void test_names(void) {
                                     "\xed\xa0\x80"};
   for (size_t i = 0; i < KITE_ARRAY_LEN(bad); i++) {
     for (int last = 0; last < 2; last++) {
-      const char *list[3] = {"first", bad[i], "c"};
+      const char *list[3] = {"first", bad[i], "a name after it, for the 8-byte loads"};
       uint32_t ix[3] = {1, 2, 3};
       m = names_module(&b, ix, list, last ? 2 : 3);
       CHECK_MSG(m && !m->has_names, "bad name %zu", i);
