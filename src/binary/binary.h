@@ -382,6 +382,43 @@ typedef struct kite_decode_state {
 #define KITE_DEFAULT_MAX_FIELDS 10000u
 #define KITE_DEFAULT_MAX_MODULE_SIZE ((uint64_t)1 << 30)
 
+/*
+** Fast paths for the decoder's per-entry loops (function indices of element segments
+** and name maps, local declarations), which a large module runs thousands of times.
+** They work on a cursor in a local variable (the build allows any store to alias a
+** reader's fields, which would then be reloaded after each store) and take only
+** well-formed common encodings: NULL means "read it with the general reader", which
+** reports errors exactly, so messages and offsets do not change.
+*/
+/* A u32 of one or two bytes (indices below 16384); returns the byte after it. */
+static inline const uint8_t *kite_u32_short(const uint8_t *p, const uint8_t *end, uint32_t *out) {
+  if (end - p >= 2) {
+    if (p[0] < 0x80) {
+      *out = p[0];
+      return p + 1;
+    }
+    if (p[1] < 0x80) {
+      *out = (uint32_t)(p[0] & 0x7f) | (uint32_t)p[1] << 7;
+      return p + 2;
+    }
+  }
+  return NULL;
+}
+/*
+** Are the n bytes at p (a name) ASCII, so valid UTF-8? Inline for short names, as most
+** are: one or two 8-byte loads when [p, end) allows, the bytes beyond the name masked
+** off. False means "not known to be ASCII": check with kite_utf8_valid.
+*/
+static inline bool kite_name_is_ascii(const uint8_t *p, const uint8_t *end, uint32_t n) {
+  const uint64_t high = 0x8080808080808080u;
+  if (n <= 8 && end - p >= 8) {
+    uint64_t mask = n == 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * n)) - 1;
+    return (kite_load_u64le(p) & mask & high) == 0;
+  }
+  if (n > 8 && n <= 16) return ((kite_load_u64le(p) | kite_load_u64le(p + n - 8)) & high) == 0;
+  return false;
+}
+
 void kite_decode_state_init(kite_decode_state *st, kite_module *m, kite_features f,
                             const kite_decode_limits *limits, kite_error *err);
 void kite_decode_state_free(kite_decode_state *st);

@@ -25,6 +25,16 @@ static void *arena_array(kite_decode_state *st, const kite_reader *r, size_t n, 
   return p;
 }
 
+/* For arrays filled right after (a failure part way fails the whole section). */
+static void *arena_array_uninit(kite_decode_state *st, const kite_reader *r, size_t n,
+                                size_t size) {
+  void *p = NULL;
+  if (!n) n = 1;
+  if (n <= SIZE_MAX / size / 2) p = kite_arena_alloc_uninit(&st->m->arena, n * size);
+  if (!p) oom(st, r);
+  return p;
+}
+
 static bool too_many(kite_reader *r, uint32_t at, uint64_t n, uint32_t cap, const char *what) {
   if (n <= cap) return true;
   return kite_reader_fail(r, at, "too many %s", what);
@@ -526,12 +536,23 @@ static bool decode_funcs(kite_decode_state *st, kite_reader *r) {
     return false;
   st->section_count = count;
   uint32_t base = m->nimported_funcs;
-  kite_func *funcs = grow_space(st, r, m->funcs, base, (uint64_t)base + count, sizeof *funcs);
+  /* Not zeroed: each entry is written whole below (the code section fills in the rest). */
+  kite_func *funcs = arena_array_uninit(st, r, (size_t)base + count, sizeof *funcs);
   if (!funcs) return false;
+  if (base) memcpy(funcs, m->funcs, (size_t)base * sizeof *funcs);
+  const uint8_t *p = r->p, *end = r->end;
   for (uint32_t i = 0; i < count; i++) {
-    funcs[base + i].exact = true;
-    if (!kite_read_u32(r, &funcs[base + i].type)) return false;
+    uint32_t type;
+    const uint8_t *next = kite_u32_short(p, end, &type);
+    if (!next) {
+      r->p = p;
+      if (!kite_read_u32(r, &type)) return false;
+      next = r->p;
+    }
+    p = next;
+    funcs[base + i] = (kite_func){.type = type, .exact = true};
   }
+  r->p = p;
   m->funcs = funcs;
   m->nfuncs = base + count;
   return true;
@@ -656,6 +677,22 @@ static bool decode_start(kite_decode_state *st, kite_reader *r) {
   return true;
 }
 
+/* n u32s into out. */
+static bool read_u32s(kite_reader *r, uint32_t *out, uint32_t n) {
+  const uint8_t *p = r->p, *end = r->end;
+  for (uint32_t i = 0; i < n; i++) {
+    const uint8_t *next = kite_u32_short(p, end, &out[i]);
+    if (!next) {
+      r->p = p;
+      if (!kite_read_u32(r, &out[i])) return false;
+      next = r->p;
+    }
+    p = next;
+  }
+  r->p = p;
+  return true;
+}
+
 static bool read_elem(kite_decode_state *st, kite_reader *r, kite_elem *e) {
   uint32_t flags;
   if (!kite_read_u32(r, &flags)) return false;
@@ -683,10 +720,10 @@ static bool read_elem(kite_decode_state *st, kite_reader *r, kite_elem *e) {
     for (uint32_t i = 0; i < e->count; i++)
       if (!read_const_expr(st, r, &e->exprs[i])) return false;
   } else {
-    e->funcs = arena_array(st, r, e->count, sizeof *e->funcs);
+    /* A table of every function is common: thousands of (mostly two-byte) indices. */
+    e->funcs = arena_array_uninit(st, r, e->count, sizeof *e->funcs);
     if (!e->funcs) return false;
-    for (uint32_t i = 0; i < e->count; i++)
-      if (!kite_read_u32(r, &e->funcs[i])) return false;
+    if (!read_u32s(r, e->funcs, e->count)) return false;
   }
   return true;
 }
@@ -740,6 +777,129 @@ bool kite_decode_flush_walks(kite_decode_state *st, const uint8_t *base, size_t 
   return true;
 }
 
+/*
+** The local groups of all bodies are carved from shared chunks (not zeroed: each group
+** is written at once) rather than allocated one body at a time.
+*/
+typedef struct group_chunk {
+  kite_localgroup *next;
+  size_t left;
+} group_chunk;
+
+/* Make room for n groups; `remaining` bodies are still to come. */
+static bool chunk_reserve(kite_decode_state *st, const kite_reader *r, group_chunk *c, uint32_t n,
+                          uint32_t remaining) {
+  if (n <= c->left && c->next) return true;
+  /* Room for this body and, typically, a group for each of the next bodies (up to a
+     bound, so that little is wasted). */
+  size_t want = remaining < 1024 ? remaining : 1024;
+  if (want < n) want = n;
+  c->next = arena_array_uninit(st, r, want, sizeof *c->next);
+  c->left = want;
+  return c->next != NULL;
+}
+
+/* Body i of the code section (at r->p), read in full generality. */
+static bool decode_body(kite_decode_state *st, kite_reader *r, uint32_t i, uint32_t count,
+                        group_chunk *chunk) {
+  kite_module *m = st->m;
+  uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+  /* bodies without a function (an error reported at the end) are read and dropped */
+  kite_func spare, *fn = i < ndefined ? &m->funcs[m->nimported_funcs + i] : &spare;
+  const uint8_t *body_at = r->p;
+  uint32_t size;
+  if (!kite_read_len(r, &size)) return false;
+  if (size > st->limits.max_func_size)
+    return kite_reader_fail(r, off_of(r, body_at), "function body too large");
+  const uint8_t *start = r->p;
+  uint32_t ngroups;
+  if (!kite_read_len(r, &ngroups)) return false;
+  if (!chunk_reserve(st, r, chunk, ngroups, count - i)) return false;
+  kite_localgroup *groups = chunk->next;
+  uint64_t total = 0;
+  for (uint32_t j = 0; j < ngroups; j++) {
+    if (!kite_read_u32(r, &groups[j].count) || !kite_read_valtype(r, st->features, &groups[j].type))
+      return false;
+    total += groups[j].count;
+  }
+  chunk->next += ngroups;
+  chunk->left -= ngroups;
+  if (total > st->limits.max_locals)
+    return kite_reader_fail(r, off_of(r, start), "too many locals");
+  uint32_t code_offset = kite_reader_offset(r);
+  /* A body left for later must be one of a function (the pending ones are found
+     through m->funcs): a body beyond them is walked now, after the pending ones. */
+  bool defer = st->defer_walks && i < ndefined && size <= (size_t)(r->end - start);
+  fn->nlocalgroups = ngroups;
+  fn->localgroups = groups;
+  fn->nlocals = (uint32_t)total;
+  fn->code_offset = code_offset;
+  fn->body_offset = off_of(r, body_at);
+  if (defer) {
+    r->p = start + size;
+    st->pending_count++;
+  } else {
+    if (!kite_decode_flush_walks(st, r->base, (size_t)(r->end - r->base)) ||
+        !walk_body(st, r, start, size))
+      return false;
+    st->pending_first = m->nimported_funcs + i + 1;
+  }
+  fn->code_end = kite_reader_offset(r);
+  return true;
+}
+
+/*
+** Bodies i.. of functions whose walks are deferred, as long as they take the form nearly
+** every body has: a size of one or two bytes, within the limit and the input; at most 127
+** local groups, each a one-byte count and a number type, within the body; few enough
+** locals. Such a body cannot fail to decode, so this reports nothing: it stops at the
+** first body of any other form, which decode_body then reads. Returns where it stopped.
+** (Locals only: the stores into m->funcs could alias anything reached through st or r.)
+*/
+static uint32_t skim_bodies(kite_decode_state *st, kite_reader *r, uint32_t i, uint32_t n,
+                            group_chunk *chunk) {
+  if (!chunk->next) return i; /* decode_body makes the first chunk */
+  const uint8_t *p = r->p, *end = r->end, *base = r->base;
+  const uint32_t max_size = st->limits.max_func_size, max_locals = st->limits.max_locals;
+  kite_localgroup *groups = chunk->next;
+  size_t left = chunk->left;
+  kite_func *fn = &st->m->funcs[st->m->nimported_funcs + i];
+  uint32_t first = i;
+  for (; i < n; i++, fn++) {
+    uint32_t size;
+    const uint8_t *start = kite_u32_short(p, end, &size);
+    if (!start || size == 0 || size > max_size || size > (size_t)(end - start)) break;
+    const uint8_t *body_end = start + size;
+    uint32_t ngroups = *start;
+    if (ngroups >= 0x80 || ngroups > left || (size_t)(body_end - start - 1) < 2 * (size_t)ngroups)
+      break;
+    const uint8_t *q = start + 1;
+    uint64_t total = 0;
+    uint32_t j;
+    for (j = 0; j < ngroups; j++, q += 2) {
+      if (q[0] >= 0x80 || q[1] < KITE_VT_F64 || q[1] > KITE_VT_I32) break;
+      groups[j].count = q[0];
+      groups[j].type = kite_vt(q[1]);
+      total += q[0];
+    }
+    if (j < ngroups || total > max_locals) break;
+    fn->nlocalgroups = ngroups;
+    fn->localgroups = groups;
+    fn->nlocals = (uint32_t)total;
+    fn->code_offset = (uint32_t)(q - base);
+    fn->code_end = (uint32_t)(body_end - base);
+    fn->body_offset = (uint32_t)(p - base);
+    groups += ngroups;
+    left -= ngroups;
+    p = body_end;
+  }
+  r->p = p;
+  chunk->next = groups;
+  chunk->left = left;
+  st->pending_count += i - first;
+  return i;
+}
+
 static bool decode_code(kite_decode_state *st, kite_reader *r) {
   kite_module *m = st->m;
   uint32_t count;
@@ -750,50 +910,11 @@ static bool decode_code(kite_decode_state *st, kite_reader *r) {
   st->pending_first = m->nimported_funcs;
   st->pending_count = 0;
   uint32_t ndefined = m->nfuncs - m->nimported_funcs;
+  uint32_t nskim = st->defer_walks ? (count < ndefined ? count : ndefined) : 0;
+  group_chunk chunk = {NULL, 0};
   for (uint32_t i = 0; i < count; i++) {
-    /* bodies without a function (an error reported at the end) are read and dropped */
-    kite_func spare, *fn = i < ndefined ? &m->funcs[m->nimported_funcs + i] : &spare;
-    const uint8_t *body_at = r->p;
-    uint32_t size;
-    if (!kite_read_len(r, &size)) return false;
-    if (size > st->limits.max_func_size)
-      return kite_reader_fail(r, off_of(r, body_at), "function body too large");
-    const uint8_t *start = r->p;
-    uint32_t ngroups;
-    if (!kite_read_len(r, &ngroups)) return false;
-    /* Not zeroed: filled at once below. */
-    if ((uint64_t)ngroups * sizeof(kite_localgroup) > SIZE_MAX / 2) return oom(st, r);
-    kite_localgroup *groups =
-        kite_arena_alloc_uninit(&m->arena, (ngroups ? ngroups : 1) * sizeof *groups);
-    if (!groups) return oom(st, r);
-    uint64_t total = 0;
-    for (uint32_t j = 0; j < ngroups; j++) {
-      if (!kite_read_u32(r, &groups[j].count) ||
-          !kite_read_valtype(r, st->features, &groups[j].type))
-        return false;
-      total += groups[j].count;
-    }
-    if (total >= ((uint64_t)1 << 32) || total > st->limits.max_locals)
-      return kite_reader_fail(r, off_of(r, start), "too many locals");
-    uint32_t code_offset = kite_reader_offset(r);
-    /* A body left for later must be one of a function (the pending ones are found
-       through m->funcs): a body beyond them is walked now, after the pending ones. */
-    bool defer = st->defer_walks && i < ndefined && size <= (size_t)(r->end - start);
-    fn->nlocalgroups = ngroups;
-    fn->localgroups = groups;
-    fn->nlocals = (uint32_t)total;
-    fn->code_offset = code_offset;
-    fn->body_offset = off_of(r, body_at);
-    if (defer) {
-      r->p = start + size;
-      st->pending_count++;
-    } else {
-      if (!kite_decode_flush_walks(st, r->base, (size_t)(r->end - r->base)) ||
-          !walk_body(st, r, start, size))
-        return false;
-      st->pending_first = m->nimported_funcs + i + 1;
-    }
-    fn->code_end = kite_reader_offset(r);
+    if (i < nskim && (i = skim_bodies(st, r, i, nskim, &chunk)) == count) break;
+    if (!decode_body(st, r, i, count, &chunk)) return false;
   }
   st->has_code = true;
   st->code_count = count;
@@ -882,7 +1003,40 @@ static void relocate(kite_module *m, kite_name *n) { n->ptr = m->bytes + (uintpt
 
 typedef KITE_VEC(uint32_t) u32vec;
 
-static bool scan_ref_funcs(kite_decode_state *st, u32vec *out, kite_expr e) {
+/*
+** The set of declared functions while it is collected: a bitmap over the function index
+** space (a table of every function is common, so this is linear and needs no sorting),
+** and any indices beyond it (invalid, reported by the validator) in a vector.
+*/
+typedef struct declared_set {
+  uint64_t *bits;
+  size_t nwords;
+  uint32_t nfuncs;
+  u32vec rest;
+} declared_set;
+
+static inline bool declare(kite_alloc *a, declared_set *d, uint32_t x) {
+  if (x < d->nfuncs) {
+    d->bits[x / 64] |= (uint64_t)1 << (x % 64);
+    return true;
+  }
+  return kite_vec_push(a, &d->rest, x);
+}
+
+/* The indices of an element segment of function indices (often thousands). The set's
+   fields are copied to locals, as the stores into bits could alias them. */
+static bool declare_all(kite_alloc *a, declared_set *d, const uint32_t *xs, uint32_t n) {
+  uint64_t *bits = d->bits;
+  const uint32_t nfuncs = d->nfuncs;
+  for (uint32_t i = 0; i < n; i++) {
+    uint32_t x = xs[i];
+    if (x < nfuncs) bits[x / 64] |= (uint64_t)1 << (x % 64);
+    else if (!kite_vec_push(a, &d->rest, x)) return false;
+  }
+  return true;
+}
+
+static bool scan_ref_funcs(kite_decode_state *st, declared_set *d, kite_expr e) {
   kite_module *m = st->m;
   kite_error scratch;
   kite_error_clear(&scratch);
@@ -890,7 +1044,7 @@ static bool scan_ref_funcs(kite_decode_state *st, u32vec *out, kite_expr e) {
   while (r.p < r.end) {
     kite_insn in;
     if (!kite_read_insn(&r, st->features, &in)) return true; /* was read before: cannot happen */
-    if (in.op == OP_REF_FUNC && !kite_vec_push(m->alloc, out, in.idx)) return false;
+    if (in.op == OP_REF_FUNC && !declare(m->alloc, d, in.idx)) return false;
   }
   return true;
 }
@@ -910,29 +1064,35 @@ static unsigned ctz64(uint64_t b) {
 #endif
 }
 
-/*
-** Sort function indices: those below nfuncs through a bitmap (linear; a table of every
-** function is common), any others (invalid, reported by the validator) with qsort.
-*/
-static bool sort_indices(kite_module *m, u32vec *v) {
-  size_t nwords = ((size_t)m->nfuncs + 63) / 64, nrest = 0, k = 0;
-  uint64_t *bits = kite_calloc(m->alloc, nwords ? nwords : 1, sizeof *bits);
-  if (!bits) return false;
-  for (size_t i = 0; i < v->len; i++) {
-    uint32_t x = v->data[i];
-    if (x < m->nfuncs) bits[x / 64] |= (uint64_t)1 << (x % 64);
-    else v->data[nrest++] = x;
+static unsigned popcount64(uint64_t b) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_popcountll(b);
+#else
+  unsigned n = 0;
+  for (; b; b &= b - 1) n++;
+  return n;
+#endif
+}
+
+/* Fill m->declared_funcs (sorted, no duplicates) from the set; false when out of memory. */
+static bool publish_declared(kite_module *m, declared_set *d) {
+  size_t n = 0, nrest = 0;
+  for (size_t w = 0; w < d->nwords; w++) n += popcount64(d->bits[w]);
+  if (d->rest.len) {
+    qsort(d->rest.data, d->rest.len, sizeof *d->rest.data, cmp_u32);
+    for (size_t i = 0; i < d->rest.len; i++)
+      if (i == 0 || d->rest.data[i] != d->rest.data[nrest - 1])
+        d->rest.data[nrest++] = d->rest.data[i];
   }
-  qsort(v->data, nrest, sizeof *v->data, cmp_u32);
-  /* The large ones move up behind the ones the bitmap gives back (duplicates stay). */
-  size_t nlow = v->len - nrest;
-  memmove(v->data + nlow, v->data, nrest * sizeof *v->data);
-  for (size_t w = 0; w < nwords; w++)
-    for (uint64_t b = bits[w]; b; b &= b - 1) v->data[k++] = (uint32_t)(w * 64 + ctz64(b));
-  /* Duplicates below nfuncs collapsed: close the gap before the large ones. */
-  memmove(v->data + k, v->data + nlow, nrest * sizeof *v->data);
-  v->len = k + nrest;
-  kite_free(m->alloc, bits, (nwords ? nwords : 1) * sizeof *bits);
+  if (n + nrest == 0) return true;
+  uint32_t *out = kite_arena_alloc_uninit(&m->arena, (n + nrest) * sizeof(uint32_t));
+  if (!out) return false;
+  size_t k = 0;
+  for (size_t w = 0; w < d->nwords; w++)
+    for (uint64_t b = d->bits[w]; b; b &= b - 1) out[k++] = (uint32_t)(w * 64 + ctz64(b));
+  if (nrest) memcpy(out + k, d->rest.data, nrest * sizeof *out);
+  m->declared_funcs = out;
+  m->ndeclared_funcs = (uint32_t)(n + nrest);
   return true;
 }
 
@@ -940,38 +1100,29 @@ static bool sort_indices(kite_module *m, u32vec *v) {
    bodies (spec: the set C.refs). */
 static bool collect_declared_funcs(kite_decode_state *st) {
   kite_module *m = st->m;
-  u32vec v = {0};
+  kite_alloc *a = m->alloc;
+  declared_set d = {NULL, ((size_t)m->nfuncs + 63) / 64, m->nfuncs, {0}};
+  d.bits = kite_calloc(a, d.nwords ? d.nwords : 1, sizeof *d.bits);
+  if (!d.bits) return false;
   bool ok = true;
   for (uint32_t i = 0; ok && i < m->nexports; i++)
-    if (m->exports[i].kind == KITE_EXTERN_FUNC)
-      ok = kite_vec_push(m->alloc, &v, m->exports[i].index);
+    if (m->exports[i].kind == KITE_EXTERN_FUNC) ok = declare(a, &d, m->exports[i].index);
   for (uint32_t i = 0; ok && i < m->nelems; i++) {
     kite_elem *e = &m->elems[i];
-    if (e->mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, e->offset);
-    for (uint32_t j = 0; ok && j < e->count; j++)
-      ok =
-          e->funcs ? kite_vec_push(m->alloc, &v, e->funcs[j]) : scan_ref_funcs(st, &v, e->exprs[j]);
+    if (e->mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &d, e->offset);
+    if (e->funcs) ok = ok && declare_all(a, &d, e->funcs, e->count);
+    for (uint32_t j = 0; ok && !e->funcs && j < e->count; j++)
+      ok = scan_ref_funcs(st, &d, e->exprs[j]);
   }
   for (uint32_t i = m->nimported_globals; ok && i < m->nglobals; i++)
-    ok = scan_ref_funcs(st, &v, m->globals[i].init);
+    ok = scan_ref_funcs(st, &d, m->globals[i].init);
   for (uint32_t i = m->nimported_tables; ok && i < m->ntables; i++)
-    if (m->tables[i].has_init) ok = scan_ref_funcs(st, &v, m->tables[i].init);
+    if (m->tables[i].has_init) ok = scan_ref_funcs(st, &d, m->tables[i].init);
   for (uint32_t i = 0; ok && i < m->ndatas; i++)
-    if (m->datas[i].mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &v, m->datas[i].offset);
-  if (ok && v.len) {
-    ok = sort_indices(m, &v);
-    size_t n = 1;
-    for (size_t i = 1; i < v.len; i++)
-      if (v.data[i] != v.data[n - 1]) v.data[n++] = v.data[i];
-    if (ok) m->declared_funcs = kite_arena_array(&m->arena, n, sizeof(uint32_t));
-    if (m->declared_funcs) {
-      memcpy(m->declared_funcs, v.data, n * sizeof(uint32_t));
-      m->ndeclared_funcs = (uint32_t)n;
-    } else {
-      ok = false;
-    }
-  }
-  kite_vec_free(m->alloc, &v);
+    if (m->datas[i].mode == KITE_SEG_ACTIVE) ok = scan_ref_funcs(st, &d, m->datas[i].offset);
+  ok = ok && publish_declared(m, &d);
+  kite_free(a, d.bits, (d.nwords ? d.nwords : 1) * sizeof *d.bits);
+  kite_vec_free(a, &d.rest);
   return ok;
 }
 
@@ -1036,8 +1187,7 @@ bool kite_decode_end(kite_decode_state *st, size_t len) {
     m->nsections = (uint32_t)st->sections.len;
   }
   if (!collect_declared_funcs(st)) goto oom;
-  if (st->has_name_section && !st->defer_names)
-    kite_decode_names(m, st->name_offset, st->name_len);
+  if (st->has_name_section && !st->defer_names) kite_decode_names(m, st->name_offset, st->name_len);
   return true;
 oom:
   return kite_fail(st->err, KITE_ERR_OOM, 0, len, "out of memory");

@@ -19,19 +19,50 @@ static bool read_name(kite_reader *r, kite_name *out) {
   return true;
 }
 
+/*
+** One name map entry (index and name) at p in its common form: an index of one or two
+** bytes and an ASCII name of under 128 bytes, both within [p, end). Returns the byte after
+** it, or NULL to let the general path read the entry.
+*/
+static inline const uint8_t *naming_fast(const uint8_t *p, const uint8_t *end, kite_naming *out) {
+  uint32_t index;
+  const uint8_t *q = kite_u32_short(p, end, &index);
+  if (!q || q == end || *q >= 0x80) return NULL;
+  uint32_t n = *q++;
+  if (n > (size_t)(end - q) || !kite_name_is_ascii(q, end, n)) return NULL;
+  out->index = index;
+  out->name.ptr = q;
+  out->name.len = n;
+  return q + n;
+}
+
 /* A name map: indices strictly increasing (sorted, no duplicates). */
 static bool read_namemap(kite_module *m, kite_reader *r, kite_namemap *out) {
   uint32_t count;
   if (!kite_read_len(r, &count)) return false;
   out->count = count;
-  out->names = kite_arena_array(&m->arena, count ? count : 1, sizeof(kite_naming));
-  if (!out->names) return false;
+  /* Not zeroed: filled at once (a map that fails drops the whole section). */
+  if ((uint64_t)count * sizeof(kite_naming) > SIZE_MAX / 2) return false;
+  kite_naming *names = kite_arena_alloc_uninit(&m->arena, (count ? count : 1) * sizeof *names);
+  out->names = names;
+  if (!names) return false;
+  /* The cursor is a local: the stores into names could alias r->p. */
+  const uint8_t *p = r->p, *end = r->end;
   for (uint32_t i = 0; i < count; i++) {
-    kite_naming *n = &out->names[i];
-    if (!kite_read_u32(r, &n->index) || !read_name(r, &n->name)) return false;
-    if (i > 0 && n->index <= out->names[i - 1].index)
+    kite_naming *n = &names[i];
+    const uint8_t *next = naming_fast(p, end, n);
+    if (!next) {
+      r->p = p;
+      if (!kite_read_u32(r, &n->index) || !read_name(r, &n->name)) return false;
+      next = r->p;
+    }
+    p = next;
+    if (i > 0 && n->index <= names[i - 1].index) {
+      r->p = p;
       return kite_reader_fail(r, kite_reader_offset(r), "name map out of order");
+    }
   }
+  r->p = p;
   return true;
 }
 
