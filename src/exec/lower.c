@@ -496,19 +496,15 @@ static void materialize(lower *L, size_t i) {
 /* ---- reading instructions ---- */
 
 /*
-** Lowering reads every instruction twice (prescan, then the main pass), from a body the
-** validator has already checked. The common instructions (a one-byte opcode whose
-** immediates are none, one index or constant, a float, a memory argument of memory 0
-** or a simple block type) are read here, inline, setting only the fields of their
-** immediate kind: a field of another kind keeps what an earlier instruction left in
-** it, and nothing reads it (every use is behind the opcode's own kind). Everything else
-** goes to kite_read_insn, which fills the whole kite_insn.
+** The main pass reads the instructions it does not lower straight from their bytes
+** into a kite_insn, from a body the validator has already checked. The common ones (a
+** one-byte opcode whose immediates are none, one index or constant, a float, a memory
+** argument of memory 0 or a simple block type) are read here, inline, setting only the
+** fields of their immediate kind: a field of another kind keeps what an earlier
+** instruction left in it, and nothing reads it (every use is behind the opcode's own
+** kind). Everything else goes to kite_read_insn, which fills the whole kite_insn.
 */
-#if defined(__GNUC__)
-__attribute__((always_inline))
-#endif
-static inline bool
-read_insn(kite_reader *r, kite_insn *in) {
+static LOWER_INLINE bool read_insn(kite_reader *r, kite_insn *in) {
   const uint8_t *p = r->p, *end = r->end, *q;
   if (p >= end) return kite_read_insn(r, KITE_FEATURES_ALL, in);
   kite_byteop bo = kite_byteop_table[*p];
@@ -2260,12 +2256,14 @@ static void lower_insn(lower *L, const kite_insn *in) {
 /* ---- the function ---- */
 
 /*
-** The main pass. The commonest instructions (local accesses and i32 constants: about
-** half of all code) are lowered straight from their bytes; the others are read into a
-** kite_insn for lower_insn. False when an instruction cannot be read.
+** The main pass. The commonest instructions (local accesses, i32 constants and value
+** instructions: about two thirds of all code) are lowered straight from their bytes;
+** the others are read into a kite_insn, for lower_generic when they have a fixed
+** signature (what lower_insn would do with them), else for lower_insn. False when an
+** instruction cannot be read.
 */
 static bool lower_body(lower *L, kite_reader *body) {
-  kite_reader rd = *body, *r = &rd; /* a local copy: its fields stay in registers */
+  kite_reader rd = *body, *r = &rd; /* a copy of the loop's own */
   const uint8_t *end = rd.end;
   uint32_t dead_depth = 0;
   kite_insn in;
@@ -2351,7 +2349,7 @@ static bool lower_body(lower *L, kite_reader *body) {
       }
     }
     if (sig_shapes[in.op].generic && kite_exec_supports(in.op))
-      lower_generic(L, &in, &kite_opinfo_table[in.op]); /* what lower_insn would do */
+      lower_generic(L, &in, &kite_opinfo_table[in.op]);
     else lower_insn(L, &in);
     if (!L->ctls.len || L->oom || L->unsupported) return true;
     dead = L->ctls.data[L->ctls.len - 1].unreachable;

@@ -1,6 +1,8 @@
 /*
 ** instance.c: linking and instantiation.
 */
+#include <stdatomic.h>
+
 #include "runtime.h"
 
 #include "binary.h"
@@ -158,8 +160,15 @@ static bool alloc_arrays(kite_store *s, kite_instance *inst) {
   const kite_module *m = inst->module;
   kite_alloc *a = s->alloc;
   uint32_t ndef = m->nfuncs - m->nimported_funcs;
-  inst->funcs = kite_calloc(a, m->nfuncs ? m->nfuncs : 1, sizeof *inst->funcs);
-  inst->own_funcs = kite_calloc(a, ndef ? ndef : 1, sizeof *inst->own_funcs);
+  /* Not zeroed, as a module may have many functions: bind_imports and
+     create_definitions write every entry before anything reads them. */
+  size_t nfuncs = m->nfuncs ? m->nfuncs : 1, nown = ndef ? ndef : 1;
+  inst->funcs = nfuncs <= SIZE_MAX / sizeof *inst->funcs
+                    ? kite_malloc(a, nfuncs * sizeof *inst->funcs)
+                    : NULL;
+  inst->own_funcs = nown <= SIZE_MAX / sizeof *inst->own_funcs
+                        ? kite_malloc(a, nown * sizeof *inst->own_funcs)
+                        : NULL;
   inst->tables = kite_calloc(a, m->ntables ? m->ntables : 1, sizeof *inst->tables);
   inst->memories = kite_calloc(a, m->nmemories ? m->nmemories : 1, sizeof *inst->memories);
   inst->globals = kite_calloc(a, m->nglobals ? m->nglobals : 1, sizeof *inst->globals);
@@ -220,24 +229,29 @@ static bool bind_imports(kite_instance *inst, const kite_extern *imports, kite_e
 
 static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *err) {
   const kite_module *m = inst->module;
-  /* Slot counts per type, not per function: a module has far more functions than
-     types. The template's slot count UINT32_MAX marks a type not seen yet. */
+  /*
+  ** A defined function's instance depends on its type only, but for its index: one
+  ** template per type (its slot counts computed once, for far more functions than
+  ** types), copied whole into each function. A template whose `inst` is NULL is not
+  ** made yet.
+  */
   kite_funcinst *tmpl = m->ntypes ? kite_malloc(s->alloc, m->ntypes * sizeof *tmpl) : NULL;
   if (m->ntypes && !tmpl) return oom(err);
-  for (uint32_t t = 0; t < m->ntypes; t++) tmpl[t].nslots_params = UINT32_MAX;
-  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++) {
-    kite_funcinst *f = &inst->own_funcs[i - m->nimported_funcs];
+  for (uint32_t t = 0; t < m->ntypes; t++) tmpl[t].inst = NULL;
+  kite_funcinst *f = inst->own_funcs;
+  for (uint32_t i = m->nimported_funcs; i < m->nfuncs; i++, f++) {
     uint32_t type = m->funcs[i].type;
-    f->type = kite_module_func_type(m, i);
-    f->inst = inst;
-    f->index = i;
-    f->rtt = inst->rtts[type];
-    if (tmpl[type].nslots_params == UINT32_MAX) {
-      tmpl[type].type = f->type;
-      kite_funcinst_init_slots(&tmpl[type]);
+    kite_funcinst *t = &tmpl[type];
+    if (!t->inst) {
+      memset(t, 0, sizeof *t);
+      atomic_init(&t->code, NULL);
+      t->type = kite_module_func_type(m, i);
+      t->rtt = inst->rtts[type];
+      kite_funcinst_init_slots(t);
+      t->inst = inst;
     }
-    f->nslots_params = tmpl[type].nslots_params;
-    f->nslots_results = tmpl[type].nslots_results;
+    memcpy(f, t, sizeof *f);
+    f->index = i;
     inst->funcs[i] = f;
   }
   kite_free(s->alloc, tmpl, m->ntypes * sizeof *tmpl);
@@ -282,18 +296,30 @@ static bool create_definitions(kite_store *s, kite_instance *inst, kite_error *e
      module and only need a length (0 once dropped). */
   for (uint32_t i = 0; i < m->nelems; i++) {
     const kite_elem *e = &m->elems[i];
-    kite_ref *refs = kite_calloc(s->alloc, e->count ? e->count : 1, sizeof *refs);
+    size_t n = e->count ? e->count : 1;
+    if (e->funcs) {
+      /* Function indices (a table of every function is common): not zeroed, as every
+         entry is set at once. The loop reads through locals, as the stores into refs
+         could alias inst's and e's fields. */
+      kite_ref *refs =
+          n <= SIZE_MAX / sizeof *refs ? kite_malloc(s->alloc, n * sizeof *refs) : NULL;
+      if (!refs) return oom(err);
+      kite_funcinst *const *funcs = inst->funcs;
+      const uint32_t *index = e->funcs;
+      for (uint32_t k = 0; k < e->count; k++) refs[k] = (kite_ref)(uintptr_t)funcs[index[k]];
+      inst->elem_refs[i] = refs;
+      inst->elem_len[i] = e->count;
+      continue;
+    }
+    /* Zeroed: the collector may see the segment before every expression is evaluated. */
+    kite_ref *refs = kite_calloc(s->alloc, n, sizeof *refs);
     if (!refs) return oom(err);
     inst->elem_refs[i] = refs;
     inst->elem_len[i] = e->count;
     for (uint32_t k = 0; k < e->count; k++) {
-      if (e->funcs) {
-        refs[k] = (kite_ref)(uintptr_t)inst->funcs[e->funcs[k]];
-      } else {
-        cval v;
-        if (!eval_const(inst, e->exprs[k], &v, err)) return false;
-        refs[k] = v.s[0];
-      }
+      cval v;
+      if (!eval_const(inst, e->exprs[k], &v, err)) return false;
+      refs[k] = v.s[0];
     }
   }
   for (uint32_t i = 0; i < m->ndatas; i++) inst->data_len[i] = m->datas[i].len;

@@ -23,7 +23,10 @@ kite_tableinst *kite_table_new(kite_store *s, kite_valtype elem, const kite_limi
     return NULL;
   }
   kite_tableinst *t = kite_calloc(s->alloc, 1, sizeof *t);
-  kite_ref *elems = limits->min ? kite_calloc(s->alloc, (size_t)limits->min, sizeof(kite_ref)) : NULL;
+  /* Not zeroed: every element is set to init below. */
+  kite_ref *elems = limits->min && limits->min <= SIZE_MAX / sizeof(kite_ref)
+                        ? kite_malloc(s->alloc, (size_t)limits->min * sizeof(kite_ref))
+                        : NULL;
   if (!t || (limits->min && !elems)) {
     kite_free(s->alloc, t, sizeof *t);
     kite_free(s->alloc, elems, (size_t)limits->min * sizeof(kite_ref));
@@ -54,7 +57,8 @@ uint64_t kite_tableinst_grow(kite_tableinst *t, uint64_t delta, kite_ref init) {
   if (n > t->cap) {
     size_t ncap = t->cap * 2 > n ? t->cap * 2 : n;
     if (ncap > t->max) ncap = t->max;
-    kite_ref *p = kite_realloc(t->alloc, t->elems, t->cap * sizeof(kite_ref), ncap * sizeof(kite_ref));
+    kite_ref *p =
+        kite_realloc(t->alloc, t->elems, t->cap * sizeof(kite_ref), ncap * sizeof(kite_ref));
     if (!p) return UINT64_MAX;
     t->elems = p;
     t->cap = ncap;

@@ -9,12 +9,13 @@
 #endif
 #include <pthread.h>
 #include <signal.h>
-#include <sys/mman.h>
-#include <sys/wait.h>
-#include <unistd.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "binary.h"
 #include "exec.h"
@@ -84,8 +85,8 @@ static void test_host_objects(void) {
 
   /* table: get/set/grow with type checks */
   kite_limits tl = {2, 3, true, false, false, 0};
-  kite_tableinst *t = kite_table_new(s, kite_vt_ref(KITE_HT_FUNC, true), &tl,
-                                     kite_val_null(KITE_HT_FUNC), &err);
+  kite_tableinst *t =
+      kite_table_new(s, kite_vt_ref(KITE_HT_FUNC, true), &tl, kite_val_null(KITE_HT_FUNC), &err);
   CHECK(t && kite_table_size(t) == 2);
   kite_value v;
   CHECK(kite_table_get(t, 1, &v) && kite_val_is_null(&v));
@@ -263,14 +264,94 @@ static void test_reentrancy(void) {
   kite_engine_free(e);
 }
 
+/* ---- the defined functions' instances and function-index element segments ---- */
+
+static bool host_double(void *env, kite_store *s, const kite_value *args, uint32_t nargs,
+                        kite_value *results, uint32_t nresults, kite_error *err) {
+  (void)env, (void)s, (void)nargs, (void)nresults, (void)err;
+  results[0] = kite_val_i32(args[0].u.i32 * 2);
+  return true;
+}
+
+static void test_function_instances(void) {
+  kite_engine *e = kite_engine_new(NULL);
+  kite_store *s = kite_store_new(e);
+  kite_error err;
+  kite_error_clear(&err);
+  kite_valtype i32 = kite_vt(KITE_VT_I32);
+  kite_functype ft = {1, 1, &i32, &i32};
+  kite_funcinst *h = kite_func_new_host(s, &ft, host_double, NULL, &err);
+  /* Functions of several types, in no order, after an import; element segments of
+     function indices: active, passive, empty, and naming the import. */
+  kite_module *m =
+      compile(e, "(module (import \"h\" \"h\" (func $h (param i32) (result i32)))"
+                 "  (type $a (func (param i32) (result i32)))"
+                 "  (type $b (func (param i64 i64) (result i64)))"
+                 "  (type $c (func (result f64)))"
+                 "  (table 8 funcref)"
+                 "  (func $a1 (type $a) (i32.add (local.get 0) (i32.const 1)))"
+                 "  (func $b1 (type $b) (i64.add (local.get 0) (local.get 1)))"
+                 "  (func $a2 (type $a) (i32.mul (local.get 0) (i32.const 3)))"
+                 "  (func $c1 (type $c) (f64.const 1.5))"
+                 "  (elem (i32.const 1) $a2 $h $a1)"
+                 "  (elem $p func $c1 $a1 $b1 $a2)"
+                 "  (elem (i32.const 0))"
+                 "  (elem declare func $b1)"
+                 "  (func (export \"at\") (param i32) (result i32)"
+                 "    (call_indirect (type $a) (i32.const 10) (local.get 0)))"
+                 "  (func (export \"init\") (param i32) (result i32)"
+                 "    (table.init $p (i32.const 4) (i32.const 0) (i32.const 4)) (i32.const 0)))");
+  kite_extern x = {KITE_EXTERN_FUNC, {.func = h}};
+  kite_instance *inst = m ? kite_instantiate(s, m, &x, 1, &err) : NULL;
+  CHECK_MSG(inst != NULL, "%s", err.msg);
+  if (inst) {
+    CHECK(inst->funcs[0] == h);
+    for (uint32_t i = 1; i < m->nfuncs; i++) {
+      kite_funcinst *f = inst->funcs[i], want;
+      memset(&want, 0, sizeof want);
+      want.type = kite_module_func_type(m, i);
+      kite_funcinst_init_slots(&want);
+      CHECK_MSG(f == &inst->own_funcs[i - 1] && f->index == i && f->inst == inst &&
+                    f->type == want.type && f->nslots_params == want.nslots_params &&
+                    f->nslots_results == want.nslots_results &&
+                    f->rtt == inst->rtts[m->funcs[i].type] && !f->host && !f->env &&
+                    !atomic_load(&f->code),
+                "function %u", i);
+    }
+    kite_tableinst *t = inst->tables[0];
+    CHECK(t->size == 8 && t->elems[0] == KITE_REF_NULL && t->elems[4] == KITE_REF_NULL);
+    CHECK(t->elems[1] == (kite_ref)(uintptr_t)inst->funcs[3] &&
+          t->elems[2] == (kite_ref)(uintptr_t)h &&
+          t->elems[3] == (kite_ref)(uintptr_t)inst->funcs[1]);
+    /* active and declarative segments are dropped, the passive one is kept */
+    CHECK(inst->elem_len[0] == 0 && inst->elem_len[1] == 4 && inst->elem_len[2] == 0 &&
+          inst->elem_len[3] == 0);
+    uint32_t r = 0;
+    CHECK(call_i32(s, get_func(inst, "at"), 1, &r, &err) && r == 30);
+    CHECK(call_i32(s, get_func(inst, "at"), 2, &r, &err) && r == 20);
+    CHECK(call_i32(s, get_func(inst, "at"), 3, &r, &err) && r == 11);
+    CHECK(call_i32(s, get_func(inst, "init"), 0, &r, &err));
+    CHECK(t->elems[4] == (kite_ref)(uintptr_t)inst->funcs[4] &&
+          t->elems[7] == (kite_ref)(uintptr_t)inst->funcs[3]);
+    CHECK(call_i32(s, get_func(inst, "at"), 5, &r, &err) && r == 11);
+    CHECK(call_i32(s, get_func(inst, "at"), 7, &r, &err) && r == 30);
+    CHECK(!call_i32(s, get_func(inst, "at"), 6, &r, &err) &&
+          strcmp(err.msg, "indirect call type mismatch") == 0);
+  }
+  kite_store_free(s);
+  kite_module_free(m);
+  kite_engine_free(e);
+}
+
 /* ---- allocation failures: every failing allocation is reported, nothing leaks ---- */
 
 static void test_oom(void) {
-  const char *wat = "(module (memory 1) (table 4 funcref) (global $g (mut i32) (i32.const 1))"
-                    "  (func $f (result i32) (global.get $g))"
-                    "  (elem (i32.const 0) $f $f) (data (i32.const 0) \"xyz\")"
-                    "  (func (export \"run\") (param i32) (result i32)"
-                    "    (i32.add (call_indirect (result i32) (local.get 0)) (i32.load8_u (i32.const 1)))))";
+  const char *wat =
+      "(module (memory 1) (table 4 funcref) (global $g (mut i32) (i32.const 1))"
+      "  (func $f (result i32) (global.get $g))"
+      "  (elem (i32.const 0) $f $f) (data (i32.const 0) \"xyz\")"
+      "  (func (export \"run\") (param i32) (result i32)"
+      "    (i32.add (call_indirect (result i32) (local.get 0)) (i32.load8_u (i32.const 1)))))";
   int failures_seen = 0;
   for (uint64_t n = 1; n < 200; n++) {
     kite_engine *e = kite_engine_new(NULL);
@@ -286,13 +367,15 @@ static void test_oom(void) {
     if (ok) {
       CHECK(r == 1 + 'y');
     } else {
-      CHECK_MSG(err.kind == KITE_ERR_OOM, "n=%llu: %d %s", (unsigned long long)n, err.kind, err.msg);
+      CHECK_MSG(err.kind == KITE_ERR_OOM, "n=%llu: %d %s", (unsigned long long)n, err.kind,
+                err.msg);
       failures_seen++;
     }
     a->fail_at = 0;
     kite_store_free(s);
     kite_module_free(m);
-    CHECK_MSG(a->bytes == sizeof(kite_engine), "n=%llu: %zu bytes left", (unsigned long long)n, a->bytes - sizeof(kite_engine));
+    CHECK_MSG(a->bytes == sizeof(kite_engine), "n=%llu: %zu bytes left", (unsigned long long)n,
+              a->bytes - sizeof(kite_engine));
     kite_engine_free(e);
     if (ok) break;
   }
@@ -321,11 +404,12 @@ static void *run_thread(void *p) {
 
 static void test_shared_module(void) {
   kite_engine *e = kite_engine_new(NULL);
-  kite_module *m = compile(e, "(module (func $fib (export \"fib\") (param i32) (result i32)"
-                              "  (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))"
-                              "    (then (local.get 0))"
-                              "    (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
-                              "                   (call $fib (i32.sub (local.get 0) (i32.const 2))))))))");
+  kite_module *m =
+      compile(e, "(module (func $fib (export \"fib\") (param i32) (result i32)"
+                 "  (if (result i32) (i32.lt_u (local.get 0) (i32.const 2))"
+                 "    (then (local.get 0))"
+                 "    (else (i32.add (call $fib (i32.sub (local.get 0) (i32.const 1)))"
+                 "                   (call $fib (i32.sub (local.get 0) (i32.const 2))))))))");
   if (!m) return;
   /* The engine's allocator is shared: give each thread its own engine, one module. */
   enum { N = 4 };
@@ -363,15 +447,16 @@ static void check_oob(bool no_guard) {
   cfg.no_guard_pages = no_guard;
   kite_engine *e = kite_engine_new(&cfg);
   kite_store *s = kite_store_new(e);
-  kite_module *m = compile(e, "(module (memory (export \"m\") 1 2)"
-                              "  (func (export \"ld\") (param i32) (result i32)"
-                              "    (i32.load offset=0xFFFFFFFF (local.get 0)))"
-                              "  (func (export \"ld0\") (param i32) (result i32) (i32.load (local.get 0)))"
-                              "  (func (export \"st\") (param i32) (result i32)"
-                              "    (i64.store (local.get 0) (i64.const -1)) (i32.const 0))"
-                              "  (func (export \"nest\") (param i32) (result i32)"
-                              "    (i32.add (i32.const 1) (call 1 (local.get 0))))"
-                              "  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))");
+  kite_module *m = compile(
+      e, "(module (memory (export \"m\") 1 2)"
+         "  (func (export \"ld\") (param i32) (result i32)"
+         "    (i32.load offset=0xFFFFFFFF (local.get 0)))"
+         "  (func (export \"ld0\") (param i32) (result i32) (i32.load (local.get 0)))"
+         "  (func (export \"st\") (param i32) (result i32)"
+         "    (i64.store (local.get 0) (i64.const -1)) (i32.const 0))"
+         "  (func (export \"nest\") (param i32) (result i32)"
+         "    (i32.add (i32.const 1) (call 1 (local.get 0))))"
+         "  (func (export \"grow\") (param i32) (result i32) (memory.grow (local.get 0))))");
   kite_error err;
   kite_error_clear(&err);
   kite_instance *inst = m ? kite_instantiate(s, m, NULL, 0, &err) : NULL;
@@ -428,6 +513,7 @@ int main(void) {
   test_linking();
   test_instantiation_order();
   test_reentrancy();
+  test_function_instances();
   test_oom();
   test_shared_module();
   test_guard_pages();
