@@ -88,6 +88,10 @@ typedef struct kite_vframe {
   uint32_t height;      /* operand stack height at entry */
   uint32_t init_height; /* local-initialisation log height at entry */
   uint32_t nparams, nresults;
+  /* The fast path's end check: the frame ends well when the stack is this high and its
+     top value has kind single.kind (0 for no result: then the top is the frame's mark);
+     0, which no stack height is, when the end needs the full check. */
+  uint32_t end_height;
   const kite_valtype *params, *results; /* results unused when has_single */
   kite_valtype single;
 } kite_vframe;

@@ -224,6 +224,22 @@ static void set_unreachable(body *b) {
 
 /* ---- control frames ---- */
 
+static bool is_num_kind(uint8_t k) { return k >= KITE_VT_V128 && k <= KITE_VT_I32; }
+
+/*
+** Cache the fast path's end check (kite_vframe.end_height) of a frame once its op,
+** height and results are set: a frame with no result, or one of a number type, ends well
+** exactly when its values are that result, which the fast path sees from the stack's
+** height and top kind. An if without else must pass its parameters for its results, so
+** it only gets the check when it has neither.
+*/
+static void set_end_check(kite_vframe *fr) {
+  uint32_t nr = fr->nresults;
+  bool simple = nr == 0 || (nr == 1 && fr->has_single && is_num_kind(fr->single.kind));
+  if (fr->op == OP_IF && (nr || fr->nparams)) simple = false;
+  fr->end_height = simple ? fr->height + nr : 0;
+}
+
 static bool push_ctrl(body *b, uint16_t op, const kite_valtype *params, uint32_t np,
                       const kite_valtype *results, uint32_t nr, bool has_single,
                       kite_valtype single) {
@@ -239,6 +255,11 @@ static bool push_ctrl(body *b, uint16_t op, const kite_valtype *params, uint32_t
   fr.nresults = nr;
   fr.has_single = has_single;
   fr.single = single;
+  if (nr == 1 && !has_single) { /* a type index with one result: the same, found faster */
+    fr.has_single = true;
+    fr.single = results[0];
+  }
+  set_end_check(&fr);
   if (!kite_vec_push(b->v->a, &b->v->ctrls, fr)) return oom(b);
   return push_vals(b, params, np);
 }
@@ -319,6 +340,7 @@ static bool new_arm(body *b, uint16_t op) {
   undo_inits(b, fr->init_height);
   fr->op = op;
   fr->unreachable = false;
+  set_end_check(fr);
   b->v->nvals = fr->height;
   return true;
 }
@@ -1287,8 +1309,6 @@ void kite_valid_code_init(kite_vctx *v) {
   fast_run(v, NULL, NULL);
 }
 
-static bool is_num_kind(uint8_t k) { return k >= KITE_VT_V128 && k <= KITE_VT_I32; }
-
 /* Are the n values below `top` exactly of the number types ts? A frame's mark (or
    anything but a number) stops the match, so it never looks below the frame. */
 static inline bool kinds_are(const uint8_t *top, const kite_valtype *ts, uint32_t n) {
@@ -1653,36 +1673,42 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
         }
         *sp++ = FRAME_MARK;
         kite_vframe *fr = &v->ctrls.data[v->ctrls.len++];
+        uint32_t height = (uint32_t)(sp - v->kinds);
         *fr = (kite_vframe){.op = op,
-                            .height = (uint32_t)(sp - v->kinds),
-                            .init_height = (uint32_t)v->init_log.len};
+                            .height = height,
+                            .init_height = (uint32_t)v->init_log.len,
+                            .end_height = height};
         if (bt != 0x40) {
           fr->has_single = true;
           fr->single = kite_vt(bt);
           fr->nresults = 1;
+          /* set_end_check's rule: an if with a result needs an else. */
+          fr->end_height = op == OP_IF ? 0 : height + 1;
         }
         p += 2;
         FAST_NEXT();
       }
     case FAST_END:
       FAST_LABEL(fast_end) {
-        /* An if without else passes its parameters for its results: left to the general
-           path unless both are empty; so are locals to forget. */
+        /* Locals to forget are left to the general path. */
         const kite_vframe *fr = FRAME;
-        if ((fr->op == OP_IF && (fr->nparams || fr->nresults)) ||
-            v->init_log.len != fr->init_height)
-          goto done;
-        uint32_t nr;
-        const kite_valtype *rs = frame_results(fr, &nr);
         uint8_t *floor = v->kinds + fr->height;
-        /* More than one result is left to the general path, but at the body's end. */
-        if ((size_t)(sp - floor) != nr || (nr > 1 && v->ctrls.len > 1) || !kinds_are(sp, rs, nr))
-          goto done;
+        if (v->init_log.len != fr->init_height) goto done;
+        if (sp != v->kinds + fr->end_height || sp[-1] != fr->single.kind) {
+          /* Not the cached case (set_end_check): only more than one result at the
+             body's end; an if without else passes its parameters for its results, which
+             is left to the general path unless both are empty. */
+          uint32_t nr;
+          const kite_valtype *rs = frame_results(fr, &nr);
+          if (fr->op == OP_IF && (fr->nparams || nr)) goto done;
+          if ((size_t)(sp - floor) != nr || nr < 2 || v->ctrls.len > 1 || !kinds_are(sp, rs, nr))
+            goto done;
+        }
         p++;
         if (--v->ctrls.len == 0) goto done; /* the end of the body */
-        /* The result moves down over the mark. */
-        sp = floor - 1;
-        if (nr) *sp++ = *floor;
+        /* The result, if any, moves down over the mark: one value less either way. */
+        floor[-1] = sp[-1];
+        sp--;
         FAST_NEXT();
       }
     case FAST_BR:
@@ -1764,32 +1790,45 @@ general_insn(body *b) {
   return do_insn(b);
 }
 
-/* Run the instructions of [p, end) as one block with the given results. b->r and b->in
-   are set here. */
-static bool run(body *b, const uint8_t *p, const uint8_t *end, const kite_valtype *results,
-                uint32_t nresults) {
+/* Room on the stacks for a body (or constant expression) of `size` bytes: its frame,
+   and as many values as it has bytes, which the fast path relies on (fast_run). */
+static bool reserve_body(kite_vctx *v, size_t size) {
+  size_t room = size + 2; /* the frame's mark and one value more */
+  if (room > v->kinds_cap && !reserve_kinds(v, room)) return false;
+  return v->ctrls.cap ||
+         kite_vec_reserve_(v->a, (void **)&v->ctrls.data, &v->ctrls.cap, 1, sizeof *v->ctrls.data);
+}
+
+/* Open the frame of a body or constant expression (reserve_body made room): its mark
+   alone on the stack, no local set yet. */
+static void begin_body(kite_vctx *v, const kite_valtype *results, uint32_t nresults) {
+  v->init_log.len = 0;
+  v->kinds[0] = FRAME_MARK;
+  v->nvals = 1;
+  kite_vframe *fr = &v->ctrls.data[0];
+  *fr = (kite_vframe){.op = OP_BLOCK, .height = 1, .nresults = nresults, .results = results};
+  if (nresults == 1) {
+    fr->has_single = true;
+    fr->single = results[0];
+  }
+  set_end_check(fr);
+  v->ctrls.len = 1;
+}
+
+/* Run the instructions of [p, end) with the general path, handing over to the fast path
+   after each one (but in constant expressions); the stacks are as the instructions
+   before p left them (begin_body for none). b->r and b->in are set here. */
+static bool run(body *b, const uint8_t *p, const uint8_t *end) {
   kite_vctx *v = b->v;
   b->r = (kite_reader){.base = b->m->bytes, .p = p, .end = end, .err = v->err};
   b->in.offset = (uint32_t)(p - b->m->bytes);
-  v->init_log.len = 0;
-  /* The block's frame, above its mark. */
-  if ((!v->kinds_cap && !reserve_kinds(v, 1)) ||
-      (!v->ctrls.cap &&
-       !kite_vec_reserve_(v->a, (void **)&v->ctrls.data, &v->ctrls.cap, 1, sizeof *v->ctrls.data)))
-    return oom(b);
-  v->kinds[0] = FRAME_MARK;
-  v->nvals = 1;
-  v->ctrls.data[0] =
-      (kite_vframe){.op = OP_BLOCK, .height = 1, .nresults = nresults, .results = results};
-  v->ctrls.len = 1;
   while (v->ctrls.len > 0) {
-    if (!b->const_mode) {
+    if (!general_insn(b)) return false;
+    if (!b->const_mode && v->ctrls.len > 0) {
       size_t room = v->nvals + (size_t)(b->r.end - b->r.p) + 1;
       if (room > v->kinds_cap && !reserve_kinds(v, room)) return oom(b);
       b->r.p = fast_run(v, b->r.p, b->r.end);
-      if (v->ctrls.len == 0) break;
     }
-    if (!general_insn(b)) return false;
   }
   if (b->r.p != b->r.end) {
     b->in.offset = (uint32_t)(b->r.p - b->m->bytes);
@@ -1835,25 +1874,37 @@ static inline void put8(uint8_t *p, uint8_t k) {
   memcpy(p, &w, 8);
 }
 
+/* How many local kinds the fast path has for a body of `size` bytes at most, and the
+   room they take (reserve_local_kinds). */
+static uint64_t local_kinds_max(size_t size) { return (uint64_t)size + 16; }
+static uint64_t local_kinds_room(size_t size) {
+  uint64_t n = local_kinds_max(size);
+  return (n < LOCAL_KIND_MIN ? LOCAL_KIND_MIN : n) + 8;
+}
+
 /*
-** The kinds of the first locals for the fast path: as many as the body has bytes (plus a
-** few), so that a body declaring 50000 locals in three bytes costs no more to set up.
-** Short groups are written eight bytes at a time (the array has eight bytes of slack),
-** and what lies past the last local among the first LOCAL_KIND_MIN (from this body's
-** writes or the previous body's locals) goes back to LOCAL_SLOW.
+** The kinds of the first locals for the fast path (room reserved): as many as the body
+** has bytes (plus a few), so that a body declaring 50000 locals in three bytes costs no
+** more to set up. Short groups are written eight bytes at a time (the array has eight
+** bytes of slack), and what lies past the last local among the first LOCAL_KIND_MIN
+** (from this body's writes or the previous body's locals) goes back to LOCAL_SLOW.
+** *nlocals is the count of all locals. Returns whether check_locals has nothing to
+** report: every local group is of a number type, and there are at most UINT32_MAX.
 */
 static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_functype *ft,
-                             uint64_t nlocals) {
-  uint64_t n = (uint64_t)(fn->code_end - fn->code_offset) + 16;
-  if (n > nlocals) n = nlocals;
-  if (!reserve_local_kinds(v, (n < LOCAL_KIND_MIN ? LOCAL_KIND_MIN : n) + 8)) return false;
+                             uint64_t *nlocals) {
+  uint64_t n = local_kinds_max(fn->code_end - fn->code_offset);
   uint8_t *kinds = v->local_kind;
-  uint32_t i = 0, np = ft->nparams < n ? ft->nparams : (uint32_t)n;
+  uint64_t total = ft->nparams;
+  uint32_t i = 0, np = total < n ? ft->nparams : (uint32_t)n;
   for (; i < np; i++) kinds[i] = local_kind_of(ft->params[i]);
-  for (uint32_t g = 0; g < fn->nlocalgroups && i < n; g++) {
+  bool plain = true;
+  for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
     uint64_t count = fn->localgroups[g].count;
-    if (count > n - i) count = n - i;
     uint8_t k = local_kind_of(fn->localgroups[g].type);
+    plain &= k != LOCAL_SLOW;
+    total += count;
+    if (count > n - i) count = n - i;
     if (count <= 8) put8(kinds + i, k);
     else memset(kinds + i, k, (size_t)count);
     i += (uint32_t)count;
@@ -1862,13 +1913,16 @@ static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_funct
   if (stale <= i + 8) put8(kinds + i, LOCAL_SLOW);
   else memset(kinds + i, LOCAL_SLOW, stale - i);
   v->nlocal_kind = i;
-  return true;
+  *nlocals = total;
+  return plain && total <= UINT32_MAX;
 }
 
-bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
-  const kite_module *m = v->m;
-  const kite_func *fn = &m->funcs[funcidx];
-  const kite_functype *ft = kite_module_functype(m, fn->type);
+/*
+** The locals as the general path sees them: each group's type valid, one past each
+** group's last index (local_type's search), no more than UINT32_MAX, and fresh stamps
+** when some need initialising. Errors are those of the first group at fault.
+*/
+static bool check_locals(kite_vctx *v, const kite_func *fn, const kite_functype *ft) {
   uint64_t nlocals = ft->nparams;
   if (!ensure_u32(v, &v->group_end, &v->group_cap, fn->nlocalgroups))
     return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
@@ -1894,12 +1948,21 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
       v->stamp = 1;
     }
   }
-  if (!fill_local_kinds(v, fn, ft, nlocals))
-    return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
-  /* b.in is left to run() and kite_read_insn: clearing it costs more than the rest. */
-  body b;
+  return true;
+}
+
+/* The rest of a body from p, where the fast path stopped, with the general path; the
+   locals are checked unless `checked`. Out of line, so that kite_valid_func stays small. */
+#if defined(__GNUC__)
+__attribute__((noinline))
+#endif
+static bool
+finish_func(kite_vctx *v, const kite_func *fn, const kite_functype *ft, uint64_t nlocals,
+            bool checked, const uint8_t *p) {
+  if (!checked && !check_locals(v, fn, ft)) return false;
+  body b; /* b.in is left to run() and kite_read_insn: clearing it costs more than the rest */
   b.v = v;
-  b.m = m;
+  b.m = v->m;
   b.f = v->f;
   b.const_mode = false;
   b.nglobals = 0;
@@ -1908,10 +1971,40 @@ bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
   b.nlocals = (uint32_t)nlocals;
   b.ft = ft;
   b.fn = fn;
-  return run(&b, m->bytes + fn->code_offset, m->bytes + fn->code_end, ft->results, ft->nresults);
+  return run(&b, p, v->m->bytes + fn->code_end);
+}
+
+/*
+** A body costs little besides its instructions: its local kinds are filled in one pass
+** over the groups, which also tells whether the general path would find anything wrong
+** with them, and it starts in the fast path at once. The general path's own state is
+** only made when the fast path stops before the body's end (finish_func): bodies with
+** locals of other types have theirs checked first, as their errors come before any
+** instruction's.
+*/
+bool kite_valid_func(kite_vctx *v, uint32_t funcidx) {
+  const kite_module *m = v->m;
+  const kite_func *fn = &m->funcs[funcidx];
+  const kite_functype *ft = kite_module_functype(m, fn->type);
+  const uint8_t *p = m->bytes + fn->code_offset, *end = m->bytes + fn->code_end;
+  size_t size = (size_t)(end - p);
+  if (!reserve_local_kinds(v, local_kinds_room(size)))
+    return kite_fail(v->err, KITE_ERR_OOM, 0, fn->body_offset, "out of memory");
+  if (!reserve_body(v, size))
+    return kite_fail(v->err, KITE_ERR_OOM, 0, fn->code_offset, "out of memory");
+  uint64_t nlocals;
+  bool plain = fill_local_kinds(v, fn, ft, &nlocals);
+  if (!plain && !check_locals(v, fn, ft)) return false;
+  begin_body(v, ft->results, ft->nresults);
+  p = fast_run(v, p, end);
+  if (v->ctrls.len == 0 && p == end) return true;
+  return finish_func(v, fn, ft, nlocals, !plain, p);
 }
 
 bool kite_valid_const_expr(kite_vctx *v, kite_expr e, kite_valtype want, uint32_t nglobals) {
+  const uint8_t *p = v->m->bytes + e.offset;
+  if (!reserve_body(v, 0)) return kite_fail(v->err, KITE_ERR_OOM, 0, e.offset, "out of memory");
+  begin_body(v, &want, 1);
   body b;
   memset(&b, 0, sizeof b);
   b.v = v;
@@ -1921,7 +2014,7 @@ bool kite_valid_const_expr(kite_vctx *v, kite_expr e, kite_valtype want, uint32_
   b.nglobals = nglobals;
   b.results = &want;
   b.nresults = 1;
-  return run(&b, v->m->bytes + e.offset, v->m->bytes + e.offset + e.len, &want, 1);
+  return run(&b, p, p + e.len);
 }
 
 void kite_vctx_free_scratch(kite_vctx *v) {

@@ -301,6 +301,35 @@ static void test_frame_floors(void) {
      "\x41\x01\x02\x7f\x41\x02\x02\x7f\x41\x03\x02\x7f\x41\x04\x0b\x6a\x0b\x6a\x0b\x6a\x0b", NULL);
 }
 
+/* Block and body ends: the cached check of the common cases, and the rest. */
+static void test_block_ends(void) {
+  /* a type index with one result ends like a value type */
+  FN(V_V, NOLOC, "\x41\x01\x02\x02\x1a\x41\x02\x0b\x1a\x0b", NULL);
+  FN(V_V, NOLOC, "\x41\x01\x02\x02\x1a\x42\x02\x0b\x1a\x0b", "type mismatch");
+  /* several results: at the body's end, and inside */
+  FN("\x60\x00\x02\x7f\x7e", NOLOC, "\x41\x01\x42\x02\x0b", NULL);
+  FN("\x60\x00\x02\x7f\x7e", NOLOC, "\x42\x01\x41\x02\x0b", "type mismatch");
+  FN("\x60\x00\x02\x7f\x7e", NOLOC, "\x41\x01\x0b", "type mismatch");
+  /* references: the block's, the body's */
+  FN(V_V, NOLOC, "\x02\x70\xd0\x70\x0b\x1a\x0b", NULL);
+  FN(V_V, NOLOC, "\x02\x70\xd0\x6f\x0b\x1a\x0b", "type mismatch");
+  FN("\x60\x00\x01\x70", NOLOC, "\xd0\x70\x0b", NULL);
+  FN("\x60\x00\x01\x70", NOLOC, "\xd0\x6f\x0b", "type mismatch");
+  /* an unknown value (kind 0, like a frame's mark) left at an end */
+  FN(V_V, NOLOC, "\x02\x7f\x00\x1b\x0b\x1a\x0b", NULL);
+  FN(V_V, NOLOC, "\x02\x40\x00\x1b\x0b\x0b", "type mismatch");
+  FN(V_I, NOLOC, "\x00\x1b\x0b", NULL);
+  FN(V_V, NOLOC, "\x00\x1b\x0b", "type mismatch");
+  /* a non-defaultable local set inside a block is unset after it */
+  FN(V_V, "\x01\x01\x64\x70", "\x02\x40\xd2\x00\x21\x00\x0b\x20\x00\x1a\x0b",
+     "uninitialized local 0");
+  FN(V_V, "\x01\x01\x64\x70", "\xd2\x00\x21\x00\x02\x40\x0b\x20\x00\x1a\x0b", NULL);
+  /* an if's arms */
+  FN(V_I, NOLOC, "\x41\x01\x04\x7f\x41\x02\x05\x42\x03\x1a\x41\x03\x0b\x0b", NULL);
+  FN(V_V, NOLOC, "\x41\x01\x04\x40\x41\x02\x05\x0b\x0b", "type mismatch");
+  FN(V_V, NOLOC, "\x41\x01\x04\x40\x05\x41\x02\x0b\x0b", "type mismatch");
+}
+
 static void test_calls(void) {
   FN(V_I, NOLOC, "\x41\x01\x10\x01\x0b", NULL);
   FN(V_I, NOLOC, "\x10\x01\x0b", "type mismatch");
@@ -865,6 +894,7 @@ int main(void) {
   test_control();
   test_frame_floors();
   test_fast_path_edges();
+  test_block_ends();
   test_calls();
   test_select_refs();
   test_memory();
