@@ -71,6 +71,8 @@ const kite_xcatch *kite_xeh_find(const kite_xeh *eh, uint32_t at, const kite_ins
                                  const kite_taginst *tag);
 void kite_xeh_free(kite_alloc *a, kite_xeh *eh);
 
+#define KITE_INIT_SMALL 8
+
 /* One function's lowered code. Immutable once published. */
 typedef struct kite_xfunc {
   uint32_t *code;
@@ -83,12 +85,14 @@ typedef struct kite_xfunc {
   uint32_t nconsts;
   /* Entry is one copy of init[0, ninit) to slots [init_base, ...): the zeroed locals and
      the constants together, or (many locals) only the constants after a memset of the
-     locals. */
+     locals. A small template is padded to KITE_INIT_SMALL slots (the frame has room for
+     them; the extra zeros land on locals written first or temporaries), so that entry
+     is one fixed-size copy; without one, init points to static zeros and ninit is 0. */
   uint32_t init_base, ninit;
   uint64_t *init;
-  uint32_t nmap;        /* pairs (code index, wasm byte offset), sorted by code index */
+  uint32_t nmap; /* pairs (code index, wasm byte offset), sorted by code index */
   uint32_t *map;
-  kite_xeh *eh;         /* exception handlers; NULL when there are none */
+  kite_xeh *eh; /* exception handlers; NULL when there are none */
 } kite_xfunc;
 
 /* The lowered code of one module, attached to it (kite_module.ext). */

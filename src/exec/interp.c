@@ -748,15 +748,9 @@ __attribute__((destructor)) static void opstats_print(void) {
     if (UNLIKELY((x)->init_base > (x)->param_slots))                                               \
       memset(fp + (x)->param_slots, 0, ((x)->zero_end - (x)->param_slots) * sizeof *fp);           \
     uint64_t *d_ = fp + (x)->init_base;                                                            \
-    const uint64_t *s_ = (x)->init;                                                                \
-    switch ((x)->ninit) {               /* even; small ones straight-line, 16 bytes at a time */   \
-    case 8: memcpy(d_ + 6, s_ + 6, 16); /* fall through */                                         \
-    case 6: memcpy(d_ + 4, s_ + 4, 16); /* fall through */                                         \
-    case 4: memcpy(d_ + 2, s_ + 2, 16); /* fall through */                                         \
-    case 2: memcpy(d_, s_, 16);         /* fall through */                                         \
-    case 0: break;                                                                                 \
-    default: memcpy(d_, s_, (x)->ninit * sizeof *d_);                                              \
-    }                                                                                              \
+    if (LIKELY((x)->ninit <= KITE_INIT_SMALL))                                                     \
+      memcpy(d_, (x)->init, KITE_INIT_SMALL * sizeof *d_);                                         \
+    else memcpy(d_, (x)->init, (x)->ninit * sizeof *d_);                                           \
     pc = (x)->code;                                                                                \
   }
 
@@ -2738,6 +2732,11 @@ static bool run(kite_store *s, kite_funcinst *func, uint64_t *fp, kite_guard_ctx
         SET_I32(1, v);
         EA_INDEXED(4, 5, 6);
         st32(mem + ea, v);
+        NEXT(7);
+      }
+      vmcase(XOP_I64_COPY) {
+        uint64_t v = ld64(mem + (uint64_t)(uint32_t)(I32(1) + I32(2)) + W(3));
+        st64(mem + (uint64_t)(uint32_t)(I32(4) + I32(5)) + W(6), v);
         NEXT(7);
       }
 

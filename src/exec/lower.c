@@ -1731,6 +1731,36 @@ static bool fuse_load_funnel_store(lower *L, opnd addr, opnd value, uint32_t off
 }
 
 /*
+** An i64.store of the value the i64.load just before read, into a temporary nothing else
+** reads (the word loop of memcpy and memmove): one instruction that loads and stores.
+** Plain addresses use the zero constant as their second addend.
+*/
+static bool fuse_copy64(lower *L, opnd addr, opnd value, uint32_t offset) {
+  if ((L->fuse_op != XOP_I64_LOAD_G && L->fuse_op != XOP_I64_LOAD_X) || !L->last_dst_ok ||
+      L->last_dst_inner || value.where != W_TEMP || value.home != L->last_dst_slot ||
+      addr.slot == value.slot || (addr.where == W_ADD && addr.slot2 == value.slot))
+    return false;
+  uint32_t zero = const_index(L, 0, false);
+  if (zero == UINT32_MAX) return false;
+  zero += L->const_base;
+  const uint32_t *ld = L->code.data + L->fuse_at;
+  bool indexed = L->fuse_op == XOP_I64_LOAD_X;
+  uint32_t words[6] = {ld[2],
+                       indexed ? ld[3] : zero,
+                       indexed ? ld[4] : ld[3],
+                       addr.slot,
+                       addr.where == W_ADD ? addr.slot2 : zero,
+                       offset};
+  uint32_t offset_now = L->offset;
+  L->offset = L->fuse_offset; /* a trap is the load's */
+  rewind_code(L, L->fuse_at);
+  begin(L, XOP_I64_COPY);
+  L->offset = offset_now;
+  for (int i = 0; i < 6; i++) emit(L, words[i]);
+  return true;
+}
+
+/*
 ** An i32.store of the sum the i32.add just before computed (a pointer bumped and saved,
 ** a counter kept in memory): one instruction that adds, writes the sum's slot, then
 ** stores it at the indexed address (read after the sum is written, as in order).
@@ -1813,6 +1843,7 @@ static void lower_guarded_access(lower *L, const kite_insn *in, sig_shape shape)
   if (L->fuse_ok && op == XOP_I32_STORE_G &&
       (fuse_load_funnel_store(L, addr, value, offset) || fuse_add_store(L, addr, value, offset)))
     return;
+  if (L->fuse_ok && op == XOP_I64_STORE_G && fuse_copy64(L, addr, value, offset)) return;
   uint32_t a, b; /* the addends of the indexed form */
   if (addr.where == W_ADD) {
     a = addr.slot;
@@ -2361,7 +2392,7 @@ static void lower_free_scratch(lower *L) {
 void kite_xfunc_free(kite_alloc *a, kite_xfunc *x) {
   if (!x) return;
   kite_free(a, x->code, x->ncode * sizeof *x->code);
-  kite_free(a, x->init, x->ninit * sizeof *x->init);
+  if (x->ninit) kite_free(a, x->init, x->ninit * sizeof *x->init);
   kite_free(a, x->map, x->nmap * 2 * sizeof *x->map);
   kite_xeh_free(a, x->eh);
   kite_free(a, x, sizeof *x);
@@ -2523,11 +2554,14 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
   if (nzero > KITE_MAX_TEMPLATE_ZEROS) nzero = 0;
   x->init_base = L.const_base - nzero;
   x->ninit = nzero + L.nconsts;
+  /* Copied KITE_INIT_SMALL slots at once, or two at a time: the zeros that pad it land
+     on locals written first and temporaries (dead on entry). */
+  uint32_t ncopy = x->ninit <= KITE_INIT_SMALL ? KITE_INIT_SMALL : x->ninit + (x->ninit & 1);
+  if (x->nslots < x->init_base + ncopy) x->nslots = x->init_base + ncopy;
+  static const uint64_t no_init[KITE_INIT_SMALL];
+  x->init = (uint64_t *)no_init; /* never written: ninit 0 means it is not ours */
   if (x->ninit) {
-    /* Copied two slots at a time: an odd template gets one more zero, which lands on
-       the first temporary (dead on entry). */
-    x->ninit += x->ninit & 1;
-    if (x->nslots < x->init_base + x->ninit) x->nslots = x->init_base + x->ninit;
+    x->ninit = ncopy;
     x->init = kite_calloc(a, x->ninit, sizeof *x->init);
     if (!x->init) {
       x->ninit = 0;

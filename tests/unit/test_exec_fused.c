@@ -380,6 +380,53 @@ static const char *wat =
     "  (local.set 2 (i64.mul (i64.extend_i32_u (local.get 0)) (i64.const 0x9e3779b97f4a7c15)))\n"
     "  (local.set 2 (i64.xor (local.get 2) (i64.shr_u (local.get 2) (i64.extend_i32_u (local.get 1)))))\n"
     "  (i64.xor (i64.shr_u (local.get 2) (i64.const 97)) (local.get 2)))\n"
+    /* an i64.store of the word the i64.load before it read (a word copy): indexed and
+       plain addresses on either side (a plain one needs the constant 0 in the function),
+       wrapping, out of bounds on either side */
+    " (func (export \"copy64\") (param i32 i32 i32) (result i64)\n"
+    "  (i64.store offset=16 (local.get 2) (i64.load (i32.add (local.get 0) (local.get 1))))\n"
+    "  (i64.store (i32.add (local.get 2) (i32.const 24)) (i64.load offset=1 (local.get 1)))\n"
+    "  (i64.add (i64.load offset=16 (i32.add (local.get 2) (i32.const 0)))\n"
+    "           (i64.load offset=24 (local.get 2))))\n"
+    " (func (export \"copy64_load_oob\") (param i32)\n"
+    "  (i64.store (i32.const 512) (i64.load (i32.add (local.get 0) (i32.const 65530))))\n"
+    "  (drop (i32.const 0)))\n"
+    " (func (export \"copy64_store_oob\") (param i32)\n"
+    "  (i64.store offset=65530 (local.get 0) (i64.load (i32.const 0))))\n"
+    " (func (export \"read64\") (param i32) (result i64) (i64.load (local.get 0)))\n"
+    /* frame templates: a callee's zeroed locals and constants on a stack a call before
+       left dirty, with no template, a small padded one and a large one */
+    " (func $dirty (param i64) (result i64) (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)\n"
+    "  (local.set 1 (i64.add (local.get 0) (i64.const 1)))\n"
+    "  (local.set 2 (i64.add (local.get 0) (i64.const 2)))\n"
+    "  (local.set 3 (i64.add (local.get 0) (i64.const 3)))\n"
+    "  (local.set 4 (i64.add (local.get 0) (i64.const 4)))\n"
+    "  (local.set 5 (i64.add (local.get 0) (i64.const 5)))\n"
+    "  (local.set 6 (i64.add (local.get 0) (i64.const 6)))\n"
+    "  (local.set 7 (i64.add (local.get 0) (i64.const 7)))\n"
+    "  (local.set 8 (i64.add (local.get 0) (i64.const 8)))\n"
+    "  (local.set 9 (i64.add (local.get 0) (i64.const 9)))\n"
+    "  (local.set 10 (i64.add (local.get 0) (i64.const 10)))\n"
+    "  (local.set 11 (i64.add (local.get 0) (i64.const 11)))\n"
+    "  (local.set 12 (i64.add (local.get 0) (i64.const 12)))\n"
+    "  (i64.add (i64.add (i64.add (local.get 1) (local.get 2)) (i64.add (local.get 3) (local.get 4)))\n"
+    "   (i64.add (i64.add (i64.add (local.get 5) (local.get 6)) (i64.add (local.get 7) (local.get 8)))\n"
+    "    (i64.add (i64.add (local.get 9) (local.get 10)) (i64.add (local.get 11) (local.get 12))))))\n"
+    " (func $fresh0 (param i32) (result i32) (i32.eqz (local.get 0)))\n"
+    " (func $fresh3 (result i64) (local i64 i64 i64)\n"
+    "  (i64.add (i64.add (local.get 0) (local.get 1)) (i64.add (local.get 2) (i64.const 5))))\n"
+    " (func $fresh12 (result i64) (local i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64 i64)\n"
+    "  (i64.add (i64.add (i64.add (local.get 0) (local.get 1)) (i64.add (local.get 2) (local.get 3)))\n"
+    "   (i64.add (i64.add (i64.add (local.get 4) (local.get 5)) (i64.add (local.get 6) (local.get 7)))\n"
+    "    (i64.add (i64.add (local.get 8) (local.get 9))\n"
+    "     (i64.add (local.get 10) (i64.add (local.get 11) (i64.const 7)))))))\n"
+    " (func (export \"enter_fresh\") (param i32) (result i64)\n"
+    "  (drop (call $dirty (i64.extend_i32_u (local.get 0))))\n"
+    "  (i64.extend_i32_u (call $fresh0 (local.get 0)))\n"
+    "  (drop (call $dirty (i64.extend_i32_u (local.get 0))))\n"
+    "  (call $fresh3) (i64.add)\n"
+    "  (drop (call $dirty (i64.extend_i32_u (local.get 0))))\n"
+    "  (call $fresh12) (i64.add))\n"
     /* traps keep their meaning */
     " (func (export \"load_oob\") (param i32) (result i32)\n"
     "  (i32.load (i32.add (local.get 0) (i32.const 65534))))\n"
@@ -532,6 +579,14 @@ static void run_cases(bool guard) {
      second), l3 = p0 + 404 */
   expect(&w, "add_store", (uint32_t[]){100, 0xfffffff0u, 7}, 3, 10 + 504 + 504000);
   expect(&w, "add_store", (uint32_t[]){8, 16, 1}, 3, 4 + 412 + 412000);
+  expect(&w, "enter_fresh", (uint32_t[]){0x55555555u}, 1, 12);
+  /* bytes 0..7 and 5..12 of the data (01 02 ... 10) */
+  expect(&w, "copy64", (uint32_t[]){0xfffffffcu, 4, 300}, 3,
+         0x0807060504030201ull + 0x0d0c0b0a09080706ull);
+  expect_oob(&w, "copy64_load_oob", 7);
+  expect(&w, "read64", (uint32_t[]){512}, 1, 0); /* the store did not happen */
+  expect_oob(&w, "copy64_store_oob", 0xfffffff8u);
+  expect_oob(&w, "copy64_store_oob", 7);
   expect_oob(&w, "add_store_oob", 65533);
   expect_oob(&w, "add_store_oob", 0xffffffffu);
   expect(&w, "select_set", (uint32_t[]){3, 5, 1}, 3, 300 + 50 + 40 + 40);
