@@ -104,7 +104,6 @@ typedef struct kite_vsig {
   uint8_t align;       /* memory accesses: log2 of the natural alignment */
   uint8_t pop[2];      /* the kinds popped, in stack order: pop[1] alone when npop is 1 */
   uint8_t push;
-  bool one_byte; /* handled by the fast path, with no immediate */
 } kite_vsig;
 
 typedef struct kite_vctx {
