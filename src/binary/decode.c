@@ -786,17 +786,27 @@ typedef struct group_chunk {
   size_t left;
 } group_chunk;
 
-/* Make room for n groups; `remaining` bodies are still to come. */
-static bool chunk_reserve(kite_decode_state *st, const kite_reader *r, group_chunk *c, uint32_t n,
-                          uint32_t remaining) {
-  if (n <= c->left && c->next) return true;
-  /* Room for this body and, typically, a group for each of the next bodies (up to a
-     bound, so that little is wasted). */
-  size_t want = remaining < 1024 ? remaining : 1024;
-  if (want < n) want = n;
-  c->next = arena_array_uninit(st, r, want, sizeof *c->next);
-  c->left = want;
-  return c->next != NULL;
+enum { GROUP_CHUNK = 1024 };
+
+/* Room for the n groups of a body, with `remaining` bodies still to come (this one
+   included); NULL when out of memory. */
+static kite_localgroup *take_groups(kite_decode_state *st, const kite_reader *r, group_chunk *c,
+                                    uint32_t n, uint32_t remaining) {
+  if (n > GROUP_CHUNK / 4 && c->next) /* many: their own block, the chunk's room is kept */
+    return arena_array_uninit(st, r, n, sizeof *c->next);
+  if (n > c->left || !c->next) {
+    /* Room for this body and, typically, a group for each of the next bodies (up to a
+       bound, so that little is wasted). */
+    size_t want = remaining < GROUP_CHUNK ? remaining : GROUP_CHUNK;
+    if (want < n) want = n;
+    c->next = arena_array_uninit(st, r, want, sizeof *c->next);
+    c->left = c->next ? want : 0;
+    if (!c->next) return NULL;
+  }
+  kite_localgroup *groups = c->next;
+  c->next += n;
+  c->left -= n;
+  return groups;
 }
 
 /* Body i of the code section (at r->p), read in full generality. */
@@ -814,16 +824,14 @@ static bool decode_body(kite_decode_state *st, kite_reader *r, uint32_t i, uint3
   const uint8_t *start = r->p;
   uint32_t ngroups;
   if (!kite_read_len(r, &ngroups)) return false;
-  if (!chunk_reserve(st, r, chunk, ngroups, count - i)) return false;
-  kite_localgroup *groups = chunk->next;
+  kite_localgroup *groups = take_groups(st, r, chunk, ngroups, count - i);
+  if (!groups) return false;
   uint64_t total = 0;
   for (uint32_t j = 0; j < ngroups; j++) {
     if (!kite_read_u32(r, &groups[j].count) || !kite_read_valtype(r, st->features, &groups[j].type))
       return false;
     total += groups[j].count;
   }
-  chunk->next += ngroups;
-  chunk->left -= ngroups;
   if (total > st->limits.max_locals)
     return kite_reader_fail(r, off_of(r, start), "too many locals");
   uint32_t code_offset = kite_reader_offset(r);
@@ -847,6 +855,12 @@ static bool decode_body(kite_decode_state *st, kite_reader *r, uint32_t i, uint3
   fn->code_end = kite_reader_offset(r);
   return true;
 }
+
+/* f64 f32 i64 i32 (codes 0x7c..0x7f), each stored in one piece. */
+static const kite_valtype number_types[4] = {{KITE_VT_F64, 0, 0, 0, 0},
+                                             {KITE_VT_F32, 0, 0, 0, 0},
+                                             {KITE_VT_I64, 0, 0, 0, 0},
+                                             {KITE_VT_I32, 0, 0, 0, 0}};
 
 /*
 ** Bodies i.. of functions whose walks are deferred, as long as they take the form nearly
@@ -879,7 +893,7 @@ static uint32_t skim_bodies(kite_decode_state *st, kite_reader *r, uint32_t i, u
     for (j = 0; j < ngroups; j++, q += 2) {
       if (q[0] >= 0x80 || q[1] < KITE_VT_F64 || q[1] > KITE_VT_I32) break;
       groups[j].count = q[0];
-      groups[j].type = kite_vt(q[1]);
+      groups[j].type = number_types[q[1] - KITE_VT_F64];
       total += q[0];
     }
     if (j < ngroups || total > max_locals) break;

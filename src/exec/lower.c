@@ -19,6 +19,8 @@
 **   another instruction came between.
 ** Validation already guaranteed types and stack heights, so nothing is checked twice.
 */
+#include <assert.h>
+
 #include "exec.h"
 
 #include "binary.h"
@@ -128,11 +130,7 @@ typedef struct lower {
   uint32_t pend_touched; /* the lowest code index such a fusion changed */
   bool pend_no_patch;    /* recorded since the last instruction began: no redirecting */
   uint32_t offset;       /* wasm offset of the instruction being lowered */
-  uint32_t map_last;
-  /* Positions in map of the entries whose code index is below the one before (a jump
-     fused with the comparison before it keeps that comparison's entry, past the new end
-     of the code, see emit_cond_jump): between them the map is sorted. */
-  KITE_VEC(uint32_t) map_descents;
+  uint32_t map_last;     /* the wasm offset of the map's last entry */
   bool oom;
   bool unsupported;
   bool guarded; /* 32-bit memories have guard regions: emit unchecked accesses */
@@ -153,17 +151,14 @@ static LOWER_INLINE void emit(lower *L, uint32_t w) {
   else emit_grow(L, w);
 }
 
-/* An entry (code index, wasm offset) of the offset map. */
+/* An entry (code index, wasm offset) of the offset map. The map stays sorted by code
+   index (kite_xfunc_offset searches it): an instruction dropped or taken into a fused
+   one loses its entry (map_rewind). */
 static LOWER_NOINLINE void map_grow(lower *L, uint32_t at, uint32_t offset) {
   if (!kite_vec_push(L->a, &L->map, at) || !kite_vec_push(L->a, &L->map, offset)) L->oom = true;
 }
 
-static LOWER_NOINLINE void map_descent(lower *L) {
-  if (!kite_vec_push(L->a, &L->map_descents, (uint32_t)L->map.len)) L->oom = true;
-}
-
 static inline void map_add(lower *L, uint32_t at, uint32_t offset) {
-  if (L->map.len && at < L->map.data[L->map.len - 2]) map_descent(L);
   if (LIKELY(L->map.len + 2 <= L->map.cap)) {
     L->map.data[L->map.len] = at;
     L->map.data[L->map.len + 1] = offset;
@@ -176,20 +171,19 @@ static inline void map_add(lower *L, uint32_t at, uint32_t offset) {
 /* Drop the map's entries from position len on. */
 static void map_truncate(lower *L, size_t len) {
   L->map.len = len;
-  while (L->map_descents.len && L->map_descents.data[L->map_descents.len - 1] >= len)
-    L->map_descents.len--;
   L->map_last = len ? L->map.data[len - 1] : UINT32_MAX;
 }
 
-/* Code from index p on moved up by n: so do the map's entries for it. Each sorted run
-   of the map has them at its end. */
+/* Drop the entries of code index `at` and later (the code there was undone). */
+static void map_rewind(lower *L, uint32_t at) {
+  size_t len = L->map.len;
+  while (len >= 2 && L->map.data[len - 2] >= at) len -= 2;
+  map_truncate(L, len);
+}
+
+/* Code from index p on moved up by n: so do the map's entries for it. */
 static void map_shift(lower *L, uint32_t p, uint32_t n) {
-  size_t end = L->map.len;
-  for (size_t d = L->map_descents.len + 1; d-- > 0;) {
-    size_t start = d ? L->map_descents.data[d - 1] : 0;
-    for (size_t i = end; i > start && L->map.data[i - 2] >= p; i -= 2) L->map.data[i - 2] += n;
-    end = start;
-  }
+  for (size_t i = L->map.len; i > 0 && L->map.data[i - 2] >= p; i -= 2) L->map.data[i - 2] += n;
 }
 
 /* Start an instruction: remember its wasm offset for backtraces. Inline in the hottest
@@ -262,8 +256,6 @@ static void wrote_result(lower *L, uint32_t op, uint32_t at, uint32_t dst_pos, u
   L->fuse_offset = L->offset;
 }
 
-/* Undo the instructions from code index `at` on (to emit a fused one in their place),
-   with their entries in the offset map. */
 /* Code before pend_at changes (a fusion took it in): the copies wait until the end of
    the instruction being built. */
 static void pend_touch(lower *L, uint32_t at) {
@@ -273,12 +265,12 @@ static void pend_touch(lower *L, uint32_t at) {
   }
 }
 
+/* Undo the instructions from code index `at` on (to emit a fused one in their place),
+   with their entries in the offset map. */
 static void rewind_code(lower *L, uint32_t at) {
   pend_touch(L, at);
   L->code.len = at;
-  size_t len = L->map.len;
-  while (len >= 2 && L->map.data[len - 2] >= at) len -= 2;
-  map_truncate(L, len);
+  map_rewind(L, at);
   L->fuse_ok = L->fuse2_ok = L->fuse3_ok = false;
 }
 
@@ -1032,7 +1024,8 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
       uint32_t a = L->code.data[at + 2], b = op == OP_I32_EQZ ? 0 : L->code.data[at + 3];
       bool two = op != OP_I32_EQZ;
       pend_touch(L, at);
-      L->code.len = at; /* drop the comparison; its map entry stays with this jump */
+      L->code.len = at; /* drop the comparison, and its map entry: the jump has its own */
+      map_rewind(L, at);
       /* The instruction before the comparison is the last again. */
       bool was_last = L->fuse_ok && L->fuse_at == at;
       L->fuse_ok = was_last && L->fuse2_ok;
@@ -1049,6 +1042,7 @@ static uint32_t emit_cond_jump(lower *L, opnd cond, bool when_true, uint32_t *of
         at = L->fuse_at;
         pend_touch(L, at);
         L->code.len = at;
+        map_rewind(L, at);
         L->fuse_ok = false;
       }
       begin_inline(L, fused);
@@ -1105,9 +1099,7 @@ static uint32_t absorb_additions(lower *L, uint32_t at, uint32_t *off_word) {
   w[start] = fused;
   uint32_t offset = L->offset;
   rewind_code(L, start + 1 + nadd + nops);
-  size_t len = L->map.len;
-  while (len >= 2 && L->map.data[len - 2] > start) len -= 2;
-  map_truncate(L, len);
+  map_rewind(L, start);
   if (L->map_last != offset) {
     /* A trap here (fuel, an interrupt) is the branch's. */
     map_add(L, start, offset);
@@ -2361,7 +2353,6 @@ static void lower_free_scratch(lower *L) {
   kite_vec_free(L->a, &L->ctls);
   kite_vec_free(L->a, &L->fixups);
   kite_vec_free(L->a, &L->pend);
-  kite_vec_free(L->a, &L->map_descents);
   kite_free(L->a, L->scratch, L->scratch_size);
   L->scratch = NULL;
   eh_free_scratch(L);
@@ -2559,6 +2550,9 @@ kite_xfunc *kite_lower(const kite_module *m, uint32_t funcidx, bool guarded, kit
     kite_vec_free(a, &L.map);
   }
   L.map.data = NULL;
+#ifndef NDEBUG
+  for (uint32_t i = 1; i < x->nmap; i++) assert(x->map[2 * i] > x->map[2 * i - 2]); /* sorted */
+#endif
   if (!eh_finish(&L, x)) {
     L.oom = true;
     goto fail;
