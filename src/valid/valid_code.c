@@ -1559,6 +1559,13 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       if (!IMM_ROOM(1)) goto done;
       if (p[1] < 0x80) {
         p += 2;
+      } else if (IMM_ROOM(5)) {
+        /* The first four bytes at once. A fifth has 4 value bits, 3 unused ones that
+           copy the sign and no continuation: it is below 8, or from 0x78 to 0x7F. */
+        uint32_t w = kite_load_u32le(p + 1);
+        if (~w & 0x80808080u) p += 2 + first_stop(w);
+        else if (p[5] < 8 || (uint8_t)(p[5] - 0x78) < 8) p += 6;
+        else goto done;
       } else {
         if (!(q = skip_sleb(p + 1, last, 32))) goto done;
         p = q;
@@ -1806,7 +1813,7 @@ general_insn(body *b) {
 
 /* Room on the stacks for a body (or constant expression) of `size` bytes: its frame,
    and as many values as it has bytes, which the fast path relies on (fast_run). */
-static bool reserve_body(kite_vctx *v, size_t size) {
+static inline bool reserve_body(kite_vctx *v, size_t size) {
   size_t room = size + 2; /* the frame's mark and one value more */
   if (room > v->kinds_cap && !reserve_kinds(v, room)) return false;
   return v->ctrls.cap ||
@@ -1815,17 +1822,22 @@ static bool reserve_body(kite_vctx *v, size_t size) {
 
 /* Open the frame of a body or constant expression (reserve_body made room): its mark
    alone on the stack, no local set yet. */
-static void begin_body(kite_vctx *v, const kite_valtype *results, uint32_t nresults) {
+static inline void begin_body(kite_vctx *v, const kite_valtype *results, uint32_t nresults) {
   v->init_log.len = 0;
   v->kinds[0] = FRAME_MARK;
   v->nvals = 1;
   kite_vframe *fr = &v->ctrls.data[0];
-  *fr = (kite_vframe){.op = OP_BLOCK, .height = 1, .nresults = nresults, .results = results};
+  /* set_end_check's rule, spelt out for a block at height 1. */
+  *fr = (kite_vframe){.op = OP_BLOCK,
+                      .height = 1,
+                      .nresults = nresults,
+                      .end_height = nresults == 0,
+                      .results = results};
   if (nresults == 1) {
     fr->has_single = true;
     fr->single = results[0];
+    if (is_num_kind(results[0].kind)) fr->end_height = 2;
   }
-  set_end_check(fr);
   v->ctrls.len = 1;
 }
 
