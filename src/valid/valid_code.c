@@ -1472,9 +1472,11 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
   if (!v->ctrls.len || p >= end || end[-1] != 0x0B) return p;
   const uint8_t *const last = end - 1;
   uint8_t *sp = v->kinds + v->nvals; /* one past the top */
-  /* The innermost frame and its first value (just above its mark): looked up when needed,
-     which keeps registers for the common instructions. */
-#define FRAME (&v->ctrls.data[v->ctrls.len - 1])
+  /* The innermost frame (kept along with v->ctrls.len), and its first value (just above
+     its mark): looked up when needed, which keeps registers for the common
+     instructions. */
+  kite_vframe *top = &v->ctrls.data[v->ctrls.len - 1];
+#define FRAME top
 #define FLOOR (v->kinds + FRAME->height)
   const uint8_t *const local_kind = v->local_kind;
   const uint8_t *q;
@@ -1484,6 +1486,9 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
      body has at least the byte of its size before it, so last - 1 is in the module. */
   const uint8_t *const last1 = last - 1;
 #define IMM_ROOM(bytes) ((bytes) == 1 ? p < last1 : last - p > (bytes))
+#if FAST_THREADED
+  FAST_NEXT(); /* the switch below is only the way in for the other builds */
+#endif
   for (;;) {
     switch (v->sigs[*p].fast) {
     case FAST_UN_I32:
@@ -1690,7 +1695,8 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
           sp--;
         }
         *sp++ = FRAME_MARK;
-        kite_vframe *fr = &v->ctrls.data[v->ctrls.len++];
+        kite_vframe *fr = ++top;
+        v->ctrls.len++;
         uint32_t height = (uint32_t)(sp - v->kinds);
         *fr = (kite_vframe){.op = op,
                             .height = height,
@@ -1724,6 +1730,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
         }
         p++;
         if (--v->ctrls.len == 0) goto done; /* the end of the body */
+        top--;
         /* The result, if any, moves down over the mark: one value less either way. */
         floor[-1] = sp[-1];
         sp--;
@@ -1734,7 +1741,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       FAST_LABEL(fast_br) {
         if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->ctrls.len) goto done;
         uint32_t n;
-        const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
+        const kite_valtype *ts = label_types(top - idx, &n);
         if (!kinds_are(sp, ts, n)) goto done;
         sp = FLOOR;
         FRAME->unreachable = true;
@@ -1747,7 +1754,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
             sp[-1] != KITE_VT_I32)
           goto done;
         uint32_t n;
-        const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
+        const kite_valtype *ts = label_types(top - idx, &n);
         if (!kinds_are(sp - 1, ts, n)) goto done;
         sp--;
         p = q;
@@ -1912,16 +1919,16 @@ static uint64_t local_kinds_room(size_t size) {
    up to eight bytes past its end, but never into the bytes after them, which must stay
    LOCAL_SLOW; past the last local, the caller writes over it. */
 static inline void put_kinds(uint8_t *kinds, uint32_t i, uint32_t count, uint8_t k) {
-  if (i >= LOCAL_KIND_MIN) {
-    i += LOCAL_KIND_MIN;
-  } else if (i + count > LOCAL_KIND_MIN - 8) {
+  if (i + count <= LOCAL_KIND_MIN - 8) { /* the common case */
+    if (count <= 8) put8(kinds + i, k);
+    else memset(kinds + i, k, count);
+  } else if (i >= LOCAL_KIND_MIN) {
+    memset(kinds + i + LOCAL_KIND_MIN, k, count);
+  } else {
     uint32_t low = count < LOCAL_KIND_MIN - i ? count : LOCAL_KIND_MIN - i;
     memset(kinds + i, k, low);
     memset(kinds + 2 * LOCAL_KIND_MIN, k, count - low);
-    return;
   }
-  if (count <= 8) put8(kinds + i, k);
-  else memset(kinds + i, k, count);
 }
 
 /*
@@ -1939,9 +1946,19 @@ static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_funct
   uint8_t *kinds = v->local_kind;
   uint64_t total = ft->nparams;
   uint32_t i = 0, np = total < n ? ft->nparams : (uint32_t)n;
-  uint32_t low = np < LOCAL_KIND_MIN ? np : LOCAL_KIND_MIN;
-  for (; i < low; i++) kinds[i] = local_kind_of(ft->params[i]);
-  for (; i < np; i++) kinds[local_kind_at(i)] = local_kind_of(ft->params[i]);
+  if (ft == v->param_ft) {
+    /* Eight bytes, of which those past the parameters are written over below. */
+    memcpy(kinds, &v->param_kinds, 8);
+    i = np;
+  } else {
+    uint32_t low = np < LOCAL_KIND_MIN ? np : LOCAL_KIND_MIN;
+    for (; i < low; i++) kinds[i] = local_kind_of(ft->params[i]);
+    for (; i < np; i++) kinds[local_kind_at(i)] = local_kind_of(ft->params[i]);
+    if (ft->nparams <= 8) {
+      v->param_ft = ft;
+      memcpy(&v->param_kinds, kinds, 8);
+    }
+  }
   bool plain = true;
   for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
     uint64_t count = fn->localgroups[g].count;
