@@ -1328,6 +1328,12 @@ static inline bool kinds_are(const uint8_t *top, const kite_valtype *ts, uint32_
   return true;
 }
 
+/* Whether a branch to the frame may carry values: not when it is a loop without
+   parameters, or a frame whose cached end check (set_end_check) says it has no result. */
+static inline bool carries(const kite_vframe *fr) {
+  return fr->op == OP_LOOP ? fr->nparams != 0 : fr->end_height != fr->height;
+}
+
 /* The index of the first byte of w (loaded little-endian) that has its top bit clear,
    which must have one. */
 static inline unsigned first_stop(uint64_t w) {
@@ -1689,7 +1695,8 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
         if (v->ctrls.len == v->ctrls.cap || !IMM_ROOM(1)) goto done;
         uint8_t bt = p[1];
         if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
-        uint16_t op = *p == 0x02 ? OP_BLOCK : *p == 0x03 ? OP_LOOP : OP_IF;
+        static const uint16_t block_op[3] = {OP_BLOCK, OP_LOOP, OP_IF}; /* 0x02, 0x03, 0x04 */
+        uint16_t op = block_op[*p - 0x02];
         if (op == OP_IF) {
           if (sp[-1] != KITE_VT_I32) goto done;
           sp--;
@@ -1740,9 +1747,11 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
     case FAST_BR:
       FAST_LABEL(fast_br) {
         if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->ctrls.len) goto done;
-        uint32_t n;
-        const kite_valtype *ts = label_types(top - idx, &n);
-        if (!kinds_are(sp, ts, n)) goto done;
+        if (carries(top - idx)) {
+          uint32_t n;
+          const kite_valtype *ts = label_types(top - idx, &n);
+          if (!kinds_are(sp, ts, n)) goto done;
+        }
         sp = FLOOR;
         FRAME->unreachable = true;
         p = q;
@@ -1753,9 +1762,11 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
         if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->ctrls.len ||
             sp[-1] != KITE_VT_I32)
           goto done;
-        uint32_t n;
-        const kite_valtype *ts = label_types(top - idx, &n);
-        if (!kinds_are(sp - 1, ts, n)) goto done;
+        if (carries(top - idx)) {
+          uint32_t n;
+          const kite_valtype *ts = label_types(top - idx, &n);
+          if (!kinds_are(sp - 1, ts, n)) goto done;
+        }
         sp--;
         p = q;
         FAST_NEXT();
