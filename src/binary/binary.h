@@ -292,6 +292,78 @@ typedef struct kite_insn {
    opcode sets *r->err ("illegal opcode", "unexpected end", ...) and returns false.
    Instructions of features not in `f` are "illegal opcode". */
 bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out);
+
+/*
+** The short way for the commonest instructions, shared by kite_read_insn and lowering
+** (which reads every instruction it runs): a one-byte opcode of a feature in f whose
+** immediates are none, one index or integer constant, a float, a memory argument of
+** memory 0, or an empty or number block type. Sets in->op and only the fields of that
+** immediate kind, and moves r past the instruction. Returns false, having consumed
+** nothing and reported nothing, for anything else or anything malformed: the caller
+** then reads it the full way, which reports errors.
+*/
+static inline bool kite_read_insn_common(kite_reader *r, kite_features f, kite_insn *in) {
+  const uint8_t *p = r->p, *end = r->end, *q;
+  if (p >= end) return false;
+  kite_byteop bo = kite_byteop_table[*p];
+  if (!bo.op1 || !kite_has_feature(f, bo.feature)) return false; /* a prefix, or off */
+  uint64_t v;
+  switch ((kite_imm)bo.imm) {
+  case IMM_NONE: q = p + 1; break;
+  case IMM_LABEL:
+  case IMM_FUNC:
+  case IMM_TYPE:
+  case IMM_LOCAL:
+  case IMM_GLOBAL:
+  case IMM_TABLE:
+  case IMM_TAG:
+  case IMM_DATA:
+  case IMM_ELEM:
+    if (!(q = kite_leb_fast(p + 1, end, 32, false, &v))) return false;
+    in->idx = (uint32_t)v;
+    break;
+  case IMM_I32:
+    if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) return false;
+    in->val.i64 = 0;
+    in->val.i32 = (int32_t)(uint32_t)v;
+    break;
+  case IMM_I64:
+    if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) return false;
+    in->val.i64 = (int64_t)v;
+    break;
+  case IMM_F32:
+    if (end - p < 5) return false;
+    in->val.i64 = 0;
+    in->val.f32 = kite_load_u32le(p + 1);
+    q = p + 5;
+    break;
+  case IMM_F64:
+    if (end - p < 9) return false;
+    in->val.f64 = kite_load_u64le(p + 1);
+    q = p + 9;
+    break;
+  case IMM_MEMARG: /* flags without a memory index (bit 6), then the offset: a u64 with
+                      memory64, else a u32 (at most 5 bytes) */
+    if (end - p < 2 || p[1] >= 0x40 || !(q = kite_leb_fast(p + 2, end, 64, false, &v)))
+      return false;
+    if (!kite_has_feature(f, FEATX_MEMORY64) && (v > UINT32_MAX || q - p > 7)) return false;
+    in->mem.align = p[1];
+    in->mem.mem = 0;
+    in->mem.offset = v;
+    break;
+  case IMM_BLOCK: /* empty, or one number type */
+    if (end - p < 2 || (p[1] != 0x40 && (p[1] < KITE_VT_F64 || p[1] > KITE_VT_I32))) return false;
+    in->bt = (kite_blocktype){0};
+    in->bt.kind = p[1] == 0x40 ? KITE_BT_EMPTY : KITE_BT_VAL;
+    if (p[1] != 0x40) in->bt.val = kite_vt(p[1]);
+    q = p + 2;
+    break;
+  default: return false;
+  }
+  in->op = (kite_opcode)(bo.op1 - 1);
+  r->p = q;
+  return true;
+}
 bool kite_read_catch(kite_reader *r, kite_catch *out);
 
 /* ---- encoding: the one writer of bytes ---- */

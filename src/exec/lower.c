@@ -488,81 +488,15 @@ static void materialize(lower *L, size_t i) {
 /* ---- reading instructions ---- */
 
 /*
-** The main pass reads the instructions it does not lower straight from their bytes
-** into a kite_insn, from a body the validator has already checked. The common ones (a
-** one-byte opcode whose immediates are none, one index or constant, a float, a memory
-** argument of memory 0 or a simple block type) are read here, inline, setting only the
-** fields of their immediate kind: a field of another kind keeps what an earlier
-** instruction left in it, and nothing reads it (every use is behind the opcode's own
-** kind). Everything else goes to kite_read_insn, which fills the whole kite_insn.
+** The main pass reads the instructions it does not lower straight from their bytes, from
+** a body the validator has already checked, through kite_read_insn_common: a field of
+** another immediate kind keeps what an earlier instruction left in it, and nothing
+** reads it (every use is behind the opcode's own kind). The rest goes to kite_read_insn,
+** which fills the whole kite_insn.
 */
 static LOWER_INLINE bool read_insn(kite_reader *r, kite_insn *in) {
-  const uint8_t *p = r->p, *end = r->end, *q;
-  if (p >= end) return kite_read_insn(r, KITE_FEATURES_ALL, in);
-  kite_byteop bo = kite_byteop_table[*p];
-  if (!bo.op1) return kite_read_insn(r, KITE_FEATURES_ALL, in); /* a prefix */
-  uint64_t v;
-  switch ((kite_imm)bo.imm) {
-  case IMM_NONE: q = p + 1; break;
-  case IMM_LABEL:
-  case IMM_FUNC:
-  case IMM_TYPE:
-  case IMM_LOCAL:
-  case IMM_GLOBAL:
-  case IMM_TABLE:
-  case IMM_TAG:
-  case IMM_DATA:
-  case IMM_ELEM:
-    if (!(q = kite_leb_fast(p + 1, end, 32, false, &v))) break;
-    in->idx = (uint32_t)v;
-    break;
-  case IMM_I32:
-    if (!(q = kite_leb_fast(p + 1, end, 32, true, &v))) break;
-    in->val.i64 = 0;
-    in->val.i32 = (int32_t)(uint32_t)v;
-    break;
-  case IMM_I64:
-    if (!(q = kite_leb_fast(p + 1, end, 64, true, &v))) break;
-    in->val.i64 = (int64_t)v;
-    break;
-  case IMM_F32:
-    if (end - p < 5) return kite_read_insn(r, KITE_FEATURES_ALL, in);
-    in->val.i64 = 0;
-    in->val.f32 = kite_load_u32le(p + 1);
-    q = p + 5;
-    break;
-  case IMM_F64:
-    if (end - p < 9) return kite_read_insn(r, KITE_FEATURES_ALL, in);
-    in->val.f64 = kite_load_u64le(p + 1);
-    q = p + 9;
-    break;
-  case IMM_MEMARG: /* flags without a memory index (bit 6), then the offset */
-    if (end - p < 2 || p[1] >= 0x40) return kite_read_insn(r, KITE_FEATURES_ALL, in);
-    if (!(q = kite_leb_fast(p + 2, end, 64, false, &v))) break;
-    in->mem.align = p[1];
-    in->mem.mem = 0;
-    in->mem.offset = v;
-    break;
-  case IMM_BLOCK:
-    if (end - p < 2) return kite_read_insn(r, KITE_FEATURES_ALL, in);
-    if (p[1] == 0x40) {
-      in->bt = (kite_blocktype){0};
-      in->bt.kind = KITE_BT_EMPTY;
-    } else if (p[1] >= KITE_VT_F64 && p[1] <= KITE_VT_I32) {
-      in->bt = (kite_blocktype){0};
-      in->bt.kind = KITE_BT_VAL;
-      in->bt.val = kite_vt(p[1]);
-    } else {
-      return kite_read_insn(r, KITE_FEATURES_ALL, in);
-    }
-    q = p + 2;
-    break;
-  default: return kite_read_insn(r, KITE_FEATURES_ALL, in);
-  }
-  if (!q) return kite_read_insn(r, KITE_FEATURES_ALL, in); /* reports what is wrong */
-  in->op = (kite_opcode)(bo.op1 - 1);
-  r->p = q;
-  return true;
+  return kite_read_insn_common(r, KITE_FEATURES_ALL, in) ||
+         kite_read_insn(r, KITE_FEATURES_ALL, in);
 }
 
 /*

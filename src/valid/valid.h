@@ -104,7 +104,6 @@ typedef struct kite_vsig {
   uint8_t align;       /* memory accesses: log2 of the natural alignment */
   uint8_t pop[2];      /* the kinds popped, in stack order: pop[1] alone when npop is 1 */
   uint8_t push;
-  bool one_byte; /* handled by the fast path, with no immediate */
 } kite_vsig;
 
 typedef struct kite_vctx {
@@ -141,6 +140,10 @@ typedef struct kite_vctx {
   uint8_t *local_kind;
   size_t local_kind_cap;
   uint32_t nlocal_kind;
+  /* The kinds of the parameters of param_ft (at most eight), as eight bytes to store at
+     once: consecutive bodies often share their type. */
+  const kite_functype *param_ft;
+  uint64_t param_kinds;
   /* kite_validate_module_with: the caller's job, run once by kite_valid_funcs. */
   void (*job)(void *);
   void *job_arg;

@@ -1224,9 +1224,19 @@ enum {
 /* The kind of the locals the fast path leaves to the general path (references): no
    value on the stack has it. */
 #define LOCAL_SLOW 0xFF
-/* Locals below this have their kind in v->local_kind whatever the body declares (LOCAL_SLOW
-   past its own), so that a one-byte index needs no bound check. */
+/*
+** Locals below this have their kind in v->local_kind whatever the body declares (LOCAL_SLOW
+** past its own), and the next LOCAL_KIND_MIN bytes always read LOCAL_SLOW, the kinds of
+** the locals from LOCAL_KIND_MIN on coming after them (local_kind_at): so the byte after
+** local.get, set or tee indexes the kinds directly, and one comparison tells a local of
+** a number type with a one-byte index from everything else.
+*/
 #define LOCAL_KIND_MIN 128
+
+/* Where local idx's kind is in v->local_kind. */
+static inline uint32_t local_kind_at(uint32_t idx) {
+  return idx < LOCAL_KIND_MIN ? idx : idx + LOCAL_KIND_MIN;
+}
 
 static uint8_t fast_kind(const kite_vctx *v, kite_opcode op, kite_imm imm, const kite_vsig *vs) {
   switch (op) {
@@ -1301,7 +1311,6 @@ void kite_valid_code_init(kite_vctx *v) {
     }
     vs->align = info->aux;
     vs->fast = fast_kind(v, op, (kite_imm)bo.imm, vs);
-    vs->one_byte = vs->fast && bo.imm == IMM_NONE;
     continue;
   skip:
     memset(vs, 0, sizeof *vs);
@@ -1317,6 +1326,12 @@ static inline bool kinds_are(const uint8_t *top, const kite_valtype *ts, uint32_
     if (k != ts[i].kind || !is_num_kind(k)) return false;
   }
   return true;
+}
+
+/* Whether a branch to the frame may carry values: not when it is a loop without
+   parameters, or a frame whose cached end check (set_end_check) says it has no result. */
+static inline bool carries(const kite_vframe *fr) {
+  return fr->op == OP_LOOP ? fr->nparams != 0 : fr->end_height != fr->height;
 }
 
 /* The index of the first byte of w (loaded little-endian) that has its top bit clear,
@@ -1404,9 +1419,12 @@ static inline const uint8_t *fast_u32(const uint8_t *p, const uint8_t *end, uint
 ** instruction untouched, at the first one it does not handle, so the general path reads
 ** that one and reports any error exactly.
 **
-** Every instruction but the last byte of the body has a byte after it, so handlers read
-** an opcode's first immediate byte without a bound check; the last byte is only run
-** when it is a whole instruction (end, mostly).
+** It only starts on a body whose last byte is end (any other is malformed, which the
+** general path reports), so that dispatch needs no bound check: only end can run on
+** the last byte, and it checks itself that it was not the last before going on. Every
+** other handler has a byte after its opcode, so it reads the first byte of an
+** immediate as it is; handlers with immediates make sure these end before the last
+** byte.
 **
 ** Returns where it stopped. Without p, it only fills v->fast_handler: the handler of
 ** each opcode byte.
@@ -1451,33 +1469,33 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
   }
 #define FAST_LABEL(name)                                                                           \
   name:
-#define FAST_NEXT()                                                                                \
-  do {                                                                                             \
-    if (p >= last) goto at_last;                                                                   \
-    goto * v->fast_handler[*p];                                                                    \
-  } while (0)
+#define FAST_NEXT() goto * v->fast_handler[*p]
 #else
   if (!p) return NULL;
 #define FAST_LABEL(name)
 #define FAST_NEXT() continue
 #endif
-  if (!v->ctrls.len || p >= end) return p;
+  if (!v->ctrls.len || p >= end || end[-1] != 0x0B) return p;
   const uint8_t *const last = end - 1;
   uint8_t *sp = v->kinds + v->nvals; /* one past the top */
-  /* The innermost frame and its first value (just above its mark): looked up when needed,
-     which keeps registers for the common instructions. */
-#define FRAME (&v->ctrls.data[v->ctrls.len - 1])
+  /* The innermost frame (kept along with v->ctrls.len), and its first value (just above
+     its mark): looked up when needed, which keeps registers for the common
+     instructions. */
+  kite_vframe *top = &v->ctrls.data[v->ctrls.len - 1];
+#define FRAME top
 #define FLOOR (v->kinds + FRAME->height)
   const uint8_t *const local_kind = v->local_kind;
   const uint8_t *q;
   uint32_t idx;
-  for (;;) {
-    if (p >= last) {
+  /* An instruction with immediates: whether they may start at p + 1 and take `bytes`
+     bytes without the body's last. One byte is the common case, with its own bound. The
+     body has at least the byte of its size before it, so last - 1 is in the module. */
+  const uint8_t *const last1 = last - 1;
+#define IMM_ROOM(bytes) ((bytes) == 1 ? p < last1 : last - p > (bytes))
 #if FAST_THREADED
-    at_last:
+  FAST_NEXT(); /* the switch below is only the way in for the other builds */
 #endif
-      if (p > last || !v->sigs[*p].one_byte) goto done;
-    }
+  for (;;) {
     switch (v->sigs[*p].fast) {
     case FAST_UN_I32:
       FAST_LABEL(fast_un_i32)
@@ -1532,8 +1550,8 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       FAST_LABEL(fast_load) {
         /* Flags up to the natural alignment: memory 0; then a 32-bit offset. */
         const kite_vsig *sg = &v->sigs[*p];
-        if (end - p < 3 || p[1] > sg->align || sp[-1] != KITE_VT_I32) goto done;
-        if (!(q = fast_u32(p + 2, end, &idx))) goto done;
+        if (!IMM_ROOM(2) || p[1] > sg->align || sp[-1] != KITE_VT_I32) goto done;
+        if (!(q = fast_u32(p + 2, last, &idx))) goto done;
         sp[-1] = sg->push;
         p = q;
         FAST_NEXT();
@@ -1541,54 +1559,62 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
     case FAST_STORE:
       FAST_LABEL(fast_store) {
         const kite_vsig *sg = &v->sigs[*p];
-        if (end - p < 3 || p[1] > sg->align || memcmp(sp - 2, sg->pop, 2) != 0) goto done;
-        if (!(q = fast_u32(p + 2, end, &idx))) goto done;
+        if (!IMM_ROOM(2) || p[1] > sg->align || memcmp(sp - 2, sg->pop, 2) != 0) goto done;
+        if (!(q = fast_u32(p + 2, last, &idx))) goto done;
         sp -= 2;
         p = q;
         FAST_NEXT();
       }
     case FAST_CONST32:
       FAST_LABEL(fast_const32)
+      if (!IMM_ROOM(1)) goto done;
       if (p[1] < 0x80) {
         p += 2;
+      } else if (IMM_ROOM(5)) {
+        /* The first four bytes at once. A fifth has 4 value bits, 3 unused ones that
+           copy the sign and no continuation: it is below 8, or from 0x78 to 0x7F. */
+        uint32_t w = kite_load_u32le(p + 1);
+        if (~w & 0x80808080u) p += 2 + first_stop(w);
+        else if (p[5] < 8 || (uint8_t)(p[5] - 0x78) < 8) p += 6;
+        else goto done;
       } else {
-        if (!(q = skip_sleb(p + 1, end, 32))) goto done;
+        if (!(q = skip_sleb(p + 1, last, 32))) goto done;
         p = q;
       }
       *sp++ = KITE_VT_I32;
       FAST_NEXT();
     case FAST_CONST64:
       FAST_LABEL(fast_const64)
+      if (!IMM_ROOM(1)) goto done;
       if (p[1] < 0x80) {
         p += 2;
       } else {
-        if (!(q = skip_sleb(p + 1, end, 64))) goto done;
+        if (!(q = skip_sleb(p + 1, last, 64))) goto done;
         p = q;
       }
       *sp++ = KITE_VT_I64;
       FAST_NEXT();
     case FAST_CONSTF32:
       FAST_LABEL(fast_constf32)
-      if (end - p < 5) goto done;
+      if (!IMM_ROOM(4)) goto done;
       *sp++ = KITE_VT_F32;
       p += 5;
       FAST_NEXT();
     case FAST_CONSTF64:
       FAST_LABEL(fast_constf64)
-      if (end - p < 9) goto done;
+      if (!IMM_ROOM(8)) goto done;
       *sp++ = KITE_VT_F64;
       p += 9;
       FAST_NEXT();
     case FAST_LOCAL_GET:
       FAST_LABEL(fast_local_get) {
-        uint8_t k;
-        if (p[1] < 0x80) {
-          k = local_kind[p[1]];
-          if (k == LOCAL_SLOW) goto done;
+        if (!IMM_ROOM(1)) goto done;
+        uint8_t k = local_kind[p[1]];
+        if (k != LOCAL_SLOW) {
           p += 2;
         } else {
-          if (!(q = u32_rest(p + 1, end, &idx)) || idx >= v->nlocal_kind) goto done;
-          k = local_kind[idx];
+          if (p[1] < 0x80 || !(q = u32_rest(p + 1, last, &idx)) || idx >= v->nlocal_kind) goto done;
+          k = local_kind[local_kind_at(idx)];
           if (k == LOCAL_SLOW) goto done;
           p = q;
         }
@@ -1597,11 +1623,13 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       }
     case FAST_LOCAL_SET:
       FAST_LABEL(fast_local_set)
-      if (p[1] < 0x80) {
-        if (sp[-1] != local_kind[p[1]]) goto done;
+      /* No value has kind LOCAL_SLOW. */
+      if (!IMM_ROOM(1)) goto done;
+      if (sp[-1] == local_kind[p[1]]) {
         p += 2;
       } else {
-        if (!(q = u32_rest(p + 1, end, &idx)) || idx >= v->nlocal_kind || sp[-1] != local_kind[idx])
+        if (p[1] < 0x80 || !(q = u32_rest(p + 1, last, &idx)) || idx >= v->nlocal_kind ||
+            sp[-1] != local_kind[local_kind_at(idx)])
           goto done;
         p = q;
       }
@@ -1609,18 +1637,19 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       FAST_NEXT();
     case FAST_LOCAL_TEE:
       FAST_LABEL(fast_local_tee)
-      if (p[1] < 0x80) {
-        if (sp[-1] != local_kind[p[1]]) goto done;
+      if (!IMM_ROOM(1)) goto done;
+      if (sp[-1] == local_kind[p[1]]) {
         p += 2;
       } else {
-        if (!(q = u32_rest(p + 1, end, &idx)) || idx >= v->nlocal_kind || sp[-1] != local_kind[idx])
+        if (p[1] < 0x80 || !(q = u32_rest(p + 1, last, &idx)) || idx >= v->nlocal_kind ||
+            sp[-1] != local_kind[local_kind_at(idx)])
           goto done;
         p = q;
       }
       FAST_NEXT();
     case FAST_GLOBAL_GET:
       FAST_LABEL(fast_global_get) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->m->nglobals) goto done;
+        if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->m->nglobals) goto done;
         uint8_t k = v->m->globals[idx].type.type.kind;
         if (!is_num_kind(k)) goto done;
         *sp++ = k;
@@ -1629,7 +1658,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       }
     case FAST_GLOBAL_SET:
       FAST_LABEL(fast_global_set) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->m->nglobals) goto done;
+        if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->m->nglobals) goto done;
         const kite_globaltype *gt = &v->m->globals[idx].type;
         if (!gt->mut || !is_num_kind(gt->type.kind) || sp[-1] != gt->type.kind) goto done;
         sp--;
@@ -1663,16 +1692,18 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
     case FAST_BLOCK:
       FAST_LABEL(fast_block) {
         /* No type, or one number type (v128 is left to the general path). */
-        if (v->ctrls.len == v->ctrls.cap) goto done;
+        if (v->ctrls.len == v->ctrls.cap || !IMM_ROOM(1)) goto done;
         uint8_t bt = p[1];
         if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
-        uint16_t op = *p == 0x02 ? OP_BLOCK : *p == 0x03 ? OP_LOOP : OP_IF;
+        static const uint16_t block_op[3] = {OP_BLOCK, OP_LOOP, OP_IF}; /* 0x02, 0x03, 0x04 */
+        uint16_t op = block_op[*p - 0x02];
         if (op == OP_IF) {
           if (sp[-1] != KITE_VT_I32) goto done;
           sp--;
         }
         *sp++ = FRAME_MARK;
-        kite_vframe *fr = &v->ctrls.data[v->ctrls.len++];
+        kite_vframe *fr = ++top;
+        v->ctrls.len++;
         uint32_t height = (uint32_t)(sp - v->kinds);
         *fr = (kite_vframe){.op = op,
                             .height = height,
@@ -1706,17 +1737,21 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
         }
         p++;
         if (--v->ctrls.len == 0) goto done; /* the end of the body */
+        top--;
         /* The result, if any, moves down over the mark: one value less either way. */
         floor[-1] = sp[-1];
         sp--;
+        if (p > last) goto done; /* that was the last byte, not the body's end */
         FAST_NEXT();
       }
     case FAST_BR:
       FAST_LABEL(fast_br) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->ctrls.len) goto done;
-        uint32_t n;
-        const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
-        if (!kinds_are(sp, ts, n)) goto done;
+        if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->ctrls.len) goto done;
+        if (carries(top - idx)) {
+          uint32_t n;
+          const kite_valtype *ts = label_types(top - idx, &n);
+          if (!kinds_are(sp, ts, n)) goto done;
+        }
         sp = FLOOR;
         FRAME->unreachable = true;
         p = q;
@@ -1724,11 +1759,14 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       }
     case FAST_BR_IF:
       FAST_LABEL(fast_br_if) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->ctrls.len || sp[-1] != KITE_VT_I32)
+        if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->ctrls.len ||
+            sp[-1] != KITE_VT_I32)
           goto done;
-        uint32_t n;
-        const kite_valtype *ts = label_types(&v->ctrls.data[v->ctrls.len - 1 - idx], &n);
-        if (!kinds_are(sp - 1, ts, n)) goto done;
+        if (carries(top - idx)) {
+          uint32_t n;
+          const kite_valtype *ts = label_types(top - idx, &n);
+          if (!kinds_are(sp - 1, ts, n)) goto done;
+        }
         sp--;
         p = q;
         FAST_NEXT();
@@ -1746,7 +1784,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
       }
     case FAST_CALL:
       FAST_LABEL(fast_call) {
-        if (!(q = fast_u32(p + 1, end, &idx)) || idx >= v->m->nfuncs) goto done;
+        if (!IMM_ROOM(1) || !(q = fast_u32(p + 1, last, &idx)) || idx >= v->m->nfuncs) goto done;
         const kite_functype *ft = kite_module_func_type(v->m, idx);
         if (!kinds_are(sp, ft->params, ft->nparams) ||
             ft->nresults > (size_t)(v->kinds + v->kinds_cap - sp) + ft->nparams)
@@ -1765,6 +1803,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
 #undef FAST_NEXT
 #undef FRAME
 #undef FLOOR
+#undef IMM_ROOM
 done:
   v->nvals = (size_t)(sp - v->kinds);
   return p;
@@ -1792,7 +1831,7 @@ general_insn(body *b) {
 
 /* Room on the stacks for a body (or constant expression) of `size` bytes: its frame,
    and as many values as it has bytes, which the fast path relies on (fast_run). */
-static bool reserve_body(kite_vctx *v, size_t size) {
+static inline bool reserve_body(kite_vctx *v, size_t size) {
   size_t room = size + 2; /* the frame's mark and one value more */
   if (room > v->kinds_cap && !reserve_kinds(v, room)) return false;
   return v->ctrls.cap ||
@@ -1801,17 +1840,22 @@ static bool reserve_body(kite_vctx *v, size_t size) {
 
 /* Open the frame of a body or constant expression (reserve_body made room): its mark
    alone on the stack, no local set yet. */
-static void begin_body(kite_vctx *v, const kite_valtype *results, uint32_t nresults) {
+static inline void begin_body(kite_vctx *v, const kite_valtype *results, uint32_t nresults) {
   v->init_log.len = 0;
   v->kinds[0] = FRAME_MARK;
   v->nvals = 1;
   kite_vframe *fr = &v->ctrls.data[0];
-  *fr = (kite_vframe){.op = OP_BLOCK, .height = 1, .nresults = nresults, .results = results};
+  /* set_end_check's rule, spelt out for a block at height 1. */
+  *fr = (kite_vframe){.op = OP_BLOCK,
+                      .height = 1,
+                      .nresults = nresults,
+                      .end_height = nresults == 0,
+                      .results = results};
   if (nresults == 1) {
     fr->has_single = true;
     fr->single = results[0];
+    if (is_num_kind(results[0].kind)) fr->end_height = 2;
   }
-  set_end_check(fr);
   v->ctrls.len = 1;
 }
 
@@ -1875,11 +1919,27 @@ static inline void put8(uint8_t *p, uint8_t k) {
 }
 
 /* How many local kinds the fast path has for a body of `size` bytes at most, and the
-   room they take (reserve_local_kinds). */
+   room they take (reserve_local_kinds): eight bytes of slack after them. */
 static uint64_t local_kinds_max(size_t size) { return (uint64_t)size + 16; }
 static uint64_t local_kinds_room(size_t size) {
   uint64_t n = local_kinds_max(size);
-  return (n < LOCAL_KIND_MIN ? LOCAL_KIND_MIN : n) + 8;
+  return (n < LOCAL_KIND_MIN ? LOCAL_KIND_MIN : n) + LOCAL_KIND_MIN + 8;
+}
+
+/* Kind k for locals [i, i + count). A short run among the first LOCAL_KIND_MIN may write
+   up to eight bytes past its end, but never into the bytes after them, which must stay
+   LOCAL_SLOW; past the last local, the caller writes over it. */
+static inline void put_kinds(uint8_t *kinds, uint32_t i, uint32_t count, uint8_t k) {
+  if (i + count <= LOCAL_KIND_MIN - 8) { /* the common case */
+    if (count <= 8) put8(kinds + i, k);
+    else memset(kinds + i, k, count);
+  } else if (i >= LOCAL_KIND_MIN) {
+    memset(kinds + i + LOCAL_KIND_MIN, k, count);
+  } else {
+    uint32_t low = count < LOCAL_KIND_MIN - i ? count : LOCAL_KIND_MIN - i;
+    memset(kinds + i, k, low);
+    memset(kinds + 2 * LOCAL_KIND_MIN, k, count - low);
+  }
 }
 
 /*
@@ -1897,7 +1957,19 @@ static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_funct
   uint8_t *kinds = v->local_kind;
   uint64_t total = ft->nparams;
   uint32_t i = 0, np = total < n ? ft->nparams : (uint32_t)n;
-  for (; i < np; i++) kinds[i] = local_kind_of(ft->params[i]);
+  if (ft == v->param_ft) {
+    /* Eight bytes, of which those past the parameters are written over below. */
+    memcpy(kinds, &v->param_kinds, 8);
+    i = np;
+  } else {
+    uint32_t low = np < LOCAL_KIND_MIN ? np : LOCAL_KIND_MIN;
+    for (; i < low; i++) kinds[i] = local_kind_of(ft->params[i]);
+    for (; i < np; i++) kinds[local_kind_at(i)] = local_kind_of(ft->params[i]);
+    if (ft->nparams <= 8) {
+      v->param_ft = ft;
+      memcpy(&v->param_kinds, kinds, 8);
+    }
+  }
   bool plain = true;
   for (uint32_t g = 0; g < fn->nlocalgroups; g++) {
     uint64_t count = fn->localgroups[g].count;
@@ -1905,13 +1977,20 @@ static bool fill_local_kinds(kite_vctx *v, const kite_func *fn, const kite_funct
     plain &= k != LOCAL_SLOW;
     total += count;
     if (count > n - i) count = n - i;
-    if (count <= 8) put8(kinds + i, k);
-    else memset(kinds + i, k, (size_t)count);
+    put_kinds(kinds, i, (uint32_t)count, k);
     i += (uint32_t)count;
   }
-  uint32_t stale = v->nlocal_kind < LOCAL_KIND_MIN ? v->nlocal_kind : LOCAL_KIND_MIN;
-  if (stale <= i + 8) put8(kinds + i, LOCAL_SLOW);
-  else memset(kinds + i, LOCAL_SLOW, stale - i);
+  if (i < LOCAL_KIND_MIN) {
+    /* Short runs wrote up to i + 8. */
+    uint32_t stale = v->nlocal_kind < LOCAL_KIND_MIN ? v->nlocal_kind : LOCAL_KIND_MIN;
+    if (stale <= i + 8 && i + 8 <= LOCAL_KIND_MIN) put8(kinds + i, LOCAL_SLOW);
+    else
+      memset(kinds + i, LOCAL_SLOW,
+             (stale > i + 8            ? stale
+              : i + 8 < LOCAL_KIND_MIN ? i + 8
+                                       : LOCAL_KIND_MIN) -
+                 i);
+  }
   v->nlocal_kind = i;
   *nlocals = total;
   return plain && total <= UINT32_MAX;
