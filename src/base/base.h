@@ -75,20 +75,19 @@ static inline bool kite_failed(const kite_error *e) { return e->kind != KITE_OK;
 ** Growable array of any element type: `KITE_VEC(uint32_t) v = {0};`
 ** kite_vec_push returns false when the allocation fails.
 */
-#define KITE_VEC(T)                                                                        \
-  struct {                                                                                 \
-    T *data;                                                                               \
-    size_t len, cap;                                                                       \
+#define KITE_VEC(T)                                                                                \
+  struct {                                                                                         \
+    T *data;                                                                                       \
+    size_t len, cap;                                                                               \
   }
 bool kite_vec_reserve_(kite_alloc *a, void **data, size_t *cap, size_t need, size_t elem);
-#define kite_vec_push(a, v, x)                                                             \
-  ((v)->len < (v)->cap ||                                                                  \
-           kite_vec_reserve_((a), (void **)&(v)->data, &(v)->cap, (v)->len + 1,            \
-                             sizeof *(v)->data)                                            \
-       ? ((v)->data[(v)->len++] = (x), true)                                               \
+#define kite_vec_push(a, v, x)                                                                     \
+  ((v)->len < (v)->cap ||                                                                          \
+           kite_vec_reserve_((a), (void **)&(v)->data, &(v)->cap, (v)->len + 1, sizeof *(v)->data) \
+       ? ((v)->data[(v)->len++] = (x), true)                                                       \
        : false)
-#define kite_vec_free(a, v)                                                                \
-  (kite_free((a), (v)->data, (v)->cap * sizeof *(v)->data), (v)->data = NULL,              \
+#define kite_vec_free(a, v)                                                                        \
+  (kite_free((a), (v)->data, (v)->cap * sizeof *(v)->data), (v)->data = NULL,                      \
    (v)->len = (v)->cap = 0)
 
 /* Byte buffer used by the encoder and printer. */
@@ -134,6 +133,27 @@ static inline uint32_t kite_load_u32le(const uint8_t *p) {
 }
 static inline uint64_t kite_load_u64le(const uint8_t *p) {
   return (uint64_t)kite_load_u32le(p) | (uint64_t)kite_load_u32le(p + 4) << 32;
+}
+
+/* The index of the lowest set bit of x, which must not be 0. */
+static inline unsigned kite_ctz64(uint64_t x) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_ctzll(x);
+#else
+  unsigned n = 0;
+  while (!(x & 1)) x >>= 1, n++;
+  return n;
+#endif
+}
+/* The number of set bits of x. */
+static inline unsigned kite_popcount64(uint64_t x) {
+#if defined(__GNUC__)
+  return (unsigned)__builtin_popcountll(x);
+#else
+  unsigned n = 0;
+  for (; x; x &= x - 1) n++;
+  return n;
+#endif
 }
 
 #define KITE_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

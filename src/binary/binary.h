@@ -293,6 +293,11 @@ typedef struct kite_insn {
    Instructions of features not in `f` are "illegal opcode". */
 bool kite_read_insn(kite_reader *r, kite_features f, kite_insn *out);
 
+/* A block type byte that is the whole block type: empty (0x40) or one number type. */
+static inline bool kite_blocktype_is_simple(uint8_t b) {
+  return b == 0x40 || (b >= KITE_VT_F64 && b <= KITE_VT_I32);
+}
+
 /*
 ** The short way for the commonest instructions, shared by kite_read_insn and lowering
 ** (which reads every instruction it runs): a one-byte opcode of a feature in f whose
@@ -352,7 +357,7 @@ static inline bool kite_read_insn_common(kite_reader *r, kite_features f, kite_i
     in->mem.offset = v;
     break;
   case IMM_BLOCK: /* empty, or one number type */
-    if (end - p < 2 || (p[1] != 0x40 && (p[1] < KITE_VT_F64 || p[1] > KITE_VT_I32))) return false;
+    if (end - p < 2 || !kite_blocktype_is_simple(p[1])) return false;
     in->bt = (kite_blocktype){0};
     in->bt.kind = p[1] == 0x40 ? KITE_BT_EMPTY : KITE_BT_VAL;
     if (p[1] != 0x40) in->bt.val = kite_vt(p[1]);

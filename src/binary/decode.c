@@ -245,8 +245,7 @@ static inline const uint8_t *skip_simple(kite_decode_state *st, kite_reader *r, 
   case IMM_MEMARG: /* flags without a memory index, then the offset (a u64 fits a u32 too) */
     return end - p > 1 && p[1] < 0x40 ? skip_leb(p + 2, end, 32, false) : NULL;
   case IMM_BLOCK:
-    if (op == OP_TRY || end - p < 2 || (p[1] != 0x40 && (p[1] < KITE_VT_F64 || p[1] > KITE_VT_I32)))
-      return NULL;
+    if (op == OP_TRY || end - p < 2 || !kite_blocktype_is_simple(p[1])) return NULL;
     if (!ctl_push(st, r, op == OP_IF ? CTL_IF : CTL_BLOCK)) return NULL;
     return p + 2;
   default: return NULL;
@@ -1068,30 +1067,10 @@ static int cmp_u32(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static unsigned ctz64(uint64_t b) {
-#if defined(__GNUC__)
-  return (unsigned)__builtin_ctzll(b);
-#else
-  unsigned n = 0;
-  while (!(b & 1)) b >>= 1, n++;
-  return n;
-#endif
-}
-
-static unsigned popcount64(uint64_t b) {
-#if defined(__GNUC__)
-  return (unsigned)__builtin_popcountll(b);
-#else
-  unsigned n = 0;
-  for (; b; b &= b - 1) n++;
-  return n;
-#endif
-}
-
 /* Fill m->declared_funcs (sorted, no duplicates) from the set; false when out of memory. */
 static bool publish_declared(kite_module *m, declared_set *d) {
   size_t n = 0, nrest = 0;
-  for (size_t w = 0; w < d->nwords; w++) n += popcount64(d->bits[w]);
+  for (size_t w = 0; w < d->nwords; w++) n += kite_popcount64(d->bits[w]);
   if (d->rest.len) {
     qsort(d->rest.data, d->rest.len, sizeof *d->rest.data, cmp_u32);
     for (size_t i = 0; i < d->rest.len; i++)
@@ -1103,7 +1082,7 @@ static bool publish_declared(kite_module *m, declared_set *d) {
   if (!out) return false;
   size_t k = 0;
   for (size_t w = 0; w < d->nwords; w++)
-    for (uint64_t b = d->bits[w]; b; b &= b - 1) out[k++] = (uint32_t)(w * 64 + ctz64(b));
+    for (uint64_t b = d->bits[w]; b; b &= b - 1) out[k++] = (uint32_t)(w * 64 + kite_ctz64(b));
   if (nrest) memcpy(out + k, d->rest.data, nrest * sizeof *out);
   m->declared_funcs = out;
   m->ndeclared_funcs = (uint32_t)(n + nrest);

@@ -108,25 +108,8 @@ static inline uint32_t clz32(uint32_t x) {
   return n;
 #endif
 }
-static inline uint32_t ctz32(uint32_t x) {
-#if defined(__GNUC__)
-  return x ? (uint32_t)__builtin_ctz(x) : 32;
-#else
-  uint32_t n = 0;
-  if (!x) return 32;
-  while (!(x & 1)) x >>= 1, n++;
-  return n;
-#endif
-}
-static inline uint32_t popcnt32(uint32_t x) {
-#if defined(__GNUC__)
-  return (uint32_t)__builtin_popcount(x);
-#else
-  uint32_t n = 0;
-  for (; x; x &= x - 1) n++;
-  return n;
-#endif
-}
+static inline uint32_t ctz32(uint32_t x) { return x ? kite_ctz64(x) : 32; }
+static inline uint32_t popcnt32(uint32_t x) { return kite_popcount64(x); }
 static inline uint64_t clz64(uint64_t x) {
 #if defined(__GNUC__)
   return x ? (uint64_t)__builtin_clzll(x) : 64;
@@ -134,20 +117,8 @@ static inline uint64_t clz64(uint64_t x) {
   return (x >> 32) ? clz32((uint32_t)(x >> 32)) : 32 + clz32((uint32_t)x);
 #endif
 }
-static inline uint64_t ctz64(uint64_t x) {
-#if defined(__GNUC__)
-  return x ? (uint64_t)__builtin_ctzll(x) : 64;
-#else
-  return (uint32_t)x ? ctz32((uint32_t)x) : 32 + ctz32((uint32_t)(x >> 32));
-#endif
-}
-static inline uint64_t popcnt64(uint64_t x) {
-#if defined(__GNUC__)
-  return (uint64_t)__builtin_popcountll(x);
-#else
-  return popcnt32((uint32_t)x) + popcnt32((uint32_t)(x >> 32));
-#endif
-}
+static inline uint64_t ctz64(uint64_t x) { return x ? kite_ctz64(x) : 64; }
+static inline uint64_t popcnt64(uint64_t x) { return kite_popcount64(x); }
 static inline uint32_t rotl32(uint32_t x, uint32_t n) {
   n &= 31;
   return (x << n) | (x >> ((32 - n) & 31));

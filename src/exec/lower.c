@@ -566,12 +566,6 @@ static inline const uint8_t *skip_memarg(const uint8_t *p, const uint8_t *end) {
   return skip_leb(p + 1, end);
 }
 
-/* Whether a block type byte is the whole block type: empty or a number type (the forms
-   read_insn reads itself). */
-static inline bool simple_blocktype(uint8_t b) {
-  return b == 0x40 || (b >= KITE_VT_F64 && b <= KITE_VT_I32);
-}
-
 /* ---- the constant pool ---- */
 
 static uint32_t hash64(uint64_t x) {
@@ -702,7 +696,7 @@ static bool prescan(lower *L, kite_reader r, uint32_t nparams) {
       if ((q = skip_memarg(p + 1, end))) const_index(L, 0, true);
       break;
     case BC_BLOCK:
-      if (p + 1 < end && simple_blocktype(p[1])) {
+      if (p + 1 < end && kite_blocktype_is_simple(p[1])) {
         q = p + 2;
         s.depth++;
       }

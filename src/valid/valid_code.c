@@ -1336,16 +1336,7 @@ static inline bool carries(const kite_vframe *fr) {
 
 /* The index of the first byte of w (loaded little-endian) that has its top bit clear,
    which must have one. */
-static inline unsigned first_stop(uint64_t w) {
-  uint64_t stop = ~w & 0x8080808080808080ull;
-#if defined(__GNUC__)
-  return (unsigned)__builtin_ctzll(stop) / 8;
-#else
-  unsigned n = 0;
-  while (!(stop & 0x80)) stop >>= 8, n++;
-  return n;
-#endif
-}
+static inline unsigned first_stop(uint64_t w) { return kite_ctz64(~w & 0x8080808080808080ull) / 8; }
 
 /*
 ** Skip a well-formed signed LEB128 of `bits` (32 or 64) value bits whose value is not
@@ -1694,7 +1685,7 @@ FAST_RUN_ATTR static const uint8_t *fast_run(kite_vctx *v, const uint8_t *p, con
         /* No type, or one number type (v128 is left to the general path). */
         if (v->ctrls.len == v->ctrls.cap || !IMM_ROOM(1)) goto done;
         uint8_t bt = p[1];
-        if (bt != 0x40 && (bt < KITE_VT_F64 || bt > KITE_VT_I32)) goto done;
+        if (!kite_blocktype_is_simple(bt)) goto done;
         static const uint16_t block_op[3] = {OP_BLOCK, OP_LOOP, OP_IF}; /* 0x02, 0x03, 0x04 */
         uint16_t op = block_op[*p - 0x02];
         if (op == OP_IF) {
